@@ -1,0 +1,36 @@
+// Shared set-up for the README's commands: Debian packages (when root) and npm packages.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const DEBIAN_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep', 'openssh-server'];
+
+function installed(pkg) {
+  const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return result.status === 0 && result.stdout.includes('install ok installed');
+}
+
+export function ensureSetup() {
+  if (process.platform === 'linux' && existsSync('/usr/bin/dpkg-query')) {
+    const missing = DEBIAN_PACKAGES.filter((pkg) => !installed(pkg));
+    if (missing.length > 0) {
+      if (process.getuid?.() !== 0) {
+        console.error(`Missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+        process.exit(1);
+      }
+      console.log(`Installing Debian packages: ${missing.join(' ')}`);
+      run('apt-get', ['update', '-q']);
+      run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing]);
+    }
+  }
+  if (!existsSync('node_modules/.package-lock.json')) {
+    run('npm', ['ci', '--no-audit', '--no-fund']);
+  }
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (result.status !== 0) {
+    console.error(`${command} ${args.join(' ')} failed (exit ${result.status})`);
+    process.exit(result.status ?? 1);
+  }
+}

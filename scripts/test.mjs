@@ -1,0 +1,58 @@
+// The README's test command: lint, types, unit tests, build checks, then the integration suite
+// inside a real VS Code. Prints one closing "total: N passed, N failed" line.
+import { spawn } from 'node:child_process';
+import { ensureSetup } from './setup.mjs';
+
+const steps = [
+  { name: 'lint', script: 'lint' },
+  { name: 'typecheck', script: 'typecheck' },
+  { name: 'compile tests', script: 'compile-tests' },
+  { name: 'bundle', script: 'build' },
+  { name: 'unit tests', script: 'test:unit', counts: 'mocha' },
+  { name: 'build checks', script: 'test:build', counts: 'mocha' },
+  { name: 'integration tests (inside VS Code)', script: 'test:integration', counts: 'plain' },
+];
+
+function runStep(step) {
+  return new Promise((resolve) => {
+    console.log(`\n=== ${step.name}: npm run ${step.script}`);
+    const child = spawn('npm', ['run', '--silent', step.script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk;
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function countsOf(kind, output) {
+  if (kind === 'mocha') {
+    const passed = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
+    const failed = Number(/(\d+) failing/.exec(output)?.[1] ?? 0);
+    return { passed, failed };
+  }
+  const match = /^integration: (\d+) passed, (\d+) failed$/m.exec(output);
+  return { passed: Number(match?.[1] ?? 0), failed: Number(match?.[2] ?? 0) };
+}
+
+ensureSetup();
+
+let passed = 0;
+let failed = 0;
+const started = Date.now();
+for (const step of steps) {
+  const { code, output } = await runStep(step);
+  if (step.counts) {
+    const counts = countsOf(step.counts, output);
+    passed += counts.passed;
+    failed += counts.failed;
+  }
+  if (code !== 0) {
+    console.error(`\n${step.name} failed (exit ${code}).`);
+    console.log(`total: ${passed} passed, ${Math.max(failed, 1)} failed`);
+    process.exit(1);
+  }
+}
+console.log(`\nAll checks passed in ${Math.round((Date.now() - started) / 1000)} s.`);
+console.log(`total: ${passed} passed, ${failed} failed`);

@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+import type { BoxStore } from '../core/boxes/boxStore';
+import { notYetAvailable } from './notYetAvailable';
+import { registerSpotboxCommand, type CommandContext } from './registerCommand';
+
+export interface CoreCommandDeps extends CommandContext {
+  readonly boxStore: BoxStore;
+  readonly extensionUri: vscode.Uri;
+}
+
+export function registerCoreCommands(context: vscode.ExtensionContext, deps: CoreCommandDeps): void {
+  const register = (id: string, handler: (...args: unknown[]) => unknown): void => registerSpotboxCommand(context, deps, id, handler);
+
+  register('spotbox.refresh', () =>
+    vscode.window.withProgress({ location: { viewId: 'spotbox.boxes' }, title: 'Refreshing spot boxes' }, () => deps.boxStore.refresh()),
+  );
+  register('spotbox.showLog', () => deps.showLogs());
+  register('spotbox.openSandboxGuide', () =>
+    vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(deps.extensionUri, 'resources', 'docs', 'sandbox-guide.md')),
+  );
+  register('spotbox.estimateSavings', notYetAvailable('The savings estimator'));
+  register('spotbox.launchBox', notYetAvailable('Launching spot boxes'));
+  register('spotbox.attach', notYetAvailable('Attaching over Remote-SSH'));
+  register('spotbox.openTerminal', notYetAvailable('The built-in SSH terminal'));
+  register('spotbox.terminateBox', notYetAvailable('Terminating boxes'));
+}

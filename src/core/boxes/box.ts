@@ -1,0 +1,21 @@
+export type BoxState = 'pending' | 'running' | 'interrupting' | 'stopping' | 'stopped' | 'terminated';
+
+/** A spot dev box as Spotbox shows it, reconciled from the cloud. */
+export interface Box {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly region: string;
+  readonly availabilityZone: string;
+  readonly instanceType: string;
+  readonly lifecycle: 'spot' | 'on-demand';
+  readonly state: BoxState;
+  /** What the box costs per hour right now, in USD. */
+  readonly hourlyPriceUsd?: number;
+  /** Epoch milliseconds. */
+  readonly launchTime?: number;
+  readonly publicIp?: string;
+}
+
+export function isBillable(box: Box): boolean {
+  return box.state === 'running' || box.state === 'interrupting' || box.state === 'stopping';
+}

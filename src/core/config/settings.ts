@@ -1,0 +1,73 @@
+import { isAwsRegionName } from './regions';
+
+/** Every Spotbox setting, typed; the editor reads them in one place (src/config/settingsReader.ts). */
+export interface SpotboxSettings {
+  /** Regions Spotbox scans and launches in. */
+  readonly regions: readonly string[];
+  /** AWS profile name; empty means the SDK's default credential chain. */
+  readonly awsProfile: string;
+  /** Show the running-cost ticker in the status bar while a box runs. */
+  readonly costTickerEnabled: boolean;
+}
+
+export const SETTING_KEYS = {
+  regions: 'regions',
+  awsProfile: 'awsProfile',
+  costTickerEnabled: 'statusBar.costTicker',
+} as const satisfies Record<keyof SpotboxSettings, string>;
+
+export type SettingKey = (typeof SETTING_KEYS)[keyof SpotboxSettings];
+
+export const DEFAULT_SETTINGS: SpotboxSettings = {
+  regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
+  awsProfile: '',
+  costTickerEnabled: true,
+};
+
+export interface SettingsProblem {
+  readonly key: SettingKey;
+  readonly message: string;
+}
+
+/**
+ * Turns raw configuration values into typed settings. A bad value falls back to its default and is
+ * reported, so one typo does not disable the extension.
+ */
+export function parseSettings(read: (key: SettingKey) => unknown): { settings: SpotboxSettings; problems: SettingsProblem[] } {
+  const problems: SettingsProblem[] = [];
+
+  const rawRegions = read(SETTING_KEYS.regions);
+  let regions = DEFAULT_SETTINGS.regions;
+  if (rawRegions !== undefined) {
+    const list = Array.isArray(rawRegions) ? rawRegions : [];
+    const valid = list.filter((region): region is string => typeof region === 'string' && isAwsRegionName(region));
+    const invalid = list.filter((region) => !(typeof region === 'string' && isAwsRegionName(region)));
+    if (!Array.isArray(rawRegions) || invalid.length > 0 || valid.length === 0) {
+      problems.push({
+        key: SETTING_KEYS.regions,
+        message: `spotbox.regions has values that are not AWS region names (${invalid.map(String).join(', ') || 'empty list'}); use names like "us-east-1".`,
+      });
+    }
+    if (valid.length > 0) {
+      regions = [...new Set(valid)];
+    }
+  }
+
+  const rawProfile = read(SETTING_KEYS.awsProfile);
+  let awsProfile = DEFAULT_SETTINGS.awsProfile;
+  if (typeof rawProfile === 'string' && /^[\w.@+-]*$/.test(rawProfile.trim())) {
+    awsProfile = rawProfile.trim();
+  } else if (rawProfile !== undefined) {
+    problems.push({ key: SETTING_KEYS.awsProfile, message: 'spotbox.awsProfile must be a profile name from your AWS config file (letters, digits, . _ - @ +).' });
+  }
+
+  const rawTicker = read(SETTING_KEYS.costTickerEnabled);
+  let costTickerEnabled = DEFAULT_SETTINGS.costTickerEnabled;
+  if (typeof rawTicker === 'boolean') {
+    costTickerEnabled = rawTicker;
+  } else if (rawTicker !== undefined) {
+    problems.push({ key: SETTING_KEYS.costTickerEnabled, message: 'spotbox.statusBar.costTicker must be true or false.' });
+  }
+
+  return { settings: { regions, awsProfile, costTickerEnabled }, problems };
+}

@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+import type { SpotboxApi } from './api';
+import { registerCoreCommands } from './commands/registerCoreCommands';
+import { SettingsReader } from './config/settingsReader';
+import { BoxStore, noBoxSource } from './core/boxes/boxStore';
+import { systemClock } from './core/time/clock';
+import { createOutputChannelLogger } from './logging/outputChannelLogger';
+import { CostTickerItem } from './statusBar/costTickerItem';
+import { registerBoxesView } from './views/registerBoxesView';
+
+/** Composition root: builds the services once and hands them to each feature. */
+export function activate(context: vscode.ExtensionContext): SpotboxApi {
+  const started = performance.now();
+  const channel = vscode.window.createOutputChannel('Spotbox', { log: true });
+  const logger = createOutputChannelLogger(channel);
+  const settings = new SettingsReader(logger.child('settings'));
+  const boxStore = new BoxStore(noBoxSource, logger.child('boxes'));
+  const costTicker = new CostTickerItem(boxStore, settings, systemClock);
+  context.subscriptions.push(channel, settings, boxStore, costTicker);
+
+  registerBoxesView(context, { boxStore, logger: logger.child('view') });
+  registerCoreCommands(context, { logger, showLogs: () => channel.show(true), boxStore, extensionUri: context.extensionUri });
+
+  const activationMs = performance.now() - started;
+  const { version } = context.extension.packageJSON as { version: string };
+  logger.info(`Spotbox ${version} activated in ${activationMs.toFixed(1)} ms`);
+  return { boxStore, costTicker: () => costTicker.state, activationMs };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

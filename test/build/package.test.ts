@@ -1,0 +1,36 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+const vsce = path.join(repoRoot, 'node_modules', '.bin', 'vsce');
+const VSCE_FLAGS = ['--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links'];
+
+describe('npm run package (the .vsix)', function () {
+  this.timeout(120_000);
+
+  it('holds only dist/, media/, resources/, README, LICENSE, CHANGELOG and package.json', () => {
+    const files = execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: repoRoot, encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    const unexpected = files.filter((file) => !/^(dist|media|resources)\//.test(file) && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(file));
+    assert.deepEqual(unexpected, []);
+    assert.ok(files.includes('dist/extension.js'));
+    assert.ok(!files.some((file) => file.endsWith('.map') || file.startsWith('media/readme/')), 'no source maps or README-only images');
+  });
+
+  it('is under 1 MB', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-vsix-')), 'spotbox.vsix');
+    try {
+      execFileSync(vsce, ['package', ...VSCE_FLAGS, '--out', out], { cwd: repoRoot, stdio: 'ignore' });
+      const size = fs.statSync(out).size;
+      console.log(`      spotbox.vsix: ${(size / 1024).toFixed(1)} KiB`);
+      assert.ok(size < 1_000_000, `${size} bytes`);
+    } finally {
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  });
+});

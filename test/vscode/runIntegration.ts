@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RESULTS_FILE, type IntegrationResults } from './resultsProtocol';
+import { runWithCodeServer, type LaunchOptions } from './runWithCodeServer';
+import { runWithElectron } from './runWithElectron';
+
+type Launcher = 'electron' | 'code-server';
+
+/** Desktop VS Code when it can be downloaded, else the offline code-server launcher. */
+async function chooseLauncher(log: (line: string) => void): Promise<Launcher> {
+  const requested = process.env.SPOTBOX_VSCODE_LAUNCHER;
+  if (requested === 'electron' || requested === 'code-server') {
+    return requested;
+  }
+  try {
+    const response = await fetch('https://update.code.visualstudio.com/api/releases/stable', { signal: AbortSignal.timeout(4000) });
+    if (response.ok) {
+      return 'electron';
+    }
+  } catch {
+    // Unreachable: fall through to the offline launcher.
+  }
+  log('VS Code cannot be downloaded from this machine: using the offline code-server launcher.');
+  return 'code-server';
+}
+
+async function main(): Promise<number> {
+  const log = (line: string): void => console.log(line);
+  const repoRoot = path.resolve(__dirname, '../../..');
+  const resultsDir = path.join(repoRoot, 'test-results', 'integration');
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
+
+  const options: LaunchOptions = {
+    repoRoot,
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: path.join(repoRoot, 'out', 'test', 'integration', 'index.js'),
+    workspacePath: path.join(repoRoot, 'test', 'fixtures', 'workspace'),
+    resultsDir,
+    timeoutMs: Number(process.env.SPOTBOX_INTEGRATION_TIMEOUT_MS ?? 10 * 60_000),
+    log,
+  };
+  const launcher = await chooseLauncher(log);
+  log(`Integration suite: launching VS Code with ${launcher}...`);
+  let launchError: unknown;
+  try {
+    await (launcher === 'electron' ? runWithElectron(options) : runWithCodeServer(options));
+  } catch (error) {
+    launchError = error;
+  }
+
+  const resultsFile = path.join(resultsDir, RESULTS_FILE);
+  if (!fs.existsSync(resultsFile)) {
+    console.error('Integration suite did not report results:', launchError);
+    return 1;
+  }
+  const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as IntegrationResults;
+  for (const failure of results.tests.filter((test) => test.state === 'failed')) {
+    console.error(`\nFAILED ${failure.title}\n${failure.error ?? ''}`);
+  }
+  for (const [name, value] of Object.entries(results.measurements)) {
+    log(`  measured ${name}: ${value.toFixed(1)}`);
+  }
+  log(
+    `Integration suite ran inside VS Code ${results.vscodeVersion} (${results.appName}, ${launcher}${results.remoteName ? `, remote ${results.remoteName}` : ''}): ` +
+      `${results.tests.length} tests, ${results.passed} passed, ${results.failed} failed, ${results.pending} skipped`,
+  );
+  log(`integration: ${results.passed} passed, ${results.failed} failed`);
+  if (launchError && results.failed === 0) {
+    console.error('Launcher error after the suite reported:', launchError);
+    return 1;
+  }
+  return results.failed === 0 && results.passed > 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
