@@ -10,6 +10,7 @@ const steps = [
   { name: 'bundle', script: 'build' },
   { name: 'unit tests', script: 'test:unit', counts: 'mocha' },
   { name: 'build checks', script: 'test:build', counts: 'mocha' },
+  { name: 'sandbox cloud tests (real SDK, HTTP, sshd)', script: 'test:sandbox', counts: 'mocha' },
   { name: 'integration tests (inside VS Code)', script: 'test:integration', counts: 'plain' },
 ];
 

@@ -1,0 +1,91 @@
+/**
+ * What cloud-init would do and print on the box: run the user data script once per instance and
+ * write the host keys to the serial console, where a careful client reads them before trusting
+ * the box (GetConsoleOutput).
+ */
+import { HostKey } from './hostKeys';
+
+const CLOUD_INIT_VERSION = '23.1.2-0ubuntu0~22.04.1';
+
+export function decodeUserData(userDataBase64: string | undefined): Buffer | undefined {
+  if (!userDataBase64) {
+    return undefined;
+  }
+  const data = Buffer.from(userDataBase64, 'base64');
+  return data.length > 0 ? data : undefined;
+}
+
+/** cloud-init runs user data that starts with '#!' as a script; other formats are not emulated. */
+export function isUserScript(userData: Buffer | undefined): userData is Buffer {
+  return userData !== undefined && userData.subarray(0, 2).toString('latin1') === '#!';
+}
+
+/** EC2's internal host name for a private IP, e.g. ip-127-0-0-5.ec2.internal. */
+export function ec2Hostname(ip: string, region: string): string {
+  const base = 'ip-' + ip.replace(/\./g, '-');
+  return region === 'us-east-1' ? `${base}.ec2.internal` : `${base}.${region}.compute.internal`;
+}
+
+function cloudInitTime(date: Date): string {
+  return date.toUTCString().replace('GMT', '+0000');
+}
+
+function uptime(bootStartedMs: number, now: number): string {
+  return ((now - bootStartedMs) / 1000 + 4.2).toFixed(2);
+}
+
+/** Boot messages up to and including the host key blocks, as printed once sshd is up. */
+export function consoleBootText(opts: {
+  readonly hostname: string;
+  readonly ip: string;
+  readonly keys: readonly HostKey[];
+  readonly bootStartedMs: number;
+  readonly now: number;
+}): string {
+  const short = opts.hostname.split('.')[0];
+  const at = cloudInitTime(new Date(opts.now));
+  const up = uptime(opts.bootStartedMs, opts.now);
+  const lines = [
+    '[    0.000000] Linux version 6.8.0-1021-aws (buildd@lcy02-amd64-043) (x86_64-linux-gnu-gcc-12) #23~22.04.1-Ubuntu SMP',
+    '[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.0-1021-aws root=PARTUUID=spotbox-sandbox ro console=tty1 console=ttyS0 nvme_core.io_timeout=4294967295 panic=-1',
+    `[    2.104417] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Quota mode: none.`,
+    `[  OK  ] Started OpenBSD Secure Shell server.`,
+    `Cloud-init v. ${CLOUD_INIT_VERSION} running 'init' at ${at}. Up ${up} seconds.`,
+    `ci-info: ++++++++++++++++++++++++++++++++++++++Net device info++++++++++++++++++++++++++++++++++++++`,
+    `ci-info: | Device |  Up  |   Address   |    Mask     | Scope  |     Hw-Address    |`,
+    `ci-info: |  ens5  | True | ${opts.ip} | 255.0.0.0 | global | 0a:5b:c3:00:00:01 |`,
+    `Cloud-init v. ${CLOUD_INIT_VERSION} running 'modules:config' at ${at}. Up ${up} seconds.`,
+    `Cloud-init v. ${CLOUD_INIT_VERSION} running 'modules:final' at ${at}. Up ${up} seconds.`,
+    '#############################################################',
+    '-----BEGIN SSH HOST KEY FINGERPRINTS-----',
+    ...opts.keys.map((k) => `${k.bits} ${k.fingerprint} root@${short} (${k.label})`),
+    '-----END SSH HOST KEY FINGERPRINTS-----',
+    '#############################################################',
+    `${short} login: `,
+    '-----BEGIN SSH HOST KEY KEYS-----',
+    ...opts.keys.map((k) => `${k.algorithm} ${k.blobBase64} root@${short}`),
+    '-----END SSH HOST KEY KEYS-----',
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** The line cloud-init prints once user data has run. */
+export function consoleFinishedText(bootStartedMs: number, now: number): string {
+  return (
+    `Cloud-init v. ${CLOUD_INIT_VERSION} finished at ${cloudInitTime(new Date(now))}. ` +
+    `Datasource DataSourceEc2Local.  Up ${uptime(bootStartedMs, now)} seconds\n`
+  );
+}
+
+/** Parses the fingerprint block back out of console text (what a client does to pin the key). */
+export function fingerprintsFromConsole(text: string): Array<{ fingerprint: string; label: string }> {
+  const block = /-----BEGIN SSH HOST KEY FINGERPRINTS-----\n([\s\S]*?)-----END SSH HOST KEY FINGERPRINTS-----/.exec(text);
+  if (!block) {
+    return [];
+  }
+  return block[1]
+    .split('\n')
+    .map((line) => /^\d+ (SHA256:\S+) \S+ \((\w+)\)$/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ fingerprint: m[1], label: m[2] }));
+}

@@ -1,0 +1,157 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SandboxEvent } from '../contract';
+import type { CapacityFaultSpec, InterruptOptions, PriceSpike } from '../ec2/faultApi';
+
+/** What the control API drives; the sandbox composition wires the real parts in. */
+export interface ControlTargets {
+  interruptSpot(instanceId: string, options: InterruptOptions): unknown;
+  recommendRebalance(instanceId: string): unknown;
+  hardTerminate(instanceId: string): void;
+  spikePrice(spike: PriceSpike): unknown;
+  failCapacity(fault: CapacityFaultSpec): void;
+  throttle(count: number): void;
+  addLatency(ms: number, region?: string): void;
+  clearFaults(): void;
+  failS3(count: number, status?: number): void;
+  dropSsh(instanceId: string): Promise<number>;
+  events(filter: { kind?: string; since?: string }): SandboxEvent[];
+  describe(): unknown;
+}
+
+type Route = (body: Record<string, unknown>, query: URLSearchParams) => unknown;
+
+class BadRequest extends Error {}
+
+const str = (body: Record<string, unknown>, key: string): string => {
+  const value = body[key];
+  if (typeof value !== 'string' || value === '') {
+    throw new BadRequest(`"${key}" is required (a string)`);
+  }
+  return value;
+};
+const optStr = (body: Record<string, unknown>, key: string): string | undefined => (body[key] === undefined ? undefined : str(body, key));
+const num = (body: Record<string, unknown>, key: string, fallback?: number): number => {
+  const value = body[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new BadRequest(`"${key}" must be a non-negative number`);
+  }
+  return value;
+};
+const optNum = (body: Record<string, unknown>, key: string): number | undefined => (body[key] === undefined ? undefined : num(body, key));
+
+/**
+ * Small JSON-over-HTTP control API on loopback: inject faults and read the event log.
+ * Bad input answers 400 with {"error": ...}; an unknown instance answers 404.
+ */
+export class ControlServer {
+  private server: http.Server | undefined;
+  private readonly routes: Record<string, Route>;
+
+  constructor(targets: ControlTargets) {
+    this.routes = {
+      'GET /health': () => ({ ok: true }),
+      'GET /state': () => targets.describe(),
+      'GET /events': (_body, query) => targets.events({ kind: query.get('kind') ?? undefined, since: query.get('since') ?? undefined }),
+      'POST /faults/interrupt': (body) => {
+        const action = optStr(body, 'action');
+        if (action !== undefined && !['terminate', 'stop', 'hibernate'].includes(action)) {
+          throw new BadRequest('"action" must be terminate, stop or hibernate');
+        }
+        const cause = optStr(body, 'cause');
+        if (cause !== undefined && cause !== 'price' && cause !== 'capacity') {
+          throw new BadRequest('"cause" must be price or capacity');
+        }
+        return targets.interruptSpot(str(body, 'instanceId'), {
+          leadSeconds: optNum(body, 'leadSeconds'),
+          action: action as InterruptOptions['action'],
+          cause,
+        });
+      },
+      'POST /faults/rebalance': (body) => targets.recommendRebalance(str(body, 'instanceId')),
+      'POST /faults/terminate': (body) => (targets.hardTerminate(str(body, 'instanceId')), { terminated: body.instanceId }),
+      'POST /faults/price-spike': (body) =>
+        targets.spikePrice({
+          region: str(body, 'region'),
+          availabilityZone: optStr(body, 'availabilityZone'),
+          instanceType: str(body, 'instanceType'),
+          price: num(body, 'price'),
+          durationSeconds: optNum(body, 'durationSeconds'),
+          leadSeconds: optNum(body, 'leadSeconds'),
+        }),
+      'POST /faults/capacity': (body) => (
+        targets.failCapacity({ region: str(body, 'region'), instanceType: str(body, 'instanceType'), availabilityZone: optStr(body, 'availabilityZone'), count: optNum(body, 'count') }),
+        { ok: true }
+      ),
+      'POST /faults/throttle': (body) => (targets.throttle(num(body, 'count')), { ok: true }),
+      'POST /faults/latency': (body) => (targets.addLatency(num(body, 'ms'), optStr(body, 'region')), { ok: true }),
+      'POST /faults/s3-errors': (body) => (targets.failS3(num(body, 'count'), optNum(body, 'status')), { ok: true }),
+      'POST /faults/drop-ssh': async (body) => ({ dropped: await targets.dropSsh(str(body, 'instanceId')) }),
+      'POST /faults/clear': () => (targets.clearFaults(), { ok: true }),
+    };
+  }
+
+  async start(port = 0): Promise<{ url: string }> {
+    this.server = http.createServer((request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
+    return { url: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}` };
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://control');
+    const route = this.routes[`${request.method ?? 'GET'} ${url.pathname}`];
+    const reply = (status: number, body: unknown): void => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    if (!route) {
+      reply(404, { error: `no such endpoint: ${request.method} ${url.pathname}`, endpoints: Object.keys(this.routes) });
+      return;
+    }
+    try {
+      const raw = await readBody(request);
+      let body: Record<string, unknown> = {};
+      if (raw.trim()) {
+        const parsed: unknown = JSON.parse(raw);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+          throw new BadRequest('the body must be a JSON object');
+        }
+        body = parsed as Record<string, unknown>;
+      }
+      reply(200, (await route(body, url.searchParams)) ?? { ok: true });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const status = error instanceof BadRequest || error instanceof SyntaxError ? 400 : /unknown instance/i.test(message) ? 404 : /unknown|not a spot|invalid/i.test(message) ? 400 : 500;
+      reply(status, { error: message });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      this.server = undefined;
+    }
+  }
+}
+
+function readBody(request: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > 1_000_000) {
+        reject(new BadRequest('body too large'));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}

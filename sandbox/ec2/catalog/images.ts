@@ -1,0 +1,55 @@
+import { unitHash } from './prices';
+
+/** A few public images per region: AMI ids differ per region like real AMIs do. */
+export interface ImageSpec {
+  readonly imageId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly ownerId: string;
+  readonly ownerAlias: string;
+  readonly creationDate: string;
+}
+
+const TEMPLATES = [
+  {
+    key: 'dlami-pytorch',
+    name: 'Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7 (Ubuntu 22.04) 20251015',
+    description: 'Supported EC2 instances: G4dn, G5, G6, Gr6, G6e, P4d, P4de, P5, P5e, P5en. PyTorch-2.7, CUDA 12.8, NVIDIA driver 570',
+    ownerId: '898082745236',
+    ownerAlias: 'amazon',
+    creationDate: '2025-10-15T09:12:44.000Z',
+  },
+  {
+    key: 'dlami-base',
+    name: 'Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) 20251015',
+    description: 'Supported EC2 instances: G4dn, G5, G6, Gr6, G6e, P4d, P4de, P5, P5e, P5en. NVIDIA driver 570, CUDA 12.4-12.8',
+    ownerId: '898082745236',
+    ownerAlias: 'amazon',
+    creationDate: '2025-10-15T08:40:02.000Z',
+  },
+  {
+    key: 'ubuntu-jammy',
+    name: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20251007',
+    description: 'Canonical, Ubuntu, 22.04 LTS, amd64 jammy image build on 2025-10-07',
+    ownerId: '099720109477',
+    ownerAlias: '',
+    creationDate: '2025-10-07T05:33:19.000Z',
+  },
+];
+
+function amiId(region: string, key: string): string {
+  let hex = '';
+  for (let i = 0; hex.length < 17; i++) hex += Math.floor(unitHash('ami', region, key, i) * 0x10000).toString(16).padStart(4, '0');
+  return 'ami-' + hex.slice(0, 17);
+}
+
+export function images(region: string): ImageSpec[] {
+  return TEMPLATES.map((t) => ({
+    imageId: amiId(region, t.key),
+    name: t.name,
+    description: t.description,
+    ownerId: t.ownerId,
+    ownerAlias: t.ownerAlias,
+    creationDate: t.creationDate,
+  }));
+}

@@ -1,0 +1,185 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LocalBoxHost } from './boxes/localBoxHost';
+import { ControlServer } from './control/controlServer';
+import { Ec2Emulator } from './ec2/ec2Server';
+import { EventLog } from './eventLog';
+import { S3Sandbox } from './s3/s3Sandbox';
+import { SANDBOX_ACCESS_KEY, SANDBOX_PROFILE, sandboxProfileEnvironment, writeSandboxProfile } from './awsProfile';
+
+export interface SandboxOptions {
+  /** Folder for all state: EC2 state file, boxes' disks, S3 data, event log, AWS profile. */
+  readonly directory: string;
+  readonly bootDelayMs?: { min: number; max: number };
+  readonly consoleDelayMs?: number;
+  readonly ports?: { ec2?: number; s3?: number; control?: number };
+  readonly forcePerBoxPort?: boolean;
+  readonly seed?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface SandboxEndpoints {
+  readonly ec2: string;
+  readonly s3: string;
+  readonly control: string;
+  readonly awsConfigFile: string;
+  readonly awsCredentialsFile: string;
+  readonly profile: string;
+  readonly sshMode: 'loopback-ip' | 'per-box-port';
+}
+
+export interface RunningSandbox {
+  readonly endpoints: SandboxEndpoints;
+  readonly ec2: Ec2Emulator;
+  readonly s3: S3Sandbox;
+  readonly boxHost: LocalBoxHost;
+  readonly events: EventLog;
+  /** Environment that points AWS SDKs and Spotbox at this sandbox. */
+  readonly environment: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Bucket that exists from the start, for checkpoints and workspaces. */
+export const SANDBOX_BUCKET = 'spotbox-sandbox';
+
+/**
+ * Starts the whole sandbox cloud: S3, the box host, the EC2 emulator (which boots again the boxes
+ * a previous run left running) and the control API; writes the AWS profile last, once every
+ * endpoint is known. Anything started is stopped again if a later part fails to start.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const directory = path.resolve(options.directory);
+  fs.mkdirSync(directory, { recursive: true });
+  const log = options.log ?? (() => undefined);
+  const events = new EventLog(path.join(directory, 'events.jsonl'));
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => log(`sandbox: stop failed: ${String(error)}`));
+    }
+    stops.length = 0;
+  };
+
+  // Keep the ports of the previous run where they are free: AWS profiles and SDKs that already
+  // read the old endpoints keep working across a restart.
+  const portsFile = path.join(directory, 'ports.json');
+  const previousPorts = readPreviousPorts(portsFile);
+  const listenOn = async <T>(preferred: number | undefined, start: (port?: number) => Promise<T>): Promise<T> => {
+    if (preferred) {
+      try {
+        return await start(preferred);
+      } catch (error) {
+        log(`sandbox: port ${preferred} is taken (${String(error)}); using another`);
+      }
+    }
+    return start(0);
+  };
+
+  try {
+    const s3 = new S3Sandbox({ directory: path.join(directory, 's3'), events, buckets: [SANDBOX_BUCKET] });
+    const s3Url = (await listenOn(options.ports?.s3 ?? previousPorts.s3, (port) => s3.start(port))).url;
+    stops.push(() => s3.stop());
+
+    const boxHost = new LocalBoxHost({ stateDir: path.join(directory, 'boxes'), events, log, forcePerBoxPort: options.forcePerBoxPort });
+    stops.push(() => boxHost.stopAll());
+
+    const ec2 = new Ec2Emulator({
+      stateFile: path.join(directory, 'ec2-state.json'),
+      boxHost,
+      events,
+      bootDelayMs: options.bootDelayMs,
+      consoleDelayMs: options.consoleDelayMs,
+      seed: options.seed,
+      stopBoxesOnStop: false,
+      boxEnvironment: {
+        AWS_ACCESS_KEY_ID: SANDBOX_ACCESS_KEY.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: SANDBOX_ACCESS_KEY.secretAccessKey,
+        AWS_ENDPOINT_URL_S3: s3Url,
+        // Debian's AWS CLI 2.9 predates AWS_ENDPOINT_URL_*; box scripts pass --endpoint-url "$SPOTBOX_S3_ENDPOINT".
+        SPOTBOX_S3_ENDPOINT: s3Url,
+        SPOTBOX_S3_BUCKET: SANDBOX_BUCKET,
+        AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+        AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      },
+    });
+    const ec2Url = (await listenOn(options.ports?.ec2 ?? previousPorts.ec2, (port) => ec2.start(port))).url;
+    stops.push(() => ec2.stop());
+
+    const control = new ControlServer({
+      interruptSpot: (id, interrupt) => ec2.interruptSpot(id, interrupt),
+      recommendRebalance: (id) => ec2.recommendRebalance(id),
+      hardTerminate: (id) => ec2.hardTerminate(id),
+      spikePrice: (spike) => ec2.spikePrice(spike),
+      failCapacity: (fault) => ec2.failCapacity(fault),
+      throttle: (count) => ec2.throttle(count),
+      addLatency: (ms, region) => ec2.addLatency(ms, region),
+      clearFaults: () => ec2.clearFaults(),
+      failS3: (count, status) => s3.failNext(count, status),
+      dropSsh: async (id) => {
+        if (!ec2.listInstances().some((instance) => instance.instanceId === id)) {
+          throw new Error(`unknown instance ${id}`);
+        }
+        // The box host records the ssh-drop event itself.
+        return boxHost.dropSshConnections(id);
+      },
+      events: (filter) => events.events(filter),
+      describe: () => ({ instances: ec2.listInstances(), sshMode: boxHost.mode }),
+    });
+    const controlUrl = (await listenOn(options.ports?.control ?? previousPorts.control, (port) => control.start(port))).url;
+    stops.push(() => control.stop());
+
+    const profileFiles = writeSandboxProfile(directory, { ec2: ec2Url, s3: s3Url });
+    const endpoints: SandboxEndpoints = {
+      ec2: ec2Url,
+      s3: s3Url,
+      control: controlUrl,
+      awsConfigFile: profileFiles.configFile,
+      awsCredentialsFile: profileFiles.credentialsFile,
+      profile: SANDBOX_PROFILE,
+      sshMode: boxHost.mode,
+    };
+    fs.writeFileSync(path.join(directory, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+    fs.writeFileSync(portsFile, JSON.stringify({ ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl) }));
+    events.record('sandbox-started', { ...endpoints });
+
+    let stopped = false;
+    return {
+      endpoints,
+      ec2,
+      s3,
+      boxHost,
+      events,
+      environment: sandboxProfileEnvironment(profileFiles),
+      stop: async () => {
+        if (stopped) {
+          return;
+        }
+        stopped = true;
+        await stopAll();
+        events.record('sandbox-stopped', {});
+        fs.rmSync(path.join(directory, 'endpoints.json'), { force: true });
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+interface Ports {
+  ec2?: number;
+  s3?: number;
+  control?: number;
+}
+
+function readPreviousPorts(file: string): Ports {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Ports;
+  } catch {
+    return {};
+  }
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}

@@ -1,0 +1,113 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DescribeInstancesCommand, EC2Client, GetConsoleOutputCommand, type Instance } from '@aws-sdk/client-ec2';
+import { parseConsoleHostKeyFingerprints } from '../../../src/core/ssh/hostKeyFingerprints';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../../sandbox/sandbox';
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Starts a sandbox with fast boots and points this process's AWS SDK at it through its profile,
+ * until stop() puts the environment back as it was.
+ */
+export async function startTestSandbox(directory: string, overrides: Partial<SandboxOptions> = {}): Promise<RunningSandbox> {
+  const sandbox = await startSandbox({ directory, bootDelayMs: { min: 200, max: 1200 }, consoleDelayMs: 300, ...overrides });
+  const restore = setEnvironment(sandbox.environment);
+  return {
+    ...sandbox,
+    stop: async () => {
+      await sandbox.stop();
+      restore();
+    },
+  };
+}
+
+/** Sets environment variables; the returned function restores what was there before. */
+export function setEnvironment(values: Record<string, string>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) {
+        delete process.env[key];
+      } else {
+        process.env[key] = value;
+      }
+    }
+  };
+}
+
+/** Processes still running whose command line mentions `marker` (a sandbox's folder). */
+export function processesMentioning(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (commandLine.includes(marker) && Number(pid) !== process.pid) {
+        found.push(`${pid} ${commandLine.trim()}`);
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+export async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 300): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await attempt();
+      if (value !== undefined) {
+        return value;
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function describeAll(client: EC2Client, instanceIds: string[]): Promise<Instance[]> {
+  const instances: Instance[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new DescribeInstancesCommand({ InstanceIds: instanceIds, NextToken: nextToken }));
+    instances.push(...(page.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return instances;
+}
+
+export function waitForState(client: EC2Client, instanceIds: string[], state: string, timeoutMs = 90_000): Promise<Instance[]> {
+  return eventually(
+    `${instanceIds.length} instance(s) to be ${state}`,
+    async () => {
+      const instances = await describeAll(client, instanceIds);
+      return instances.length === instanceIds.length && instances.every((instance) => instance.State?.Name === state) ? instances : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+}
+
+/** The host key fingerprints the box printed to its console, once it has printed them. */
+export function consoleFingerprints(client: EC2Client, instanceId: string): Promise<string[]> {
+  return eventually(`console host keys of ${instanceId}`, async () => {
+    const { Output } = await client.send(new GetConsoleOutputCommand({ InstanceId: instanceId }));
+    const fingerprints = parseConsoleHostKeyFingerprints(Buffer.from(Output ?? '', 'base64').toString('utf8')).map((key) => key.fingerprint);
+    return fingerprints.length > 0 ? fingerprints : undefined;
+  });
+}
+
+export function sshPortOf(instance: Instance): number {
+  const tagged = instance.Tags?.find((tag) => tag.Key === 'spotbox:ssh-port')?.Value;
+  return tagged ? Number(tagged) : 22;
+}
