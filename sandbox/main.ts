@@ -61,19 +61,21 @@ async function main(): Promise<void> {
   const log = (line: string): void => console.error(line);
   let sandbox: RunningSandbox | undefined;
   let editor: EditorSession | undefined;
-  let stopping = false;
-  const shutdown = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
+  let stopped: Promise<void> | undefined;
+  const shutdown = async (code: number): Promise<void> => {
+    stopped ??= (async () => {
       log('Stopping the sandbox...');
       await editor?.stop().catch(() => undefined);
       await sandbox?.stop();
-      log('Sandbox stopped.');
-    }
-    process.exit(code);
+      log('Sandbox stopped: no box, sshd or server of it is left running.');
+      process.exit(code);
+    })();
+    return stopped;
   };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // `on`, not `once`: Ctrl-C reaches both npm's wrapper (which forwards it) and this process, and a
+  // second signal must not kill the shutdown half-way.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
 
   try {
     sandbox = await startSandbox({ directory: options.directory, bootDelayMs: options.bootDelayMs, log });
