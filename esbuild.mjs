@@ -38,10 +38,26 @@ const common = {
 
 const extensionBuild = {
   ...common,
-  entryPoints: { extension: 'src/extension.ts' },
+  entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' },
   outdir: 'dist',
   metafile: true,
+  // Node's native import() of a CommonJS vendor bundle exposes only `default`; lowering import()
+  // to a deferred require() keeps the SDK's named exports (EC2Client, ...) and the laziness.
+  supported: { 'dynamic-import': false },
   plugins: [lazyVendorModules],
+};
+
+// Webview front ends run in the browser context of a webview, with their own bundle.
+const webviewBuild = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'info',
+  entryPoints: { calculator: 'media/calculator/main.ts' },
+  outdir: 'dist/webviews',
 };
 
 const vendorBuildOf = (moduleName) => ({
@@ -59,12 +75,12 @@ function referencedLazyModules(metafile) {
 }
 
 if (watch) {
-  const context = await esbuild.context(extensionBuild);
-  await context.watch();
+  const contexts = await Promise.all([esbuild.context(extensionBuild), esbuild.context(webviewBuild)]);
+  await Promise.all(contexts.map((context) => context.watch()));
   console.log('[watch] watching src/ for changes');
 } else {
   rmSync('dist', { recursive: true, force: true });
-  const result = await esbuild.build(extensionBuild);
+  const [result] = await Promise.all([esbuild.build(extensionBuild), esbuild.build(webviewBuild)]);
   await Promise.all(referencedLazyModules(result.metafile).map((moduleName) => esbuild.build(vendorBuildOf(moduleName))));
   writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
 }

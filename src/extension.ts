@@ -7,6 +7,7 @@ import { systemClock } from './core/time/clock';
 import { createOutputChannelLogger } from './logging/outputChannelLogger';
 import { CostTickerItem } from './statusBar/costTickerItem';
 import { registerBoxesView } from './views/registerBoxesView';
+import { registerCalculator } from './webviews/calculator/registerCalculator';
 
 /** Composition root: builds the services once and hands them to each feature. */
 export function activate(context: vscode.ExtensionContext): SpotboxApi {
@@ -19,12 +20,14 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   context.subscriptions.push(channel, settings, boxStore, costTicker);
 
   registerBoxesView(context, { boxStore, logger: logger.child('view') });
-  registerCoreCommands(context, { logger, showLogs: () => channel.show(true), boxStore, extensionUri: context.extensionUri });
+  const commandContext = { logger, showLogs: () => channel.show(true) };
+  registerCoreCommands(context, { ...commandContext, boxStore, extensionUri: context.extensionUri });
+  const calculator = registerCalculator(context, { ...commandContext, settings, clock: systemClock });
 
   const activationMs = performance.now() - started;
   const { version } = context.extension.packageJSON as { version: string };
   logger.info(`Spotbox ${version} activated in ${activationMs.toFixed(1)} ms`);
-  return { boxStore, costTicker: () => costTicker.state, activationMs };
+  return { boxStore, costTicker: () => costTicker.state, calculator, activationMs };
 }
 
 export function deactivate(): void {

@@ -22,6 +22,8 @@ import { responseXml } from './protocol/xmlWriter';
 import { SpotMarket } from './spotMarket';
 import { Store, type InstanceRecord } from './state/store';
 import { FaultApi, type FaultApiParts } from './faultApi';
+// Seeded so boot delays repeat for a given seed; the estimator's simulator uses the same generator.
+import { mulberry32 } from '../../src/core/estimate/random';
 
 export interface Ec2EmulatorOptions {
   /** JSON file holding all EC2 state; a new emulator on the same file resumes it. */
@@ -48,18 +50,6 @@ const ACTIONS: Record<string, ActionHandler> = {
 };
 
 const MAX_BODY = 4 * 1024 * 1024;
-
-/** Deterministic PRNG so boot delays repeat for a given seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -3,14 +3,22 @@ import type { Box, BoxState } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { formatUsd } from '../core/pricing/costSummary';
 
-const STATE_ICONS: Record<BoxState, vscode.ThemeIcon> = {
-  pending: new vscode.ThemeIcon('loading~spin'),
-  running: new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed')),
-  interrupting: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
-  stopping: new vscode.ThemeIcon('debug-stop'),
-  stopped: new vscode.ThemeIcon('vm-outline'),
-  terminated: new vscode.ThemeIcon('circle-slash'),
-};
+function stateIcon(state: BoxState): vscode.ThemeIcon {
+  switch (state) {
+    case 'pending':
+      return new vscode.ThemeIcon('loading~spin');
+    case 'running':
+      return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'));
+    case 'interrupting':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    case 'stopping':
+      return new vscode.ThemeIcon('debug-stop');
+    case 'stopped':
+      return new vscode.ThemeIcon('vm-outline');
+    case 'terminated':
+      return new vscode.ThemeIcon('circle-slash');
+  }
+}
 
 /** Maps the box model to tree items; node identity is the instance id so selection survives refreshes. */
 export class BoxesTreeProvider implements vscode.TreeDataProvider<Box>, vscode.Disposable {
@@ -31,7 +39,7 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<Box>, vscode.D
     item.id = box.instanceId;
     const price = box.hourlyPriceUsd === undefined ? '' : ` · ${formatUsd(box.hourlyPriceUsd)}/h`;
     item.description = `${box.instanceType} · ${box.state}${price}`;
-    item.iconPath = STATE_ICONS[box.state];
+    item.iconPath = stateIcon(box.state);
     item.contextValue = `spotbox.box.${box.state}`;
     item.tooltip = new vscode.MarkdownString(
       [

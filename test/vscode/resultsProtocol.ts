@@ -32,6 +32,10 @@ export interface IntegrationResults {
 export interface UiProbeRequest {
   readonly name: string;
   readonly queries: Readonly<Record<string, string>>;
+  /** Also look inside iframes (webviews render in nested frames). */
+  readonly includeFrames?: boolean;
+  /** Done before querying, like a user would: type into a field or click, found in any frame. */
+  readonly actions?: ReadonlyArray<{ readonly selector: string; readonly fill?: string; readonly click?: boolean }>;
 }
 
 export interface UiElement {
@@ -43,4 +47,6 @@ export interface UiElement {
 export interface UiProbeResponse {
   readonly screenshot: string;
   readonly found: Readonly<Record<string, readonly UiElement[]>>;
+  /** Set when an action could not be done; the test decides what that means. */
+  readonly error?: string;
 }

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { RESULTS_FILE, type IntegrationResults } from './resultsProtocol';
 import { runWithCodeServer, type LaunchOptions } from './runWithCodeServer';
 import { runWithElectron } from './runWithElectron';
+import { startSandbox } from '../../sandbox/sandbox';
 
 type Launcher = 'electron' | 'code-server';
 
@@ -37,16 +39,25 @@ async function main(): Promise<number> {
     extensionTestsPath: path.join(repoRoot, 'out', 'test', 'integration', 'index.js'),
     workspacePath: path.join(repoRoot, 'test', 'fixtures', 'workspace'),
     resultsDir,
+    environment: {},
     timeoutMs: Number(process.env.SPOTBOX_INTEGRATION_TIMEOUT_MS ?? 10 * 60_000),
     log,
   };
   const launcher = await chooseLauncher(log);
+  // The suite runs against the sandbox cloud, as a user's editor would run against AWS: the
+  // extension host inherits the sandbox's AWS profile through its environment.
+  const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-integration-sandbox-'));
+  const sandbox = await startSandbox({ directory: sandboxDir, bootDelayMs: { min: 500, max: 1500 }, consoleDelayMs: 500 });
+  log(`Sandbox cloud for the suite: EC2 ${sandbox.endpoints.ec2}, S3 ${sandbox.endpoints.s3} (profile ${sandbox.endpoints.profile})`);
   log(`Integration suite: launching VS Code with ${launcher}...`);
   let launchError: unknown;
   try {
-    await (launcher === 'electron' ? runWithElectron(options) : runWithCodeServer(options));
+    await (launcher === 'electron' ? runWithElectron({ ...options, environment: sandbox.environment }) : runWithCodeServer({ ...options, environment: sandbox.environment }));
   } catch (error) {
     launchError = error;
+  } finally {
+    await sandbox.stop();
+    fs.rmSync(sandboxDir, { recursive: true, force: true });
   }
 
   const resultsFile = path.join(resultsDir, RESULTS_FILE);

@@ -14,6 +14,8 @@ export interface LaunchOptions {
   readonly extensionTestsPath: string;
   readonly workspacePath: string;
   readonly resultsDir: string;
+  /** Extra environment for VS Code's extension host (the sandbox's AWS profile). */
+  readonly environment: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
 }
@@ -47,7 +49,7 @@ export async function runWithCodeServer(options: LaunchOptions): Promise<void> {
     server = spawnGroup(
       process.execPath,
       [codeServerEntry(installDir), '--auth', 'none', '--bind-addr', authority, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', path.join(scratch, 'extensions')],
-      { env: { ...process.env, [RESULTS_DIR_ENV]: options.resultsDir, [UI_PROBE_DIR_ENV]: probeDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: { ...process.env, ...options.environment, [RESULTS_DIR_ENV]: options.resultsDir, [UI_PROBE_DIR_ENV]: probeDir }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const serverLog = fs.createWriteStream(path.join(options.resultsDir, 'code-server.log'));
     server.stdout?.pipe(serverLog);
@@ -55,7 +57,7 @@ export async function runWithCodeServer(options: LaunchOptions): Promise<void> {
     await waitForHttp(`http://${authority}/healthz`, 60_000);
 
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 960 } });
     const consoleLog = fs.createWriteStream(path.join(options.resultsDir, 'workbench-console.log'));
     page.on('console', (message) => consoleLog.write(`[${message.type()}] ${message.text()}\n`));
 

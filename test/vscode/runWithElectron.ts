@@ -13,7 +13,7 @@ export async function runWithElectron(options: LaunchOptions): Promise<void> {
       version: process.env.SPOTBOX_VSCODE_VERSION ?? 'stable',
       extensionDevelopmentPath: options.extensionDevelopmentPath,
       extensionTestsPath: options.extensionTestsPath,
-      extensionTestsEnv: { [RESULTS_DIR_ENV]: options.resultsDir },
+      extensionTestsEnv: { ...options.environment, [RESULTS_DIR_ENV]: options.resultsDir },
       launchArgs: [options.workspacePath, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', userDataDir],
     });
   } finally {

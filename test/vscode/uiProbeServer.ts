@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import type { UiElement, UiProbeRequest, UiProbeResponse } from './resultsProtocol';
 
 /**
@@ -26,18 +26,61 @@ export class UiProbeServer {
       this.answered.add(name);
       const base = path.join(this.probeDir, name.replace(/\.request\.json$/, ''));
       const request = JSON.parse(fs.readFileSync(path.join(this.probeDir, name), 'utf8')) as UiProbeRequest;
-      const response = await this.answer(request);
+      const response = await this.answer(request).catch((error: unknown): UiProbeResponse => ({
+        screenshot: '',
+        found: {},
+        error: error instanceof Error ? error.message : String(error),
+      }));
       fs.writeFileSync(`${base}.response.tmp`, JSON.stringify(response));
       fs.renameSync(`${base}.response.tmp`, `${base}.response.json`);
     }
   }
 
   private async answer(request: UiProbeRequest): Promise<UiProbeResponse> {
+    for (const action of request.actions ?? []) {
+      await this.act(action);
+    }
     // Let the workbench finish the layout the test just caused before looking at it.
     await this.page.waitForTimeout(300);
+    const frames = request.includeFrames ? this.page.frames() : [this.page.mainFrame()];
     const found: Record<string, UiElement[]> = {};
     for (const [key, selector] of Object.entries(request.queries)) {
-      found[key] = await this.page.locator(selector).evaluateAll((elements) =>
+      found[key] = [];
+      for (const frame of frames) {
+        found[key].push(...(await this.query(frame, selector)));
+      }
+    }
+    const screenshot = path.join(this.screenshotDir, `${request.name.replace(/[^\w.-]/g, '_')}.png`);
+    await this.page.screenshot({ path: screenshot });
+    this.log(`  [ui] ${request.name}: screenshot ${path.relative(process.cwd(), screenshot)}`);
+    return { screenshot, found };
+  }
+
+  /** Finds the action's element in whichever frame has it, and acts on it as a user would. */
+  private async act(action: NonNullable<UiProbeRequest['actions']>[number]): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        const target = frame.locator(action.selector);
+        if ((await target.count().catch(() => 0)) > 0) {
+          if (action.fill !== undefined) {
+            await target.first().fill(action.fill);
+          }
+          if (action.click) {
+            await target.first().click();
+          }
+          return;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`UI probe: nothing matches ${action.selector} in any frame`);
+      }
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  private async query(frame: Frame, selector: string): Promise<UiElement[]> {
+    return frame.locator(selector).evaluateAll((elements) =>
         elements.map((element) => {
           const box = element.getBoundingClientRect();
           const style = window.getComputedStyle(element);
@@ -47,11 +90,6 @@ export class UiProbeServer {
             visible: box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none',
           };
         }),
-      );
-    }
-    const screenshot = path.join(this.screenshotDir, `${request.name.replace(/[^\w.-]/g, '_')}.png`);
-    await this.page.screenshot({ path: screenshot });
-    this.log(`  [ui] ${request.name}: screenshot ${path.relative(process.cwd(), screenshot)}`);
-    return { screenshot, found };
+    ).catch(() => []);
   }
 }

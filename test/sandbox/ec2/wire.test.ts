@@ -195,22 +195,24 @@ describe('sandbox EC2 emulator over the wire (real @aws-sdk/client-ec2)', functi
   });
 
   it('capacity fault -> CreateFleet errorSet, other pool still launches', async () => {
-    h.emu.failCapacity({ region: 'us-east-1', instanceType: 'g5.xlarge', count: 0 });
+    // The faulted pool must be the one lowest-price tries first whatever the hour's spot prices:
+    // g4dn (T4, deepest discount) is always cheaper than g6.
+    h.emu.failCapacity({ region: 'us-east-1', instanceType: 'g4dn.xlarge', count: 0 });
     const c = ec2(h.url, 'us-east-1');
     const res = await c.send(new E.CreateFleetCommand({
       Type: 'instant',
       LaunchTemplateConfigs: [{
         LaunchTemplateSpecification: { LaunchTemplateName: 'spotbox-lt', Version: '1' },
-        Overrides: [{ InstanceType: 'g5.xlarge', AvailabilityZone: 'us-east-1a' }, { InstanceType: 'g6.xlarge', AvailabilityZone: 'us-east-1a', Priority: 2 }],
+        Overrides: [{ InstanceType: 'g4dn.xlarge', AvailabilityZone: 'us-east-1a' }, { InstanceType: 'g6.xlarge', AvailabilityZone: 'us-east-1a', Priority: 2 }],
       }],
       TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' },
       SpotOptions: { AllocationStrategy: 'lowest-price' },
     }));
     const err = res.Errors!.find((e) => e.ErrorCode === 'InsufficientInstanceCapacity');
     assert.ok(err, JSON.stringify(res.Errors));
-    assert.equal(err.LaunchTemplateAndOverrides!.Overrides!.InstanceType, 'g5.xlarge');
+    assert.equal(err.LaunchTemplateAndOverrides!.Overrides!.InstanceType, 'g4dn.xlarge');
     assert.equal(res.Instances![0].InstanceType, 'g6.xlarge');
-    const run = await errorOf(c.send(new E.RunInstancesCommand({ LaunchTemplate: { LaunchTemplateName: 'spotbox-lt' }, MinCount: 1, MaxCount: 1 })));
+    const run = await errorOf(c.send(new E.RunInstancesCommand({ LaunchTemplate: { LaunchTemplateName: 'spotbox-lt' }, InstanceType: 'g4dn.xlarge', MinCount: 1, MaxCount: 1 })));
     assert.equal(run.name, 'InsufficientInstanceCapacity');
     h.emu.clearFaults();
     await c.send(new E.TerminateInstancesCommand({ InstanceIds: res.Instances![0].InstanceIds }));

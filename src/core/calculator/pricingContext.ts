@@ -1,0 +1,49 @@
+import { Ec2SpotPrices } from '../aws/ec2SpotPrices';
+import { estimate } from '../estimate/estimator';
+import { loadCatalogs } from '../pricing/catalogLoader';
+import type { Catalogs } from '../pricing/catalogTypes';
+import { priceAgeLabel } from '../pricing/priceAge';
+import { PriceService } from '../pricing/priceService';
+import type { Clock } from '../time/clock';
+import { CalculatorService } from './calculatorService';
+
+export interface PricingContext {
+  readonly catalogs: Catalogs;
+  readonly priceService: PriceService;
+  readonly calculator: CalculatorService;
+  readonly knownRegions: readonly string[];
+}
+
+export interface PricingContextOptions {
+  /** Folder with the bundled catalogs (the extension's resources/prices). */
+  readonly catalogDir: string;
+  /** AWS profile; the SDK's default chain when empty. */
+  readonly awsProfile?: string;
+  /** Without live prices every figure comes from the catalogs (e.g. the CLI's --offline). */
+  readonly livePrices: boolean;
+  readonly clock: Pick<Clock, 'now'>;
+}
+
+const LIVE_PRICE_TTL_MS = 5 * 60_000;
+// A region that has not answered by then is priced from the catalog, so one slow region never
+// holds up the calculator.
+const REGION_TIMEOUT_MS = 8_000;
+
+/** Catalogs, live spot prices and the estimator, put together once for the calculator and the CLI. */
+export async function createPricingContext(options: PricingContextOptions): Promise<PricingContext> {
+  const catalogs = await loadCatalogs(options.catalogDir);
+  const priceService = new PriceService({
+    catalogs,
+    spotPriceSource: options.livePrices ? new Ec2SpotPrices({ profile: options.awsProfile || undefined, requestTimeoutMs: 5_000, now: () => options.clock.now() }) : undefined,
+    clock: options.clock,
+    ttlMs: LIVE_PRICE_TTL_MS,
+    regionTimeoutMs: REGION_TIMEOUT_MS,
+  });
+  const knownRegions = Object.keys(catalogs.onDemand.regions);
+  const calculator = new CalculatorService(async () => priceService, {
+    estimate,
+    priceAge: (pool) => priceAgeLabel(pool.spot, options.clock.now()),
+    knownRegions: async () => knownRegions,
+  });
+  return { catalogs, priceService, calculator, knownRegions };
+}

@@ -1,0 +1,156 @@
+import { userMessageOf } from '../errors';
+import { awsCatalogPool, awsInterruption, awsOnDemand, AWS_NOTICE_SECONDS, matchingAwsTypes, otherCloudPools } from './catalogPools';
+import { catalogAsOfMs } from './catalogLoader';
+import type { Catalogs } from './catalogTypes';
+import { type GpuNeed, parseGpuNeed } from './gpuNeed';
+import { awsGpuSpec } from './gpuSpecs';
+import type { InterruptionChoice } from './interruption';
+import type { Cloud, Pool, PoolQuery, PoolScan, PricePoint, RegionNote, SpotPriceQuote, SpotPriceSource } from './pricingTypes';
+
+export interface PriceServiceOptions {
+  readonly catalogs: Catalogs;
+  /** Live spot prices; without one every pool is priced from the catalogs. */
+  readonly spotPriceSource?: SpotPriceSource;
+  readonly clock: { now(): number };
+  /** How long live prices of one (region, type set) are reused. */
+  readonly ttlMs: number;
+  /** A region slower than this falls back to the catalog instead of holding up the scan. */
+  readonly regionTimeoutMs?: number;
+  readonly interruption?: InterruptionChoice;
+}
+
+interface CachedPrices {
+  readonly fetchedAt: number;
+  readonly quotes: Promise<SpotPriceQuote[]>;
+}
+
+/** Ranks the places a GPU job could run, with live AWS spot prices where they can be had. */
+export class PriceService {
+  private readonly cache = new Map<string, CachedPrices>();
+
+  constructor(private readonly options: PriceServiceOptions) {}
+
+  async scanPools(query: PoolQuery): Promise<PoolScan> {
+    const { need, instanceType } = readQuery(query);
+    const { catalogs } = this.options;
+    const types = matchingAwsTypes(catalogs, need, instanceType);
+    const regions = query.regions ?? Object.keys(catalogs.onDemand.regions);
+    // Every region at once: a scan takes as long as its slowest region, not the sum.
+    const perRegion = await Promise.all(regions.map((region) => this.scanRegion(region, types)));
+    const pools = perRegion.flatMap((r) => r.pools);
+    const notes = perRegion.flatMap((r) => r.notes);
+    if (query.includeOtherClouds) {
+      const choice = this.choice();
+      pools.push(...otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice), ...otherCloudPools(catalogs, catalogs.azure, need, instanceType, choice));
+    }
+    pools.sort((a, b) => a.spot.usdPerHour - b.spot.usdPerHour || a.onDemand.usdPerHour - b.onDemand.usdPerHour);
+    return { pools, notes };
+  }
+
+  /** The on-demand price from the catalogs (live Price List lookups are not implemented). */
+  onDemandPrice(cloud: Cloud, region: string, instanceType: string): PricePoint | undefined {
+    if (cloud === 'aws') return awsOnDemand(this.options.catalogs, region, instanceType);
+    const catalog = cloud === 'gcp' ? this.options.catalogs.gcp : this.options.catalogs.azure;
+    const price = catalog.instanceTypes[instanceType]?.prices[region];
+    return price && { usdPerHour: price.onDemandUsdPerHour, source: 'catalog', asOf: catalogAsOfMs(catalog.asOf), estimate: price.estimate };
+  }
+
+  /** Forgets cached live prices, e.g. on a user's explicit refresh. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private choice(): InterruptionChoice {
+    return this.options.interruption ?? { mode: 'advisor' };
+  }
+
+  private async scanRegion(region: string, allTypes: readonly string[]): Promise<{ pools: Pool[]; notes: RegionNote[] }> {
+    const { catalogs, spotPriceSource } = this.options;
+    if (!(region in catalogs.onDemand.regions)) {
+      return { pools: [], notes: [{ region, message: `${region} is not in the price catalog: no on-demand prices to compare, so it was skipped.` }] };
+    }
+    const types = allTypes.filter((type) => catalogs.onDemand.instanceTypes[type]?.prices[region] !== undefined);
+    if (types.length === 0) return { pools: [], notes: [] };
+    const fallback = (): Pool[] => types.flatMap((type) => awsCatalogPool(catalogs, region, type, this.choice()) ?? []);
+    if (!spotPriceSource) return { pools: fallback(), notes: [] };
+    let fetched: { fetchedAt: number; quotes: SpotPriceQuote[] };
+    try {
+      fetched = await this.livePrices(spotPriceSource, region, types);
+    } catch (error) {
+      return { pools: fallback(), notes: [{ region, message: `Live spot prices unavailable (${userMessageOf(error)}); showing catalog estimates.` }] };
+    }
+    const cheapest = cheapestPerType(fetched.quotes);
+    const pools: Pool[] = [];
+    const missing: string[] = [];
+    for (const type of types) {
+      const quote = cheapest.get(type);
+      const live = quote && this.livePool(region, type, quote, fetched.fetchedAt);
+      const pool = live ?? awsCatalogPool(catalogs, region, type, this.choice());
+      if (!live) missing.push(type);
+      if (pool) pools.push(pool);
+    }
+    const notes = missing.length > 0 ? [{ region, message: `No live spot price for ${missing.join(', ')}; catalog estimates shown for ${missing.length === 1 ? 'it' : 'them'}.` }] : [];
+    return { pools, notes };
+  }
+
+  private livePool(region: string, type: string, quote: SpotPriceQuote, fetchedAt: number): Pool | undefined {
+    const { catalogs } = this.options;
+    const gpu = awsGpuSpec(type);
+    const onDemand = awsOnDemand(catalogs, region, type);
+    if (!gpu || !onDemand) return undefined;
+    return {
+      cloud: 'aws',
+      region,
+      availabilityZone: quote.availabilityZone,
+      instanceType: type,
+      gpu,
+      // asOf is when we observed the price: that is the age a user cares about.
+      spot: { usdPerHour: quote.usdPerHour, source: 'live', asOf: fetchedAt, estimate: false },
+      onDemand,
+      interruption: awsInterruption(catalogs, region, type, gpu.model, this.choice()),
+      noticeSeconds: AWS_NOTICE_SECONDS,
+    };
+  }
+
+  /** Cached per (region, type set); concurrent scans share one request; failures are not kept. */
+  private async livePrices(source: SpotPriceSource, region: string, types: readonly string[]): Promise<{ fetchedAt: number; quotes: SpotPriceQuote[] }> {
+    const key = `${region}|${[...types].sort().join(',')}`;
+    const now = this.options.clock.now();
+    let entry = this.cache.get(key);
+    if (!entry || now - entry.fetchedAt >= this.options.ttlMs) {
+      entry = { fetchedAt: now, quotes: withTimeout(source.latestSpotPrices(region, types), this.options.regionTimeoutMs, region) };
+      this.cache.set(key, entry);
+    }
+    const current = entry;
+    try {
+      return { fetchedAt: current.fetchedAt, quotes: await current.quotes };
+    } catch (error) {
+      if (this.cache.get(key) === current) this.cache.delete(key);
+      throw error;
+    }
+  }
+}
+
+function readQuery(query: PoolQuery): { need?: GpuNeed; instanceType?: string } {
+  if (query.instanceType !== undefined) return { instanceType: query.instanceType.trim() };
+  return query.gpu !== undefined ? { need: parseGpuNeed(query.gpu) } : {};
+}
+
+/** The cheapest AZ per type (keeping which AZ it is). */
+function cheapestPerType(quotes: readonly SpotPriceQuote[]): Map<string, SpotPriceQuote> {
+  const best = new Map<string, SpotPriceQuote>();
+  for (const quote of quotes) {
+    const current = best.get(quote.instanceType);
+    if (!current || quote.usdPerHour < current.usdPerHour) best.set(quote.instanceType, quote);
+  }
+  return best;
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number | undefined, region: string): Promise<T> {
+  if (timeoutMs === undefined) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${region} did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import { createPricingContext, type PricingContext } from '../../core/calculator/pricingContext';
+import type { Logger } from '../../core/logging/logger';
+import type { Clock } from '../../core/time/clock';
+import { registerSpotboxCommand, type CommandContext } from '../../commands/registerCommand';
+import type { SettingsReader } from '../../config/settingsReader';
+import { CalculatorPanels } from './calculatorPanel';
+
+const GPU_EXAMPLES = ['8x H100', '8x A100', '1x A10G', '4x L4', '1x T4', '8x V100', '8x H200', 'p5.48xlarge', 'g5.xlarge'];
+
+export interface CalculatorFeature {
+  readonly panels: CalculatorPanels;
+  /** The pricing context, built on first use (catalogs read, SDK not loaded until a live price is asked for). */
+  pricing(): Promise<PricingContext>;
+}
+
+export function registerCalculator(
+  context: vscode.ExtensionContext,
+  deps: CommandContext & { settings: SettingsReader; clock: Clock; logger: Logger },
+): CalculatorFeature {
+  let pricing: Promise<PricingContext> | undefined;
+  const getPricing = (): Promise<PricingContext> => {
+    pricing ??= createPricingContext({
+      catalogDir: vscode.Uri.joinPath(context.extensionUri, 'resources', 'prices').fsPath,
+      awsProfile: deps.settings.settings.awsProfile,
+      livePrices: true,
+      clock: deps.clock,
+    }).catch((error: unknown) => {
+      pricing = undefined;
+      throw error;
+    });
+    return pricing;
+  };
+  // A new profile means new credentials and endpoints: rebuild the price service on next use.
+  context.subscriptions.push(
+    deps.settings.onDidChange(({ keys }) => {
+      if (keys.includes('awsProfile')) {
+        pricing = undefined;
+      }
+    }),
+  );
+
+  const panels = new CalculatorPanels({
+    extensionUri: context.extensionUri,
+    state: context.globalState,
+    logger: deps.logger.child('calculator'),
+    calculate: async (inputs) => (await getPricing()).calculator.calculate(inputs),
+    knownRegions: async () => (await getPricing()).knownRegions,
+    gpuExamples: GPU_EXAMPLES,
+    launchFrom: async (poolId) => {
+      const [cloud, region, zone, instanceType] = poolId.split(':');
+      // Launching arrives with the next version; say what would be launched rather than nothing.
+      await vscode.window.showInformationMessage(
+        `Spotbox: launching ${instanceType} in ${region}${zone ? ` (${zone})` : ''} on ${cloud?.toUpperCase()} comes with the launch feature in the next version. The estimate above is what it would cost.`,
+      );
+    },
+  });
+  context.subscriptions.push(panels);
+  registerSpotboxCommand(context, deps, 'spotbox.estimateSavings', () => void panels.show());
+  return { panels, pricing: getPricing };
+}

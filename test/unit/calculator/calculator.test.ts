@@ -1,0 +1,81 @@
+import * as assert from 'node:assert/strict';
+import { buildCalculatorResult, noticeCheckpointFits } from '../../../src/core/calculator/buildCalculatorResult';
+import { DEFAULT_CALCULATOR_INPUTS, parseCalculatorInputs, type CalculatorInputs } from '../../../src/core/calculator/calculatorModel';
+import { CalculatorInputError, CalculatorService, poolQueryOf } from '../../../src/core/calculator/calculatorService';
+import { estimate } from '../../../src/core/estimate/estimator';
+import type { Pool, PoolScan } from '../../../src/core/pricing/pricingTypes';
+
+const pool = (overrides: Partial<Pool> & Pick<Pool, 'instanceType'>): Pool => ({
+  cloud: 'aws',
+  region: 'us-east-1',
+  availabilityZone: 'us-east-1a',
+  gpu: { model: 'H100', count: 8, memoryGiB: 640 },
+  spot: { usdPerHour: 19.66, source: 'live', asOf: 0, estimate: false },
+  onDemand: { usdPerHour: 98.32, source: 'catalog', asOf: 0, estimate: false },
+  interruption: { perHour: 0.041, source: 'preset' },
+  noticeSeconds: 120,
+  ...overrides,
+});
+
+const inputs: CalculatorInputs = { ...DEFAULT_CALCULATOR_INPUTS, regions: ['us-east-1'] };
+const deps = { estimate, priceAge: () => 'live, just now' };
+
+describe('calculator', () => {
+  it('ranks pools by expected job cost, not by hourly price', () => {
+    const cheapButFlaky = pool({ instanceType: 'p5.48xlarge', spot: { usdPerHour: 18, source: 'live', asOf: 0, estimate: false }, interruption: { perHour: 0.5, source: 'user' } });
+    const steady = pool({ instanceType: 'p5e.48xlarge', availabilityZone: 'us-east-1b', spot: { usdPerHour: 19, source: 'live', asOf: 0, estimate: false }, interruption: { perHour: 0.001, source: 'user' } });
+    const scan: PoolScan = { pools: [cheapButFlaky, steady], notes: [] };
+    const result = buildCalculatorResult({ ...inputs, noticeCheckpoint: false }, scan, deps);
+    assert.deepEqual(result.rows.map((row) => row.instanceType), ['p5e.48xlarge', 'p5.48xlarge']);
+    assert.equal(result.cards.pool.instanceType, 'p5e.48xlarge');
+    assert.equal(result.chart.jobHours.length, 12);
+    assert.equal(result.chart.jobHours.at(-1), 2 * inputs.jobHours);
+  });
+
+  it('counts a notice checkpoint only where it fits in the notice (30 s on GCP)', () => {
+    const gcp = pool({ cloud: 'gcp', instanceType: 'a3-highgpu-8g', availabilityZone: undefined, noticeSeconds: 30 });
+    assert.equal(noticeCheckpointFits(gcp, 1.5), false);
+    assert.equal(noticeCheckpointFits(pool({ instanceType: 'p5.48xlarge' }), 1.5), true);
+    const result = buildCalculatorResult(inputs, { pools: [gcp], notes: [] }, deps);
+    assert.deepEqual(result.chart.spotWithNotice, result.chart.spotWithoutNotice);
+    assert.ok(result.notes.some((note) => note.includes('30-second notice')));
+  });
+
+  it('uses the article presets when chosen, and the advisor bucket otherwise', () => {
+    const advisorPool = pool({ instanceType: 'p5.48xlarge', interruption: { perHour: 0.0004, source: 'advisor-bucket', bucket: '>20%' } });
+    const advisor = buildCalculatorResult(inputs, { pools: [advisorPool], notes: [] }, deps);
+    assert.equal(advisor.rows[0]?.interruptionsPerHour, 0.0004);
+    assert.equal(advisor.rows[0]?.interruptionSource, 'advisor-bucket >20%/month');
+    const article = buildCalculatorResult({ ...inputs, interruptionModel: 'article' }, { pools: [advisorPool], notes: [] }, deps);
+    assert.equal(article.rows[0]?.interruptionsPerHour, 0.041);
+    assert.equal(article.rows[0]?.interruptionSource, 'article preset (H100)');
+    assert.ok(article.cards.expectedInterruptions > advisor.cards.expectedInterruptions);
+  });
+
+  it('drops pools whose job would never finish, and fails only when none remain', () => {
+    const hopeless = pool({ instanceType: 'p5.48xlarge', interruption: { perHour: 50, source: 'user' } });
+    assert.throws(() => buildCalculatorResult({ ...inputs, noticeCheckpoint: false }, { pools: [hopeless], notes: [] }, deps), /never finishes/);
+    const fine = pool({ instanceType: 'p4d.24xlarge', interruption: { perHour: 0.01, source: 'user' } });
+    assert.deepEqual(buildCalculatorResult({ ...inputs, noticeCheckpoint: false }, { pools: [hopeless, fine], notes: [] }, deps).rows.map((row) => row.instanceType), ['p4d.24xlarge']);
+  });
+
+  it('reads a GPU need or an instance type and checks the regions', () => {
+    assert.deepEqual(poolQueryOf({ ...inputs, gpuOrInstanceType: '8x H100' }, ['us-east-1']), { gpu: '8x H100', regions: ['us-east-1'], includeOtherClouds: true });
+    assert.deepEqual(poolQueryOf({ ...inputs, regions: [], gpuOrInstanceType: 'g5.xlarge' }, ['us-east-1']), { instanceType: 'g5.xlarge', regions: undefined, includeOtherClouds: true });
+    assert.throws(() => poolQueryOf({ ...inputs, regions: ['mars-1'] }, ['us-east-1']), (error: unknown) => error instanceof CalculatorInputError && error.field === 'regions');
+  });
+
+  it('turns an unknown GPU into an error on the GPU field', async () => {
+    const service = new CalculatorService(async () => ({ scanPools: () => Promise.reject(new Error('Unknown GPU model "Potato"')) }), { ...deps, knownRegions: async () => ['us-east-1'] });
+    await assert.rejects(service.calculate(inputs), (error: unknown) => error instanceof CalculatorInputError && error.field === 'gpuOrInstanceType');
+    const empty = new CalculatorService(async () => ({ scanPools: async () => ({ pools: [], notes: [] }) }), { ...deps, knownRegions: async () => ['us-east-1'] });
+    await assert.rejects(empty.calculate(inputs), /No spot pool offers "8x H100" in us-east-1/);
+  });
+
+  it('validates what the webview sends', () => {
+    assert.deepEqual(parseCalculatorInputs({ ...inputs, jobHours: '12' }), { ...inputs, jobHours: 12, interruptionsPerHour: undefined, interruptionModel: 'advisor' });
+    assert.deepEqual(parseCalculatorInputs({ ...inputs, jobHours: -1 }), { error: 'Job length (hours) must be a number ≥ 0.01.', field: 'jobHours' });
+    assert.equal((parseCalculatorInputs({ ...inputs, gpuOrInstanceType: '  ' }) as { field?: string }).field, 'gpuOrInstanceType');
+    assert.equal((parseCalculatorInputs(null) as { error?: string }).error, 'Inputs missing.');
+  });
+});

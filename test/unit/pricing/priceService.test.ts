@@ -1,0 +1,160 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { loadCatalogs } from '../../../src/core/pricing/catalogLoader';
+import type { Catalogs } from '../../../src/core/pricing/catalogTypes';
+import { PriceService } from '../../../src/core/pricing/priceService';
+import type { SpotPriceQuote, SpotPriceSource } from '../../../src/core/pricing/pricingTypes';
+
+const RESOURCES = path.resolve(__dirname, '../../../../resources/prices');
+
+/** Answers from a table; records calls; regions listed in `failing` throw. */
+class FakeSpotPrices implements SpotPriceSource {
+  readonly calls: Array<{ region: string; types: readonly string[] }> = [];
+  readonly failing = new Map<string, Error>();
+  constructor(private readonly prices: Record<string, Array<[type: string, zone: string, usd: number]>>) {}
+
+  async latestSpotPrices(region: string, instanceTypes: readonly string[]): Promise<SpotPriceQuote[]> {
+    this.calls.push({ region, types: instanceTypes });
+    const failure = this.failing.get(region);
+    if (failure) throw failure;
+    return (this.prices[region] ?? [])
+      .filter(([type]) => instanceTypes.includes(type))
+      .map(([instanceType, availabilityZone, usdPerHour]) => ({ instanceType, availabilityZone, usdPerHour, timestamp: 0 }));
+  }
+}
+
+describe('PriceService', () => {
+  let catalogs: Catalogs;
+  let now: number;
+  const clock = { now: () => now };
+  before(async () => {
+    catalogs = await loadCatalogs(RESOURCES);
+  });
+  beforeEach(() => {
+    now = Date.parse('2026-01-10T12:00:00Z');
+  });
+
+  const h100 = (): FakeSpotPrices =>
+    new FakeSpotPrices({
+      'us-east-1': [['p5.48xlarge', 'us-east-1a', 30], ['p5.48xlarge', 'us-east-1c', 21.5], ['p5.48xlarge', 'us-east-1d', 25]],
+      'us-west-2': [['p5.48xlarge', 'us-west-2b', 19.66]],
+      'eu-north-1': [['p5.48xlarge', 'eu-north-1a', 40]],
+    });
+
+  it('ranks pools cheapest spot first, taking the cheapest AZ of each region', async () => {
+    const service = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000 });
+    const scan = await service.scanPools({ gpu: '8x h100', regions: ['us-east-1', 'us-west-2', 'eu-north-1', 'eu-west-1'] });
+    assert.deepEqual(scan.notes, []);
+    assert.deepEqual(scan.pools.map((p) => [p.region, p.availabilityZone, p.spot.usdPerHour]), [
+      ['us-west-2', 'us-west-2b', 19.66],
+      ['us-east-1', 'us-east-1c', 21.5],
+      ['eu-north-1', 'eu-north-1a', 40],
+    ]);
+    const best = scan.pools[0];
+    assert.deepEqual(best.spot, { usdPerHour: 19.66, source: 'live', asOf: now, estimate: false });
+    assert.equal(best.onDemand.source, 'catalog');
+    assert.equal(best.noticeSeconds, 120);
+    assert.deepEqual(best.gpu, { model: 'H100', count: 8, memoryGiB: 640 });
+    assert.equal(best.interruption.source, 'advisor-bucket');
+  });
+
+  it('matches every type with enough GPUs of the model, or one exact type', async () => {
+    const service = new PriceService({ catalogs, clock, ttlMs: 60_000 });
+    const a10g = await service.scanPools({ gpu: '4x A10G', regions: ['us-east-1'] });
+    assert.deepEqual(a10g.pools.map((p) => p.instanceType).sort(), ['g5.12xlarge', 'g5.24xlarge', 'g5.48xlarge']);
+    const exact = await service.scanPools({ instanceType: 'g5.xlarge', regions: ['us-east-1', 'us-west-2'] });
+    assert.deepEqual(exact.pools.map((p) => p.instanceType), ['g5.xlarge', 'g5.xlarge']);
+  });
+
+  it('reuses live prices within the TTL and asks again after it', async () => {
+    const source = h100();
+    const service = new PriceService({ catalogs, spotPriceSource: source, clock, ttlMs: 60_000 });
+    const query = { gpu: '8x H100', regions: ['us-east-1', 'us-west-2'] };
+    await service.scanPools(query);
+    now += 59_000;
+    const cached = await service.scanPools(query);
+    assert.equal(source.calls.length, 2);
+    assert.equal(cached.pools[0].spot.asOf, now - 59_000, 'a cached price keeps the time it was observed');
+    now += 1_000;
+    await service.scanPools(query);
+    assert.equal(source.calls.length, 4);
+    // Another type set in the same region is a different cache entry.
+    await service.scanPools({ gpu: '8x A100', regions: ['us-east-1'] });
+    assert.equal(source.calls.length, 5);
+  });
+
+  it('degrades a failing region to catalog figures with a note, keeping the others live', async () => {
+    const source = h100();
+    source.failing.set('us-east-1', new Error('AWS throttled Reading spot prices in us-east-1 after 3 attempts.'));
+    const service = new PriceService({ catalogs, spotPriceSource: source, clock, ttlMs: 60_000 });
+    const scan = await service.scanPools({ gpu: '8x H100', regions: ['us-east-1', 'us-west-2'] });
+    assert.equal(scan.notes.length, 1);
+    assert.equal(scan.notes[0].region, 'us-east-1');
+    assert.match(scan.notes[0].message, /Live spot prices unavailable \(AWS throttled .*\); showing catalog estimates/);
+    const east = scan.pools.find((p) => p.region === 'us-east-1');
+    const advice = catalogs.advisor.spot_advisor['us-east-1'].Linux['p5.48xlarge'];
+    assert.equal(east?.spot.source, 'catalog');
+    assert.equal(east?.spot.estimate, true);
+    assert.ok(Math.abs((east?.spot.usdPerHour ?? 0) - 98.32 * (1 - advice.s / 100)) < 1e-3);
+    assert.equal(scan.pools.find((p) => p.region === 'us-west-2')?.spot.source, 'live');
+    // A failure is not cached: the next scan asks again.
+    source.failing.clear();
+    const again = await service.scanPools({ gpu: '8x H100', regions: ['us-east-1', 'us-west-2'] });
+    assert.deepEqual(again.notes, []);
+  });
+
+  it('gives a slow region up after regionTimeoutMs', async () => {
+    const slow: SpotPriceSource = { latestSpotPrices: () => new Promise(() => undefined) };
+    const service = new PriceService({ catalogs, spotPriceSource: slow, clock, ttlMs: 60_000, regionTimeoutMs: 50 });
+    const scan = await service.scanPools({ gpu: 'H100', regions: ['us-west-2'] });
+    assert.match(scan.notes[0].message, /did not answer within 50 ms/);
+    assert.equal(scan.pools[0].spot.source, 'catalog');
+  });
+
+  it('notes types without a live price and regions missing from the catalog', async () => {
+    const service = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000 });
+    const scan = await service.scanPools({ gpu: '8x H100', regions: ['ap-northeast-1', 'mars-north-1'] });
+    assert.deepEqual(scan.notes.map((n) => n.region).sort(), ['ap-northeast-1', 'mars-north-1']);
+    assert.match(scan.notes.find((n) => n.region === 'ap-northeast-1')?.message ?? '', /No live spot price for p5\.48xlarge/);
+    assert.match(scan.notes.find((n) => n.region === 'mars-north-1')?.message ?? '', /not in the price catalog/);
+  });
+
+  it('adds GCP and Azure equivalents with a 30 s notice', async () => {
+    const service = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000 });
+    const scan = await service.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
+    const clouds = new Set(scan.pools.map((p) => p.cloud));
+    assert.deepEqual([...clouds].sort(), ['aws', 'azure', 'gcp']);
+    for (const pool of scan.pools.filter((p) => p.cloud !== 'aws')) {
+      assert.equal(pool.noticeSeconds, 30);
+      assert.equal(pool.interruption.source, 'estimate');
+      assert.ok(pool.gpu.count >= 8 && pool.gpu.model === 'H100');
+    }
+    const spots = scan.pools.map((p) => p.spot.usdPerHour);
+    assert.deepEqual(spots, [...spots].sort((a, b) => a - b));
+  });
+
+  it('applies the article presets or a user rate when chosen', async () => {
+    const presets = new PriceService({ catalogs, clock, ttlMs: 1, interruption: { mode: 'article-presets' } });
+    const [h100Pool] = (await presets.scanPools({ gpu: '8x H100', regions: ['us-east-1'] })).pools;
+    assert.deepEqual(h100Pool.interruption, { perHour: 0.041, source: 'preset' });
+    const [t4] = (await presets.scanPools({ instanceType: 'g4dn.xlarge', regions: ['us-east-1'] })).pools;
+    assert.equal(t4.interruption.source, 'advisor-bucket', 'no article figure for T4: the advisor bucket stays');
+    const user = new PriceService({ catalogs, clock, ttlMs: 1, interruption: { mode: 'user', perHour: 0.02 } });
+    const scan = await user.scanPools({ gpu: 'A100', regions: ['us-east-1'], includeOtherClouds: true });
+    assert.ok(scan.pools.every((p) => p.interruption.perHour === 0.02 && p.interruption.source === 'user'));
+  });
+
+  it('returns catalog on-demand prices per cloud', () => {
+    const service = new PriceService({ catalogs, clock, ttlMs: 1 });
+    assert.equal(service.onDemandPrice('aws', 'us-east-1', 'p5.48xlarge')?.usdPerHour, 98.32);
+    assert.equal(service.onDemandPrice('gcp', 'us-central1', 'a3-highgpu-8g')?.source, 'catalog');
+    assert.equal(service.onDemandPrice('azure', 'eastus', 'nope'), undefined);
+  });
+
+  it('rejects an unreadable GPU need before any network call', async () => {
+    const source = h100();
+    const service = new PriceService({ catalogs, spotPriceSource: source, clock, ttlMs: 1 });
+    await assert.rejects(service.scanPools({ gpu: 'eight hopper' }), /accepted forms/);
+    assert.equal(source.calls.length, 0);
+  });
+});
