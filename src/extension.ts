@@ -6,7 +6,7 @@ import { BoxStore, noBoxSource } from './core/boxes/boxStore';
 import { systemClock } from './core/time/clock';
 import { createOutputChannelLogger } from './logging/outputChannelLogger';
 import { CostTickerItem } from './statusBar/costTickerItem';
-import { registerBoxesView } from './views/registerBoxesView';
+import { registerBoxes } from './boxes/registerBoxes';
 import { registerCalculator } from './webviews/calculator/registerCalculator';
 
 /** Composition root: builds the services once and hands them to each feature. */
@@ -19,9 +19,9 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const costTicker = new CostTickerItem(boxStore, settings, systemClock);
   context.subscriptions.push(channel, settings, boxStore, costTicker);
 
-  registerBoxesView(context, { boxStore, logger: logger.child('view') });
   const commandContext = { logger, showLogs: () => channel.show(true) };
   registerCoreCommands(context, { ...commandContext, boxStore, extensionUri: context.extensionUri });
+  registerBoxes(context, { ...commandContext, boxStore, settings, clock: systemClock, logger: logger.child('boxes') });
   const calculator = registerCalculator(context, { ...commandContext, settings, clock: systemClock });
 
   const activationMs = performance.now() - started;

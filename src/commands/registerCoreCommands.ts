@@ -21,5 +21,4 @@ export function registerCoreCommands(context: vscode.ExtensionContext, deps: Cor
   register('spotbox.launchBox', notYetAvailable('Launching spot boxes'));
   register('spotbox.attach', notYetAvailable('Attaching over Remote-SSH'));
   register('spotbox.openTerminal', notYetAvailable('The built-in SSH terminal'));
-  register('spotbox.terminateBox', notYetAvailable('Terminating boxes'));
 }

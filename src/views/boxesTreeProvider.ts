@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import type { Box, BoxState } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
-import { formatUsd } from '../core/pricing/costSummary';
+import { formatUsd, summarizeCost } from '../core/pricing/costSummary';
+import type { Clock } from '../core/time/clock';
+
+export type BoxTreeNode = { readonly kind: 'region'; readonly region: string } | { readonly kind: 'box'; readonly box: Box };
 
 function stateIcon(state: BoxState): vscode.ThemeIcon {
   switch (state) {
@@ -20,35 +23,76 @@ function stateIcon(state: BoxState): vscode.ThemeIcon {
   }
 }
 
-/** Maps the box model to tree items; node identity is the instance id so selection survives refreshes. */
-export class BoxesTreeProvider implements vscode.TreeDataProvider<Box>, vscode.Disposable {
+function uptime(box: Box, now: number): string {
+  if (box.launchTime === undefined) {
+    return '';
+  }
+  const minutes = Math.max(0, Math.floor((now - box.launchTime) / 60_000));
+  return minutes < 60 ? `${minutes}m` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+/**
+ * Regions, then boxes. Maps the box model to tree items only; node ids are the region name and the
+ * instance id, so expansion and selection survive refreshes.
+ */
+export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly store: BoxStore) {
+  constructor(
+    private readonly store: BoxStore,
+    private readonly clock: Clock,
+  ) {
     this.subscription = store.onDidChange(() => this.changed.fire());
   }
 
-  getChildren(element?: Box): Box[] {
-    return element ? [] : [...this.store.boxes];
+  getChildren(element?: BoxTreeNode): BoxTreeNode[] {
+    if (!element) {
+      const regions = [...new Set(this.store.boxes.map((box) => box.region))].sort();
+      return regions.map((region) => ({ kind: 'region', region }));
+    }
+    if (element.kind === 'region') {
+      return this.store.boxes.filter((box) => box.region === element.region).map((box) => ({ kind: 'box', box }));
+    }
+    return [];
   }
 
-  getTreeItem(box: Box): vscode.TreeItem {
+  getTreeItem(node: BoxTreeNode): vscode.TreeItem {
+    return node.kind === 'region' ? this.regionItem(node.region) : this.boxItem(node.box);
+  }
+
+  private regionItem(region: string): vscode.TreeItem {
+    const boxes = this.store.boxes.filter((box) => box.region === region);
+    const cost = summarizeCost(boxes, this.clock.now());
+    const item = new vscode.TreeItem(region, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `region:${region}`;
+    item.iconPath = new vscode.ThemeIcon('globe');
+    item.description = `${boxes.length} ${boxes.length === 1 ? 'box' : 'boxes'}${cost.billableBoxes > 0 ? ` · ${formatUsd(cost.hourlyUsd)}/h` : ''}`;
+    item.contextValue = 'spotbox.region';
+    return item;
+  }
+
+  private boxItem(box: Box): vscode.TreeItem {
+    const now = this.clock.now();
     const item = new vscode.TreeItem(box.name, vscode.TreeItemCollapsibleState.None);
     item.id = box.instanceId;
     const price = box.hourlyPriceUsd === undefined ? '' : ` · ${formatUsd(box.hourlyPriceUsd)}/h`;
-    item.description = `${box.instanceType} · ${box.state}${price}`;
+    const up = uptime(box, now);
+    // Price before state: a narrow sidebar cuts the end of the line, and the price matters more.
+    item.description = `${box.instanceType}${price} · ${box.state}${up ? ` · up ${up}` : ''}`;
     item.iconPath = stateIcon(box.state);
     item.contextValue = `spotbox.box.${box.state}`;
+    const accrued = summarizeCost([box], now).accruedUsd;
     item.tooltip = new vscode.MarkdownString(
       [
         `**${box.name}** (\`${box.instanceId}\`)`,
         `${box.instanceType}, ${box.lifecycle}, ${box.availabilityZone}`,
         `State: ${box.state}${box.publicIp ? ` · ${box.publicIp}` : ''}`,
+        box.hourlyPriceUsd === undefined ? 'Price: unknown' : `Price: ${formatUsd(box.hourlyPriceUsd)}/h · so far ${formatUsd(accrued)}${up ? ` over ${up}` : ''}`,
       ].join('\n\n'),
     );
-    item.accessibilityInformation = { label: `${box.name}, ${box.instanceType}, ${box.state}${price}` };
+    item.accessibilityInformation = { label: `${box.name}, ${box.instanceType} in ${box.availabilityZone}, ${box.state}${price}` };
     return item;
   }
 

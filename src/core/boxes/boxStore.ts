@@ -37,9 +37,14 @@ export class BoxStore {
   }
 
   setSource(source: BoxSource): Promise<readonly Box[]> {
+    this.useSource(source);
+    return this.refresh();
+  }
+
+  /** Swaps the source without fetching: the first fetch waits until someone looks (see BoxPoller). */
+  useSource(source: BoxSource): void {
     this.source = source;
     this.inFlight = undefined;
-    return this.refresh();
   }
 
   /** Re-reads the boxes; concurrent calls share one fetch. */

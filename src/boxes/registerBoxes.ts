@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+import { Ec2ClientPool } from '../core/aws/ec2ClientPool';
+import { Ec2SpotPrices } from '../core/aws/ec2SpotPrices';
+import { Ec2BoxSource } from '../core/boxes/ec2BoxSource';
+import type { BoxStore } from '../core/boxes/boxStore';
+import { terminateBox } from '../core/boxes/terminateBox';
+import type { Logger } from '../core/logging/logger';
+import type { Clock } from '../core/time/clock';
+import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
+import { terminateBoxCommand } from '../commands/terminateBox';
+import type { SettingsReader } from '../config/settingsReader';
+import { registerBoxesView } from '../views/registerBoxesView';
+
+/**
+ * The boxes feature: the tree reconciled from EC2 (instances tagged by Spotbox in the configured
+ * regions) and the commands that act on a box. Clients follow the spotbox.awsProfile setting.
+ */
+export function registerBoxes(
+  context: vscode.ExtensionContext,
+  deps: CommandContext & { boxStore: BoxStore; settings: SettingsReader; clock: Clock; logger: Logger },
+): void {
+  let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
+  let spotPrices = new Ec2SpotPrices({ profile: deps.settings.settings.awsProfile || undefined, requestTimeoutMs: 5_000 });
+  const source = (): Ec2BoxSource => new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices);
+  let current = source();
+  // No fetch here: the AWS SDK loads on the first refresh, when the view is first shown.
+  deps.boxStore.useSource(current);
+  context.subscriptions.push(
+    deps.settings.onDidChange(({ keys }) => {
+      if (keys.includes('awsProfile')) {
+        clients.dispose();
+        spotPrices.dispose();
+        clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
+        spotPrices = new Ec2SpotPrices({ profile: deps.settings.settings.awsProfile || undefined, requestTimeoutMs: 5_000 });
+      }
+      if (keys.includes('awsProfile') || keys.includes('regions')) {
+        current = source();
+        void deps.boxStore.setSource(current).catch((error: unknown) => deps.logger.warn(`listing boxes failed: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    }),
+    { dispose: () => (clients.dispose(), spotPrices.dispose()) },
+  );
+
+  registerBoxesView(context, { boxStore: deps.boxStore, logger: deps.logger.child('view'), clock: deps.clock, problems: () => (deps.boxStore.sourceDescription === current.description ? current.lastProblems : []) });
+  registerSpotboxCommand(context, deps, 'spotbox.terminateBox', (argument) => terminateBoxCommand(deps.boxStore, (box) => terminateBox(clients, box), argument));
+}

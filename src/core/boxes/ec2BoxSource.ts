@@ -1,0 +1,94 @@
+import type { Instance } from '@aws-sdk/client-ec2';
+import { SpotboxError } from '../errors';
+import { toUserError } from '../aws/awsErrors';
+import type { Ec2ClientPool } from '../aws/ec2ClientPool';
+import { TAGS } from '../aws/spotboxTags';
+import type { SpotPriceSource } from '../pricing/pricingTypes';
+import type { Box, BoxState } from './box';
+import type { BoxSource } from './boxStore';
+
+const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+
+/**
+ * The cloud is the source of truth: boxes are the instances tagged by Spotbox, read from every
+ * configured region at once, so reloading the editor loses nothing. A region that fails is
+ * reported; the others still show.
+ */
+export class Ec2BoxSource implements BoxSource {
+  readonly description: string;
+  /** Regions whose last read failed, with why; shown to the user next to the tree. */
+  lastProblems: string[] = [];
+
+  constructor(
+    private readonly clients: Ec2ClientPool,
+    private readonly regions: () => readonly string[],
+    private readonly spotPrices: SpotPriceSource,
+  ) {
+    this.description = 'EC2 (instances tagged spotbox:box)';
+  }
+
+  async listBoxes(): Promise<Box[]> {
+    const regions = this.regions();
+    const results = await Promise.allSettled(regions.map((region) => this.listRegion(region)));
+    const problems = results.flatMap((result, index) => (result.status === 'rejected' ? [`${regions[index]}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`] : []));
+    this.lastProblems = problems;
+    if (problems.length === regions.length && regions.length > 0) {
+      const first = results[0];
+      throw first?.status === 'rejected' && first.reason instanceof SpotboxError ? first.reason : new SpotboxError(`Could not list boxes: ${problems.join('; ')}`);
+    }
+    return results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+  }
+
+  private async listRegion(region: string): Promise<Box[]> {
+    const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+    const ec2 = await this.clients.client(region);
+    const instances: Instance[] = [];
+    try {
+      let nextToken: string | undefined;
+      do {
+        const page = await ec2.send(
+          new DescribeInstancesCommand({ Filters: [{ Name: 'tag-key', Values: [TAGS.box] }, { Name: 'instance-state-name', Values: LIVE_STATES }], NextToken: nextToken }),
+        );
+        instances.push(...(page.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []));
+        nextToken = page.NextToken || undefined;
+      } while (nextToken);
+    } catch (error) {
+      throw toUserError(error, { action: 'Listing boxes', region });
+    }
+    const spotTypes = [...new Set(instances.filter((instance) => instance.InstanceLifecycle === 'spot').map((instance) => instance.InstanceType ?? ''))].filter(Boolean);
+    // A missing price shows as "unpriced" rather than failing the list.
+    const quotes = spotTypes.length > 0 ? await this.spotPrices.latestSpotPrices(region, spotTypes).catch(() => []) : [];
+    return instances.map((instance) => {
+      const zone = instance.Placement?.AvailabilityZone ?? '';
+      const quote = quotes.find((candidate) => candidate.instanceType === instance.InstanceType && candidate.availabilityZone === zone);
+      return {
+        instanceId: instance.InstanceId ?? '',
+        name: instance.Tags?.find((tag) => tag.Key === TAGS.box)?.Value ?? instance.InstanceId ?? '',
+        region,
+        availabilityZone: zone,
+        instanceType: instance.InstanceType ?? '',
+        lifecycle: instance.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
+        state: boxStateOf(instance.State?.Name),
+        hourlyPriceUsd: quote?.usdPerHour,
+        launchTime: instance.LaunchTime?.getTime(),
+        publicIp: instance.PublicIpAddress,
+      };
+    });
+  }
+}
+
+function boxStateOf(state: string | undefined): BoxState {
+  switch (state) {
+    case 'pending':
+      return 'pending';
+    case 'running':
+      return 'running';
+    case 'shutting-down':
+    case 'stopping':
+      return 'stopping';
+    case 'stopped':
+      return 'stopped';
+    default:
+      return 'terminated';
+  }
+}

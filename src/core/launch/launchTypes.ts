@@ -1,0 +1,46 @@
+export type AllocationStrategy = 'price-capacity-optimized' | 'lowest-price' | 'capacity-optimized';
+
+/** Everything one launch needs, already validated (profile parsing happens before this). */
+export interface LaunchRequest {
+  /** Lower-case letters, digits and dashes; names the box and its resources. */
+  readonly boxName: string;
+  readonly region: string;
+  /** Fleet overrides: every type x zone the box may land in. */
+  readonly pools: ReadonlyArray<{ readonly instanceType: string; readonly availabilityZone?: string }>;
+  readonly imageId: string;
+  /** The max-price guard, USD per hour: refused before anything is created if spot is above it. */
+  readonly maxPricePerHour: number;
+  readonly allocationStrategy: AllocationStrategy;
+  /** Launch on-demand when no spot capacity is found (never silently: the result says so). */
+  readonly onDemandFallback: boolean;
+  readonly volumeGb: number;
+  /** Where SSH may come from: the caller's public IP as a /32. */
+  readonly sshCidr: string;
+  /** Script run at first boot (cloud-init user data), plain text. */
+  readonly userData?: string;
+  readonly owner: string;
+  /** Folder for the private key (written 0600). */
+  readonly keyDirectory: string;
+}
+
+export interface LaunchedBox {
+  readonly instanceId: string;
+  readonly instanceType: string;
+  readonly availabilityZone?: string;
+  readonly lifecycle: 'spot' | 'on-demand';
+  readonly region: string;
+  readonly sessionId: string;
+  readonly keyPairName: string;
+  readonly privateKeyPath: string;
+  readonly securityGroupId: string;
+  readonly launchTemplateId: string;
+  /** Pools the fleet tried and could not use (errorSet), for the log and the user. */
+  readonly fleetErrors: readonly string[];
+}
+
+export type LaunchStep = 'price-check' | 'key-pair' | 'security-group' | 'launch-template' | 'fleet' | 'rollback';
+
+export interface LaunchProgress {
+  readonly step: LaunchStep;
+  readonly message: string;
+}

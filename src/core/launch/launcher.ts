@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { CreateFleetCommandOutput, EC2Client, Tag, TagSpecification, _InstanceType } from '@aws-sdk/client-ec2';
+import { SpotboxError, UserCancelledError } from '../errors';
+import type { Logger } from '../logging/logger';
+import { toUserError } from '../aws/awsErrors';
+import type { Ec2ClientPool } from '../aws/ec2ClientPool';
+import { RollbackJournal } from './rollbackJournal';
+import { TAGS } from '../aws/spotboxTags';
+import type { LaunchedBox, LaunchProgress, LaunchRequest } from './launchTypes';
+import { waitUntilGone } from './waitUntilGone';
+
+export interface LaunchOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: LaunchProgress) => void;
+  readonly logger: Logger;
+}
+
+type Ec2Module = typeof import('@aws-sdk/client-ec2');
+
+/**
+ * Launches one spot box: price guard, key pair, security group (SSH from the caller only), launch
+ * template (IMDSv2 required, encrypted root volume), then an instant fleet over every pool. Whatever
+ * fails or is cancelled, every resource this launch created is removed again.
+ */
+export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, options: LaunchOptions): Promise<LaunchedBox> {
+  const sdk: Ec2Module = await import('@aws-sdk/client-ec2');
+  const ec2 = await clients.client(request.region);
+  const journal = new RollbackJournal(options.logger);
+  const sessionId = randomUUID();
+  const name = `spotbox-${request.boxName}-${sessionId.slice(0, 8)}`;
+  const tags: Tag[] = [
+    { Key: 'Name', Value: `spotbox-${request.boxName}` },
+    { Key: TAGS.box, Value: request.boxName },
+    { Key: TAGS.owner, Value: request.owner },
+    { Key: TAGS.session, Value: sessionId },
+    { Key: TAGS.managed, Value: 'true' },
+  ];
+  const tagged = (ResourceType: TagSpecification['ResourceType']): TagSpecification => ({ ResourceType, Tags: tags });
+  const step = (progress: LaunchProgress): void => {
+    if (options.signal?.aborted) {
+      throw new UserCancelledError();
+    }
+    options.logger.info(progress.message);
+    options.onProgress?.(progress);
+  };
+  const send = async <T>(action: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (options.signal?.aborted) {
+        throw new UserCancelledError();
+      }
+      throw toUserError(error, { action, region: request.region });
+    }
+  };
+
+  try {
+    step({ step: 'price-check', message: `Checking spot prices against the $${request.maxPricePerHour}/h guard` });
+    await checkPriceGuard(sdk, ec2, request, options.signal);
+
+    step({ step: 'key-pair', message: `Creating key pair ${name}` });
+    const keyPair = await send('Creating the key pair', () =>
+      ec2.send(new sdk.CreateKeyPairCommand({ KeyName: name, KeyType: 'ed25519', KeyFormat: 'pem', TagSpecifications: [tagged('key-pair')] }), { abortSignal: options.signal }),
+    );
+    journal.record(`key pair ${name}`, async () => void (await ec2.send(new sdk.DeleteKeyPairCommand({ KeyName: name }))));
+    const privateKeyPath = path.join(request.keyDirectory, `${name}.pem`);
+    await fs.mkdir(request.keyDirectory, { recursive: true, mode: 0o700 });
+    await fs.writeFile(privateKeyPath, keyPair.KeyMaterial ?? '', { mode: 0o600 });
+    journal.record(`private key ${privateKeyPath}`, () => fs.rm(privateKeyPath, { force: true }));
+
+    step({ step: 'security-group', message: `Creating security group ${name} (SSH from ${request.sshCidr} only)` });
+    const group = await send('Creating the security group', () =>
+      ec2.send(new sdk.CreateSecurityGroupCommand({ GroupName: name, Description: `Spotbox ${request.boxName}: SSH from ${request.sshCidr} only`, TagSpecifications: [tagged('security-group')] }), {
+        abortSignal: options.signal,
+      }),
+    );
+    const securityGroupId = group.GroupId ?? '';
+    // Deleting a group still attached to a terminating instance fails for a while: retry until it goes.
+    journal.record(`security group ${securityGroupId}`, () =>
+      waitUntilGone(async () => void (await ec2.send(new sdk.DeleteSecurityGroupCommand({ GroupId: securityGroupId }))), { retryOn: /DependencyViolation/ }),
+    );
+    await send('Opening SSH in the security group', () =>
+      ec2.send(
+        new sdk.AuthorizeSecurityGroupIngressCommand({
+          GroupId: securityGroupId,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: request.sshCidr, Description: 'Spotbox: the launching machine' }] }],
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+
+    step({ step: 'launch-template', message: `Creating launch template ${name}` });
+    const template = await send('Creating the launch template', () =>
+      ec2.send(
+        new sdk.CreateLaunchTemplateCommand({
+          LaunchTemplateName: name,
+          TagSpecifications: [tagged('launch-template')],
+          LaunchTemplateData: {
+            ImageId: request.imageId,
+            KeyName: name,
+            SecurityGroupIds: [securityGroupId],
+            MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+            BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: request.volumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
+            UserData: request.userData ? Buffer.from(request.userData, 'utf8').toString('base64') : undefined,
+            TagSpecifications: [tagged('instance'), tagged('volume')],
+          },
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+    const launchTemplateId = template.LaunchTemplate?.LaunchTemplateId ?? '';
+    journal.record(`launch template ${launchTemplateId}`, async () => void (await ec2.send(new sdk.DeleteLaunchTemplateCommand({ LaunchTemplateId: launchTemplateId }))));
+
+    step({ step: 'fleet', message: `Launching across ${request.pools.length} pool(s) (${request.allocationStrategy})` });
+    const fleetErrors: string[] = [];
+    const fleet = async (capacityType: 'spot' | 'on-demand'): Promise<{ instanceId?: string; instanceType?: string; fleet: CreateFleetCommandOutput }> => {
+      const output = await send('Launching the fleet', () =>
+        ec2.send(
+          new sdk.CreateFleetCommand({
+            Type: 'instant',
+            LaunchTemplateConfigs: [
+              {
+                LaunchTemplateSpecification: { LaunchTemplateId: launchTemplateId, Version: '$Latest' },
+                Overrides: request.pools.map((pool) => ({
+                  InstanceType: pool.instanceType as _InstanceType,
+                  AvailabilityZone: pool.availabilityZone,
+                  ...(capacityType === 'spot' ? { MaxPrice: String(request.maxPricePerHour) } : {}),
+                })),
+              },
+            ],
+            TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: capacityType },
+            ...(capacityType === 'spot' ? { SpotOptions: { AllocationStrategy: request.allocationStrategy } } : {}),
+            TagSpecifications: [tagged('fleet')],
+          }),
+          { abortSignal: options.signal },
+        ),
+      );
+      for (const error of output.Errors ?? []) {
+        const pool = error.LaunchTemplateAndOverrides?.Overrides;
+        fleetErrors.push(`${pool?.InstanceType ?? '?'} ${pool?.AvailabilityZone ?? ''}: ${error.ErrorCode ?? ''} ${error.ErrorMessage ?? ''}`.replace(/\s+/g, ' ').trim());
+      }
+      const launched = (output.Instances ?? []).find((group) => (group.InstanceIds ?? []).length > 0);
+      const instanceId = launched?.InstanceIds?.[0];
+      if (instanceId) {
+        journal.record(`instance ${instanceId}`, async () => {
+          await ec2.send(new sdk.TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+        });
+      }
+      return { instanceId, instanceType: launched?.InstanceType, fleet: output };
+    };
+
+    let lifecycle: 'spot' | 'on-demand' = 'spot';
+    let launched = await fleet('spot');
+    if (!launched.instanceId && request.onDemandFallback) {
+      step({ step: 'fleet', message: 'No spot capacity in any pool: falling back to on-demand, as the profile allows' });
+      lifecycle = 'on-demand';
+      launched = await fleet('on-demand');
+    }
+    if (!launched.instanceId) {
+      throw new SpotboxError(
+        `No capacity for ${request.boxName} in ${request.region}: ${fleetErrors.join('; ') || 'the fleet launched nothing'}.`,
+        'Add instance types or zones to the profile, raise maxPrice, try another region, or allow onDemandFallback.',
+      );
+    }
+    step({ step: 'fleet', message: `Launched ${launched.instanceId} (${launched.instanceType ?? '?'}, ${lifecycle})` });
+    const description = await ec2.send(new sdk.DescribeInstancesCommand({ InstanceIds: [launched.instanceId] }));
+    const instance = description.Reservations?.[0]?.Instances?.[0];
+    return {
+      instanceId: launched.instanceId,
+      instanceType: instance?.InstanceType ?? launched.instanceType ?? '',
+      availabilityZone: instance?.Placement?.AvailabilityZone,
+      lifecycle,
+      region: request.region,
+      sessionId,
+      keyPairName: name,
+      privateKeyPath,
+      securityGroupId,
+      launchTemplateId,
+      fleetErrors,
+    };
+  } catch (error) {
+    if (journal.size > 0) {
+      options.onProgress?.({ step: 'rollback', message: 'Removing what this launch created' });
+      const leftovers = await journal.rollBack();
+      if (leftovers.length > 0) {
+        throw new SpotboxError(
+          `${error instanceof Error ? error.message : String(error)} Rolling back also failed for: ${leftovers.join(', ')}.`,
+          'Run "Spotbox: Sweep Orphaned Resources" or delete them in the EC2 console (tagged spotbox:session).',
+          { cause: error },
+        );
+      }
+    }
+    throw error;
+  }
+}
+
+async function checkPriceGuard(sdk: Ec2Module, ec2: EC2Client, request: LaunchRequest, signal: AbortSignal | undefined): Promise<void> {
+  const types = [...new Set(request.pools.map((pool) => pool.instanceType))] as _InstanceType[];
+  const history = await ec2
+    .send(new sdk.DescribeSpotPriceHistoryCommand({ InstanceTypes: types, ProductDescriptions: ['Linux/UNIX'], StartTime: new Date() }), { abortSignal: signal })
+    .catch((error: unknown) => {
+      throw toUserError(error, { action: 'Reading spot prices', region: request.region });
+    });
+  const wanted = (type?: string, zone?: string): boolean => request.pools.some((pool) => pool.instanceType === type && (!pool.availabilityZone || pool.availabilityZone === zone));
+  const prices = (history.SpotPriceHistory ?? []).filter((item) => wanted(item.InstanceType, item.AvailabilityZone)).map((item) => Number(item.SpotPrice));
+  const cheapest = Math.min(...prices.filter(Number.isFinite));
+  if (!Number.isFinite(cheapest)) {
+    throw new SpotboxError(`No spot price is published for ${types.join(', ')} in ${request.region}.`, 'Check the instance types and region in the profile.');
+  }
+  if (cheapest > request.maxPricePerHour) {
+    throw new SpotboxError(
+      `The cheapest spot price for ${types.join(', ')} in ${request.region} is $${cheapest.toFixed(4)}/h, above the $${request.maxPricePerHour}/h guard; nothing was created.`,
+      'Raise maxPrice in .spotbox/profile.json, or pick cheaper instance types or another region.',
+    );
+  }
+}

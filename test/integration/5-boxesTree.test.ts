@@ -1,0 +1,83 @@
+import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { DescribeImagesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { Ec2ClientPool } from '../../src/core/aws/ec2ClientPool';
+import { launchBox } from '../../src/core/launch/launcher';
+import type { LaunchedBox } from '../../src/core/launch/launchTypes';
+import { silentLogger } from '../../src/core/logging/logger';
+import { activeApi } from './extensionHarness';
+import { canProbeUi, probeUiUntil } from './uiProbe';
+
+// Boxes are launched straight through the core launcher (the launch command arrives with its own
+// UI); what is under test is the tree reconciled from the sandbox cloud, and terminating from it.
+describe('Spot Boxes tree from the sandbox cloud', function () {
+  this.timeout(180_000);
+  const clients = new Ec2ClientPool();
+  const launched: LaunchedBox[] = [];
+  const keyDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-tree-keys-'));
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+    for (const box of launched) {
+      await new EC2Client({ region: box.region }).send(new TerminateInstancesCommand({ InstanceIds: [box.instanceId] })).catch(() => undefined);
+    }
+    clients.dispose();
+    fs.rmSync(keyDirectory, { recursive: true, force: true });
+  });
+
+  it('shows boxes grouped by region, with type, state and price', async () => {
+    const api = await activeApi();
+    await vscode.workspace.getConfiguration('spotbox').update('regions', ['us-east-1', 'eu-west-1'], vscode.ConfigurationTarget.Global);
+    for (const [boxName, region] of [['llama-a', 'us-east-1'], ['llama-b', 'us-east-1'], ['mistral', 'eu-west-1']] as const) {
+      const imageId = (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId ?? '';
+      launched.push(
+        await launchBox(
+          clients,
+          { boxName, region, pools: [{ instanceType: 'g5.xlarge' }, { instanceType: 'g4dn.xlarge' }], imageId, maxPricePerHour: 5, allocationStrategy: 'price-capacity-optimized', onDemandFallback: false, volumeGb: 50, sshCidr: '127.0.0.1/32', owner: 'tests', keyDirectory },
+          { logger: silentLogger },
+        ),
+      );
+    }
+    await vscode.commands.executeCommand('workbench.view.extension.spotbox');
+    await api.boxStore.refresh();
+    const deadline = Date.now() + 60_000;
+    while (api.boxStore.boxes.filter((box) => box.state === 'running').length < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await api.boxStore.refresh();
+    }
+    const boxes = api.boxStore.boxes;
+    assert.deepEqual(boxes.map((box) => `${box.region}/${box.name}/${box.state}`).sort(), ['eu-west-1/mistral/running', 'us-east-1/llama-a/running', 'us-east-1/llama-b/running']);
+    assert.ok(boxes.every((box) => box.lifecycle === 'spot' && (box.hourlyPriceUsd ?? 0) > 0), 'priced from live spot prices');
+    assert.ok(api.costTicker().visible);
+    if (canProbeUi()) {
+      const ui = await probeUiUntil(
+        { name: 'tree-three-boxes-two-regions', queries: { rows: '.sidebar .monaco-list-row', statusBarItems: '.statusbar-item' } },
+        (response) => (response.found.rows ?? []).length >= 5,
+      );
+      const rows = (ui.found.rows ?? []).map((row) => row.text.replace(/\s+/g, ' '));
+      assert.ok(rows.some((row) => row.startsWith('eu-west-1')) && rows.some((row) => row.startsWith('us-east-1')), rows.join(' | '));
+      assert.ok(rows.some((row) => /^mistral\s*g\w+\.xlarge · \$[\d.]+\/h · running/.test(row)), rows.join(' | '));
+      assert.ok((ui.found.statusBarItems ?? []).some((item) => item.text.includes('3 boxes')), 'the ticker counts the three boxes');
+    }
+  });
+
+  it('asks for a modal confirmation before terminating, and terminates nothing without it', async () => {
+    const api = await activeApi();
+    const target = api.boxStore.boxes.find((box) => box.name === 'mistral');
+    assert.ok(target);
+    // The test host refuses modal dialogs (as if dismissed): the command must then do nothing.
+    await vscode.commands.executeCommand('spotbox.terminateBox', { kind: 'box', box: target });
+    if (canProbeUi()) {
+      const ui = await probeUiUntil({ name: 'terminate-confirmation-asked', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
+        (response.found.toasts ?? []).some((toast) => toast.text.includes('Terminate mistral')),
+      );
+      assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes(`Terminate mistral (${target.instanceId}`)), 'the confirmation names the box');
+      await vscode.commands.executeCommand('notifications.clearAll');
+    }
+    await api.boxStore.refresh();
+    assert.equal(api.boxStore.boxes.find((box) => box.instanceId === target.instanceId)?.state, 'running');
+  });
+});
