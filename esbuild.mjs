@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-const LAZY_MODULES = ['@aws-sdk/client-ec2', '@aws-sdk/client-s3', 'ssh2'];
+const LAZY_MODULES = ['@aws-sdk/client-ec2', '@aws-sdk/client-pricing', '@aws-sdk/client-s3', 'ssh2'];
 const vendorFileOf = (moduleName) => `vendor/${moduleName.replace(/^@aws-sdk\//, 'aws-').replace(/[^\w.-]/g, '-')}.js`;
 const lazyFilter = new RegExp(`^(${LAZY_MODULES.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
 

@@ -79,6 +79,7 @@ export type SandboxEventKind =
   | 'throttle-fault'
   | 'latency-fault'
   | 's3-fault'
+  | 'pricing-fault'
   | 'ssh-drop'
   | 'sandbox-started'
   | 'sandbox-stopped';

@@ -10,8 +10,9 @@ const USAGE = `Usage: npm run sandbox:ctl -- <command> [options]   (talks to a r
   throttle <count>                            RequestLimitExceeded for the next <count> EC2 calls
   latency <ms> [--region REGION]              added latency per EC2 call
   s3-errors <count> [--status 500|503]        S3 5xx for the next <count> requests
+  pricing-errors <count> [--status 500|503]   Price List API 5xx for the next <count> calls
   drop-ssh <instance-id>                      drop the box's SSH connections
-  clear                                       clear capacity/throttle/latency faults
+  clear                                       clear capacity/throttle/latency/Price List faults
   events [--kind KIND]                        the event log
   state                                       instances as the sandbox sees them
 Options: --dir DIR (default .sandbox) or --control URL.`;
@@ -78,6 +79,10 @@ function request(args: string[]): { method: 'GET' | 'POST'; path: string; body?:
     case 's3-errors': {
       const status = numberOf(flag(rest, '--status'), '--status');
       return { method: 'POST', path: '/faults/s3-errors', body: { count: numberOf(need(1)[0], 'count'), status } };
+    }
+    case 'pricing-errors': {
+      const status = numberOf(flag(rest, '--status'), '--status');
+      return { method: 'POST', path: '/faults/pricing-errors', body: { count: numberOf(need(1)[0], 'count'), status } };
     }
     case 'drop-ssh':
       return { method: 'POST', path: '/faults/drop-ssh', body: { instanceId: need(1)[0] } };

@@ -4,6 +4,7 @@ import { LocalBoxHost } from './boxes/localBoxHost';
 import { ControlServer } from './control/controlServer';
 import { Ec2Emulator } from './ec2/ec2Server';
 import { EventLog } from './eventLog';
+import { PricingServer } from './pricing/pricingServer';
 import { S3Sandbox } from './s3/s3Sandbox';
 import { SANDBOX_ACCESS_KEY, SANDBOX_PROFILE, sandboxProfileEnvironment, writeSandboxProfile } from './awsProfile';
 
@@ -12,7 +13,7 @@ export interface SandboxOptions {
   readonly directory: string;
   readonly bootDelayMs?: { min: number; max: number };
   readonly consoleDelayMs?: number;
-  readonly ports?: { ec2?: number; s3?: number; control?: number };
+  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number };
   readonly forcePerBoxPort?: boolean;
   readonly seed?: number;
   readonly log?: (line: string) => void;
@@ -22,6 +23,8 @@ export interface SandboxEndpoints {
   readonly ec2: string;
   readonly s3: string;
   readonly control: string;
+  /** The Price List API (on-demand prices); reached through the profile's `pricing` endpoint_url. */
+  readonly pricing: string;
   readonly awsConfigFile: string;
   readonly awsCredentialsFile: string;
   readonly profile: string;
@@ -32,6 +35,7 @@ export interface RunningSandbox {
   readonly endpoints: SandboxEndpoints;
   readonly ec2: Ec2Emulator;
   readonly s3: S3Sandbox;
+  readonly pricing: PricingServer;
   readonly boxHost: LocalBoxHost;
   readonly events: EventLog;
   /** Environment that points AWS SDKs and Spotbox at this sandbox. */
@@ -44,7 +48,7 @@ export const SANDBOX_BUCKET = 'spotbox-sandbox';
 
 /**
  * Starts the whole sandbox cloud: S3, the box host, the EC2 emulator (which boots again the boxes
- * a previous run left running) and the control API; writes the AWS profile last, once every
+ * a previous run left running), the Price List API and the control API; writes the AWS profile last, once every
  * endpoint is known. Anything started is stopped again if a later part fails to start.
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
@@ -105,6 +109,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const ec2Url = (await listenOn(options.ports?.ec2 ?? previousPorts.ec2, (port) => ec2.start(port))).url;
     stops.push(() => ec2.stop());
 
+    const pricing = new PricingServer({ events });
+    const pricingUrl = (await listenOn(options.ports?.pricing ?? previousPorts.pricing, (port) => pricing.start(port))).url;
+    stops.push(() => pricing.stop());
+
     const control = new ControlServer({
       interruptSpot: (id, interrupt) => ec2.interruptSpot(id, interrupt),
       recommendRebalance: (id) => ec2.recommendRebalance(id),
@@ -113,8 +121,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       failCapacity: (fault) => ec2.failCapacity(fault),
       throttle: (count) => ec2.throttle(count),
       addLatency: (ms, region) => ec2.addLatency(ms, region),
-      clearFaults: () => ec2.clearFaults(),
+      clearFaults: () => {
+        ec2.clearFaults();
+        pricing.clearFaults();
+      },
       failS3: (count, status) => s3.failNext(count, status),
+      failPricing: (count, status) => pricing.failNext(count, status),
       dropSsh: async (id) => {
         if (!ec2.listInstances().some((instance) => instance.instanceId === id)) {
           throw new Error(`unknown instance ${id}`);
@@ -128,18 +140,19 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const controlUrl = (await listenOn(options.ports?.control ?? previousPorts.control, (port) => control.start(port))).url;
     stops.push(() => control.stop());
 
-    const profileFiles = writeSandboxProfile(directory, { ec2: ec2Url, s3: s3Url });
+    const profileFiles = writeSandboxProfile(directory, { ec2: ec2Url, s3: s3Url, pricing: pricingUrl });
     const endpoints: SandboxEndpoints = {
       ec2: ec2Url,
       s3: s3Url,
       control: controlUrl,
+      pricing: pricingUrl,
       awsConfigFile: profileFiles.configFile,
       awsCredentialsFile: profileFiles.credentialsFile,
       profile: SANDBOX_PROFILE,
       sshMode: boxHost.mode,
     };
     fs.writeFileSync(path.join(directory, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
-    fs.writeFileSync(portsFile, JSON.stringify({ ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl) }));
+    fs.writeFileSync(portsFile, JSON.stringify({ ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl) }));
     events.record('sandbox-started', { ...endpoints });
 
     let stopped = false;
@@ -147,6 +160,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       endpoints,
       ec2,
       s3,
+      pricing,
       boxHost,
       events,
       environment: sandboxProfileEnvironment(profileFiles),
@@ -170,6 +184,7 @@ interface Ports {
   ec2?: number;
   s3?: number;
   control?: number;
+  pricing?: number;
 }
 
 function readPreviousPorts(file: string): Ports {

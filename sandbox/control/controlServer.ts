@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SandboxEvent } from '../contract';
+import { closeServer, readBody } from '../http/serverUtil';
 import type { CapacityFaultSpec, InterruptOptions, PriceSpike } from '../ec2/faultApi';
 
 /** What the control API drives; the sandbox composition wires the real parts in. */
@@ -14,6 +15,7 @@ export interface ControlTargets {
   addLatency(ms: number, region?: string): void;
   clearFaults(): void;
   failS3(count: number, status?: number): void;
+  failPricing(count: number, status?: number): void;
   dropSsh(instanceId: string): Promise<number>;
   events(filter: { kind?: string; since?: string }): SandboxEvent[];
   describe(): unknown;
@@ -86,6 +88,7 @@ export class ControlServer {
       'POST /faults/throttle': (body) => (targets.throttle(num(body, 'count')), { ok: true }),
       'POST /faults/latency': (body) => (targets.addLatency(num(body, 'ms'), optStr(body, 'region')), { ok: true }),
       'POST /faults/s3-errors': (body) => (targets.failS3(num(body, 'count'), optNum(body, 'status')), { ok: true }),
+      'POST /faults/pricing-errors': (body) => (targets.failPricing(num(body, 'count'), optNum(body, 'status')), { ok: true }),
       'POST /faults/drop-ssh': async (body) => ({ dropped: await targets.dropSsh(str(body, 'instanceId')) }),
       'POST /faults/clear': () => (targets.clearFaults(), { ok: true }),
     };
@@ -112,7 +115,7 @@ export class ControlServer {
       return;
     }
     try {
-      const raw = await readBody(request);
+      const raw = await readBody(request, 1_000_000, () => new BadRequest('body too large'));
       let body: Record<string, unknown> = {};
       if (raw.trim()) {
         const parsed: unknown = JSON.parse(raw);
@@ -130,28 +133,9 @@ export class ControlServer {
   }
 
   async stop(): Promise<void> {
-    if (this.server) {
-      this.server.closeAllConnections();
-      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-      this.server = undefined;
-    }
+    const server = this.server;
+    this.server = undefined;
+    await closeServer(server);
   }
 }
 
-function readBody(request: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > 1_000_000) {
-        reject(new BadRequest('body too large'));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}

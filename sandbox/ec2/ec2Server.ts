@@ -22,6 +22,7 @@ import { responseXml } from './protocol/xmlWriter';
 import { SpotMarket } from './spotMarket';
 import { Store, type InstanceRecord } from './state/store';
 import { FaultApi, type FaultApiParts } from './faultApi';
+import { closeServer, readBody } from '../http/serverUtil';
 // Seeded so boot delays repeat for a given seed; the estimator's simulator uses the same generator.
 import { mulberry32 } from '../../src/core/estimate/random';
 
@@ -51,19 +52,6 @@ const ACTIONS: Record<string, ActionHandler> = {
 
 const MAX_BODY = 4 * 1024 * 1024;
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new Ec2Error('InvalidParameterValue', 'Request body too large.'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function buildParts(options: Ec2EmulatorOptions): FaultApiParts {
   const clock = options.clock ?? Date.now;
@@ -114,12 +102,7 @@ export class Ec2Emulator extends FaultApi {
     this.manager.dispose();
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    await closeServer(server);
     this.store.save();
     if (this.settings.stopBoxes) await this.options.boxHost.stopAll();
   }
@@ -138,7 +121,7 @@ export class Ec2Emulator extends FaultApi {
     const requestId = randomUUID();
     let action = 'Unknown';
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY, () => new Ec2Error('InvalidParameterValue', 'Request body too large.'));
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method !== 'POST' && req.method !== 'GET') {
         throw new Ec2Error('InvalidAction', `The HTTP method ${req.method} is not supported; use POST or GET.`);

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
 import type { EventSink } from '../contract';
+import { closeServer } from '../http/serverUtil';
 
 export interface S3SandboxOptions {
   readonly directory: string;
@@ -77,11 +78,9 @@ export class S3Sandbox {
   }
 
   async stop(): Promise<void> {
-    if (this.proxy) {
-      this.proxy.closeAllConnections();
-      await new Promise<void>((resolve) => this.proxy!.close(() => resolve()));
-      this.proxy = undefined;
-    }
+    const proxy = this.proxy;
+    this.proxy = undefined;
+    await closeServer(proxy);
     if (this.backendPort !== undefined) {
       await this.backend.close().catch(() => undefined);
       this.backendPort = undefined;

@@ -1,4 +1,5 @@
 import { Ec2SpotPrices } from '../aws/ec2SpotPrices';
+import { PriceListOnDemandPrices } from '../aws/onDemandPrices';
 import { estimate } from '../estimate/estimator';
 import { loadCatalogs } from '../pricing/catalogLoader';
 import type { Catalogs } from '../pricing/catalogTypes';
@@ -19,7 +20,7 @@ export interface PricingContextOptions {
   readonly catalogDir: string;
   /** AWS profile; the SDK's default chain when empty. */
   readonly awsProfile?: string;
-  /** Without live prices every figure comes from the catalogs (e.g. the CLI's --offline). */
+  /** Live spot (EC2) and on-demand (Price List API) prices; without them every figure comes from the catalogs (e.g. the CLI's --offline). */
   readonly livePrices: boolean;
   readonly clock: Pick<Clock, 'now'>;
 }
@@ -29,12 +30,14 @@ const LIVE_PRICE_TTL_MS = 5 * 60_000;
 // holds up the calculator.
 const REGION_TIMEOUT_MS = 8_000;
 
-/** Catalogs, live spot prices and the estimator, put together once for the calculator and the CLI. */
+/** Catalogs, live spot and on-demand prices and the estimator, put together once for the calculator and the CLI. */
 export async function createPricingContext(options: PricingContextOptions): Promise<PricingContext> {
   const catalogs = await loadCatalogs(options.catalogDir);
+  const live = { profile: options.awsProfile || undefined, requestTimeoutMs: 5_000, now: () => options.clock.now() };
   const priceService = new PriceService({
     catalogs,
-    spotPriceSource: options.livePrices ? new Ec2SpotPrices({ profile: options.awsProfile || undefined, requestTimeoutMs: 5_000, now: () => options.clock.now() }) : undefined,
+    spotPriceSource: options.livePrices ? new Ec2SpotPrices(live) : undefined,
+    onDemandPriceSource: options.livePrices ? new PriceListOnDemandPrices(live) : undefined,
     clock: options.clock,
     ttlMs: LIVE_PRICE_TTL_MS,
     regionTimeoutMs: REGION_TIMEOUT_MS,

@@ -5,12 +5,15 @@ import type { Catalogs } from './catalogTypes';
 import { type GpuNeed, parseGpuNeed } from './gpuNeed';
 import { awsGpuSpec } from './gpuSpecs';
 import type { InterruptionChoice } from './interruption';
-import type { Cloud, Pool, PoolQuery, PoolScan, PricePoint, RegionNote, SpotPriceQuote, SpotPriceSource } from './pricingTypes';
+import { LiveCache } from './liveCache';
+import type { Cloud, OnDemandPriceSource, OnDemandQuote, Pool, PoolQuery, PoolScan, PricePoint, RegionNote, SpotPriceQuote, SpotPriceSource } from './pricingTypes';
 
 export interface PriceServiceOptions {
   readonly catalogs: Catalogs;
   /** Live spot prices; without one every pool is priced from the catalogs. */
   readonly spotPriceSource?: SpotPriceSource;
+  /** Live AWS on-demand prices (the Price List API); without one they come from the catalog. */
+  readonly onDemandPriceSource?: OnDemandPriceSource;
   readonly clock: { now(): number };
   /** How long live prices of one (region, type set) are reused. */
   readonly ttlMs: number;
@@ -19,16 +22,16 @@ export interface PriceServiceOptions {
   readonly interruption?: InterruptionChoice;
 }
 
-interface CachedPrices {
-  readonly fetchedAt: number;
-  readonly quotes: Promise<SpotPriceQuote[]>;
-}
-
 /** Ranks the places a GPU job could run, with live AWS spot prices where they can be had. */
 export class PriceService {
-  private readonly cache = new Map<string, CachedPrices>();
+  private readonly spotCache: LiveCache<SpotPriceQuote[]>;
+  private readonly onDemandCache: LiveCache<Map<string, OnDemandQuote>>;
 
-  constructor(private readonly options: PriceServiceOptions) {}
+  constructor(private readonly options: PriceServiceOptions) {
+    const settings = { ttlMs: options.ttlMs, now: () => options.clock.now() };
+    this.spotCache = new LiveCache(settings);
+    this.onDemandCache = new LiveCache(settings);
+  }
 
   async scanPools(query: PoolQuery): Promise<PoolScan> {
     const { need, instanceType } = readQuery(query);
@@ -47,7 +50,7 @@ export class PriceService {
     return { pools, notes };
   }
 
-  /** The on-demand price from the catalogs (live Price List lookups are not implemented). */
+  /** The on-demand price from the catalogs; scanPools is where live on-demand prices come in. */
   onDemandPrice(cloud: Cloud, region: string, instanceType: string): PricePoint | undefined {
     if (cloud === 'aws') return awsOnDemand(this.options.catalogs, region, instanceType);
     const catalog = cloud === 'gcp' ? this.options.catalogs.gcp : this.options.catalogs.azure;
@@ -57,7 +60,8 @@ export class PriceService {
 
   /** Forgets cached live prices, e.g. on a user's explicit refresh. */
   clearCache(): void {
-    this.cache.clear();
+    this.spotCache.clear();
+    this.onDemandCache.clear();
   }
 
   private choice(): InterruptionChoice {
@@ -65,21 +69,34 @@ export class PriceService {
   }
 
   private async scanRegion(region: string, allTypes: readonly string[]): Promise<{ pools: Pool[]; notes: RegionNote[] }> {
-    const { catalogs, spotPriceSource } = this.options;
+    const { catalogs } = this.options;
     if (!(region in catalogs.onDemand.regions)) {
       return { pools: [], notes: [{ region, message: `${region} is not in the price catalog: no on-demand prices to compare, so it was skipped.` }] };
     }
     const types = allTypes.filter((type) => catalogs.onDemand.instanceTypes[type]?.prices[region] !== undefined);
     if (types.length === 0) return { pools: [], notes: [] };
+    // Spot and on-demand at once: the region takes the slower of the two, not the sum.
+    const [spot, onDemand] = await Promise.all([this.spotPools(region, types), this.liveOnDemand(region, types)]);
+    const pools = spot.pools.map((pool) => {
+      const quote = onDemand.quotes.get(pool.instanceType);
+      // asOf is when the price was read: that is the age a user cares about.
+      return quote ? { ...pool, onDemand: { usdPerHour: quote.usdPerHour, source: 'live' as const, asOf: quote.fetchedAt, estimate: false } } : pool;
+    });
+    return { pools, notes: [...spot.notes, ...onDemand.notes] };
+  }
+
+  /** Pools with live spot prices where they can be had, catalog figures elsewhere. */
+  private async spotPools(region: string, types: readonly string[]): Promise<{ pools: Pool[]; notes: RegionNote[] }> {
+    const { catalogs, spotPriceSource } = this.options;
     const fallback = (): Pool[] => types.flatMap((type) => awsCatalogPool(catalogs, region, type, this.choice()) ?? []);
     if (!spotPriceSource) return { pools: fallback(), notes: [] };
-    let fetched: { fetchedAt: number; quotes: SpotPriceQuote[] };
+    let fetched: { fetchedAt: number; value: SpotPriceQuote[] };
     try {
-      fetched = await this.livePrices(spotPriceSource, region, types);
+      fetched = await this.spotCache.get(cacheKey(region, types), () => withTimeout(spotPriceSource.latestSpotPrices(region, types), this.options.regionTimeoutMs, region));
     } catch (error) {
       return { pools: fallback(), notes: [{ region, message: `Live spot prices unavailable (${userMessageOf(error)}); showing catalog estimates.` }] };
     }
-    const cheapest = cheapestPerType(fetched.quotes);
+    const cheapest = cheapestPerType(fetched.value);
     const pools: Pool[] = [];
     const missing: string[] = [];
     for (const type of types) {
@@ -91,6 +108,20 @@ export class PriceService {
     }
     const notes = missing.length > 0 ? [{ region, message: `No live spot price for ${missing.join(', ')}; catalog estimates shown for ${missing.length === 1 ? 'it' : 'them'}.` }] : [];
     return { pools, notes };
+  }
+
+  /** Live on-demand prices of the region's types; a failure or a missing type is a note, never an error. */
+  private async liveOnDemand(region: string, types: readonly string[]): Promise<{ quotes: Map<string, OnDemandQuote>; notes: RegionNote[] }> {
+    const source = this.options.onDemandPriceSource;
+    if (!source) return { quotes: new Map(), notes: [] };
+    try {
+      const { value: quotes } = await this.onDemandCache.get(cacheKey(region, types), () => withTimeout(source.onDemandPrices(region, types), this.options.regionTimeoutMs, region));
+      const missing = types.filter((type) => !quotes.has(type));
+      const notes = missing.length > 0 ? [{ region, message: `No live on-demand price for ${missing.join(', ')}; catalog prices shown for ${missing.length === 1 ? 'it' : 'them'}.` }] : [];
+      return { quotes, notes };
+    } catch (error) {
+      return { quotes: new Map(), notes: [{ region, message: `Live on-demand prices unavailable (${userMessageOf(error)}); showing catalog prices.` }] };
+    }
   }
 
   private livePool(region: string, type: string, quote: SpotPriceQuote, fetchedAt: number): Pool | undefined {
@@ -111,24 +142,11 @@ export class PriceService {
       noticeSeconds: AWS_NOTICE_SECONDS,
     };
   }
+}
 
-  /** Cached per (region, type set); concurrent scans share one request; failures are not kept. */
-  private async livePrices(source: SpotPriceSource, region: string, types: readonly string[]): Promise<{ fetchedAt: number; quotes: SpotPriceQuote[] }> {
-    const key = `${region}|${[...types].sort().join(',')}`;
-    const now = this.options.clock.now();
-    let entry = this.cache.get(key);
-    if (!entry || now - entry.fetchedAt >= this.options.ttlMs) {
-      entry = { fetchedAt: now, quotes: withTimeout(source.latestSpotPrices(region, types), this.options.regionTimeoutMs, region) };
-      this.cache.set(key, entry);
-    }
-    const current = entry;
-    try {
-      return { fetchedAt: current.fetchedAt, quotes: await current.quotes };
-    } catch (error) {
-      if (this.cache.get(key) === current) this.cache.delete(key);
-      throw error;
-    }
-  }
+/** Live prices are cached per (region, type set). */
+function cacheKey(region: string, types: readonly string[]): string {
+  return `${region}|${[...types].sort().join(',')}`;
 }
 
 function readQuery(query: PoolQuery): { need?: GpuNeed; instanceType?: string } {

@@ -74,3 +74,16 @@ export interface SpotPriceQuote {
 export interface SpotPriceSource {
   latestSpotPrices(region: string, instanceTypes: readonly string[]): Promise<SpotPriceQuote[]>;
 }
+
+/** The on-demand price of one instance type in one region, as a live source reports it. */
+export interface OnDemandQuote {
+  readonly usdPerHour: number;
+  /** Epoch milliseconds the price was read. */
+  readonly fetchedAt: number;
+}
+
+/** Where live on-demand prices come from (the Price List API in production, a fake in unit tests). */
+export interface OnDemandPriceSource {
+  /** Prices by instance type; a type the source has no price for is left out, a failed call throws. */
+  onDemandPrices(region: string, instanceTypes: readonly string[]): Promise<Map<string, OnDemandQuote>>;
+}

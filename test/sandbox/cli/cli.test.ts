@@ -99,11 +99,12 @@ describe('`spotbox` CLI (dist/cli.js)', function () {
       fs.rmSync(directory, { recursive: true, force: true });
     });
 
-    it('estimate uses the live spot price through the AWS profile and says so', async () => {
+    it('estimate uses the live spot and on-demand prices through the AWS profile and says so', async () => {
       const run = await spotbox(['estimate', '--instance-type', 'g5.xlarge', '--region', 'us-west-2', '--hours', '24', '--json'], { ...process.env, ...sandbox!.environment });
       assert.equal(run.code, 0, run.stderr);
-      const result = JSON.parse(run.stdout) as { priceSource: string; spotPricePerHour: number; onDemandPricePerHour: number };
+      const result = JSON.parse(run.stdout) as { priceSource: string; onDemandPriceSource: string; spotPricePerHour: number; onDemandPricePerHour: number };
       assert.match(result.priceSource, /^live, just now \(us-west-2[a-z]\)/);
+      assert.match(result.onDemandPriceSource, /^live/, 'on-demand from the Price List API');
       assert.ok(result.spotPricePerHour > 0 && result.spotPricePerHour < result.onDemandPricePerHour);
     });
 

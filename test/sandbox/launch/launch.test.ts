@@ -90,7 +90,7 @@ describe('Launching a spot box (src/core/launch) against the sandbox cloud', fun
     assert.equal(instance?.Tags?.find((tag) => tag.Key === 'spotbox:box')?.Value, 'llama');
     const pinnedFingerprints = await consoleFingerprints(ec2, box.instanceId);
     const { stdout } = await sshExec(
-      { host: instance!.PublicIpAddress!, port: sshPortOf(instance!), privateKey: fs.readFileSync(box.privateKeyPath, 'utf8'), pinnedFingerprints },
+      { host: instance.PublicIpAddress!, port: sshPortOf(instance), privateKey: fs.readFileSync(box.privateKeyPath, 'utf8'), pinnedFingerprints },
       'curl -s -o /dev/null -w "%{http_code}" "$AWS_EC2_METADATA_SERVICE_ENDPOINT/latest/meta-data/instance-id"',
     );
     assert.equal(stdout.trim(), '401', 'IMDSv1 is refused on the box');
