@@ -20,7 +20,7 @@ export function registerBoxes(
   deps: CommandContext & { boxStore: BoxStore; settings: SettingsReader; clock: Clock; logger: Logger },
 ): void {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
-  let spotPrices = new Ec2SpotPrices({ profile: deps.settings.settings.awsProfile || undefined, requestTimeoutMs: 5_000 });
+  let spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
   const source = (): Ec2BoxSource => new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices);
   let current = source();
   // No fetch here: the AWS SDK loads on the first refresh, when the view is first shown.
@@ -29,16 +29,15 @@ export function registerBoxes(
     deps.settings.onDidChange(({ keys }) => {
       if (keys.includes('awsProfile')) {
         clients.dispose();
-        spotPrices.dispose();
         clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
-        spotPrices = new Ec2SpotPrices({ profile: deps.settings.settings.awsProfile || undefined, requestTimeoutMs: 5_000 });
+        spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
       }
       if (keys.includes('awsProfile') || keys.includes('regions')) {
         current = source();
         void deps.boxStore.setSource(current).catch((error: unknown) => deps.logger.warn(`listing boxes failed: ${error instanceof Error ? error.message : String(error)}`));
       }
     }),
-    { dispose: () => (clients.dispose(), spotPrices.dispose()) },
+    { dispose: () => clients.dispose() },
   );
 
   registerBoxesView(context, { boxStore: deps.boxStore, logger: deps.logger.child('view'), clock: deps.clock, problems: () => (deps.boxStore.sourceDescription === current.description ? current.lastProblems : []) });

@@ -1,6 +1,7 @@
-import type { _InstanceType, DescribeSpotPriceHistoryCommandOutput, EC2Client } from '@aws-sdk/client-ec2';
+import type { _InstanceType, DescribeSpotPriceHistoryCommandOutput } from '@aws-sdk/client-ec2';
 import type { SpotPriceQuote, SpotPriceSource } from '../pricing/pricingTypes';
 import { toUserError } from './awsErrors';
+import { Ec2ClientPool } from './ec2ClientPool';
 
 export interface Ec2SpotPricesOptions {
   /** Named profile of the shared AWS config; the SDK's default chain (AWS_PROFILE, ...) when absent. */
@@ -12,6 +13,8 @@ export interface Ec2SpotPricesOptions {
   /** MaxResults per page (5..1000); EC2's default when absent. */
   readonly pageSize?: number;
   readonly now?: () => number;
+  /** Shares the extension's per-region clients instead of creating its own. */
+  readonly clients?: Ec2ClientPool;
 }
 
 /** Enough pages for every AZ x type of a region; a guard against a token that never ends. */
@@ -22,15 +25,20 @@ const MAX_PAGES = 50;
  * extension starts without it) and the standard AWS config decides endpoint and credentials.
  */
 export class Ec2SpotPrices implements SpotPriceSource {
-  private readonly clients = new Map<string, Promise<EC2Client>>();
+  private readonly clients: Ec2ClientPool;
+  /** A pool passed in belongs to the caller, who disposes it. */
+  private readonly ownsClients: boolean;
 
-  constructor(private readonly options: Ec2SpotPricesOptions = {}) {}
+  constructor(private readonly options: Ec2SpotPricesOptions = {}) {
+    this.ownsClients = options.clients === undefined;
+    this.clients = options.clients ?? new Ec2ClientPool({ profile: options.profile, maxAttempts: options.maxAttempts });
+  }
 
   async latestSpotPrices(region: string, instanceTypes: readonly string[]): Promise<SpotPriceQuote[]> {
     if (instanceTypes.length === 0) return [];
     try {
       const { DescribeSpotPriceHistoryCommand } = await import('@aws-sdk/client-ec2');
-      const client = await this.client(region);
+      const client = await this.clients.client(region);
       // StartTime = now: EC2 answers with the price in effect now, one entry per AZ and type.
       const startTime = new Date((this.options.now ?? Date.now)());
       const latest = new Map<string, SpotPriceQuote>();
@@ -51,20 +59,11 @@ export class Ec2SpotPrices implements SpotPriceSource {
     }
   }
 
-  /** Closes the cached clients' sockets. */
+  /** Closes the cached clients' sockets (only when this object created them). */
   dispose(): void {
-    for (const client of this.clients.values()) void client.then((c) => c.destroy()).catch(() => undefined);
-    this.clients.clear();
-  }
-
-  private client(region: string): Promise<EC2Client> {
-    let client = this.clients.get(region);
-    if (!client) {
-      const { profile, maxAttempts } = this.options;
-      client = import('@aws-sdk/client-ec2').then(({ EC2Client: Client }) => new Client({ region, ...(profile ? { profile } : {}), ...(maxAttempts ? { maxAttempts } : {}) }));
-      this.clients.set(region, client);
+    if (this.ownsClients) {
+      this.clients.dispose();
     }
-    return client;
   }
 }
 
