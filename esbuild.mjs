@@ -44,6 +44,8 @@ const extensionBuild = {
   // Node's native import() of a CommonJS vendor bundle exposes only `default`; lowering import()
   // to a deferred require() keeps the SDK's named exports (EC2Client, ...) and the laziness.
   supported: { 'dynamic-import': false },
+  // jsonc-parser's default (UMD) entry hides its requires from the bundler; its ESM build does not.
+  mainFields: ['module', 'main'],
   plugins: [lazyVendorModules],
 };
 

@@ -23,6 +23,8 @@ export interface SandboxEndpoints {
   readonly ec2: string;
   readonly s3: string;
   readonly control: string;
+  /** GET answers the caller's IP as plain text, like checkip.amazonaws.com (served by the control API). */
+  readonly checkIp: string;
   /** The Price List API (on-demand prices); reached through the profile's `pricing` endpoint_url. */
   readonly pricing: string;
   readonly awsConfigFile: string;
@@ -145,6 +147,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ec2: ec2Url,
       s3: s3Url,
       control: controlUrl,
+      checkIp: `${controlUrl}/checkip`,
       pricing: pricingUrl,
       awsConfigFile: profileFiles.configFile,
       awsCredentialsFile: profileFiles.credentialsFile,

@@ -21,8 +21,8 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
 
   const commandContext = { logger, showLogs: () => channel.show(true) };
   registerCoreCommands(context, { ...commandContext, boxStore, extensionUri: context.extensionUri });
-  registerBoxes(context, { ...commandContext, boxStore, settings, clock: systemClock, logger: logger.child('boxes') });
   const calculator = registerCalculator(context, { ...commandContext, settings, clock: systemClock });
+  registerBoxes(context, { ...commandContext, boxStore, settings, clock: systemClock, logger: logger.child('boxes'), pricing: () => calculator.pricing() });
 
   const activationMs = performance.now() - started;
   const { version } = context.extension.packageJSON as { version: string };

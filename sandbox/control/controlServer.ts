@@ -105,6 +105,12 @@ export class ControlServer {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://control');
+    // Stands in for checkip.amazonaws.com: the caller's address as plain text, not JSON.
+    if (request.method === 'GET' && url.pathname === '/checkip') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(`${(request.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}\n`);
+      return;
+    }
     const route = this.routes[`${request.method ?? 'GET'} ${url.pathname}`];
     const reply = (status: number, body: unknown): void => {
       response.writeHead(status, { 'content-type': 'application/json' });

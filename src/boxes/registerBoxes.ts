@@ -10,6 +10,8 @@ import { registerSpotboxCommand, type CommandContext } from '../commands/registe
 import { terminateBoxCommand } from '../commands/terminateBox';
 import type { SettingsReader } from '../config/settingsReader';
 import { registerBoxesView } from '../views/registerBoxesView';
+import type { PricingContext } from '../core/calculator/pricingContext';
+import { launchBoxCommand } from '../commands/launch/launchBoxCommand';
 
 /**
  * The boxes feature: the tree reconciled from EC2 (instances tagged by Spotbox in the configured
@@ -17,7 +19,7 @@ import { registerBoxesView } from '../views/registerBoxesView';
  */
 export function registerBoxes(
   context: vscode.ExtensionContext,
-  deps: CommandContext & { boxStore: BoxStore; settings: SettingsReader; clock: Clock; logger: Logger },
+  deps: CommandContext & { boxStore: BoxStore; settings: SettingsReader; clock: Clock; logger: Logger; pricing: () => Promise<PricingContext> },
 ): void {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
   let spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
@@ -41,5 +43,18 @@ export function registerBoxes(
   );
 
   registerBoxesView(context, { boxStore: deps.boxStore, logger: deps.logger.child('view'), clock: deps.clock, problems: () => (deps.boxStore.sourceDescription === current.description ? current.lastProblems : []) });
+  const diagnostics = vscode.languages.createDiagnosticCollection('spotbox-profile');
+  context.subscriptions.push(diagnostics);
+  registerSpotboxCommand(context, deps, 'spotbox.launchBox', () =>
+    launchBoxCommand({
+      boxStore: deps.boxStore,
+      settings: deps.settings,
+      clients: () => clients,
+      pricing: deps.pricing,
+      diagnostics,
+      keyDirectory: vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath,
+      logger: deps.logger.child('launch'),
+    }),
+  );
   registerSpotboxCommand(context, deps, 'spotbox.terminateBox', (argument) => terminateBoxCommand(deps.boxStore, (box) => terminateBox(clients, box), argument));
 }

@@ -18,7 +18,6 @@ export function registerCoreCommands(context: vscode.ExtensionContext, deps: Cor
   register('spotbox.openSandboxGuide', () =>
     vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(deps.extensionUri, 'resources', 'docs', 'sandbox-guide.md')),
   );
-  register('spotbox.launchBox', notYetAvailable('Launching spot boxes'));
   register('spotbox.attach', notYetAvailable('Attaching over Remote-SSH'));
   register('spotbox.openTerminal', notYetAvailable('The built-in SSH terminal'));
 }

@@ -36,7 +36,7 @@ describe('Spotbox sidebar', () => {
 
   it('a command whose feature has not shipped says so honestly', async function () {
     await activeApi();
-    await vscode.commands.executeCommand('spotbox.launchBox');
+    await vscode.commands.executeCommand('spotbox.attach');
     if (!canProbeUi()) {
       this.skip();
     }
@@ -44,7 +44,7 @@ describe('Spotbox sidebar', () => {
       { name: 'coming-later-notification', queries: { toasts: '.notifications-toasts .notification-toast' } },
       (response) => (response.found.toasts ?? []).some((toast) => toast.text.includes('coming in a later version')),
     );
-    assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes('Launching spot boxes is coming in a later version')));
+    assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes('Attaching over Remote-SSH is coming in a later version')));
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 });

@@ -14,7 +14,7 @@ describe('parseSettings', () => {
     const { settings, problems } = parseSettings(
       reading({ regions: ['eu-central-1', 'us-gov-west-1', 'eu-central-1'], awsProfile: ' research ', 'statusBar.costTicker': false }),
     );
-    assert.deepEqual(settings, { regions: ['eu-central-1', 'us-gov-west-1'], awsProfile: 'research', costTickerEnabled: false });
+    assert.deepEqual(settings, { regions: ['eu-central-1', 'us-gov-west-1'], awsProfile: 'research', costTickerEnabled: false, checkIpUrl: DEFAULT_SETTINGS.checkIpUrl });
     assert.deepEqual(problems, []);
   });
 
@@ -27,11 +27,11 @@ describe('parseSettings', () => {
   });
 
   it('falls back to defaults for values of the wrong type', () => {
-    const { settings, problems } = parseSettings(reading({ regions: 'us-east-1', awsProfile: 'a b', 'statusBar.costTicker': 'yes' }));
+    const { settings, problems } = parseSettings(reading({ regions: 'us-east-1', awsProfile: 'a b', 'statusBar.costTicker': 'yes', checkIpUrl: 'ftp://example.invalid' }));
     assert.deepEqual(settings, DEFAULT_SETTINGS);
     assert.deepEqual(
       problems.map((problem) => problem.key),
-      ['regions', 'awsProfile', 'statusBar.costTicker'],
+      ['regions', 'awsProfile', 'statusBar.costTicker', 'checkIpUrl'],
     );
   });
 });

@@ -52,7 +52,8 @@ async function main(): Promise<number> {
   log(`Integration suite: launching VS Code with ${launcher}...`);
   let launchError: unknown;
   try {
-    await (launcher === 'electron' ? runWithElectron({ ...options, environment: sandbox.environment }) : runWithCodeServer({ ...options, environment: sandbox.environment }));
+    const environment = { ...sandbox.environment, SPOTBOX_TEST_CHECKIP_URL: `${sandbox.endpoints.control}/checkip` };
+    await (launcher === 'electron' ? runWithElectron({ ...options, environment }) : runWithCodeServer({ ...options, environment }));
   } catch (error) {
     launchError = error;
   } finally {

@@ -8,12 +8,15 @@ export interface SpotboxSettings {
   readonly awsProfile: string;
   /** Show the running-cost ticker in the status bar while a box runs. */
   readonly costTickerEnabled: boolean;
+  /** Service answering the caller's public IP as plain text, for the SSH-only-from-here rule. */
+  readonly checkIpUrl: string;
 }
 
 export const SETTING_KEYS = {
   regions: 'regions',
   awsProfile: 'awsProfile',
   costTickerEnabled: 'statusBar.costTicker',
+  checkIpUrl: 'checkIpUrl',
 } as const satisfies Record<keyof SpotboxSettings, string>;
 
 export type SettingKey = (typeof SETTING_KEYS)[keyof SpotboxSettings];
@@ -22,6 +25,7 @@ export const DEFAULT_SETTINGS: SpotboxSettings = {
   regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
   awsProfile: '',
   costTickerEnabled: true,
+  checkIpUrl: 'https://checkip.amazonaws.com',
 };
 
 export interface SettingsProblem {
@@ -69,5 +73,13 @@ export function parseSettings(read: (key: SettingKey) => unknown): { settings: S
     problems.push({ key: SETTING_KEYS.costTickerEnabled, message: 'spotbox.statusBar.costTicker must be true or false.' });
   }
 
-  return { settings: { regions, awsProfile, costTickerEnabled }, problems };
+  const rawCheckIp = read(SETTING_KEYS.checkIpUrl);
+  let checkIpUrl = DEFAULT_SETTINGS.checkIpUrl;
+  if (typeof rawCheckIp === 'string' && /^https?:\/\/\S+$/.test(rawCheckIp.trim())) {
+    checkIpUrl = rawCheckIp.trim();
+  } else if (rawCheckIp !== undefined) {
+    problems.push({ key: SETTING_KEYS.checkIpUrl, message: 'spotbox.checkIpUrl must be an http(s) URL that answers your public IP as plain text.' });
+  }
+
+  return { settings: { regions, awsProfile, costTickerEnabled, checkIpUrl }, problems };
 }

@@ -25,6 +25,10 @@ type Ec2Module = typeof import('@aws-sdk/client-ec2');
  * fails or is cancelled, every resource this launch created is removed again.
  */
 export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, options: LaunchOptions): Promise<LaunchedBox> {
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/.test(request.boxName)) {
+    // The name goes into resource names (key pair, group, template) that EC2 restricts; refuse early.
+    throw new SpotboxError(`"${request.boxName}" cannot name a box: use 1-40 lower-case letters, digits and dashes.`, 'Change "name" in .spotbox/profile.json.');
+  }
   const sdk: Ec2Module = await import('@aws-sdk/client-ec2');
   const ec2 = await clients.client(request.region);
   const journal = new RollbackJournal(options.logger);

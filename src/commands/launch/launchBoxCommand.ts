@@ -1,0 +1,139 @@
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
+import type { BoxStore } from '../../core/boxes/boxStore';
+import type { PricingContext } from '../../core/calculator/pricingContext';
+import { SpotboxError, UserCancelledError } from '../../core/errors';
+import { launchBox } from '../../core/launch/launcher';
+import type { Logger } from '../../core/logging/logger';
+import { callerPublicIp, parseIpv4 } from '../../core/network/callerIp';
+import { expandPools, type RegionPools } from '../../core/profile/expandPools';
+import { resolveImage } from '../../core/profile/imageAlias';
+import type { SpotboxProfile } from '../../core/profile/profileTypes';
+import { toLaunchRequest } from '../../core/profile/toLaunchRequest';
+import { priceAgeLabel } from '../../core/pricing/priceAge';
+import type { Pool } from '../../core/pricing/pricingTypes';
+import type { SettingsReader } from '../../config/settingsReader';
+import { loadLaunchProfile } from './profileFile';
+
+export interface LaunchCommandDeps {
+  readonly boxStore: BoxStore;
+  readonly settings: SettingsReader;
+  readonly clients: () => Ec2ClientPool;
+  readonly pricing: () => Promise<PricingContext>;
+  readonly diagnostics: vscode.DiagnosticCollection;
+  readonly keyDirectory: string;
+  readonly logger: Logger;
+}
+
+interface RegionChoice extends vscode.QuickPickItem {
+  readonly pools?: RegionPools;
+  readonly cheapest?: Pool;
+}
+
+/** The cheapest live spot pool of each region among the profile's types: the pre-flight's figures. */
+async function cheapestPools(pricing: PricingContext, profile: SpotboxProfile, regionPools: readonly RegionPools[]): Promise<Map<string, Pool>> {
+  const regions = regionPools.map((pools) => pools.region);
+  const scans = profile.gpu
+    ? [await pricing.priceService.scanPools({ gpu: `${profile.gpus ?? 1}x ${profile.gpu}`, regions })]
+    : await Promise.all((profile.instanceTypes ?? []).map((instanceType) => pricing.priceService.scanPools({ instanceType, regions })));
+  const cheapest = new Map<string, Pool>();
+  for (const pool of scans.flatMap((scan) => scan.pools)) {
+    const allowed = regionPools.find((pools) => pools.region === pool.region)?.instanceTypes.includes(pool.instanceType);
+    const current = cheapest.get(pool.region);
+    if (pool.cloud === 'aws' && allowed && (!current || pool.spot.usdPerHour < current.spot.usdPerHour)) {
+      cheapest.set(pool.region, pool);
+    }
+  }
+  return cheapest;
+}
+
+async function sshCidr(settings: SettingsReader): Promise<string> {
+  try {
+    return `${await callerPublicIp(settings.settings.checkIpUrl, { timeoutMs: 5_000 })}/32`;
+  } catch (error) {
+    // Ask rather than open SSH wider than this machine.
+    const typed = await vscode.window.showInputBox({
+      title: 'Your public IP address',
+      prompt: `${error instanceof Error ? error.message : String(error)} SSH to the box will be allowed from this address only.`,
+      validateInput: (value) => (parseIpv4(value) ? undefined : 'An IPv4 address such as 203.0.113.7'),
+      ignoreFocusOut: true,
+    });
+    if (!typed) {
+      throw new UserCancelledError();
+    }
+    return `${parseIpv4(typed)}/32`;
+  }
+}
+
+/**
+ * Spotbox: Launch a Spot Box — profile, pre-flight (prices against the guard, what will be created),
+ * then the launch with progress and cancel; a failed or cancelled launch removes what it created.
+ */
+export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
+  const pricing = await deps.pricing();
+  const { profile } = await loadLaunchProfile(deps.diagnostics, pricing);
+  const regionPools = expandPools(profile, pricing.catalogs).filter((pools) => pools.instanceTypes.length > 0);
+  if (regionPools.length === 0) {
+    throw new SpotboxError(`No region of the profile "${profile.name}" offers its instance types.`, 'Add regions or change "instanceTypes" / "gpu" in .spotbox/profile.json.');
+  }
+  const cidr = await sshCidr(deps.settings);
+  const cheapest = await cheapestPools(pricing, profile, regionPools);
+  const now = Date.now();
+  const choices: RegionChoice[] = regionPools
+    .map((pools): RegionChoice => {
+      const pool = cheapest.get(pools.region);
+      const price = pool ? `$${pool.spot.usdPerHour.toFixed(3)}/h ${pool.instanceType}${pool.availabilityZone ? ` in ${pool.availabilityZone}` : ''} (${priceAgeLabel(pool.spot, now)})` : 'no spot price found';
+      const aboveGuard = pool !== undefined && pool.spot.usdPerHour > profile.maxPrice;
+      return {
+        label: `${aboveGuard ? '$(error)' : '$(rocket)'} Launch "${profile.name}" in ${pools.region}`,
+        description: `from ${price} · guard $${profile.maxPrice}/h${aboveGuard ? ' — above the guard' : ''}`,
+        detail: `Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).`,
+        pools,
+        cheapest: pool,
+      };
+    })
+    .sort((a, b) => (a.cheapest?.spot.usdPerHour ?? Infinity) - (b.cheapest?.spot.usdPerHour ?? Infinity));
+  const picked = await vscode.window.showQuickPick<RegionChoice>([...choices, { label: '$(close) Cancel' }], {
+    title: `Launch ${profile.name}: pre-flight`,
+    placeHolder: 'Cheapest region first; nothing is created until you choose',
+    matchOnDetail: true,
+    ignoreFocusOut: true,
+  });
+  if (!picked?.pools) {
+    throw new UserCancelledError();
+  }
+  if (picked.cheapest && picked.cheapest.spot.usdPerHour > profile.maxPrice) {
+    throw new SpotboxError(
+      `Spot in ${picked.pools.region} costs $${picked.cheapest.spot.usdPerHour.toFixed(3)}/h, above the profile's $${profile.maxPrice}/h guard; nothing was created.`,
+      'Raise maxPrice in .spotbox/profile.json or pick another region.',
+    );
+  }
+  const region = picked.pools.region;
+  const box = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Launching ${profile.name} in ${region}`, cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      const subscription = token.onCancellationRequested(() => controller.abort());
+      try {
+        progress.report({ message: `resolving the image ${profile.image}` });
+        const image = await resolveImage(deps.clients(), region, profile.image, controller.signal);
+        const request = toLaunchRequest(profile, { pools: picked.pools!, imageId: image.imageId, callerCidr: cidr, keyDirectory: deps.keyDirectory, owner: os.userInfo().username });
+        return await launchBox(deps.clients(), request, {
+          logger: deps.logger,
+          signal: controller.signal,
+          onProgress: (step) => progress.report({ message: step.message }),
+        });
+      } finally {
+        subscription.dispose();
+      }
+    },
+  );
+  if (box.fleetErrors.length > 0) {
+    deps.logger.warn(`pools the fleet could not use: ${box.fleetErrors.join('; ')}`);
+  }
+  await deps.boxStore.refresh().catch(() => undefined);
+  void vscode.window.showInformationMessage(
+    `Launched ${profile.name}: ${box.instanceId} (${box.instanceType}, ${box.lifecycle}) in ${box.availabilityZone ?? region}.${box.lifecycle === 'on-demand' ? ' No spot capacity was found: this box is on-demand and costs more.' : ''}`,
+  );
+}

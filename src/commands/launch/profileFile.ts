@@ -1,0 +1,68 @@
+import * as vscode from 'vscode';
+import { SpotboxError, UserCancelledError } from '../../core/errors';
+import type { PricingContext } from '../../core/calculator/pricingContext';
+import { defaultProfile, profileFileText } from '../../core/profile/defaultProfile';
+import { parseProfile } from '../../core/profile/parseProfile';
+import type { ProfileProblem, SpotboxProfile } from '../../core/profile/profileTypes';
+import { validateProfile } from '../../core/profile/validateProfile';
+
+export const PROFILE_PATH = ['.spotbox', 'profile.json'] as const;
+
+function toDiagnostic(problem: ProfileProblem): vscode.Diagnostic {
+  const start = new vscode.Position(problem.line - 1, problem.column - 1);
+  const range = new vscode.Range(start, start.translate(0, Math.max(1, problem.length)));
+  const diagnostic = new vscode.Diagnostic(range, problem.message, vscode.DiagnosticSeverity.Error);
+  diagnostic.source = 'Spotbox';
+  return diagnostic;
+}
+
+/**
+ * Reads and checks the workspace's launch profile. Problems go to the Problems panel at their
+ * position, the file opens at the first one, and the launch stops before anything is created.
+ * Without a profile, offers to write a starting one.
+ */
+export async function loadLaunchProfile(diagnostics: vscode.DiagnosticCollection, pricing: PricingContext): Promise<{ profile: SpotboxProfile; uri: vscode.Uri }> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) {
+    throw new SpotboxError('Spotbox launches boxes for a workspace folder, and none is open.', 'Open the folder of your training project, then run Launch again.');
+  }
+  const uri = vscode.Uri.joinPath(folder.uri, ...PROFILE_PATH);
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  } catch {
+    const create = 'Create a Profile';
+    const answer = await vscode.window.showInformationMessage('This workspace has no launch profile (.spotbox/profile.json) yet.', create);
+    if (answer === create) {
+      const name = folder.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'box';
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(profileFileText(defaultProfile(name))));
+      await vscode.window.showTextDocument(uri);
+      void vscode.window.showInformationMessage('Review the profile (regions, GPU, maxPrice), then run "Spotbox: Launch a Spot Box" again.');
+    }
+    throw new UserCancelledError();
+  }
+  const parsed = parseProfile(text, PROFILE_PATH.join('/'));
+  const problems = parsed.profile
+    ? validateProfile(parsed.profile, {
+        knownRegions: pricing.knownRegions,
+        knownInstanceTypes: Object.keys(pricing.catalogs.onDemand.instanceTypes),
+        locate: parsed.locate,
+        catalogs: pricing.catalogs,
+      })
+    : parsed.problems;
+  diagnostics.set(uri, problems.map(toDiagnostic));
+  const first = problems[0];
+  if (first || !parsed.profile) {
+    const editor = await vscode.window.showTextDocument(uri, { preserveFocus: false });
+    if (first) {
+      const position = new vscode.Position(first.line - 1, first.column - 1);
+      editor.selection = new vscode.Selection(position, position);
+      editor.revealRange(new vscode.Range(position, position));
+    }
+    throw new SpotboxError(
+      `.spotbox/profile.json:${first?.line ?? 1}:${first?.column ?? 1}: ${first?.message ?? 'the profile could not be read'}.`,
+      `Fix ${problems.length > 1 ? `the ${problems.length} problems` : 'it'} (see the Problems panel); nothing was created.`,
+    );
+  }
+  return { profile: parsed.profile, uri };
+}

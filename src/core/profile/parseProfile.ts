@@ -1,0 +1,209 @@
+import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { isAwsRegionName } from '../config/regions';
+import { KNOWN_GPU_MODELS } from '../pricing/gpuNeed';
+import { ProfileText } from './profilePositions';
+import {
+  ALLOCATION_STRATEGIES,
+  type CheckpointSettings,
+  GPUS_RANGE,
+  IMAGE_ALIASES,
+  PROFILE_DEFAULTS,
+  type ProfileParseResult,
+  type ProfileProblem,
+  type SessionSettings,
+  type SpotboxProfile,
+  VOLUME_GB_RANGE,
+} from './profileTypes';
+
+type Path = ReadonlyArray<string | number>;
+
+// Patterns shared in spirit with resources/schemas/profile.schema.json (a unit test keeps them in step).
+export const PROFILE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+export const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+export const TOP_KEYS = [
+  '$schema', 'name', 'regions', 'instanceTypes', 'gpu', 'gpus', 'maxPrice', 'allocationStrategy', 'onDemandFallback',
+  'image', 'volumeGb', 'sshUser', 'workspaceDir', 'idleStopMinutes', 'checkpoint', 'session',
+];
+const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes'];
+const SESSION_KEYS = ['command', 'workingDir'];
+
+/**
+ * Parses `.spotbox/profile.json` (comments and trailing commas allowed). Every problem found is
+ * reported with its position, not just the first, so the editor can mark them all at once; the
+ * profile is returned only when there is none, so nothing can be launched from a bad file.
+ */
+export function parseProfile(text: string, fileName: string): ProfileParseResult {
+  if (text.trim() === '') {
+    return { problems: [{ message: `${fileName} is empty: it must hold a JSON object with name, regions and maxPrice`, path: [], line: 1, column: 1, offset: 0, length: 0 }], locate: new ProfileText(text, undefined).locate };
+  }
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const source = new ProfileText(text, root);
+  const problems: ProfileProblem[] = errors.map((error) => ({
+    message: `${fileName}: JSON syntax error: ${printParseErrorCode(error.error)}`,
+    ...source.at([], error.offset, error.length),
+  }));
+  if (!root && problems.length === 0) problems.push({ message: `${fileName} holds no JSON value: it must hold an object with name, regions and maxPrice`, ...source.at([], 0, 0) });
+  if (problems.length > 0 || !root) {
+    return { problems, locate: source.locate };
+  }
+  const fields = new FieldReader(source);
+  const profile = fields.profile(root);
+  return { profile: fields.problems.length === 0 ? profile : undefined, problems: fields.problems, locate: source.locate };
+}
+
+/** Reads fields off the parse tree; each wrong value becomes a problem and reads as undefined. */
+class FieldReader {
+  readonly problems: ProfileProblem[] = [];
+
+  constructor(private readonly source: ProfileText) {}
+
+  profile(root: Node): SpotboxProfile | undefined {
+    const top = this.object(root, [], TOP_KEYS, 'the profile');
+    if (!top) return undefined;
+    const get = (key: string): Node | undefined => top.get(key);
+    const name = this.required(get('name'), ['name'], 'a box name such as "llama-train"', (node, path) =>
+      this.string(node, path, PROFILE_NAME, 'lower-case letters, digits and dashes, 1 to 40 characters, not starting or ending with a dash'),
+    );
+    const regions = this.required(get('regions'), ['regions'], 'a list of AWS regions such as ["us-east-1"]', (node, path) =>
+      this.list(node, path, (item, itemPath) => this.string(item, itemPath, { test: isAwsRegionName }, 'an AWS region name such as "us-east-1"')),
+    );
+    const instanceTypes = get('instanceTypes') && this.list(get('instanceTypes')!, ['instanceTypes'], (item, itemPath) =>
+      this.string(item, itemPath, INSTANCE_TYPE, 'an EC2 instance type such as "g5.xlarge"'),
+    );
+    const gpu = get('gpu') && this.oneOf(get('gpu')!, ['gpu'], KNOWN_GPU_MODELS);
+    const gpus = get('gpus') && this.number(get('gpus')!, ['gpus'], { ...GPUS_RANGE, integer: true });
+    this.checkCapacity(get);
+    const maxPrice = this.required(get('maxPrice'), ['maxPrice'], 'the most you will pay per hour in USD, such as 4.5', (node, path) =>
+      this.number(node, path, { exclusiveMin: 0 }),
+    );
+    const allocationStrategy = this.optional(get('allocationStrategy'), ['allocationStrategy'], PROFILE_DEFAULTS.allocationStrategy, (node, path) =>
+      this.oneOf(node, path, ALLOCATION_STRATEGIES),
+    );
+    const onDemandFallback = this.optional(get('onDemandFallback'), ['onDemandFallback'], PROFILE_DEFAULTS.onDemandFallback, (node, path) => this.boolean(node, path));
+    const image = this.optional(get('image'), ['image'], PROFILE_DEFAULTS.image, (node, path) =>
+      this.string(node, path, { test: (v) => AMI_ID.test(v) || (IMAGE_ALIASES as readonly string[]).includes(v) }, `an AMI id such as "ami-0123456789abcdef0" or one of the aliases ${IMAGE_ALIASES.join(', ')}`),
+    );
+    const volumeGb = this.optional(get('volumeGb'), ['volumeGb'], PROFILE_DEFAULTS.volumeGb, (node, path) => this.number(node, path, { ...VOLUME_GB_RANGE, integer: true }));
+    const sshUser = this.optional(get('sshUser'), ['sshUser'], PROFILE_DEFAULTS.sshUser, (node, path) => this.string(node, path, /^[a-z_][a-z0-9_-]{0,31}$/, 'a Linux user name such as "ubuntu"'));
+    const workspaceDir = this.optional(get('workspaceDir'), ['workspaceDir'], PROFILE_DEFAULTS.workspaceDir, (node, path) => this.string(node, path, /^(~|\/)/, 'an absolute path or one under ~, such as "~/workspace"'));
+    const idleStopMinutes = this.optional(get('idleStopMinutes'), ['idleStopMinutes'], PROFILE_DEFAULTS.idleStopMinutes, (node, path) => this.number(node, path, { min: 0, integer: true }));
+    const checkpoint = get('checkpoint') && this.checkpoint(get('checkpoint')!);
+    const session = get('session') && this.session(get('session')!);
+    if (name === undefined || regions === undefined || maxPrice === undefined || allocationStrategy === undefined || onDemandFallback === undefined) return undefined;
+    if (image === undefined || volumeGb === undefined || sshUser === undefined || workspaceDir === undefined || idleStopMinutes === undefined) return undefined;
+    return {
+      name, regions, maxPrice, allocationStrategy, onDemandFallback, image, volumeGb, sshUser, workspaceDir, idleStopMinutes,
+      ...(instanceTypes ? { instanceTypes } : {}),
+      ...(gpu !== undefined ? { gpu, gpus } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
+      ...(session ? { session } : {}),
+    };
+  }
+
+  /** Exactly one way to say what to run on: explicit types, or a GPU need with its count. */
+  private checkCapacity(get: (key: string) => Node | undefined): void {
+    const hasTypes = get('instanceTypes') !== undefined;
+    const hasGpu = get('gpu') !== undefined;
+    if (hasTypes && (hasGpu || get('gpus'))) {
+      this.report(['gpu'], hasGpu ? get('gpu') : get('gpus'), 'use either "instanceTypes" or "gpu" with "gpus", not both');
+    } else if (!hasTypes && !hasGpu) {
+      this.report(['instanceTypes'], undefined, `missing "instanceTypes" (such as ["g5.xlarge"]) or a GPU need ("gpu": one of ${KNOWN_GPU_MODELS.join(', ')}, with "gpus": a count)`);
+    } else if (hasGpu && get('gpus') === undefined) {
+      this.report(['gpus'], undefined, `missing "gpus": how many ${GPUS_RANGE.min} to ${GPUS_RANGE.max} GPUs the box needs`);
+    }
+  }
+
+  private checkpoint(node: Node): CheckpointSettings | undefined {
+    const fields = this.object(node, ['checkpoint'], CHECKPOINT_KEYS, '"checkpoint"');
+    if (!fields) return undefined;
+    const bucket = this.required(fields.get('bucket'), ['checkpoint', 'bucket'], 'an S3 bucket name', (n, p) => this.string(n, p, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots and dashes)'));
+    const prefix = this.required(fields.get('prefix'), ['checkpoint', 'prefix'], 'a key prefix such as "spotbox/llama/"', (n, p) => this.string(n, p, /^[^\s]*$/, 'an S3 key prefix without spaces'));
+    const command = fields.get('command') && this.string(fields.get('command')!, ['checkpoint', 'command'], /\S/, 'a shell command');
+    const intervalMinutes = fields.get('intervalMinutes') && this.number(fields.get('intervalMinutes')!, ['checkpoint', 'intervalMinutes'], { min: 1, integer: true });
+    if (bucket === undefined || prefix === undefined) return undefined;
+    return { bucket, prefix, ...(command !== undefined ? { command } : {}), ...(intervalMinutes !== undefined ? { intervalMinutes } : {}) };
+  }
+
+  private session(node: Node): SessionSettings | undefined {
+    const fields = this.object(node, ['session'], SESSION_KEYS, '"session"');
+    if (!fields) return undefined;
+    const command = this.required(fields.get('command'), ['session', 'command'], 'the shell command to run and resume', (n, p) => this.string(n, p, /\S/, 'a shell command'));
+    const workingDir = fields.get('workingDir') && this.string(fields.get('workingDir')!, ['session', 'workingDir'], /^(~|\/)/, 'an absolute path or one under ~');
+    return command === undefined ? undefined : { command, ...(workingDir !== undefined ? { workingDir } : {}) };
+  }
+
+  private object(node: Node, path: Path, known: readonly string[], what: string): Map<string, Node> | undefined {
+    if (node.type !== 'object') return this.report(path, node, `${what} must be a JSON object`);
+    const fields = new Map<string, Node>();
+    for (const property of node.children ?? []) {
+      const [keyNode, valueNode] = property.children ?? [];
+      const key = String(keyNode?.value);
+      if (!known.includes(key)) this.report([...path, key], keyNode, `unknown field "${key}" in ${what}: allowed fields are ${known.filter((k) => k !== '$schema').join(', ')}`);
+      else if (valueNode) fields.set(key, valueNode);
+    }
+    return fields;
+  }
+
+  private required<T>(node: Node | undefined, path: Path, expected: string, read: (node: Node, path: Path) => T | undefined): T | undefined {
+    if (!node) return this.report(path, undefined, `missing "${path[path.length - 1]}": ${expected}`);
+    return read(node, path);
+  }
+
+  private optional<T>(node: Node | undefined, path: Path, fallback: T, read: (node: Node, path: Path) => T | undefined): T | undefined {
+    return node ? read(node, path) : fallback;
+  }
+
+  private string(node: Node, path: Path, rule: { test(value: string): boolean }, expected: string): string | undefined {
+    if (node.type !== 'string') return this.report(path, node, `"${fieldName(path)}" must be a string: ${expected}`);
+    const value = node.value as string;
+    return rule.test(value) ? value : this.report(path, node, `"${value}" is not allowed for "${fieldName(path)}": expected ${expected}`);
+  }
+
+  private number(node: Node, path: Path, range: { min?: number; max?: number; exclusiveMin?: number; integer?: boolean }): number | undefined {
+    const allowed = [
+      range.integer ? 'a whole number' : 'a number',
+      range.exclusiveMin !== undefined ? `greater than ${range.exclusiveMin}` : '',
+      range.min !== undefined && range.max !== undefined ? `from ${range.min} to ${range.max}` : range.min !== undefined ? `of at least ${range.min}` : '',
+    ].filter(Boolean).join(' ');
+    if (node.type !== 'number') return this.report(path, node, `"${fieldName(path)}" must be ${allowed}`);
+    const value = node.value as number;
+    const ok = (!range.integer || Number.isInteger(value)) && (range.exclusiveMin === undefined || value > range.exclusiveMin) && (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
+    return ok ? value : this.report(path, node, `${value} is not allowed for "${fieldName(path)}": it must be ${allowed}`);
+  }
+
+  private boolean(node: Node, path: Path): boolean | undefined {
+    return node.type === 'boolean' ? (node.value as boolean) : this.report(path, node, `"${fieldName(path)}" must be true or false`);
+  }
+
+  private oneOf<T extends string>(node: Node, path: Path, allowed: readonly T[]): T | undefined {
+    const value = node.type === 'string' ? (node.value as string) : undefined;
+    // Exact spelling, as the schema's enum has it, so the editor and Spotbox never disagree.
+    const match = allowed.find((candidate) => candidate === value);
+    return match ?? this.report(path, node, `${value === undefined ? 'this value' : `"${value}"`} is not allowed for "${fieldName(path)}": use one of ${allowed.join(', ')}`);
+  }
+
+  private list<T>(node: Node, path: Path, item: (node: Node, path: Path) => T | undefined): T[] | undefined {
+    if (node.type !== 'array' || (node.children ?? []).length === 0) return this.report(path, node, `"${fieldName(path)}" must be a non-empty list`);
+    const items = (node.children ?? []).map((child, index) => item(child, [...path, index]));
+    if (items.some((value) => value === undefined)) return undefined;
+    const seen = new Set<T>();
+    items.forEach((value, index) => {
+      if (seen.has(value as T)) this.report([...path, index], node.children![index], `"${String(value)}" is listed twice in "${fieldName(path)}"`);
+      seen.add(value as T);
+    });
+    return items as T[];
+  }
+
+  /** Records a problem at the node (or at the path's nearest existing parent) and reads as undefined. */
+  private report(path: Path, node: Node | undefined, message: string): undefined {
+    this.problems.push(node ? { message, ...this.source.node(path, node) } : this.source.problem(path, message));
+    return undefined;
+  }
+}
+
+function fieldName(path: Path): string {
+  return path.filter((part) => typeof part === 'string').join('.');
+}

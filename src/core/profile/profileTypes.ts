@@ -1,0 +1,84 @@
+import type { AllocationStrategy } from '../launch/launchTypes';
+
+/** Image aliases Spotbox resolves itself (newest matching Amazon image per region). */
+export const IMAGE_ALIASES = ['dlami:pytorch', 'dlami:base'] as const;
+export type ImageAlias = (typeof IMAGE_ALIASES)[number];
+
+export const ALLOCATION_STRATEGIES: readonly AllocationStrategy[] = ['price-capacity-optimized', 'lowest-price', 'capacity-optimized'];
+
+/** Saves the workspace to S3 now and then and before a spot shutdown (used by the recovery issue). */
+export interface CheckpointSettings {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** Run on the box before the upload (e.g. tell the trainer to save); none when absent. */
+  readonly command?: string;
+  /** Minutes between periodic checkpoints; only on a shutdown notice when absent. */
+  readonly intervalMinutes?: number;
+}
+
+/** The long-running job restarted on a replacement box (used by the recovery issue). */
+export interface SessionSettings {
+  readonly command: string;
+  readonly workingDir?: string;
+}
+
+/** `.spotbox/profile.json` once parsed: defaults filled in, shapes and ranges checked. */
+export interface SpotboxProfile {
+  readonly name: string;
+  readonly regions: readonly string[];
+  /** Either explicit types, or a GPU need (`gpu` + `gpus`) expanded from the catalogs. */
+  readonly instanceTypes?: readonly string[];
+  readonly gpu?: string;
+  readonly gpus?: number;
+  /** USD per hour; the launch refuses a spot price above it. */
+  readonly maxPrice: number;
+  readonly allocationStrategy: AllocationStrategy;
+  readonly onDemandFallback: boolean;
+  /** An `ami-` id, or an alias from IMAGE_ALIASES resolved per region. */
+  readonly image: string;
+  readonly volumeGb: number;
+  readonly sshUser: string;
+  readonly workspaceDir: string;
+  /** Minutes without SSH sessions before the box stops itself; 0 turns it off. */
+  readonly idleStopMinutes: number;
+  readonly checkpoint?: CheckpointSettings;
+  readonly session?: SessionSettings;
+}
+
+/** Where a problem is: a JSON path plus a 1-based line/column and the text range it covers. */
+export interface ProfilePosition {
+  readonly path: ReadonlyArray<string | number>;
+  readonly line: number;
+  readonly column: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface ProfileProblem extends ProfilePosition {
+  readonly message: string;
+}
+
+/** Finds the text position of a JSON path (the nearest existing parent when the path is absent). */
+export type ProfileLocator = (path: ReadonlyArray<string | number>) => ProfilePosition;
+
+export interface ProfileParseResult {
+  /** Present only when there are no problems. */
+  readonly profile?: SpotboxProfile;
+  readonly problems: ProfileProblem[];
+  /** For validateProfile, so that later problems point into the same text. */
+  readonly locate: ProfileLocator;
+}
+
+/** Defaults the parser fills in; the JSON schema states the same values. */
+export const PROFILE_DEFAULTS = {
+  allocationStrategy: 'price-capacity-optimized' as AllocationStrategy,
+  onDemandFallback: false,
+  image: 'dlami:pytorch',
+  volumeGb: 200,
+  sshUser: 'ubuntu',
+  workspaceDir: '~/workspace',
+  idleStopMinutes: 60,
+} as const;
+
+export const VOLUME_GB_RANGE = { min: 20, max: 16384 } as const;
+export const GPUS_RANGE = { min: 1, max: 16 } as const;

@@ -1,0 +1,101 @@
+import type { Client, ConnectConfig } from 'ssh2';
+import { HostKeyMismatchError, HostKeyPin } from './hostKeyPin';
+
+export { HostKeyMismatchError } from './hostKeyPin';
+
+export interface BoxConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /** OpenSSH-format private key (ssh2 cannot read PEM-wrapped ed25519). */
+  readonly privateKey: string | Buffer;
+  /** `SHA256:...` fingerprints from the box's console; any other host key is refused. */
+  readonly pinnedFingerprints: readonly string[];
+  /** ssh2 keeps no keepalive by default; 10 s x 3 notices a dead spot box within ~30 s. */
+  readonly keepaliveIntervalMs?: number;
+  readonly keepaliveCountMax?: number;
+  readonly readyTimeoutMs?: number;
+  /** Further attempts after the first when the host refuses or the handshake times out. */
+  readonly retries?: number;
+  readonly initialBackoffMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/**
+ * Connects to a box with its host key pinned. A freshly booted box may refuse connections or stall
+ * the handshake until sshd is up, so those are retried with exponential backoff; a host key
+ * mismatch and an authentication failure are not, since waiting does not fix them.
+ */
+export async function connectToBox(options: BoxConnectionOptions): Promise<Client> {
+  const retries = options.retries ?? 5;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let delay = options.initialBackoffMs ?? 500;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connectOnce(options);
+    } catch (error) {
+      if (attempt >= retries || !isRetryableConnectError(error) || options.signal?.aborted) {
+        throw error;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 8_000);
+    }
+  }
+}
+
+export function isRetryableConnectError(error: unknown): boolean {
+  if (error instanceof HostKeyMismatchError || !(error instanceof Error)) {
+    return false;
+  }
+  const { code, level } = error as Error & { code?: string; level?: string };
+  if (code !== undefined && RETRYABLE_CODES.has(code)) {
+    return true;
+  }
+  // ssh2's own handshake timeout, or the socket closing before the handshake finished.
+  return level === 'client-timeout' || (level === 'client-socket' && !/verification failed/i.test(error.message)) || /handshake/i.test(error.message);
+}
+
+async function connectOnce(options: BoxConnectionOptions): Promise<Client> {
+  const { Client: SshClient } = await import('ssh2');
+  const pin = new HostKeyPin(options.pinnedFingerprints);
+  const client = new SshClient();
+  const config: ConnectConfig = {
+    host: options.host,
+    port: options.port,
+    username: options.username,
+    privateKey: options.privateKey,
+    hostVerifier: pin.verify,
+    keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
+    keepaliveCountMax: options.keepaliveCountMax ?? 3,
+    readyTimeout: options.readyTimeoutMs ?? 20_000,
+  };
+  return new Promise<Client>((resolve, reject) => {
+    const onAbort = (): void => {
+      client.end();
+      reject(new Error('Connection cancelled'));
+    };
+    const cleanup = (): void => {
+      client.removeListener('ready', onReady);
+      client.removeListener('error', onError);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    const onReady = (): void => {
+      cleanup();
+      // Later errors (a dropped link) are for the caller's own listeners; keep one so they never
+      // become an uncaught 'error' event.
+      client.on('error', () => undefined);
+      resolve(client);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      client.end();
+      reject(pin.refusedFingerprint !== undefined ? new HostKeyMismatchError(options.host, options.port, pin.refusedFingerprint, options.pinnedFingerprints) : error);
+    };
+    client.once('ready', onReady).once('error', onError);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    client.connect(config);
+  });
+}

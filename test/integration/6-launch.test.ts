@@ -1,0 +1,75 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { activeApi, waitFor } from './extensionHarness';
+import { canProbeUi, probeUiUntil } from './uiProbe';
+
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('Spotbox: Launch a Spot Box (against the sandbox cloud)', function () {
+  this.timeout(180_000);
+  const folder = (): vscode.Uri => vscode.workspace.workspaceFolders![0].uri;
+  const profileUri = (): vscode.Uri => vscode.Uri.joinPath(folder(), '.spotbox', 'profile.json');
+  const launchedIds: string[] = [];
+
+  before(async () => {
+    const checkIpUrl = process.env.SPOTBOX_TEST_CHECKIP_URL;
+    assert.ok(checkIpUrl, 'the launcher passes the sandbox check-IP URL');
+    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', checkIpUrl, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('spotbox').update('regions', ['us-west-2'], vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    for (const instanceId of launchedIds) {
+      await new EC2Client({ region: 'us-west-2' }).send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
+    }
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder(), '.spotbox'), { recursive: true }).then(undefined, () => undefined);
+    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('reports a bad profile at its position in the Problems panel and creates nothing', async () => {
+    const api = await activeApi();
+    await vscode.workspace.fs.writeFile(profileUri(), encode('{\n  // a comment is fine\n  "name": "bad-box",\n  "regions": ["us-west-2", "mars-1"],\n  "gpu": "A10G",\n  "gpus": 1,\n  "maxPrice": -1\n}\n'));
+    await vscode.commands.executeCommand('spotbox.launchBox');
+    const diagnostics = vscode.languages.getDiagnostics(profileUri());
+    assert.ok(diagnostics.length >= 1, 'problems are listed');
+    assert.ok(
+      diagnostics.some((diagnostic) => diagnostic.range.start.line === 6 || diagnostic.range.start.line === 3),
+      diagnostics.map((diagnostic) => `${diagnostic.range.start.line + 1}: ${diagnostic.message}`).join('\n'),
+    );
+    await api.boxStore.refresh();
+    assert.deepEqual(api.boxStore.boxes.filter((box) => box.name === 'bad-box'), [], 'nothing was launched');
+  });
+
+  it('launches from the profile after the pre-flight pick, and the box shows in the tree', async () => {
+    const api = await activeApi();
+    await vscode.workspace.fs.writeFile(
+      profileUri(),
+      encode(JSON.stringify({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 50 }, null, 2)),
+    );
+    let settled = false;
+    const launching = Promise.resolve(vscode.commands.executeCommand('spotbox.launchBox')).finally(() => (settled = true));
+    // The pre-flight is a QuickPick: accept its first (cheapest) choice once it shows.
+    let screenshotTaken = false;
+    while (!settled) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      if (canProbeUi() && !screenshotTaken) {
+        const ui = await probeUiUntil({ name: 'launch-preflight', queries: { picks: '.quick-input-widget .monaco-list-row' } }, (response) => (response.found.picks ?? []).length > 0, 20);
+        screenshotTaken = (ui.found.picks ?? []).length > 0;
+        if (screenshotTaken) {
+          assert.match(ui.found.picks?.[0]?.text ?? '', /Launch "e2e-launch" in us-west-2/);
+        }
+      }
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    await launching;
+    await waitFor(() => api.boxStore.boxes.some((box) => box.name === 'e2e-launch'), 'the launched box in the tree', 30_000);
+    const box = api.boxStore.boxes.find((candidate) => candidate.name === 'e2e-launch')!;
+    launchedIds.push(box.instanceId);
+    assert.equal(box.lifecycle, 'spot');
+    assert.equal(box.region, 'us-west-2');
+    assert.match(box.instanceType, /^g5\./);
+  });
+});

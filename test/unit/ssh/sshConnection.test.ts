@@ -1,0 +1,39 @@
+import * as assert from 'node:assert/strict';
+import { utils } from 'ssh2';
+import { HostKeyMismatchError, HostKeyPin } from '../../../src/core/ssh/hostKeyPin';
+import { connectToBox, isRetryableConnectError } from '../../../src/core/ssh/sshConnection';
+import { ed25519Blob } from './sshFixtures';
+
+describe('host key pinning', () => {
+  it('accepts only a pinned key and remembers a refused one', () => {
+    const pinned = ed25519Blob();
+    const other = ed25519Blob();
+    const pin = new HostKeyPin([pinned.fingerprint]);
+    assert.equal(pin.verify(pinned.blob), true);
+    assert.equal(pin.refusedFingerprint, undefined);
+    assert.equal(pin.verify(other.blob), false);
+    assert.equal(pin.refusedFingerprint, other.fingerprint);
+    assert.equal(new HostKeyPin([]).verify(pinned.blob), false, 'nothing pinned accepts nothing');
+  });
+
+  it('explains a mismatch as a security warning and never retries it', () => {
+    const error = new HostKeyMismatchError('10.0.0.5', 22, 'SHA256:presented', ['SHA256:pinned']);
+    assert.match(error.message, /^SECURITY WARNING: .*10\.0\.0\.5:22.*SHA256:presented.*SHA256:pinned.*intercepting/);
+    assert.equal(isRetryableConnectError(error), false);
+  });
+
+  it('retries refused connections and handshake timeouts, not authentication failures', () => {
+    assert.equal(isRetryableConnectError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), true);
+    assert.equal(isRetryableConnectError(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' })), true);
+    assert.equal(isRetryableConnectError(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' })), false);
+  });
+
+  it('backs off between attempts on a refusing port, then gives up', async () => {
+    const sleeps: number[] = [];
+    await assert.rejects(
+      connectToBox({ host: '127.0.0.1', port: 1, username: 'root', privateKey: utils.generateKeyPairSync('ed25519').private, pinnedFingerprints: [], retries: 3, initialBackoffMs: 100, sleep: async (ms) => void sleeps.push(ms) }),
+      /ECONNREFUSED/,
+    );
+    assert.deepEqual(sleeps, [100, 200, 400]);
+  });
+});
