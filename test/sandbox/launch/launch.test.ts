@@ -41,7 +41,8 @@ describe('Launching a spot box (src/core/launch) against the sandbox cloud', fun
     onDemandFallback: false,
     volumeGb: 100,
     sshCidr: '127.0.0.1/32',
-    userData: '#!/bin/sh\necho ready > /tmp/spotbox-ready\n',
+    // The box's own disk ($HOME): sandbox boxes share the host's /tmp.
+    userData: '#!/bin/sh\necho ready > "$HOME/spotbox-ready"\n',
     owner: 'tester',
     keyDirectory: path.join(directory, 'keys'),
     ...overrides,
