@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { processesMentioning, startTestSandbox, tempDir } from '../e2e/sandboxHarness';
+import { startTestSandbox, tempDir, stopTestSandbox } from '../e2e/sandboxHarness';
 
 const cli = path.resolve(__dirname, '../../../../dist/cli.js');
 
@@ -94,9 +93,7 @@ describe('`spotbox` CLI (dist/cli.js)', function () {
     });
 
     after(async () => {
-      await sandbox?.stop();
-      assert.deepEqual(processesMentioning(directory), []);
-      fs.rmSync(directory, { recursive: true, force: true });
+      await stopTestSandbox(sandbox, directory);
     });
 
     it('estimate uses the live spot and on-demand prices through the AWS profile and says so', async () => {

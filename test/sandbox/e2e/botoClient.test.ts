@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { processesMentioning, startTestSandbox, tempDir } from './sandboxHarness';
+import { startTestSandbox, tempDir, stopTestSandbox } from './sandboxHarness';
 
 // Python's boto3/botocore is a second, independent implementation of AWS's documented protocol and of
 // the shared config file (services / endpoint_url). If it works too, the sandbox is not fitted to
@@ -61,11 +60,7 @@ describe('Sandbox: another AWS client (Python boto3) through the same profile', 
   });
 
   after(async () => {
-    await sandbox?.stop();
-    if (directory) {
-      assert.deepEqual(processesMentioning(directory), []);
-      fs.rmSync(directory, { recursive: true, force: true });
-    }
+    await stopTestSandbox(sandbox, directory);
   });
 
   it('speaks EC2 and S3 to boto3: launch, filters, prices, EC2 error codes, S3 round trip', async () => {

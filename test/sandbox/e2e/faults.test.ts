@@ -16,7 +16,7 @@ import { Client } from 'ssh2';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { SANDBOX_BUCKET } from '../../../sandbox/sandbox';
 import { sshExec, type SshTarget } from './sshExec';
-import { consoleFingerprints, describeAll, processesMentioning, sshPortOf, startTestSandbox, tempDir, waitForState } from './sandboxHarness';
+import { consoleFingerprints, describeAll, processesMentioning, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from './sandboxHarness';
 
 const REGION = 'us-east-1';
 
@@ -63,9 +63,7 @@ describe('Sandbox: faults and events over the control API', function () {
   });
 
   after(async () => {
-    await sandbox?.stop();
-    assert.deepEqual(processesMentioning(directory), []);
-    fs.rmSync(directory, { recursive: true, force: true });
+    await stopTestSandbox(sandbox, directory);
   });
 
   it('spot interruption: the notice shows in IMDS inside the box, then the box is terminated with its disk and processes', async () => {

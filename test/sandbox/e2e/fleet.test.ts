@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { sshExec } from './sshExec';
-import { consoleFingerprints, processesMentioning, sshPortOf, startTestSandbox, tempDir, waitForState } from './sandboxHarness';
+import { consoleFingerprints, processesMentioning, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from './sandboxHarness';
 
 const FLEET = [
   { region: 'us-east-1', capacity: 7 },
@@ -40,9 +40,7 @@ describe('Sandbox: 20 spot boxes across 3 regions via CreateFleet, over the real
   });
 
   after(async () => {
-    await sandbox?.stop();
-    assert.deepEqual(processesMentioning(directory), [], 'no sandbox process survives stop()');
-    fs.rmSync(directory, { recursive: true, force: true });
+    await stopTestSandbox(sandbox, directory);
   });
 
   it('launches, reaches every box over pinned SSH, reads IMDS inside with a token, and terminates all', async () => {

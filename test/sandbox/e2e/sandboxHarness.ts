@@ -1,3 +1,4 @@
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,6 +24,18 @@ export async function startTestSandbox(directory: string, overrides: Partial<San
       restore();
     },
   };
+}
+
+/**
+ * Stops a test sandbox, checks that none of its processes (sshd boxes, user-data scripts) survive,
+ * and deletes its folder. Safe to call when starting it failed half-way.
+ */
+export async function stopTestSandbox(sandbox: RunningSandbox | undefined, directory: string | undefined): Promise<void> {
+  await sandbox?.stop();
+  if (directory) {
+    assert.deepEqual(processesMentioning(directory), [], 'no sandbox process survives stop()');
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 /** Sets environment variables; the returned function restores what was there before. */

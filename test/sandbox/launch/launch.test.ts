@@ -19,7 +19,7 @@ import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { silentLogger } from '../../../src/core/logging/logger';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { sshExec } from '../e2e/sshExec';
-import { consoleFingerprints, processesMentioning, sshPortOf, startTestSandbox, tempDir, waitForState } from '../e2e/sandboxHarness';
+import { consoleFingerprints, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from '../e2e/sandboxHarness';
 
 const REGION = 'us-west-2';
 
@@ -72,9 +72,7 @@ describe('Launching a spot box (src/core/launch) against the sandbox cloud', fun
 
   after(async () => {
     clients?.dispose();
-    await sandbox?.stop();
-    assert.deepEqual(processesMentioning(directory), []);
-    fs.rmSync(directory, { recursive: true, force: true });
+    await stopTestSandbox(sandbox, directory);
   });
 
   it('launches with secure defaults: SSH from the caller only, IMDSv2, a 0600 key, pinned host key', async () => {

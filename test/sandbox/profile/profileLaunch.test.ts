@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
@@ -15,7 +14,7 @@ import { toLaunchRequest } from '../../../src/core/profile/toLaunchRequest';
 import { catalogContext, validateProfile } from '../../../src/core/profile/validateProfile';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { images } from '../../../sandbox/ec2/catalog/images';
-import { processesMentioning, startTestSandbox, tempDir, waitForState } from '../e2e/sandboxHarness';
+import { startTestSandbox, tempDir, waitForState, stopTestSandbox } from '../e2e/sandboxHarness';
 
 const REGION = 'us-west-2';
 
@@ -33,9 +32,7 @@ describe('Launch profile over the wire (src/core/profile, src/core/network) agai
 
   after(async () => {
     clients?.dispose();
-    await sandbox?.stop();
-    assert.deepEqual(processesMentioning(directory), []);
-    fs.rmSync(directory, { recursive: true, force: true });
+    await stopTestSandbox(sandbox, directory);
   });
 
   it('resolves the dlami aliases to the sandbox AMIs of each region, and an ami- id as is', async () => {

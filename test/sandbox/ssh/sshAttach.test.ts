@@ -17,7 +17,7 @@ import { hostAliasOf, writeSshConfig } from '../../../src/core/ssh/sshConfig';
 import { connectToBox, HostKeyMismatchError, type BoxConnectionOptions } from '../../../src/core/ssh/sshConnection';
 import { TerminalSession } from '../../../src/core/ssh/terminalSession';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { describeAll, eventually, processesMentioning, sshPortOf, startTestSandbox, tempDir, waitForState } from '../e2e/sandboxHarness';
+import { describeAll, eventually, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from '../e2e/sandboxHarness';
 
 const REGION = 'us-east-1';
 
@@ -91,9 +91,7 @@ describe('Attaching to a box over SSH (src/core/ssh) against the sandbox cloud',
     }
     clients?.dispose();
     ec2?.destroy();
-    await sandbox?.stop();
-    assert.deepEqual(processesMentioning(directory), []);
-    fs.rmSync(directory, { recursive: true, force: true });
+    await stopTestSandbox(sandbox, directory);
   });
 
   it('connects with the console-pinned host key and runs a command', async () => {
