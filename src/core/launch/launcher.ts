@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { CreateFleetCommandOutput, EC2Client, Tag, TagSpecification, _InstanceType } from '@aws-sdk/client-ec2';
+import type { CreateFleetCommandOutput, Tag, TagSpecification, _InstanceType } from '@aws-sdk/client-ec2';
 import { SpotboxError, UserCancelledError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { toUserError } from '../aws/awsErrors';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
+import { Ec2SpotPrices } from '../aws/ec2SpotPrices';
 import { RollbackJournal } from './rollbackJournal';
 import { TAGS } from '../aws/spotboxTags';
 import type { LaunchedBox, LaunchProgress, LaunchRequest } from './launchTypes';
@@ -62,7 +63,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
 
   try {
     step({ step: 'price-check', message: `Checking spot prices against the $${request.maxPricePerHour}/h guard` });
-    await checkPriceGuard(sdk, ec2, request, options.signal);
+    await checkPriceGuard(clients, request);
 
     step({ step: 'key-pair', message: `Creating key pair ${name}` });
     const keyPair = await send('Creating the key pair', () =>
@@ -200,16 +201,16 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
   }
 }
 
-async function checkPriceGuard(sdk: Ec2Module, ec2: EC2Client, request: LaunchRequest, signal: AbortSignal | undefined): Promise<void> {
-  const types = [...new Set(request.pools.map((pool) => pool.instanceType))] as _InstanceType[];
-  const history = await ec2
-    .send(new sdk.DescribeSpotPriceHistoryCommand({ InstanceTypes: types, ProductDescriptions: ['Linux/UNIX'], StartTime: new Date() }), { abortSignal: signal })
-    .catch((error: unknown) => {
-      throw toUserError(error, { action: 'Reading spot prices', region: request.region });
-    });
-  const wanted = (type?: string, zone?: string): boolean => request.pools.some((pool) => pool.instanceType === type && (!pool.availabilityZone || pool.availabilityZone === zone));
-  const prices = (history.SpotPriceHistory ?? []).filter((item) => wanted(item.InstanceType, item.AvailabilityZone)).map((item) => Number(item.SpotPrice));
-  const cheapest = Math.min(...prices.filter(Number.isFinite));
+/**
+ * Refuses before anything is created when even the cheapest wanted pool is above the guard. Prices
+ * come from the same reader the calculator uses (paginated, newest price per zone).
+ */
+async function checkPriceGuard(clients: Ec2ClientPool, request: LaunchRequest): Promise<void> {
+  const types = [...new Set(request.pools.map((pool) => pool.instanceType))];
+  const quotes = await new Ec2SpotPrices({ clients }).latestSpotPrices(request.region, types);
+  const wanted = (type: string, zone: string): boolean => request.pools.some((pool) => pool.instanceType === type && (!pool.availabilityZone || pool.availabilityZone === zone));
+  const prices = quotes.filter((quote) => wanted(quote.instanceType, quote.availabilityZone)).map((quote) => quote.usdPerHour);
+  const cheapest = Math.min(...prices);
   if (!Number.isFinite(cheapest)) {
     throw new SpotboxError(`No spot price is published for ${types.join(', ')} in ${request.region}.`, 'Check the instance types and region in the profile.');
   }
