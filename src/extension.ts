@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SpotboxApi } from './api';
 import { registerCoreCommands } from './commands/registerCoreCommands';
@@ -22,7 +24,10 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const commandContext = { logger, showLogs: () => channel.show(true) };
   registerCoreCommands(context, { ...commandContext, boxStore, extensionUri: context.extensionUri });
   const calculator = registerCalculator(context, { ...commandContext, settings, clock: systemClock });
-  registerBoxes(context, { ...commandContext, boxStore, settings, clock: systemClock, logger: logger.child('boxes'), pricing: () => calculator.pricing() });
+  registerBoxes(context, { ...commandContext, boxStore, settings, clock: systemClock, logger: logger.child('boxes'), pricing: () => calculator.pricing(),
+    // SPOTBOX_SSH_HOME lets tests and the sandbox keep their SSH files away from the user's ~/.ssh.
+    sshDirectory: process.env.SPOTBOX_SSH_HOME ?? path.join(os.homedir(), '.ssh'),
+  });
 
   const activationMs = performance.now() - started;
   const { version } = context.extension.packageJSON as { version: string };

@@ -12,6 +12,7 @@ import type { SettingsReader } from '../config/settingsReader';
 import { registerBoxesView } from '../views/registerBoxesView';
 import type { PricingContext } from '../core/calculator/pricingContext';
 import { launchBoxCommand } from '../commands/launch/launchBoxCommand';
+import { registerAttach } from '../attach/registerAttach';
 
 /**
  * The boxes feature: the tree reconciled from EC2 (instances tagged by Spotbox in the configured
@@ -19,7 +20,7 @@ import { launchBoxCommand } from '../commands/launch/launchBoxCommand';
  */
 export function registerBoxes(
   context: vscode.ExtensionContext,
-  deps: CommandContext & { boxStore: BoxStore; settings: SettingsReader; clock: Clock; logger: Logger; pricing: () => Promise<PricingContext> },
+  deps: CommandContext & { boxStore: BoxStore; settings: SettingsReader; clock: Clock; logger: Logger; pricing: () => Promise<PricingContext>; sshDirectory: string },
 ): void {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
   let spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
@@ -42,7 +43,15 @@ export function registerBoxes(
     { dispose: () => clients.dispose() },
   );
 
-  registerBoxesView(context, { boxStore: deps.boxStore, logger: deps.logger.child('view'), clock: deps.clock, problems: () => (deps.boxStore.sourceDescription === current.description ? current.lastProblems : []) });
+  const keyDirectory = vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath;
+  const attach = registerAttach(context, { ...deps, clients: () => clients, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach') });
+  registerBoxesView(context, {
+    boxStore: deps.boxStore,
+    logger: deps.logger.child('view'),
+    clock: deps.clock,
+    problems: () => (deps.boxStore.sourceDescription === current.description ? current.lastProblems : []),
+    forwards: attach.forwards,
+  });
   const diagnostics = vscode.languages.createDiagnosticCollection('spotbox-profile');
   context.subscriptions.push(diagnostics);
   registerSpotboxCommand(context, deps, 'spotbox.launchBox', () =>
@@ -52,7 +61,7 @@ export function registerBoxes(
       clients: () => clients,
       pricing: deps.pricing,
       diagnostics,
-      keyDirectory: vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath,
+      keyDirectory,
       logger: deps.logger.child('launch'),
     }),
   );

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import type { BoxStore } from '../core/boxes/boxStore';
-import { notYetAvailable } from './notYetAvailable';
 import { registerSpotboxCommand, type CommandContext } from './registerCommand';
 
 export interface CoreCommandDeps extends CommandContext {
@@ -18,6 +17,4 @@ export function registerCoreCommands(context: vscode.ExtensionContext, deps: Cor
   register('spotbox.openSandboxGuide', () =>
     vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(deps.extensionUri, 'resources', 'docs', 'sandbox-guide.md')),
   );
-  register('spotbox.attach', notYetAvailable('Attaching over Remote-SSH'));
-  register('spotbox.openTerminal', notYetAvailable('The built-in SSH terminal'));
 }

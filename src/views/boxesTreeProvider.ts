@@ -3,8 +3,12 @@ import type { Box, BoxState } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { formatUsd, summarizeCost } from '../core/pricing/costSummary';
 import type { Clock } from '../core/time/clock';
+import type { ActivePortForward, PortForwardRegistry } from '../core/attach/portForwardRegistry';
 
-export type BoxTreeNode = { readonly kind: 'region'; readonly region: string } | { readonly kind: 'box'; readonly box: Box };
+export type BoxTreeNode =
+  | { readonly kind: 'region'; readonly region: string }
+  | { readonly kind: 'box'; readonly box: Box }
+  | { readonly kind: 'forward'; readonly forward: ActivePortForward };
 
 function stateIcon(state: BoxState): vscode.ThemeIcon {
   switch (state) {
@@ -38,13 +42,14 @@ function uptime(box: Box, now: number): string {
 export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: { dispose(): void };
+  private readonly subscriptions: Array<{ dispose(): void }>;
 
   constructor(
     private readonly store: BoxStore,
     private readonly clock: Clock,
+    private readonly forwards?: PortForwardRegistry,
   ) {
-    this.subscription = store.onDidChange(() => this.changed.fire());
+    this.subscriptions = [store.onDidChange(() => this.changed.fire()), ...(forwards ? [forwards.onDidChange(() => this.changed.fire())] : [])];
   }
 
   getChildren(element?: BoxTreeNode): BoxTreeNode[] {
@@ -55,11 +60,36 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
     if (element.kind === 'region') {
       return this.store.boxes.filter((box) => box.region === element.region).map((box) => ({ kind: 'box', box }));
     }
+    if (element.kind === 'box') {
+      return this.forwardsOf(element.box).map((forward) => ({ kind: 'forward', forward }));
+    }
     return [];
   }
 
   getTreeItem(node: BoxTreeNode): vscode.TreeItem {
-    return node.kind === 'region' ? this.regionItem(node.region) : this.boxItem(node.box);
+    switch (node.kind) {
+      case 'region':
+        return this.regionItem(node.region);
+      case 'box':
+        return this.boxItem(node.box);
+      case 'forward':
+        return this.forwardItem(node.forward);
+    }
+  }
+
+  private forwardsOf(box: Box): readonly ActivePortForward[] {
+    return (this.forwards?.active ?? []).filter((forward) => forward.instanceId === box.instanceId);
+  }
+
+  private forwardItem(forward: ActivePortForward): vscode.TreeItem {
+    const item = new vscode.TreeItem(forward.url, vscode.TreeItemCollapsibleState.None);
+    item.id = `forward:${forward.instanceId}:${forward.remotePort}`;
+    item.description = `→ port ${forward.remotePort} on the box`;
+    item.iconPath = new vscode.ThemeIcon('plug');
+    item.contextValue = 'spotbox.forward';
+    item.tooltip = `Forwarded over SSH: ${forward.url} reaches port ${forward.remotePort} on ${forward.boxName}. Closed when the box goes.`;
+    item.command = { command: 'vscode.open', title: 'Open in Browser', arguments: [vscode.Uri.parse(forward.url)] };
+    return item;
   }
 
   private regionItem(region: string): vscode.TreeItem {
@@ -75,7 +105,7 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
 
   private boxItem(box: Box): vscode.TreeItem {
     const now = this.clock.now();
-    const item = new vscode.TreeItem(box.name, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(box.name, this.forwardsOf(box).length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = box.instanceId;
     const price = box.hourlyPriceUsd === undefined ? '' : ` · ${formatUsd(box.hourlyPriceUsd)}/h`;
     const up = uptime(box, now);
@@ -97,7 +127,7 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    this.subscriptions.forEach((subscription) => subscription.dispose());
     this.changed.dispose();
   }
 }

@@ -33,18 +33,4 @@ describe('Spotbox sidebar', () => {
     await vscode.commands.executeCommand('spotbox.refresh');
     await vscode.commands.executeCommand('spotbox.showLog');
   });
-
-  it('a command whose feature has not shipped says so honestly', async function () {
-    await activeApi();
-    await vscode.commands.executeCommand('spotbox.attach');
-    if (!canProbeUi()) {
-      this.skip();
-    }
-    const ui = await probeUiUntil(
-      { name: 'coming-later-notification', queries: { toasts: '.notifications-toasts .notification-toast' } },
-      (response) => (response.found.toasts ?? []).some((toast) => toast.text.includes('coming in a later version')),
-    );
-    assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes('Attaching over Remote-SSH is coming in a later version')));
-    await vscode.commands.executeCommand('notifications.clearAll');
-  });
 });

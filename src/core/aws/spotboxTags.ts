@@ -4,4 +4,9 @@ export const TAGS = {
   owner: 'spotbox:owner',
   session: 'spotbox:session',
   managed: 'spotbox:managed',
+  /** The login user of the box's image (ubuntu on Ubuntu AMIs), so attaching needs no profile. */
+  sshUser: 'spotbox:ssh-user',
+  workspaceDir: 'spotbox:workspace-dir',
+  /** Set only where sshd is not on 22 (the sandbox without root). */
+  sshPort: 'spotbox:ssh-port',
 } as const;

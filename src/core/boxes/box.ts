@@ -14,6 +14,11 @@ export interface Box {
   /** Epoch milliseconds. */
   readonly launchTime?: number;
   readonly publicIp?: string;
+  /** What attaching needs, read from the instance and its tags. */
+  readonly keyName?: string;
+  readonly sshUser?: string;
+  readonly sshPort?: number;
+  readonly workspaceDir?: string;
 }
 
 export function isBillable(box: Box): boolean {

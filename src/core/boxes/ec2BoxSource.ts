@@ -61,9 +61,11 @@ export class Ec2BoxSource implements BoxSource {
     return instances.map((instance) => {
       const zone = instance.Placement?.AvailabilityZone ?? '';
       const quote = quotes.find((candidate) => candidate.instanceType === instance.InstanceType && candidate.availabilityZone === zone);
+      const tag = (key: string): string | undefined => instance.Tags?.find((candidate) => candidate.Key === key)?.Value;
+      const sshPort = Number(tag(TAGS.sshPort) ?? 22);
       return {
         instanceId: instance.InstanceId ?? '',
-        name: instance.Tags?.find((tag) => tag.Key === TAGS.box)?.Value ?? instance.InstanceId ?? '',
+        name: tag(TAGS.box) ?? instance.InstanceId ?? '',
         region,
         availabilityZone: zone,
         instanceType: instance.InstanceType ?? '',
@@ -72,6 +74,10 @@ export class Ec2BoxSource implements BoxSource {
         hourlyPriceUsd: quote?.usdPerHour,
         launchTime: instance.LaunchTime?.getTime(),
         publicIp: instance.PublicIpAddress,
+        keyName: instance.KeyName,
+        sshUser: tag(TAGS.sshUser),
+        sshPort: Number.isInteger(sshPort) && sshPort > 0 ? sshPort : 22,
+        workspaceDir: tag(TAGS.workspaceDir),
       };
     });
   }

@@ -19,6 +19,9 @@ export interface LaunchRequest {
   /** Script run at first boot (cloud-init user data), plain text. */
   readonly userData?: string;
   readonly owner: string;
+  /** Recorded on the instance as tags, so that any editor window can attach without the profile. */
+  readonly sshUser?: string;
+  readonly workspaceDir?: string;
   /** Folder for the private key (written 0600). */
   readonly keyDirectory: string;
 }

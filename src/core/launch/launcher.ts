@@ -42,7 +42,12 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
     { Key: TAGS.session, Value: sessionId },
     { Key: TAGS.managed, Value: 'true' },
   ];
-  const tagged = (ResourceType: TagSpecification['ResourceType']): TagSpecification => ({ ResourceType, Tags: tags });
+  const instanceTags: Tag[] = [
+    ...tags,
+    ...(request.sshUser ? [{ Key: TAGS.sshUser, Value: request.sshUser }] : []),
+    ...(request.workspaceDir ? [{ Key: TAGS.workspaceDir, Value: request.workspaceDir }] : []),
+  ];
+  const tagged = (ResourceType: TagSpecification['ResourceType']): TagSpecification => ({ ResourceType, Tags: ResourceType === 'instance' ? instanceTags : tags });
   const step = (progress: LaunchProgress): void => {
     if (options.signal?.aborted) {
       throw new UserCancelledError();

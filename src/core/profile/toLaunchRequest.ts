@@ -37,6 +37,8 @@ export function toLaunchRequest(profile: SpotboxProfile, target: LaunchTarget): 
     volumeGb: profile.volumeGb,
     sshCidr: target.callerCidr,
     owner: target.owner,
+    sshUser: profile.sshUser,
+    workspaceDir: profile.workspaceDir,
     keyDirectory: target.keyDirectory,
     ...(target.userData !== undefined ? { userData: target.userData } : {}),
   };

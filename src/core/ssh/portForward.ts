@@ -10,6 +10,8 @@ export interface PortForwardOptions {
   readonly remoteHost?: string;
   /** 0 picks a free port. */
   readonly localPort?: number;
+  /** Told once the forward is closed, whoever closed it (the caller, or the link going away). */
+  readonly onClose?: () => void;
 }
 
 export interface PortForward {
@@ -62,7 +64,10 @@ export async function forwardPort(options: PortForwardOptions): Promise<PortForw
       if (owned) {
         client.end();
       }
-      server.close(() => resolve());
+      server.close(() => {
+        options.onClose?.();
+        resolve();
+      });
     }));
   const onClientClose = (): void => void close();
   client.on('close', onClientClose);

@@ -1,0 +1,35 @@
+import type { Ec2ClientPool } from '../core/aws/ec2ClientPool';
+import type { Box } from '../core/boxes/box';
+import { resolveBoxEndpoint, type BoxEndpoint, type ResolveEndpointOptions } from '../core/attach/boxEndpoint';
+import type { SshAliasRegistry } from '../core/attach/sshAliasRegistry';
+
+/**
+ * Endpoints by instance: the console is read once per box (host keys do not change while it
+ * lives), and each resolved endpoint is registered under the box's SSH alias.
+ */
+export class BoxEndpoints {
+  private readonly resolved = new Map<string, Promise<BoxEndpoint>>();
+
+  constructor(
+    private readonly clients: () => Ec2ClientPool,
+    readonly aliases: SshAliasRegistry,
+    private readonly options: Omit<ResolveEndpointOptions, 'signal' | 'onWaiting'>,
+  ) {}
+
+  async endpointOf(box: Box, extra: Pick<ResolveEndpointOptions, 'signal' | 'onWaiting'> = {}): Promise<BoxEndpoint> {
+    let pending = this.resolved.get(box.instanceId);
+    if (!pending) {
+      pending = resolveBoxEndpoint(this.clients(), box, { ...this.options, ...extra });
+      this.resolved.set(box.instanceId, pending);
+      // A failure (console not ready, cancelled) must not stick: the next attach asks again.
+      pending.catch(() => this.resolved.delete(box.instanceId));
+    }
+    const endpoint = await pending;
+    await this.aliases.register(endpoint);
+    return endpoint;
+  }
+
+  forget(instanceId: string): void {
+    this.resolved.delete(instanceId);
+  }
+}

@@ -1,0 +1,61 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Ec2ClientPool } from '../core/aws/ec2ClientPool';
+import type { BoxStore } from '../core/boxes/boxStore';
+import { PortForwardRegistry } from '../core/attach/portForwardRegistry';
+import { SshAliasRegistry, spotboxSshFiles } from '../core/attach/sshAliasRegistry';
+import { PROFILE_DEFAULTS } from '../core/profile/profileTypes';
+import type { Logger } from '../core/logging/logger';
+import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
+import type { ActivePortForward } from '../core/attach/portForwardRegistry';
+import { attachCommand, copySshCommand, forwardPortCommand, openTerminalCommand, type AttachDeps } from './attachCommands';
+import { BoxEndpoints } from './boxEndpoints';
+
+export interface AttachFeature {
+  readonly forwards: PortForwardRegistry;
+  readonly aliases: SshAliasRegistry;
+}
+
+/**
+ * Attach (Remote-SSH), built-in terminal, port forwards and the SSH command, all through the
+ * Spotbox-owned files under `<sshDirectory>/spotbox`. Aliases and forwards of boxes that are gone
+ * are dropped as the box list changes.
+ */
+export function registerAttach(
+  context: vscode.ExtensionContext,
+  deps: CommandContext & { boxStore: BoxStore; clients: () => Ec2ClientPool; keyDirectory: string; sshDirectory: string; logger: Logger },
+): AttachFeature {
+  const files = spotboxSshFiles(deps.sshDirectory);
+  const aliases = new SshAliasRegistry(files);
+  const forwards = new PortForwardRegistry();
+  const endpoints = new BoxEndpoints(deps.clients, aliases, { keyDirectory: deps.keyDirectory, defaultUser: PROFILE_DEFAULTS.sshUser });
+  const attachDeps: AttachDeps = { boxStore: deps.boxStore, endpoints, forwards, userSshConfig: path.join(deps.sshDirectory, 'config'), logger: deps.logger };
+
+  context.subscriptions.push(
+    deps.boxStore.onDidChange((boxes) => {
+      const live = new Set(boxes.filter((box) => box.state === 'running' || box.state === 'interrupting' || box.state === 'pending').map((box) => box.instanceId));
+      for (const box of boxes) {
+        if (!live.has(box.instanceId)) {
+          endpoints.forget(box.instanceId);
+        }
+      }
+      void forwards.closeGone(live);
+      // The store only changes after a successful read, so an outage does not wipe the aliases.
+      void aliases.prune(live).catch((error: unknown) => deps.logger.warn(`pruning SSH aliases failed: ${String(error)}`));
+    }),
+    { dispose: () => void forwards.dispose() },
+  );
+
+  registerSpotboxCommand(context, deps, 'spotbox.attach', (argument) => attachCommand(attachDeps, argument));
+  registerSpotboxCommand(context, deps, 'spotbox.openTerminal', (argument) => openTerminalCommand(attachDeps, argument));
+  registerSpotboxCommand(context, deps, 'spotbox.forwardPort', (argument, port) => forwardPortCommand(attachDeps, argument, port));
+  registerSpotboxCommand(context, deps, 'spotbox.copySshCommand', (argument) => copySshCommand(attachDeps, argument));
+  registerSpotboxCommand(context, deps, 'spotbox.stopPortForward', async (argument) => {
+    const node = argument as { kind?: string; forward?: ActivePortForward } | undefined;
+    const forward = node?.kind === 'forward' ? node.forward : undefined;
+    if (forward) {
+      await forwards.close(forward.instanceId, forward.remotePort);
+    }
+  });
+  return { forwards, aliases };
+}
