@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { activeApi, waitFor } from './extensionHarness';
+import { activeApi } from './extensionHarness';
+import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUiUntil } from './uiProbe';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -44,17 +45,9 @@ describe('Spotbox: Launch a Spot Box (against the sandbox cloud)', function () {
   });
 
   it('launches from the profile after the pre-flight pick, and the box shows in the tree', async () => {
-    const api = await activeApi();
-    await vscode.workspace.fs.writeFile(
-      profileUri(),
-      encode(JSON.stringify({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 50 }, null, 2)),
-    );
-    let settled = false;
-    const launching = Promise.resolve(vscode.commands.executeCommand('spotbox.launchBox')).finally(() => (settled = true));
-    // The pre-flight is a QuickPick: accept its first (cheapest) choice once it shows.
+    // The pre-flight is a QuickPick: screenshot it once while it shows.
     let screenshotTaken = false;
-    while (!settled) {
-      await new Promise((resolve) => setTimeout(resolve, 700));
+    const box = await launchThroughCommand({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 50 }, async () => {
       if (canProbeUi() && !screenshotTaken) {
         const ui = await probeUiUntil({ name: 'launch-preflight', queries: { picks: '.quick-input-widget .monaco-list-row' } }, (response) => (response.found.picks ?? []).length > 0, 20);
         screenshotTaken = (ui.found.picks ?? []).length > 0;
@@ -62,11 +55,7 @@ describe('Spotbox: Launch a Spot Box (against the sandbox cloud)', function () {
           assert.match(ui.found.picks?.[0]?.text ?? '', /Launch "e2e-launch" in us-west-2/);
         }
       }
-      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    }
-    await launching;
-    await waitFor(() => api.boxStore.boxes.some((box) => box.name === 'e2e-launch'), 'the launched box in the tree', 30_000);
-    const box = api.boxStore.boxes.find((candidate) => candidate.name === 'e2e-launch')!;
+    });
     launchedIds.push(box.instanceId);
     assert.equal(box.lifecycle, 'spot');
     assert.equal(box.region, 'us-west-2');

@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   log(`Integration suite: launching VS Code with ${launcher}...`);
   let launchError: unknown;
   try {
-    const environment = { ...sandbox.environment, SPOTBOX_TEST_CHECKIP_URL: `${sandbox.endpoints.control}/checkip` };
+    const environment = { ...sandbox.environment, SPOTBOX_TEST_CHECKIP_URL: `${sandbox.endpoints.control}/checkip`, SPOTBOX_SSH_HOME: path.join(sandboxDir, 'dot-ssh') };
     await (launcher === 'electron' ? runWithElectron({ ...options, environment }) : runWithCodeServer({ ...options, environment }));
   } catch (error) {
     launchError = error;

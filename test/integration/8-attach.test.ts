@@ -1,0 +1,133 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import type { Box } from '../../src/core/boxes/box';
+import { activeApi } from './extensionHarness';
+import { launchThroughCommand } from './launchThroughCommand';
+import { canProbeUi, probeUiUntil } from './uiProbe';
+
+const REGION = 'us-west-2';
+
+/** Polls `check` until it returns a value (the box, the terminal and the tree all settle asynchronously). */
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) {
+        return value;
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`Timed out waiting for ${what}${lastError ? `: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}` : ''}`);
+}
+
+function shell(command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', command], { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+  });
+}
+
+describe('Attach, terminal, port forward and SSH command (against the sandbox cloud)', function () {
+  this.timeout(240_000);
+  const sshHome = process.env.SPOTBOX_SSH_HOME ?? '';
+  const configFile = path.join(sshHome, 'spotbox', 'config');
+  let box: Box | undefined;
+  const node = (): { kind: 'box'; box: Box } => ({ kind: 'box', box: box! });
+  const ssh = (command: string): Promise<string> => shell(`ssh -F ${configFile} -o BatchMode=yes -o ConnectTimeout=10 spotbox-e2e-attach '${command}'`);
+
+  before(async () => {
+    assert.ok(sshHome, 'the launcher sets SPOTBOX_SSH_HOME so the test never touches ~/.ssh');
+    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', process.env.SPOTBOX_TEST_CHECKIP_URL, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('spotbox').update('regions', [REGION], vscode.ConfigurationTarget.Global);
+    // The sandbox's boxes log in as root (a real Ubuntu image would use "ubuntu", the default).
+    box = await launchThroughCommand({ name: 'e2e-attach', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 2, volumeGb: 50, sshUser: 'root', workspaceDir: '~/project' });
+    assert.equal(box.state, 'running');
+  });
+
+  after(async () => {
+    if (box) {
+      await new EC2Client({ region: REGION }).send(new TerminateInstancesCommand({ InstanceIds: [box.instanceId] })).catch(() => undefined);
+    }
+    await vscode.commands.executeCommand('workbench.action.terminal.killAll');
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder, '.spotbox'), { recursive: true }).then(undefined, () => undefined);
+    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('attach writes the pinned SSH alias; without Remote-SSH it offers the terminal, and OpenSSH reaches the box', async () => {
+    await vscode.commands.executeCommand('spotbox.attach', node());
+    const config = fs.readFileSync(configFile, 'utf8');
+    assert.match(config, /Host spotbox-e2e-attach\n {2}HostName 127\.0\.0\.\d+/);
+    assert.match(config, /StrictHostKeyChecking yes/);
+    assert.match(fs.readFileSync(path.join(sshHome, 'spotbox', 'known_hosts'), 'utf8'), /ssh-ed25519 /);
+    assert.equal(fs.existsSync(path.join(sshHome, 'config')), false, "the user's own SSH config was not touched without consent");
+    assert.match((await ssh('cd ~/project && pwd')).trim(), /\/project$/, 'the workspace folder exists on the box');
+    if (canProbeUi()) {
+      const ui = await probeUiUntil({ name: 'attach-without-remote-ssh', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
+        (response.found.toasts ?? []).some((toast) => toast.text.includes('spotbox-e2e-attach')),
+      );
+      const toast = (ui.found.toasts ?? []).find((candidate) => candidate.text.includes('spotbox-e2e-attach'))?.text ?? '';
+      assert.match(toast, /Remote - SSH extension is not installed/);
+      assert.match(toast, /Open Terminal/);
+    }
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('opens the built-in terminal on the box and runs a command there', async () => {
+    const terminal = await vscode.commands.executeCommand<vscode.Terminal>('spotbox.openTerminal', node());
+    assert.ok(terminal, 'the command returns its terminal');
+    assert.equal(terminal.name, 'Spotbox: e2e-attach');
+    // Typed input goes through the Pseudoterminal to the remote shell.
+    terminal.sendText('echo from-terminal-$((6*7)) > ~/terminal-proof.txt');
+    const written = await eventually('the file written from the terminal', async () => {
+      const text = (await ssh('cat ~/terminal-proof.txt 2>/dev/null || true')).trim();
+      return text === '' ? undefined : text;
+    });
+    assert.equal(written, 'from-terminal-42');
+    if (canProbeUi()) {
+      await probeUiUntil({ name: 'terminal-on-box', queries: { terminalTabs: '.terminal-tabs-entry, .single-terminal-tab, .terminal-wrapper' } }, (response) => (response.found.terminalTabs ?? []).length > 0);
+    }
+  });
+
+  it('forwards a port of the box to a local URL shown under the box, and copies the SSH command', async () => {
+    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    await ssh(`mkdir -p ~/web && echo forwarded-ok > ~/web/index.txt && cd ~/web && (setsid nohup python3 -m http.server ${port} --bind 127.0.0.1 < /dev/null > /dev/null 2>&1 &)`);
+    const url = await vscode.commands.executeCommand<string>('spotbox.forwardPort', node(), port);
+    assert.match(url ?? '', /^http:\/\/localhost:\d+\/$/);
+    const body = await eventually('the forwarded server', async () => {
+      const response = await fetch(`${url}index.txt`);
+      return response.ok ? response.text() : undefined;
+    });
+    assert.equal(body.trim(), 'forwarded-ok');
+    if (canProbeUi()) {
+      await vscode.commands.executeCommand('workbench.view.extension.spotbox');
+      const ui = await probeUiUntil({ name: 'tree-port-forward', queries: { rows: '.sidebar .monaco-list-row' } }, (response) =>
+        (response.found.rows ?? []).some((row) => row.text.includes(url)),
+      );
+      assert.ok((ui.found.rows ?? []).some((row) => row.text.includes(url) && row.text.includes(`port ${port}`)), (ui.found.rows ?? []).map((row) => row.text).join(' | '));
+    }
+    const command = await vscode.commands.executeCommand<string>('spotbox.copySshCommand', node());
+    assert.equal(command, `ssh -F ${configFile} spotbox-e2e-attach`);
+    assert.equal(await vscode.env.clipboard.readText(), command);
+    await ssh(`pkill -f "http.server ${port}" || true`);
+  });
+
+  it('closes the forward and drops the alias once the box is terminated', async () => {
+    const api = await activeApi();
+    const url = await vscode.commands.executeCommand<string>('spotbox.forwardPort', node(), 22);
+    await new EC2Client({ region: REGION }).send(new TerminateInstancesCommand({ InstanceIds: [box!.instanceId] }));
+    await eventually('the box to leave the running state', async () => ((await api.boxStore.refresh()).some((candidate) => candidate.instanceId === box!.instanceId && candidate.state === 'running') ? undefined : true), 60_000);
+    await eventually('the forward to close', async () => (await fetch(url).then(() => undefined, () => true)));
+    await eventually('the alias to be dropped', async () => (/spotbox-e2e-attach/.test(fs.readFileSync(configFile, 'utf8')) ? undefined : true));
+  });
+});
