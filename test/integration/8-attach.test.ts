@@ -101,7 +101,7 @@ describe('Attach, terminal, port forward and SSH command (against the sandbox cl
 
   it('forwards a port of the box to a local URL shown under the box, and copies the SSH command', async () => {
     const port = 30_000 + Math.floor(Math.random() * 20_000);
-    await ssh(`mkdir -p ~/web && echo forwarded-ok > ~/web/index.txt && cd ~/web && (setsid nohup python3 -m http.server ${port} --bind 127.0.0.1 < /dev/null > /dev/null 2>&1 &)`);
+    await ssh(`mkdir -p ~/web && echo forwarded-ok > ~/web/index.txt && cd ~/web && (setsid nohup python3 -m http.server ${port} --bind 127.0.0.1 < /dev/null > /dev/null 2>&1 & echo $! > ~/web/pid)`);
     const url = await vscode.commands.executeCommand<string>('spotbox.forwardPort', node(), port);
     assert.match(url ?? '', /^http:\/\/localhost:\d+\/$/);
     const body = await eventually('the forwarded server', async () => {
@@ -119,7 +119,7 @@ describe('Attach, terminal, port forward and SSH command (against the sandbox cl
     const command = await vscode.commands.executeCommand<string>('spotbox.copySshCommand', node());
     assert.equal(command, `ssh -F ${configFile} spotbox-e2e-attach`);
     assert.equal(await vscode.env.clipboard.readText(), command);
-    await ssh(`pkill -f "http.server ${port}" || true`);
+    await ssh('kill $(cat ~/web/pid)');
   });
 
   it('closes the forward and drops the alias once the box is terminated', async () => {

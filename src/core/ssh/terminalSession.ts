@@ -31,6 +31,8 @@ export class TerminalSession {
   private size = { cols: 80, rows: 24 };
   private closed = false;
   private reconnecting = false;
+  /** Typed before the first shell was up (the terminal shows at once, the connection takes seconds). */
+  private pendingInput: string[] | undefined = [];
 
   constructor(private readonly options: TerminalSessionOptions) {}
 
@@ -44,8 +46,15 @@ export class TerminalSession {
     }
   }
 
-  /** Keystrokes typed while reconnecting are dropped, not replayed later into a new shell. */
+  /**
+   * Keystrokes typed before the first shell opens are sent once it does; keystrokes typed while
+   * reconnecting are dropped, not replayed later into a new shell.
+   */
   input(text: string): void {
+    if (this.pendingInput) {
+      this.pendingInput.push(text);
+      return;
+    }
     this.channel?.write(text);
   }
 
@@ -69,6 +78,11 @@ export class TerminalSession {
     );
     this.client = client;
     this.channel = channel;
+    const early = this.pendingInput ?? [];
+    this.pendingInput = undefined;
+    for (const text of early) {
+      channel.write(text);
+    }
     let exited: string | undefined;
     channel.on('data', (chunk: Buffer) => this.options.onData(chunk.toString('utf8')));
     channel.stderr.on('data', (chunk: Buffer) => this.options.onData(chunk.toString('utf8')));

@@ -157,6 +157,19 @@ describe('Attaching to a box over SSH (src/core/ssh) against the sandbox cloud',
     assert.equal(closedWith, 'Terminal closed.');
   });
 
+  it('sends what was typed before the first shell opened, once it opens', async () => {
+    let output = '';
+    const session = new TerminalSession({ connect: () => connect(), boxAlive: async () => true, onData: (text) => (output += text), onStatus: () => undefined, onClose: () => undefined });
+    try {
+      const opening = session.open(80, 24);
+      session.input('echo early-$((2+3))\n');
+      await opening;
+      await eventually('the early echo', async () => (output.includes('early-5') ? true : undefined), 15_000, 100);
+    } finally {
+      session.close();
+    }
+  });
+
   it('forwards a local port to a server on the box', async () => {
     const client = await connect();
     // The box's 127.0.0.1 is the host's loopback, shared by every box: bind to the box's own address.
