@@ -1,0 +1,100 @@
+import { TAGS } from '../aws/spotboxTags';
+import type { Orphan, ResourceKind, TaggedResource } from './orphanTypes';
+
+/**
+ * What "a live box" means to the sweep: an instance of the session that is pending, running or
+ * stopping. Stopping is a transition (a spot stop-interruption or an idle stop under way): it is
+ * left alone and looked at again on the next sweep.
+ *
+ * Not live:
+ * - stopped: a Spotbox box is never meant to sit stopped (a one-time spot instance cannot be
+ *   started again, and a stopped one still bills its disk), so the instance itself is an orphan,
+ *   and so are its session's key pair, group and template — but only together with it;
+ * - shutting-down: already going; it is not listed, yet its group's deletion waits for it.
+ */
+export const LIVE_INSTANCE_STATES: readonly string[] = ['pending', 'running', 'stopping'];
+
+/** How long a resource with no live box is left alone, because a launch may be creating it right now. */
+export const DEFAULT_GRACE_MS = 15 * 60_000;
+
+// Deletion order: instances free the group and key; templates name the key and the group.
+const KIND_ORDER: readonly ResourceKind[] = ['instance', 'launch-template', 'key-pair', 'security-group'];
+
+export interface ClassifyOptions {
+  readonly now: number;
+  readonly graceMs: number;
+}
+
+/**
+ * Splits one region's Spotbox-tagged resources into orphans, recent would-be orphans (within the
+ * grace period) and the rest (owned by a live box, not returned). A launch creates the key pair
+ * first and its rollback deletes it last, so a session's oldest resource tells when it began; EC2
+ * gives security groups no creation time, so they take their session's.
+ */
+export function classifyOrphans(resources: readonly TaggedResource[], options: ClassifyOptions): { orphans: Orphan[]; recent: Orphan[] } {
+  const sessionOf = (resource: TaggedResource): string | undefined => resource.tags[TAGS.session] || undefined;
+  const instances = resources.filter((resource) => resource.kind === 'instance');
+  const liveSessions = new Set(instances.filter((instance) => LIVE_INSTANCE_STATES.includes(instance.state ?? '')).map(sessionOf));
+  const stoppedBySession = groupBy(instances.filter((instance) => instance.state === 'stopped'), sessionOf);
+  const terminatingSessions = new Set(instances.filter((instance) => instance.state === 'shutting-down').map(sessionOf));
+  const bornBySession = new Map<string | undefined, number>();
+  for (const resource of resources) {
+    const session = sessionOf(resource);
+    if (session !== undefined && resource.createdAt !== undefined) {
+      bornBySession.set(session, Math.min(bornBySession.get(session) ?? Infinity, resource.createdAt));
+    }
+  }
+
+  const orphans: Orphan[] = [];
+  const recent: Orphan[] = [];
+  for (const resource of resources) {
+    const sessionId = sessionOf(resource);
+    const base = {
+      kind: resource.kind,
+      id: resource.id,
+      region: resource.region,
+      ...(resource.name !== undefined ? { name: resource.name } : {}),
+      ...(sessionId !== undefined ? { sessionId } : {}),
+      ...(resource.tags[TAGS.box] ? { boxName: resource.tags[TAGS.box] } : {}),
+    };
+    if (resource.kind === 'instance') {
+      if (resource.state === 'stopped') {
+        orphans.push({ ...base, ...(resource.createdAt !== undefined ? { createdAt: resource.createdAt } : {}), reason: 'stopped: a Spotbox box is not meant to sit stopped, and its disk still bills; terminating deletes the disk' });
+      }
+      continue;
+    }
+    if (sessionId !== undefined && liveSessions.has(sessionId)) {
+      continue;
+    }
+    const createdAt = resource.createdAt ?? bornBySession.get(sessionId);
+    const stopped = sessionId === undefined ? [] : (stoppedBySession.get(sessionId)?.map((instance) => instance.id) ?? []);
+    const orphan: Orphan = {
+      ...base,
+      ...(createdAt !== undefined ? { createdAt } : {}),
+      reason: reasonFor(sessionId, stopped, sessionId !== undefined && terminatingSessions.has(sessionId)),
+      ...(stopped.length > 0 ? { dependsOnInstances: stopped } : {}),
+    };
+    const young = sessionId !== undefined && createdAt !== undefined && options.now - createdAt < options.graceMs;
+    (young ? recent : orphans).push(orphan);
+  }
+  return { orphans: sortForDeletion(orphans), recent: sortForDeletion(recent) };
+}
+
+export function sortForDeletion(orphans: readonly Orphan[]): Orphan[] {
+  return [...orphans].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.region.localeCompare(b.region) || a.id.localeCompare(b.id));
+}
+
+function reasonFor(sessionId: string | undefined, stopped: readonly string[], terminating: boolean): string {
+  if (sessionId === undefined) return 'tagged by Spotbox but without a spotbox:session tag, so no box can own it';
+  if (stopped.length > 0) return `its box ${stopped.join(', ')} is stopped`;
+  if (terminating) return 'its box is being terminated';
+  return `its box (session ${sessionId.slice(0, 8)}) no longer exists`;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string | undefined, T[]> {
+  const groups = new Map<string | undefined, T[]>();
+  for (const item of items) {
+    groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  }
+  return groups;
+}

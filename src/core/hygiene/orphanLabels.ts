@@ -1,0 +1,47 @@
+import type { Orphan, ResourceKind, SweepResult } from './orphanTypes';
+
+export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
+  instance: 'instance',
+  'launch-template': 'launch template',
+  'key-pair': 'key pair',
+  'security-group': 'security group',
+};
+
+/** "security group sg-0abc (spotbox-llama-1a2b3c4d)": the id EC2 knows it by, and its name when that differs. */
+export function describeOrphan(orphan: Pick<Orphan, 'kind' | 'id' | 'name'>): string {
+  return `${KIND_LABELS[orphan.kind]} ${orphan.id}${orphan.name && orphan.name !== orphan.id ? ` (${orphan.name})` : ''}`;
+}
+
+/** "5 min old", "3 h old", "2 days old"; EC2 gives security groups no creation time. */
+export function ageLabel(createdAt: number | undefined, now: number): string {
+  if (createdAt === undefined) return 'age unknown';
+  const minutes = Math.max(0, Math.floor((now - createdAt) / 60_000));
+  if (minutes < 1) return 'just created';
+  if (minutes < 60) return `${minutes} min old`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h old`;
+  return `${Math.floor(hours / 24)} days old`;
+}
+
+/** "2 instances, 1 key pair": counts by kind, in deletion order. */
+export function countByKind(orphans: readonly Pick<Orphan, 'kind'>[]): string {
+  const counts = new Map<ResourceKind, number>();
+  for (const orphan of orphans) counts.set(orphan.kind, (counts.get(orphan.kind) ?? 0) + 1);
+  return (Object.keys(KIND_LABELS) as ResourceKind[])
+    .filter((kind) => counts.has(kind))
+    .map((kind) => `${counts.get(kind)} ${KIND_LABELS[kind]}${counts.get(kind) === 1 ? '' : 's'}`)
+    .join(', ');
+}
+
+/** One line for the notification after a sweep; the details of each failure are in the log. */
+export function sweepSummary(result: SweepResult): string {
+  const parts = [result.deleted.length > 0 ? `Swept ${countByKind(result.deleted)}.` : 'Nothing was deleted.'];
+  if (result.failed.length > 0) {
+    parts.push(`${result.failed.length} could not be deleted: ${result.failed.map((failure) => failure.message).join(' ')}`);
+  }
+  if (result.skipped.length > 0) {
+    const reasons = [...new Set(result.skipped.map((skip) => skip.reason))];
+    parts.push(`${result.skipped.length} left alone (${reasons.join('; ')}).`);
+  }
+  return parts.join(' ');
+}

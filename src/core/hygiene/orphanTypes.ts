@@ -1,0 +1,69 @@
+export type ResourceKind = 'instance' | 'launch-template' | 'key-pair' | 'security-group';
+
+/** A Spotbox-tagged resource as the cloud lists it, reduced to what the sweep decides on. */
+export interface TaggedResource {
+  readonly kind: ResourceKind;
+  /** What deletes it: instance id, launch template id, key pair name, security group id. */
+  readonly id: string;
+  /** A second, human name where the id is not one (template and group names). */
+  readonly name?: string;
+  readonly region: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Epoch ms; security groups have none in EC2. */
+  readonly createdAt?: number;
+  /** Instances only: pending, running, shutting-down, stopping, stopped. */
+  readonly state?: string;
+}
+
+/** A resource no live box needs, with why, offered to the user for deletion. */
+export interface Orphan {
+  readonly kind: ResourceKind;
+  readonly id: string;
+  readonly name?: string;
+  readonly region: string;
+  readonly sessionId?: string;
+  readonly boxName?: string;
+  /** Epoch ms: its own creation time, or for a security group its session's oldest sibling's. */
+  readonly createdAt?: number;
+  readonly reason: string;
+  /**
+   * Stopped instances of the same session. Deleting this resource while one of them is kept would
+   * leave that instance without its key or group, so the sweep only does it when they go too.
+   */
+  readonly dependsOnInstances?: readonly string[];
+}
+
+export interface OrphanScan {
+  /** What can be deleted, instances first. */
+  readonly orphans: readonly Orphan[];
+  /** Would be orphans but are younger than the grace period: a launch may be creating them now. */
+  readonly recent: readonly Orphan[];
+  /** Regions that could not be read, as "region: why"; their resources are neither listed nor touched. */
+  readonly problems: readonly string[];
+}
+
+export interface SweepProgress {
+  readonly message: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface SweepResult {
+  readonly deleted: readonly Orphan[];
+  readonly failed: ReadonlyArray<{ readonly orphan: Orphan; readonly message: string }>;
+  /** Not attempted: a stopped instance it belongs to was kept or could not be terminated, or the sweep was cancelled. */
+  readonly skipped: ReadonlyArray<{ readonly orphan: Orphan; readonly reason: string }>;
+}
+
+/** What the sweep needs from the cloud, per region; EC2 in production (ec2HygieneCloud), a fake in unit tests. */
+export interface HygieneCloud {
+  /** Every resource tagged spotbox:managed or spotbox:box, instances not yet terminated. */
+  listTagged(region: string): Promise<TaggedResource[]>;
+  terminateInstances(region: string, instanceIds: readonly string[]): Promise<void>;
+  /** The given instances that still exist and are not terminated. */
+  remainingInstances(region: string, instanceIds: readonly string[]): Promise<string[]>;
+  deleteLaunchTemplate(region: string, launchTemplateId: string): Promise<void>;
+  deleteKeyPair(region: string, keyName: string): Promise<void>;
+  /** Fails with DependencyViolation while an instance still uses the group. */
+  deleteSecurityGroup(region: string, groupId: string): Promise<void>;
+}
