@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { SpotboxError, UserCancelledError } from '../../core/errors';
 import type { PricingContext } from '../../core/calculator/pricingContext';
-import { defaultProfile, profileFileText } from '../../core/profile/defaultProfile';
+import { parseSettings } from '../../core/config/settings';
 import { parseProfile } from '../../core/profile/parseProfile';
 import type { ProfileProblem, SpotboxProfile } from '../../core/profile/profileTypes';
 import { validateProfile } from '../../core/profile/validateProfile';
+import { runProfileWizard } from './profileWizard';
 
 export const PROFILE_PATH = ['.spotbox', 'profile.json'] as const;
 
@@ -19,9 +20,13 @@ function toDiagnostic(problem: ProfileProblem): vscode.Diagnostic {
 /**
  * Reads and checks the workspace's launch profile. Problems go to the Problems panel at their
  * position, the file opens at the first one, and the launch stops before anything is created.
- * Without a profile, offers to write a starting one.
+ * Without a profile, offers the profile wizard; the launch then goes on with what it wrote.
  */
-export async function loadLaunchProfile(diagnostics: vscode.DiagnosticCollection, pricing: PricingContext): Promise<{ profile: SpotboxProfile; uri: vscode.Uri }> {
+export async function loadLaunchProfile(
+  diagnostics: vscode.DiagnosticCollection,
+  pricing: PricingContext,
+  options: { readonly defaultRegions?: readonly string[] } = {},
+): Promise<{ profile: SpotboxProfile; uri: vscode.Uri }> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
     throw new SpotboxError('Spotbox launches boxes for a workspace folder, and none is open.', 'Open the folder of your training project, then run Launch again.');
@@ -31,15 +36,7 @@ export async function loadLaunchProfile(diagnostics: vscode.DiagnosticCollection
   try {
     text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
   } catch {
-    const create = 'Create a Profile';
-    const answer = await vscode.window.showInformationMessage('This workspace has no launch profile (.spotbox/profile.json) yet.', create);
-    if (answer === create) {
-      const name = folder.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'box';
-      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(profileFileText(defaultProfile(name))));
-      await vscode.window.showTextDocument(uri);
-      void vscode.window.showInformationMessage('Review the profile (regions, GPU, maxPrice), then run "Spotbox: Launch a Spot Box" again.');
-    }
-    throw new UserCancelledError();
+    text = await createProfileWithWizard(uri, folder.name, pricing, options.defaultRegions ?? configuredRegions());
   }
   const parsed = parseProfile(text, PROFILE_PATH.join('/'));
   const problems = parsed.profile
@@ -65,4 +62,37 @@ export async function loadLaunchProfile(diagnostics: vscode.DiagnosticCollection
     );
   }
   return { profile: parsed.profile, uri };
+}
+
+/**
+ * Offers the wizard as a QuickPick (so the offer, too, can be taken with Enter), writes what it
+ * makes and opens it. Resolves with the file text; throws a cancellation when the user declines.
+ */
+async function createProfileWithWizard(uri: vscode.Uri, folderName: string, pricing: PricingContext, defaultRegions: readonly string[]): Promise<string> {
+  const create = { label: '$(wand) Create a launch profile step by step', detail: 'Name, regions, GPUs, max price, image and more; you review the file before it is written.' };
+  const offer = await vscode.window.showQuickPick([create, { label: '$(close) Cancel' }], {
+    title: 'This workspace has no launch profile (.spotbox/profile.json) yet',
+    placeHolder: 'Spotbox launches boxes from a profile',
+    ignoreFocusOut: true,
+  });
+  if (offer !== create) {
+    throw new UserCancelledError();
+  }
+  const defaultName = folderName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '') || 'box';
+  const made = await runProfileWizard({ pricing, defaultName, defaultRegions });
+  if (!made) {
+    throw new UserCancelledError();
+  }
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(made.text));
+  await vscode.window.showTextDocument(uri, { preview: false });
+  return made.text;
+}
+
+/**
+ * The spotbox.regions setting, for callers that do not pass the SettingsReader's value; read
+ * through the same parser, so a bad value falls back the same way.
+ */
+function configuredRegions(): readonly string[] {
+  const configuration = vscode.workspace.getConfiguration('spotbox');
+  return parseSettings((key) => configuration.get(key)).settings.regions;
 }

@@ -1,0 +1,45 @@
+import type { Client } from 'ssh2';
+import { SpotboxError } from '../errors';
+import { GIT_REMOTE } from '../profile/parseProfile';
+import { execOnBox } from './remoteExec';
+import { remoteDirForShell, shellQuote } from './remotePaths';
+
+export interface CloneOptions {
+  /** Anything `git clone` takes: https://, ssh://, git@host:path, or a path the box can read. */
+  readonly remoteUrl: string;
+  /** Absolute, or under ~; git refuses a folder that exists and is not empty. */
+  readonly remoteDir: string;
+  readonly branch?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Clones the workspace's repository on the box instead of uploading it (big repositories, or
+ * ones whose data lives in git LFS). Runs without a terminal, so git fails instead of prompting
+ * for a password it could never get. Resolves with the clone's absolute path on the box.
+ */
+export async function cloneWorkspace(client: Client, options: CloneOptions): Promise<{ remoteDir: string }> {
+  if (!GIT_REMOTE.test(options.remoteUrl)) {
+    throw new SpotboxError(`"${options.remoteUrl}" is not a git remote URL.`, 'Set "cloneFrom" in .spotbox/profile.json to a URL such as "https://github.com/you/project.git" or "git@github.com:you/project.git".');
+  }
+  if (options.branch !== undefined && !GIT_REMOTE.test(options.branch)) {
+    throw new SpotboxError(`"${options.branch}" is not a git branch name.`);
+  }
+  const branch = options.branch !== undefined ? ` --branch ${shellQuote(options.branch)}` : '';
+  const target = remoteDirForShell(options.remoteDir);
+  const command = `GIT_TERMINAL_PROMPT=0 git clone --quiet${branch} -- ${shellQuote(options.remoteUrl)} ${target} && cd ${target} && pwd`;
+  const result = await execOnBox(client, command, { signal: options.signal });
+  if (result.code === 127) {
+    throw new SpotboxError('git is not installed on the box.', 'Use an image with git (the Deep Learning AMIs have it), or remove "cloneFrom" from .spotbox/profile.json to upload the workspace instead.');
+  }
+  if (result.code !== 0) {
+    const why = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit status ${result.code ?? 'unknown (killed)'}`;
+    throw new SpotboxError(
+      `git clone of ${options.remoteUrl} into ${options.remoteDir} on the box failed: ${why}`,
+      /already exists/.test(why)
+        ? `Remove or rename ${options.remoteDir} on the box, or change "workspaceDir" in .spotbox/profile.json.`
+        : 'Check the URL. A private repository needs credentials on the box: an https URL with a token, a deploy key, or SSH agent forwarding.',
+    );
+  }
+  return { remoteDir: result.stdout.trim().split('\n').pop() || options.remoteDir };
+}
