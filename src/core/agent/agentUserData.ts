@@ -1,0 +1,79 @@
+import { gzipSync } from 'node:zlib';
+import { SpotboxError } from '../errors';
+import { AGENT_PATHS, type AgentConfig } from './agentConfig';
+import { base85 } from './base85';
+import { compactPython } from './compactPython';
+
+/**
+ * EC2 refuses user data over 16 KB "in raw form, before it is base64-encoded" (EC2 User Guide,
+ * instance user data); the API's own check is a base64 length of at most 21847.
+ */
+export const USER_DATA_MAX_BYTES = 16_384;
+
+export interface AgentUserDataInput {
+  /** The text of resources/agent/spotbox_agent.py (see readAgentSource). */
+  readonly agentSource: string;
+  readonly config: AgentConfig;
+  /** The image's login user (the profile's sshUser): the agent runs as that user, in its home. */
+  readonly user: string;
+}
+
+/**
+ * The launch's user data: a bash script that writes the agent and its config to `~/.spotbox/` of
+ * the login user and starts it, as a systemd service where systemd runs the box (restarted if it
+ * dies, started again after a reboot), else as a background process (containers, the sandbox).
+ */
+export function buildAgentUserData(input: AgentUserDataInput): string {
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(input.user)) {
+    // It is pasted into the script: only a plain user name may go there.
+    throw new SpotboxError(`"${input.user}" is not a valid login user name.`, 'Fix "sshUser" in .spotbox/profile.json.');
+  }
+  // Base85 rather than base64: 1/16 fewer bytes of the 16 KB, decoded by the python3 the agent needs anyway.
+  const agent = base85(gzipSync(Buffer.from(compactPython(input.agentSource), 'utf8'), { level: 9 }));
+  const config = JSON.stringify(input.config);
+  const dir = AGENT_PATHS.dir.replace(/^~/, '$h');
+  const script = [
+    '#!/bin/bash',
+    '# Spotbox: installs the on-box agent (checkpoints to S3 on a spot notice) and starts it.',
+    'set -euo pipefail',
+    `u=${input.user}`,
+    // cloud-init runs this as root with no useful HOME; the agent belongs to the user who logs in.
+    'if [ "$(id -u)" = 0 ] && [ "$u" != root ] && id "$u" >/dev/null 2>&1; then h=$(getent passwd "$u" | cut -d: -f6)',
+    'else u=$(id -un); h=${HOME:-$(getent passwd "$u" | cut -d: -f6)}; fi',
+    `d="${dir}"`,
+    'mkdir -p "$d"',
+    `python3 -c 'import base64,sys;sys.stdout.buffer.write(base64.b85decode(sys.stdin.read().strip()))' <<'SPOTBOX_AGENT' | gunzip > "$d/spotbox_agent.py"`,
+    agent,
+    'SPOTBOX_AGENT',
+    `cat > "$d/agent.json" <<'SPOTBOX_CONFIG'`,
+    config,
+    'SPOTBOX_CONFIG',
+    'chmod 600 "$d/agent.json"',
+    'chown -R "$u:" "$d"',
+    'run="$d/spotbox_agent.py run --config $d/agent.json"',
+    'if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && command -v systemctl >/dev/null; then',
+    "printf '[Unit]\\nDescription=Spotbox agent\\nWants=network-online.target\\nAfter=network-online.target\\n[Service]\\nUser=%s\\nEnvironment=HOME=%s\\nExecStart=/usr/bin/python3 %s\\nRestart=always\\nRestartSec=2\\n[Install]\\nWantedBy=multi-user.target\\n' \"$u\" \"$h\" \"$run\" > /etc/systemd/system/spotbox-agent.service",
+    'systemctl daemon-reload',
+    'systemctl enable --now spotbox-agent.service',
+    'else',
+    'as=; [ "$(id -un)" = "$u" ] || as="runuser -u $u --"',
+    // Without systemd nothing restarts a crashed agent: the loop does.
+    'HOME="$h" setsid nohup $as sh -c "while :; do python3 $run; sleep 2; done" >> "$d/agent.log" 2>&1 < /dev/null &',
+    'fi',
+    '',
+  ].join('\n');
+  const bytes = Buffer.byteLength(script, 'utf8');
+  if (bytes > USER_DATA_MAX_BYTES) {
+    throw new SpotboxError(
+      `The launch's user data would be ${bytes} bytes; EC2 accepts at most ${USER_DATA_MAX_BYTES}.`,
+      'The on-box agent (resources/agent/spotbox_agent.py) has grown too large to travel in user data: shrink it.',
+    );
+  }
+  return script;
+}
+
+/** The size EC2 counts, and the base64 length the API sees, for logs and tests. */
+export function userDataSize(userData: string): { bytes: number; base64Length: number } {
+  const bytes = Buffer.byteLength(userData, 'utf8');
+  return { bytes, base64Length: Math.ceil(bytes / 3) * 4 };
+}
