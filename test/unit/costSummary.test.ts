@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Box } from '../../src/core/boxes/box';
-import { costTickerText, formatUsd, summarizeCost } from '../../src/core/pricing/costSummary';
+import type { BoxCost } from '../../src/core/billing/boxCost';
+import { costTickerText, formatUsd, summarizeBoxCosts, summarizeCost } from '../../src/core/pricing/costSummary';
 
 const HOUR = 3_600_000;
 const box = (overrides: Partial<Box>): Box => ({
@@ -48,5 +49,26 @@ describe('formatUsd', () => {
     assert.equal(formatUsd(0.4), '$0.40');
     assert.equal(formatUsd(19.66), '$19.7');
     assert.equal(formatUsd(1234.5), '$1235');
+  });
+});
+
+describe('summarizeBoxCosts', () => {
+  const cost = (overrides: Partial<BoxCost>): BoxCost => ({ box: box({}), startMs: 0, billedSeconds: 3600, assumedSeconds: 0, basis: 'price-history', ...overrides });
+
+  it('sums billed costs and measures savings only over boxes priced both ways', () => {
+    const summary = summarizeBoxCosts([
+      cost({ hourlyUsd: 0.5, accruedUsd: 2, onDemandHourlyUsd: 1, onDemandEquivalentUsd: 5, savingsUsd: 3 }),
+      cost({ hourlyUsd: 4, accruedUsd: 8, assumedSeconds: 60 }),
+      cost({ basis: 'unpriced', onDemandHourlyUsd: 1 }),
+    ]);
+    assert.equal(summary.billableBoxes, 3);
+    assert.equal(summary.unpricedBoxes, 1);
+    assert.equal(summary.hourlyUsd, 4.5);
+    assert.equal(summary.accruedUsd, 10);
+    assert.equal(summary.onDemandHourlyUsd, 1);
+    assert.equal(summary.onDemandEquivalentUsd, 5);
+    assert.equal(summary.savingsUsd, 3, 'the box without an on-demand price adds no savings');
+    assert.equal(summary.estimatedBoxes, 1);
+    assert.equal(costTickerText(summary), '3 boxes $4.50/h · $10.0 (+1 unpriced)');
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { webviewPage } from '../webviewPage';
 
 export interface CalculatorHtmlOptions {
   readonly cspSource: string;
@@ -7,19 +7,11 @@ export interface CalculatorHtmlOptions {
 }
 
 /** The calculator page: strict CSP (nonce'd script, styles from the extension only), no inline handlers. */
-export function calculatorHtml({ cspSource, scriptUri, styleUri }: CalculatorHtmlOptions): string {
-  const nonce = randomBytes(16).toString('base64');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${cspSource} data:; style-src ${cspSource}; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${styleUri}">
-<title>Spotbox: Estimate Savings</title>
-</head>
-<body>
-<h1>Spot vs on-demand, interruptions included</h1>
+export function calculatorHtml(options: CalculatorHtmlOptions): string {
+  return webviewPage({
+    ...options,
+    title: 'Spotbox: Estimate Savings',
+    body: `<h1>Spot vs on-demand, interruptions included</h1>
 <p class="subtitle">Expected cost of a training job on spot GPUs once interruptions, checkpoints and restarts are counted.</p>
 <form id="inputs" aria-label="Estimate inputs">
   <label>GPU need or instance type
@@ -72,8 +64,6 @@ export function calculatorHtml({ cspSource, scriptUri, styleUri }: CalculatorHtm
     <tbody id="pools-body"></tbody>
   </table>
   <ul id="notes" class="notes"></ul>
-</section>
-<script nonce="${nonce}" src="${scriptUri}"></script>
-</body>
-</html>`;
+</section>`,
+  });
 }

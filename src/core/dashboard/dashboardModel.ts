@@ -1,0 +1,128 @@
+import { epochCosts, type EpochCostRow, type EpochCostTotals } from './epochCosts';
+import { interruptionStats, type InterruptionRow } from './interruptionStats';
+import { monthlyProjection, type MonthlyProjection } from './monthlyProjection';
+import { sessionEnd, sessionHours } from './sessionTime';
+import type { BoxSession } from './usageTypes';
+
+export interface SavingsTotals {
+  /** What the sessions cost (billed per second from spot price history). */
+  readonly spotUsd: number;
+  /** What the sessions priced both ways would have cost on demand. */
+  readonly onDemandUsd: number;
+  /** On-demand minus spot, over the sessions priced both ways only. */
+  readonly savingsUsd: number;
+  /** Savings as a share of the on-demand cost; undefined without an on-demand figure. */
+  readonly savingsPercent?: number;
+  readonly boxHours: number;
+  readonly sessions: number;
+  readonly runningSessions: number;
+  /** Sessions with no price (or no on-demand price): counted, never taken for free. */
+  readonly unpricedSessions: number;
+}
+
+/** One box (by name: a replacement after an interruption keeps the name) across its sessions. */
+export interface BoxSavingsRow {
+  readonly boxName: string;
+  readonly sessions: number;
+  readonly instanceTypes: readonly string[];
+  readonly regions: readonly string[];
+  readonly running: boolean;
+  readonly hours: number;
+  readonly spotUsd: number;
+  readonly onDemandUsd: number;
+  readonly savingsUsd: number;
+  readonly savingsPercent?: number;
+  readonly interruptions: number;
+  /** Epoch milliseconds the box was last seen billable. */
+  readonly lastSeenAt: number;
+}
+
+export interface DashboardModel {
+  readonly generatedAt: number;
+  /** Nothing recorded yet: the dashboard shows how to start instead of zeros. */
+  readonly empty: boolean;
+  readonly totals: SavingsTotals;
+  /** Most recently used first. */
+  readonly boxes: readonly BoxSavingsRow[];
+  readonly interruptionsByType: readonly InterruptionRow[];
+  readonly interruptionsByRegion: readonly InterruptionRow[];
+  readonly epochs: readonly EpochCostRow[];
+  readonly epochTotals?: EpochCostTotals;
+  readonly projection: MonthlyProjection;
+}
+
+interface Sums {
+  spotUsd: number;
+  onDemandUsd: number;
+  savingsUsd: number;
+  unpriced: number;
+}
+
+function sumCosts(sessions: readonly BoxSession[]): Sums {
+  const sums: Sums = { spotUsd: 0, onDemandUsd: 0, savingsUsd: 0, unpriced: 0 };
+  for (const session of sessions) {
+    if (session.accruedUsd === undefined || session.onDemandEquivalentUsd === undefined) {
+      sums.unpriced++;
+      sums.spotUsd += session.accruedUsd ?? 0;
+      continue;
+    }
+    sums.spotUsd += session.accruedUsd;
+    sums.onDemandUsd += session.onDemandEquivalentUsd;
+    sums.savingsUsd += session.onDemandEquivalentUsd - session.accruedUsd;
+  }
+  return sums;
+}
+
+const percentOf = (part: number, whole: number): number | undefined => (whole > 0 ? (part / whole) * 100 : undefined);
+
+function boxRows(sessions: readonly BoxSession[]): BoxSavingsRow[] {
+  const byName = new Map<string, BoxSession[]>();
+  for (const session of sessions) {
+    byName.set(session.boxName, [...(byName.get(session.boxName) ?? []), session]);
+  }
+  return [...byName.entries()]
+    .map(([boxName, own]) => {
+      const sums = sumCosts(own);
+      return {
+        boxName,
+        sessions: own.length,
+        instanceTypes: [...new Set(own.map((session) => session.instanceType))],
+        regions: [...new Set(own.map((session) => session.region))],
+        running: own.some((session) => session.end === undefined),
+        hours: own.reduce((total, session) => total + sessionHours(session), 0),
+        spotUsd: sums.spotUsd,
+        onDemandUsd: sums.onDemandUsd,
+        savingsUsd: sums.savingsUsd,
+        savingsPercent: percentOf(sums.savingsUsd, sums.onDemandUsd),
+        interruptions: own.reduce((total, session) => total + session.interruptions.length, 0),
+        lastSeenAt: Math.max(...own.map(sessionEnd)),
+      };
+    })
+    .sort((a, b) => b.lastSeenAt - a.lastSeenAt || a.boxName.localeCompare(b.boxName));
+}
+
+/** Everything the cost dashboard shows, from the ledger's sessions alone (pure, so it is tested in Node). */
+export function buildDashboardModel(sessions: readonly BoxSession[], nowMs: number): DashboardModel {
+  const sums = sumCosts(sessions);
+  const { rows: epochs, totals: epochTotals } = epochCosts(sessions);
+  return {
+    generatedAt: nowMs,
+    empty: sessions.length === 0,
+    totals: {
+      spotUsd: sums.spotUsd,
+      onDemandUsd: sums.onDemandUsd,
+      savingsUsd: sums.savingsUsd,
+      savingsPercent: percentOf(sums.savingsUsd, sums.onDemandUsd),
+      boxHours: sessions.reduce((total, session) => total + sessionHours(session), 0),
+      sessions: sessions.length,
+      runningSessions: sessions.filter((session) => session.end === undefined).length,
+      unpricedSessions: sums.unpriced,
+    },
+    boxes: boxRows(sessions),
+    interruptionsByType: interruptionStats(sessions, (session) => session.instanceType),
+    interruptionsByRegion: interruptionStats(sessions, (session) => session.region),
+    epochs,
+    epochTotals,
+    projection: monthlyProjection(sessions, nowMs),
+  };
+}

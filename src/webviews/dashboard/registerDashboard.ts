@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+import type { BoxCostTracker } from '../../core/billing/boxCostTracker';
+import type { BoxStore } from '../../core/boxes/boxStore';
+import { buildDashboardModel, type DashboardModel } from '../../core/dashboard/dashboardModel';
+import { UsageLedger } from '../../core/dashboard/usageLedger';
+import type { UsageEventRecorder } from '../../core/dashboard/usageTypes';
+import { userMessageOf } from '../../core/errors';
+import type { Clock } from '../../core/time/clock';
+import { registerSpotboxCommand, type CommandContext } from '../../commands/registerCommand';
+import { DashboardPanels } from './dashboardPanel';
+import { PRICE_ALERT_SETTING, PriceAlertNotifier } from './priceAlertNotifier';
+
+export interface DashboardFeature {
+  /** Where the recovery feature reports interruptions and finished epochs. */
+  readonly usage: UsageEventRecorder;
+  readonly ledger: UsageLedger;
+  readonly panels: DashboardPanels;
+  readonly alerts: PriceAlertNotifier;
+  /** The dashboard's figures now, from the ledger. */
+  model(): DashboardModel;
+}
+
+/**
+ * The cost dashboard: a usage ledger fed by the cost tracker (so sessions are recorded whether or
+ * not the panel is open), the price alert, and the Open Cost Dashboard command.
+ */
+export function registerDashboard(context: vscode.ExtensionContext, deps: CommandContext & { boxStore: BoxStore; costs: BoxCostTracker; clock: Clock }): DashboardFeature {
+  const logger = deps.logger.child('dashboard');
+  const ledger = new UsageLedger({ filePath: vscode.Uri.joinPath(context.globalStorageUri, 'usage-ledger.json').fsPath, logger, clock: deps.clock });
+  void ledger.load();
+  ledger.observe(deps.costs.snapshot);
+  const alerts = new PriceAlertNotifier(deps.costs, logger.child('alert'));
+  const model = (): DashboardModel => buildDashboardModel(ledger.sessions, deps.clock.now());
+  const panels = new DashboardPanels({
+    extensionUri: context.extensionUri,
+    logger,
+    model,
+    alert: () => ({ usdPerHour: alerts.usdPerHour }),
+    onDidChange: (listener) => {
+      const subscriptions = [ledger.onDidChange(listener), alerts.onDidChangeLevel(listener)];
+      return { dispose: () => subscriptions.forEach((subscription) => subscription.dispose()) };
+    },
+    launchBox: async () => {
+      await vscode.commands.executeCommand('spotbox.launchBox');
+    },
+    openAlertSetting: async () => {
+      await vscode.commands.executeCommand('workbench.action.openSettings', PRICE_ALERT_SETTING);
+    },
+  });
+  context.subscriptions.push(deps.costs.onDidChange((snapshot) => ledger.observe(snapshot)), ledger, alerts, panels);
+  registerSpotboxCommand(context, deps, 'spotbox.openCostDashboard', () => {
+    panels.show();
+    // Someone is looking: read the boxes now so a running one is in the figures, not a minute later.
+    deps.boxStore.refresh().catch((error: unknown) => logger.warn(`refreshing boxes for the dashboard failed: ${userMessageOf(error)}`));
+  });
+  return { usage: ledger, ledger, panels, alerts, model };
+}
