@@ -2,12 +2,16 @@
 // they are never part of dist/extension.js: source code reaches them only through import(), which
 // this build turns into a require of a separate vendor bundle, loaded on first use.
 import * as esbuild from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-const LAZY_MODULES = ['@aws-sdk/client-ec2', '@aws-sdk/client-pricing', '@aws-sdk/client-s3', 'ssh2'];
+const LAZY_MODULES = ['@aws-sdk/client-ec2', '@aws-sdk/client-fis', '@aws-sdk/client-pricing', '@aws-sdk/client-s3', 'ssh2'];
 const vendorFileOf = (moduleName) => `vendor/${moduleName.replace(/^@aws-sdk\//, 'aws-').replace(/[^\w.-]/g, '-')}.js`;
 const lazyFilter = new RegExp(`^(${LAZY_MODULES.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
 
@@ -58,16 +62,51 @@ const webviewBuild = {
   sourcemap: !production,
   minify: production,
   logLevel: 'info',
-  entryPoints: { calculator: 'media/calculator/main.ts' },
+  entryPoints: { calculator: 'media/calculator/main.ts', dashboard: 'media/dashboard/main.ts' },
   outdir: 'dist/webviews',
 };
 
+/**
+ * Clients built with explicit credentials never run the SDK's default chain; leaving it out of their
+ * bundle saves its STS/SSO clients (client-fis 3.523 brings an old copy: ~600 kB minified). If it
+ * were ever called anyway, it fails loudly instead of silently finding other credentials.
+ */
+const EXPLICIT_CREDENTIALS_ONLY = new Set(['@aws-sdk/client-fis']);
+/** @type {esbuild.Plugin} */
+const noDefaultCredentialChain = {
+  name: 'no-default-credential-chain',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: 'credential-provider-node', namespace: 'spotbox-stub' }));
+    build.onLoad({ filter: /.*/, namespace: 'spotbox-stub' }, () => ({
+      contents: `exports.defaultProvider = () => () => Promise.reject(new Error('Spotbox passes credentials to this client explicitly; the default chain is not bundled.'));`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * The names the extension can reach in a lazy module: every `SomethingCommand` / `SomethingClient`
+ * identifier in the sources that the module really exports. Re-exporting only those lets esbuild
+ * drop the other commands' serializers (client-ec2 has hundreds), so the vendor bundle parses faster.
+ */
+function usedExportsOf(moduleName) {
+  const exported = new Set(Object.keys(require(moduleName)));
+  const sources = execSync("git ls-files -co --exclude-standard 'src/*.ts' 'src/**/*.ts'", { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const names = new Set(sources.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\b(?:[A-Z][A-Za-z0-9]*(?:Command|Client|Exception|Error)|paginate[A-Z][A-Za-z0-9]*|waitUntil[A-Z][A-Za-z0-9]*)\b/g)].map((match) => match[0])));
+  return [...names].filter((name) => exported.has(name)).sort();
+}
+
 const vendorBuildOf = (moduleName) => ({
   ...common,
-  stdin: { contents: `module.exports = require(${JSON.stringify(moduleName)});`, resolveDir: process.cwd(), loader: 'js' },
+  // ssh2 is one object graph; only the SDK clients have per-command code worth shaking off.
+  stdin: moduleName.startsWith('@aws-sdk/')
+    ? { contents: `export { ${usedExportsOf(moduleName).join(', ')} } from ${JSON.stringify(moduleName)};`, resolveDir: process.cwd(), loader: 'js' }
+    : { contents: `module.exports = require(${JSON.stringify(moduleName)});`, resolveDir: process.cwd(), loader: 'js' },
+  mainFields: ['module', 'main'],
   outfile: `dist/${vendorFileOf(moduleName)}`,
   sourcemap: false,
   logLevel: 'warning',
+  plugins: EXPLICIT_CREDENTIALS_ONLY.has(moduleName) ? [noDefaultCredentialChain] : [],
 });
 
 /** Vendor bundles only for the lazy modules the extension actually reaches. */

@@ -2,16 +2,13 @@ import { estimate } from '../src/core/estimate/estimator';
 import type { EstimateInput } from '../src/core/estimate/estimateTypes';
 import { simulateJob } from '../src/core/estimate/monteCarlo';
 import { p5Job } from '../test/unit/estimate/fixtures';
+import { percentile } from './stats';
 
 /**
  * `node out/bench/estimate.js`: how long one estimate takes (the calculator calls it per pool on
  * each keystroke, so the goal is < 5 ms) and how long 10k Monte-Carlo runs take. Figures only.
  */
 const CALLS = 10_000;
-
-function percentile(sorted: readonly number[], percent: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((percent / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 function timeMs(work: () => unknown): number {
   const started = process.hrtime.bigint();

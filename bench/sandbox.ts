@@ -15,6 +15,7 @@ import {
 import { parseConsoleHostKeyFingerprints } from '../src/core/ssh/hostKeyFingerprints';
 import { startSandbox } from '../sandbox/sandbox';
 import { sshExec } from '../test/sandbox/e2e/sshExec';
+import { percentile } from './stats';
 
 /**
  * `npm run bench:sandbox`: the sandbox's own speed — EC2 API latency through the real SDK, and how
@@ -83,11 +84,6 @@ async function timeMany(count: number, call: () => Promise<unknown>): Promise<nu
     samples.push(performance.now() - started);
   }
   return samples;
-}
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 main().catch((error: unknown) => {

@@ -11,11 +11,11 @@ export interface SandboxProfileFiles {
 }
 
 /**
- * Writes an AWS config profile pointing EC2, S3 and the Price List API at the sandbox, in the standard shared-config
+ * Writes an AWS config profile pointing EC2, S3, the Price List API and FIS at the sandbox, in the standard shared-config
  * format (a `services` section with per-service endpoint_url), so any SDK or the CLI can use it
  * with nothing but AWS_CONFIG_FILE and AWS_PROFILE.
  */
-export function writeSandboxProfile(directory: string, endpoints: { ec2: string; s3: string; pricing: string }, region = 'us-east-1'): SandboxProfileFiles {
+export function writeSandboxProfile(directory: string, endpoints: { ec2: string; s3: string; pricing: string; fis?: string }, region = 'us-east-1'): SandboxProfileFiles {
   fs.mkdirSync(directory, { recursive: true });
   const configFile = path.join(directory, 'aws-config');
   const credentialsFile = path.join(directory, 'aws-credentials');
@@ -41,6 +41,8 @@ export function writeSandboxProfile(directory: string, endpoints: { ec2: string;
       // Price List API: Spotbox calls it in us-east-1 (where it lives) and takes the endpoint from here.
       `pricing =`,
       `  endpoint_url = ${endpoints.pricing}`,
+      // Fault Injection Service, for rehearsing interruptions the way AWS sends them.
+      ...(endpoints.fis ? [`fis =`, `  endpoint_url = ${endpoints.fis}`] : []),
       ``,
     ].join('\n'),
   );

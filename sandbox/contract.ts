@@ -81,6 +81,7 @@ export type SandboxEventKind =
   | 's3-fault'
   | 'pricing-fault'
   | 'ssh-drop'
+  | 'fis-experiment'
   | 'sandbox-started'
   | 'sandbox-stopped';
 

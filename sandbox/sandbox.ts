@@ -4,6 +4,8 @@ import { LocalBoxHost } from './boxes/localBoxHost';
 import { ControlServer } from './control/controlServer';
 import { Ec2Emulator } from './ec2/ec2Server';
 import { EventLog } from './eventLog';
+import { ACCOUNT_ID } from './ec2/actions/common';
+import { FisServer } from './fis/fisServer';
 import { PricingServer } from './pricing/pricingServer';
 import { S3Sandbox } from './s3/s3Sandbox';
 import { SANDBOX_ACCESS_KEY, SANDBOX_PROFILE, sandboxProfileEnvironment, writeSandboxProfile } from './awsProfile';
@@ -13,7 +15,7 @@ export interface SandboxOptions {
   readonly directory: string;
   readonly bootDelayMs?: { min: number; max: number };
   readonly consoleDelayMs?: number;
-  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number };
+  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number };
   readonly forcePerBoxPort?: boolean;
   readonly seed?: number;
   readonly log?: (line: string) => void;
@@ -27,6 +29,8 @@ export interface SandboxEndpoints {
   readonly checkIp: string;
   /** The Price List API (on-demand prices); reached through the profile's `pricing` endpoint_url. */
   readonly pricing: string;
+  /** AWS Fault Injection Service (spot interruption experiments); reached through the profile's `fis` endpoint_url. */
+  readonly fis: string;
   readonly awsConfigFile: string;
   readonly awsCredentialsFile: string;
   readonly profile: string;
@@ -38,6 +42,7 @@ export interface RunningSandbox {
   readonly ec2: Ec2Emulator;
   readonly s3: S3Sandbox;
   readonly pricing: PricingServer;
+  readonly fis: FisServer;
   readonly boxHost: LocalBoxHost;
   readonly events: EventLog;
   /** Environment that points AWS SDKs and Spotbox at this sandbox. */
@@ -50,7 +55,7 @@ export const SANDBOX_BUCKET = 'spotbox-sandbox';
 
 /**
  * Starts the whole sandbox cloud: S3, the box host, the EC2 emulator (which boots again the boxes
- * a previous run left running), the Price List API and the control API; writes the AWS profile last, once every
+ * a previous run left running), the Price List API, FIS and the control API; writes the AWS profile last, once every
  * endpoint is known. Anything started is stopped again if a later part fails to start.
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
@@ -115,6 +120,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const pricingUrl = (await listenOn(options.ports?.pricing ?? previousPorts.pricing, (port) => pricing.start(port))).url;
     stops.push(() => pricing.stop());
 
+    const fis = new FisServer({
+      ec2: { instances: () => ec2.listInstances(), interruptSpot: (id, interrupt) => ec2.interruptSpot(id, interrupt), recommendRebalance: (id) => ec2.recommendRebalance(id) },
+      events,
+      accountId: ACCOUNT_ID,
+    });
+    const fisUrl = (await listenOn(options.ports?.fis ?? previousPorts.fis, (port) => fis.start(port))).url;
+    stops.push(() => fis.stop());
+
     const control = new ControlServer({
       interruptSpot: (id, interrupt) => ec2.interruptSpot(id, interrupt),
       recommendRebalance: (id) => ec2.recommendRebalance(id),
@@ -142,20 +155,21 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const controlUrl = (await listenOn(options.ports?.control ?? previousPorts.control, (port) => control.start(port))).url;
     stops.push(() => control.stop());
 
-    const profileFiles = writeSandboxProfile(directory, { ec2: ec2Url, s3: s3Url, pricing: pricingUrl });
+    const profileFiles = writeSandboxProfile(directory, { ec2: ec2Url, s3: s3Url, pricing: pricingUrl, fis: fisUrl });
     const endpoints: SandboxEndpoints = {
       ec2: ec2Url,
       s3: s3Url,
       control: controlUrl,
       checkIp: `${controlUrl}/checkip`,
       pricing: pricingUrl,
+      fis: fisUrl,
       awsConfigFile: profileFiles.configFile,
       awsCredentialsFile: profileFiles.credentialsFile,
       profile: SANDBOX_PROFILE,
       sshMode: boxHost.mode,
     };
     fs.writeFileSync(path.join(directory, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
-    fs.writeFileSync(portsFile, JSON.stringify({ ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl) }));
+    fs.writeFileSync(portsFile, JSON.stringify({ ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl), fis: portOf(fisUrl) }));
     events.record('sandbox-started', { ...endpoints });
 
     let stopped = false;
@@ -164,6 +178,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ec2,
       s3,
       pricing,
+      fis,
       boxHost,
       events,
       environment: sandboxProfileEnvironment(profileFiles),
@@ -188,6 +203,7 @@ interface Ports {
   s3?: number;
   control?: number;
   pricing?: number;
+  fis?: number;
 }
 
 function readPreviousPorts(file: string): Ports {

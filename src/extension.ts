@@ -7,9 +7,14 @@ import { SettingsReader } from './config/settingsReader';
 import { BoxStore, noBoxSource } from './core/boxes/boxStore';
 import { systemClock } from './core/time/clock';
 import { createOutputChannelLogger } from './logging/outputChannelLogger';
-import { CostTickerItem } from './statusBar/costTickerItem';
+import { registerCostTicker } from './statusBar/registerCostTicker';
 import { registerBoxes } from './boxes/registerBoxes';
+import { LineageStore } from './core/recovery/lineageStore';
+import { NoticeBoard } from './core/recovery/noticeBoard';
+import { registerRecovery } from './recovery/registerRecovery';
+import { registerIdleStop } from './idle/registerIdleStop';
 import { registerCalculator } from './webviews/calculator/registerCalculator';
+import { registerDashboard } from './webviews/dashboard/registerDashboard';
 
 /** Composition root: builds the services once and hands them to each feature. */
 export function activate(context: vscode.ExtensionContext): SpotboxApi {
@@ -18,21 +23,37 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const logger = createOutputChannelLogger(channel);
   const settings = new SettingsReader(logger.child('settings'));
   const boxStore = new BoxStore(noBoxSource, logger.child('boxes'));
-  const costTicker = new CostTickerItem(boxStore, settings, systemClock);
-  context.subscriptions.push(channel, settings, boxStore, costTicker);
+  context.subscriptions.push(channel, settings, boxStore);
 
   const commandContext = { logger, showLogs: () => channel.show(true) };
   registerCoreCommands(context, { ...commandContext, boxStore, extensionUri: context.extensionUri });
   const calculator = registerCalculator(context, { ...commandContext, settings, clock: systemClock });
-  registerBoxes(context, { ...commandContext, boxStore, settings, clock: systemClock, logger: logger.child('boxes'), pricing: () => calculator.pricing(),
+  // Shared by every window of this user: a reloaded or second window continues a recovery, never doubles it.
+  const lineages = new LineageStore(vscode.Uri.joinPath(context.globalStorageUri, 'lineages').fsPath);
+  const notices = new NoticeBoard();
+  context.subscriptions.push(notices);
+  const boxes = registerBoxes(context, {
+    ...commandContext,
+    boxStore,
+    settings,
+    clock: systemClock,
+    logger: logger.child('boxes'),
+    pricing: () => calculator.pricing(),
     // SPOTBOX_SSH_HOME lets tests and the sandbox keep their SSH files away from the user's ~/.ssh.
     sshDirectory: process.env.SPOTBOX_SSH_HOME ?? path.join(os.homedir(), '.ssh'),
+    lineages,
+    notices,
   });
+
+  const costTicker = registerCostTicker(context, { boxStore, settings, clock: systemClock, logger: logger.child('cost'), pricing: () => calculator.pricing(), clients: boxes.clients, notices });
+  const dashboard = registerDashboard(context, { ...commandContext, boxStore, costs: costTicker.costs, clock: systemClock });
+  const idleStop = registerIdleStop(context, { ...commandContext, boxStore, boxes, lineages, clock: systemClock, logger: logger.child('idle') });
+  const recovery = registerRecovery(context, { ...commandContext, boxStore, boxes, lineages, notices, clock: systemClock, logger: logger.child('recovery'), settings, usage: dashboard.usage, onAgentEvent: (box, event) => idleStop.onAgentEvent(box, event) });
 
   const activationMs = performance.now() - started;
   const { version } = context.extension.packageJSON as { version: string };
   logger.info(`Spotbox ${version} activated in ${activationMs.toFixed(1)} ms`);
-  return { boxStore, costTicker: () => costTicker.state, calculator, activationMs };
+  return { boxStore, costTicker: () => costTicker.state(), calculator, dashboard, recovery, notices, lineages, activationMs };
 }
 
 export function deactivate(): void {

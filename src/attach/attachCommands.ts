@@ -14,6 +14,11 @@ import { openRemoteSshWindow, remoteSshInstalled, REMOTE_SSH_EXTENSION } from '.
 
 export interface AttachDeps {
   readonly boxStore: BoxStore;
+  /**
+   * The box that carries this box's work now: itself, or its replacement after an interruption
+   * (`recovering` while one is being prepared). Terminals follow it instead of closing.
+   */
+  readonly liveBoxOf?: (box: Box) => Promise<{ box?: Box; recovering: boolean }>;
   readonly endpoints: BoxEndpoints;
   readonly forwards: PortForwardRegistry;
   readonly userSshConfig: string;
@@ -47,9 +52,25 @@ async function boxStillRunning(store: BoxStore, instanceId: string): Promise<boo
 export async function openTerminalCommand(deps: AttachDeps, argument: unknown): Promise<vscode.Terminal> {
   const box = await boxFromArgumentOrPick(deps.boxStore, argument, 'Open a terminal on which box?');
   const endpoint = await preparedEndpoint(deps, box, `Opening a terminal on ${box.name}`);
+  const follow = deps.liveBoxOf;
   const terminal = createBoxTerminal(box, {
-    connect: () => connectEndpoint(endpoint),
-    boxAlive: () => boxStillRunning(deps.boxStore, box.instanceId),
+    connect: async () => {
+      if (!follow) {
+        return connectEndpoint(endpoint);
+      }
+      const live = await follow(box);
+      if (!live.box) {
+        throw new Error(live.recovering ? 'the replacement box is being prepared' : 'the box is gone');
+      }
+      return connectEndpoint(live.box.instanceId === box.instanceId ? endpoint : await deps.endpoints.endpointOf(live.box));
+    },
+    boxAlive: async () => {
+      if (!follow) {
+        return boxStillRunning(deps.boxStore, box.instanceId);
+      }
+      const live = await follow(box);
+      return live.box !== undefined || live.recovering;
+    },
   });
   terminal.show();
   return terminal;

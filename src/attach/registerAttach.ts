@@ -8,12 +8,16 @@ import { PROFILE_DEFAULTS } from '../core/profile/profileTypes';
 import type { Logger } from '../core/logging/logger';
 import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
 import type { ActivePortForward } from '../core/attach/portForwardRegistry';
+import { isActive } from '../core/recovery/recoveryCoordinator';
+import type { LineageStore } from '../core/recovery/lineageStore';
+import type { Box } from '../core/boxes/box';
 import { attachCommand, copySshCommand, forwardPortCommand, openTerminalCommand, type AttachDeps } from './attachCommands';
 import { BoxEndpoints } from './boxEndpoints';
 
 export interface AttachFeature {
   readonly forwards: PortForwardRegistry;
   readonly aliases: SshAliasRegistry;
+  readonly endpoints: BoxEndpoints;
 }
 
 /**
@@ -23,13 +27,23 @@ export interface AttachFeature {
  */
 export function registerAttach(
   context: vscode.ExtensionContext,
-  deps: CommandContext & { boxStore: BoxStore; clients: () => Ec2ClientPool; keyDirectory: string; sshDirectory: string; logger: Logger },
+  deps: CommandContext & { boxStore: BoxStore; clients: () => Ec2ClientPool; keyDirectory: string; sshDirectory: string; logger: Logger; lineages?: LineageStore },
 ): AttachFeature {
   const files = spotboxSshFiles(deps.sshDirectory);
   const aliases = new SshAliasRegistry(files);
   const forwards = new PortForwardRegistry();
   const endpoints = new BoxEndpoints(deps.clients, aliases, { keyDirectory: deps.keyDirectory, defaultUser: PROFILE_DEFAULTS.sshUser });
-  const attachDeps: AttachDeps = { boxStore: deps.boxStore, endpoints, forwards, userSshConfig: path.join(deps.sshDirectory, 'config'), logger: deps.logger };
+  const lineages = deps.lineages;
+  const liveBoxOf = lineages
+    ? async (box: Box): Promise<{ box?: Box; recovering: boolean }> => {
+        const record = await lineages.findByInstance(box.instanceId);
+        const currentId = record?.currentInstanceId ?? box.instanceId;
+        const boxes = await deps.boxStore.refresh();
+        const current = boxes.find((candidate) => candidate.instanceId === currentId && (candidate.state === 'running' || candidate.state === 'interrupting'));
+        return { ...(current ? { box: current } : {}), recovering: isActive(record?.recovery) };
+      }
+    : undefined;
+  const attachDeps: AttachDeps = { boxStore: deps.boxStore, endpoints, forwards, userSshConfig: path.join(deps.sshDirectory, 'config'), logger: deps.logger, ...(liveBoxOf ? { liveBoxOf } : {}) };
 
   context.subscriptions.push(
     deps.boxStore.onDidChange((boxes) => {
@@ -57,5 +71,5 @@ export function registerAttach(
       await forwards.close(forward.instanceId, forward.remotePort);
     }
   });
-  return { forwards, aliases };
+  return { forwards, aliases, endpoints };
 }

@@ -12,7 +12,19 @@ import type { SettingsReader } from '../config/settingsReader';
 import { registerBoxesView } from '../views/registerBoxesView';
 import type { PricingContext } from '../core/calculator/pricingContext';
 import { launchBoxCommand } from '../commands/launch/launchBoxCommand';
-import { registerAttach } from '../attach/registerAttach';
+import { sweepOrphansCommand } from '../commands/sweepOrphans';
+import { ec2HygieneCloud } from '../core/hygiene/ec2HygieneCloud';
+import { releaseSessionResources } from '../core/hygiene/releaseSessionResources';
+import { registerAttach, type AttachFeature } from '../attach/registerAttach';
+import { readAgentSource } from '../core/agent/agentSource';
+import type { LineageStore } from '../core/recovery/lineageStore';
+import type { NoticeBoard } from '../core/recovery/noticeBoard';
+
+export interface BoxesFeature {
+  readonly clients: () => Ec2ClientPool;
+  readonly attach: AttachFeature;
+  readonly keyDirectory: string;
+}
 
 /**
  * The boxes feature: the tree reconciled from EC2 (instances tagged by Spotbox in the configured
@@ -20,8 +32,17 @@ import { registerAttach } from '../attach/registerAttach';
  */
 export function registerBoxes(
   context: vscode.ExtensionContext,
-  deps: CommandContext & { boxStore: BoxStore; settings: SettingsReader; clock: Clock; logger: Logger; pricing: () => Promise<PricingContext>; sshDirectory: string },
-): void {
+  deps: CommandContext & {
+    boxStore: BoxStore;
+    settings: SettingsReader;
+    clock: Clock;
+    logger: Logger;
+    pricing: () => Promise<PricingContext>;
+    sshDirectory: string;
+    lineages: LineageStore;
+    notices: NoticeBoard;
+  },
+): BoxesFeature {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
   let spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
   const source = (): Ec2BoxSource => new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices);
@@ -44,13 +65,14 @@ export function registerBoxes(
   );
 
   const keyDirectory = vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath;
-  const attach = registerAttach(context, { ...deps, clients: () => clients, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach') });
+  const attach = registerAttach(context, { ...deps, clients: () => clients, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach'), lineages: deps.lineages });
   registerBoxesView(context, {
     boxStore: deps.boxStore,
     logger: deps.logger.child('view'),
     clock: deps.clock,
     problems: () => (deps.boxStore.sourceDescription === current.description ? current.lastProblems : []),
     forwards: attach.forwards,
+    notices: deps.notices,
   });
   const diagnostics = vscode.languages.createDiagnosticCollection('spotbox-profile');
   context.subscriptions.push(diagnostics);
@@ -63,7 +85,42 @@ export function registerBoxes(
       diagnostics,
       keyDirectory,
       logger: deps.logger.child('launch'),
+      endpoints: attach.endpoints,
+      lineages: deps.lineages,
+      agentSource: () => readAgentSource(context.extensionUri.fsPath),
     }),
   );
-  registerSpotboxCommand(context, deps, 'spotbox.terminateBox', (argument) => terminateBoxCommand(deps.boxStore, (box) => terminateBox(clients, box), argument));
+  registerSpotboxCommand(context, deps, 'spotbox.terminateBox', (argument) =>
+    terminateBoxCommand(
+      deps.boxStore,
+      async (box) => {
+        // Ended on purpose: its lineage must not be "recovered" when the box disappears.
+        const record = await deps.lineages.findByInstance(box.instanceId);
+        if (record) {
+          await deps.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
+        }
+        await terminateBox(clients, box);
+      },
+      argument,
+      // The key pair, security group and template go once the instance is gone (a minute or two on AWS).
+      (box) =>
+        box.sessionId
+          ? releaseSessionResources(ec2HygieneCloud(clients), { region: box.region, sessionId: box.sessionId, keyDirectory, logger: deps.logger.child('terminate') }).then((result) => {
+              for (const failure of result.failed) {
+                deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
+              }
+            })
+          : Promise.resolve(),
+    ),
+  );
+  registerSpotboxCommand(context, deps, 'spotbox.sweepOrphans', () =>
+    sweepOrphansCommand({
+      cloud: () => ec2HygieneCloud(clients),
+      regions: () => deps.settings.settings.regions,
+      keyDirectory: vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath,
+      boxStore: deps.boxStore,
+      logger: deps.logger.child('sweep'),
+    }),
+  );
+  return { clients: () => clients, attach, keyDirectory };
 }

@@ -24,7 +24,7 @@ export async function boxFromArgumentOrPick(store: BoxStore, argument: unknown, 
   return picked.box;
 }
 
-export async function terminateBoxCommand(store: BoxStore, terminate: (box: Box) => Promise<void>, argument: unknown): Promise<void> {
+export async function terminateBoxCommand(store: BoxStore, terminate: (box: Box) => Promise<void>, argument: unknown, release?: (box: Box) => Promise<void>): Promise<void> {
   const box = await boxFromArgumentOrPick(store, argument, 'Terminate which box?');
   const confirm = 'Terminate';
   const answer = await vscode.window.showWarningMessage(
@@ -35,8 +35,12 @@ export async function terminateBoxCommand(store: BoxStore, terminate: (box: Box)
   if (answer !== confirm) {
     throw new UserCancelledError();
   }
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Terminating ${box.name}` }, async () => {
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Terminating ${box.name}` }, async (progress) => {
     await terminate(box);
     await store.refresh();
+    if (release) {
+      progress.report({ message: 'removing its key pair, security group and launch template' });
+      await release(box);
+    }
   });
 }

@@ -4,6 +4,7 @@ import type { BoxStore } from '../core/boxes/boxStore';
 import { formatUsd, summarizeCost } from '../core/pricing/costSummary';
 import type { Clock } from '../core/time/clock';
 import type { ActivePortForward, PortForwardRegistry } from '../core/attach/portForwardRegistry';
+import { countdownLabel, type BoxNotice, type NoticeBoard } from '../core/recovery/noticeBoard';
 
 export type BoxTreeNode =
   | { readonly kind: 'region'; readonly region: string }
@@ -43,13 +44,44 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: Array<{ dispose(): void }>;
+  private countdown: { dispose(): void } | undefined;
 
   constructor(
     private readonly store: BoxStore,
     private readonly clock: Clock,
     private readonly forwards?: PortForwardRegistry,
+    private readonly notices?: NoticeBoard,
   ) {
-    this.subscriptions = [store.onDidChange(() => this.changed.fire()), ...(forwards ? [forwards.onDidChange(() => this.changed.fire())] : [])];
+    this.subscriptions = [
+      store.onDidChange(() => this.changed.fire()),
+      ...(forwards ? [forwards.onDidChange(() => this.changed.fire())] : []),
+      ...(notices ? [notices.onDidChange(() => this.onNoticesChanged())] : []),
+    ];
+  }
+
+  /** The countdown badge ticks once a second, and only while some box has an interruption pending. */
+  private onNoticesChanged(): void {
+    this.changed.fire();
+    const ticking = (this.notices?.all ?? []).some((notice) => notice.kind === 'interruption' && (notice.actionTime ?? 0) > this.clock.now());
+    if (ticking && !this.countdown) {
+      this.countdown = this.clock.setInterval(() => {
+        this.changed.fire();
+        if (!(this.notices?.all ?? []).some((notice) => notice.kind === 'interruption' && (notice.actionTime ?? 0) > this.clock.now())) {
+          this.countdown?.dispose();
+          this.countdown = undefined;
+        }
+      }, 1_000);
+    }
+  }
+
+  private noticeBadge(notice: BoxNotice | undefined, now: number): string {
+    if (!notice) {
+      return '';
+    }
+    if (notice.kind === 'rebalance') {
+      return '⚠ rebalance advised · ';
+    }
+    return notice.actionTime !== undefined ? `⚠ reclaimed in ${countdownLabel(notice.actionTime, now)} · ` : '⚠ interruption notice · ';
   }
 
   getChildren(element?: BoxTreeNode): BoxTreeNode[] {
@@ -105,13 +137,17 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
 
   private boxItem(box: Box): vscode.TreeItem {
     const now = this.clock.now();
-    const item = new vscode.TreeItem(box.name, this.forwardsOf(box).length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    item.id = box.instanceId;
+    const forwarded = this.forwardsOf(box).length > 0;
+    const item = new vscode.TreeItem(box.name, forwarded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    // VS Code keeps an element's first collapsible state by id: a leaf that gains forwards needs a
+    // new id to be shown expanded, with its forwards visible.
+    item.id = forwarded ? `${box.instanceId}#forwards` : box.instanceId;
     const price = box.hourlyPriceUsd === undefined ? '' : ` · ${formatUsd(box.hourlyPriceUsd)}/h`;
     const up = uptime(box, now);
     // Price before state: a narrow sidebar cuts the end of the line, and the price matters more.
-    item.description = `${box.instanceType}${price} · ${box.state}${up ? ` · up ${up}` : ''}`;
-    item.iconPath = stateIcon(box.state);
+    const notice = this.notices?.of(box.instanceId);
+    item.description = `${this.noticeBadge(notice, now)}${box.instanceType}${price} · ${box.state}${up ? ` · up ${up}` : ''}`;
+    item.iconPath = notice ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(notice.kind === 'interruption' ? 'list.errorForeground' : 'list.warningForeground')) : stateIcon(box.state);
     item.contextValue = `spotbox.box.${box.state}`;
     const accrued = summarizeCost([box], now).accruedUsd;
     item.tooltip = new vscode.MarkdownString(
@@ -127,6 +163,7 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
   }
 
   dispose(): void {
+    this.countdown?.dispose();
     this.subscriptions.forEach((subscription) => subscription.dispose());
     this.changed.dispose();
   }

@@ -5,14 +5,15 @@ import type { Logger } from '../core/logging/logger';
 import type { Clock } from '../core/time/clock';
 import { BoxesTreeProvider } from './boxesTreeProvider';
 import type { PortForwardRegistry } from '../core/attach/portForwardRegistry';
+import type { NoticeBoard } from '../core/recovery/noticeBoard';
 
 export const BOXES_VIEW_ID = 'spotbox.boxes';
 
 export function registerBoxesView(
   context: vscode.ExtensionContext,
-  deps: { boxStore: BoxStore; logger: Logger; clock: Clock; problems: () => readonly string[]; forwards?: PortForwardRegistry },
+  deps: { boxStore: BoxStore; logger: Logger; clock: Clock; problems: () => readonly string[]; forwards?: PortForwardRegistry; notices?: NoticeBoard },
 ): void {
-  const provider = new BoxesTreeProvider(deps.boxStore, deps.clock, deps.forwards);
+  const provider = new BoxesTreeProvider(deps.boxStore, deps.clock, deps.forwards, deps.notices);
   const view = vscode.window.createTreeView(BOXES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: false });
   const poller = new BoxPoller(deps.boxStore, deps.clock, { fastMs: 3_000, slowMs: 60_000 }, deps.logger);
   const onChange = (): void => {

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { transformSync } from 'esbuild';
 
 const dist = path.resolve(__dirname, '../../../dist');
 
@@ -12,9 +13,13 @@ interface Metafile {
 describe('dist/extension.js (what activation loads)', () => {
   const bundle = path.join(dist, 'extension.js');
 
-  it('stays under 300 kB', () => {
-    const size = fs.statSync(bundle).size;
-    assert.ok(size < 300_000, `dist/extension.js is ${size} bytes`);
+  // The package ships the minified build (vscode:prepublish); this dev build is minified the same
+  // way here, so the budget holds for what users load, while the tests below read unminified code.
+  it('stays under 300 kB as shipped (minified)', () => {
+    const source = fs.readFileSync(bundle, 'utf8');
+    const shipped = Buffer.byteLength(transformSync(source, { minify: true, format: 'cjs', target: 'node20', platform: 'node' }).code);
+    console.log(`      dist/extension.js: ${(source.length / 1024).toFixed(0)} KiB as built, ${(shipped / 1024).toFixed(0)} KiB minified`);
+    assert.ok(shipped < 300_000, `dist/extension.js minified is ${shipped} bytes`);
   });
 
   it('contains neither the AWS SDK nor ssh2, and reaches them only through deferred requires', () => {

@@ -1,39 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
-import { activeApi } from './extensionHarness';
+import { activeApi, eventually, shell } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUiUntil } from './uiProbe';
 
 const REGION = 'us-west-2';
 
-/** Polls `check` until it returns a value (the box, the terminal and the tree all settle asynchronously). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`Timed out waiting for ${what}${lastError ? `: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}` : ''}`);
-}
 
-function shell(command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('sh', ['-c', command], { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
 
 describe('Attach, terminal, port forward and SSH command (against the sandbox cloud)', function () {
   this.timeout(240_000);

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { SpotboxApi } from '../../src/api';
 
@@ -23,4 +24,29 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Polls `check` until it returns a value (boxes, terminals and the tree all settle asynchronously). */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) {
+        return value;
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`Timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+}
+
+/** Runs a shell command (e.g. the real OpenSSH client) and resolves to its output. */
+export function shell(command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', command], { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+  });
 }

@@ -14,7 +14,7 @@ describe('parseSettings', () => {
     const { settings, problems } = parseSettings(
       reading({ regions: ['eu-central-1', 'us-gov-west-1', 'eu-central-1'], awsProfile: ' research ', 'statusBar.costTicker': false }),
     );
-    assert.deepEqual(settings, { regions: ['eu-central-1', 'us-gov-west-1'], awsProfile: 'research', costTickerEnabled: false, checkIpUrl: DEFAULT_SETTINGS.checkIpUrl });
+    assert.deepEqual(settings, { regions: ['eu-central-1', 'us-gov-west-1'], awsProfile: 'research', costTickerEnabled: false, checkIpUrl: DEFAULT_SETTINGS.checkIpUrl, fisRoleArn: '' });
     assert.deepEqual(problems, []);
   });
 

@@ -15,6 +15,14 @@ import { priceAgeLabel } from '../../core/pricing/priceAge';
 import type { Pool } from '../../core/pricing/pricingTypes';
 import type { SettingsReader } from '../../config/settingsReader';
 import { loadLaunchProfile } from './profileFile';
+import { agentForProfile } from '../../core/agent/agentForProfile';
+import { provisionBox } from '../../core/launch/provisionBox';
+import { preflightEstimateLine } from '../../core/launch/preflightEstimate';
+import type { LineageStore } from '../../core/recovery/lineageStore';
+import { lineageFromLaunch } from '../../core/recovery/lineageFromLaunch';
+import { connectEndpoint } from '../../core/attach/connectEndpoint';
+import type { Box } from '../../core/boxes/box';
+import type { BoxEndpoints } from '../../attach/boxEndpoints';
 
 export interface LaunchCommandDeps {
   readonly boxStore: BoxStore;
@@ -24,6 +32,10 @@ export interface LaunchCommandDeps {
   readonly diagnostics: vscode.DiagnosticCollection;
   readonly keyDirectory: string;
   readonly logger: Logger;
+  readonly endpoints: BoxEndpoints;
+  readonly lineages: LineageStore;
+  /** The text of resources/agent/spotbox_agent.py, for the launch's user data. */
+  readonly agentSource: () => Promise<string>;
 }
 
 interface RegionChoice extends vscode.QuickPickItem {
@@ -88,7 +100,7 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
       return {
         label: `${aboveGuard ? '$(error)' : '$(rocket)'} Launch "${profile.name}" in ${pools.region}`,
         description: `from ${price} · guard $${profile.maxPrice}/h${aboveGuard ? ' — above the guard' : ''}`,
-        detail: `Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).`,
+        detail: `${pool ? `${preflightEstimateLine(pool, profile.checkpoint !== undefined)}. ` : ''}Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).`,
         pools,
         cheapest: pool,
       };
@@ -118,12 +130,40 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
       try {
         progress.report({ message: `resolving the image ${profile.image}` });
         const image = await resolveImage(deps.clients(), region, profile.image, controller.signal);
-        const request = toLaunchRequest(profile, { pools: picked.pools!, imageId: image.imageId, callerCidr: cidr, keyDirectory: deps.keyDirectory, owner: os.userInfo().username });
-        return await launchBox(deps.clients(), request, {
+        const agent = agentForProfile(profile, region, await deps.agentSource());
+        const request = {
+          ...toLaunchRequest(profile, { pools: picked.pools!, imageId: image.imageId, callerCidr: cidr, keyDirectory: deps.keyDirectory, owner: os.userInfo().username, ...(agent ? { userData: agent.userData } : {}) }),
+          ...(agent ? { lineage: agent.lineage } : {}),
+        };
+        const launched = await launchBox(deps.clients(), request, {
           logger: deps.logger,
           signal: controller.signal,
           onProgress: (step) => progress.report({ message: step.message }),
         });
+        if (agent) {
+          await deps.lineages.put(lineageFromLaunch(profile, { ...request, lineage: agent.lineage }, launched, agent.checkpointDir));
+        }
+        // The box exists from here on: a failure below is reported, never rolled back (the box is usable).
+        try {
+          const running = await waitUntilListedRunning(deps.boxStore, launched.instanceId, controller.signal, (message) => progress.report({ message }));
+          const endpoint = await deps.endpoints.endpointOf(running, { signal: controller.signal, onWaiting: (message) => progress.report({ message }) });
+          const client = await connectEndpoint(endpoint, { retries: 8, signal: controller.signal });
+          try {
+            const result = await provisionBox(client, profile, { localRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, signal: controller.signal, onMessage: (message) => progress.report({ message }) });
+            deps.logger.info(`provisioned ${launched.instanceId}: workspace ${result.workspace}${result.remoteDir ? ` at ${result.remoteDir}` : ''}, session ${result.session}`);
+          } finally {
+            client.end();
+          }
+        } catch (error) {
+          if (controller.signal.aborted) {
+            throw new SpotboxError(`${profile.name} (${launched.instanceId}) is running, but putting the workspace on it was cancelled.`, 'Attach to it, or terminate it from the Spot Boxes view.');
+          }
+          throw new SpotboxError(
+            `${profile.name} (${launched.instanceId}) is running, but preparing it failed: ${error instanceof Error ? error.message : String(error)}`,
+            'The box is kept: attach to it and fix this by hand, or terminate it from the Spot Boxes view.',
+          );
+        }
+        return launched;
       } finally {
         subscription.dispose();
       }
@@ -136,4 +176,23 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   void vscode.window.showInformationMessage(
     `Launched ${profile.name}: ${box.instanceId} (${box.instanceType}, ${box.lifecycle}) in ${box.availabilityZone ?? region}.${box.lifecycle === 'on-demand' ? ' No spot capacity was found: this box is on-demand and costs more.' : ''}`,
   );
+}
+
+/** The box as the tree lists it once EC2 reports it running (the endpoint needs its address and tags). */
+async function waitUntilListedRunning(store: BoxStore, instanceId: string, signal: AbortSignal, report: (message: string) => void): Promise<Box> {
+  report('waiting for the box to boot');
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    const box = (await store.refresh()).find((candidate) => candidate.instanceId === instanceId);
+    if (box?.state === 'running') {
+      return box;
+    }
+    if (signal.aborted) {
+      throw new UserCancelledError();
+    }
+    if (Date.now() > deadline) {
+      throw new SpotboxError(`${instanceId} did not reach the running state within 10 minutes.`, 'Check the instance in the EC2 console.');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
 }

@@ -7,6 +7,10 @@ export const TAGS = {
   /** The login user of the box's image (ubuntu on Ubuntu AMIs), so attaching needs no profile. */
   sshUser: 'spotbox:ssh-user',
   workspaceDir: 'spotbox:workspace-dir',
+  /** One id for a box and all its replacements; names its checkpoints in S3. */
+  lineage: 'spotbox:lineage',
+  /** The recovery run that claimed an interrupted box, so a second window does not start another. */
+  recovery: 'spotbox:recovery',
   /** Set only where sshd is not on 22 (the sandbox without root). */
   sshPort: 'spotbox:ssh-port',
 } as const;

@@ -19,6 +19,10 @@ export interface Box {
   readonly sshUser?: string;
   readonly sshPort?: number;
   readonly workspaceDir?: string;
+  /** The launch that created it (tag spotbox:session): its key pair, group and template carry the same tag. */
+  readonly sessionId?: string;
+  /** Shared by a box and its replacements after interruptions (tag spotbox:lineage). */
+  readonly lineage?: string;
 }
 
 export function isBillable(box: Box): boolean {

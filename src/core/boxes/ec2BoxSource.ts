@@ -78,6 +78,8 @@ export class Ec2BoxSource implements BoxSource {
         sshUser: tag(TAGS.sshUser),
         sshPort: Number.isInteger(sshPort) && sshPort > 0 ? sshPort : 22,
         workspaceDir: tag(TAGS.workspaceDir),
+        sessionId: tag(TAGS.session),
+        lineage: tag(TAGS.lineage),
       };
     });
   }

@@ -10,6 +10,8 @@ export interface SpotboxSettings {
   readonly costTickerEnabled: boolean;
   /** Service answering the caller's public IP as plain text, for the SSH-only-from-here rule. */
   readonly checkIpUrl: string;
+  /** IAM role AWS FIS assumes to rehearse an interruption; empty until the user sets one. */
+  readonly fisRoleArn: string;
 }
 
 export const SETTING_KEYS = {
@@ -17,6 +19,7 @@ export const SETTING_KEYS = {
   awsProfile: 'awsProfile',
   costTickerEnabled: 'statusBar.costTicker',
   checkIpUrl: 'checkIpUrl',
+  fisRoleArn: 'fisRoleArn',
 } as const satisfies Record<keyof SpotboxSettings, string>;
 
 export type SettingKey = (typeof SETTING_KEYS)[keyof SpotboxSettings];
@@ -26,6 +29,7 @@ export const DEFAULT_SETTINGS: SpotboxSettings = {
   awsProfile: '',
   costTickerEnabled: true,
   checkIpUrl: 'https://checkip.amazonaws.com',
+  fisRoleArn: '',
 };
 
 export interface SettingsProblem {
@@ -81,5 +85,15 @@ export function parseSettings(read: (key: SettingKey) => unknown): { settings: S
     problems.push({ key: SETTING_KEYS.checkIpUrl, message: 'spotbox.checkIpUrl must be an http(s) URL that answers your public IP as plain text.' });
   }
 
-  return { settings: { regions, awsProfile, costTickerEnabled, checkIpUrl }, problems };
+  // Only the type is checked here: the rehearsal checks the ARN's shape when it is used, with a
+  // message that says what a role ARN looks like, instead of silently falling back to none.
+  const rawFisRole = read(SETTING_KEYS.fisRoleArn);
+  let fisRoleArn = DEFAULT_SETTINGS.fisRoleArn;
+  if (typeof rawFisRole === 'string') {
+    fisRoleArn = rawFisRole.trim();
+  } else if (rawFisRole !== undefined) {
+    problems.push({ key: SETTING_KEYS.fisRoleArn, message: 'spotbox.fisRoleArn must be an IAM role ARN (a string) such as arn:aws:iam::123456789012:role/SpotboxFisRole.' });
+  }
+
+  return { settings: { regions, awsProfile, costTickerEnabled, checkIpUrl, fisRoleArn }, problems };
 }

@@ -22,6 +22,7 @@ export interface LaunchRequest {
   /** Recorded on the instance as tags, so that any editor window can attach without the profile. */
   readonly sshUser?: string;
   readonly workspaceDir?: string;
+  readonly lineage?: string;
   /** Folder for the private key (written 0600). */
   readonly keyDirectory: string;
 }

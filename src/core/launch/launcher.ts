@@ -46,6 +46,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
     ...tags,
     ...(request.sshUser ? [{ Key: TAGS.sshUser, Value: request.sshUser }] : []),
     ...(request.workspaceDir ? [{ Key: TAGS.workspaceDir, Value: request.workspaceDir }] : []),
+    ...(request.lineage ? [{ Key: TAGS.lineage, Value: request.lineage }] : []),
   ];
   const tagged = (ResourceType: TagSpecification['ResourceType']): TagSpecification => ({ ResourceType, Tags: ResourceType === 'instance' ? instanceTags : tags });
   const step = (progress: LaunchProgress): void => {

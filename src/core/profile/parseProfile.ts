@@ -21,13 +21,16 @@ type Path = ReadonlyArray<string | number>;
 export const PROFILE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 export const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+// A word git clone takes as its URL: no spaces, and no leading dash that it could read as an option.
+export const GIT_REMOTE = /^[^\s-]\S*$/;
 
 export const TOP_KEYS = [
   '$schema', 'name', 'regions', 'instanceTypes', 'gpu', 'gpus', 'maxPrice', 'allocationStrategy', 'onDemandFallback',
-  'image', 'volumeGb', 'sshUser', 'workspaceDir', 'idleStopMinutes', 'checkpoint', 'session',
+  'image', 'volumeGb', 'sshUser', 'workspaceDir', 'idleStopMinutes', 'checkpoint', 'session', 'cloneFrom',
 ];
-const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes'];
-const SESSION_KEYS = ['command', 'workingDir'];
+const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes', 'directory', 'signal', 'noticeSignal'];
+const SESSION_KEYS = ['command', 'workingDir', 'stepFile'];
+const SIGNALS = ['SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Parses `.spotbox/profile.json` (comments and trailing commas allowed). Every problem found is
@@ -92,6 +95,7 @@ class FieldReader {
     const idleStopMinutes = this.optional(get('idleStopMinutes'), ['idleStopMinutes'], PROFILE_DEFAULTS.idleStopMinutes, (node, path) => this.number(node, path, { min: 0, integer: true }));
     const checkpoint = get('checkpoint') && this.checkpoint(get('checkpoint')!);
     const session = get('session') && this.session(get('session')!);
+    const cloneFrom = get('cloneFrom') && this.string(get('cloneFrom')!, ['cloneFrom'], GIT_REMOTE, 'a git remote URL such as "https://github.com/you/project.git" or "git@github.com:you/project.git"');
     if (name === undefined || regions === undefined || maxPrice === undefined || allocationStrategy === undefined || onDemandFallback === undefined) return undefined;
     if (image === undefined || volumeGb === undefined || sshUser === undefined || workspaceDir === undefined || idleStopMinutes === undefined) return undefined;
     return {
@@ -100,6 +104,7 @@ class FieldReader {
       ...(gpu !== undefined ? { gpu, gpus } : {}),
       ...(checkpoint ? { checkpoint } : {}),
       ...(session ? { session } : {}),
+      ...(cloneFrom !== undefined ? { cloneFrom } : {}),
     };
   }
 
@@ -123,8 +128,19 @@ class FieldReader {
     const prefix = this.required(fields.get('prefix'), ['checkpoint', 'prefix'], 'a key prefix such as "spotbox/llama/"', (n, p) => this.string(n, p, /^[^\s]*$/, 'an S3 key prefix without spaces'));
     const command = fields.get('command') && this.string(fields.get('command')!, ['checkpoint', 'command'], /\S/, 'a shell command');
     const intervalMinutes = fields.get('intervalMinutes') && this.number(fields.get('intervalMinutes')!, ['checkpoint', 'intervalMinutes'], { min: 1, integer: true });
+    const directory = fields.get('directory') && this.string(fields.get('directory')!, ['checkpoint', 'directory'], /^(~|\/)/, 'an absolute path or one under ~');
+    const signal = fields.get('signal') && this.oneOf(fields.get('signal')!, ['checkpoint', 'signal'], SIGNALS);
+    const noticeSignal = fields.get('noticeSignal') && this.oneOf(fields.get('noticeSignal')!, ['checkpoint', 'noticeSignal'], SIGNALS);
     if (bucket === undefined || prefix === undefined) return undefined;
-    return { bucket, prefix, ...(command !== undefined ? { command } : {}), ...(intervalMinutes !== undefined ? { intervalMinutes } : {}) };
+    return {
+      bucket,
+      prefix,
+      ...(command !== undefined ? { command } : {}),
+      ...(intervalMinutes !== undefined ? { intervalMinutes } : {}),
+      ...(directory !== undefined ? { directory } : {}),
+      ...(signal !== undefined ? { signal } : {}),
+      ...(noticeSignal !== undefined ? { noticeSignal } : {}),
+    };
   }
 
   private session(node: Node): SessionSettings | undefined {
@@ -132,7 +148,8 @@ class FieldReader {
     if (!fields) return undefined;
     const command = this.required(fields.get('command'), ['session', 'command'], 'the shell command to run and resume', (n, p) => this.string(n, p, /\S/, 'a shell command'));
     const workingDir = fields.get('workingDir') && this.string(fields.get('workingDir')!, ['session', 'workingDir'], /^(~|\/)/, 'an absolute path or one under ~');
-    return command === undefined ? undefined : { command, ...(workingDir !== undefined ? { workingDir } : {}) };
+    const stepFile = fields.get('stepFile') && this.string(fields.get('stepFile')!, ['session', 'stepFile'], /^(~|\/)/, 'an absolute path or one under ~');
+    return command === undefined ? undefined : { command, ...(workingDir !== undefined ? { workingDir } : {}), ...(stepFile !== undefined ? { stepFile } : {}) };
   }
 
   private object(node: Node, path: Path, known: readonly string[], what: string): Map<string, Node> | undefined {

@@ -14,12 +14,20 @@ export interface CheckpointSettings {
   readonly command?: string;
   /** Minutes between periodic checkpoints; only on a shutdown notice when absent. */
   readonly intervalMinutes?: number;
+  /** Where the trainer writes checkpoints on the box (default ~/checkpoints). */
+  readonly directory?: string;
+  /** Sent to the session's process group before each checkpoint (e.g. SIGUSR1: "save now"). */
+  readonly signal?: 'SIGUSR1' | 'SIGUSR2' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+  /** Sent instead on a spot notice (e.g. SIGTERM: "save and stop", so no step is lost). */
+  readonly noticeSignal?: 'SIGUSR1' | 'SIGUSR2' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 }
 
 /** The long-running job restarted on a replacement box (used by the recovery issue). */
 export interface SessionSettings {
   readonly command: string;
   readonly workingDir?: string;
+  /** A file where the trainer keeps its current step: how many steps an interruption cost is measured from it. */
+  readonly stepFile?: string;
 }
 
 /** `.spotbox/profile.json` once parsed: defaults filled in, shapes and ranges checked. */
@@ -39,8 +47,10 @@ export interface SpotboxProfile {
   readonly volumeGb: number;
   readonly sshUser: string;
   readonly workspaceDir: string;
-  /** Minutes without SSH sessions before the box stops itself; 0 turns it off. */
+  /** Minutes without SSH sessions and with low CPU/GPU before the box is terminated, after a warning you can cancel; 0 turns it off. */
   readonly idleStopMinutes: number;
+  /** A git remote the box clones into workspaceDir instead of receiving an upload of the workspace. */
+  readonly cloneFrom?: string;
   readonly checkpoint?: CheckpointSettings;
   readonly session?: SessionSettings;
 }

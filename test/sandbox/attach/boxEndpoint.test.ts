@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
 import { connectEndpoint, resolveRemoteDirectory } from '../../../src/core/attach/connectEndpoint';
 import { SshAliasRegistry, spotboxSshFiles } from '../../../src/core/attach/sshAliasRegistry';
@@ -12,11 +12,9 @@ import { Ec2SpotPrices } from '../../../src/core/aws/ec2SpotPrices';
 import type { Box } from '../../../src/core/boxes/box';
 import { Ec2BoxSource } from '../../../src/core/boxes/ec2BoxSource';
 import { terminateBox } from '../../../src/core/boxes/terminateBox';
-import { launchBox } from '../../../src/core/launch/launcher';
 import type { LaunchedBox } from '../../../src/core/launch/launchTypes';
-import { silentLogger } from '../../../src/core/logging/logger';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { startTestSandbox, stopTestSandbox, tempDir, waitForState } from '../e2e/sandboxHarness';
+import { launchTestBox, startTestSandbox, stopTestSandbox, tempDir, waitForState } from '../e2e/sandboxHarness';
 
 const REGION = 'eu-west-1';
 
@@ -35,27 +33,7 @@ describe('Resolving a box endpoint and its SSH alias (src/core/attach) against t
     sandbox = await startTestSandbox(directory);
     clients = new Ec2ClientPool();
     ec2 = new EC2Client({ region: REGION });
-    const imageId = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-    assert.ok(imageId);
-    launched = await launchBox(
-      clients,
-      {
-        boxName: 'attachbox',
-        region: REGION,
-        pools: [{ instanceType: 'g5.xlarge' }],
-        imageId,
-        maxPricePerHour: 3,
-        allocationStrategy: 'price-capacity-optimized',
-        onDemandFallback: false,
-        volumeGb: 50,
-        sshCidr: '127.0.0.1/32',
-        owner: 'tester',
-        keyDirectory: keyDirectory(),
-        sshUser: 'root',
-        workspaceDir: '~/work/project',
-      },
-      { logger: silentLogger },
-    );
+    launched = await launchTestBox(clients, { boxName: 'attachbox', region: REGION, pools: [{ instanceType: 'g5.xlarge' }], maxPricePerHour: 3, keyDirectory: keyDirectory(), sshUser: 'root', workspaceDir: '~/work/project' });
     await waitForState(ec2, [launched.instanceId], 'running');
     const source = new Ec2BoxSource(clients, () => [REGION], new Ec2SpotPrices({ clients }));
     const found = (await source.listBoxes()).find((candidate) => candidate.instanceId === launched!.instanceId);
@@ -93,7 +71,7 @@ describe('Resolving a box endpoint and its SSH alias (src/core/attach) against t
     assert.equal(stdout.trim(), `ip-${box.publicIp!.replace(/\./g, '-')}`);
 
     // The alias pointing at a box with other keys must be refused: the pin, not luck, let us in.
-    await registry.register({ ...endpoint, hostKeys: [{ ...endpoint.hostKeys[0]!, base64: 'AAAAC3NzaC1lZDI1NTE5AAAAIBrEPrEsEnTeDbYaNaTtAcKeRrrrrrrrrrrrrrrr' }] });
+    await registry.register({ ...endpoint, hostKeys: [{ ...endpoint.hostKeys[0], base64: 'AAAAC3NzaC1lZDI1NTE5AAAAIBrEPrEsEnTeDbYaNaTtAcKeRrrrrrrrrrrrrrrr' }] });
     await assert.rejects(shell(`${command} -o BatchMode=yes -o ConnectTimeout=10 true`), /Host key verification failed|REMOTE HOST IDENTIFICATION/);
   });
 

@@ -2,7 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DescribeInstancesCommand, EC2Client, GetConsoleOutputCommand, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, GetConsoleOutputCommand, type Instance } from '@aws-sdk/client-ec2';
+import type { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
+import { launchBox } from '../../../src/core/launch/launcher';
+import type { LaunchedBox, LaunchRequest } from '../../../src/core/launch/launchTypes';
+import { silentLogger } from '../../../src/core/logging/logger';
 import { parseConsoleHostKeyFingerprints } from '../../../src/core/ssh/hostKeyFingerprints';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../../sandbox/sandbox';
 
@@ -123,4 +127,28 @@ export function consoleFingerprints(client: EC2Client, instanceId: string): Prom
 export function sshPortOf(instance: Instance): number {
   const tagged = instance.Tags?.find((tag) => tag.Key === 'spotbox:ssh-port')?.Value;
   return tagged ? Number(tagged) : 22;
+}
+
+/**
+ * Launches one box through Spotbox's own launcher with the defaults every sandbox test shares
+ * (two GPU pools, SSH from loopback, the region's first Amazon image); `request` overrides them.
+ */
+export async function launchTestBox(clients: Ec2ClientPool, request: Pick<LaunchRequest, 'boxName' | 'region' | 'keyDirectory'> & Partial<LaunchRequest>): Promise<LaunchedBox> {
+  const imageId = request.imageId ?? (await new EC2Client({ region: request.region }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
+  assert.ok(imageId, 'the sandbox lists an Amazon image');
+  return launchBox(
+    clients,
+    {
+      pools: [{ instanceType: 'g4dn.xlarge' }, { instanceType: 'g5.xlarge' }],
+      maxPricePerHour: 2,
+      allocationStrategy: 'price-capacity-optimized',
+      onDemandFallback: false,
+      volumeGb: 50,
+      sshCidr: '127.0.0.1/32',
+      owner: 'tester',
+      ...request,
+      imageId,
+    },
+    { logger: silentLogger },
+  );
 }

@@ -3,13 +3,11 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { DescribeImagesCommand, EC2Client, GetConsoleOutputCommand, type Instance } from '@aws-sdk/client-ec2';
+import { EC2Client, GetConsoleOutputCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { Client } from 'ssh2';
 import { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
 import { terminateBox } from '../../../src/core/boxes/terminateBox';
-import { launchBox } from '../../../src/core/launch/launcher';
 import type { LaunchedBox } from '../../../src/core/launch/launchTypes';
-import { silentLogger } from '../../../src/core/logging/logger';
 import { hostKeysFromConsole, type ConsoleHostKey } from '../../../src/core/ssh/consoleHostKeys';
 import { updateKnownHostsFile } from '../../../src/core/ssh/knownHosts';
 import { forwardPort } from '../../../src/core/ssh/portForward';
@@ -17,7 +15,7 @@ import { hostAliasOf, writeSshConfig } from '../../../src/core/ssh/sshConfig';
 import { connectToBox, HostKeyMismatchError, type BoxConnectionOptions } from '../../../src/core/ssh/sshConnection';
 import { TerminalSession } from '../../../src/core/ssh/terminalSession';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { describeAll, eventually, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from '../e2e/sandboxHarness';
+import { describeAll, eventually, launchTestBox, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from '../e2e/sandboxHarness';
 
 const REGION = 'us-east-1';
 
@@ -51,25 +49,7 @@ describe('Attaching to a box over SSH (src/core/ssh) against the sandbox cloud',
     sandbox = await startTestSandbox(directory);
     clients = new Ec2ClientPool();
     ec2 = new EC2Client({ region: REGION });
-    const imageId = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-    assert.ok(imageId);
-    box = await launchBox(
-      clients,
-      {
-        boxName: 'sshbox',
-        region: REGION,
-        pools: [{ instanceType: 'g4dn.xlarge' }, { instanceType: 'g5.xlarge' }],
-        imageId,
-        maxPricePerHour: 2,
-        allocationStrategy: 'price-capacity-optimized',
-        onDemandFallback: false,
-        volumeGb: 100,
-        sshCidr: '127.0.0.1/32',
-        owner: 'tester',
-        keyDirectory: path.join(directory, 'keys'),
-      },
-      { logger: silentLogger },
-    );
+    box = await launchTestBox(clients, { boxName: 'sshbox', region: REGION, volumeGb: 100, keyDirectory: path.join(directory, 'keys') });
     [instance] = await waitForState(ec2, [box.instanceId], 'running');
     keys = await eventually('host keys on the console', async () => {
       const { Output } = await ec2.send(new GetConsoleOutputCommand({ InstanceId: box!.instanceId }));

@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ec2HygieneCloud } from '../src/core/hygiene/ec2HygieneCloud';
+import { findOrphans } from '../src/core/hygiene/findOrphans';
+import type { LineageRecord } from '../src/core/recovery/recoveryTypes';
+import { startSandbox } from '../sandbox/sandbox';
+import { processesMentioning } from '../test/sandbox/e2e/sandboxHarness';
+import { REGION, RecoveryRig, trainerProfile } from '../test/sandbox/recovery/recoveryHarness';
+import { percentile, seconds } from './stats';
+
+/**
+ * `npm run bench:recovery [-- --cycles N] [-- --lead S]`: spot notice to resumed session in the
+ * sandbox, as the editor does it (journal followed over SSH, replacement at notice time, restore,
+ * session restart). One lineage is interrupted N times in a row (the soak: each replacement is the
+ * next one's victim). Prints per cycle and in total: notice -> visible in the editor, notice ->
+ * checkpoint committed, notice -> resumed, steps lost; then lost checkpoints, orphans and box
+ * processes left.
+ */
+async function main(): Promise<void> {
+  const cycles = Number(argument('--cycles') ?? 3);
+  const leadSeconds = Number(argument('--lead') ?? 20);
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-bench-recovery-'));
+  const sandbox = await startSandbox({ directory, bootDelayMs: { min: 500, max: 1500 }, consoleDelayMs: 300 });
+  Object.assign(process.env, sandbox.environment);
+  const rig = new RecoveryRig(directory);
+  const rows: Array<{ visible: number; committed: number; resumed: number; lost: number }> = [];
+  let failures = 0;
+  try {
+    let record: LineageRecord = await rig.launch(trainerProfile('bench'));
+    for (let cycle = 1; cycle <= cycles; cycle++) {
+      const box = await until(async () => {
+        const found = await rig.box(record.currentInstanceId);
+        return found?.state === 'running' ? found : undefined;
+      });
+      await until(async () => (Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined));
+      const coordinator = rig.coordinator(`bench-${cycle}`);
+      let recovering: Promise<LineageRecord | undefined> | undefined;
+      let visibleAt: number | undefined;
+      const { tail } = rig.follow(box, { recover: (facts) => ((visibleAt ??= Date.now()), (recovering ??= coordinator.recover('notice', facts))) });
+      const steps = rig.watchSteps(box);
+      const noticeAt = Date.now();
+      sandbox.ec2.interruptSpot(box.instanceId, { leadSeconds });
+      const finished = await until(async () => recovering, 30_000).then((work) => work);
+      tail.stop();
+      steps.stop();
+      const run = finished?.recovery;
+      if (!finished || run?.phase !== 'resumed') {
+        failures++;
+        console.log(`cycle ${cycle}: FAILED ${run?.error ?? 'no recovery'}`);
+        break;
+      }
+      const lost = Math.max(0, steps.last() - (run.checkpointStep ?? 0));
+      rows.push({ visible: (visibleAt ?? NaN) - noticeAt, committed: (run.timeline.checkpointCommitted ?? NaN) - noticeAt, resumed: (run.timeline.resumed ?? NaN) - noticeAt, lost });
+      console.log(
+        `cycle ${cycle}: notice->visible ${rows.at(-1)!.visible} ms, notice->checkpoint committed ${seconds(rows.at(-1)!.committed)}, notice->resumed ${seconds(rows.at(-1)!.resumed)}, steps lost ${lost} (checkpoint ${run.checkpointSeq}, step ${run.checkpointStep}; ${run.interruptedPool.instanceType}/${run.interruptedPool.availabilityZone} -> ${run.replacementPool?.instanceType}/${run.replacementPool?.availabilityZone})`,
+      );
+      record = finished;
+      coordinator.dispose();
+    }
+    await rig.ports().releaseOld(record, record.currentInstanceId);
+    const orphans = await findOrphans(ec2HygieneCloud(rig.clients), { regions: [REGION], graceMs: 0 });
+    const column = (pick: (row: (typeof rows)[number]) => number): string => `p50 ${seconds(percentile(rows.map(pick), 50))}, max ${seconds(Math.max(...rows.map(pick)))}`;
+    console.log(`\n${rows.length}/${cycles} cycles resumed, ${failures} failed`);
+    if (rows.length > 0) {
+      console.log(`notice -> visible in the editor: p50 ${percentile(rows.map((row) => row.visible), 50)} ms, max ${Math.max(...rows.map((row) => row.visible))} ms`);
+      console.log(`notice -> checkpoint committed: ${column((row) => row.committed)}`);
+      console.log(`notice -> resumed: ${column((row) => row.resumed)}`);
+      console.log(`steps lost: total ${rows.reduce((sum, row) => sum + row.lost, 0)}, max ${Math.max(...rows.map((row) => row.lost))}`);
+    }
+    console.log(`orphaned resources after the last box was released: ${orphans.orphans.length + orphans.recent.length}`);
+  } finally {
+    rig.dispose();
+    await sandbox.stop();
+    console.log(`box processes left: ${processesMentioning(directory).length}`);
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error('timed out');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

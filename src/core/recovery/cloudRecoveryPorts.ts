@@ -1,0 +1,172 @@
+import type { Client } from 'ssh2';
+import { toUserError } from '../aws/awsErrors';
+import type { Ec2ClientPool } from '../aws/ec2ClientPool';
+import { TAGS } from '../aws/spotboxTags';
+import type { Box } from '../boxes/box';
+import { CheckpointStore } from '../checkpoint/checkpointStore';
+import { launchBox } from '../launch/launcher';
+import type { Logger } from '../logging/logger';
+import type { BoxEndpoint } from '../attach/boxEndpoint';
+import { connectEndpoint } from '../attach/connectEndpoint';
+import { restoreOnBox, startSessionOnBox, waitForAgent } from './boxSessionOps';
+import type { RecoveryPorts } from './recoveryCoordinator';
+import type { CheckpointRef, LineageRecord } from './recoveryTypes';
+
+export interface CloudRecoveryDeps {
+  readonly clients: () => Ec2ClientPool;
+  /** Resolves the box's pinned endpoint and points its SSH alias at it (see BoxEndpoints). */
+  readonly endpointOf: (box: Box, signal: AbortSignal) => Promise<BoxEndpoint>;
+  /** Removes what a finished launch created (key pair, security group, template), once its instance is gone. */
+  readonly releaseLaunchResources: (region: string, instanceId: string) => Promise<void>;
+  readonly s3Profile?: string;
+  readonly logger: Logger;
+  readonly pollMs?: number;
+  /** After the notice's action time, how long to keep looking for the emergency checkpoint. */
+  readonly checkpointGraceMs?: number;
+}
+
+type Ec2Module = typeof import('@aws-sdk/client-ec2');
+
+/** The recovery's cloud and box operations over the real EC2 and S3 APIs and SSH. */
+export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
+  const sdk = (): Promise<Ec2Module> => import('@aws-sdk/client-ec2');
+  const pollMs = deps.pollMs ?? 2_000;
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  const store = (record: LineageRecord): CheckpointStore | undefined =>
+    record.checkpoint ? new CheckpointStore(record.checkpoint, { region: record.region, ...(deps.s3Profile ? { profile: deps.s3Profile } : {}), logger: deps.logger }) : undefined;
+  const newest = async (record: LineageRecord): Promise<CheckpointRef | undefined> => {
+    const summary = await store(record)?.newestCheckpoint(record.lineage);
+    return summary ? { seq: String(summary.seq), ...(summary.step !== undefined ? { step: summary.step } : {}), createdAt: Date.parse(summary.createdAt) } : undefined;
+  };
+  const describe = async (region: string, instanceId: string) => {
+    const { DescribeInstancesCommand } = await sdk();
+    const ec2 = await deps.clients().client(region);
+    try {
+      const output = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      return output.Reservations?.[0]?.Instances?.[0];
+    } catch (error) {
+      throw toUserError(error, { action: `Describing ${instanceId}`, region });
+    }
+  };
+  const withBox = async <T>(record: LineageRecord, instanceId: string, signal: AbortSignal, work: (client: Client) => Promise<T>): Promise<T> => {
+    const instance = await describe(record.region, instanceId);
+    const tag = (key: string): string | undefined => instance?.Tags?.find((candidate) => candidate.Key === key)?.Value;
+    const box: Box = {
+      instanceId,
+      name: record.boxName,
+      region: record.region,
+      availabilityZone: instance?.Placement?.AvailabilityZone ?? '',
+      instanceType: instance?.InstanceType ?? '',
+      lifecycle: instance?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
+      state: 'running',
+      ...(instance?.PublicIpAddress ? { publicIp: instance.PublicIpAddress } : {}),
+      ...(instance?.KeyName ? { keyName: instance.KeyName } : {}),
+      ...(tag(TAGS.sshUser) ? { sshUser: tag(TAGS.sshUser) } : {}),
+      sshPort: Number(tag(TAGS.sshPort) ?? 22),
+      workspaceDir: record.workspaceDir,
+    };
+    const endpoint = await deps.endpointOf(box, signal);
+    const client = await connectEndpoint(endpoint, { retries: 8, signal });
+    try {
+      return await work(client);
+    } finally {
+      client.end();
+    }
+  };
+
+  return {
+    async claim(record, runId) {
+      const { CreateTagsCommand } = await sdk();
+      const ec2 = await deps.clients().client(record.region);
+      try {
+        await ec2.send(new CreateTagsCommand({ Resources: [record.currentInstanceId], Tags: [{ Key: TAGS.recovery, Value: runId }] }));
+      } catch (error) {
+        // A box already gone cannot be tagged; the lineage file (shared by this user's windows) decides then.
+        deps.logger.warn(`could not tag ${record.currentInstanceId} for the recovery claim: ${error instanceof Error ? error.message : String(error)}`);
+        return true;
+      }
+      // Last writer wins on a tag: wait out a concurrent writer, then only the surviving value proceeds.
+      await sleep(1_500);
+      const instance = await describe(record.region, record.currentInstanceId).catch(() => undefined);
+      const holder = instance?.Tags?.find((tag) => tag.Key === TAGS.recovery)?.Value;
+      return holder === undefined || holder === runId;
+    },
+
+    async zones(region) {
+      const { DescribeAvailabilityZonesCommand } = await sdk();
+      const ec2 = await deps.clients().client(region);
+      try {
+        const output = await ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'state', Values: ['available'] }] }));
+        return (output.AvailabilityZones ?? []).map((zone) => zone.ZoneName ?? '').filter(Boolean);
+      } catch (error) {
+        throw toUserError(error, { action: 'Listing availability zones', region });
+      }
+    },
+
+    launchReplacement: (request, signal) => launchBox(deps.clients(), request, { logger: deps.logger, signal }),
+
+    async waitUntilRunning(region, instanceId, signal) {
+      for (;;) {
+        const state = (await describe(region, instanceId))?.State?.Name;
+        if (state === 'running') {
+          return;
+        }
+        if (state === 'terminated' || state === 'shutting-down') {
+          throw new Error(`The replacement ${instanceId} was ${state} before it ran.`);
+        }
+        if (signal.aborted) {
+          throw new Error('Recovery stopped: the window closed.');
+        }
+        await sleep(pollMs, signal);
+      }
+    },
+
+    async emergencyCheckpoint(record, run, signal) {
+      if (!record.checkpoint) {
+        return undefined;
+      }
+      const notice = run.timeline.notice ?? Date.now();
+      // Until the action time plus a grace period: the agent's commit is in S3 by then or never.
+      const deadline = (run.timeline.actionTime ?? notice + 120_000) + (deps.checkpointGraceMs ?? 15_000);
+      while (!signal.aborted && Date.now() < deadline) {
+        const checkpoint = await newest(record).catch(() => undefined);
+        if (checkpoint && checkpoint.createdAt >= notice - 1_000) {
+          return checkpoint;
+        }
+        await sleep(pollMs, signal);
+      }
+      return undefined;
+    },
+
+    newestCheckpoint: (record) => newest(record),
+
+    async restore(record, instanceId, checkpoint, signal) {
+      await withBox(record, instanceId, signal, async (client) => {
+        await waitForAgent(client, { signal });
+        if (checkpoint) {
+          await restoreOnBox(client, { seq: Number(checkpoint.seq), checkpointDir: record.checkpointDir, workspaceDir: record.workspaceDir });
+        }
+      });
+    },
+
+    async resume(record, instanceId, signal) {
+      if (!record.session) {
+        return {};
+      }
+      const session = record.session;
+      await withBox(record, instanceId, signal, (client) => startSessionOnBox(client, { command: session.command, workingDir: session.workingDir ?? record.workspaceDir }));
+      return {};
+    },
+
+    async releaseOld(record, instanceId) {
+      const { TerminateInstancesCommand } = await sdk();
+      const ec2 = await deps.clients().client(record.region);
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
+      await deps.releaseLaunchResources(record.region, instanceId);
+    },
+  };
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger';
+import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
+import type { LineageStore } from './lineageStore';
+import { replacementPools } from './replacementPools';
+import type { CheckpointRef, LineageRecord, RecoveryPhase, RecoveryRun, RecoveryTimeline, RecoveryTrigger } from './recoveryTypes';
+
+/** The cloud and box operations a recovery needs; the editor wires real ones, tests may fake some. */
+export interface RecoveryPorts {
+  /** Marks the interrupted instance as being recovered by `runId`; false when another window won. */
+  claim(record: LineageRecord, runId: string): Promise<boolean>;
+  zones(region: string): Promise<string[]>;
+  launchReplacement(request: LaunchRequest, signal: AbortSignal): Promise<LaunchedBox>;
+  waitUntilRunning(region: string, instanceId: string, signal: AbortSignal): Promise<void>;
+  /** The checkpoint the agent commits on the notice; undefined when the box went without one. */
+  emergencyCheckpoint(record: LineageRecord, run: RecoveryRun, signal: AbortSignal): Promise<CheckpointRef | undefined>;
+  newestCheckpoint(record: LineageRecord): Promise<CheckpointRef | undefined>;
+  restore(record: LineageRecord, instanceId: string, checkpoint: CheckpointRef | undefined, signal: AbortSignal): Promise<void>;
+  /** Starts the session on the box unless it already runs; returns the step it resumed from when known. */
+  resume(record: LineageRecord, instanceId: string, signal: AbortSignal): Promise<{ resumedStep?: number }>;
+  /** Terminates the old instance if it still runs and removes what its launch created. Best effort. */
+  releaseOld(record: LineageRecord, instanceId: string): Promise<void>;
+}
+
+export interface RecoveryOptions {
+  readonly windowId: string;
+  readonly now?: () => number;
+  /** A run whose owner has not renewed its lease for this long is taken over. */
+  readonly leaseMs?: number;
+  readonly heartbeatMs?: number;
+  readonly logger: Logger;
+  readonly onChange?: (record: LineageRecord) => void;
+}
+
+export interface InterruptionFacts {
+  readonly instanceId: string;
+  readonly instanceType: string;
+  readonly availabilityZone?: string;
+  readonly noticeTime?: number;
+  readonly actionTime?: number;
+  /** The trainer's last reported step, if the agent journal carried one. */
+  readonly stepReached?: number;
+}
+
+const ACTIVE: readonly RecoveryPhase[] = ['noticed', 'launching', 'replacement-running', 'restoring'];
+
+export function isActive(run: RecoveryRun | undefined): run is RecoveryRun {
+  return run !== undefined && ACTIVE.includes(run.phase);
+}
+
+/**
+ * Brings a lineage back after its box is reclaimed: replacement launched at notice time in another
+ * pool while the agent checkpoints, then restore and resume on it. Every milestone is persisted
+ * before the next step, so a reload continues the same run (never a second replacement), and a
+ * cloud claim keeps a second window from starting its own.
+ */
+export class RecoveryCoordinator {
+  private readonly running = new Map<string, Promise<LineageRecord | undefined>>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: LineageStore,
+    private readonly ports: RecoveryPorts,
+    private readonly options: RecoveryOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Starts (or joins) the recovery of the lineage that `facts.instanceId` belongs to. */
+  async recover(trigger: RecoveryTrigger, facts: InterruptionFacts): Promise<LineageRecord | undefined> {
+    const record = await this.store.findByInstance(facts.instanceId);
+    if (!record || record.ended || record.currentInstanceId !== facts.instanceId) {
+      return record;
+    }
+    if (record.recovery?.interruptedInstanceId === facts.instanceId) {
+      // The same notice read again (journal replay, a second tail): join a live run, never restart a
+      // failed one on its own; the user retries that from the timeline.
+      return isActive(record.recovery) ? this.continueRun(record.lineage) : record;
+    }
+    const existing = this.running.get(record.lineage);
+    if (existing) {
+      return existing;
+    }
+    const run: RecoveryRun = {
+      id: randomUUID(),
+      trigger,
+      owner: this.options.windowId,
+      heartbeatAt: this.now(),
+      interruptedInstanceId: facts.instanceId,
+      interruptedPool: { instanceType: facts.instanceType, ...(facts.availabilityZone ? { availabilityZone: facts.availabilityZone } : {}) },
+      phase: 'noticed',
+      timeline: { notice: facts.noticeTime ?? this.now(), ...(facts.actionTime !== undefined ? { actionTime: facts.actionTime } : {}) },
+      ...(facts.stepReached !== undefined ? { stepReached: facts.stepReached } : {}),
+    };
+    const work = (async (): Promise<LineageRecord | undefined> => {
+      if (!(await this.ports.claim(record, run.id))) {
+        this.options.logger.info(`another window is recovering ${record.boxName}; watching only`);
+        return record;
+      }
+      const started = await this.store.update(record.lineage, (current) => (isActive(current.recovery) ? current : { ...current, recovery: run }));
+      if (!started || started.recovery?.id !== run.id) {
+        return started;
+      }
+      this.options.onChange?.(started);
+      return this.drive(started.lineage);
+    })();
+    this.running.set(record.lineage, work);
+    return work.finally(() => this.running.delete(record.lineage));
+  }
+
+  /** Picks up runs left unfinished by a reloaded or closed window, once their lease is stale. */
+  async continueUnfinished(): Promise<void> {
+    for (const record of await this.store.list()) {
+      if (isActive(record.recovery) && !this.running.has(record.lineage)) {
+        void this.continueRun(record.lineage).catch((error: unknown) => this.options.logger.warn(`continuing the recovery of ${record.boxName} failed: ${String(error)}`));
+      }
+    }
+  }
+
+  /** Updates the trainer's last known step while the box is still up (from the agent journal). */
+  async noteStep(instanceId: string, step: number): Promise<void> {
+    const record = await this.store.findByInstance(instanceId);
+    if (record && isActive(record.recovery) && record.recovery.interruptedInstanceId === instanceId) {
+      await this.patchRun(record.lineage, { stepReached: Math.max(step, record.recovery.stepReached ?? 0) });
+    }
+  }
+
+  dispose(): void {
+    for (const controller of this.aborts) {
+      controller.abort();
+    }
+  }
+
+  private continueRun(lineage: string): Promise<LineageRecord | undefined> {
+    const existing = this.running.get(lineage);
+    if (existing) {
+      return existing;
+    }
+    const work = (async (): Promise<LineageRecord | undefined> => {
+      const record = await this.store.get(lineage);
+      if (!record || !isActive(record.recovery)) {
+        return record;
+      }
+      const mine = record.recovery.owner === this.options.windowId;
+      const stale = this.now() - record.recovery.heartbeatAt > (this.options.leaseMs ?? 30_000);
+      if (!mine && !stale) {
+        return record;
+      }
+      const taken = await this.store.update(lineage, (current) =>
+        current.recovery && current.recovery.id === record.recovery?.id ? { ...current, recovery: { ...current.recovery, owner: this.options.windowId, heartbeatAt: this.now() } } : current,
+      );
+      if (taken?.recovery?.owner !== this.options.windowId) {
+        return taken;
+      }
+      this.options.logger.info(`continuing the recovery of ${record.boxName} from ${record.recovery.phase}`);
+      return this.drive(lineage);
+    })();
+    this.running.set(lineage, work);
+    return work.finally(() => this.running.delete(lineage));
+  }
+
+  private async drive(lineage: string): Promise<LineageRecord | undefined> {
+    const controller = new AbortController();
+    this.aborts.add(controller);
+    const heartbeat = setInterval(() => void this.patchRun(lineage, { heartbeatAt: this.now() }).catch(() => undefined), this.options.heartbeatMs ?? 10_000);
+    // A disposed window stops renewing its lease at once, so the next window can take over.
+    controller.signal.addEventListener('abort', () => clearInterval(heartbeat), { once: true });
+    try {
+      return await this.steps(lineage, controller.signal);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.options.logger.error(`recovery of ${lineage} failed: ${message}`);
+      return this.patchRun(lineage, { phase: 'failed', error: message });
+    } finally {
+      clearInterval(heartbeat);
+      this.aborts.delete(controller);
+    }
+  }
+
+  private async steps(lineage: string, signal: AbortSignal): Promise<LineageRecord | undefined> {
+    let record = await this.required(lineage);
+    let run = record.recovery!;
+    // The agent checkpoints on its own when the notice arrives; this only waits for its commit,
+    // in parallel with the replacement launch.
+    const checkpointing: Promise<CheckpointRef | undefined> =
+      run.trigger === 'lost' || run.timeline.checkpointCommitted !== undefined
+        ? Promise.resolve(undefined)
+        : this.ports.emergencyCheckpoint(record, run, signal).then(async (checkpoint) => {
+            if (checkpoint) {
+              await this.patchRun(lineage, { checkpointSeq: checkpoint.seq, ...(checkpoint.step !== undefined ? { checkpointStep: checkpoint.step } : {}) }, { checkpointCommitted: this.now() });
+            }
+            return checkpoint;
+          });
+    checkpointing.catch(() => undefined);
+
+    if (run.replacementInstanceId === undefined) {
+      record = (await this.patchRun(lineage, { phase: 'launching' }))!;
+      const zones = await this.ports.zones(record.region);
+      const request: LaunchRequest = { ...record.launch, pools: replacementPools(record.launch.pools, zones, run.interruptedPool) };
+      const replacement = await this.ports.launchReplacement(request, signal);
+      // Recorded at once: a reload from here on waits for this instance instead of launching another.
+      record = (await this.store.update(lineage, (current) => ({
+        ...current,
+        instanceIds: [...current.instanceIds, replacement.instanceId],
+        recovery: {
+          ...current.recovery!,
+          replacementInstanceId: replacement.instanceId,
+          replacementPool: { instanceType: replacement.instanceType, ...(replacement.availabilityZone ? { availabilityZone: replacement.availabilityZone } : {}), lifecycle: replacement.lifecycle },
+          timeline: { ...current.recovery!.timeline, replacementLaunched: this.now() },
+        },
+      })))!;
+      this.options.onChange?.(record);
+      run = record.recovery!;
+    }
+    const replacementId = run.replacementInstanceId!;
+    if (run.timeline.replacementRunning === undefined) {
+      await this.ports.waitUntilRunning(record.region, replacementId, signal);
+      record = (await this.patchRun(lineage, { phase: 'replacement-running' }, { replacementRunning: this.now() }))!;
+    }
+
+    let checkpoint = await checkpointing;
+    record = await this.required(lineage);
+    run = record.recovery!;
+    if (!checkpoint) {
+      checkpoint = await this.ports.newestCheckpoint(record);
+      if (checkpoint) {
+        record = (await this.patchRun(lineage, { checkpointSeq: checkpoint.seq, ...(checkpoint.step !== undefined ? { checkpointStep: checkpoint.step } : {}) }))!;
+      }
+    }
+    if (run.timeline.restored === undefined) {
+      record = (await this.patchRun(lineage, { phase: 'restoring' }))!;
+      await this.ports.restore(record, replacementId, checkpoint, signal);
+      record = (await this.patchRun(lineage, {}, { restored: this.now() }))!;
+    }
+    const { resumedStep } = await this.ports.resume(record, replacementId, signal);
+    record = (await this.store.update(lineage, (current) => {
+      const finished: RecoveryRun = {
+        ...current.recovery!,
+        phase: 'resumed',
+        ...(resumedStep !== undefined ? { resumedStep } : {}),
+        timeline: { ...current.recovery!.timeline, resumed: this.now() },
+      };
+      return { ...current, currentInstanceId: replacementId, recovery: finished, recoveries: [...(current.recoveries ?? []), finished].slice(-50) };
+    }))!;
+    this.options.onChange?.(record);
+    await this.ports.releaseOld(record, run.interruptedInstanceId).catch((error: unknown) => this.options.logger.warn(`releasing ${run.interruptedInstanceId} failed: ${String(error)}`));
+    return record;
+  }
+
+  private async required(lineage: string): Promise<LineageRecord> {
+    const record = await this.store.get(lineage);
+    if (!record?.recovery) {
+      throw new Error(`The recovery record of ${lineage} disappeared`);
+    }
+    return record;
+  }
+
+  private async patchRun(lineage: string, patch: Partial<RecoveryRun>, timeline: Partial<RecoveryTimeline> = {}): Promise<LineageRecord | undefined> {
+    const record = await this.store.update(lineage, (current) =>
+      current.recovery ? { ...current, recovery: { ...current.recovery, ...patch, timeline: { ...current.recovery.timeline, ...timeline } } } : current,
+    );
+    if (record) {
+      this.options.onChange?.(record);
+    }
+    return record;
+  }
+}

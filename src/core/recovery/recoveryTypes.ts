@@ -1,0 +1,92 @@
+import type { LaunchRequest } from '../launch/launchTypes';
+
+/** What one box lineage restarts on a replacement: the training session in tmux. */
+export interface SessionSpec {
+  readonly command: string;
+  /** On the box; `~/...` allowed. Defaults to the workspace folder. */
+  readonly workingDir?: string;
+}
+
+/**
+ * A box and every replacement that followed it share a lineage: one name, one checkpoint prefix in
+ * S3 (`<prefix>/<lineage>/...`), one SSH alias. Persisted so a reload or a second window knows how
+ * to bring it back.
+ */
+export interface LineageRecord {
+  readonly lineage: string;
+  readonly boxName: string;
+  readonly region: string;
+  /** The launch to replay for a replacement (pools are recomputed to leave out the interrupted one). */
+  readonly launch: LaunchRequest;
+  /** The box's folders: where `restore` puts the checkpoint files and the workspace. */
+  readonly checkpointDir: string;
+  readonly workspaceDir: string;
+  /** Where the agent writes checkpoints; none means nothing to restore (the session still restarts). */
+  readonly checkpoint?: { readonly bucket: string; readonly prefix: string };
+  readonly session?: SessionSpec;
+  readonly currentInstanceId: string;
+  readonly instanceIds: readonly string[];
+  /** Set when the user terminated the box on purpose: nothing to recover. */
+  readonly ended?: boolean;
+  /** The profile's idleStopMinutes at launch (0 or absent: no idle stop); replacements keep it. */
+  readonly idleStopMinutes?: number;
+  /**
+   * Start (epoch ms, box clock) of the idle period the user chose Keep Running for, so that every
+   * window lets it run until the box is busy again (src/core/idle).
+   */
+  readonly idleKeptRunningFrom?: number;
+  readonly recovery?: RecoveryRun;
+  readonly recoveries?: readonly RecoveryRun[];
+}
+
+export type RecoveryTrigger = 'notice' | 'lost' | 'rehearsal';
+
+export type RecoveryPhase = 'noticed' | 'launching' | 'replacement-running' | 'restoring' | 'resumed' | 'failed';
+
+/** Epoch milliseconds of each milestone, shown as the recovery timeline. */
+export interface RecoveryTimeline {
+  readonly notice?: number;
+  /** When the cloud will reclaim the box (the notice's action time). */
+  readonly actionTime?: number;
+  readonly checkpointCommitted?: number;
+  readonly replacementLaunched?: number;
+  readonly replacementRunning?: number;
+  readonly restored?: number;
+  readonly resumed?: number;
+}
+
+export interface RecoveryRun {
+  readonly id: string;
+  readonly trigger: RecoveryTrigger;
+  /** The window that owns this run; others only watch while its lease is fresh. */
+  readonly owner: string;
+  /** Renewed by the owner while it works; a reloaded or closed window's run is taken over once stale. */
+  readonly heartbeatAt: number;
+  readonly interruptedInstanceId: string;
+  readonly interruptedPool: { readonly instanceType: string; readonly availabilityZone?: string };
+  readonly phase: RecoveryPhase;
+  readonly timeline: RecoveryTimeline;
+  readonly replacementInstanceId?: string;
+  readonly replacementPool?: { readonly instanceType: string; readonly availabilityZone?: string; readonly lifecycle: 'spot' | 'on-demand' };
+  readonly checkpointSeq?: string;
+  readonly checkpointStep?: number;
+  /** The last step the trainer reported before the box went (from the agent journal). */
+  readonly stepReached?: number;
+  readonly resumedStep?: number;
+  readonly error?: string;
+}
+
+/** The newest complete checkpoint as the coordinator needs it. */
+export interface CheckpointRef {
+  readonly seq: string;
+  readonly step?: number;
+  readonly createdAt: number;
+}
+
+export function stepsLost(run: Pick<RecoveryRun, 'stepReached' | 'checkpointStep' | 'resumedStep'>): number | undefined {
+  const resumedFrom = run.resumedStep ?? run.checkpointStep;
+  if (run.stepReached === undefined || resumedFrom === undefined) {
+    return undefined;
+  }
+  return Math.max(0, run.stepReached - resumedFrom);
+}

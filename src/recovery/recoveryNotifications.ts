@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import type { Box } from '../core/boxes/box';
+import { countdownLabel, type BoxNotice } from '../core/recovery/noticeBoard';
+import { phaseMessage, timelineEntries, timelineSummary } from '../core/recovery/timelineText';
+import type { LineageRecord } from '../core/recovery/recoveryTypes';
+
+/**
+ * The user-facing side of a recovery: the notice toast, one progress notification per running
+ * recovery (phases as they happen), and the closing summary with the timeline.
+ */
+export class RecoveryNotifications implements vscode.Disposable {
+  private readonly open = new Map<string, { report: (message: string) => void; finish: () => void; runId: string }>();
+  private readonly announced = new Set<string>();
+
+  announceNotice(box: Box, notice: BoxNotice, now: number): void {
+    const timeline = 'Open Timeline';
+    const checkpoint = 'Checkpoint Now';
+    if (notice.kind === 'rebalance') {
+      void vscode.window
+        .showInformationMessage(`${box.name}: AWS recommends moving off this spot pool (rebalance); an interruption may follow. Spotbox keeps checkpointing.`, checkpoint)
+        .then((choice) => (choice === checkpoint ? vscode.commands.executeCommand('spotbox.checkpointNow', { kind: 'box', box }) : undefined));
+      return;
+    }
+    const when = notice.actionTime !== undefined ? ` in ${countdownLabel(notice.actionTime, now)} (${new Date(notice.actionTime).toLocaleTimeString()})` : ' shortly';
+    void vscode.window
+      .showWarningMessage(`${box.name} will be reclaimed by AWS${when}. Spotbox is checkpointing it and launching a replacement now.`, timeline, checkpoint)
+      .then((choice) => {
+        if (choice === timeline) {
+          return vscode.commands.executeCommand('spotbox.showRecoveryTimeline', box.instanceId);
+        }
+        return choice === checkpoint ? vscode.commands.executeCommand('spotbox.checkpointNow', { kind: 'box', box }) : undefined;
+      });
+  }
+
+  /** Called on every change of a lineage record. */
+  update(record: LineageRecord): void {
+    const run = record.recovery;
+    if (!run) {
+      return;
+    }
+    const current = this.open.get(record.lineage);
+    if (run.phase !== 'resumed' && run.phase !== 'failed') {
+      if (current && current.runId === run.id) {
+        current.report(phaseMessage(run));
+        return;
+      }
+      current?.finish();
+      this.startProgress(record.lineage, record.boxName, run.id, phaseMessage(run));
+      return;
+    }
+    current?.finish();
+    this.open.delete(record.lineage);
+    const key = `${run.id}:${run.phase}`;
+    if (this.announced.has(key)) {
+      return;
+    }
+    this.announced.add(key);
+    if (run.phase === 'resumed') {
+      const terminal = 'Open Terminal';
+      void vscode.window
+        .showInformationMessage(`${record.boxName} is back on ${run.replacementInstanceId ?? '?'} (${run.replacementPool?.instanceType ?? ''} ${run.replacementPool?.availabilityZone ?? ''}, ${run.replacementPool?.lifecycle ?? ''}): ${timelineSummary(run)}`, terminal)
+        .then((choice) => (choice === terminal ? vscode.commands.executeCommand('spotbox.openTerminal') : undefined));
+    } else if (run.phase === 'failed') {
+      void vscode.window.showErrorMessage(`Recovering ${record.boxName} failed: ${run.error ?? 'unknown reason'}. Its checkpoints in S3 are intact; launch again or use Spotbox: Restore Checkpoint.`);
+    }
+  }
+
+  /** A QuickPick listing the milestones of the newest recovery of a lineage. */
+  async showTimeline(record: LineageRecord | undefined): Promise<void> {
+    const run = record?.recovery;
+    if (!record || !run) {
+      void vscode.window.showInformationMessage('No recovery has run for this box yet.');
+      return;
+    }
+    const items = timelineEntries(run).map((entry) => ({ label: entry.label, description: `+${entry.afterSeconds} s`, detail: new Date(entry.at).toLocaleTimeString() }));
+    items.push({ label: phaseMessage(run), description: run.phase, detail: timelineSummary(run) });
+    await vscode.window.showQuickPick(items, { title: `Recovery of ${record.boxName}`, placeHolder: 'notice → checkpoint committed → replacement running → restored → resumed' });
+  }
+
+  private startProgress(lineage: string, boxName: string, runId: string, first: string): void {
+    let report: (message: string) => void = () => undefined;
+    let finish: () => void = () => undefined;
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Recovering ${boxName}` }, (progress) => {
+      report = (message) => progress.report({ message });
+      progress.report({ message: first });
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    this.open.set(lineage, { report: (message) => report(message), finish: () => finish(), runId });
+  }
+
+  dispose(): void {
+    for (const entry of this.open.values()) {
+      entry.finish();
+    }
+    this.open.clear();
+  }
+}

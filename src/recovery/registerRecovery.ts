@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { Box } from '../core/boxes/box';
+import type { BoxStore } from '../core/boxes/boxStore';
+import { TAGS } from '../core/aws/spotboxTags';
+import { ec2HygieneCloud } from '../core/hygiene/ec2HygieneCloud';
+import { releaseSessionResources } from '../core/hygiene/releaseSessionResources';
+import type { Logger } from '../core/logging/logger';
+import { numberField, type AgentEvent } from '../core/recovery/agentEvents';
+import { routeAgentEvent } from '../core/recovery/agentEventRouter';
+import { cloudRecoveryPorts } from '../core/recovery/cloudRecoveryPorts';
+import type { LineageStore } from '../core/recovery/lineageStore';
+import type { NoticeBoard } from '../core/recovery/noticeBoard';
+import { isActive, RecoveryCoordinator } from '../core/recovery/recoveryCoordinator';
+import type { LineageRecord } from '../core/recovery/recoveryTypes';
+import type { Clock } from '../core/time/clock';
+import type { UsageEventRecorder } from '../core/dashboard/usageTypes';
+import type { BoxesFeature } from '../boxes/registerBoxes';
+import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
+import type { SettingsReader } from '../config/settingsReader';
+import { InterruptionWatcher } from './interruptionWatcher';
+import { checkpointNowCommand, restoreCheckpointCommand, type RecoveryCommandDeps } from './recoveryCommands';
+import { RecoveryNotifications } from './recoveryNotifications';
+import { rehearseInterruptionCommand } from './rehearseCommand';
+
+export interface RecoveryFeature {
+  readonly coordinator: RecoveryCoordinator;
+  /** Fires whenever a lineage record changes (for tests and the dashboard). */
+  readonly onDidChangeLineage: vscode.Event<LineageRecord>;
+}
+
+/**
+ * Interruption notices and automatic resume: follows every box's agent journal, shows notices as
+ * they arrive, and drives the RecoveryCoordinator on a notice or when a box is lost without one.
+ */
+export function registerRecovery(
+  context: vscode.ExtensionContext,
+  deps: CommandContext & {
+    boxStore: BoxStore;
+    boxes: BoxesFeature;
+    lineages: LineageStore;
+    notices: NoticeBoard;
+    clock: Clock;
+    logger: Logger;
+    settings: SettingsReader;
+    /** The cost dashboard's ledger: interruptions and epochs per box. */
+    usage: UsageEventRecorder;
+    /** Every journal event of every box, for features other than recovery (idle stop). */
+    onAgentEvent?: (box: Box, event: AgentEvent) => void;
+  },
+): RecoveryFeature {
+  const changed = new vscode.EventEmitter<LineageRecord>();
+  const notifications = new RecoveryNotifications();
+  const awsProfile = (): string | undefined => deps.settings.settings.awsProfile || undefined;
+  const ports = cloudRecoveryPorts({
+    clients: deps.boxes.clients,
+    endpointOf: (box, signal) => deps.boxes.attach.endpoints.endpointOf(box, { signal }),
+    releaseLaunchResources: async (region, instanceId) => {
+      const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+      const ec2 = await deps.boxes.clients().client(region);
+      const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
+      const sessionId = instance?.Tags?.find((tag) => tag.Key === TAGS.session)?.Value;
+      if (sessionId) {
+        await releaseSessionResources(ec2HygieneCloud(deps.boxes.clients()), { region, sessionId, keyDirectory: deps.boxes.keyDirectory, logger: deps.logger });
+      }
+    },
+    ...(awsProfile() ? { s3Profile: awsProfile() } : {}),
+    logger: deps.logger,
+  });
+  const coordinator = new RecoveryCoordinator(deps.lineages, ports, {
+    windowId: randomUUID(),
+    logger: deps.logger,
+    onChange: (record) => {
+      notifications.update(record);
+      changed.fire(record);
+      void deps.boxStore.refresh().catch(() => undefined);
+    },
+  });
+
+  const lastStep = new Map<string, number>();
+  const watcher = new InterruptionWatcher(
+    deps.boxStore,
+    deps.boxes.attach.endpoints,
+    deps.boxes.keyDirectory,
+    (box, event) => {
+      const step = numberField(event, 'step');
+      if (step !== undefined && (event.type === 'progress' || event.type === 'checkpoint-committed')) {
+        lastStep.set(box.instanceId, step);
+      }
+      const epoch = numberField(event, 'epoch');
+      if (event.type === 'progress' && epoch !== undefined) {
+        deps.usage.recordEpoch(box.instanceId, epoch, event.time);
+      } else if (event.type === 'notice' || event.type === 'rebalance') {
+        deps.usage.recordInterruption(box.instanceId, event.type, event.time);
+      }
+      routeAgentEvent(
+        box,
+        event,
+        {
+          notices: deps.notices,
+          recover: (facts) => coordinator.recover('notice', { ...facts, ...(lastStep.has(box.instanceId) ? { stepReached: lastStep.get(box.instanceId) } : {}) }),
+          noteStep: (instanceId, value) => coordinator.noteStep(instanceId, value),
+          announce: (noticedBox, notice) => notifications.announceNotice(noticedBox, notice, deps.clock.now()),
+          logger: deps.logger,
+        },
+        deps.clock.now(),
+      );
+      deps.onAgentEvent?.(box, event);
+    },
+    deps.logger,
+  );
+
+  // A box that vanishes without a notice (hard termination, a lost agent) is recovered from its newest checkpoint.
+  let previous = new Map<string, Box>();
+  const onBoxes = (boxes: readonly Box[]): void => {
+    watcher.sync(boxes);
+    const now = new Map(boxes.map((box) => [box.instanceId, box]));
+    for (const [instanceId, before] of previous) {
+      const after = now.get(instanceId);
+      if (before.state === 'running' && (!after || after.state === 'stopping' || after.state === 'terminated')) {
+        void lostBox(before);
+      }
+    }
+    previous = new Map([...now].filter(([, box]) => box.state === 'running'));
+    deps.notices.retain(new Set(boxes.filter((box) => box.state !== 'terminated').map((box) => box.instanceId)));
+  };
+  const lostBox = async (box: Box): Promise<void> => {
+    const record = await deps.lineages.findByInstance(box.instanceId);
+    if (!record || record.ended || record.currentInstanceId !== box.instanceId || isActive(record.recovery)) {
+      return;
+    }
+    deps.logger.warn(`${box.name} (${box.instanceId}) is gone without a notice; recovering from its newest checkpoint`);
+    deps.usage.recordInterruption(box.instanceId, 'hard', deps.clock.now());
+    await coordinator.recover('lost', {
+      instanceId: box.instanceId,
+      instanceType: box.instanceType,
+      availabilityZone: box.availabilityZone,
+      ...(lastStep.has(box.instanceId) ? { stepReached: lastStep.get(box.instanceId) } : {}),
+    });
+  };
+
+  context.subscriptions.push(
+    changed,
+    notifications,
+    deps.boxStore.onDidChange(onBoxes),
+    { dispose: () => watcher.dispose() },
+    { dispose: () => coordinator.dispose() },
+  );
+  void coordinator.continueUnfinished().catch((error: unknown) => deps.logger.warn(`continuing recoveries failed: ${String(error)}`));
+
+  const commandDeps: RecoveryCommandDeps = { boxStore: deps.boxStore, endpoints: deps.boxes.attach.endpoints, lineages: deps.lineages, awsProfile };
+  registerSpotboxCommand(context, deps, 'spotbox.checkpointNow', (argument) => checkpointNowCommand(commandDeps, argument));
+  registerSpotboxCommand(context, deps, 'spotbox.restoreCheckpoint', (argument) => restoreCheckpointCommand(commandDeps, argument));
+  registerSpotboxCommand(context, deps, 'spotbox.rehearseInterruption', (argument) =>
+    rehearseInterruptionCommand({ boxStore: deps.boxStore, clients: deps.boxes.clients, settings: deps.settings, lineages: deps.lineages, logger: deps.logger }, argument),
+  );
+  registerSpotboxCommand(context, deps, 'spotbox.showRecoveryTimeline', async (argument) => {
+    const instanceId = typeof argument === 'string' ? argument : (argument as { box?: Box } | undefined)?.box?.instanceId;
+    const records = await deps.lineages.list();
+    const record = instanceId ? records.find((candidate) => candidate.instanceIds.includes(instanceId)) : records.filter((candidate) => candidate.recovery).sort((a, b) => (b.recovery?.timeline.notice ?? 0) - (a.recovery?.timeline.notice ?? 0))[0];
+    await notifications.showTimeline(record);
+  });
+  return { coordinator, onDidChangeLineage: changed.event };
+}

@@ -1,0 +1,118 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import type { Box } from '../../src/core/boxes/box';
+import type { LineageRecord } from '../../src/core/recovery/recoveryTypes';
+import { activeApi, eventually, shell } from './extensionHarness';
+import { launchThroughCommand } from './launchThroughCommand';
+import { canProbeUi, probeUiUntil } from './uiProbe';
+
+const REGION = 'us-east-1';
+const TRAINER = path.resolve(__dirname, '../../../test/trainer/toy_trainer.py');
+
+
+
+/** The sandbox's control API (fault injection): the launcher passes its check-IP URL, on the same server. */
+async function control(route: string, body: Record<string, unknown>): Promise<unknown> {
+  const base = (process.env.SPOTBOX_TEST_CHECKIP_URL ?? '').replace(/\/checkip$/, '');
+  const response = await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  assert.ok(response.ok, `${route}: HTTP ${response.status} ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+describe('Spot notice to resumed session, inside VS Code (against the sandbox cloud)', function () {
+  this.timeout(300_000);
+  const sshHome = process.env.SPOTBOX_SSH_HOME ?? '';
+  const ssh = (command: string): Promise<string> => shell(`ssh -F ${sshHome}/spotbox/config -o BatchMode=yes -o ConnectTimeout=10 spotbox-e2e-resume '${command}'`);
+  let first: Box | undefined;
+  let record: LineageRecord | undefined;
+
+  before(async () => {
+    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', process.env.SPOTBOX_TEST_CHECKIP_URL, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('spotbox').update('regions', [REGION], vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    const api = await activeApi();
+    const ids = record ? ((await api.lineages.get(record.lineage))?.instanceIds ?? []) : first ? [first.instanceId] : [];
+    for (const instanceId of ids) {
+      await new EC2Client({ region: REGION }).send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
+    }
+    await vscode.commands.executeCommand('workbench.action.terminal.killAll');
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder, '.spotbox'), { recursive: true }).then(undefined, () => undefined);
+    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('launches with the agent, shows the notice with a countdown, and resumes the trainer on a replacement at the exact step', async () => {
+    const api = await activeApi();
+    first = await launchThroughCommand({
+      name: 'e2e-resume',
+      regions: [REGION],
+      instanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
+      maxPrice: 3,
+      volumeGb: 50,
+      sshUser: 'root',
+      workspaceDir: '~/workspace',
+      checkpoint: { bucket: 'spotbox-sandbox', prefix: 'vscode-e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
+      session: { command: `python3 ${TRAINER} --checkpoint-dir ~/ckpt --pid-file ~/.spotbox/session.pid --step-file ~/step --step-seconds 0.05 >> ~/trainer.log 2>&1`, stepFile: '~/step' },
+    });
+    record = await api.lineages.findByInstance(first.instanceId);
+    assert.ok(record, 'the launch recorded the lineage');
+    assert.match(await ssh('cat ~/workspace/README.md'), /./, 'the local workspace was uploaded to the box');
+    await eventually('the trainer stepping', async () => (Number(await ssh('(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined));
+    const terminal = await vscode.commands.executeCommand<vscode.Terminal>('spotbox.openTerminal', { kind: 'box', box: first });
+    assert.ok(terminal);
+
+    const interruptedAt = Date.now();
+    await control('/faults/interrupt', { instanceId: first.instanceId, leadSeconds: 30 });
+    await eventually('the notice in the editor', async () => (api.notices.of(first!.instanceId)?.kind === 'interruption' ? true : undefined), 20_000, 100);
+    const noticeVisibleMs = Date.now() - interruptedAt;
+    assert.ok(noticeVisibleMs < 10_000, `notice visible after ${noticeVisibleMs} ms`);
+    if (canProbeUi()) {
+      await vscode.commands.executeCommand('workbench.view.extension.spotbox');
+      const ui = await probeUiUntil(
+        { name: 'notice-countdown', queries: { rows: '.sidebar .monaco-list-row', toasts: '.notifications-toasts .notification-toast' } },
+        (response) => (response.found.rows ?? []).some((row) => row.text.includes('reclaimed in')),
+      );
+      assert.ok((ui.found.rows ?? []).some((row) => /e2e-resume.*reclaimed in \d+:\d\d/.test(row.text.replace(/\s+/g, ' '))), (ui.found.rows ?? []).map((row) => row.text).join(' | '));
+      assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes('will be reclaimed')), 'the warning notification');
+    }
+
+    const resumed = await eventually('the recovery to finish', async () => {
+      const current = await api.lineages.get(record!.lineage);
+      return current?.recovery?.phase === 'resumed' || current?.recovery?.phase === 'failed' ? current : undefined;
+    }, 180_000, 1_000);
+    const run = resumed.recovery!;
+    assert.equal(run.phase, 'resumed', run.error);
+    assert.notEqual(resumed.currentInstanceId, first.instanceId);
+    const log = await eventually('the trainer on the replacement (through the repointed alias)', async () => {
+      const text = await ssh('cat ~/trainer.log 2>/dev/null || true');
+      return /resumed at step \d+/.test(text) ? text : undefined;
+    });
+    assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
+    assert.equal(await ssh('cat ~/workspace/README.md').then((text) => text.length > 0), true, 'the workspace came back with the checkpoint');
+    if (canProbeUi()) {
+      await probeUiUntil({ name: 'resumed-summary', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
+        (response.found.toasts ?? []).some((toast) => toast.text.includes('is back on')),
+      );
+    }
+
+    // The terminal opened on the first box reconnects to the replacement. Keystrokes typed while it
+    // reconnects are dropped on purpose, so the line is typed again until it lands.
+    await eventually(
+      'the terminal to reach the replacement',
+      async () => {
+        terminal.sendText('echo reattached-$((40+2)) > ~/terminal-after-resume.txt');
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return (await ssh('cat ~/terminal-after-resume.txt 2>/dev/null || true')).trim() === 'reattached-42' ? true : undefined;
+      },
+      90_000,
+      1_000,
+    );
+  });
+});

@@ -1,0 +1,116 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { DescribeKeyPairsCommand } from '@aws-sdk/client-ec2';
+import type { Box } from '../../../src/core/boxes/box';
+import type { JournalTail } from '../../../src/core/recovery/journalTail';
+import type { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
+import { stepsLost, type LineageRecord } from '../../../src/core/recovery/recoveryTypes';
+import type { RunningSandbox } from '../../../sandbox/sandbox';
+import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
+import { REGION, RecoveryRig, trainerProfile } from './recoveryHarness';
+
+describe('Automatic resume on a replacement box (src/core/recovery) against the sandbox cloud', function () {
+  this.timeout(240_000);
+  let directory: string;
+  let sandbox: RunningSandbox | undefined;
+  let rig: RecoveryRig;
+  const tails: JournalTail[] = [];
+
+  before(async () => {
+    directory = tempDir('spotbox-recovery-');
+    sandbox = await startTestSandbox(directory);
+    rig = new RecoveryRig(directory);
+  });
+
+  afterEach(async () => {
+    tails.splice(0).forEach((tail) => tail.stop());
+    sandbox?.ec2.clearFaults();
+    // Whatever a scenario left running goes, with what its launches created.
+    for (const record of await rig.lineages.list()) {
+      await rig.ports().releaseOld(record, record.currentInstanceId).catch(() => undefined);
+    }
+  });
+
+  after(async () => {
+    rig?.dispose();
+    await stopTestSandbox(sandbox, directory);
+  });
+
+  function follow(box: Box, onEvent: (type: string) => void, recover: Parameters<RecoveryRig['follow']>[1]['recover']): NoticeBoard {
+    const { notices, tail } = rig.follow(box, { onEvent, recover });
+    tails.push(tail);
+    return notices;
+  }
+
+  it('on a spot notice: checkpoint committed before termination, replacement in another pool, trainer resumed at the exact step (0 lost)', async () => {
+    const record = await rig.launch(trainerProfile('resume-notice'));
+    const oldBox = (await rig.box(record.currentInstanceId))!;
+    await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
+
+    // No capacity for the interrupted type anywhere: the fleet must take the profile's other type.
+    sandbox!.ec2.failCapacity({ region: REGION, instanceType: oldBox.instanceType, count: 0 });
+    const coordinator = rig.coordinator('window-1');
+    let recovering: Promise<LineageRecord | undefined> | undefined;
+    let noticeSeenAt: number | undefined;
+    const notices = follow(
+      oldBox,
+      (type) => (type === 'notice' ? (noticeSeenAt ??= Date.now()) : undefined),
+      (facts) => (recovering ??= coordinator.recover('notice', facts)),
+    );
+    const steps = rig.watchSteps(oldBox);
+    const interruptedAt = Date.now();
+    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 20 });
+
+    await eventually('the notice in the editor', async () => (notices.of(oldBox.instanceId)?.kind === 'interruption' ? true : undefined), 15_000, 100);
+    assert.ok(noticeSeenAt! - interruptedAt < 6_000, `the notice reached the editor within seconds (${noticeSeenAt! - interruptedAt} ms)`);
+    const finished = await eventually('the recovery to start', async () => recovering, 10_000, 100).then((work) => work);
+    steps.stop();
+    const run = finished.recovery!;
+    assert.equal(run.phase, 'resumed', run.error);
+    assert.notEqual(run.replacementPool?.instanceType, oldBox.instanceType, 'the replacement avoided the interrupted pool');
+    assert.ok(run.timeline.checkpointCommitted! <= run.timeline.actionTime!, 'the emergency checkpoint was committed before the action time');
+    assert.equal(run.checkpointStep, steps.last(), 'the checkpoint holds the step the trainer reached');
+
+    const newBox = (await rig.box(finished.currentInstanceId))!;
+    const log = await eventually('the trainer on the replacement', async () => {
+      const text = await rig.run(newBox, 'cat ~/trainer.log 2>/dev/null || true');
+      return /resumed at step \d+/.test(text) ? text : undefined;
+    }, 30_000);
+    assert.match(log, new RegExp(`resumed at step ${steps.last()}\\b`), '0 steps lost');
+    assert.equal(stepsLost({ ...run, stepReached: steps.last() }), 0);
+    assert.match(await rig.run(newBox, 'ls ~/ckpt'), new RegExp(`step-${steps.last()}\\.ckpt`), 'the checkpoint files were restored on the replacement');
+
+    // The interrupted launch's key pair, group and template are gone with it.
+    const keyPairs = (await rig.ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? [];
+    assert.equal(keyPairs.filter((key) => key.KeyName?.startsWith('spotbox-resume-notice-')).length, 1, 'only the replacement key pair is left');
+    assert.equal(fs.readdirSync(rig.keyDirectory).filter((name) => name.startsWith('spotbox-resume-notice-')).length, 1);
+  });
+
+  it('without a notice (hard termination): resumed from the last periodic checkpoint, losing at most one interval', async () => {
+    const record = await rig.launch(trainerProfile('resume-lost'), { intervalSeconds: 3 });
+    const oldBox = (await rig.box(record.currentInstanceId))!;
+    let committed = 0;
+    follow(oldBox, (type) => (type === 'checkpoint-committed' ? committed++ : undefined), async () => undefined);
+    await eventually('two periodic checkpoints', async () => (committed >= 2 ? true : undefined), 60_000, 200);
+    const steps = rig.watchSteps(oldBox);
+    sandbox!.ec2.hardTerminate(oldBox.instanceId);
+    await eventually('the box to be gone', async () => ((await rig.box(oldBox.instanceId))?.state === 'running' ? undefined : true), 30_000, 200);
+    steps.stop();
+
+    const finished = await rig.coordinator('window-1').recover('lost', { instanceId: oldBox.instanceId, instanceType: oldBox.instanceType, availabilityZone: oldBox.availabilityZone, stepReached: steps.last() });
+    const run = finished!.recovery!;
+    assert.equal(run.phase, 'resumed', run.error);
+    assert.equal(run.timeline.checkpointCommitted, undefined, 'no emergency checkpoint without a notice');
+    assert.ok(run.checkpointStep !== undefined && run.checkpointStep > 0);
+    const lost = stepsLost(run)!;
+    // 3 s at 0.05 s a step is 60 steps; the periodic checkpoint also waits for the trainer's save.
+    assert.ok(lost <= 100, `${lost} steps lost, at most about one interval`);
+    const newBox = (await rig.box(finished!.currentInstanceId))!;
+    const log = await eventually('the trainer on the replacement', async () => {
+      const text = await rig.run(newBox, 'cat ~/trainer.log 2>/dev/null || true');
+      return /resumed at step \d+/.test(text) ? text : undefined;
+    }, 30_000);
+    assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
+  });
+});
+

@@ -1,0 +1,175 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { Client } from 'ssh2';
+import { agentForProfile } from '../../../src/core/agent/agentForProfile';
+import type { AgentTuning } from '../../../src/core/agent/agentConfig';
+import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
+import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
+import { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
+import { Ec2SpotPrices } from '../../../src/core/aws/ec2SpotPrices';
+import type { Box } from '../../../src/core/boxes/box';
+import { Ec2BoxSource } from '../../../src/core/boxes/ec2BoxSource';
+import { ec2HygieneCloud } from '../../../src/core/hygiene/ec2HygieneCloud';
+import { releaseSessionResources } from '../../../src/core/hygiene/releaseSessionResources';
+import { launchBox } from '../../../src/core/launch/launcher';
+import { provisionBox } from '../../../src/core/launch/provisionBox';
+import { silentLogger } from '../../../src/core/logging/logger';
+import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile/profileTypes';
+import { toLaunchRequest } from '../../../src/core/profile/toLaunchRequest';
+import { routeAgentEvent, type AgentEventTargets } from '../../../src/core/recovery/agentEventRouter';
+import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
+import { JournalTail } from '../../../src/core/recovery/journalTail';
+import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
+import { lineageFromLaunch } from '../../../src/core/recovery/lineageFromLaunch';
+import { LineageStore } from '../../../src/core/recovery/lineageStore';
+import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
+import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
+import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
+import { eventually } from '../e2e/sandboxHarness';
+
+export const REGION = 'us-east-1';
+const REPO = path.resolve(__dirname, '../../../..');
+export const TRAINER = path.join(REPO, 'test', 'trainer', 'toy_trainer.py');
+
+/** A profile whose session is the toy trainer: SIGUSR1 = save, SIGTERM on a notice = save and stop. */
+export function trainerProfile(name: string): SpotboxProfile {
+  return {
+    ...PROFILE_DEFAULTS,
+    name,
+    regions: [REGION],
+    instanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
+    maxPrice: 3,
+    sshUser: 'root',
+    workspaceDir: '~/workspace',
+    checkpoint: { bucket: 'spotbox-sandbox', prefix: 'e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
+    session: {
+      command: `python3 ${TRAINER} --checkpoint-dir ~/ckpt --pid-file ~/.spotbox/session.pid --step-file ~/step --step-seconds 0.05 --payload-bytes 200000 >> ~/trainer.log 2>&1`,
+      stepFile: '~/step',
+    },
+  };
+}
+
+/** One Spotbox "editor" over the sandbox: clients, lineage store, coordinator with the real ports. */
+export class RecoveryRig {
+  readonly clients = new Ec2ClientPool();
+  readonly ec2 = new EC2Client({ region: REGION });
+  readonly lineages: LineageStore;
+  readonly keyDirectory: string;
+  private readonly source: Ec2BoxSource;
+
+  constructor(readonly directory: string) {
+    this.lineages = new LineageStore(path.join(directory, 'lineages'));
+    this.keyDirectory = path.join(directory, 'keys');
+    this.source = new Ec2BoxSource(this.clients, () => [REGION], new Ec2SpotPrices({ clients: this.clients }));
+  }
+
+  ports(overrides: Partial<RecoveryPorts> = {}): RecoveryPorts {
+    return {
+      ...cloudRecoveryPorts({
+        clients: () => this.clients,
+        endpointOf: (box, signal) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root', signal }),
+        releaseLaunchResources: async (region, instanceId) => {
+          const box = (await this.source.listBoxes()).find((candidate) => candidate.instanceId === instanceId);
+          const sessionId = box?.sessionId ?? (await this.sessionOf(instanceId));
+          if (sessionId) {
+            await releaseSessionResources(ec2HygieneCloud(this.clients), { region, sessionId, keyDirectory: this.keyDirectory, logger: silentLogger });
+          }
+        },
+        logger: silentLogger,
+        pollMs: 500,
+      }),
+      ...overrides,
+    };
+  }
+
+  coordinator(windowId: string, overrides: Partial<RecoveryPorts> = {}): RecoveryCoordinator {
+    return new RecoveryCoordinator(this.lineages, this.ports(overrides), { windowId, logger: silentLogger, heartbeatMs: 1_000 });
+  }
+
+  async box(instanceId: string): Promise<Box | undefined> {
+    return (await this.source.listBoxes()).find((candidate) => candidate.instanceId === instanceId);
+  }
+
+  /** Launches the profile like the Launch command: agent in the user data, lineage recorded, session started. */
+  async launch(profile: SpotboxProfile, tuning?: AgentTuning): Promise<LineageRecord> {
+    const imageId = (await this.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
+    assert.ok(imageId);
+    const agent = agentForProfile(profile, REGION, fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'), tuning ? { tuning } : {});
+    assert.ok(agent);
+    const request = {
+      ...toLaunchRequest(profile, { pools: { region: REGION, instanceTypes: [...profile.instanceTypes!] }, imageId, callerCidr: '127.0.0.1/32', keyDirectory: this.keyDirectory, owner: 'tests', userData: agent.userData }),
+      lineage: agent.lineage,
+    };
+    const launched = await launchBox(this.clients, request, { logger: silentLogger });
+    const record = await this.lineages.put(lineageFromLaunch(profile, request, launched, agent.checkpointDir));
+    const box = await eventually('the box running', async () => {
+      const found = await this.box(launched.instanceId);
+      return found?.state === 'running' ? found : undefined;
+    });
+    await this.withBox(box, (client) => provisionBox(client, profile, {}));
+    return record;
+  }
+
+  async withBox<T>(box: Box, work: (client: Client) => Promise<T>): Promise<T> {
+    const endpoint = await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root' });
+    const client = await connectEndpoint(endpoint, { retries: 6 });
+    try {
+      return await work(client);
+    } finally {
+      client.end();
+    }
+  }
+
+  async run(box: Box, command: string): Promise<string> {
+    return this.withBox(box, async (client) => (await runRemoteCommand(client, command)).stdout.trim());
+  }
+
+  /**
+   * The editor's side: the box's agent journal followed over SSH and routed like the extension does,
+   * recovery included. Returns the notice board and the tail (stop it when done).
+   */
+  follow(box: Box, options: { onEvent?: (type: string) => void; recover?: AgentEventTargets['recover'] }): { notices: NoticeBoard; tail: JournalTail } {
+    const notices = new NoticeBoard();
+    const tail = new JournalTail({
+      connect: async () => connectEndpoint(await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root' }), { retries: 2 }),
+      boxAlive: async () => (await this.box(box.instanceId))?.state === 'running',
+      onEvent: (event) => {
+        options.onEvent?.(event.type);
+        routeAgentEvent(box, event, { notices, recover: options.recover ?? (async () => undefined), noteStep: async () => undefined, announce: () => undefined, logger: silentLogger }, Date.now());
+      },
+      initialBackoffMs: 200,
+    });
+    tail.start();
+    return { notices, tail };
+  }
+
+  /** The highest step the box's trainer wrote (`~/step`), read over SSH until the box is gone. */
+  watchSteps(box: Box): { last: () => number; stop: () => void } {
+    let last = 0;
+    let stopped = false;
+    void (async () => {
+      while (!stopped) {
+        const step = await this.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)').then(Number, () => undefined);
+        if (step === undefined) {
+          return;
+        }
+        last = Math.max(last, step);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    })();
+    return { last: () => last, stop: () => (stopped = true) };
+  }
+
+  dispose(): void {
+    this.clients.dispose();
+    this.ec2.destroy();
+  }
+
+  private async sessionOf(instanceId: string): Promise<string | undefined> {
+    const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+    const instance = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
+    return instance?.Tags?.find((tag) => tag.Key === 'spotbox:session')?.Value;
+  }
+}

@@ -1,0 +1,177 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { LaunchedBox, LaunchRequest } from '../../../src/core/launch/launchTypes';
+import { silentLogger } from '../../../src/core/logging/logger';
+import { LineageStore } from '../../../src/core/recovery/lineageStore';
+import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
+import { replacementPools } from '../../../src/core/recovery/replacementPools';
+import { stepsLost, type CheckpointRef, type LineageRecord } from '../../../src/core/recovery/recoveryTypes';
+
+const launch: LaunchRequest = {
+  boxName: 'trainer',
+  region: 'us-east-1',
+  pools: [{ instanceType: 'g5.xlarge' }, { instanceType: 'g4dn.xlarge' }],
+  imageId: 'ami-1',
+  maxPricePerHour: 2,
+  allocationStrategy: 'price-capacity-optimized',
+  onDemandFallback: false,
+  volumeGb: 50,
+  sshCidr: '203.0.113.7/32',
+  owner: 'me',
+  keyDirectory: '/keys',
+};
+
+function record(): LineageRecord {
+  return { lineage: 'lin-1', boxName: 'trainer', region: 'us-east-1', launch, checkpointDir: '~/ckpt', workspaceDir: '~/workspace', session: { command: 'python train.py --resume' }, currentInstanceId: 'i-old', instanceIds: ['i-old'] };
+}
+
+/** Ports that record what the coordinator asked for; each behaviour can be overridden per test. */
+function fakePorts(overrides: Partial<RecoveryPorts> = {}) {
+  const calls = { launches: [] as LaunchRequest[], restored: [] as Array<CheckpointRef | undefined>, resumed: [] as string[], released: [] as string[] };
+  let launched = 0;
+  const ports: RecoveryPorts = {
+    claim: async () => true,
+    zones: async () => ['us-east-1a', 'us-east-1b'],
+    launchReplacement: async (request) => {
+      calls.launches.push(request);
+      launched++;
+      return { instanceId: `i-new${launched}`, instanceType: 'g4dn.xlarge', availabilityZone: 'us-east-1b', lifecycle: 'spot', region: 'us-east-1' } as LaunchedBox;
+    },
+    waitUntilRunning: async () => undefined,
+    emergencyCheckpoint: async () => ({ seq: '000004', step: 420, createdAt: 1 }),
+    newestCheckpoint: async () => ({ seq: '000003', step: 300, createdAt: 0 }),
+    restore: async (_record, _id, checkpoint) => void calls.restored.push(checkpoint),
+    resume: async (_record, instanceId) => (calls.resumed.push(instanceId), { resumedStep: 420 }),
+    releaseOld: async (_record, instanceId) => void calls.released.push(instanceId),
+    ...overrides,
+  };
+  return { ports, calls };
+}
+
+describe('RecoveryCoordinator', () => {
+  let directory: string;
+  let store: LineageStore;
+  beforeEach(async () => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-recovery-'));
+    store = new LineageStore(directory);
+    await store.put(record());
+  });
+  afterEach(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+  it('on a notice: replacement in another pool, emergency checkpoint restored, session resumed, 0 steps lost', async () => {
+    const { ports, calls } = fakePorts();
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
+    const result = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', stepReached: 420 });
+    assert.equal(result?.currentInstanceId, 'i-new1');
+    assert.deepEqual(result?.instanceIds, ['i-old', 'i-new1']);
+    const run = result.recovery!;
+    assert.equal(run.phase, 'resumed');
+    assert.equal(run.checkpointSeq, '000004');
+    assert.equal(stepsLost(run), 0);
+    for (const milestone of ['notice', 'checkpointCommitted', 'replacementLaunched', 'replacementRunning', 'restored', 'resumed'] as const) {
+      assert.ok(run.timeline[milestone] !== undefined, `timeline has ${milestone}`);
+    }
+    assert.ok(
+      calls.launches[0].pools.every((pool) => !(pool.instanceType === 'g5.xlarge' && pool.availabilityZone === 'us-east-1a')),
+      'the interrupted pool is left out',
+    );
+    assert.equal(calls.launches[0].pools.length, 3);
+    assert.deepEqual(calls.restored.map((checkpoint) => checkpoint?.seq), ['000004']);
+    assert.deepEqual(calls.released, ['i-old']);
+    assert.equal((await store.get('lin-1'))?.recoveries?.length, 1, 'the run is kept in the history');
+  });
+
+  it('without a notice: resumes from the newest complete checkpoint in S3', async () => {
+    let waitedForAgent = false;
+    const { ports, calls } = fakePorts({ emergencyCheckpoint: async () => ((waitedForAgent = true), undefined) });
+    const result = await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger }).recover('lost', { instanceId: 'i-old', instanceType: 'g5.xlarge', stepReached: 350 });
+    assert.equal(waitedForAgent, false, 'a box gone without notice has no agent to wait for');
+    assert.deepEqual(calls.restored.map((checkpoint) => checkpoint?.seq), ['000003']);
+    assert.equal(result?.recovery?.checkpointStep, 300);
+  });
+
+  it('starts nothing when another window holds the cloud claim', async () => {
+    const { ports, calls } = fakePorts({ claim: async () => false });
+    await new RecoveryCoordinator(store, ports, { windowId: 'w2', logger: silentLogger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.equal(calls.launches.length, 0);
+    assert.equal((await store.get('lin-1'))?.recovery, undefined);
+  });
+
+  it('two windows noticing at once launch one replacement', async () => {
+    let claimedBy: string | undefined;
+    const claim = async (_record: LineageRecord, runId: string): Promise<boolean> => {
+      claimedBy ??= runId;
+      return claimedBy === runId;
+    };
+    const first = fakePorts({ claim });
+    const second = fakePorts({ claim });
+    await Promise.all([
+      new RecoveryCoordinator(store, first.ports, { windowId: 'w1', logger: silentLogger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' }),
+      new RecoveryCoordinator(store, second.ports, { windowId: 'w2', logger: silentLogger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' }),
+    ]);
+    assert.equal(first.calls.launches.length + second.calls.launches.length, 1);
+  });
+
+  it('a window reloaded mid-recovery is continued by the next one without a second launch', async () => {
+    let now = 1_000_000;
+    const hung = fakePorts({ restore: () => new Promise<void>(() => undefined) });
+    const lost = new RecoveryCoordinator(store, hung.ports, { windowId: 'before-reload', logger: silentLogger, now: () => now, heartbeatMs: 3_600_000 });
+    void lost.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    for (let attempt = 0; attempt < 100 && (await store.get('lin-1'))?.recovery?.phase !== 'restoring'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal((await store.get('lin-1'))?.recovery?.phase, 'restoring');
+
+    const after = fakePorts();
+    const next = new RecoveryCoordinator(store, after.ports, { windowId: 'after-reload', logger: silentLogger, now: () => now });
+    await next.continueUnfinished();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(after.calls.restored.length, 0, 'a fresh lease is respected');
+
+    now += 60_000;
+    await next.continueUnfinished();
+    for (let attempt = 0; attempt < 100 && (await store.get('lin-1'))?.recovery?.phase !== 'resumed'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const finished = await store.get('lin-1');
+    assert.equal(finished?.recovery?.phase, 'resumed');
+    assert.equal(finished?.currentInstanceId, 'i-new1');
+    assert.equal(after.calls.launches.length, 0, 'the replacement launched before the reload is reused');
+    assert.deepEqual(after.calls.resumed, ['i-new1']);
+    lost.dispose();
+  });
+
+  it('records a failure with its reason and does not retry the same interruption by itself', async () => {
+    const { ports, calls } = fakePorts({ launchReplacement: async () => Promise.reject(new Error('No capacity for trainer in us-east-1')) });
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
+    const result = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.equal(result?.recovery?.phase, 'failed');
+    assert.match(result?.recovery?.error ?? '', /No capacity/);
+    await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.equal(calls.launches.length, 0);
+  });
+
+  it('ignores a box the user ended on purpose', async () => {
+    await store.update('lin-1', (current) => ({ ...current, ended: true }));
+    const { ports, calls } = fakePorts();
+    await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger }).recover('lost', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.equal(calls.launches.length, 0);
+  });
+});
+
+describe('replacementPools', () => {
+  it('spreads the types over every zone except the interrupted pool', () => {
+    const pools = replacementPools([{ instanceType: 'a' }, { instanceType: 'b' }], ['z1', 'z2'], { instanceType: 'a', availabilityZone: 'z1' });
+    assert.deepEqual(pools, [
+      { instanceType: 'a', availabilityZone: 'z2' },
+      { instanceType: 'b', availabilityZone: 'z1' },
+      { instanceType: 'b', availabilityZone: 'z2' },
+    ]);
+  });
+
+  it('keeps the only pool when there is nowhere else to go', () => {
+    assert.deepEqual(replacementPools([{ instanceType: 'a', availabilityZone: 'z1' }], ['z1'], { instanceType: 'a', availabilityZone: 'z1' }), [{ instanceType: 'a', availabilityZone: 'z1' }]);
+  });
+});
