@@ -23,6 +23,8 @@ export interface LaunchRequest {
   readonly sshUser?: string;
   readonly workspaceDir?: string;
   readonly lineage?: string;
+  /** IAM instance profile name for the box (its agent writes checkpoints with it). */
+  readonly instanceProfile?: string;
   /** Folder for the private key (written 0600). */
   readonly keyDirectory: string;
 }

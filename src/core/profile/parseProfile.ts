@@ -28,7 +28,7 @@ export const TOP_KEYS = [
   '$schema', 'name', 'regions', 'instanceTypes', 'gpu', 'gpus', 'maxPrice', 'allocationStrategy', 'onDemandFallback',
   'image', 'volumeGb', 'sshUser', 'workspaceDir', 'idleStopMinutes', 'checkpoint', 'session', 'cloneFrom',
 ];
-const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes', 'directory', 'signal', 'noticeSignal'];
+const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes', 'directory', 'signal', 'noticeSignal', 'instanceProfile'];
 const SESSION_KEYS = ['command', 'workingDir', 'stepFile'];
 const SIGNALS = ['SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -131,6 +131,7 @@ class FieldReader {
     const directory = fields.get('directory') && this.string(fields.get('directory')!, ['checkpoint', 'directory'], /^(~|\/)/, 'an absolute path or one under ~');
     const signal = fields.get('signal') && this.oneOf(fields.get('signal')!, ['checkpoint', 'signal'], SIGNALS);
     const noticeSignal = fields.get('noticeSignal') && this.oneOf(fields.get('noticeSignal')!, ['checkpoint', 'noticeSignal'], SIGNALS);
+    const instanceProfile = fields.get('instanceProfile') && this.string(fields.get('instanceProfile')!, ['checkpoint', 'instanceProfile'], /^[\w+=,.@-]{1,128}$/, 'an IAM instance profile name');
     if (bucket === undefined || prefix === undefined) return undefined;
     return {
       bucket,
@@ -140,6 +141,7 @@ class FieldReader {
       ...(directory !== undefined ? { directory } : {}),
       ...(signal !== undefined ? { signal } : {}),
       ...(noticeSignal !== undefined ? { noticeSignal } : {}),
+      ...(instanceProfile !== undefined ? { instanceProfile } : {}),
     };
   }
 

@@ -20,6 +20,8 @@ export interface CheckpointSettings {
   readonly signal?: 'SIGUSR1' | 'SIGUSR2' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
   /** Sent instead on a spot notice (e.g. SIGTERM: "save and stop", so no step is lost). */
   readonly noticeSignal?: 'SIGUSR1' | 'SIGUSR2' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+  /** The IAM instance profile that lets the box's agent write to the bucket (no keys on the box). */
+  readonly instanceProfile?: string;
 }
 
 /** The long-running job restarted on a replacement box (used by the recovery issue). */

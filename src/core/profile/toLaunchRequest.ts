@@ -38,6 +38,7 @@ export function toLaunchRequest(profile: SpotboxProfile, target: LaunchTarget): 
     sshCidr: target.callerCidr,
     owner: target.owner,
     sshUser: profile.sshUser,
+    ...(profile.checkpoint?.instanceProfile ? { instanceProfile: profile.checkpoint.instanceProfile } : {}),
     workspaceDir: profile.workspaceDir,
     keyDirectory: target.keyDirectory,
     ...(target.userData !== undefined ? { userData: target.userData } : {}),
