@@ -16,6 +16,7 @@ import { sweepOrphansCommand } from '../commands/sweepOrphans';
 import { ec2HygieneCloud } from '../core/hygiene/ec2HygieneCloud';
 import { releaseSessionResources } from '../core/hygiene/releaseSessionResources';
 import { registerAttach, type AttachFeature } from '../attach/registerAttach';
+import { chooseAwsProfileCommand } from '../commands/chooseAwsProfile';
 import { readAgentSource } from '../core/agent/agentSource';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { NoticeBoard } from '../core/recovery/noticeBoard';
@@ -112,6 +113,9 @@ export function registerBoxes(
             })
           : Promise.resolve(),
     ),
+  );
+  registerSpotboxCommand(context, deps, 'spotbox.chooseAwsProfile', () =>
+    chooseAwsProfileCommand({ clientsFor: (profile) => new Ec2ClientPool({ ...(profile ? { profile } : {}) }), region: () => deps.settings.settings.regions[0] ?? 'us-east-1' }),
   );
   registerSpotboxCommand(context, deps, 'spotbox.sweepOrphans', () =>
     sweepOrphansCommand({

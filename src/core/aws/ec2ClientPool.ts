@@ -1,4 +1,5 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { configuredServiceEndpoint } from './configuredEndpoint';
 
 export interface Ec2ClientOptions {
   /** Named profile of the shared AWS config; the SDK's default chain (AWS_PROFILE, SSO, ...) when absent. */
@@ -20,7 +21,11 @@ export class Ec2ClientPool {
     let client = this.clients.get(region);
     if (!client) {
       const { profile, maxAttempts } = this.options;
-      client = import('@aws-sdk/client-ec2').then(({ EC2Client: Client }) => new Client({ region, ...(profile ? { profile } : {}), ...(maxAttempts ? { maxAttempts } : {}) }));
+      // The SDK takes a named profile's credentials but not its endpoint: give it that too.
+      const endpoint = configuredServiceEndpoint('ec2', profile);
+      client = import('@aws-sdk/client-ec2').then(
+        ({ EC2Client: Client }) => new Client({ region, ...(profile ? { profile } : {}), ...(endpoint ? { endpoint } : {}), ...(maxAttempts ? { maxAttempts } : {}) }),
+      );
       this.clients.set(region, client);
     }
     return client;

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { configuredServiceEndpoint } from '../aws/configuredEndpoint';
 
 export interface S3ClientOptions {
   readonly region: string;
@@ -17,12 +18,13 @@ export interface S3ClientOptions {
  */
 export async function createS3Client(options: S3ClientOptions): Promise<S3Client> {
   const { S3Client: Client } = await import('@aws-sdk/client-s3');
-  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  // As for EC2: the SDK ignores the endpoint of a profile passed by name.
+  const endpoint = options.endpoint ?? configuredServiceEndpoint('s3', options.profile);
   return new Client({
     region: options.region,
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(endpoint ? { forcePathStyle: true } : {}),
   });
 }

@@ -1,6 +1,6 @@
 import type { FisClient } from '@aws-sdk/client-fis';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
-import { configuredFisEndpoint, type EndpointSources } from './fisEndpoint';
+import { configuredFisEndpoint, type EndpointSources } from '../aws/configuredEndpoint';
 
 export interface FisClientOptions {
   readonly region: string;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { configuredFisEndpoint, parseSharedConfig } from '../../../src/core/rehearsal/fisEndpoint';
+import { configuredFisEndpoint, parseSharedConfig } from '../../../src/core/aws/configuredEndpoint';
 
 const CONFIG = `# a comment
 [default]

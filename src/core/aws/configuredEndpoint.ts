@@ -9,18 +9,19 @@ export interface EndpointSources {
 }
 
 /**
- * The FIS endpoint the standard configuration names, with the SDK's precedence: AWS_ENDPOINT_URL_FIS,
- * AWS_ENDPOINT_URL, the profile's `services` section (`fis = endpoint_url = ...`), the profile's own
- * endpoint_url. Spotbox resolves this itself because the SDK (client-fis 3.523, and client-ec2 3.1169
- * alike) reads endpoints from the profile in AWS_PROFILE only, never from a profile passed to the
- * client, and so would miss the sandbox (or a VPC endpoint) when spotbox.awsProfile names the profile.
+ * The endpoint the standard configuration names for a service, with the SDK's precedence:
+ * AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's `services` section
+ * (`ec2 = endpoint_url = ...`), the profile's own endpoint_url. Spotbox resolves this itself because
+ * the SDK (client-ec2 3.1169, client-fis 3.523) reads endpoints from the profile in AWS_PROFILE only,
+ * never from a profile passed to the client, and so would miss the sandbox (or a VPC endpoint) when
+ * spotbox.awsProfile names the profile.
  */
-export function configuredFisEndpoint(profile: string | undefined, sources: EndpointSources = {}): string | undefined {
+export function configuredServiceEndpoint(service: 'ec2' | 's3' | 'fis' | 'pricing', profile: string | undefined, sources: EndpointSources = {}): string | undefined {
   const env = sources.env ?? process.env;
   if (isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)) {
     return undefined;
   }
-  const fromEnv = env.AWS_ENDPOINT_URL_FIS || env.AWS_ENDPOINT_URL;
+  const fromEnv = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
   if (fromEnv) {
     return fromEnv;
   }
@@ -36,8 +37,12 @@ export function configuredFisEndpoint(profile: string | undefined, sources: Endp
     return undefined;
   }
   const servicesName = settings.get('services');
-  const fromServices = servicesName ? sections.get(`services ${servicesName}`)?.get('fis.endpoint_url') : undefined;
+  const fromServices = servicesName ? sections.get(`services ${servicesName}`)?.get(`${service}.endpoint_url`) : undefined;
   return fromServices || settings.get('endpoint_url') || undefined;
+}
+
+export function configuredFisEndpoint(profile: string | undefined, sources: EndpointSources = {}): string | undefined {
+  return configuredServiceEndpoint('fis', profile, sources);
 }
 
 /**
