@@ -171,7 +171,21 @@ export class RecoveryCoordinator {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.options.logger.error(`recovery of ${lineage} failed: ${message}`);
-      return this.patchRun(lineage, { phase: 'failed', error: message });
+      // A replacement that runs is the lineage's box from now on, even half-restored: if it is
+      // interrupted or lost in turn (a second notice during the restore), that starts a new run.
+      const failed = await this.store.update(lineage, (current) =>
+        current.recovery
+          ? {
+              ...current,
+              ...(current.recovery.replacementInstanceId !== undefined && current.recovery.timeline.replacementRunning !== undefined ? { currentInstanceId: current.recovery.replacementInstanceId } : {}),
+              recovery: { ...current.recovery, phase: 'failed', error: message },
+            }
+          : current,
+      );
+      if (failed) {
+        this.options.onChange?.(failed);
+      }
+      return failed;
     } finally {
       clearInterval(heartbeat);
       this.aborts.delete(controller);

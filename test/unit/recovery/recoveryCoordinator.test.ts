@@ -153,6 +153,20 @@ describe('RecoveryCoordinator', () => {
     assert.equal(calls.launches.length, 0);
   });
 
+  it('a replacement interrupted during its restore becomes the box a new recovery starts from', async () => {
+    const interrupted = fakePorts({ restore: async () => Promise.reject(new Error('Connection lost: the replacement got its own notice')) });
+    const first = await new RecoveryCoordinator(store, interrupted.ports, { windowId: 'w1', logger: silentLogger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.equal(first?.recovery?.phase, 'failed');
+    assert.equal(first?.currentInstanceId, 'i-new1', 'the running replacement carries the lineage now');
+
+    const { ports, calls } = fakePorts();
+    const second = await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger }).recover('notice', { instanceId: 'i-new1', instanceType: 'g4dn.xlarge', availabilityZone: 'us-east-1b' });
+    assert.equal(second?.recovery?.phase, 'resumed');
+    assert.equal(second?.recovery?.interruptedInstanceId, 'i-new1');
+    assert.equal(calls.launches.length, 1);
+    assert.ok(calls.launches[0].pools.every((pool) => !(pool.instanceType === 'g4dn.xlarge' && pool.availabilityZone === 'us-east-1b')));
+  });
+
   it('ignores a box the user ended on purpose', async () => {
     await store.update('lin-1', (current) => ({ ...current, ended: true }));
     const { ports, calls } = fakePorts();
