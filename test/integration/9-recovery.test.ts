@@ -36,6 +36,10 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
 
   after(async () => {
     const api = await activeApi();
+    // Ended first, as Terminate Box does: otherwise the editor would rightly recover the lineage.
+    if (record) {
+      await api.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
+    }
     const ids = record ? ((await api.lineages.get(record.lineage))?.instanceIds ?? []) : first ? [first.instanceId] : [];
     for (const instanceId of ids) {
       await new EC2Client({ region: REGION }).send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);

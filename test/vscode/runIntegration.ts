@@ -5,6 +5,7 @@ import { RESULTS_FILE, type IntegrationResults } from './resultsProtocol';
 import { runWithCodeServer, type LaunchOptions } from './runWithCodeServer';
 import { runWithElectron } from './runWithElectron';
 import { startSandbox } from '../../sandbox/sandbox';
+import { processesMentioning } from '../sandbox/e2e/sandboxHarness';
 
 type Launcher = 'electron' | 'code-server';
 
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
   log(`Sandbox cloud for the suite: EC2 ${sandbox.endpoints.ec2}, S3 ${sandbox.endpoints.s3} (profile ${sandbox.endpoints.profile})`);
   log(`Integration suite: launching VS Code with ${launcher}...`);
   let launchError: unknown;
+  let leftover: string[] = [];
   try {
     const environment = { ...sandbox.environment, SPOTBOX_TEST_CHECKIP_URL: `${sandbox.endpoints.control}/checkip`, SPOTBOX_SSH_HOME: path.join(sandboxDir, 'dot-ssh') };
     await (launcher === 'electron' ? runWithElectron({ ...options, environment }) : runWithCodeServer({ ...options, environment }));
@@ -58,7 +60,12 @@ async function main(): Promise<number> {
     launchError = error;
   } finally {
     await sandbox.stop();
+    leftover = processesMentioning(sandboxDir);
     fs.rmSync(sandboxDir, { recursive: true, force: true });
+  }
+  if (leftover.length > 0) {
+    console.error(`Box processes left after the suite: ${leftover.join(' | ')}`);
+    return 1;
   }
 
   const resultsFile = path.join(resultsDir, RESULTS_FILE);
