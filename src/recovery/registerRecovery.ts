@@ -126,7 +126,9 @@ export function registerRecovery(
   };
   const lostBox = async (box: Box): Promise<void> => {
     const record = await deps.lineages.findByInstance(box.instanceId);
-    if (!record || record.ended || record.currentInstanceId !== box.instanceId || isActive(record.recovery)) {
+    const isCurrent = record?.currentInstanceId === box.instanceId && !isActive(record.recovery);
+    const isReplacementInFlight = isActive(record?.recovery) && record?.recovery?.replacementInstanceId === box.instanceId;
+    if (!record || record.ended || !(isCurrent || isReplacementInFlight)) {
       return;
     }
     deps.logger.warn(`${box.name} (${box.instanceId}) is gone without a notice; recovering from its newest checkpoint`);

@@ -56,6 +56,8 @@ export function isActive(run: RecoveryRun | undefined): run is RecoveryRun {
  */
 export class RecoveryCoordinator {
   private readonly running = new Map<string, Promise<LineageRecord | undefined>>();
+  /** Facts of a replacement interrupted while its own run was still going, per lineage. */
+  private readonly followUps = new Map<string, InterruptionFacts>();
   private readonly aborts = new Set<AbortController>();
   private readonly now: () => number;
 
@@ -70,6 +72,17 @@ export class RecoveryCoordinator {
   /** Starts (or joins) the recovery of the lineage that `facts.instanceId` belongs to. */
   async recover(trigger: RecoveryTrigger, facts: InterruptionFacts): Promise<LineageRecord | undefined> {
     const record = await this.store.findByInstance(facts.instanceId);
+    if (record && !record.ended && isActive(record.recovery) && record.recovery.replacementInstanceId === facts.instanceId) {
+      // A second notice, on the replacement, while it is still being restored: this run cannot
+      // resume there for long, so the next run starts from it as soon as this one ends.
+      const followTrigger = trigger === 'lost' ? 'lost' : 'notice';
+      await this.patchRun(record.lineage, {
+        replacementInterrupted: { trigger: followTrigger, ...(facts.noticeTime !== undefined ? { noticeTime: facts.noticeTime } : {}), ...(facts.actionTime !== undefined ? { actionTime: facts.actionTime } : {}) },
+      });
+      this.followUps.set(record.lineage, facts);
+      // Not the running run's promise: a caller inside that run (a port) must not wait for itself.
+      return this.store.get(record.lineage);
+    }
     if (!record || record.ended || record.currentInstanceId !== facts.instanceId) {
       return record;
     }
@@ -106,7 +119,7 @@ export class RecoveryCoordinator {
       return this.drive(started.lineage);
     })();
     this.running.set(record.lineage, work);
-    return work.finally(() => this.running.delete(record.lineage));
+    return work.finally(() => this.forget(record.lineage, work));
   }
 
   /** Picks up runs left unfinished by a reloaded or closed window, once their lease is stale. */
@@ -157,7 +170,7 @@ export class RecoveryCoordinator {
       return this.drive(lineage);
     })();
     this.running.set(lineage, work);
-    return work.finally(() => this.running.delete(lineage));
+    return work.finally(() => this.forget(lineage, work));
   }
 
   private async drive(lineage: string): Promise<LineageRecord | undefined> {
@@ -189,7 +202,31 @@ export class RecoveryCoordinator {
     } finally {
       clearInterval(heartbeat);
       this.aborts.delete(controller);
+      this.startFollowUp(lineage);
     }
+  }
+
+  private forget(lineage: string, work: Promise<LineageRecord | undefined>): void {
+    if (this.running.get(lineage) === work) {
+      this.running.delete(lineage);
+    }
+  }
+
+  /** Runs the recovery of a replacement that was interrupted while its own run was under way. */
+  private startFollowUp(lineage: string): void {
+    void (async () => {
+      const record = await this.store.get(lineage);
+      const interrupted = record?.recovery?.replacementInterrupted;
+      const replacement = record?.recovery?.replacementInstanceId;
+      if (!record || record.ended || !interrupted || !replacement || record.currentInstanceId !== replacement) {
+        return;
+      }
+      const facts = this.followUps.get(lineage) ?? { instanceId: replacement, instanceType: record.recovery?.replacementPool?.instanceType ?? '' };
+      this.followUps.delete(lineage);
+      // After this run's promise settles, so the new run is not mistaken for a join of the old one.
+      await this.running.get(lineage)?.catch(() => undefined);
+      await this.recover(interrupted.trigger, { ...facts, instanceId: replacement, ...(record.recovery?.replacementPool?.availabilityZone ? { availabilityZone: record.recovery.replacementPool.availabilityZone } : {}) });
+    })().catch((error: unknown) => this.options.logger.error(`recovering the interrupted replacement of ${lineage} failed: ${String(error)}`));
   }
 
   private async steps(lineage: string, signal: AbortSignal): Promise<LineageRecord | undefined> {

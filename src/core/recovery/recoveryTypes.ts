@@ -67,6 +67,8 @@ export interface RecoveryRun {
   readonly phase: RecoveryPhase;
   readonly timeline: RecoveryTimeline;
   readonly replacementInstanceId?: string;
+  /** The replacement itself got a notice (or was lost) before this run finished: a new run follows it. */
+  readonly replacementInterrupted?: { readonly trigger: 'notice' | 'lost'; readonly noticeTime?: number; readonly actionTime?: number };
   readonly replacementPool?: { readonly instanceType: string; readonly availabilityZone?: string; readonly lifecycle: 'spot' | 'on-demand' };
   readonly checkpointSeq?: string;
   readonly checkpointStep?: number;

@@ -112,5 +112,93 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     }, 30_000);
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
   });
-});
 
+  it('a window reloaded in the middle of a recovery: the next window takes it over and it completes once', async () => {
+    const record = await rig.launch(trainerProfile('resume-reload'));
+    const oldBox = (await rig.box(record.currentInstanceId))!;
+    await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
+    let reachedRestore: () => void = () => undefined;
+    const restoring = new Promise<void>((resolve) => (reachedRestore = resolve));
+    // The first window stops for good while restoring: its extension host is gone with the reload.
+    const beforeReload = rig.coordinator('before-reload', { restore: () => (reachedRestore(), new Promise<void>(() => undefined)) });
+    let recovering: Promise<unknown> | undefined;
+    follow(oldBox, () => undefined, (facts) => (recovering ??= beforeReload.recover('notice', facts)));
+    const steps = rig.watchSteps(oldBox);
+    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 20 });
+    await restoring;
+    beforeReload.dispose();
+    void recovering;
+
+    const afterReload = rig.coordinator('after-reload', {}, { leaseMs: 2_000 });
+    const finished = await eventually(
+      'the reloaded window to finish the recovery',
+      async () => {
+        await afterReload.continueUnfinished();
+        const current = await rig.lineages.get(record.lineage);
+        return current?.recovery?.phase === 'resumed' || current?.recovery?.phase === 'failed' ? current : undefined;
+      },
+      120_000,
+      1_000,
+    );
+    steps.stop();
+    assert.equal(finished.recovery?.phase, 'resumed', finished.recovery?.error);
+    assert.equal(finished.recovery?.owner, 'after-reload');
+    assert.equal(finished.instanceIds.length, 2, 'one replacement, launched before the reload and reused after it');
+    const newBox = (await rig.box(finished.currentInstanceId))!;
+    const log = await eventually('the trainer on the replacement', async () => {
+      const text = await rig.run(newBox, 'cat ~/trainer.log 2>/dev/null || true');
+      return /resumed at step \d+/.test(text) ? text : undefined;
+    }, 30_000);
+    assert.match(log, new RegExp(`resumed at step ${steps.last()}\\b`), '0 steps lost across the reload');
+  });
+
+  it('a second notice, on the replacement while it is restored, is recovered the same way', async () => {
+    const record = await rig.launch(trainerProfile('resume-twice'));
+    const oldBox = (await rig.box(record.currentInstanceId))!;
+    await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
+    let secondNotice = false;
+    const realPorts = rig.ports();
+    const coordinator: ReturnType<RecoveryRig['coordinator']> = rig.coordinator('window-1', {
+      restore: async (current, instanceId, checkpoint, signal) => {
+        if (!secondNotice) {
+          secondNotice = true;
+          const replacement = (await rig.box(instanceId))!;
+          // The replacement is reclaimed too, while it is being restored; its agent's notice reaches the editor.
+          sandbox!.ec2.interruptSpot(instanceId, { leadSeconds: 25 });
+          follow(replacement, () => undefined, (facts) => coordinator.recover('notice', facts));
+        }
+        return realPorts.restore(current, instanceId, checkpoint, signal);
+      },
+    });
+    let recovering: Promise<unknown> | undefined;
+    follow(oldBox, () => undefined, (facts) => (recovering ??= coordinator.recover('notice', facts)));
+    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 20 });
+    await eventually('the first recovery to start', async () => recovering, 20_000, 100);
+
+    const finished = await eventually(
+      'the recovery of the replacement',
+      async () => {
+        const current = await rig.lineages.get(record.lineage);
+        return current && current.instanceIds.length === 3 && (current.recovery?.phase === 'resumed' || current.recovery?.phase === 'failed') ? current : undefined;
+      },
+      180_000,
+      1_000,
+    );
+    const run = finished.recovery!;
+    assert.equal(run.phase, 'resumed', run.error);
+    assert.equal(run.interruptedInstanceId, finished.instanceIds[1], 'the second run recovered the first replacement');
+    const lastBox = (await rig.box(finished.currentInstanceId))!;
+    const log = await eventually('the trainer on the second replacement', async () => {
+      const text = await rig.run(lastBox, 'cat ~/trainer.log 2>/dev/null || true');
+      return /resumed at step \d+/.test(text) ? text : undefined;
+    }, 30_000);
+    assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
+    const running = [];
+    for (const instanceId of finished.instanceIds) {
+      if ((await rig.box(instanceId))?.state === 'running') {
+        running.push(instanceId);
+      }
+    }
+    assert.deepEqual(running, [finished.currentInstanceId], 'exactly one box of the lineage runs');
+  });
+});

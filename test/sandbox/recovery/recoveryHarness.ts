@@ -84,8 +84,8 @@ export class RecoveryRig {
     };
   }
 
-  coordinator(windowId: string, overrides: Partial<RecoveryPorts> = {}): RecoveryCoordinator {
-    return new RecoveryCoordinator(this.lineages, this.ports(overrides), { windowId, logger: silentLogger, heartbeatMs: 1_000 });
+  coordinator(windowId: string, overrides: Partial<RecoveryPorts> = {}, options: { leaseMs?: number } = {}): RecoveryCoordinator {
+    return new RecoveryCoordinator(this.lineages, this.ports(overrides), { windowId, logger: silentLogger, heartbeatMs: 1_000, ...options });
   }
 
   async box(instanceId: string): Promise<Box | undefined> {

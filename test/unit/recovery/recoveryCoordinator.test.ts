@@ -167,6 +167,35 @@ describe('RecoveryCoordinator', () => {
     assert.ok(calls.launches[0].pools.every((pool) => !(pool.instanceType === 'g4dn.xlarge' && pool.availabilityZone === 'us-east-1b')));
   });
 
+  it('a second notice, on the replacement during its restore, is followed by a new run once the first ends', async () => {
+    let coordinator: RecoveryCoordinator | undefined;
+    let restores = 0;
+    const { ports, calls } = fakePorts({
+      restore: async (_record, instanceId) => {
+        restores++;
+        if (instanceId === 'i-new1') {
+          // The replacement's agent reports its own notice while the restore runs; then the box dies.
+          await coordinator!.recover('notice', { instanceId: 'i-new1', instanceType: 'g4dn.xlarge', availabilityZone: 'us-east-1b' });
+          throw new Error('Connection lost: the replacement was reclaimed');
+        }
+      },
+    });
+    coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
+    const first = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a' });
+    assert.equal(first?.recovery?.phase, 'failed');
+    assert.deepEqual(first?.recovery?.replacementInterrupted, { trigger: 'notice' });
+    for (let attempt = 0; attempt < 200 && (await store.get('lin-1'))?.currentInstanceId !== 'i-new2'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const final = await store.get('lin-1');
+    assert.equal(final?.currentInstanceId, 'i-new2');
+    assert.equal(final?.recovery?.phase, 'resumed');
+    assert.equal(final?.recovery?.interruptedInstanceId, 'i-new1');
+    assert.equal(calls.launches.length, 2);
+    assert.ok(calls.launches[1]!.pools.every((pool) => !(pool.instanceType === 'g4dn.xlarge' && pool.availabilityZone === 'us-east-1b')));
+    assert.equal(restores, 2);
+  });
+
   it('ignores a box the user ended on purpose', async () => {
     await store.update('lin-1', (current) => ({ ...current, ended: true }));
     const { ports, calls } = fakePorts();
