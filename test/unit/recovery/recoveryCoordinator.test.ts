@@ -168,19 +168,18 @@ describe('RecoveryCoordinator', () => {
   });
 
   it('a second notice, on the replacement during its restore, is followed by a new run once the first ends', async () => {
-    let coordinator: RecoveryCoordinator | undefined;
     let restores = 0;
     const { ports, calls } = fakePorts({
       restore: async (_record, instanceId) => {
         restores++;
         if (instanceId === 'i-new1') {
           // The replacement's agent reports its own notice while the restore runs; then the box dies.
-          await coordinator!.recover('notice', { instanceId: 'i-new1', instanceType: 'g4dn.xlarge', availabilityZone: 'us-east-1b' });
+          await coordinator.recover('notice', { instanceId: 'i-new1', instanceType: 'g4dn.xlarge', availabilityZone: 'us-east-1b' });
           throw new Error('Connection lost: the replacement was reclaimed');
         }
       },
     });
-    coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
     const first = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a' });
     assert.equal(first?.recovery?.phase, 'failed');
     assert.deepEqual(first?.recovery?.replacementInterrupted, { trigger: 'notice' });
@@ -192,7 +191,7 @@ describe('RecoveryCoordinator', () => {
     assert.equal(final?.recovery?.phase, 'resumed');
     assert.equal(final?.recovery?.interruptedInstanceId, 'i-new1');
     assert.equal(calls.launches.length, 2);
-    assert.ok(calls.launches[1]!.pools.every((pool) => !(pool.instanceType === 'g4dn.xlarge' && pool.availabilityZone === 'us-east-1b')));
+    assert.ok(calls.launches[1].pools.every((pool) => !(pool.instanceType === 'g4dn.xlarge' && pool.availabilityZone === 'us-east-1b')));
     assert.equal(restores, 2);
   });
 
