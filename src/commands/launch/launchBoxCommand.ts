@@ -130,7 +130,7 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
       try {
         progress.report({ message: `resolving the image ${profile.image}` });
         const image = await resolveImage(deps.clients(), region, profile.image, controller.signal);
-        const agent = agentForProfile(profile, region, await deps.agentSource());
+        const agent = agentForProfile(profile, region, await deps.agentSource(), { ...(picked.cheapest ? { interruptionsPerHour: picked.cheapest.interruption.perHour } : {}) });
         const request = {
           ...toLaunchRequest(profile, { pools: picked.pools!, imageId: image.imageId, callerCidr: cidr, keyDirectory: deps.keyDirectory, owner: os.userInfo().username, ...(agent ? { userData: agent.userData } : {}) }),
           ...(agent ? { lineage: agent.lineage } : {}),

@@ -72,7 +72,8 @@ export interface AgentConfigInput {
   readonly region: string;
   /** The profile's workspaceDir: saved with every checkpoint (minus .gitignore'd files). */
   readonly workspaceDir: string;
-  readonly checkpoint: CheckpointSettings;
+  /** With a whole number of minutes: "auto" is resolved for the launched pool first (agentForProfile). */
+  readonly checkpoint: Omit<CheckpointSettings, 'intervalMinutes'> & { readonly intervalMinutes?: number };
   readonly session?: SessionSettings;
   readonly checkpointDir?: string;
   /** Sent to the session's process group before each checkpoint; requires a session. */

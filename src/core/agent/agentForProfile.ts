@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dalyOptimalIntervalMinutes } from '../estimate/daly';
 import type { SpotboxProfile } from '../profile/profileTypes';
 import { buildAgentConfig, DEFAULT_CHECKPOINT_DIR, type AgentConfig, type AgentTuning } from './agentConfig';
 import { buildAgentUserData } from './agentUserData';
@@ -23,7 +24,22 @@ export function newLineageId(boxName: string): string {
  * The agent a profile asks for (its `checkpoint` block), as launch user data; undefined when the
  * profile has no checkpoint block, since then there is nothing for an agent to save.
  */
-export function agentForProfile(profile: SpotboxProfile, region: string, agentSource: string, options: { lineage?: string; tuning?: AgentTuning } = {}): ProfileAgent | undefined {
+/** Minutes a checkpoint is assumed to take when "auto" picks the interval (the estimator's default). */
+const AUTO_CHECKPOINT_MINUTES = 5;
+
+/** The optimal whole-minute interval for a pool interrupted `perHour` times an hour (Daly), at least 5 minutes. */
+export function autoIntervalMinutes(interruptionsPerHour: number): number {
+  const optimum = dalyOptimalIntervalMinutes(AUTO_CHECKPOINT_MINUTES, interruptionsPerHour > 0 ? 1 / interruptionsPerHour : Infinity);
+  // Rarely interrupted pools still get a save every 12 h: a lost box without notice also happens.
+  return Math.max(5, Math.min(12 * 60, Math.round(Number.isFinite(optimum) ? optimum : Infinity)));
+}
+
+export function agentForProfile(
+  profile: SpotboxProfile,
+  region: string,
+  agentSource: string,
+  options: { lineage?: string; tuning?: AgentTuning; /** The launched pool's rate, for intervalMinutes "auto". */ interruptionsPerHour?: number } = {},
+): ProfileAgent | undefined {
   if (!profile.checkpoint) {
     return undefined;
   }
@@ -33,7 +49,10 @@ export function agentForProfile(profile: SpotboxProfile, region: string, agentSo
     sessionId: lineage,
     region,
     workspaceDir: profile.workspaceDir,
-    checkpoint: profile.checkpoint,
+    checkpoint: {
+      ...profile.checkpoint,
+      intervalMinutes: profile.checkpoint.intervalMinutes === 'auto' ? autoIntervalMinutes(options.interruptionsPerHour ?? 0) : profile.checkpoint.intervalMinutes,
+    },
     ...(profile.session ? { session: profile.session } : {}),
     checkpointDir,
     ...(profile.checkpoint.signal ? { signal: profile.checkpoint.signal } : {}),

@@ -127,7 +127,8 @@ class FieldReader {
     const bucket = this.required(fields.get('bucket'), ['checkpoint', 'bucket'], 'an S3 bucket name', (n, p) => this.string(n, p, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots and dashes)'));
     const prefix = this.required(fields.get('prefix'), ['checkpoint', 'prefix'], 'a key prefix such as "spotbox/llama/"', (n, p) => this.string(n, p, /^[^\s]*$/, 'an S3 key prefix without spaces'));
     const command = fields.get('command') && this.string(fields.get('command')!, ['checkpoint', 'command'], /\S/, 'a shell command');
-    const intervalMinutes = fields.get('intervalMinutes') && this.number(fields.get('intervalMinutes')!, ['checkpoint', 'intervalMinutes'], { min: 1, integer: true });
+    const intervalNode = fields.get('intervalMinutes');
+    const intervalMinutes = intervalNode && (intervalNode.value === 'auto' ? ('auto' as const) : this.number(intervalNode, ['checkpoint', 'intervalMinutes'], { min: 1, integer: true }));
     const directory = fields.get('directory') && this.string(fields.get('directory')!, ['checkpoint', 'directory'], /^(~|\/)/, 'an absolute path or one under ~');
     const signal = fields.get('signal') && this.oneOf(fields.get('signal')!, ['checkpoint', 'signal'], SIGNALS);
     const noticeSignal = fields.get('noticeSignal') && this.oneOf(fields.get('noticeSignal')!, ['checkpoint', 'noticeSignal'], SIGNALS);

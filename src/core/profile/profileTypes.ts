@@ -12,8 +12,11 @@ export interface CheckpointSettings {
   readonly prefix: string;
   /** Run on the box before the upload (e.g. tell the trainer to save); none when absent. */
   readonly command?: string;
-  /** Minutes between periodic checkpoints; only on a shutdown notice when absent. */
-  readonly intervalMinutes?: number;
+  /**
+   * Minutes between periodic checkpoints; only on a shutdown notice when absent. "auto": the
+   * estimator's optimal interval (Daly) for the launched pool's interruption rate.
+   */
+  readonly intervalMinutes?: number | 'auto';
   /** Where the trainer writes checkpoints on the box (default ~/checkpoints). */
   readonly directory?: string;
   /** Sent to the session's process group before each checkpoint (e.g. SIGUSR1: "save now"). */

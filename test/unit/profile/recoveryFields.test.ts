@@ -29,3 +29,23 @@ describe('profile fields of checkpoints and the resumed session', () => {
     assert.ok(problems.every((problem) => problem.line > 1));
   });
 });
+
+describe('checkpoint.intervalMinutes "auto"', () => {
+  it('is accepted by the parser and becomes the optimal interval of the launched pool in the agent config', async () => {
+    const { agentForProfile, autoIntervalMinutes } = await import('../../../src/core/agent/agentForProfile');
+    const { profile, problems } = parseProfile(JSON.stringify({ ...base, checkpoint: { bucket: 'my-ckpts', prefix: 'runs', intervalMinutes: 'auto' } }), '.spotbox/profile.json');
+    assert.deepEqual(problems, []);
+    assert.equal(profile?.checkpoint?.intervalMinutes, 'auto');
+    // One interruption a day, 5 min to save: Daly's optimum is 116.7 min (REFERENCE.md's check).
+    assert.equal(autoIntervalMinutes(1 / 24), 117);
+    assert.ok(autoIntervalMinutes(0.5) < autoIntervalMinutes(0.05), 'a pool interrupted more often saves more often');
+    assert.equal(autoIntervalMinutes(0), 720, 'never interrupted: still a save every 12 h');
+    const agent = agentForProfile(profile, 'us-east-1', '# agent', { interruptionsPerHour: 1 / 24 });
+    assert.equal(agent?.config.intervalSeconds, 117 * 60);
+  });
+
+  it('refuses other words with the position', () => {
+    const { problems } = parseProfile(JSON.stringify({ ...base, checkpoint: { bucket: 'my-ckpts', prefix: 'runs', intervalMinutes: 'often' } }), '.spotbox/profile.json');
+    assert.deepEqual(problems.map((problem) => problem.path.join('.')), ['checkpoint.intervalMinutes']);
+  });
+});
