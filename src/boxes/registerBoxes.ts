@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Ec2ClientPool } from '../core/aws/ec2ClientPool';
 import { Ec2SpotPrices } from '../core/aws/ec2SpotPrices';
 import { Ec2BoxSource } from '../core/boxes/ec2BoxSource';
+import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { terminateBox } from '../core/boxes/terminateBox';
 import type { Logger } from '../core/logging/logger';
@@ -25,6 +26,8 @@ export interface BoxesFeature {
   readonly clients: () => Ec2ClientPool;
   readonly attach: AttachFeature;
   readonly keyDirectory: string;
+  /** Removes what the box's launch created (key pair, group, template), logging what could not go. */
+  readonly releaseLaunchResources: (box: Box) => Promise<void>;
 }
 
 /**
@@ -91,6 +94,15 @@ export function registerBoxes(
       agentSource: () => readAgentSource(context.extensionUri.fsPath),
     }),
   );
+  const releaseLaunchResources = async (box: Box): Promise<void> => {
+    if (!box.sessionId) {
+      return;
+    }
+    const result = await releaseSessionResources(ec2HygieneCloud(clients), { region: box.region, sessionId: box.sessionId, keyDirectory, logger: deps.logger.child('release') });
+    for (const failure of result.failed) {
+      deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
+    }
+  };
   registerSpotboxCommand(context, deps, 'spotbox.terminateBox', (argument) =>
     terminateBoxCommand(
       deps.boxStore,
@@ -104,14 +116,7 @@ export function registerBoxes(
       },
       argument,
       // The key pair, security group and template go once the instance is gone (a minute or two on AWS).
-      (box) =>
-        box.sessionId
-          ? releaseSessionResources(ec2HygieneCloud(clients), { region: box.region, sessionId: box.sessionId, keyDirectory, logger: deps.logger.child('terminate') }).then((result) => {
-              for (const failure of result.failed) {
-                deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
-              }
-            })
-          : Promise.resolve(),
+      releaseLaunchResources,
     ),
   );
   registerSpotboxCommand(context, deps, 'spotbox.chooseAwsProfile', () =>
@@ -126,5 +131,5 @@ export function registerBoxes(
       logger: deps.logger.child('sweep'),
     }),
   );
-  return { clients: () => clients, attach, keyDirectory };
+  return { clients: () => clients, attach, keyDirectory, releaseLaunchResources };
 }

@@ -3,8 +3,6 @@ import type { BoxesFeature } from '../boxes/registerBoxes';
 import type { CommandContext } from '../commands/registerCommand';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { terminateBox } from '../core/boxes/terminateBox';
-import { ec2HygieneCloud } from '../core/hygiene/ec2HygieneCloud';
-import { releaseSessionResources } from '../core/hygiene/releaseSessionResources';
 import { endIdleBox } from '../core/idle/endIdleBox';
 import type { Logger } from '../core/logging/logger';
 import type { LineageStore } from '../core/recovery/lineageStore';
@@ -32,15 +30,7 @@ export function registerIdleStop(
         {
           lineages: deps.lineages,
           terminate: (target) => terminateBox(deps.boxes.clients(), target),
-          release: async (target) => {
-            if (!target.sessionId) {
-              return;
-            }
-            const result = await releaseSessionResources(ec2HygieneCloud(deps.boxes.clients()), { region: target.region, sessionId: target.sessionId, keyDirectory: deps.boxes.keyDirectory, logger: deps.logger });
-            for (const failure of result.failed) {
-              deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
-            }
-          },
+          release: deps.boxes.releaseLaunchResources,
         },
         period,
       ),
