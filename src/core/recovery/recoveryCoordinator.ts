@@ -93,7 +93,13 @@ export class RecoveryCoordinator {
     }
     const existing = this.running.get(record.lineage);
     if (existing) {
-      return existing;
+      if (isActive(record.recovery)) {
+        return existing;
+      }
+      // The last run has already resumed on this box and is only releasing the old one: this notice
+      // is a new interruption, so it gets its own run once that one has settled.
+      await existing.catch(() => undefined);
+      return this.running.get(record.lineage) === existing ? undefined : this.recover(trigger, facts);
     }
     const run: RecoveryRun = {
       id: randomUUID(),

@@ -195,6 +195,27 @@ describe('RecoveryCoordinator', () => {
     assert.equal(restores, 2);
   });
 
+  it('a notice on the replacement while the finished run still releases the old box starts a new run, not a join', async () => {
+    let releasing: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (releasing = resolve));
+    const { ports, calls } = fakePorts({ releaseOld: (_record, instanceId) => (instanceId === 'i-old' ? released : Promise.resolve()) });
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
+    const first = coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a' });
+    for (let attempt = 0; attempt < 200 && (await store.get('lin-1'))?.recovery?.phase !== 'resumed'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const second = coordinator.recover('notice', { instanceId: 'i-new1', instanceType: 'g4dn.xlarge', availabilityZone: 'us-east-1b' });
+    // Long enough for the second notice to reach the coordinator while the first run is still releasing.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    releasing();
+    await first;
+    const final = await second;
+    assert.equal(final?.recovery?.interruptedInstanceId, 'i-new1', 'the second notice got its own run');
+    assert.equal(final?.recovery?.phase, 'resumed');
+    assert.equal(final?.currentInstanceId, 'i-new2');
+    assert.equal(calls.launches.length, 2);
+  });
+
   it('ignores a box the user ended on purpose', async () => {
     await store.update('lin-1', (current) => ({ ...current, ended: true }));
     const { ports, calls } = fakePorts();
