@@ -113,6 +113,43 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
   });
 
+  it('S3 failing through the whole notice: the emergency upload is retried, never torn, and the previous checkpoint is resumed', async () => {
+    const record = await rig.launch(trainerProfile('resume-s3-down'), { intervalSeconds: 3 });
+    const oldBox = (await rig.box(record.currentInstanceId))!;
+    const seen: string[] = [];
+    let recovering: Promise<LineageRecord | undefined> | undefined;
+    const coordinator = rig.coordinator('window-1');
+    follow(oldBox, (type) => seen.push(type), (facts) => (recovering ??= coordinator.recover('notice', facts)));
+    await eventually('two periodic checkpoints', async () => (seen.filter((type) => type === 'checkpoint-committed').length >= 2 ? true : undefined), 60_000, 200);
+    const steps = rig.watchSteps(oldBox);
+
+    // S3 sheds every request from the notice until the box is gone: its agent cannot commit in time.
+    // The lead leaves the agent room for retries before its deadline (the action time less a margin).
+    sandbox!.s3.failNext(1_000_000, 500);
+    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 25 });
+    await eventually('the box to be reclaimed', async () => ((await rig.box(oldBox.instanceId))?.state === 'running' ? undefined : true), 60_000, 500);
+    steps.stop();
+    sandbox!.s3.failNext(0);
+
+    const finished = await eventually('the recovery to start', async () => recovering, 10_000, 100).then((work) => work);
+    const run = finished.recovery!;
+    assert.equal(run.phase, 'resumed', run.error);
+    assert.ok(seen.includes('upload-retry'), `the agent retried the emergency upload (${[...new Set(seen)].join(', ')})`);
+    assert.equal(run.timeline.checkpointCommitted, undefined, 'no emergency checkpoint could be committed');
+    const newest = await rig.ports().newestCheckpoint(finished);
+    assert.equal(run.checkpointSeq, newest?.seq, 'the newest complete checkpoint, from before the notice, was restored');
+    assert.ok(newest!.createdAt < run.timeline.notice!, 'no manifest was written for the failed upload');
+    const lost = stepsLost({ ...run, stepReached: steps.last() })!;
+    // The trainer stopped on the notice, so about one interval (3 s at 0.05 s a step, plus the save) is lost.
+    assert.ok(lost <= 150, `${lost} steps lost, about one interval`);
+    const newBox = (await rig.box(finished.currentInstanceId))!;
+    const log = await eventually('the trainer on the replacement', async () => {
+      const text = await rig.run(newBox, 'cat ~/trainer.log 2>/dev/null || true');
+      return /resumed at step \d+/.test(text) ? text : undefined;
+    }, 30_000);
+    assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
+  });
+
   it('a window reloaded in the middle of a recovery: the next window takes it over and it completes once', async () => {
     const record = await rig.launch(trainerProfile('resume-reload'));
     const oldBox = (await rig.box(record.currentInstanceId))!;
