@@ -72,8 +72,13 @@ async function connectOnce(options: BoxConnectionOptions): Promise<Client> {
     keepaliveCountMax: options.keepaliveCountMax ?? 3,
     readyTimeout: options.readyTimeoutMs ?? 20_000,
   };
+  // ssh2 can emit more than one error for one failure (a handshake timeout, then "Connection lost
+  // before handshake" as it closes the socket), and a dropped link after 'ready' emits one too: the
+  // caller's listeners see them, but none may ever become an uncaught 'error' event.
+  client.on('error', () => undefined);
   return new Promise<Client>((resolve, reject) => {
     const onAbort = (): void => {
+      cleanup();
       client.end();
       reject(new Error('Connection cancelled'));
     };
@@ -84,9 +89,6 @@ async function connectOnce(options: BoxConnectionOptions): Promise<Client> {
     };
     const onReady = (): void => {
       cleanup();
-      // Later errors (a dropped link) are for the caller's own listeners; keep one so they never
-      // become an uncaught 'error' event.
-      client.on('error', () => undefined);
       resolve(client);
     };
     const onError = (error: Error): void => {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { utils } from 'ssh2';
 import { HostKeyMismatchError, HostKeyPin } from '../../../src/core/ssh/hostKeyPin';
 import { connectToBox, isRetryableConnectError } from '../../../src/core/ssh/sshConnection';
@@ -35,5 +36,30 @@ describe('host key pinning', () => {
       /ECONNREFUSED/,
     );
     assert.deepEqual(sleeps, [100, 200, 400]);
+  });
+
+  it('a box dying mid-handshake rejects once and leaves no uncaught error behind', async () => {
+    // A handshake that times out makes ssh2 emit its timeout and then, as it closes the socket,
+    // "Connection lost before handshake": that second error, after the attempt had settled, once
+    // crashed the process.
+    const held: net.Socket[] = [];
+    const server = net.createServer((socket) => void held.push(socket.on('error', () => undefined)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    const mochaHandlers = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onUncaught);
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      await assert.rejects(connectToBox({ host: '127.0.0.1', port, username: 'root', privateKey: utils.generateKeyPairSync('ed25519').private, pinnedFingerprints: [], retries: 0, readyTimeoutMs: 200 }), /handshake/);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      mochaHandlers.forEach((handler) => process.on('uncaughtException', handler));
+      held.forEach((socket) => socket.destroy());
+      server.close();
+    }
+    assert.deepEqual(uncaught.map(String), []);
   });
 });
