@@ -27,7 +27,7 @@ export interface BoxesFeature {
   readonly attach: AttachFeature;
   readonly keyDirectory: string;
   /** Removes what the box's launch created (key pair, group, template), logging what could not go. */
-  readonly releaseLaunchResources: (box: Box) => Promise<void>;
+  readonly releaseLaunchResources: (launch: Pick<Box, 'region' | 'sessionId'>) => Promise<void>;
 }
 
 /**
@@ -94,11 +94,11 @@ export function registerBoxes(
       agentSource: () => readAgentSource(context.extensionUri.fsPath),
     }),
   );
-  const releaseLaunchResources = async (box: Box): Promise<void> => {
-    if (!box.sessionId) {
+  const releaseLaunchResources = async (launch: Pick<Box, 'region' | 'sessionId'>): Promise<void> => {
+    if (!launch.sessionId) {
       return;
     }
-    const result = await releaseSessionResources(ec2HygieneCloud(clients), { region: box.region, sessionId: box.sessionId, keyDirectory, logger: deps.logger.child('release') });
+    const result = await releaseSessionResources(ec2HygieneCloud(clients), { region: launch.region, sessionId: launch.sessionId, keyDirectory, logger: deps.logger.child('release') });
     for (const failure of result.failed) {
       deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
     }

@@ -2,9 +2,6 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
-import { TAGS } from '../core/aws/spotboxTags';
-import { ec2HygieneCloud } from '../core/hygiene/ec2HygieneCloud';
-import { releaseSessionResources } from '../core/hygiene/releaseSessionResources';
 import type { Logger } from '../core/logging/logger';
 import { numberField, type AgentEvent } from '../core/recovery/agentEvents';
 import { routeAgentEvent } from '../core/recovery/agentEventRouter';
@@ -55,15 +52,7 @@ export function registerRecovery(
   const ports = cloudRecoveryPorts({
     clients: deps.boxes.clients,
     endpointOf: (box, signal) => deps.boxes.attach.endpoints.endpointOf(box, { signal }),
-    releaseLaunchResources: async (region, instanceId) => {
-      const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
-      const ec2 = await deps.boxes.clients().client(region);
-      const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
-      const sessionId = instance?.Tags?.find((tag) => tag.Key === TAGS.session)?.Value;
-      if (sessionId) {
-        await releaseSessionResources(ec2HygieneCloud(deps.boxes.clients()), { region, sessionId, keyDirectory: deps.boxes.keyDirectory, logger: deps.logger });
-      }
-    },
+    releaseLaunchResources: deps.boxes.releaseLaunchResources,
     ...(awsProfile() ? { s3Profile: awsProfile() } : {}),
     logger: deps.logger,
   });

@@ -17,7 +17,7 @@ export interface CloudRecoveryDeps {
   /** Resolves the box's pinned endpoint and points its SSH alias at it (see BoxEndpoints). */
   readonly endpointOf: (box: Box, signal: AbortSignal) => Promise<BoxEndpoint>;
   /** Removes what a finished launch created (key pair, security group, template), once its instance is gone. */
-  readonly releaseLaunchResources: (region: string, instanceId: string) => Promise<void>;
+  readonly releaseLaunchResources: (launch: { readonly region: string; readonly sessionId?: string }) => Promise<void>;
   readonly s3Profile?: string;
   readonly logger: Logger;
   readonly pollMs?: number;
@@ -165,8 +165,10 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
     async releaseOld(record, instanceId) {
       const { TerminateInstancesCommand } = await sdk();
       const ec2 = await deps.clients().client(record.region);
+      // Read before terminating: the session tag names the launch whose resources go with the box.
+      const sessionId = (await describe(record.region, instanceId).catch(() => undefined))?.Tags?.find((tag) => tag.Key === TAGS.session)?.Value;
       await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
-      await deps.releaseLaunchResources(record.region, instanceId);
+      await deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) });
     },
   };
 }

@@ -70,9 +70,7 @@ export class RecoveryRig {
       ...cloudRecoveryPorts({
         clients: () => this.clients,
         endpointOf: (box, signal) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root', signal }),
-        releaseLaunchResources: async (region, instanceId) => {
-          const box = (await this.source.listBoxes()).find((candidate) => candidate.instanceId === instanceId);
-          const sessionId = box?.sessionId ?? (await this.sessionOf(instanceId));
+        releaseLaunchResources: async ({ region, sessionId }) => {
           if (sessionId) {
             await releaseSessionResources(ec2HygieneCloud(this.clients), { region, sessionId, keyDirectory: this.keyDirectory, logger: silentLogger });
           }
@@ -165,11 +163,5 @@ export class RecoveryRig {
   dispose(): void {
     this.clients.dispose();
     this.ec2.destroy();
-  }
-
-  private async sessionOf(instanceId: string): Promise<string | undefined> {
-    const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
-    const instance = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
-    return instance?.Tags?.find((tag) => tag.Key === 'spotbox:session')?.Value;
   }
 }
