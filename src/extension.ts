@@ -12,6 +12,7 @@ import { registerBoxes } from './boxes/registerBoxes';
 import { LineageStore } from './core/recovery/lineageStore';
 import { NoticeBoard } from './core/recovery/noticeBoard';
 import { registerRecovery } from './recovery/registerRecovery';
+import { reopenRemoteWindowOnReplacement } from './recovery/reopenRemoteWindow';
 import { registerIdleStop } from './idle/registerIdleStop';
 import { registerCalculator } from './webviews/calculator/registerCalculator';
 import { registerDashboard } from './webviews/dashboard/registerDashboard';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const dashboard = registerDashboard(context, { ...commandContext, boxStore, costs: costTicker.costs, clock: systemClock });
   const idleStop = registerIdleStop(context, { ...commandContext, boxStore, boxes, lineages, clock: systemClock, logger: logger.child('idle') });
   const recovery = registerRecovery(context, { ...commandContext, boxStore, boxes, lineages, notices, clock: systemClock, logger: logger.child('recovery'), settings, usage: dashboard.usage, onAgentEvent: (box, event) => idleStop.onAgentEvent(box, event) });
+  reopenRemoteWindowOnReplacement(context, { lineages, onDidChangeLineage: recovery.onDidChangeLineage, logger: logger.child('remote-window') });
 
   const activationMs = performance.now() - started;
   const { version } = context.extension.packageJSON as { version: string };
