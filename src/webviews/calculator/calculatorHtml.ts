@@ -1,13 +1,7 @@
-import { webviewPage } from '../webviewPage';
-
-export interface CalculatorHtmlOptions {
-  readonly cspSource: string;
-  readonly scriptUri: string;
-  readonly styleUri: string;
-}
+import { webviewPage, type WebviewResources } from '../webviewPage';
 
 /** The calculator page: strict CSP (nonce'd script, styles from the extension only), no inline handlers. */
-export function calculatorHtml(options: CalculatorHtmlOptions): string {
+export function calculatorHtml(options: WebviewResources): string {
   return webviewPage({
     ...options,
     title: 'Spotbox: Estimate Savings',

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isCancellation, userMessageOf } from '../../core/errors';
 import type { Logger } from '../../core/logging/logger';
 import { DEFAULT_CALCULATOR_INPUTS, parseCalculatorInputs, type CalculatorInputs, type CalculatorResult } from '../../core/calculator/calculatorModel';
+import { SingletonPanel, type PanelSession } from '../singletonPanel';
 import { calculatorHtml } from './calculatorHtml';
 import type { ExtensionToWebview, WebviewToExtension } from './protocol';
 
@@ -19,45 +20,29 @@ export interface CalculatorPanelDeps {
 }
 
 /** Owns the one calculator panel: reveals it if open, otherwise creates it. */
-export class CalculatorPanels implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
+export class CalculatorPanels extends SingletonPanel<WebviewToExtension> {
   private lastResult: CalculatorResult | undefined;
   /** Answers only the newest request: an older, slower estimate must not overwrite a newer one. */
   private requestSequence = 0;
 
-  constructor(private readonly deps: CalculatorPanelDeps) {}
+  constructor(private readonly deps: CalculatorPanelDeps) {
+    super({
+      extensionUri: deps.extensionUri,
+      logger: deps.logger,
+      viewType: 'spotbox.calculator',
+      title: 'Spotbox: Estimate Savings',
+      page: 'calculator',
+      html: calculatorHtml,
+    });
+  }
 
   /** The last result shown, for tests and for "Launch this". */
   get currentResult(): CalculatorResult | undefined {
     return this.lastResult;
   }
 
-  show(): vscode.WebviewPanel {
-    if (this.panel) {
-      this.panel.reveal();
-      return this.panel;
-    }
-    const mediaRoot = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'calculator');
-    const scriptRoot = vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webviews');
-    const panel = vscode.window.createWebviewPanel('spotbox.calculator', 'Spotbox: Estimate Savings', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [mediaRoot, scriptRoot],
-    });
-    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'spotbox.svg');
-    panel.webview.html = calculatorHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(scriptRoot, 'calculator.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'calculator.css')).toString(),
-    });
-    const subscription = panel.webview.onDidReceiveMessage((message: WebviewToExtension) => {
-      this.onMessage(panel, message).catch((error: unknown) => this.deps.logger.error(error instanceof Error ? error : String(error)));
-    });
-    panel.onDidDispose(() => {
-      subscription.dispose();
-      this.panel = undefined;
-    });
-    this.panel = panel;
-    return panel;
+  protected override open(panel: vscode.WebviewPanel): PanelSession<WebviewToExtension> {
+    return { onMessage: (message) => this.onMessage(panel, message) };
   }
 
   private async onMessage(panel: vscode.WebviewPanel, message: WebviewToExtension): Promise<void> {
@@ -98,9 +83,5 @@ export class CalculatorPanels implements vscode.Disposable {
         await this.deps.launchFrom(message.poolId, this.lastResult);
         return;
     }
-  }
-
-  dispose(): void {
-    this.panel?.dispose();
   }
 }

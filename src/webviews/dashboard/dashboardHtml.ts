@@ -1,13 +1,7 @@
-import { webviewPage } from '../webviewPage';
-
-export interface DashboardHtmlOptions {
-  readonly cspSource: string;
-  readonly scriptUri: string;
-  readonly styleUri: string;
-}
+import { webviewPage, type WebviewResources } from '../webviewPage';
 
 /** The dashboard page: strict CSP (nonce'd script, styles from the extension only), no inline handlers. */
-export function dashboardHtml(options: DashboardHtmlOptions): string {
+export function dashboardHtml(options: WebviewResources): string {
   return webviewPage({
     ...options,
     title: 'Spotbox: Cost Dashboard',

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { DashboardModel } from '../../core/dashboard/dashboardModel';
 import type { Logger } from '../../core/logging/logger';
 import type { Disposable } from '../../core/time/clock';
+import { SingletonPanel, type PanelSession } from '../singletonPanel';
 import { dashboardHtml } from './dashboardHtml';
 import type { AlertSettingView, ExtensionToWebview, WebviewToExtension } from './protocol';
 
@@ -17,51 +18,39 @@ export interface DashboardPanelDeps {
 }
 
 /** Owns the one dashboard panel: reveals it if open, otherwise creates it. */
-export class DashboardPanels implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
+export class DashboardPanels extends SingletonPanel<WebviewToExtension> {
   private lastPosted: DashboardModel | undefined;
 
-  constructor(private readonly deps: DashboardPanelDeps) {}
+  constructor(private readonly deps: DashboardPanelDeps) {
+    super({
+      extensionUri: deps.extensionUri,
+      logger: deps.logger,
+      viewType: 'spotbox.costDashboard',
+      title: 'Spotbox: Cost Dashboard',
+      page: 'dashboard',
+      html: dashboardHtml,
+    });
+  }
 
   /** The figures the open panel was last sent, for the integration test to compare with what it renders. */
   get currentModel(): DashboardModel | undefined {
-    return this.panel ? this.lastPosted : undefined;
+    return this.isOpen ? this.lastPosted : undefined;
   }
 
-  show(): vscode.WebviewPanel {
-    if (this.panel) {
-      this.panel.reveal();
-      return this.panel;
-    }
-    const mediaRoot = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'dashboard');
-    const scriptRoot = vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webviews');
-    const panel = vscode.window.createWebviewPanel('spotbox.costDashboard', 'Spotbox: Cost Dashboard', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [mediaRoot, scriptRoot],
-    });
-    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'spotbox.svg');
-    panel.webview.html = dashboardHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(scriptRoot, 'dashboard.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'dashboard.css')).toString(),
-    });
+  protected override open(panel: vscode.WebviewPanel): PanelSession<WebviewToExtension> {
     let ready = false;
-    const subscriptions: Disposable[] = [
-      panel.webview.onDidReceiveMessage((message: WebviewToExtension) => {
+    return {
+      onMessage: (message) => {
         if (message.type === 'ready') ready = true;
-        this.onMessage(panel, message).catch((error: unknown) => this.deps.logger.error(error instanceof Error ? error : String(error)));
-      }),
+        return this.onMessage(panel, message);
+      },
       // Until the script says it is ready a message would be lost; it asks for the model itself then.
-      this.deps.onDidChange(() => {
-        if (ready) void this.post(panel);
-      }),
-    ];
-    panel.onDidDispose(() => {
-      subscriptions.forEach((subscription) => subscription.dispose());
-      this.panel = undefined;
-    });
-    this.panel = panel;
-    return panel;
+      subscriptions: [
+        this.deps.onDidChange(() => {
+          if (ready) void this.post(panel);
+        }),
+      ],
+    };
   }
 
   private async onMessage(panel: vscode.WebviewPanel, message: WebviewToExtension): Promise<void> {
@@ -84,9 +73,5 @@ export class DashboardPanels implements vscode.Disposable {
     if (await panel.webview.postMessage(message)) {
       this.lastPosted = model;
     }
-  }
-
-  dispose(): void {
-    this.panel?.dispose();
   }
 }
