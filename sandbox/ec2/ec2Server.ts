@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { BoxHost, EventSink, MetadataView } from '../contract';
 import { catalogActions } from './actions/catalogActions';
 import type { ActionContext, ActionHandler } from './actions/common';
@@ -22,7 +21,7 @@ import { responseXml } from './protocol/xmlWriter';
 import { SpotMarket } from './spotMarket';
 import { Store, type InstanceRecord } from './state/store';
 import { FaultApi, type FaultApiParts } from './faultApi';
-import { closeServer, readBody } from '../http/serverUtil';
+import { closeServer, listen, readBody } from '../http/serverUtil';
 // Seeded so boot delays repeat for a given seed; the estimator's simulator uses the same generator.
 import { mulberry32 } from '../../src/core/estimate/random';
 
@@ -87,15 +86,11 @@ export class Ec2Emulator extends FaultApi {
   async start(port = 0, host = '127.0.0.1'): Promise<{ url: string }> {
     const server = http.createServer((req, res) => void this.handle(req, res));
     server.on('clientError', (_err, socket) => socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
+    const started = await listen(server, port, host);
     this.server = server;
     // Boxes boot again only once listening worked, so a retry on another port does not boot them twice.
     this.manager.restore();
-    const addr = server.address() as AddressInfo;
-    return { url: `http://${host}:${addr.port}` };
+    return started;
   }
 
   async stop(): Promise<void> {

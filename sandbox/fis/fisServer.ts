@@ -1,11 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type * as http from 'node:http';
 import type { EventSink } from '../contract';
 import { isRegion } from '../ec2/catalog/regions';
-import { closeServer, readBody } from '../http/serverUtil';
+import { AwsJsonServer, parseJsonObject, REST_JSON, signedRegion } from '../http/awsJson';
 import { ExperimentRunner, type ExperimentRecord, type FisEc2 } from './experiments';
-import { errorBody, FisError, notFound, validation } from './fisErrors';
+import { FisError, notFound, validation } from './fisErrors';
 import { parseTemplateInput, type TemplateRecord } from './templates';
 
 export interface FisServerOptions {
@@ -20,7 +19,6 @@ export interface FisServerOptions {
 
 type Route = (request: { region: string; body: Record<string, unknown>; query: URLSearchParams; id?: string }) => unknown;
 
-const MAX_BODY = 1024 * 1024;
 const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
 
 /**
@@ -29,8 +27,7 @@ const seconds = (ms: number | undefined): number | undefined => (ms === undefine
  * aws:ec2:send-spot-instance-interruptions against the EC2 emulator. Region from the SigV4 scope,
  * errors with `x-amzn-ErrorType` as on AWS. Templates live in memory, like the experiments.
  */
-export class FisServer {
-  private server?: http.Server;
+export class FisServer extends AwsJsonServer<FisError> {
   private readonly templates = new Map<string, TemplateRecord>();
   private readonly clientTokens = new Map<string, string>();
   private readonly runner: ExperimentRunner;
@@ -38,6 +35,7 @@ export class FisServer {
   private readonly routes: Record<string, Route>;
 
   constructor(private readonly options: FisServerOptions) {
+    super({ name: 'fis', protocol: REST_JSON, errorClass: FisError, codes: { tooLarge: 'ValidationException', internal: 'InternalServerException' } });
     this.clock = options.clock ?? Date.now;
     this.runner = new ExperimentRunner(options.ec2, options.events, options.accountId, this.clock, options.initiatingMs);
     this.routes = {
@@ -56,21 +54,9 @@ export class FisServer {
     };
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<{ url: string }> {
-    const server = http.createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    this.server = server;
-    return { url: `http://${host}:${(server.address() as AddressInfo).port}` };
-  }
-
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     this.runner.dispose();
-    const server = this.server;
-    this.server = undefined;
-    await closeServer(server);
+    await super.stop();
   }
 
   /** Template ids of a region, for tests and the control API. */
@@ -104,56 +90,20 @@ export class FisServer {
     return this.runner.start(this.template(region, templateId), tags as Record<string, string>);
   }
 
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    try {
-      const raw = await readBody(request, MAX_BODY, () => new FisError('ValidationException', 'Request body too large.', 413));
-      const url = new URL(request.url ?? '/', 'http://fis');
-      const region = regionOf(request.headers.authorization);
-      const [, collection, id, extra] = url.pathname.split('/');
-      const route = extra === undefined ? this.routes[`${request.method ?? 'GET'} /${collection}${id === undefined ? '' : '/{id}'}`] : undefined;
-      if (!route) throw new FisError('UnknownOperationException', `The Spotbox sandbox's FIS has no operation for ${request.method} ${url.pathname}.`, 404);
-      const body = parseBody(raw);
-      this.send(response, 200, JSON.stringify(route({ region, body, query: url.searchParams, id: id === undefined ? undefined : decodeURIComponent(id) })));
-    } catch (error) {
-      const known = error instanceof FisError ? error : new FisError('InternalServerException', 'An internal error has occurred.', 500);
-      // An unexpected exception is a sandbox bug: answer as AWS would, and say so on stderr.
-      if (!(error instanceof FisError)) console.error('[sandbox fis] request failed:', error);
-      this.send(response, known.status, errorBody(known), known.code);
-    }
+  protected override operate(request: http.IncomingMessage, raw: string): unknown {
+    const url = new URL(request.url ?? '/', 'http://fis');
+    const region = regionOf(request.headers.authorization);
+    const [, collection, id, extra] = url.pathname.split('/');
+    const route = extra === undefined ? this.routes[`${request.method ?? 'GET'} /${collection}${id === undefined ? '' : '/{id}'}`] : undefined;
+    if (!route) throw new FisError('UnknownOperationException', `The Spotbox sandbox's FIS has no operation for ${request.method} ${url.pathname}.`, 404);
+    const body = parseJsonObject(raw, validation);
+    return route({ region, body, query: url.searchParams, id: id === undefined ? undefined : decodeURIComponent(id) });
   }
-
-  private send(response: http.ServerResponse, status: number, body: string, errorType?: string): void {
-    if (response.headersSent) return;
-    const bytes = Buffer.from(body, 'utf8');
-    response.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': bytes.length,
-      'x-amzn-requestid': randomUUID(),
-      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-    });
-    response.end(bytes);
-  }
-}
-
-function parseBody(raw: string): Record<string, unknown> {
-  if (raw.trim() === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    throw validation('The request body is not valid JSON.');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw validation('The request body must be a JSON object.');
-  return body as Record<string, unknown>;
 }
 
 /** Signatures are not verified (dummy keys), but the scope must name FIS in a known region, as on AWS. */
 function regionOf(authorization: string | undefined): string {
-  if (!authorization) throw new FisError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
-  const scope = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/.exec(authorization);
-  if (!scope) throw new FisError('InvalidSignatureException', 'The request signature is malformed (AWS Signature Version 4 expected).', 403);
-  const [, region, service] = scope;
-  if (service !== 'fis') throw new FisError('InvalidSignatureException', `Credential should be scoped to correct service: 'fis', not '${service}'.`, 403);
+  const region = signedRegion(authorization, 'fis', (code, message) => new FisError(code, message, 403));
   if (!isRegion(region)) throw new FisError('UnrecognizedClientException', `The security token included in the request is invalid for region '${region}'.`, 403);
   return region;
 }

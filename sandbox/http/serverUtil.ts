@@ -1,4 +1,5 @@
 import type * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** Reads a request body up to maxBytes; past that, rejects with the server's own "too large" error. */
 export function readBody(request: http.IncomingMessage, maxBytes: number, tooLarge: () => Error): Promise<string> {
@@ -16,6 +17,15 @@ export function readBody(request: http.IncomingMessage, maxBytes: number, tooLar
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+}
+
+/** Listens on host:port (0: a free port) and answers the server's URL; rejects when listening fails (port taken). */
+export async function listen(server: http.Server, port: number, host: string): Promise<{ url: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { url: `http://${host}:${(server.address() as AddressInfo).port}` };
 }
 
 /** Stops listening and drops kept-alive connections, so a stopped sandbox holds no socket open. */
