@@ -56,6 +56,9 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
     options.logger.info(progress.message);
     options.onProgress?.(progress);
   };
+  // Creates are never aborted in flight: EC2 may finish one whose caller stopped listening, and a
+  // resource (an instance, at worst) whose id we never learnt cannot be rolled back. A cancel takes
+  // effect at the next step, once what was created is in the journal.
   const send = async <T>(action: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -73,7 +76,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
 
     step({ step: 'key-pair', message: `Creating key pair ${name}` });
     const keyPair = await send('Creating the key pair', () =>
-      ec2.send(new sdk.CreateKeyPairCommand({ KeyName: name, KeyType: 'ed25519', KeyFormat: 'pem', TagSpecifications: [tagged('key-pair')] }), { abortSignal: options.signal }),
+      ec2.send(new sdk.CreateKeyPairCommand({ KeyName: name, KeyType: 'ed25519', KeyFormat: 'pem', TagSpecifications: [tagged('key-pair')] })),
     );
     journal.record(`key pair ${name}`, async () => void (await ec2.send(new sdk.DeleteKeyPairCommand({ KeyName: name }))));
     const privateKeyPath = path.join(request.keyDirectory, `${name}.pem`);
@@ -83,9 +86,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
 
     step({ step: 'security-group', message: `Creating security group ${name} (SSH from ${request.sshCidr} only)` });
     const group = await send('Creating the security group', () =>
-      ec2.send(new sdk.CreateSecurityGroupCommand({ GroupName: name, Description: `Spotbox ${request.boxName}: SSH from ${request.sshCidr} only`, TagSpecifications: [tagged('security-group')] }), {
-        abortSignal: options.signal,
-      }),
+      ec2.send(new sdk.CreateSecurityGroupCommand({ GroupName: name, Description: `Spotbox ${request.boxName}: SSH from ${request.sshCidr} only`, TagSpecifications: [tagged('security-group')] })),
     );
     const securityGroupId = group.GroupId ?? '';
     // Deleting a group still attached to a terminating instance fails for a while: retry until it goes.
@@ -119,7 +120,6 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
             TagSpecifications: [tagged('instance'), tagged('volume')],
           },
         }),
-        { abortSignal: options.signal },
       ),
     );
     const launchTemplateId = template.LaunchTemplate?.LaunchTemplateId ?? '';
@@ -146,7 +146,6 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
             ...(capacityType === 'spot' ? { SpotOptions: { AllocationStrategy: request.allocationStrategy } } : {}),
             TagSpecifications: [tagged('fleet')],
           }),
-          { abortSignal: options.signal },
         ),
       );
       for (const error of output.Errors ?? []) {

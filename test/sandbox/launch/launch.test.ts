@@ -156,6 +156,26 @@ describe('Launching a spot box (src/core/launch) against the sandbox cloud', fun
     await assert.rejects(launching, (error: unknown) => isCancellation(error));
     assert.deepEqual(await spotboxResources(), before);
   });
+
+  for (const step of ['key-pair', 'security-group', 'launch-template', 'fleet'] as const) {
+    it(`a cancel while the ${step} call is in flight still leaves nothing behind`, async () => {
+      // EC2 may finish a create whose caller stopped listening; a launch must not lose track of it.
+      const before = await spotboxResources();
+      sandbox!.ec2.addLatency(600);
+      try {
+        const controller = new AbortController();
+        const launching = launchBox(clients, request(), {
+          logger: silentLogger,
+          signal: controller.signal,
+          onProgress: (progress) => (progress.step === step ? void setTimeout(() => controller.abort(), 200) : undefined),
+        });
+        await assert.rejects(launching, (error: unknown) => isCancellation(error));
+      } finally {
+        sandbox!.ec2.addLatency(0);
+      }
+      assert.deepEqual(await spotboxResources(), before);
+    });
+  }
 });
 
 async function firstImage(ec2: EC2Client): Promise<string> {
