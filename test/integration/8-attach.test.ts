@@ -4,13 +4,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
-import { activeApi, eventually, shell } from './extensionHarness';
+import { activeApi, eventually, sandboxControl, shell } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUiUntil } from './uiProbe';
 
 const REGION = 'us-west-2';
-
-
 
 describe('Attach, terminal, port forward and SSH command (against the sandbox cloud)', function () {
   this.timeout(240_000);
@@ -74,6 +72,23 @@ describe('Attach, terminal, port forward and SSH command (against the sandbox cl
     if (canProbeUi()) {
       await probeUiUntil({ name: 'terminal-on-box', queries: { terminalTabs: '.terminal-tabs-entry, .single-terminal-tab, .terminal-wrapper' } }, (response) => (response.found.terminalTabs ?? []).length > 0);
     }
+
+    // The box's sshd drops every connection (a network blip): the same terminal reconnects by itself.
+    const dropped = (await sandboxControl('/faults/drop-ssh', { instanceId: box!.instanceId })) as { dropped: number };
+    assert.ok(dropped.dropped >= 1, 'the terminal connection was among those dropped');
+    const afterDrop = await eventually(
+      'the terminal working again after the drop',
+      async () => {
+        // Retyped until the reconnected shell runs it: what was typed while the link was down may be lost.
+        terminal.sendText('echo after-drop-$((6*7)) > ~/terminal-drop.txt');
+        const text = (await ssh('cat ~/terminal-drop.txt 2>/dev/null || true')).trim();
+        return text === '' ? undefined : text;
+      },
+      60_000,
+      2_000,
+    );
+    assert.equal(afterDrop, 'after-drop-42');
+    assert.ok(vscode.window.terminals.includes(terminal), 'the same terminal, not a new one');
   });
 
   it('forwards a port of the box to a local URL shown under the box, and copies the SSH command', async () => {

@@ -4,23 +4,12 @@ import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
 import type { LineageRecord } from '../../src/core/recovery/recoveryTypes';
-import { activeApi, eventually, shell } from './extensionHarness';
+import { activeApi, eventually, sandboxControl, shell } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUiUntil } from './uiProbe';
 
 const REGION = 'us-east-1';
 const TRAINER = path.resolve(__dirname, '../../../test/trainer/toy_trainer.py');
-
-
-
-/** The sandbox's control API (fault injection): the launcher passes its check-IP URL, on the same server. */
-async function control(route: string, body: Record<string, unknown>): Promise<unknown> {
-  const base = (process.env.SPOTBOX_TEST_CHECKIP_URL ?? '').replace(/\/checkip$/, '');
-  const response = await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await response.text();
-  assert.ok(response.ok, `${route}: HTTP ${response.status} ${text}`);
-  return JSON.parse(text) as unknown;
-}
 
 describe('Spot notice to resumed session, inside VS Code (against the sandbox cloud)', function () {
   this.timeout(300_000);
@@ -73,7 +62,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     assert.ok(terminal);
 
     const interruptedAt = Date.now();
-    await control('/faults/interrupt', { instanceId: first.instanceId, leadSeconds: 30 });
+    await sandboxControl('/faults/interrupt', { instanceId: first.instanceId, leadSeconds: 30 });
     await eventually('the notice in the editor', async () => (api.notices.of(first!.instanceId)?.kind === 'interruption' ? true : undefined), 20_000, 100);
     const noticeVisibleMs = Date.now() - interruptedAt;
     assert.ok(noticeVisibleMs < 10_000, `notice visible after ${noticeVisibleMs} ms`);

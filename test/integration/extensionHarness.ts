@@ -1,3 +1,4 @@
+import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { SpotboxApi } from '../../src/api';
@@ -49,4 +50,13 @@ export function shell(command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('sh', ['-c', command], { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
   });
+}
+
+/** The sandbox's control API (fault injection): the launcher passes its check-IP URL, on the same server. */
+export async function sandboxControl(route: string, body: Record<string, unknown>): Promise<unknown> {
+  const base = (process.env.SPOTBOX_TEST_CHECKIP_URL ?? '').replace(/\/checkip$/, '');
+  const response = await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  assert.ok(response.ok, `${route}: HTTP ${response.status} ${text}`);
+  return JSON.parse(text) as unknown;
 }

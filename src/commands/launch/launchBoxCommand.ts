@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import type { BoxStore } from '../../core/boxes/boxStore';
 import type { PricingContext } from '../../core/calculator/pricingContext';
-import { SpotboxError, UserCancelledError } from '../../core/errors';
+import { isCancellation, SpotboxError, UserCancelledError } from '../../core/errors';
 import { launchBox } from '../../core/launch/launcher';
 import type { Logger } from '../../core/logging/logger';
 import { callerPublicIp, parseIpv4 } from '../../core/network/callerIp';
@@ -139,6 +139,12 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
           logger: deps.logger,
           signal: controller.signal,
           onProgress: (step) => progress.report({ message: step.message }),
+        }).catch((error: unknown) => {
+          if (isCancellation(error)) {
+            // launchBox has rolled back by now (a failed rollback is an error, not a cancellation).
+            void vscode.window.showInformationMessage(`Launch of ${profile.name} cancelled; nothing it created was left behind.`);
+          }
+          throw error;
         });
         if (agent) {
           await deps.lineages.put(lineageFromLaunch(profile, { ...request, lineage: agent.lineage }, launched, agent.checkpointDir));
@@ -174,8 +180,17 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   }
   await deps.boxStore.refresh().catch(() => undefined);
   void vscode.window.showInformationMessage(
-    `Launched ${profile.name}: ${box.instanceId} (${box.instanceType}, ${box.lifecycle}) in ${box.availabilityZone ?? region}.${box.lifecycle === 'on-demand' ? ' No spot capacity was found: this box is on-demand and costs more.' : ''}`,
+    `Launched ${profile.name}: ${box.instanceId} (${box.instanceType}, ${box.lifecycle}) in ${box.availabilityZone ?? region}.${box.lifecycle === 'on-demand' ? ' No spot capacity was found: this box is on-demand and costs more.' : ''}${skippedPools(box.fleetErrors)}`,
   );
+}
+
+/** The fleet's partial errors in a sentence: a pool without capacity today is worth knowing. */
+function skippedPools(fleetErrors: readonly string[]): string {
+  if (fleetErrors.length === 0) {
+    return '';
+  }
+  const shown = fleetErrors.slice(0, 2).join('; ');
+  return ` The fleet skipped ${fleetErrors.length} pool(s): ${shown}${fleetErrors.length > 2 ? '; …' : ''} (details in the Spotbox log).`;
 }
 
 /** The box as the tree lists it once EC2 reports it running (the endpoint needs its address and tags). */

@@ -1,0 +1,117 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { activeApi, sandboxControl } from './extensionHarness';
+import { launchThroughCommand } from './launchThroughCommand';
+import { canProbeUi, probeUi, probeUiUntil } from './uiProbe';
+
+const REGION = 'us-west-2';
+const TOASTS = '.notifications-toasts .notification-toast';
+
+/** What the cloud holds for a box name: instances not terminated, key pairs, groups, templates. */
+async function resourcesOf(ec2: EC2Client, boxName: string): Promise<string[]> {
+  const prefix = `spotbox-${boxName}-`;
+  const instances = ((await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:spotbox:box', Values: [boxName] }] }))).Reservations ?? [])
+    .flatMap((reservation) => reservation.Instances ?? [])
+    .filter((instance) => instance.State?.Name !== 'terminated')
+    .map((instance) => `instance ${instance.InstanceId}`);
+  const keyPairs = ((await ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? []).filter((key) => key.KeyName?.startsWith(prefix)).map((key) => `key pair ${key.KeyName}`);
+  const groups = ((await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? []).filter((group) => group.GroupName?.startsWith(prefix)).map((group) => `group ${group.GroupName}`);
+  const templates = ((await ec2.send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates ?? [])
+    .filter((template) => template.LaunchTemplateName?.startsWith(prefix))
+    .map((template) => `template ${template.LaunchTemplateName}`);
+  return [...instances, ...keyPairs, ...groups, ...templates];
+}
+
+async function toastText(name: string, expected: RegExp): Promise<string> {
+  const ui = await probeUiUntil({ name, queries: { toasts: TOASTS } }, (response) => (response.found.toasts ?? []).some((toast) => expected.test(toast.text)), 20);
+  return (ui.found.toasts ?? []).map((toast) => toast.text).find((text) => expected.test(text)) ?? (ui.found.toasts ?? []).map((toast) => toast.text).join(' | ');
+}
+
+describe('Launch faults through the command, as a user meets them (against the sandbox cloud)', function () {
+  this.timeout(240_000);
+  const ec2 = new EC2Client({ region: REGION });
+  const folder = (): vscode.Uri => vscode.workspace.workspaceFolders![0].uri;
+  const profileUri = (): vscode.Uri => vscode.Uri.joinPath(folder(), '.spotbox', 'profile.json');
+  const launchedIds: string[] = [];
+
+  before(async () => {
+    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', process.env.SPOTBOX_TEST_CHECKIP_URL, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('spotbox').update('regions', [REGION], vscode.ConfigurationTarget.Global);
+  });
+
+  afterEach(async () => {
+    await sandboxControl('/faults/clear', {});
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  after(async () => {
+    for (const instanceId of launchedIds) {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
+    }
+    ec2.destroy();
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder(), '.spotbox'), { recursive: true }).then(undefined, () => undefined);
+    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('refuses a spot price above the guard with the price and the next step, and creates nothing', async () => {
+    await vscode.workspace.fs.writeFile(profileUri(), new TextEncoder().encode(JSON.stringify({ name: 'e2e-guard', regions: [REGION], instanceTypes: ['g5.xlarge'], maxPrice: 0.01, sshUser: 'root' })));
+    const launching = Promise.resolve(vscode.commands.executeCommand('spotbox.launchBox'));
+    let settled = false;
+    void launching.finally(() => (settled = true));
+    if (canProbeUi()) {
+      const ui = await probeUiUntil({ name: 'launch-preflight-above-guard', queries: { picks: '.quick-input-widget .monaco-list-row' } }, (response) => (response.found.picks ?? []).length > 0, 20);
+      assert.match(ui.found.picks?.[0]?.text ?? '', /above the guard/, 'the pre-flight marks the pool above the guard before anything is chosen');
+    }
+    while (!settled) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await launching;
+    if (canProbeUi()) {
+      const text = await toastText('launch-refused-above-guard', /above the profile's \$0\.01\/h guard/);
+      assert.match(text, /above the profile's \$0\.01\/h guard; nothing was created/);
+      assert.match(text, /Raise maxPrice/);
+    }
+    assert.deepEqual(await resourcesOf(ec2, 'e2e-guard'), []);
+  });
+
+  it('with no capacity in the first pool and a throttled API, the fleet takes another pool and says which one it skipped', async () => {
+    // With lowest-price the fleet tries the cheaper g4dn.xlarge first (price-capacity-optimized
+    // would pass over a dry pool without an error to report).
+    await sandboxControl('/faults/capacity', { region: REGION, instanceType: 'g4dn.xlarge', count: 0 });
+    await sandboxControl('/faults/throttle', { count: 2 });
+    const box = await launchThroughCommand({ name: 'e2e-capacity', regions: [REGION], instanceTypes: ['g4dn.xlarge', 'g5.xlarge'], maxPrice: 3, allocationStrategy: 'lowest-price', sshUser: 'root' });
+    launchedIds.push(box.instanceId);
+    assert.equal(box.instanceType, 'g5.xlarge', 'the pool with capacity');
+    assert.equal(box.lifecycle, 'spot');
+    if (canProbeUi()) {
+      const text = await toastText('launch-skipped-pools', /Launched e2e-capacity/);
+      assert.match(text, /skipped \d+ pool\(s\): g4dn\.xlarge/, `the pools the fleet could not use are shown, not only logged: ${text}`);
+    }
+  });
+
+  it('cancelled from the progress notification midway: everything the launch created is rolled back', async function () {
+    if (!canProbeUi()) {
+      this.skip();
+    }
+    const api = await activeApi();
+    // Slow EC2 down so the launch is still creating resources when the user clicks Cancel.
+    await sandboxControl('/faults/latency', { ms: 1_500, region: REGION });
+    await vscode.workspace.fs.writeFile(profileUri(), new TextEncoder().encode(JSON.stringify({ name: 'e2e-cancel', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3, sshUser: 'root' })));
+    const launching = Promise.resolve(vscode.commands.executeCommand('spotbox.launchBox'));
+    await probeUiUntil({ name: 'launch-cancel-preflight', queries: { picks: '.quick-input-widget .monaco-list-row' } }, (response) => (response.found.picks ?? []).length > 0, 40);
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    // Cancel as the user would, while the launch is creating its security group (the key pair exists by then).
+    const clicked = await probeUi({ name: 'launch-cancel-click', queries: { toasts: TOASTS }, actions: [{ selector: `${TOASTS}:has-text("Creating security group") .monaco-button:has-text("Cancel")`, click: true }] }, 60_000);
+    assert.equal(clicked.error, undefined, clicked.error);
+    await launching;
+    await sandboxControl('/faults/clear', {});
+    const text = await toastText('launch-cancelled', /cancelled/);
+    assert.match(text, /Launch of e2e-cancel cancelled; nothing it created was left behind/);
+    assert.deepEqual(await resourcesOf(ec2, 'e2e-cancel'), []);
+    await api.boxStore.refresh();
+    assert.deepEqual(api.boxStore.boxes.filter((box) => box.name === 'e2e-cancel' && box.state !== 'terminated'), [], 'no box in the tree');
+  });
+});
