@@ -203,6 +203,12 @@ export class RecoveryCoordinator {
       );
       if (failed) {
         this.options.onChange?.(failed);
+        const interrupted = failed.recovery?.interruptedInstanceId;
+        if (interrupted !== undefined && failed.currentInstanceId !== interrupted) {
+          // The replacement carries the lineage now: the reclaimed box and its launch's key pair,
+          // group and template serve nothing (a retry launches its own).
+          await this.ports.releaseOld(failed, interrupted).catch((releaseError: unknown) => this.options.logger.warn(`releasing ${interrupted} failed: ${String(releaseError)}`));
+        }
       }
       return failed;
     } finally {

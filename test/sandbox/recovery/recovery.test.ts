@@ -237,5 +237,10 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
       }
     }
     assert.deepEqual(running, [finished.currentInstanceId], 'exactly one box of the lineage runs');
+    // Both reclaimed boxes' launches are released, whichever way the first run ended.
+    await eventually('the reclaimed launches released', async () => {
+      const keyPairs = (await rig.ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? [];
+      return keyPairs.filter((key) => key.KeyName?.startsWith('spotbox-resume-twice-')).length === 1 ? true : undefined;
+    }, 60_000, 1_000);
   });
 });

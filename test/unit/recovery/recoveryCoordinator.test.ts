@@ -151,6 +151,7 @@ describe('RecoveryCoordinator', () => {
     assert.match(result?.recovery?.error ?? '', /No capacity/);
     await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
     assert.equal(calls.launches.length, 0);
+    assert.deepEqual(calls.released, [], 'without a replacement the old launch stays: a retry from the timeline replays it');
   });
 
   it('a replacement interrupted during its restore becomes the box a new recovery starts from', async () => {
@@ -158,6 +159,7 @@ describe('RecoveryCoordinator', () => {
     const first = await new RecoveryCoordinator(store, interrupted.ports, { windowId: 'w1', logger: silentLogger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
     assert.equal(first?.recovery?.phase, 'failed');
     assert.equal(first?.currentInstanceId, 'i-new1', 'the running replacement carries the lineage now');
+    assert.deepEqual(interrupted.calls.released, ['i-old'], 'the reclaimed box and its launch resources are released, not left for the sweep');
 
     const { ports, calls } = fakePorts();
     const second = await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger }).recover('notice', { instanceId: 'i-new1', instanceType: 'g4dn.xlarge', availabilityZone: 'us-east-1b' });
