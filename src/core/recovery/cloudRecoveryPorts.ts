@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from 'ssh2';
 import { toUserError } from '../aws/awsErrors';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
@@ -31,11 +32,9 @@ type Ec2Module = typeof import('@aws-sdk/client-ec2');
 export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
   const sdk = (): Promise<Ec2Module> => import('@aws-sdk/client-ec2');
   const pollMs = deps.pollMs ?? 2_000;
-  const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+  // Node's abortable timer removes its abort listener when it fires; one added per poll by hand
+  // piled up on the run's signal over a long wait for the checkpoint. An abort just ends the wait.
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
   const store = (record: LineageRecord): CheckpointStore | undefined =>
     record.checkpoint ? new CheckpointStore(record.checkpoint, { region: record.region, ...(deps.s3Profile ? { profile: deps.s3Profile } : {}), logger: deps.logger }) : undefined;
   const newest = async (record: LineageRecord): Promise<CheckpointRef | undefined> => {
