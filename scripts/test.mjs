@@ -29,8 +29,9 @@ function runStep(step) {
 
 function countsOf(kind, output) {
   if (kind === 'mocha') {
-    const passed = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
-    const failed = Number(/(\d+) failing/.exec(output)?.[1] ?? 0);
+    // Mocha's summary lines only ("  12 passing (3s)"): a test title may say "S3 failing" too.
+    const passed = Number(/^ {2}(\d+) passing\b/m.exec(output)?.[1] ?? 0);
+    const failed = Number(/^ {2}(\d+) failing$/m.exec(output)?.[1] ?? 0);
     return { passed, failed };
   }
   const match = /^integration: (\d+) passed, (\d+) failed$/m.exec(output);
