@@ -71,14 +71,10 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     assert.ok(run.timeline.checkpointCommitted! <= run.timeline.actionTime!, 'the emergency checkpoint was committed before the action time');
     assert.equal(run.checkpointStep, steps.last(), 'the checkpoint holds the step the trainer reached');
 
-    const newBox = (await rig.box(finished.currentInstanceId))!;
-    const log = await eventually('the trainer on the replacement', async () => {
-      const text = await rig.run(newBox, 'cat ~/trainer.log 2>/dev/null || true');
-      return /resumed at step \d+/.test(text) ? text : undefined;
-    }, 30_000);
+    const log = await rig.trainerResumedOn(finished.currentInstanceId);
     assert.match(log, new RegExp(`resumed at step ${steps.last()}\\b`), '0 steps lost');
     assert.equal(stepsLost({ ...run, stepReached: steps.last() }), 0);
-    assert.match(await rig.run(newBox, 'ls ~/ckpt'), new RegExp(`step-${steps.last()}\\.ckpt`), 'the checkpoint files were restored on the replacement');
+    assert.match(await rig.run((await rig.box(finished.currentInstanceId))!, 'ls ~/ckpt'), new RegExp(`step-${steps.last()}\\.ckpt`), 'the checkpoint files were restored on the replacement');
 
     // The interrupted launch's key pair, group and template are gone with it.
     const keyPairs = (await rig.ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? [];
@@ -105,11 +101,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     const lost = stepsLost(run)!;
     // 3 s at 0.05 s a step is 60 steps; the periodic checkpoint also waits for the trainer's save.
     assert.ok(lost <= 100, `${lost} steps lost, at most about one interval`);
-    const newBox = (await rig.box(finished!.currentInstanceId))!;
-    const log = await eventually('the trainer on the replacement', async () => {
-      const text = await rig.run(newBox, 'cat ~/trainer.log 2>/dev/null || true');
-      return /resumed at step \d+/.test(text) ? text : undefined;
-    }, 30_000);
+    const log = await rig.trainerResumedOn(finished!.currentInstanceId);
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
   });
 
@@ -142,11 +134,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     const lost = stepsLost({ ...run, stepReached: steps.last() })!;
     // The trainer stopped on the notice, so about one interval (3 s at 0.05 s a step, plus the save) is lost.
     assert.ok(lost <= 150, `${lost} steps lost, about one interval`);
-    const newBox = (await rig.box(finished.currentInstanceId))!;
-    const log = await eventually('the trainer on the replacement', async () => {
-      const text = await rig.run(newBox, 'cat ~/trainer.log 2>/dev/null || true');
-      return /resumed at step \d+/.test(text) ? text : undefined;
-    }, 30_000);
+    const log = await rig.trainerResumedOn(finished.currentInstanceId);
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
   });
 
@@ -181,11 +169,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     assert.equal(finished.recovery?.phase, 'resumed', finished.recovery?.error);
     assert.equal(finished.recovery?.owner, 'after-reload');
     assert.equal(finished.instanceIds.length, 2, 'one replacement, launched before the reload and reused after it');
-    const newBox = (await rig.box(finished.currentInstanceId))!;
-    const log = await eventually('the trainer on the replacement', async () => {
-      const text = await rig.run(newBox, 'cat ~/trainer.log 2>/dev/null || true');
-      return /resumed at step \d+/.test(text) ? text : undefined;
-    }, 30_000);
+    const log = await rig.trainerResumedOn(finished.currentInstanceId);
     assert.match(log, new RegExp(`resumed at step ${steps.last()}\\b`), '0 steps lost across the reload');
   });
 
@@ -224,11 +208,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     const run = finished.recovery!;
     assert.equal(run.phase, 'resumed', run.error);
     assert.equal(run.interruptedInstanceId, finished.instanceIds[1], 'the second run recovered the first replacement');
-    const lastBox = (await rig.box(finished.currentInstanceId))!;
-    const log = await eventually('the trainer on the second replacement', async () => {
-      const text = await rig.run(lastBox, 'cat ~/trainer.log 2>/dev/null || true');
-      return /resumed at step \d+/.test(text) ? text : undefined;
-    }, 30_000);
+    const log = await rig.trainerResumedOn(finished.currentInstanceId, 'the trainer on the second replacement');
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
     const running = [];
     for (const instanceId of finished.instanceIds) {

@@ -143,6 +143,20 @@ export class RecoveryRig {
     return { notices, tail };
   }
 
+  /** The box's trainer log once the trainer has resumed there (it logs "resumed at step N"). */
+  async trainerResumedOn(instanceId: string, what = 'the trainer on the replacement'): Promise<string> {
+    const box = await this.box(instanceId);
+    assert.ok(box, `${instanceId} is listed`);
+    return eventually(
+      what,
+      async () => {
+        const text = await this.run(box, 'cat ~/trainer.log 2>/dev/null || true');
+        return /resumed at step \d+/.test(text) ? text : undefined;
+      },
+      30_000,
+    );
+  }
+
   /** The highest step the box's trainer wrote (`~/step`), read over SSH until the box is gone. */
   watchSteps(box: Box): { last: () => number; stop: () => void } {
     let last = 0;
