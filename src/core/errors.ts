@@ -30,7 +30,8 @@ export function isCancellation(error: unknown): boolean {
 /** One line for a notification: the message, then the next step when there is one. */
 export function userMessageOf(error: unknown): string {
   if (error instanceof SpotboxError) {
-    return error.nextStep ? `${error.message} ${error.nextStep}` : error.message;
+    // Messages often end with a wrapped error's own text, which rarely ends a sentence.
+    return error.nextStep ? `${/[.!?…)]$/.test(error.message.trim()) ? error.message.trim() : `${error.message.trim()}.`} ${error.nextStep}` : error.message;
   }
   if (error instanceof Error) {
     return error.message;

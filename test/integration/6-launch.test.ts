@@ -47,7 +47,7 @@ describe('Spotbox: Launch a Spot Box (against the sandbox cloud)', function () {
   it('launches from the profile after the pre-flight pick, and the box shows in the tree', async () => {
     // The pre-flight is a QuickPick: screenshot it once while it shows.
     let screenshotTaken = false;
-    const box = await launchThroughCommand({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 50 }, async () => {
+    const box = await launchThroughCommand({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 50, sshUser: 'root' }, async () => {
       if (canProbeUi() && !screenshotTaken) {
         const ui = await probeUiUntil({ name: 'launch-preflight', queries: { picks: '.quick-input-widget .monaco-list-row' } }, (response) => (response.found.picks ?? []).length > 0, 20);
         screenshotTaken = (ui.found.picks ?? []).length > 0;

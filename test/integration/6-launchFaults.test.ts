@@ -92,6 +92,20 @@ describe('Launch faults through the command, as a user meets them (against the s
     }
   });
 
+  it('a box that refuses the profile\'s sshUser is kept, and the message points at sshUser', async () => {
+    const api = await activeApi();
+    // The sandbox's boxes log in as root; "ubuntu" is the right default on AWS, and wrong here.
+    const box = await launchThroughCommand({ name: 'e2e-wrong-user', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3, sshUser: 'ubuntu' });
+    launchedIds.push(box.instanceId);
+    assert.equal(box.state, 'running', 'the box is kept: it is usable once the user is fixed');
+    assert.ok(api.boxStore.boxes.some((candidate) => candidate.instanceId === box.instanceId));
+    if (canProbeUi()) {
+      const text = await toastText('launch-wrong-ssh-user', /e2e-wrong-user/);
+      assert.match(text, /refused the box's key for the user "ubuntu"\. Check "sshUser" in \.spotbox\/profile\.json/, text);
+      assert.match(text, /launch again once "sshUser" is right/, text);
+    }
+  });
+
   it('cancelled from the progress notification midway: everything the launch created is rolled back', async function () {
     if (!canProbeUi()) {
       this.skip();

@@ -7,6 +7,11 @@ describe('errors', () => {
       userMessageOf(new SpotboxError('No AWS credentials found.', 'Run `aws configure` or pick a profile in spotbox.awsProfile.')),
       'No AWS credentials found. Run `aws configure` or pick a profile in spotbox.awsProfile.',
     );
+    assert.equal(
+      userMessageOf(new SpotboxError('preparing it failed: All configured authentication methods failed', 'Attach to it.')),
+      'preparing it failed: All configured authentication methods failed. Attach to it.',
+      'a wrapped error that does not end a sentence gets its full stop before the next step',
+    );
     assert.equal(userMessageOf(new Error('plain')), 'plain');
     assert.equal(userMessageOf('text'), 'text');
   });

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import type { BoxStore } from '../../core/boxes/boxStore';
 import type { PricingContext } from '../../core/calculator/pricingContext';
-import { isCancellation, SpotboxError, UserCancelledError } from '../../core/errors';
+import { isCancellation, SpotboxError, UserCancelledError, userMessageOf } from '../../core/errors';
 import { launchBox } from '../../core/launch/launcher';
 import type { Logger } from '../../core/logging/logger';
 import { callerPublicIp, parseIpv4 } from '../../core/network/callerIp';
@@ -21,6 +21,7 @@ import { preflightEstimateLine } from '../../core/launch/preflightEstimate';
 import type { LineageStore } from '../../core/recovery/lineageStore';
 import { lineageFromLaunch } from '../../core/recovery/lineageFromLaunch';
 import { connectEndpoint } from '../../core/attach/connectEndpoint';
+import { SshLoginRefusedError } from '../../core/ssh/sshConnection';
 import type { Box } from '../../core/boxes/box';
 import type { BoxEndpoints } from '../../attach/boxEndpoints';
 
@@ -165,8 +166,11 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
             throw new SpotboxError(`${profile.name} (${launched.instanceId}) is running, but putting the workspace on it was cancelled.`, 'Attach to it, or terminate it from the Spot Boxes view.');
           }
           throw new SpotboxError(
-            `${profile.name} (${launched.instanceId}) is running, but preparing it failed: ${error instanceof Error ? error.message : String(error)}`,
-            'The box is kept: attach to it and fix this by hand, or terminate it from the Spot Boxes view.',
+            `${profile.name} (${launched.instanceId}) is running, but preparing it failed: ${userMessageOf(error)}`,
+            // The box carries its login user in a tag, so a wrong one is fixed by a new launch, not by hand.
+            error instanceof SshLoginRefusedError
+              ? 'Terminate it from the Spot Boxes view and launch again once "sshUser" is right.'
+              : 'The box is kept: attach to it and fix this by hand, or terminate it from the Spot Boxes view.',
           );
         }
         return launched;

@@ -1,4 +1,5 @@
 import type { Client, ConnectConfig } from 'ssh2';
+import { SpotboxError } from '../errors';
 import { HostKeyMismatchError, HostKeyPin } from './hostKeyPin';
 
 export { HostKeyMismatchError } from './hostKeyPin';
@@ -20,6 +21,14 @@ export interface BoxConnectionOptions {
   readonly initialBackoffMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly signal?: AbortSignal;
+}
+
+/** The box refused its own key for this user: almost always the wrong login user for the image. Never retried. */
+export class SshLoginRefusedError extends SpotboxError {
+  constructor(host: string, port: number, readonly username: string, cause: Error) {
+    super(`${host}:${port} refused the box's key for the user "${username}".`, 'Check "sshUser" in .spotbox/profile.json: ubuntu on Ubuntu images (the Deep Learning AMIs), ec2-user on Amazon Linux.', { cause });
+    this.name = 'SshLoginRefusedError';
+  }
 }
 
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
@@ -94,7 +103,13 @@ async function connectOnce(options: BoxConnectionOptions): Promise<Client> {
     const onError = (error: Error): void => {
       cleanup();
       client.end();
-      reject(pin.refusedFingerprint !== undefined ? new HostKeyMismatchError(options.host, options.port, pin.refusedFingerprint, options.pinnedFingerprints) : error);
+      if (pin.refusedFingerprint !== undefined) {
+        reject(new HostKeyMismatchError(options.host, options.port, pin.refusedFingerprint, options.pinnedFingerprints));
+      } else if ((error as Error & { level?: string }).level === 'client-authentication') {
+        reject(new SshLoginRefusedError(options.host, options.port, options.username, error));
+      } else {
+        reject(error);
+      }
     };
     client.once('ready', onReady).once('error', onError);
     options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { utils } from 'ssh2';
+import { Server, utils } from 'ssh2';
+import { SpotboxError, userMessageOf } from '../../../src/core/errors';
+import { fingerprintOfKeyBlob } from '../../../src/core/ssh/hostKeyFingerprints';
 import { HostKeyMismatchError, HostKeyPin } from '../../../src/core/ssh/hostKeyPin';
-import { connectToBox, isRetryableConnectError } from '../../../src/core/ssh/sshConnection';
+import { connectToBox, isRetryableConnectError, SshLoginRefusedError } from '../../../src/core/ssh/sshConnection';
 import { ed25519Blob } from './sshFixtures';
 
 describe('host key pinning', () => {
@@ -36,6 +38,31 @@ describe('host key pinning', () => {
       /ECONNREFUSED/,
     );
     assert.deepEqual(sleeps, [100, 200, 400]);
+  });
+
+  it('a refused key names the user and points at sshUser, and is not retried', async () => {
+    const hostKey = utils.generateKeyPairSync('ed25519');
+    const parsed = utils.parseKey(hostKey.private);
+    assert.ok(!(parsed instanceof Error));
+    const fingerprint = fingerprintOfKeyBlob(parsed.getPublicSSH());
+    let attempts = 0;
+    const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
+      attempts++;
+      client.on('authentication', (context) => context.reject()).on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const refused = await connectToBox({ host: '127.0.0.1', port, username: 'ubuntu', privateKey: utils.generateKeyPairSync('ed25519').private, pinnedFingerprints: [fingerprint], retries: 3, initialBackoffMs: 10 }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof SshLoginRefusedError && refused instanceof SpotboxError, String(refused));
+      assert.match(userMessageOf(refused), /refused the box's key for the user "ubuntu"\. Check "sshUser" in \.spotbox\/profile\.json/);
+      assert.equal(attempts, 1, 'waiting does not fix a refused key');
+    } finally {
+      server.close();
+    }
   });
 
   it('a box dying mid-handshake rejects once and leaves no uncaught error behind', async () => {
