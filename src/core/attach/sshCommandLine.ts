@@ -1,8 +1,7 @@
+import { shellWord } from '../ssh/runRemoteCommand';
+
 /** The shell command that reaches a box through Spotbox's config (works without the Include line). */
 export function sshCommandLine(configFile: string, alias: string): string {
-  return `ssh -F ${shellQuote(configFile)} ${alias}`;
-}
-
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./~-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  // Left bare when nothing in it needs quoting, so the copied line reads like one typed by hand.
+  return `ssh -F ${/^[\w@%+=:,./~-]+$/.test(configFile) ? configFile : shellWord(configFile)} ${alias}`;
 }

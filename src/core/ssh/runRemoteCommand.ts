@@ -1,4 +1,5 @@
 import type { Client } from 'ssh2';
+import { UserCancelledError } from '../errors';
 
 export interface RemoteCommandResult {
   readonly stdout: string;
@@ -7,9 +8,23 @@ export interface RemoteCommandResult {
   readonly code: number | null;
 }
 
-/** Runs one command over an open connection and collects its output. */
-export function runRemoteCommand(client: Client, command: string, options: { timeoutMs?: number } = {}): Promise<RemoteCommandResult> {
+export interface RemoteCommandOptions {
+  /** Default 60 s; Infinity for work that takes what it takes (a git clone) and is ended by `signal`. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+// Enough to explain a failure or read a result line; a chatty command must not fill memory.
+const MAX_CAPTURE = 64 * 1024;
+
+/** Runs one command over an open connection and collects its output (the last 64 KiB of each stream). */
+export function runRemoteCommand(client: Client, command: string, options: RemoteCommandOptions = {}): Promise<RemoteCommandResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new UserCancelledError());
+      return;
+    }
     client.exec(command, (error, stream) => {
       if (error) {
         reject(error);
@@ -18,15 +33,22 @@ export function runRemoteCommand(client: Client, command: string, options: { tim
       let stdout = '';
       let stderr = '';
       let code: number | null = null;
-      const timer = setTimeout(() => {
+      const keep = (text: string, chunk: Buffer): string => (text + chunk.toString('utf8')).slice(-MAX_CAPTURE);
+      const stop = (reason: Error): void => {
         stream.close();
-        reject(new Error(`The command on the box did not finish within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s: ${command.slice(0, 80)}`));
-      }, options.timeoutMs ?? 60_000);
-      stream.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      stream.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      stream.on('exit', (exitCode: number | null) => (code = exitCode));
+        reject(reason);
+      };
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => stop(new Error(`The command on the box did not finish within ${Math.round(timeoutMs / 1000)} s: ${command.slice(0, 80)}`)), timeoutMs)
+        : undefined;
+      const onAbort = (): void => stop(new UserCancelledError());
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', (chunk: Buffer) => (stdout = keep(stdout, chunk)));
+      stream.stderr.on('data', (chunk: Buffer) => (stderr = keep(stderr, chunk)));
+      stream.on('exit', (exitCode: number | null) => (code = typeof exitCode === 'number' ? exitCode : null));
       stream.on('close', () => {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         resolve({ stdout, stderr, code });
       });
     });

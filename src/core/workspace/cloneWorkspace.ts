@@ -1,8 +1,8 @@
 import type { Client } from 'ssh2';
 import { SpotboxError } from '../errors';
 import { GIT_REMOTE } from '../profile/parseProfile';
-import { execOnBox } from './remoteExec';
-import { remoteDirForShell, shellQuote } from './remotePaths';
+import { runRemoteCommand, shellWord } from '../ssh/runRemoteCommand';
+import { remoteDirForShell } from './remotePaths';
 
 export interface CloneOptions {
   /** Anything `git clone` takes: https://, ssh://, git@host:path, or a path the box can read. */
@@ -25,10 +25,10 @@ export async function cloneWorkspace(client: Client, options: CloneOptions): Pro
   if (options.branch !== undefined && !GIT_REMOTE.test(options.branch)) {
     throw new SpotboxError(`"${options.branch}" is not a git branch name.`);
   }
-  const branch = options.branch !== undefined ? ` --branch ${shellQuote(options.branch)}` : '';
+  const branch = options.branch !== undefined ? ` --branch ${shellWord(options.branch)}` : '';
   const target = remoteDirForShell(options.remoteDir);
-  const command = `GIT_TERMINAL_PROMPT=0 git clone --quiet${branch} -- ${shellQuote(options.remoteUrl)} ${target} && cd ${target} && pwd`;
-  const result = await execOnBox(client, command, { signal: options.signal });
+  const command = `GIT_TERMINAL_PROMPT=0 git clone --quiet${branch} -- ${shellWord(options.remoteUrl)} ${target} && cd ${target} && pwd`;
+  const result = await runRemoteCommand(client, command, { timeoutMs: Infinity, ...(options.signal ? { signal: options.signal } : {}) });
   if (result.code === 127) {
     throw new SpotboxError('git is not installed on the box.', 'Use an image with git (the Deep Learning AMIs have it), or remove "cloneFrom" from .spotbox/profile.json to upload the workspace instead.');
   }

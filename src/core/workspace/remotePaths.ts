@@ -1,10 +1,6 @@
 import * as posix from 'node:path/posix';
 import { SpotboxError } from '../errors';
-
-/** A single-quoted POSIX shell word: nothing inside is expanded or split. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { shellPath } from '../ssh/runRemoteCommand';
 
 /**
  * A box folder as a shell word: `~` and `~/...` become "$HOME"/'...' (a quoted `~` would not be
@@ -13,9 +9,7 @@ export function shellQuote(value: string): string {
  */
 export function remoteDirForShell(remoteDir: string): string {
   checkRemoteDir(remoteDir);
-  if (remoteDir === '~') return '"$HOME"';
-  if (remoteDir.startsWith('~/')) return `"$HOME"/${shellQuote(remoteDir.slice(2))}`;
-  return shellQuote(remoteDir);
+  return shellPath(remoteDir);
 }
 
 /** A box folder as an absolute path, given the login's home folder (SFTP does not expand ~). */

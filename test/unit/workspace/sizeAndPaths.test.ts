@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { SpotboxError } from '../../../src/core/errors';
-import { remoteDirForShell, resolveRemoteDir, shellQuote } from '../../../src/core/workspace/remotePaths';
+import { shellWord } from '../../../src/core/ssh/runRemoteCommand';
+import { remoteDirForShell, resolveRemoteDir } from '../../../src/core/workspace/remotePaths';
 import { checkUploadSize, formatBytes } from '../../../src/core/workspace/sizeGuard';
 import type { WorkspaceListing } from '../../../src/core/workspace/workspaceTypes';
 
@@ -47,7 +48,7 @@ describe('upload size guard and box paths', () => {
     assert.equal(remoteDirForShell('~/my ws'), `"$HOME"/'my ws'`);
     assert.equal(remoteDirForShell('~'), '"$HOME"');
     assert.equal(remoteDirForShell("/data/it's"), `'/data/it'\\''s'`);
-    assert.equal(shellQuote('$(rm -rf /)'), `'$(rm -rf /)'`);
+    assert.equal(shellWord('$(rm -rf /)'), `'$(rm -rf /)'`);
     for (const bad of ['workspace', '~other/ws', 'relative/~', '']) {
       assert.throws(() => resolveRemoteDir(bad, '/root'), /cannot be a folder on the box: use an absolute path or one under ~/, bad);
       assert.throws(() => remoteDirForShell(bad), /cannot be a folder on the box/, bad);
