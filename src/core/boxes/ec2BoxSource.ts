@@ -4,7 +4,8 @@ import { toUserError } from '../aws/awsErrors';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
 import { TAGS } from '../aws/spotboxTags';
 import type { SpotPriceSource } from '../pricing/pricingTypes';
-import type { Box, BoxState } from './box';
+import type { Box } from './box';
+import { boxFromInstance } from './boxFromInstance';
 import type { BoxSource } from './boxStore';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -59,44 +60,8 @@ export class Ec2BoxSource implements BoxSource {
     // A missing price shows as "unpriced" rather than failing the list.
     const quotes = spotTypes.length > 0 ? await this.spotPrices.latestSpotPrices(region, spotTypes).catch(() => []) : [];
     return instances.map((instance) => {
-      const zone = instance.Placement?.AvailabilityZone ?? '';
-      const quote = quotes.find((candidate) => candidate.instanceType === instance.InstanceType && candidate.availabilityZone === zone);
-      const tag = (key: string): string | undefined => instance.Tags?.find((candidate) => candidate.Key === key)?.Value;
-      const sshPort = Number(tag(TAGS.sshPort) ?? 22);
-      return {
-        instanceId: instance.InstanceId ?? '',
-        name: tag(TAGS.box) ?? instance.InstanceId ?? '',
-        region,
-        availabilityZone: zone,
-        instanceType: instance.InstanceType ?? '',
-        lifecycle: instance.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
-        state: boxStateOf(instance.State?.Name),
-        hourlyPriceUsd: quote?.usdPerHour,
-        launchTime: instance.LaunchTime?.getTime(),
-        publicIp: instance.PublicIpAddress,
-        keyName: instance.KeyName,
-        sshUser: tag(TAGS.sshUser),
-        sshPort: Number.isInteger(sshPort) && sshPort > 0 ? sshPort : 22,
-        workspaceDir: tag(TAGS.workspaceDir),
-        sessionId: tag(TAGS.session),
-        lineage: tag(TAGS.lineage),
-      };
+      const quote = quotes.find((candidate) => candidate.instanceType === instance.InstanceType && candidate.availabilityZone === instance.Placement?.AvailabilityZone);
+      return boxFromInstance(instance, region, quote?.usdPerHour);
     });
-  }
-}
-
-function boxStateOf(state: string | undefined): BoxState {
-  switch (state) {
-    case 'pending':
-      return 'pending';
-    case 'running':
-      return 'running';
-    case 'shutting-down':
-    case 'stopping':
-      return 'stopping';
-    case 'stopped':
-      return 'stopped';
-    default:
-      return 'terminated';
   }
 }

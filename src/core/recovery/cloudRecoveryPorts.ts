@@ -4,6 +4,7 @@ import { toUserError } from '../aws/awsErrors';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
 import { TAGS } from '../aws/spotboxTags';
 import type { Box } from '../boxes/box';
+import { boxFromInstance } from '../boxes/boxFromInstance';
 import { CheckpointStore } from '../checkpoint/checkpointStore';
 import { launchBox } from '../launch/launcher';
 import type { Logger } from '../logging/logger';
@@ -53,21 +54,8 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
   };
   const withBox = async <T>(record: LineageRecord, instanceId: string, signal: AbortSignal, work: (client: Client) => Promise<T>): Promise<T> => {
     const instance = await describe(record.region, instanceId);
-    const tag = (key: string): string | undefined => instance?.Tags?.find((candidate) => candidate.Key === key)?.Value;
-    const box: Box = {
-      instanceId,
-      name: record.boxName,
-      region: record.region,
-      availabilityZone: instance?.Placement?.AvailabilityZone ?? '',
-      instanceType: instance?.InstanceType ?? '',
-      lifecycle: instance?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
-      state: 'running',
-      ...(instance?.PublicIpAddress ? { publicIp: instance.PublicIpAddress } : {}),
-      ...(instance?.KeyName ? { keyName: instance.KeyName } : {}),
-      ...(tag(TAGS.sshUser) ? { sshUser: tag(TAGS.sshUser) } : {}),
-      sshPort: Number(tag(TAGS.sshPort) ?? 22),
-      workspaceDir: record.workspaceDir,
-    };
+    // The lineage names the box and its folder; the instance is the replacement being brought up.
+    const box: Box = { ...boxFromInstance(instance ?? { InstanceId: instanceId }, record.region), instanceId, name: record.boxName, state: 'running', workspaceDir: record.workspaceDir };
     const endpoint = await deps.endpointOf(box, signal);
     const client = await connectEndpoint(endpoint, { retries: 8, signal });
     try {
