@@ -15,6 +15,7 @@ import { silentLogger } from '../src/core/logging/logger';
 import { systemClock } from '../src/core/time/clock';
 import { startSandbox } from '../sandbox/sandbox';
 import { percentile, seconds } from './stats';
+import { argument, runBench } from './benchCli';
 
 const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-northeast-1', 'ap-southeast-2'];
 
@@ -136,12 +137,4 @@ async function treeProviderWithStandInVscode(): Promise<typeof import('../src/vi
   return import('../src/views/boxesTreeProvider');
 }
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -5,6 +5,7 @@ import { startSandbox } from '../sandbox/sandbox';
 import { Ec2SpotPrices } from '../src/core/aws/ec2SpotPrices';
 import { loadCatalogs } from '../src/core/pricing/catalogLoader';
 import { PriceService } from '../src/core/pricing/priceService';
+import { runBench } from './benchCli';
 
 /**
  * `node out/bench/priceScan.js`: how long a full price scan (every catalog region, every GPU type,
@@ -48,7 +49,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -5,9 +5,10 @@ import { ec2HygieneCloud } from '../src/core/hygiene/ec2HygieneCloud';
 import { findOrphans } from '../src/core/hygiene/findOrphans';
 import type { LineageRecord } from '../src/core/recovery/recoveryTypes';
 import { startSandbox } from '../sandbox/sandbox';
-import { processesMentioning } from '../test/sandbox/e2e/sandboxHarness';
+import { eventually, processesMentioning } from '../test/sandbox/e2e/sandboxHarness';
 import { REGION, RecoveryRig, trainerProfile } from '../test/sandbox/recovery/recoveryHarness';
 import { percentile, seconds } from './stats';
+import { argument, runBench } from './benchCli';
 
 /**
  * `npm run bench:recovery [-- --cycles N] [-- --lead S]`: spot notice to resumed session in the
@@ -29,11 +30,11 @@ async function main(): Promise<void> {
   try {
     let record: LineageRecord = await rig.launch(trainerProfile('bench'));
     for (let cycle = 1; cycle <= cycles; cycle++) {
-      const box = await until(async () => {
+      const box = await eventually("the lineage's box running", async () => {
         const found = await rig.box(record.currentInstanceId);
         return found?.state === 'running' ? found : undefined;
-      });
-      await until(async () => (Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined));
+      }, 120_000, 250);
+      await eventually('the trainer stepping', async () => (Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 120_000, 250);
       const coordinator = rig.coordinator(`bench-${cycle}`);
       let recovering: Promise<LineageRecord | undefined> | undefined;
       let visibleAt: number | undefined;
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
       const steps = rig.watchSteps(box);
       const noticeAt = Date.now();
       sandbox.ec2.interruptSpot(box.instanceId, { leadSeconds });
-      const finished = await until(async () => recovering, 30_000).then((work) => work);
+      const finished = await eventually('the recovery to start', async () => recovering, 30_000, 250).then((work) => work);
       tail.stop();
       steps.stop();
       const run = finished?.recovery;
@@ -77,26 +78,4 @@ async function main(): Promise<void> {
   }
 }
 
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error('timed out');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

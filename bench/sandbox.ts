@@ -16,6 +16,7 @@ import { parseConsoleHostKeyFingerprints } from '../src/core/ssh/hostKeyFingerpr
 import { startSandbox } from '../sandbox/sandbox';
 import { sshExec } from '../test/sandbox/e2e/sshExec';
 import { percentile } from './stats';
+import { runBench } from './benchCli';
 
 /**
  * `npm run bench:sandbox`: the sandbox's own speed — EC2 API latency through the real SDK, and how
@@ -86,7 +87,4 @@ async function timeMany(count: number, call: () => Promise<unknown>): Promise<nu
   return samples;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);
