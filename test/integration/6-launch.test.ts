@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { activeApi } from './extensionHarness';
+import { activeApi, leaveSandboxLaunches, useSandboxForLaunches } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUiUntil } from './uiProbe';
 
@@ -14,19 +14,14 @@ describe('Spotbox: Launch a Spot Box (against the sandbox cloud)', function () {
   const launchedIds: string[] = [];
 
   before(async () => {
-    const checkIpUrl = process.env.SPOTBOX_TEST_CHECKIP_URL;
-    assert.ok(checkIpUrl, 'the launcher passes the sandbox check-IP URL');
-    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', checkIpUrl, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('spotbox').update('regions', ['us-west-2'], vscode.ConfigurationTarget.Global);
+    await useSandboxForLaunches(['us-west-2']);
   });
 
   after(async () => {
     for (const instanceId of launchedIds) {
       await new EC2Client({ region: 'us-west-2' }).send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
     }
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder(), '.spotbox'), { recursive: true }).then(undefined, () => undefined);
-    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+    await leaveSandboxLaunches();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { activeApi, sandboxControl } from './extensionHarness';
+import { activeApi, leaveSandboxLaunches, sandboxControl, useSandboxForLaunches } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUi, probeUiUntil } from './uiProbe';
 
@@ -36,8 +36,7 @@ describe('Launch faults through the command, as a user meets them (against the s
   const launchedIds: string[] = [];
 
   before(async () => {
-    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', process.env.SPOTBOX_TEST_CHECKIP_URL, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('spotbox').update('regions', [REGION], vscode.ConfigurationTarget.Global);
+    await useSandboxForLaunches([REGION]);
   });
 
   afterEach(async () => {
@@ -50,9 +49,7 @@ describe('Launch faults through the command, as a user meets them (against the s
       await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
     }
     ec2.destroy();
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder(), '.spotbox'), { recursive: true }).then(undefined, () => undefined);
-    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+    await leaveSandboxLaunches();
   });
 
   it('refuses a spot price above the guard with the price and the next step, and creates nothing', async () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
-import { activeApi, eventually, sandboxControl, shell } from './extensionHarness';
+import { activeApi, eventually, leaveSandboxLaunches, sandboxControl, shell, useSandboxForLaunches } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUiUntil } from './uiProbe';
 
@@ -20,8 +20,7 @@ describe('Attach, terminal, port forward and SSH command (against the sandbox cl
 
   before(async () => {
     assert.ok(sshHome, 'the launcher sets SPOTBOX_SSH_HOME so the test never touches ~/.ssh');
-    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', process.env.SPOTBOX_TEST_CHECKIP_URL, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('spotbox').update('regions', [REGION], vscode.ConfigurationTarget.Global);
+    await useSandboxForLaunches([REGION]);
     // The sandbox's boxes log in as root (a real Ubuntu image would use "ubuntu", the default).
     box = await launchThroughCommand({ name: 'e2e-attach', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 2, volumeGb: 50, sshUser: 'root', workspaceDir: '~/project' });
     assert.equal(box.state, 'running');
@@ -32,10 +31,7 @@ describe('Attach, terminal, port forward and SSH command (against the sandbox cl
       await new EC2Client({ region: REGION }).send(new TerminateInstancesCommand({ InstanceIds: [box.instanceId] })).catch(() => undefined);
     }
     await vscode.commands.executeCommand('workbench.action.terminal.killAll');
-    const folder = vscode.workspace.workspaceFolders![0].uri;
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder, '.spotbox'), { recursive: true }).then(undefined, () => undefined);
-    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+    await leaveSandboxLaunches();
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 

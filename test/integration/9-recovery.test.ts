@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
 import type { LineageRecord } from '../../src/core/recovery/recoveryTypes';
-import { activeApi, eventually, sandboxControl, shell } from './extensionHarness';
+import { activeApi, eventually, leaveSandboxLaunches, sandboxControl, shell, useSandboxForLaunches } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUiUntil } from './uiProbe';
 
@@ -19,8 +19,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
   let record: LineageRecord | undefined;
 
   before(async () => {
-    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', process.env.SPOTBOX_TEST_CHECKIP_URL, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('spotbox').update('regions', [REGION], vscode.ConfigurationTarget.Global);
+    await useSandboxForLaunches([REGION]);
   });
 
   after(async () => {
@@ -34,10 +33,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
       await new EC2Client({ region: REGION }).send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
     }
     await vscode.commands.executeCommand('workbench.action.terminal.killAll');
-    const folder = vscode.workspace.workspaceFolders![0].uri;
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder, '.spotbox'), { recursive: true }).then(undefined, () => undefined);
-    await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+    await leaveSandboxLaunches();
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 

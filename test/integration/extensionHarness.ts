@@ -60,3 +60,18 @@ export async function sandboxControl(route: string, body: Record<string, unknown
   assert.ok(response.ok, `${route}: HTTP ${response.status} ${text}`);
   return JSON.parse(text) as unknown;
 }
+
+/** Points Spotbox at the sandbox for a suite that launches: its check-IP URL and these regions. */
+export async function useSandboxForLaunches(regions: readonly string[]): Promise<void> {
+  const checkIpUrl = process.env.SPOTBOX_TEST_CHECKIP_URL;
+  assert.ok(checkIpUrl, 'the launcher passes the sandbox check-IP URL');
+  await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', checkIpUrl, vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration('spotbox').update('regions', regions, vscode.ConfigurationTarget.Global);
+}
+
+/** Undoes useSandboxForLaunches and removes the profile the suite wrote into the workspace. */
+export async function leaveSandboxLaunches(): Promise<void> {
+  await vscode.workspace.fs.delete(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, '.spotbox'), { recursive: true }).then(undefined, () => undefined);
+  await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
+}
