@@ -37,9 +37,7 @@ describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports
   after(async () => {
     tails.splice(0).forEach((tail) => tail.stop());
     // Whatever a failed scenario left running goes, with what its launch created.
-    for (const record of (await rig?.lineages.list()) ?? []) {
-      await rig.ports().releaseOld(record, record.currentInstanceId).catch(() => undefined);
-    }
+    await rig?.releaseAll();
     rig?.dispose();
     await stopTestSandbox(sandbox, directory);
   });

@@ -26,9 +26,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     tails.splice(0).forEach((tail) => tail.stop());
     sandbox?.ec2.clearFaults();
     // Whatever a scenario left running goes, with what its launches created.
-    for (const record of await rig.lineages.list()) {
-      await rig.ports().releaseOld(record, record.currentInstanceId).catch(() => undefined);
-    }
+    await rig.releaseAll();
   });
 
   after(async () => {

@@ -174,6 +174,13 @@ export class RecoveryRig {
     return { last: () => last, stop: () => (stopped = true) };
   }
 
+  /** Terminates every lineage's current box and removes what its launch created (a failed scenario's leftovers too). */
+  async releaseAll(): Promise<void> {
+    for (const record of await this.lineages.list()) {
+      await this.ports().releaseOld(record, record.currentInstanceId).catch(() => undefined);
+    }
+  }
+
   dispose(): void {
     this.clients.dispose();
     this.ec2.destroy();
