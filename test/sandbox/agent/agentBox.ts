@@ -1,16 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DescribeImagesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import type { AgentConfig } from '../../../src/core/agent/agentConfig';
 import { readAgentSource } from '../../../src/core/agent/agentSource';
 import { buildAgentUserData } from '../../../src/core/agent/agentUserData';
 import type { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
 import { terminateBox } from '../../../src/core/boxes/terminateBox';
-import { launchBox } from '../../../src/core/launch/launcher';
 import type { LaunchedBox } from '../../../src/core/launch/launchTypes';
-import { silentLogger } from '../../../src/core/logging/logger';
-import { consoleFingerprints, eventually, sshPortOf, waitForState } from '../e2e/sandboxHarness';
+import { consoleFingerprints, eventually, launchTestBox, sshPortOf, waitForState } from '../e2e/sandboxHarness';
 import { sshExec, type SshTarget } from '../e2e/sshExec';
 
 export const REGION = 'us-east-1';
@@ -36,27 +34,8 @@ export class AgentBox {
   }
 
   static async launch(clients: Ec2ClientPool, ec2: EC2Client, config: AgentConfig, keyDirectory: string): Promise<AgentBox> {
-    const imageId = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-    assert.ok(imageId, 'an image to launch');
     const userData = buildAgentUserData({ agentSource: await readAgentSource(REPO_ROOT), config, user: 'root' });
-    const launched = await launchBox(
-      clients,
-      {
-        boxName: 'agentbox',
-        region: REGION,
-        pools: [{ instanceType: 'g4dn.xlarge' }, { instanceType: 'g5.xlarge' }],
-        imageId,
-        maxPricePerHour: 2,
-        allocationStrategy: 'price-capacity-optimized',
-        onDemandFallback: false,
-        volumeGb: 100,
-        sshCidr: '127.0.0.1/32',
-        userData,
-        owner: 'tester',
-        keyDirectory,
-      },
-      { logger: silentLogger },
-    );
+    const launched = await launchTestBox(clients, { boxName: 'agentbox', region: REGION, volumeGb: 100, userData, keyDirectory });
     const [instance] = await waitForState(ec2, [launched.instanceId], 'running');
     const pinnedFingerprints = await consoleFingerprints(ec2, launched.instanceId);
     const box = new AgentBox(launched, instance, {

@@ -129,26 +129,31 @@ export function sshPortOf(instance: Instance): number {
   return tagged ? Number(tagged) : 22;
 }
 
+/** The launch every sandbox test makes (two GPU pools, SSH from loopback); `request` overrides it. */
+export function testLaunchRequest(request: Pick<LaunchRequest, 'boxName' | 'region' | 'keyDirectory' | 'imageId'> & Partial<LaunchRequest>): LaunchRequest {
+  return {
+    pools: [{ instanceType: 'g4dn.xlarge' }, { instanceType: 'g5.xlarge' }],
+    maxPricePerHour: 2,
+    allocationStrategy: 'price-capacity-optimized',
+    onDemandFallback: false,
+    volumeGb: 50,
+    sshCidr: '127.0.0.1/32',
+    owner: 'tester',
+    ...request,
+  };
+}
+
+/** The region's first Amazon image, which every sandbox box boots from. */
+export async function sandboxImageId(region: string): Promise<string> {
+  const imageId = (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
+  assert.ok(imageId, 'the sandbox lists an Amazon image');
+  return imageId;
+}
+
 /**
  * Launches one box through Spotbox's own launcher with the defaults every sandbox test shares
- * (two GPU pools, SSH from loopback, the region's first Amazon image); `request` overrides them.
+ * (testLaunchRequest, the region's first Amazon image); `request` overrides them.
  */
 export async function launchTestBox(clients: Ec2ClientPool, request: Pick<LaunchRequest, 'boxName' | 'region' | 'keyDirectory'> & Partial<LaunchRequest>): Promise<LaunchedBox> {
-  const imageId = request.imageId ?? (await new EC2Client({ region: request.region }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-  assert.ok(imageId, 'the sandbox lists an Amazon image');
-  return launchBox(
-    clients,
-    {
-      pools: [{ instanceType: 'g4dn.xlarge' }, { instanceType: 'g5.xlarge' }],
-      maxPricePerHour: 2,
-      allocationStrategy: 'price-capacity-optimized',
-      onDemandFallback: false,
-      volumeGb: 50,
-      sshCidr: '127.0.0.1/32',
-      owner: 'tester',
-      ...request,
-      imageId,
-    },
-    { logger: silentLogger },
-  );
+  return launchBox(clients, testLaunchRequest({ ...request, imageId: request.imageId ?? (await sandboxImageId(request.region)) }), { logger: silentLogger });
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { DescribeImagesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   CreateExperimentTemplateCommand,
   DeleteExperimentTemplateCommand,
@@ -11,14 +11,13 @@ import {
 } from '@aws-sdk/client-fis';
 import { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
 import { isCancellation, SpotboxError, userMessageOf } from '../../../src/core/errors';
-import { launchBox } from '../../../src/core/launch/launcher';
 import type { LaunchedBox } from '../../../src/core/launch/launchTypes';
 import { silentLogger, type Logger } from '../../../src/core/logging/logger';
 import { rehearseSpotInterruption } from '../../../src/core/rehearsal/fisRehearsal';
 import { FIS_ROLE_DOC } from '../../../src/core/rehearsal/rehearsalRequest';
 import { SANDBOX_PROFILE } from '../../../sandbox/awsProfile';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { describeAll, eventually, setEnvironment, startTestSandbox, stopTestSandbox, tempDir, waitForState } from '../e2e/sandboxHarness';
+import { describeAll, eventually, launchTestBox, sandboxImageId, setEnvironment, startTestSandbox, stopTestSandbox, tempDir, waitForState } from '../e2e/sandboxHarness';
 
 const REGION = 'us-east-1';
 const ROLE = 'arn:aws:iam::123456789012:role/SpotboxFisRole';
@@ -51,25 +50,8 @@ describe('Rehearsing a spot interruption through FIS (src/core/rehearsal) agains
     ec2 = new EC2Client({ region: REGION });
     // No endpoint here: it must come from the sandbox profile's `fis` entry, as it will for the extension.
     fis = new FisClient({ region: REGION });
-    const imageId = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-    assert.ok(imageId);
-    box = await launchBox(
-      clients,
-      {
-        boxName: 'fisbox',
-        region: REGION,
-        pools: [{ instanceType: 'g4dn.xlarge' }, { instanceType: 'g5.xlarge' }],
-        imageId,
-        maxPricePerHour: 2,
-        allocationStrategy: 'price-capacity-optimized',
-        onDemandFallback: false,
-        volumeGb: 100,
-        sshCidr: '127.0.0.1/32',
-        owner: 'tester',
-        keyDirectory: path.join(directory, 'keys'),
-      },
-      { logger: silentLogger },
-    );
+    const imageId = await sandboxImageId(REGION);
+    box = await launchTestBox(clients, { boxName: 'fisbox', region: REGION, imageId, volumeGb: 100, keyDirectory: path.join(directory, 'keys') });
     assert.equal(box.lifecycle, 'spot');
     onDemandId = (await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: 'g4dn.xlarge', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId;
     assert.ok(onDemandId);

@@ -19,7 +19,7 @@ import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { silentLogger } from '../../../src/core/logging/logger';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { sshExec } from '../e2e/sshExec';
-import { consoleFingerprints, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from '../e2e/sandboxHarness';
+import { consoleFingerprints, sandboxImageId, sshPortOf, startTestSandbox, stopTestSandbox, tempDir, testLaunchRequest, waitForState } from '../e2e/sandboxHarness';
 
 const REGION = 'us-west-2';
 
@@ -31,22 +31,17 @@ describe('Launching a spot box (src/core/launch) against the sandbox cloud', fun
   let ec2: EC2Client;
   let imageId: string;
 
-  const request = (overrides: Partial<LaunchRequest> = {}): LaunchRequest => ({
-    boxName: 'llama',
-    region: REGION,
-    pools: [{ instanceType: 'g4dn.xlarge' }, { instanceType: 'g5.xlarge' }],
-    imageId,
-    maxPricePerHour: 2,
-    allocationStrategy: 'price-capacity-optimized',
-    onDemandFallback: false,
-    volumeGb: 100,
-    sshCidr: '127.0.0.1/32',
-    // The box's own disk ($HOME): sandbox boxes share the host's /tmp.
-    userData: '#!/bin/sh\necho ready > "$HOME/spotbox-ready"\n',
-    owner: 'tester',
-    keyDirectory: path.join(directory, 'keys'),
-    ...overrides,
-  });
+  const request = (overrides: Partial<LaunchRequest> = {}): LaunchRequest =>
+    testLaunchRequest({
+      boxName: 'llama',
+      region: REGION,
+      imageId,
+      volumeGb: 100,
+      // The box's own disk ($HOME): sandbox boxes share the host's /tmp.
+      userData: '#!/bin/sh\necho ready > "$HOME/spotbox-ready"\n',
+      keyDirectory: path.join(directory, 'keys'),
+      ...overrides,
+    });
 
   /** Spotbox resources that exist in the region (live instances, groups, key pairs, templates). */
   const spotboxResources = async (): Promise<string[]> => {
@@ -67,7 +62,7 @@ describe('Launching a spot box (src/core/launch) against the sandbox cloud', fun
     sandbox = await startTestSandbox(directory);
     clients = new Ec2ClientPool();
     ec2 = new EC2Client({ region: REGION });
-    imageId = await firstImage(ec2);
+    imageId = await sandboxImageId(REGION);
   });
 
   after(async () => {
@@ -177,10 +172,3 @@ describe('Launching a spot box (src/core/launch) against the sandbox cloud', fun
     });
   }
 });
-
-async function firstImage(ec2: EC2Client): Promise<string> {
-  const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
-  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-  assert.ok(image);
-  return image;
-}
