@@ -10,6 +10,7 @@ import { callerPublicIp, parseIpv4 } from '../../core/network/callerIp';
 import { expandPools, type RegionPools } from '../../core/profile/expandPools';
 import { resolveImage } from '../../core/profile/imageAlias';
 import type { SpotboxProfile } from '../../core/profile/profileTypes';
+import { missingSessionNote } from '../../core/profile/resumeNote';
 import { toLaunchRequest } from '../../core/profile/toLaunchRequest';
 import { priceAgeLabel } from '../../core/pricing/priceAge';
 import type { Pool } from '../../core/pricing/pricingTypes';
@@ -85,7 +86,7 @@ async function sshCidr(settings: SettingsReader): Promise<string> {
  */
 export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   const pricing = await deps.pricing();
-  const { profile } = await loadLaunchProfile(deps.diagnostics, pricing);
+  const { profile, uri } = await loadLaunchProfile(deps.diagnostics, pricing);
   const regionPools = expandPools(profile, pricing.catalogs).filter((pools) => pools.instanceTypes.length > 0);
   if (regionPools.length === 0) {
     throw new SpotboxError(`No region of the profile "${profile.name}" offers its instance types.`, 'Add regions or change "instanceTypes" / "gpu" in .spotbox/profile.json.');
@@ -93,6 +94,7 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   const cidr = await sshCidr(deps.settings);
   const cheapest = await cheapestPools(pricing, profile, regionPools);
   const now = Date.now();
+  const resumeNote = missingSessionNote(profile);
   const choices: RegionChoice[] = regionPools
     .map((pools): RegionChoice => {
       const pool = cheapest.get(pools.region);
@@ -101,18 +103,22 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
       return {
         label: `${aboveGuard ? '$(error)' : '$(rocket)'} Launch "${profile.name}" in ${pools.region}`,
         description: `from ${price} · guard $${profile.maxPrice}/h${aboveGuard ? ' — above the guard' : ''}`,
-        detail: `${pool ? `${preflightEstimateLine(pool, profile.checkpoint !== undefined)}. ` : ''}Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).`,
+        detail: `${resumeNote ? `$(warning) ${resumeNote.summary} ` : ''}${pool ? `${preflightEstimateLine(pool, profile.checkpoint !== undefined)}. ` : ''}Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).`,
         pools,
         cheapest: pool,
       };
     })
     .sort((a, b) => (a.cheapest?.spot.usdPerHour ?? Infinity) - (b.cheapest?.spot.usdPerHour ?? Infinity));
-  const picked = await vscode.window.showQuickPick<RegionChoice>([...choices, { label: '$(close) Cancel' }], {
+  const addSession: RegionChoice = { label: '$(edit) Add a "session" to .spotbox/profile.json first', detail: resumeNote?.advice };
+  const picked = await vscode.window.showQuickPick<RegionChoice>([...choices, ...(resumeNote ? [addSession] : []), { label: '$(close) Cancel' }], {
     title: `Launch ${profile.name}: pre-flight`,
     placeHolder: 'Cheapest region first; nothing is created until you choose',
     matchOnDetail: true,
     ignoreFocusOut: true,
   });
+  if (picked === addSession) {
+    await vscode.window.showTextDocument(uri, { preview: false });
+  }
   if (!picked?.pools) {
     throw new UserCancelledError();
   }

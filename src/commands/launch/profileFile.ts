@@ -69,7 +69,7 @@ export async function loadLaunchProfile(
  * makes and opens it. Resolves with the file text; throws a cancellation when the user declines.
  */
 async function createProfileWithWizard(uri: vscode.Uri, folderName: string, pricing: PricingContext, defaultRegions: readonly string[]): Promise<string> {
-  const create = { label: '$(wand) Create a launch profile step by step', detail: 'Name, regions, GPUs, max price, image and more; you review the file before it is written.' };
+  const create = { label: '$(wand) Create a launch profile step by step', detail: 'Name, regions, GPUs, max price, image, checkpoints and the training command to resume; you review the file before it is written.' };
   const offer = await vscode.window.showQuickPick([create, { label: '$(close) Cancel' }], {
     title: 'This workspace has no launch profile (.spotbox/profile.json) yet',
     placeHolder: 'Spotbox launches boxes from a profile',

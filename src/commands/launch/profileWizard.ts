@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { PricingContext } from '../../core/calculator/pricingContext';
 import type { SpotboxProfile } from '../../core/profile/profileTypes';
 import { ProfileWizard } from '../../core/profile/wizard/profileWizard';
-import type { InputStep, PickStep, PriceQuery, SpotQuote, Validation, WizardStep } from '../../core/profile/wizard/wizardTypes';
+import type { DocLink, InputStep, PickStep, PriceQuery, SpotQuote, Validation, WizardStep } from '../../core/profile/wizard/wizardTypes';
 
 export interface ProfileWizardOptions {
   readonly pricing: PricingContext;
@@ -12,10 +12,14 @@ export interface ProfileWizardOptions {
   readonly defaultRegions: readonly string[];
 }
 
-type Reply = { readonly back: true } | { readonly value: string | readonly string[] } | undefined;
+type Reply = { readonly back: true } | { readonly value: string | readonly string[] } | { readonly open: DocLink } | undefined;
+
+// The extension's id (package.json publisher.name): where its README is.
+const EXTENSION_ID = 'spotbox.spotbox';
 
 interface WizardPickItem extends vscode.QuickPickItem {
   readonly id: string;
+  readonly opens?: DocLink;
 }
 
 /**
@@ -37,7 +41,10 @@ export async function runProfileWizard(options: ProfileWizardOptions): Promise<{
     }
     const reply = await ask(wizard.current, problem);
     if (!reply) return undefined;
-    if ('back' in reply) {
+    if ('open' in reply) {
+      // The step shows again once the section is open, with its problem if it had one.
+      await openDoc(reply.open);
+    } else if ('back' in reply) {
       wizard.back();
       problem = undefined;
     } else {
@@ -61,6 +68,16 @@ async function cheapestSpot(pricing: PricingContext, query: PriceQuery): Promise
   } catch {
     return undefined;
   }
+}
+
+/** The README section in the Markdown preview, scrolled to its heading; the wizard goes on either way. */
+async function openDoc(doc: DocLink): Promise<void> {
+  const root = vscode.extensions.getExtension(EXTENSION_ID)?.extensionUri;
+  if (!root) {
+    void vscode.window.showInformationMessage(`See "${doc.heading}" in Spotbox's ${doc.file}.`);
+    return;
+  }
+  await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(root, doc.file).with({ fragment: doc.anchor }));
 }
 
 function ask(step: WizardStep, problem: string | undefined): Promise<Reply> {
@@ -96,7 +113,7 @@ function askPick(step: PickStep, problem: string | undefined): Promise<Reply> {
   quickPick.matchOnDescription = true;
   quickPick.matchOnDetail = true;
   quickPick.buttons = step.canGoBack ? [vscode.QuickInputButtons.Back] : [];
-  const items: WizardPickItem[] = step.items.map((item) => ({ id: item.id, label: item.label, description: item.description, detail: item.detail, picked: item.picked }));
+  const items: WizardPickItem[] = step.items.map((item) => ({ id: item.id, label: item.label, description: item.description, detail: item.detail, picked: item.picked, opens: item.opens }));
   quickPick.items = items;
   if (step.canPickMany) {
     quickPick.selectedItems = items.filter((item) => item.picked);
@@ -108,7 +125,8 @@ function askPick(step: PickStep, problem: string | undefined): Promise<Reply> {
     quickPick.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && settle({ back: true })),
     quickPick.onDidAccept(() => {
       const chosen = step.canPickMany ? quickPick.selectedItems : quickPick.selectedItems.length > 0 ? quickPick.selectedItems : quickPick.activeItems;
-      settle({ value: chosen.map((item) => item.id) });
+      const opens = step.canPickMany ? undefined : chosen[0]?.opens;
+      settle(opens ? { open: opens } : { value: chosen.map((item) => item.id) });
     }),
   ]);
 }

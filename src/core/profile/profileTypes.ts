@@ -19,7 +19,7 @@ export interface CheckpointSettings {
   readonly intervalMinutes?: number | 'auto';
   /** Where the trainer writes checkpoints on the box (default ~/checkpoints). */
   readonly directory?: string;
-  /** Sent to the session's process group before each checkpoint (e.g. SIGUSR1: "save now"). */
+  /** Sent before each checkpoint to the session's processes that handle it (e.g. SIGUSR1: "save now"); without it the folder is uploaded once quiet. */
   readonly signal?: 'SIGUSR1' | 'SIGUSR2' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
   /** Sent instead on a spot notice (e.g. SIGTERM: "save and stop", so no step is lost). */
   readonly noticeSignal?: 'SIGUSR1' | 'SIGUSR2' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
@@ -29,6 +29,7 @@ export interface CheckpointSettings {
 
 /** The long-running job restarted on a replacement box (used by the recovery issue). */
 export interface SessionSettings {
+  /** Run again on a replacement once the newest checkpoint is restored, so it must resume from it by itself. */
   readonly command: string;
   readonly workingDir?: string;
   /** A file where the trainer keeps its current step: how many steps an interruption cost is measured from it. */
@@ -94,6 +95,9 @@ export const PROFILE_DEFAULTS = {
   workspaceDir: '~/workspace',
   idleStopMinutes: 60,
 } as const;
+
+/** Where the trainer saves when the profile names no folder: the agent's own default (a unit test keeps them equal). */
+export const DEFAULT_CHECKPOINT_DIRECTORY = '~/checkpoints';
 
 export const VOLUME_GB_RANGE = { min: 20, max: 16384 } as const;
 export const GPUS_RANGE = { min: 1, max: 16 } as const;

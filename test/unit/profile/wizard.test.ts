@@ -6,23 +6,8 @@ import { parseProfile } from '../../../src/core/profile/parseProfile';
 import { PROFILE_DEFAULTS } from '../../../src/core/profile/profileTypes';
 import { catalogContext, validateProfile } from '../../../src/core/profile/validateProfile';
 import { ProfileWizard } from '../../../src/core/profile/wizard/profileWizard';
-import type { InputStep, PickStep, WizardContext, WizardStep } from '../../../src/core/profile/wizard/wizardTypes';
-
-/** What accepting a step at once answers: the ticked items, the focused one, or the prefilled text. */
-function defaultAnswer(step: WizardStep): string | string[] {
-  if (step.kind === 'input') return step.value;
-  return step.canPickMany ? step.items.filter((item) => item.picked).map((item) => item.id) : [step.activeId ?? ''];
-}
-
-function pick(step: WizardStep): PickStep {
-  assert.equal(step.kind, 'pick', `${step.id} is a pick step`);
-  return step;
-}
-
-function input(step: WizardStep): InputStep {
-  assert.equal(step.kind, 'input', `${step.id} is an input step`);
-  return step;
-}
+import type { WizardContext } from '../../../src/core/profile/wizard/wizardTypes';
+import { input, pick, walk } from './wizardDriver';
 
 describe('ProfileWizard (the launch-profile wizard, as a state machine)', () => {
   let catalogs: Catalogs;
@@ -31,20 +16,6 @@ describe('ProfileWizard (the launch-profile wizard, as a state machine)', () => 
     catalogs = await loadCatalogs(path.resolve('resources/prices'));
     context = { catalogs, knownRegions: Object.keys(catalogs.onDemand.regions), defaultName: 'my-project', defaultRegions: ['us-west-2', 'mars-east-1'] };
   });
-
-  /** Answers each step as given (by step id), accepting the default elsewhere, until `until` shows. */
-  const walk = (wizard: ProfileWizard, answers: Partial<Record<WizardStep['id'], string | string[]>> = {}, until?: WizardStep['id']): string[] => {
-    const seen: string[] = [];
-    while (!wizard.done && wizard.current.id !== until) {
-      const query = wizard.priceQuery;
-      if (query) wizard.setSpotQuote(query.key, { usdPerHour: 0.4012, instanceType: query.instanceTypes[0], region: query.regions[0], source: 'live' });
-      const step = wizard.current;
-      seen.push(`${step.step}/${step.totalSteps} ${step.id}`);
-      const problem = wizard.answer(answers[step.id] ?? defaultAnswer(step));
-      assert.equal(problem, undefined, `${step.id}: ${problem?.message}`);
-    }
-    return seen;
-  };
 
   it('accepting every default gives a launchable profile in nine steps', () => {
     const wizard = new ProfileWizard(context);
@@ -128,7 +99,7 @@ describe('ProfileWizard (the launch-profile wizard, as a state machine)', () => 
     assert.match(bucket.validate('My_Bucket')?.message ?? '', /S3 bucket name/);
     assert.equal(wizard.answer('my-ckpts'), undefined);
     walk(wizard);
-    assert.deepEqual(wizard.profile().checkpoint, { bucket: 'my-ckpts', prefix: 'spotbox/llama/' });
+    assert.deepEqual(wizard.profile().checkpoint, { bucket: 'my-ckpts', prefix: 'spotbox/llama/', directory: '~/checkpoints', intervalMinutes: 'auto' }, 'no session given: no signal');
     assert.equal(wizard.profile().maxPrice, 2.5);
     assert.equal(wizard.profile().workspaceDir, '/data/ws');
   });

@@ -1,5 +1,5 @@
-import { PROFILE_DEFAULTS, type SpotboxProfile } from '../profileTypes';
-import { AMI_CHOICE, TYPES_CHOICE, type WizardAnswers } from './wizardTypes';
+import { DEFAULT_CHECKPOINT_DIRECTORY, PROFILE_DEFAULTS, type CheckpointSettings, type SessionSettings, type SpotboxProfile } from '../profileTypes';
+import { AMI_CHOICE, DEFAULT_SAVE_SIGNAL, TYPES_CHOICE, type SaveSignalChoice, type WizardAnswers } from './wizardTypes';
 
 /**
  * The profile the answers describe, fields in the order a person reads them; every default is
@@ -11,7 +11,7 @@ export function buildProfile(answers: WizardAnswers): SpotboxProfile {
     throw new Error('The profile wizard has unanswered steps.');
   }
   const need = /^(\d+)x (\S+)$/.exec(capacity);
-  const bucket = answers.checkpointBucket?.trim();
+  const resume = resumeBlocks(name, answers);
   return {
     name,
     regions: [...regions],
@@ -24,6 +24,35 @@ export function buildProfile(answers: WizardAnswers): SpotboxProfile {
     sshUser: answers.sshUser ?? PROFILE_DEFAULTS.sshUser,
     workspaceDir: answers.workspaceDir ?? PROFILE_DEFAULTS.workspaceDir,
     idleStopMinutes: PROFILE_DEFAULTS.idleStopMinutes,
-    ...(bucket ? { checkpoint: { bucket, prefix: `spotbox/${name}/` } } : {}),
+    ...resume,
+  };
+}
+
+/** The signals each choice asks the agent to send; none at all for a trainer that saves on its own. */
+const SIGNALS_OF: Readonly<Record<SaveSignalChoice, Pick<CheckpointSettings, 'signal' | 'noticeSignal'>>> = {
+  SIGTERM: { noticeSignal: 'SIGTERM' },
+  SIGUSR1: { signal: 'SIGUSR1' },
+  'SIGUSR1+SIGTERM': { signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
+  none: {},
+};
+
+/**
+ * The checkpoint and session blocks. The session is written only with a bucket (it is asked only
+ * then), and signals only with a session: the agent signals the session's processes, nobody else.
+ */
+function resumeBlocks(name: string, answers: WizardAnswers): { checkpoint?: CheckpointSettings; session?: SessionSettings } {
+  const bucket = answers.checkpointBucket?.trim();
+  if (!bucket) return {};
+  const command = answers.sessionCommand?.trim();
+  return {
+    checkpoint: {
+      bucket,
+      prefix: `spotbox/${name}/`,
+      directory: answers.checkpointDirectory ?? DEFAULT_CHECKPOINT_DIRECTORY,
+      // Periodic checkpoints are what a loss without notice resumes from, and when SIGUSR1 is sent.
+      intervalMinutes: 'auto',
+      ...(command ? SIGNALS_OF[answers.saveSignal ?? DEFAULT_SAVE_SIGNAL] : {}),
+    },
+    ...(command ? { session: { command } } : {}),
   };
 }

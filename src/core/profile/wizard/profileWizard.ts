@@ -2,8 +2,11 @@ import type { SpotboxProfile } from '../profileTypes';
 import { profileFileText } from '../defaultProfile';
 import { buildProfile } from './buildProfile';
 import { candidateTypes, poolKey } from './wizardPricing';
-import { STEPS, TOTAL_STEPS, type StepState } from './wizardSteps';
+import { STEPS, totalSteps, type StepState } from './wizardSteps';
 import { TYPES_CHOICE, type PriceQuery, type SpotQuote, type Validation, type WizardAnswers, type WizardContext, type WizardStep, type WizardStepId } from './wizardTypes';
+
+/** Asked after a checkpoint bucket, also when it is changed from the review: each opens with its answer, so Enter keeps it. */
+const FOLLOW_UPS_OF_BUCKET: ReadonlyArray<WizardStepId | 'done'> = ['checkpointDirectory', 'sessionCommand', 'saveSignal'];
 
 /**
  * The launch-profile wizard as a state machine, with no editor in it: `current` describes the
@@ -27,7 +30,8 @@ export class ProfileWizard {
   get current(): WizardStep {
     const id = this.currentId;
     const definition = STEPS[id];
-    return { ...definition.view(this.state()), id, step: definition.number, totalSteps: TOTAL_STEPS, canGoBack: this.history.length > 1 };
+    const total = totalSteps(this.answers);
+    return { ...definition.view(this.state()), id, step: definition.number === 'last' ? total : definition.number, totalSteps: total, canGoBack: this.history.length > 1 };
   }
 
   /**
@@ -87,11 +91,12 @@ export class ProfileWizard {
 
   /**
    * After a change made from the review: a follow-up step still comes (types after "exact types",
-   * the id after "an AMI id"), new regions are checked against the GPU choice, and a new set of
-   * pools asks for the max price again; anything else goes straight back to the review.
+   * the id after "an AMI id", the resume questions after a bucket), new regions are checked against
+   * the GPU choice, and a new set of pools asks for the max price again; anything else goes
+   * straight back to the review.
    */
   private nextWhenEditing(answered: WizardStepId, natural: WizardStepId | 'done'): WizardStepId | 'done' {
-    if (natural === 'instanceTypes' || natural === 'amiId') return natural;
+    if (natural === 'instanceTypes' || natural === 'amiId' || FOLLOW_UPS_OF_BUCKET.includes(natural)) return natural;
     if (answered === 'regions') return 'capacity';
     if ((answered === 'capacity' || answered === 'instanceTypes') && this.answers.maxPriceFor !== poolKey(this.answers, this.context)) return 'maxPrice';
     return 'review';

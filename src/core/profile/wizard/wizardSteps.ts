@@ -1,35 +1,24 @@
 import { IMAGE_ALIASES } from '../profileTypes';
 import { profileFileText } from '../defaultProfile';
+import { missingSessionNote, type ResumeNote } from '../resumeNote';
 import { buildProfile } from './buildProfile';
 import { gpuNeedOptions, instanceTypeOptions, usd } from './capacityOptions';
 import { amiIdProblem, bucketProblem, profileFieldProblem } from './fieldCheck';
+import { RESUME_STEPS } from './resumeSteps';
+import { asError, error, list, text, type InputView, type StepDefinition, type StepState } from './stepDefinition';
 import { maxPriceSuggestionFor, parsePrice, poolKey } from './wizardPricing';
-import { AMI_CHOICE, TYPES_CHOICE, WRITE_CHOICE, type InputStep, type PickStep, type SpotQuote, type Validation, type WizardAnswers, type WizardContext, type WizardStepId } from './wizardTypes';
+import { AMI_CHOICE, TYPES_CHOICE, WRITE_CHOICE, type Validation, type WizardAnswers, type WizardContext, type WizardItem, type WizardStepId } from './wizardTypes';
 
-export interface StepState {
-  readonly answers: WizardAnswers;
-  readonly context: WizardContext;
-  readonly spotQuote?: SpotQuote;
+export type { StepState } from './stepDefinition';
+
+/** Steps of a profile without checkpoints; a checkpoint bucket adds the folder, the command and how it saves. */
+const STEPS_WITHOUT_CHECKPOINTS = 9;
+const STEPS_WITH_CHECKPOINTS = 12;
+
+export function totalSteps(answers: WizardAnswers): number {
+  return answers.checkpointBucket ? STEPS_WITH_CHECKPOINTS : STEPS_WITHOUT_CHECKPOINTS;
 }
 
-type Common = 'id' | 'step' | 'totalSteps' | 'canGoBack';
-export type StepView = Omit<PickStep, Common> | Omit<InputStep, Common>;
-
-/** An accepted answer: the answers with it, and where to go when not the step's usual next. */
-export interface Accepted {
-  readonly answers: WizardAnswers;
-  readonly goto?: WizardStepId | 'done';
-}
-
-export interface StepDefinition {
-  /** Shown as "step N of TOTAL_STEPS". */
-  readonly number: number;
-  view(state: StepState): StepView;
-  accept(value: string | readonly string[], state: StepState): Accepted | Validation;
-  next(answers: WizardAnswers): WizardStepId | 'done';
-}
-
-export const TOTAL_STEPS = 9;
 export const EDIT_PREFIX = 'edit:';
 const GPU_DEFAULT = '1x A10G';
 const IMAGE_DETAILS: Record<string, string> = {
@@ -37,13 +26,8 @@ const IMAGE_DETAILS: Record<string, string> = {
   'dlami:base': 'the newest AWS Deep Learning Base AMI (Ubuntu, NVIDIA drivers and CUDA only), in each region',
 };
 
-const error = (message: string): Validation => ({ severity: 'error', message });
-const asError = (problem: string | undefined): Validation | undefined => (problem ? error(problem) : undefined);
-const text = (value: string | readonly string[]): string => (typeof value === 'string' ? value : (value[0] ?? '')).trim();
-const list = (value: string | readonly string[]): readonly string[] => (typeof value === 'string' ? [value] : value);
-
 /** An input step whose value the profile parser checks, so the wizard refuses exactly what the file would. */
-function checkedInput(field: 'name' | 'sshUser' | 'workspaceDir', key: 'name' | 'sshUser' | 'workspaceDir', number: number, next: WizardStepId, view: (state: StepState) => Omit<InputStep, Common | 'validate'>): StepDefinition {
+function checkedInput(field: 'name' | 'sshUser' | 'workspaceDir', key: 'name' | 'sshUser' | 'workspaceDir', number: number, next: WizardStepId, view: (state: StepState) => InputView): StepDefinition {
   const validate = (value: string): Validation | undefined => asError(profileFieldProblem(field, value.trim()));
   return {
     number,
@@ -221,17 +205,19 @@ export const STEPS: Record<WizardStepId, StepDefinition> = {
     view: ({ answers }) => ({
       kind: 'input',
       title: 'New launch profile: checkpoint bucket (optional)',
-      prompt: `An S3 bucket to save checkpoints to, under spotbox/${answers.name ?? 'name'}/ — leave empty to skip (it can be added to the profile later).`,
+      prompt: `An S3 bucket to save checkpoints to, under spotbox/${answers.name ?? 'name'}/, so that training resumes on a replacement box after a spot interruption — leave empty to skip (it can be added to the profile later).`,
       value: answers.checkpointBucket ?? '',
       placeholder: 'Empty: no checkpoints',
       validate: (value) => asError(bucketProblem(value)),
     }),
     accept: (value, { answers }) => asError(bucketProblem(text(value))) ?? { answers: { ...answers, checkpointBucket: text(value) } },
-    next: () => 'review',
+    next: (answers) => (answers.checkpointBucket ? 'checkpointDirectory' : 'review'),
   },
 
+  ...RESUME_STEPS,
+
   review: {
-    number: 9,
+    number: 'last',
     view: ({ answers }) => {
       const profile = buildProfile(answers);
       return {
@@ -242,6 +228,7 @@ export const STEPS: Record<WizardStepId, StepDefinition> = {
         activeId: WRITE_CHOICE,
         items: [
           { id: WRITE_CHOICE, label: '$(check) Write .spotbox/profile.json', detail: profileFileText(profile).replace(/\s+/g, ' ').trim() },
+          ...noteItems(missingSessionNote(profile), 'sessionCommand'),
           ...Object.entries(profile).map(([key, value]) => ({ id: `${EDIT_PREFIX}${STEP_OF_FIELD[key] ?? 'review'}`, label: `"${key}": ${JSON.stringify(value)}`, description: STEP_OF_FIELD[key] ? 'change' : 'edit later in the file' })),
         ],
       };
@@ -268,7 +255,13 @@ const STEP_OF_FIELD: Readonly<Record<string, WizardStepId>> = {
   sshUser: 'sshUser',
   workspaceDir: 'workspaceDir',
   checkpoint: 'checkpointBucket',
+  session: 'sessionCommand',
 };
+
+/** A warning line of the review, which opens the step that resolves it. */
+function noteItems(note: ResumeNote | undefined, step: WizardStepId): WizardItem[] {
+  return note ? [{ id: `${EDIT_PREFIX}${step}`, label: `$(warning) ${note.summary}`, description: 'add the command', detail: note.advice }] : [];
+}
 
 /** The settings' regions the catalog knows, or us-east-1: where a first box most likely goes. */
 function startingRegions(context: WizardContext): readonly string[] {

@@ -1,6 +1,6 @@
 import type { Catalogs } from '../../pricing/catalogTypes';
 
-export type WizardStepId = 'name' | 'regions' | 'capacity' | 'instanceTypes' | 'maxPrice' | 'image' | 'amiId' | 'sshUser' | 'workspaceDir' | 'checkpointBucket' | 'review';
+export type WizardStepId = 'name' | 'regions' | 'capacity' | 'instanceTypes' | 'maxPrice' | 'image' | 'amiId' | 'sshUser' | 'workspaceDir' | 'checkpointBucket' | 'checkpointDirectory' | 'sessionCommand' | 'saveSignal' | 'review';
 
 /** One choice of a pick step; `id` is what answer() takes back. */
 export interface WizardItem {
@@ -10,6 +10,17 @@ export interface WizardItem {
   readonly detail?: string;
   /** Multi-pick: ticked when the step opens. */
   readonly picked?: boolean;
+  /** Not an answer: the editor opens this documentation and shows the step again. */
+  readonly opens?: DocLink;
+}
+
+/** A section of a document shipped with the extension, such as a README heading. */
+export interface DocLink {
+  /** Relative to the extension's root. */
+  readonly file: string;
+  readonly heading: string;
+  /** The heading's anchor, as Markdown renderers make it. */
+  readonly anchor: string;
 }
 
 export interface Validation {
@@ -75,7 +86,23 @@ export interface WizardAnswers {
   readonly workspaceDir?: string;
   /** Empty: no checkpoints. */
   readonly checkpointBucket?: string;
+  /** Where the trainer saves on the box; asked only with a bucket. */
+  readonly checkpointDirectory?: string;
+  /** The session's command, which must resume by itself; empty: no session. Asked only with a bucket. */
+  readonly sessionCommand?: string;
+  /** How the trainer saves; asked only with a session command. */
+  readonly saveSignal?: SaveSignalChoice;
 }
+
+/**
+ * What the trainer does on a signal, as the wizard offers it: SIGTERM "save at the end of this
+ * step and exit" on a notice, SIGUSR1 "save now and go on" before each checkpoint, both, or
+ * nothing (it saves on its own every N steps and is never signalled).
+ */
+export const SAVE_SIGNAL_CHOICES = ['SIGTERM', 'SIGUSR1', 'SIGUSR1+SIGTERM', 'none'] as const;
+export type SaveSignalChoice = (typeof SAVE_SIGNAL_CHOICES)[number];
+/** The ordinary way a PyTorch script stops: a flag set on SIGTERM, a save at the end of the step. */
+export const DEFAULT_SAVE_SIGNAL: SaveSignalChoice = 'SIGTERM';
 
 /** The cheapest spot price found for the wizard's candidate pools, from wherever the editor read it. */
 export interface SpotQuote {
