@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const DEBIAN_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep', 'openssh-server', 'curl', 'python3', 'tmux', 'git'];
+/** Only the tests need them: the real PyTorch trainers of examples/ run on the sandbox's boxes. */
+const DEBIAN_TEST_PACKAGES = ['python3-torch'];
 
 function installed(pkg) {
   const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
@@ -10,9 +12,9 @@ function installed(pkg) {
 }
 
 /** Installs what is missing; with quiet, install output goes to stderr so stdout stays parseable. */
-export function ensureSetup({ quiet = false } = {}) {
+export function ensureSetup({ quiet = false, forTests = false } = {}) {
   if (process.platform === 'linux' && existsSync('/usr/bin/dpkg-query')) {
-    const missing = DEBIAN_PACKAGES.filter((pkg) => !installed(pkg));
+    const missing = [...DEBIAN_PACKAGES, ...(forTests ? DEBIAN_TEST_PACKAGES : [])].filter((pkg) => !installed(pkg));
     if (missing.length > 0) {
       if (process.getuid?.() !== 0) {
         console.error(`Missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);

@@ -9,6 +9,7 @@ const steps = [
   { name: 'compile tests', script: 'compile-tests' },
   { name: 'bundle', script: 'build' },
   { name: 'unit tests', script: 'test:unit', counts: 'mocha' },
+  { name: 'on-box Python tests (unittest)', script: 'test:python', counts: 'unittest' },
   { name: 'build checks', script: 'test:build', counts: 'mocha' },
   { name: 'sandbox cloud tests (real SDK, HTTP, sshd)', script: 'test:sandbox', counts: 'mocha' },
   { name: 'integration tests (inside VS Code)', script: 'test:integration', counts: 'plain' },
@@ -34,11 +35,18 @@ function countsOf(kind, output) {
     const failed = Number(/^ {2}(\d+) failing$/m.exec(output)?.[1] ?? 0);
     return { passed, failed };
   }
+  if (kind === 'unittest') {
+    // unittest writes its summary to stderr; the npm script sends it to stdout ("Ran 16 tests", "FAILED (failures=1, errors=2)").
+    const ran = Number(/^Ran (\d+) tests?/m.exec(output)?.[1] ?? 0);
+    const failures = /^FAILED \((.*)\)$/m.exec(output)?.[1] ?? '';
+    const failed = [...failures.matchAll(/(?:failures|errors)=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    return { passed: ran - failed, failed };
+  }
   const match = /^integration: (\d+) passed, (\d+) failed$/m.exec(output);
   return { passed: Number(match?.[1] ?? 0), failed: Number(match?.[2] ?? 0) };
 }
 
-ensureSetup();
+ensureSetup({ forTests: true });
 // Node 20 is what code-server 4.100 runs on; the SDK's notice about its future Node 22 floor is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -764,7 +764,8 @@ class Daemon:
             settle_until = (started + deadline) / 2 if deadline else started + float(self.cfg['settleTimeoutSeconds'])
             before = dir_state(self.cfg['checkpointDir'])
             told = self.tell_trainer(settle_until, stop, reason)
-            self.wait_quiet(before, told, settle_until, stop)
+            # A trainer told nothing on a notice goes on saving by itself: wait for its saves of the first half too.
+            self.wait_quiet(before, told, settle_until, stop, not told and deadline is not None)
             s3 = S3(self.cfg, self.metadata, lambda **kw: self.journal.write('upload-retry', **kw), stop, deadline)
             take_checkpoint(self.cfg, s3, self.journal, reason, self.instance, request)
         except Exception as e:
@@ -776,15 +777,18 @@ class Daemon:
         name = (reason == 'notice' and self.cfg.get('noticeSignal')) or self.cfg.get('signal')
         pid_file, command = self.cfg.get('sessionPidFile'), self.cfg.get('checkpointCommand')
         if name and pid_file:
+            # spotbox_session.py (installed with the session) signals only the training processes that
+            # handle this signal: a script without a handler is never killed by a checkpoint.
             try:
-                with open(pid_file) as f:
-                    pgid = int(f.read().split()[0])
-                # The whole group: a launcher and its workers (torchrun, DataLoader) must each handle or ignore it.
-                os.killpg(pgid, getattr(signal, name))
-                self.journal.write('trainer-notified', signal=name, pgid=pgid)
+                out = subprocess.run([sys.executable, os.path.join(os.path.dirname(pid_file), 'spotbox_session.py'), 'deliver', name, pid_file], capture_output=True, timeout=20)
+                got = as_json(out.stdout) or dict(error=out.stderr.decode()[-300:])
+            except (OSError, subprocess.SubprocessError) as e:
+                got = dict(error=str(e))
+            if got.get('pids'):
+                self.journal.write('trainer-notified', signal=name, pids=got['pids'], commands=got.get('commands'))
                 told = True
-            except (OSError, ValueError, IndexError, AttributeError) as e:
-                self.journal.write('warning', code='signal-failed', message='%s via %s: %s' % (name, pid_file, e))
+            else:
+                self.journal.write('warning', code='signal-not-sent', message='%s: %s' % (name, got.get('error') or 'no training process handles it'), paths=got.get('unhandled'))
         if command:
             try:
                 with open(os.path.join(os.path.dirname(self.cfg['journal']), 'command.log'), 'ab') as log:
@@ -798,15 +802,15 @@ class Daemon:
                 self.journal.write('warning', code='command-failed', message='%s: %s' % (command, e))
         return told
 
-    def wait_quiet(self, before, told, until, stop):
-        """Until the checkpoint dir has not changed for quietSeconds (and, once the trainer was told, changed at all)."""
-        last, last_change, changed = before, time.time(), not told
-        while time.time() < until and not stop.is_set():
+    def wait_quiet(self, before, told, until, stop, late=False):
+        """Until the checkpoint dir has not changed for quietSeconds (once the trainer was told, changed at all; when late, from `until` on)."""
+        last, last_change, changed, quiet = before, time.time(), not told, float(self.cfg['quietSeconds'])
+        while time.time() < until + late * 3 * quiet and not stop.is_set():
             time.sleep(0.2)
             state = dir_state(self.cfg['checkpointDir'])
             if state != last:
                 last, last_change, changed = state, time.time(), True
-            elif changed and time.time() - last_change >= float(self.cfg['quietSeconds']):
+            elif changed and time.time() - last_change >= quiet and not (late and time.time() < until):
                 return
 
 

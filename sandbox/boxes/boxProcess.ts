@@ -11,6 +11,8 @@ import { childrenOf, isAlive, pidNamespaceOf, pidsInNamespace, sleep, waitUntilG
 
 export interface BoxProcessOptions {
   readonly hostname: string;
+  /** The box's /etc/hosts, bind-mounted in its mount namespace: an instance resolves its own name (torchrun's rendezvous needs it). */
+  readonly hostsPath: string;
   readonly sshdConfigPath: string;
   readonly sshdLogPath: string;
   readonly onExit: (reason: string) => void;
@@ -40,8 +42,8 @@ export class BoxProcess {
       'setpriv',
       [
         '--pdeathsig', 'KILL', '--', 'unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--uts', '--',
-        '/bin/sh', '-c', 'hostname "$0" && exec /usr/sbin/sshd -D -e -f "$1" -E "$2"',
-        options.hostname, options.sshdConfigPath, options.sshdLogPath,
+        '/bin/sh', '-c', 'hostname "$0" && mount --bind "$3" /etc/hosts && exec /usr/sbin/sshd -D -e -f "$1" -E "$2"',
+        options.hostname, options.sshdConfigPath, options.sshdLogPath, options.hostsPath,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

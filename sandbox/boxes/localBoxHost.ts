@@ -211,9 +211,13 @@ export class LocalBoxHost implements BoxHost {
       return;
     }
     fs.mkdirSync(PRIVSEP_DIR, { recursive: true, mode: 0o755 });
+    const hostsPath = path.join(box.dir, 'hosts');
+    // As the VPC resolver does for an instance: its private DNS name and short name answer with its address.
+    fs.writeFileSync(hostsPath, `${fs.readFileSync('/etc/hosts', 'utf8').trimEnd()}\n${box.address.ip} ${box.hostname} ${box.hostname.split('.')[0]}\n`);
     const proc = new BoxProcess({
       // EC2 instances set the short name (ip-172-31-...) as their hostname.
       hostname: box.hostname.split('.')[0],
+      hostsPath,
       sshdConfigPath: path.join(box.dir, 'sshd_config'),
       sshdLogPath: path.join(box.dir, 'sshd.log'),
       onExit: (reason) => this.reportExit(box, reason),
@@ -260,7 +264,8 @@ export class LocalBoxHost implements BoxHost {
         command: `exec ${scriptPath}`,
         cwd: box.disk,
         env: {
-          PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          // An image's own PATH, not this host's: a version manager's python (pyenv) is not on a real box.
+          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
           USER: 'root',
           LOGNAME: 'root',
           ...box.environment,

@@ -9,7 +9,8 @@ import { launchThroughCommand } from './launchThroughCommand';
 import { canProbeUi, probeUiUntil } from './uiProbe';
 
 const REGION = 'us-east-1';
-const TRAINER = path.resolve(__dirname, '../../../test/trainer/toy_trainer.py');
+/** The README's plain PyTorch recipe, run as a user's `python3 train.py` session (Debian's python3-torch on the boxes). */
+const TRAINER = path.resolve(__dirname, '../../../examples/pytorch-loop/train.py');
 
 describe('Spot notice to resumed session, inside VS Code (against the sandbox cloud)', function () {
   this.timeout(300_000);
@@ -37,7 +38,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 
-  it('launches with the agent, shows the notice with a countdown, and resumes the trainer on a replacement at the exact step', async () => {
+  it('launches with the agent, shows the notice with a countdown, and resumes a real PyTorch trainer on a replacement at the exact step', async () => {
     const api = await activeApi();
     first = await launchThroughCommand({
       name: 'e2e-resume',
@@ -48,7 +49,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
       sshUser: 'root',
       workspaceDir: '~/workspace',
       checkpoint: { bucket: 'spotbox-sandbox', prefix: 'vscode-e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
-      session: { command: `python3 ${TRAINER} --checkpoint-dir ~/ckpt --pid-file ~/.spotbox/session.pid --step-file ~/step --step-seconds 0.05 >> ~/trainer.log 2>&1`, stepFile: '~/step' },
+      session: { command: `python3 ${TRAINER} --total-steps 100000 --step-seconds 0.05 >> ~/trainer.log 2>&1`, stepFile: '~/step' },
     });
     record = await api.lineages.findByInstance(first.instanceId);
     assert.ok(record, 'the launch recorded the lineage');
@@ -86,9 +87,11 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
     assert.equal(await ssh('cat ~/workspace/README.md').then((text) => text.length > 0), true, 'the workspace came back with the checkpoint');
     if (canProbeUi()) {
-      await probeUiUntil({ name: 'resumed-summary', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
+      const summary = await probeUiUntil({ name: 'resumed-summary', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
         (response.found.toasts ?? []).some((toast) => toast.text.includes('is back on')),
       );
+      const text = (summary.found.toasts ?? []).map((toast) => toast.text).find((toastText) => toastText.includes('is back on')) ?? '';
+      assert.match(text, new RegExp(`\\(step ${run.checkpointStep}\\); 0 steps lost`), text);
     }
 
     // The terminal opened on the first box reconnects to the replacement. Keystrokes typed while it

@@ -13,8 +13,8 @@
   `spotbox-checkpoint step=<n> reason=<signal|every>` after each checkpoint.
 - On start it resumes from the newest checkpoint in the dir (`resumed at step <n>`), else prints
   `starting at step 0`.
-- It writes its process group id to --pid-file (becoming a group leader if it can), which is where
-  the agent's signal goes.
+- It does nothing about process groups or pid files: like any user's script it handles SIGUSR1 and
+  SIGTERM, and Spotbox's session runner must get the signals to it.
 - It stops after --max-steps steps (0 = never), or on SIGTERM/SIGINT after saving a checkpoint of
   the step it finished (reason=stop): what an agent's notice signal asks of a trainer about to lose
   its box, so no step is taken that the checkpoint would not hold.
@@ -75,7 +75,6 @@ def save(args, step, reason):
 def main():
     parser = argparse.ArgumentParser(description='Toy trainer for Spotbox tests')
     parser.add_argument('--checkpoint-dir', required=True)
-    parser.add_argument('--pid-file', required=True)
     parser.add_argument('--step-file', required=True)
     parser.add_argument('--step-seconds', type=float, default=0.1)
     parser.add_argument('--checkpoint-every', type=int, default=0)
@@ -86,12 +85,6 @@ def main():
     args = parser.parse_args()
 
     os.makedirs(args.checkpoint_dir, exist_ok=True)
-    try:
-        os.setpgid(0, 0)
-    except OSError:
-        pass  # Already a session leader (started with setsid): its own group already.
-    os.makedirs(os.path.dirname(os.path.abspath(args.pid_file)), exist_ok=True)
-    write_atomically(args.pid_file, str(os.getpgrp()).encode())
 
     requested = []
     signal.signal(signal.SIGUSR1, lambda *_: requested.append('signal'))

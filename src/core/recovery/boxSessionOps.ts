@@ -1,5 +1,6 @@
 import type { Client } from 'ssh2';
 import { SpotboxError } from '../errors';
+import { installSessionTools, SESSION_RUNNER } from '../session/sessionTools';
 import { runRemoteCommand, shellPath, shellWord } from '../ssh/runRemoteCommand';
 
 /** Spotbox's tmux server has its own socket: several sandbox boxes share one /tmp and one uid. */
@@ -7,7 +8,8 @@ export const SESSION_SOCKET = '~/.spotbox/tmux.sock';
 export const SESSION_NAME = 'spotbox';
 const AGENT = '~/.spotbox/spotbox_agent.py';
 const AGENT_CONFIG = '~/.spotbox/agent.json';
-const SESSION_PID_FILE = '~/.spotbox/session.pid';
+/** What the newest restore brought back, for the trainer helper's restored(). */
+const RESTORED_FILE = '~/.spotbox/restored.json';
 
 /** The command a user types on the box to see the training session. */
 export function sessionAttachCommand(): string {
@@ -39,9 +41,10 @@ export interface RestoreSummary {
 /** Downloads a checkpoint and the workspace saved with it, every file checked against its sha256. */
 export async function restoreOnBox(client: Client, options: { seq?: number; checkpointDir: string; workspaceDir: string }): Promise<RestoreSummary> {
   const seq = options.seq !== undefined ? ` --seq ${Math.trunc(options.seq)}` : '';
+  const restored = shellPath(RESTORED_FILE);
   const result = await runRemoteCommand(
     client,
-    `python3 ${shellPath(AGENT)} restore --config ${shellPath(AGENT_CONFIG)}${seq} --dest-files ${shellPath(options.checkpointDir)} --dest-workspace ${shellPath(options.workspaceDir)}`,
+    `python3 ${shellPath(AGENT)} restore --config ${shellPath(AGENT_CONFIG)}${seq} --dest-files ${shellPath(options.checkpointDir)} --dest-workspace ${shellPath(options.workspaceDir)} > ${restored}.tmp && mv ${restored}.tmp ${restored} && cat ${restored}`,
     { timeoutMs: 30 * 60_000 },
   );
   if (result.code !== 0) {
@@ -57,7 +60,9 @@ export async function restoreOnBox(client: Client, options: { seq?: number; chec
 
 /**
  * Starts the training session in tmux unless it already runs (a recovery continued after a reload
- * must not start it twice). The pane's process group goes to the agent's pid file, for its signal.
+ * must not start it twice). The pane's process is Spotbox's session runner, not a shell: it
+ * survives the signals the agent sends and passes them only to training processes that handle them
+ * (resources/agent/spotbox_session.py), so the pane, and the trainer, stay.
  */
 export async function startSessionOnBox(client: Client, options: { command: string; workingDir: string }): Promise<'started' | 'already-running'> {
   const tmux = `tmux -S ${shellPath(SESSION_SOCKET)}`;
@@ -65,18 +70,18 @@ export async function startSessionOnBox(client: Client, options: { command: stri
   if (running.code === 0) {
     return 'already-running';
   }
+  await installSessionTools(client);
+  // Several words after the session name: tmux runs them as they are, with no shell between it and the runner.
   const start = await runRemoteCommand(
     client,
     [
       `mkdir -p ${shellPath(options.workingDir)} ~/.spotbox`,
-      `${tmux} new-session -d -s ${SESSION_NAME} -c ${shellPath(options.workingDir)} ${shellWord(options.command)}`,
-      `${tmux} display-message -p -t ${SESSION_NAME} '#{pane_pid}' > ${shellPath(SESSION_PID_FILE)}.tmp`,
-      `mv ${shellPath(SESSION_PID_FILE)}.tmp ${shellPath(SESSION_PID_FILE)}`,
+      `${tmux} new-session -d -s ${SESSION_NAME} -c ${shellPath(options.workingDir)} python3 ${shellPath(SESSION_RUNNER)} run -- ${shellWord(options.command)}`,
     ].join(' && '),
     { timeoutMs: 30_000 },
   );
   if (start.code !== 0) {
-    throw new SpotboxError(`Starting the session on the box failed: ${start.stderr.trim() || `exit code ${start.code}`}`, 'Check "session.command" in .spotbox/profile.json and that tmux is installed on the image.');
+    throw new SpotboxError(`Starting the session on the box failed: ${start.stderr.trim() || `exit code ${start.code}`}`, 'Check "session.command" in .spotbox/profile.json and that tmux and python3 are installed on the image.');
   }
   return 'started';
 }

@@ -9,7 +9,8 @@ import type { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
 import { terminateBox } from '../../../src/core/boxes/terminateBox';
 import type { LaunchedBox } from '../../../src/core/launch/launchTypes';
 import { consoleFingerprints, eventually, launchTestBox, sshPortOf, waitForState } from '../e2e/sandboxHarness';
-import { sshExec, type SshTarget } from '../e2e/sshExec';
+import { startSessionOnBox } from '../../../src/core/recovery/boxSessionOps';
+import { connectTarget, sshExec, type SshTarget } from '../e2e/sshExec';
 
 export const REGION = 'us-east-1';
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -74,12 +75,16 @@ export class AgentBox {
     return JSON.parse(stdout) as JournalEvent;
   }
 
-  /** Copies the toy trainer onto the box (over SSH, as a user would) and starts it in the background. */
+  /** Copies the toy trainer onto the box (over SSH, as a user would) and starts it as the training session, the way a launch does. */
   async startTrainer(args: string): Promise<void> {
     const trainer = fs.readFileSync(path.join(REPO_ROOT, 'test', 'trainer', 'toy_trainer.py')).toString('base64');
     await this.sh(`echo ${trainer} | base64 -d > ~/toy_trainer.py`);
-    // `&` on the command alone: backgrounding a whole `a && b` list would keep the SSH channel open.
-    await this.sh(`cd ~; setsid nohup python3 -B ~/toy_trainer.py ${args} > ~/trainer.log 2>&1 < /dev/null &`);
+    const client = await connectTarget(this.target);
+    try {
+      assert.equal(await startSessionOnBox(client, { command: `python3 -B ~/toy_trainer.py ${args} > ~/trainer.log 2>&1`, workingDir: '~' }), 'started');
+    } finally {
+      client.end();
+    }
   }
 
   /** sha256 of files below a folder of the box, by path relative to it. */

@@ -168,7 +168,7 @@ describe('On-box agent: periodic and manual checkpoints to S3', function () {
   it('syncs periodically, telling the trainer each time, and keeps only the last K checkpoints', async () => {
     const session = 'periodic';
     const agent = await launch(session, { intervalSeconds: 2, keep: 2 }, true);
-    await agent.startTrainer('--checkpoint-dir ~/checkpoints --pid-file ~/.spotbox/session.pid --step-file ~/trainer.step --step-seconds 0.05');
+    await agent.startTrainer('--checkpoint-dir ~/checkpoints --step-file ~/trainer.step --step-seconds 0.05');
     await agent.waitForEvent('four periodic checkpoints', (event) => event.type === 'checkpoint-committed' && Number(event.seq) >= 4, 60_000);
 
     // S3 moves on while we look: compare at a moment when the journal did not change around the listing.

@@ -61,7 +61,7 @@ describe('On-box agent: a spot notice checkpoints to S3, a replacement box resto
       ].join(' && '),
     );
     // 12 MB per checkpoint file: more than one 8 MiB part, so the notice upload is a multipart one.
-    await first.startTrainer('--checkpoint-dir ~/workspace/checkpoints --pid-file ~/.spotbox/session.pid --step-file ~/trainer.step --step-seconds 0.05 --payload-bytes 12000000');
+    await first.startTrainer('--checkpoint-dir ~/workspace/checkpoints --step-file ~/trainer.step --step-seconds 0.05 --payload-bytes 12000000');
     await eventually('the trainer to get going', async () => (Number(await first.sh('(cut -d" " -f1 ~/trainer.step 2>/dev/null || echo 0)')) >= 30 ? true : undefined), 30_000);
     assert.deepEqual(eventsOf(await first.journal(), 'checkpoint-started'), [], 'nothing is saved before the notice (no interval set)');
 
@@ -120,7 +120,7 @@ describe('On-box agent: a spot notice checkpoints to S3, a replacement box resto
     assert.ok(Number(restored.bytes) > 12_000_000);
     assert.deepEqual(await second.sha256s('~/workspace', savedFiles), onFirstBox, 'identical files on the replacement box');
 
-    await second.startTrainer('--checkpoint-dir ~/workspace/checkpoints --pid-file ~/.spotbox/session.pid --step-file ~/trainer.step --step-seconds 0.05 --max-steps 1');
+    await second.startTrainer('--checkpoint-dir ~/workspace/checkpoints --step-file ~/trainer.step --step-seconds 0.05 --max-steps 1');
     const resumed = await eventually('the trainer to resume', async () => /resumed at step (\d+)/.exec(await second.sh('cat ~/trainer.log'))?.[1], 15_000);
     assert.equal(Number(resumed), savedStep, 'resumed where the notice checkpoint left off: 0 steps lost');
   });

@@ -52,3 +52,21 @@ export function sshExec(target: SshTarget, command: string, timeoutMs = 15_000):
       });
   });
 }
+
+/** An open ssh2 connection to the target, host key pinned, for code that takes a Client (end it when done). */
+export function connectTarget(target: SshTarget, timeoutMs = 15_000): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client
+      .once('ready', () => resolve(client))
+      .once('error', reject)
+      .connect({
+        host: target.host,
+        port: target.port,
+        username: target.username ?? 'root',
+        privateKey: target.privateKey,
+        readyTimeout: timeoutMs,
+        hostVerifier: (key: Buffer) => target.pinnedFingerprints.includes(fingerprintOfKeyBlob(key)),
+      });
+  });
+}

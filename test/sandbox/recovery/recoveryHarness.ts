@@ -45,7 +45,7 @@ export function trainerProfile(name: string): SpotboxProfile {
     workspaceDir: '~/workspace',
     checkpoint: { bucket: 'spotbox-sandbox', prefix: 'e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
     session: {
-      command: `python3 ${TRAINER} --checkpoint-dir ~/ckpt --pid-file ~/.spotbox/session.pid --step-file ~/step --step-seconds 0.05 --payload-bytes 200000 >> ~/trainer.log 2>&1`,
+      command: `python3 ${TRAINER} --checkpoint-dir ~/ckpt --step-file ~/step --step-seconds 0.05 --payload-bytes 200000 >> ~/trainer.log 2>&1`,
       stepFile: '~/step',
     },
   };
