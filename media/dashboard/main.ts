@@ -1,6 +1,6 @@
 // The cost dashboard's front end. Runs in the webview's browser context: no vscode or Node
 // imports; talks to the extension only through the typed protocol.
-import { hours, percent, usd, usdFine } from '../../src/core/dashboard/dashboardFormat';
+import { hours, notChargedText, percent, usd, usdFine } from '../../src/core/dashboard/dashboardFormat';
 import type { AlertSettingView, BoxSavingsRow, DashboardModel, EpochCostRow, ExtensionToWebview, InterruptionRow, WebviewToExtension } from '../../src/webviews/dashboard/protocol';
 import { renderBarChart } from './barChart';
 
@@ -35,8 +35,8 @@ function tableRow(cells: readonly string[], numericFrom: number, className?: str
 
 function renderBoxes(rows: readonly BoxSavingsRow[]): void {
   element('boxes-body').replaceChildren(
-    ...rows.map((row) =>
-      tableRow(
+    ...rows.map((row) => {
+      const tr = tableRow(
         [
           row.boxName,
           row.instanceTypes.join(', '),
@@ -52,8 +52,11 @@ function renderBoxes(rows: readonly BoxSavingsRow[]): void {
         ],
         3,
         row.running ? 'running' : undefined,
-      ),
-    ),
+      );
+      // Why its spot cost is lower than its hours say (EC2 reclaimed a session in its first hour).
+      if (row.notChargedReason) tr.title = row.notChargedReason;
+      return tr;
+    }),
   );
 }
 
@@ -127,6 +130,9 @@ function render(model: DashboardModel, alert: AlertSettingView): void {
   const unpriced = element('unpriced-note');
   unpriced.hidden = totals.unpricedSessions === 0;
   unpriced.textContent = `${totals.unpricedSessions} session(s) had no spot or on-demand price and are left out of the savings.`;
+  const notCharged = element('not-charged-note');
+  notCharged.hidden = totals.notChargedSessions === 0;
+  notCharged.textContent = `${notChargedText(totals.notChargedSessions, totals.notChargedUsd)}: AWS does not bill a spot box EC2 interrupts before it is one hour old, so those sessions count as $0.`;
   renderBoxes(model.boxes);
   renderInterruptionTable('interruptions-type-body', model.interruptionsByType);
   renderInterruptionTable('interruptions-region-body', model.interruptionsByRegion);

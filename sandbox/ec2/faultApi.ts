@@ -82,6 +82,19 @@ export class FaultApi {
     return { instanceId, time };
   }
 
+  /**
+   * Moves an instance's launch time `ageSeconds` into the past (DescribeInstances shows it), so a
+   * test can have a box older than an hour without waiting: AWS bills a spot box EC2 interrupts in
+   * its first hour differently from an older one.
+   */
+  setLaunchAge(instanceId: string, ageSeconds: number): { instanceId: string; launchTime: string } {
+    if (!(ageSeconds >= 0)) throw new Error('invalid age: it must be a non-negative number of seconds');
+    const rec = this.instance(instanceId);
+    rec.launchTime = this.clock() - ageSeconds * 1000;
+    this.store.save();
+    return { instanceId, launchTime: new Date(rec.launchTime).toISOString() };
+  }
+
   recommendRebalance(instanceId: string): { instanceId: string; noticeTime: string } {
     return { instanceId, noticeTime: this.manager.recommendRebalance(this.instance(instanceId)) };
   }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CostBasis } from '../core/billing/boxCost';
+import type { FirstHourWaiver } from '../core/billing/firstHourInterruption';
 import type { BoxCostTracker, CostSnapshot } from '../core/billing/boxCostTracker';
 import { costTooltipMarkdown } from '../core/billing/costTooltip';
 import { costTickerText, type BilledCostSummary } from '../core/pricing/costSummary';
@@ -16,7 +17,7 @@ export interface CostTickerState {
   /** Epoch milliseconds the figures are for. */
   readonly asOf: number;
   readonly summary: BilledCostSummary;
-  readonly boxes: ReadonlyArray<{ readonly instanceId: string; readonly name: string; readonly hourlyUsd?: number; readonly accruedUsd?: number; readonly savingsUsd?: number; readonly basis: CostBasis }>;
+  readonly boxes: ReadonlyArray<{ readonly instanceId: string; readonly name: string; readonly hourlyUsd?: number; readonly accruedUsd?: number; readonly savingsUsd?: number; readonly basis: CostBasis; readonly waiver?: FirstHourWaiver }>;
 }
 
 /**
@@ -58,7 +59,7 @@ export class CostTickerItem implements vscode.Disposable {
       tooltip: this.tooltip,
       asOf: snapshot.at,
       summary: snapshot.summary,
-      boxes: snapshot.costs.map((cost) => ({ instanceId: cost.box.instanceId, name: cost.box.name, hourlyUsd: cost.hourlyUsd, accruedUsd: cost.accruedUsd, savingsUsd: cost.savingsUsd, basis: cost.basis })),
+      boxes: snapshot.costs.map((cost) => ({ instanceId: cost.box.instanceId, name: cost.box.name, hourlyUsd: cost.hourlyUsd, accruedUsd: cost.accruedUsd, savingsUsd: cost.savingsUsd, basis: cost.basis, ...(cost.waiver ? { waiver: cost.waiver } : {}) })),
     };
   }
 

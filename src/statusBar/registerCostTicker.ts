@@ -41,6 +41,7 @@ export function registerCostTicker(
   const costs = new BoxCostTracker({
     store: deps.boxStore,
     history,
+    ...(deps.notices ? { notices: deps.notices } : {}),
     // The catalog's on-demand price: no network call, and the same figure the estimate starts from.
     onDemandPrice: async (region, instanceType) => (await deps.pricing()).priceService.onDemandPrice('aws', region, instanceType)?.usdPerHour,
     clock: deps.clock,

@@ -1,5 +1,6 @@
 import type { Box } from '../boxes/box';
 import { accruedCost, priceAt, type PriceChange } from './accruedCost';
+import { firstHourWaiver, reclaimedInFirstHour, type FirstHourWaiver } from './firstHourInterruption';
 
 /** Where a box's cost comes from, weakest last; shown so an estimate never passes for a bill. */
 export type CostBasis = 'price-history' | 'current-price' | 'on-demand' | 'unpriced';
@@ -19,6 +20,11 @@ export interface BoxCost {
   /** Billed seconds priced by assumption (no history reaching back that far, or no history at all). */
   readonly assumedSeconds: number;
   readonly basis: CostBasis;
+  /**
+   * Set while EC2 is about to reclaim the box before it is one hour old: AWS charges nothing for
+   * it, so `hourlyUsd` and `accruedUsd` are 0 and this holds what its seconds would have cost.
+   */
+  readonly waiver?: FirstHourWaiver;
 }
 
 export interface BoxPriceInputs {
@@ -26,6 +32,8 @@ export interface BoxPriceInputs {
   /** Spot price history of the box's pool (type and AZ); undefined until it has been read. */
   readonly history?: readonly PriceChange[];
   readonly onDemandUsdPerHour?: number;
+  /** When EC2 will reclaim the box: the action time of its interruption notice, if it has one. */
+  readonly reclaimAt?: number;
 }
 
 const HOUR_SECONDS = 3600;
@@ -38,6 +46,23 @@ export function costOfBox(box: Box, nowMs: number, inputs: BoxPriceInputs): BoxC
     return { box, startMs, onDemandHourlyUsd: onDemandUsdPerHour, billedSeconds: 0, assumedSeconds: 0, basis: 'unpriced' };
   }
   const onDemandEquivalentUsd = onDemandUsdPerHour === undefined ? undefined : (onDemandUsdPerHour * accrued.billedSeconds) / HOUR_SECONDS;
+  // Judged on EC2's launch time only: a box first seen later could be older than it looks.
+  if (box.lifecycle === 'spot' && reclaimedInFirstHour(box.launchTime, inputs.reclaimAt)) {
+    return {
+      box,
+      startMs,
+      hourlyUsd: 0,
+      accruedUsd: 0,
+      onDemandHourlyUsd: onDemandUsdPerHour,
+      onDemandEquivalentUsd,
+      savingsUsd: onDemandEquivalentUsd,
+      billedSeconds: accrued.billedSeconds,
+      // Nothing is priced by assumption: the bill is $0 whatever the price was.
+      assumedSeconds: 0,
+      basis: priced.basis,
+      waiver: firstHourWaiver(accrued.usd),
+    };
+  }
   return {
     box,
     startMs,

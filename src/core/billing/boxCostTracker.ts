@@ -30,6 +30,14 @@ export interface BoxCostTrackerDeps {
     retain(keys: readonly PriceHistoryKey[]): void;
     readonly onDidUpdate: Event<PriceHistoryKey>;
   };
+  /**
+   * The interruption notices read from the boxes' agents (the recovery's NoticeBoard): a box EC2
+   * will reclaim in its first hour is billed at $0. Absent: every box is billed in full.
+   */
+  readonly notices?: {
+    of(instanceId: string): { readonly kind: string; readonly actionTime?: number } | undefined;
+    readonly onDidChange: Event<unknown>;
+  };
   /** The on-demand price of a type in a region (the baseline of savings); undefined when unknown. */
   onDemandPrice(region: string, instanceType: string): Promise<number | undefined>;
   readonly clock: Clock;
@@ -63,6 +71,7 @@ export class BoxCostTracker implements Disposable {
         this.recompute();
       }),
       deps.history.onDidUpdate(() => this.recompute()),
+      ...(deps.notices ? [deps.notices.onDidChange(() => this.recompute())] : []),
     ];
     this.current = this.compute();
     this.schedule();
@@ -112,7 +121,9 @@ export class BoxCostTracker implements Disposable {
         pools.push(pool);
         history = this.deps.history.peek(pool, startMs);
       }
-      return costOfBox(box, now, { startMs, history, onDemandUsdPerHour: this.onDemandOf(box) });
+      const notice = this.deps.notices?.of(box.instanceId);
+      const reclaimAt = notice?.kind === 'interruption' ? notice.actionTime : undefined;
+      return costOfBox(box, now, { startMs, history, onDemandUsdPerHour: this.onDemandOf(box), reclaimAt });
     });
     this.deps.history.retain(pools);
     return { at: now, boxListKnown: this.boxListKnown, allBoxes, costs, summary: summarizeBoxCosts(costs) };

@@ -1,6 +1,7 @@
 import { formatUsd } from '../pricing/costSummary';
 import type { BoxCost } from './boxCost';
 import type { CostSnapshot } from './boxCostTracker';
+import { FIRST_HOUR_NOT_CHARGED } from './firstHourInterruption';
 
 /** Box names come from instance tags anyone with EC2 access can set: never let them format the tooltip. */
 export function escapeMarkdown(text: string): string {
@@ -12,11 +13,12 @@ const percentOf = (part: number, whole: number): string => (whole > 0 ? `${((par
 function row(cost: BoxCost): string {
   const { box } = cost;
   const estimated = cost.assumedSeconds > 0 ? '≈ ' : '';
+  const notCharged = cost.waiver ? ' †' : '';
   const cells = [
     escapeMarkdown(box.name),
     escapeMarkdown(`${box.instanceType} · ${box.availabilityZone || box.region}${box.lifecycle === 'on-demand' ? ' · on-demand' : ''}`),
     cost.hourlyUsd === undefined ? 'unknown' : `${formatUsd(cost.hourlyUsd)}/h`,
-    cost.accruedUsd === undefined ? 'unknown' : `${estimated}${formatUsd(cost.accruedUsd)}`,
+    cost.accruedUsd === undefined ? 'unknown' : `${estimated}${formatUsd(cost.accruedUsd)}${notCharged}`,
     cost.onDemandEquivalentUsd === undefined ? 'unknown' : formatUsd(cost.onDemandEquivalentUsd),
     cost.savingsUsd === undefined ? '–' : formatUsd(cost.savingsUsd),
   ];
@@ -46,6 +48,11 @@ export function costTooltipMarkdown(snapshot: CostSnapshot): string {
   ];
   if (costs.some((cost) => cost.assumedSeconds > 0)) {
     lines.push('≈ part of the run priced at the earliest known price (history not read yet, or older than EC2 keeps)', '');
+  }
+  const waived = costs.filter((cost) => cost.waiver !== undefined);
+  if (waived.length > 0) {
+    const wouldHave = waived.reduce((total, cost) => total + (cost.waiver?.usd ?? 0), 0);
+    lines.push(`† ${FIRST_HOUR_NOT_CHARGED} (AWS waives the ${formatUsd(wouldHave)} its seconds would have cost)`, '');
   }
   if (summary.unpricedBoxes > 0) {
     lines.push(`${summary.unpricedBoxes} ${summary.unpricedBoxes === 1 ? 'box has' : 'boxes have'} no known price and ${summary.unpricedBoxes === 1 ? 'is' : 'are'} left out of the totals`, '');

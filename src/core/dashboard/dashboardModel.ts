@@ -1,3 +1,4 @@
+import { notChargedText } from './dashboardFormat';
 import { epochCosts, type EpochCostRow, type EpochCostTotals } from './epochCosts';
 import { interruptionStats, type InterruptionRow } from './interruptionStats';
 import { monthlyProjection, type MonthlyProjection } from './monthlyProjection';
@@ -18,6 +19,9 @@ export interface SavingsTotals {
   readonly runningSessions: number;
   /** Sessions with no price (or no on-demand price): counted, never taken for free. */
   readonly unpricedSessions: number;
+  /** Sessions EC2 reclaimed in their first hour, billed $0, and what AWS waived for them. */
+  readonly notChargedSessions: number;
+  readonly notChargedUsd: number;
 }
 
 /** One box (by name: a replacement after an interruption keeps the name) across its sessions. */
@@ -33,6 +37,11 @@ export interface BoxSavingsRow {
   readonly savingsUsd: number;
   readonly savingsPercent?: number;
   readonly interruptions: number;
+  /** This box's sessions EC2 reclaimed in their first hour (billed $0), and what AWS waived. */
+  readonly notChargedSessions: number;
+  readonly notChargedUsd: number;
+  /** Why some of this box's time is billed $0, for the row's tooltip; undefined when none is. */
+  readonly notChargedReason?: string;
   /** Epoch milliseconds the box was last seen billable. */
   readonly lastSeenAt: number;
 }
@@ -56,11 +65,17 @@ interface Sums {
   onDemandUsd: number;
   savingsUsd: number;
   unpriced: number;
+  notChargedSessions: number;
+  notChargedUsd: number;
 }
 
 function sumCosts(sessions: readonly BoxSession[]): Sums {
-  const sums: Sums = { spotUsd: 0, onDemandUsd: 0, savingsUsd: 0, unpriced: 0 };
+  const sums: Sums = { spotUsd: 0, onDemandUsd: 0, savingsUsd: 0, unpriced: 0, notChargedSessions: 0, notChargedUsd: 0 };
   for (const session of sessions) {
+    if (session.waiver) {
+      sums.notChargedSessions++;
+      sums.notChargedUsd += session.waiver.usd;
+    }
     if (session.accruedUsd === undefined || session.onDemandEquivalentUsd === undefined) {
       sums.unpriced++;
       sums.spotUsd += session.accruedUsd ?? 0;
@@ -95,6 +110,9 @@ function boxRows(sessions: readonly BoxSession[]): BoxSavingsRow[] {
         savingsUsd: sums.savingsUsd,
         savingsPercent: percentOf(sums.savingsUsd, sums.onDemandUsd),
         interruptions: own.reduce((total, session) => total + session.interruptions.length, 0),
+        notChargedSessions: sums.notChargedSessions,
+        notChargedUsd: sums.notChargedUsd,
+        ...(sums.notChargedSessions > 0 ? { notChargedReason: notChargedText(sums.notChargedSessions, sums.notChargedUsd) } : {}),
         lastSeenAt: Math.max(...own.map(sessionEnd)),
       };
     })
@@ -117,6 +135,8 @@ export function buildDashboardModel(sessions: readonly BoxSession[], nowMs: numb
       sessions: sessions.length,
       runningSessions: sessions.filter((session) => session.end === undefined).length,
       unpricedSessions: sums.unpriced,
+      notChargedSessions: sums.notChargedSessions,
+      notChargedUsd: sums.notChargedUsd,
     },
     boxes: boxRows(sessions),
     interruptionsByType: interruptionStats(sessions, (session) => session.instanceType),

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../logging/logger';
+import { firstHourWaiver, type FirstHourWaiver } from '../billing/firstHourInterruption';
 import { dropUndefined } from './dropUndefined';
 import { INTERRUPTION_KINDS, type BoxSession, type EpochRecord, type InterruptionRecord, type LedgerData, type PendingUsageEvent } from './usageTypes';
 
@@ -16,6 +17,10 @@ const optionalUsd = (value: unknown): boolean => value === undefined || (typeof 
 
 function interruptionOf(value: unknown): InterruptionRecord | undefined {
   return isObject(value) && INTERRUPTION_KINDS.includes(value.kind as InterruptionRecord['kind']) && isTime(value.time) ? { kind: value.kind as InterruptionRecord['kind'], time: value.time } : undefined;
+}
+
+function waiverOf(value: unknown): FirstHourWaiver | undefined {
+  return isObject(value) && value.reason === 'ec2-interrupted-in-first-hour' && typeof value.usd === 'number' && Number.isFinite(value.usd) ? firstHourWaiver(value.usd) : undefined;
 }
 
 function epochOf(value: unknown): EpochRecord | undefined {
@@ -49,6 +54,7 @@ function sessionOf(value: unknown): BoxSession | undefined {
     lastSeenAt: value.lastSeenAt,
     accruedUsd: value.accruedUsd as number | undefined,
     onDemandEquivalentUsd: value.onDemandEquivalentUsd as number | undefined,
+    waiver: waiverOf(value.waiver),
     interruptions: interruptions as InterruptionRecord[],
     epochs: epochs as EpochRecord[],
   });

@@ -1,5 +1,7 @@
 import type { CostSnapshot } from '../billing/boxCostTracker';
+import type { FirstHourWaiver } from '../billing/firstHourInterruption';
 import { dropUndefined } from './dropUndefined';
+import { withFirstHourWaiver } from './firstHourBilling';
 import type { BoxSession, EpochRecord, InterruptionKind, InterruptionRecord, LedgerData, PendingUsageEvent, SessionEndReason } from './usageTypes';
 
 /** Events for instances never seen are kept this many at most (newest kept): a typo must not grow the file forever. */
@@ -39,20 +41,21 @@ export function applyCostSnapshot(data: LedgerData, snapshot: CostSnapshot): Led
     if (index >= 0) {
       const session = sessions[index];
       // Seen billable again after being closed: the close was a gap in the box list, not an end.
-      sessions[index] = dropUndefined({
+      sessions[index] = withFirstHourWaiver(dropUndefined({
         ...session,
         boxName: box.name,
         lastSeenAt: Math.max(session.lastSeenAt, snapshot.at),
         accruedUsd: cost.accruedUsd ?? session.accruedUsd,
         onDemandEquivalentUsd: cost.onDemandEquivalentUsd ?? session.onDemandEquivalentUsd,
+        waiver: mergeWaivers(session.waiver, cost.waiver),
         end: undefined,
         endReason: undefined,
-      });
+      }));
       continue;
     }
     const mine = pendingEvents.filter((event) => event.instanceId === box.instanceId);
     pendingEvents = pendingEvents.filter((event) => event.instanceId !== box.instanceId);
-    sessions.push(dropUndefined({
+    sessions.push(withFirstHourWaiver(dropUndefined({
       id,
       boxName: box.name,
       instanceId: box.instanceId,
@@ -64,9 +67,10 @@ export function applyCostSnapshot(data: LedgerData, snapshot: CostSnapshot): Led
       lastSeenAt: snapshot.at,
       accruedUsd: cost.accruedUsd,
       onDemandEquivalentUsd: cost.onDemandEquivalentUsd,
+      waiver: cost.waiver,
       interruptions: dedupeInterruptions(mine.flatMap((event) => (event.interruption ? [event.interruption] : []))),
       epochs: mergeEpochs([], mine.flatMap((event) => (event.epoch ? [event.epoch] : []))),
-    }));
+    })));
   }
   return changed ? { sessions: sessions.sort((a, b) => a.start - b.start || a.id.localeCompare(b.id)), pendingEvents } : undefined;
 }
@@ -87,7 +91,7 @@ export function addInterruption(data: LedgerData, instanceId: string, kind: Inte
   const record: InterruptionRecord = { kind, time };
   return addEvent(data, instanceId, { instanceId, interruption: record }, (session) => {
     const interruptions = dedupeInterruptions([...session.interruptions, record]);
-    return interruptions.length === session.interruptions.length ? undefined : { ...session, interruptions };
+    return interruptions.length === session.interruptions.length ? undefined : withFirstHourWaiver({ ...session, interruptions });
   });
 }
 
@@ -127,7 +131,11 @@ export function mergeLedgers(ours: LedgerData, theirs: LedgerData): LedgerData {
       continue;
     }
     const newer = other.lastSeenAt > mine.lastSeenAt ? other : mine;
-    byId.set(other.id, { ...newer, interruptions: dedupeInterruptions([...mine.interruptions, ...other.interruptions]), epochs: mergeEpochs(mine.epochs, other.epochs) });
+    // A waiver either window saw holds: the other may only have missed the notice.
+    byId.set(
+      other.id,
+      withFirstHourWaiver(dropUndefined({ ...newer, waiver: mergeWaivers(mine.waiver, other.waiver), interruptions: dedupeInterruptions([...mine.interruptions, ...other.interruptions]), epochs: mergeEpochs(mine.epochs, other.epochs) })),
+    );
   }
   const pending = [...ours.pendingEvents];
   for (const event of theirs.pendingEvents) {
@@ -146,6 +154,10 @@ export function mergeLedgers(ours: LedgerData, theirs: LedgerData): LedgerData {
     }
   }
   return { sessions: merged.sessions, pendingEvents: unplaced.slice(-MAX_PENDING_EVENTS) };
+}
+
+function mergeWaivers(a: FirstHourWaiver | undefined, b: FirstHourWaiver | undefined): FirstHourWaiver | undefined {
+  return a && b ? (a.usd >= b.usd ? a : b) : (a ?? b);
 }
 
 function dedupeInterruptions(records: readonly InterruptionRecord[]): InterruptionRecord[] {

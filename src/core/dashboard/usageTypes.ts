@@ -1,3 +1,5 @@
+import type { FirstHourWaiver } from '../billing/firstHourInterruption';
+
 /** How a spot box was taken back: a 2-minute notice, a rebalance recommendation, or no warning at all. */
 export type InterruptionKind = 'notice' | 'rebalance' | 'hard';
 
@@ -40,6 +42,8 @@ export interface BoxSession {
   readonly accruedUsd?: number;
   /** The same seconds at the on-demand price. */
   readonly onDemandEquivalentUsd?: number;
+  /** EC2 reclaimed the box in its first hour: `accruedUsd` is 0 and this is what AWS waived. */
+  readonly waiver?: FirstHourWaiver;
   readonly interruptions: readonly InterruptionRecord[];
   readonly epochs: readonly EpochRecord[];
 }

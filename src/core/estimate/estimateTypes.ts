@@ -44,6 +44,11 @@ export interface EstimateResult {
   readonly expectedWallHours: number;
   readonly expectedInterruptions: number;
   /**
+   * Expected wall hours on boxes EC2 interrupts in their first hour (AWS only): not charged, so
+   * left out of spotCost. The break-even rate is found without this refund (see breakEven.ts).
+   */
+  readonly expectedFreeHours: number;
+  /**
    * The periodic checkpoint interval (tau) the estimate assumed; computeHours * 60 when no
    * periodic checkpoint is taken (one segment: the whole job).
    */

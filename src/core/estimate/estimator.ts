@@ -2,6 +2,7 @@ import { breakEvenInterruptionsPerHour } from './breakEven';
 import { planCheckpoints, type CheckpointPlan } from './checkpointPlan';
 import type { EstimateInput, EstimateOptions, EstimateResult } from './estimateTypes';
 import { expectedWallHours } from './expectedWall';
+import { expectedFirstHourFreeHours } from './firstHourFree';
 import { simulateJob } from './monteCarlo';
 import { assertJobFinishes, validateEstimateInput, validateEstimateOptions } from './validateInput';
 import { warningsFor } from './warnings';
@@ -24,7 +25,8 @@ function deadlineRuns(plan: CheckpointPlan, wallHours: number): number {
  *
  * On-demand is billed for the compute alone (W hours): it is not interrupted, so it needs no
  * periodic checkpoints, and the job's final save is part of W on both. Spot is billed for its
- * whole wall time, restarts and checkpoint writes included.
+ * whole wall time, restarts and checkpoint writes included, less (on AWS) the time on boxes EC2
+ * interrupted in their first hour, which AWS does not charge for (firstHourFree.ts).
  */
 export function estimate(input: EstimateInput, options: EstimateOptions = {}): EstimateResult {
   validateEstimateInput(input);
@@ -32,7 +34,10 @@ export function estimate(input: EstimateInput, options: EstimateOptions = {}): E
   assertJobFinishes(input);
   const plan = planCheckpoints(input);
   const wallHours = expectedWallHours(plan);
-  const spotCost = wallHours * input.spotPricePerHour;
+  // Only AWS waives a spot instance's first hour when it is the cloud that interrupts it.
+  const firstHourFree = (options.cloud ?? 'aws') === 'aws';
+  const freeHours = firstHourFree ? expectedFirstHourFreeHours(input.interruptionsPerHour, wallHours) : 0;
+  const spotCost = (wallHours - freeHours) * input.spotPricePerHour;
   const onDemandCost = input.computeHours * input.onDemandPricePerHour;
   const savingsPercent = ((onDemandCost - spotCost) / onDemandCost) * 100;
   const pessimisticWallHours =
@@ -40,6 +45,7 @@ export function estimate(input: EstimateInput, options: EstimateOptions = {}): E
   return {
     expectedWallHours: wallHours,
     expectedInterruptions: input.interruptionsPerHour * wallHours,
+    expectedFreeHours: freeHours,
     checkpointIntervalMinutes: plan.intervalHours * 60,
     spotCost,
     onDemandCost,

@@ -3,6 +3,8 @@ import type { EstimateInput } from './estimateTypes';
 import { assertJobFinishes, validateEstimateInput } from './validateInput';
 import { exponential, mulberry32 } from './random';
 
+const FIRST_HOUR = 1;
+
 export interface SimulationOptions {
   readonly runs: number;
   readonly seed: number;
@@ -13,12 +15,27 @@ export interface SimulationResult {
   readonly p50: number;
   readonly p90: number;
   readonly meanInterruptions: number;
+  /** Hours on boxes EC2 interrupted in their first hour, which AWS does not charge for. */
+  readonly meanFreeHours: number;
   readonly meanSpotCost: number;
 }
 
 interface Clock {
   hours: number;
   interruptions: number;
+  /** When the box in use was launched: every interruption starts a new one. */
+  boxStartedAt: number;
+  freeHours: number;
+}
+
+/** The box is reclaimed now; if it is not yet an hour old, AWS charges nothing for it. */
+function interrupt(clock: Clock): void {
+  clock.interruptions += 1;
+  const age = clock.hours - clock.boxStartedAt;
+  if (age < FIRST_HOUR) {
+    clock.freeHours += age;
+  }
+  clock.boxStartedAt = clock.hours;
 }
 
 /** A restart struck by an interruption starts over, exactly as expectedWall.ts assumes. */
@@ -30,7 +47,7 @@ function restart(clock: Clock, plan: CheckpointPlan, uniform: () => number): voi
       return;
     }
     clock.hours += untilInterruption;
-    clock.interruptions += 1;
+    interrupt(clock);
   }
 }
 
@@ -43,7 +60,7 @@ function runSegmentUntilDone(clock: Clock, plan: CheckpointPlan, segmentHours: n
       return;
     }
     clock.hours += untilInterruption;
-    clock.interruptions += 1;
+    interrupt(clock);
     restart(clock, plan, uniform);
   }
 }
@@ -59,13 +76,13 @@ function runKeepingProgress(clock: Clock, plan: CheckpointPlan, upHours: number,
     }
     clock.hours += untilInterruption;
     remaining -= untilInterruption;
-    clock.interruptions += 1;
+    interrupt(clock);
     restart(clock, plan, uniform);
   }
 }
 
 function simulateOnce(plan: CheckpointPlan, uniform: () => number): Clock {
-  const clock: Clock = { hours: 0, interruptions: 0 };
+  const clock: Clock = { hours: 0, interruptions: 0, boxStartedAt: 0, freeHours: 0 };
   if (plan.noticeCheckpoint) {
     runKeepingProgress(clock, plan, plan.computeHours + (plan.segmentCount - 1) * plan.checkpointHours, uniform);
     return clock;
@@ -98,10 +115,12 @@ export function simulateJob(input: EstimateInput, options: SimulationOptions): S
   const uniform = mulberry32(options.seed);
   const walls = new Float64Array(options.runs);
   let totalInterruptions = 0;
+  let totalFreeHours = 0;
   for (let run = 0; run < options.runs; run++) {
     const clock = simulateOnce(plan, uniform);
     walls[run] = clock.hours;
     totalInterruptions += clock.interruptions;
+    totalFreeHours += clock.freeHours;
   }
   const meanWallHours = walls.reduce((sum, wall) => sum + wall, 0) / options.runs;
   walls.sort();
@@ -110,6 +129,8 @@ export function simulateJob(input: EstimateInput, options: SimulationOptions): S
     p50: percentile(walls, 50),
     p90: percentile(walls, 90),
     meanInterruptions: totalInterruptions / options.runs,
-    meanSpotCost: meanWallHours * input.spotPricePerHour,
+    meanFreeHours: totalFreeHours / options.runs,
+    // Billed as on AWS, the estimator's default cloud.
+    meanSpotCost: (meanWallHours - totalFreeHours / options.runs) * input.spotPricePerHour,
   };
 }

@@ -12,6 +12,7 @@ import type { BoxEndpoint } from '../attach/boxEndpoint';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import { restoreOnBox, startSessionOnBox, waitForAgent } from './boxSessionOps';
 import type { RecoveryPorts } from './recoveryCoordinator';
+import { releaseInterruptedBox, type InterruptedBoxCloud } from './releaseInterruptedBox';
 import type { CheckpointRef, LineageRecord } from './recoveryTypes';
 
 export interface CloudRecoveryDeps {
@@ -25,6 +26,8 @@ export interface CloudRecoveryDeps {
   readonly pollMs?: number;
   /** After the notice's action time, how long to keep looking for the emergency checkpoint. */
   readonly checkpointGraceMs?: number;
+  /** After the notice's action time, how long EC2 gets to terminate a box left for it (first hour). */
+  readonly reclaimGraceMs?: number;
 }
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
@@ -149,13 +152,28 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       return {};
     },
 
-    async releaseOld(record, instanceId) {
-      const { TerminateInstancesCommand } = await sdk();
-      const ec2 = await deps.clients().client(record.region);
-      // Read before terminating: the session tag names the launch whose resources go with the box.
-      const sessionId = (await describe(record.region, instanceId).catch(() => undefined))?.Tags?.find((tag) => tag.Key === TAGS.session)?.Value;
-      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
-      await deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) });
+    async releaseOld(record, instanceId, options = {}) {
+      const cloud: InterruptedBoxCloud = {
+        describe: async (id) => {
+          const instance = await describe(record.region, id);
+          // The session tag names the launch whose key pair, group and template go with the box.
+          return instance && { state: instance.State?.Name, launchTime: instance.LaunchTime?.getTime(), sessionId: instance.Tags?.find((tag) => tag.Key === TAGS.session)?.Value };
+        },
+        terminate: async (id) => {
+          const { TerminateInstancesCommand } = await sdk();
+          await (await deps.clients().client(record.region)).send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+        },
+        releaseLaunch: (sessionId) => deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) }),
+      };
+      await releaseInterruptedBox(cloud, instanceId, {
+        ...options,
+        now: Date.now,
+        // Unreferenced: a wait for EC2 never keeps a closing process alive; the sweep catches what it leaves.
+        sleep: (ms, signal) => delay(ms, undefined, { ref: false, ...(signal ? { signal } : {}) }).catch(() => undefined),
+        pollMs,
+        reclaimGraceMs: deps.reclaimGraceMs ?? 5 * 60_000,
+        logger: deps.logger,
+      });
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger';
 import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
 import type { LineageStore } from './lineageStore';
 import { replacementPools } from './replacementPools';
-import type { CheckpointRef, LineageRecord, RecoveryPhase, RecoveryRun, RecoveryTimeline, RecoveryTrigger } from './recoveryTypes';
+import type { CheckpointRef, LineageRecord, RecoveryPhase, ReleaseOldOptions, RecoveryRun, RecoveryTimeline, RecoveryTrigger } from './recoveryTypes';
 
 /** The cloud and box operations a recovery needs; the editor wires real ones, tests may fake some. */
 export interface RecoveryPorts {
@@ -18,8 +18,11 @@ export interface RecoveryPorts {
   restore(record: LineageRecord, instanceId: string, checkpoint: CheckpointRef | undefined, signal: AbortSignal): Promise<void>;
   /** Starts the session on the box unless it already runs; returns the step it resumed from when known. */
   resume(record: LineageRecord, instanceId: string, signal: AbortSignal): Promise<{ resumedStep?: number }>;
-  /** Terminates the old instance if it still runs and removes what its launch created. Best effort. */
-  releaseOld(record: LineageRecord, instanceId: string): Promise<void>;
+  /**
+   * Ends the old instance if it still runs and removes what its launch created. Best effort. Without
+   * options it terminates at once; see ReleaseOldOptions for a box EC2 is about to reclaim.
+   */
+  releaseOld(record: LineageRecord, instanceId: string, options?: ReleaseOldOptions): Promise<void>;
 }
 
 export interface RecoveryOptions {
@@ -59,6 +62,8 @@ export class RecoveryCoordinator {
   /** Facts of a replacement interrupted while its own run was still going, per lineage. */
   private readonly followUps = new Map<string, InterruptionFacts>();
   private readonly aborts = new Set<AbortController>();
+  /** Old boxes being handed back; a first-hour one waits for EC2's reclaim, outside its run. */
+  private readonly releases = new Set<Promise<void>>();
   private readonly now: () => number;
 
   constructor(
@@ -96,8 +101,8 @@ export class RecoveryCoordinator {
       if (isActive(record.recovery)) {
         return existing;
       }
-      // The last run has already resumed on this box and is only releasing the old one: this notice
-      // is a new interruption, so it gets its own run once that one has settled.
+      // The last run has just resumed on this box and is finishing: this notice is a new
+      // interruption, so it gets its own run once that one has settled.
       await existing.catch(() => undefined);
       return this.running.get(record.lineage) === existing ? undefined : this.recover(trigger, facts);
     }
@@ -142,6 +147,13 @@ export class RecoveryCoordinator {
     const record = await this.store.findByInstance(instanceId);
     if (record && isActive(record.recovery) && record.recovery.interruptedInstanceId === instanceId) {
       await this.patchRun(record.lineage, { stepReached: Math.max(step, record.recovery.stepReached ?? 0) });
+    }
+  }
+
+  /** Resolves once every old box this window is handing back has been released (or left for the sweep). */
+  async releasesSettled(): Promise<void> {
+    while (this.releases.size > 0) {
+      await Promise.all([...this.releases]);
     }
   }
 
@@ -207,7 +219,7 @@ export class RecoveryCoordinator {
         if (interrupted !== undefined && failed.currentInstanceId !== interrupted) {
           // The replacement carries the lineage now: the reclaimed box and its launch's key pair,
           // group and template serve nothing (a retry launches its own).
-          await this.ports.releaseOld(failed, interrupted).catch((releaseError: unknown) => this.options.logger.warn(`releasing ${interrupted} failed: ${String(releaseError)}`));
+          this.releaseOld(failed, failed.recovery!);
         }
       }
       return failed;
@@ -307,8 +319,27 @@ export class RecoveryCoordinator {
       return { ...current, currentInstanceId: replacementId, recovery: finished, recoveries: [...(current.recoveries ?? []), finished].slice(-50) };
     }))!;
     this.options.onChange?.(record);
-    await this.ports.releaseOld(record, run.interruptedInstanceId).catch((error: unknown) => this.options.logger.warn(`releasing ${run.interruptedInstanceId} failed: ${String(error)}`));
+    this.releaseOld(record, run);
     return record;
+  }
+
+  /**
+   * Hands the interrupted box back without holding up the run: a box in its first hour is left for
+   * EC2 until its action time (AWS charges nothing for it then), and a new notice on the
+   * replacement meanwhile must start its own run at once. Hard terminations are EC2's already.
+   */
+  private releaseOld(record: LineageRecord, run: RecoveryRun): void {
+    const controller = new AbortController();
+    this.aborts.add(controller);
+    const reclaimAt = run.trigger === 'lost' ? undefined : run.timeline.actionTime;
+    const release: Promise<void> = this.ports
+      .releaseOld(record, run.interruptedInstanceId, { ...(reclaimAt !== undefined ? { reclaimAt } : {}), signal: controller.signal })
+      .catch((error: unknown) => this.options.logger.warn(`releasing ${run.interruptedInstanceId} failed: ${String(error)}`))
+      .finally(() => {
+        this.aborts.delete(controller);
+        this.releases.delete(release);
+      });
+    this.releases.add(release);
   }
 
   private async required(lineage: string): Promise<LineageRecord> {

@@ -78,6 +78,18 @@ export interface RecoveryRun {
   readonly error?: string;
 }
 
+/** How the recovery hands the interrupted box back, once the replacement carries the lineage. */
+export interface ReleaseOldOptions {
+  /**
+   * When EC2 reclaims the box (the notice's action time). A box that is then still in its first
+   * hour is left for EC2, which charges nothing for it, and released after EC2 has terminated it.
+   * Absent: terminated at once.
+   */
+  readonly reclaimAt?: number;
+  /** Ends a wait for EC2 (the window closed); the orphan sweep then removes what is left. */
+  readonly signal?: AbortSignal;
+}
+
 /** The newest complete checkpoint as the coordinator needs it. */
 export interface CheckpointRef {
   readonly seq: string;

@@ -22,6 +22,7 @@ export function dashboardHtml(options: WebviewResources): string {
   </div>
   <p class="note" id="projection-note"></p>
   <p class="note" id="unpriced-note" hidden></p>
+  <p class="note" id="not-charged-note" hidden></p>
   <h2>Savings per box</h2>
   <table aria-label="Savings per box">
     <thead><tr><th>Box</th><th>Types</th><th>Regions</th><th class="number">Sessions</th><th class="number">Hours</th><th class="number">Spot</th><th class="number">On-demand</th><th class="number">Saved</th><th class="number">Saved %</th><th class="number">Interruptions</th><th>Status</th></tr></thead>

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { DescribeKeyPairsCommand } from '@aws-sdk/client-ec2';
+import { DescribeKeyPairsCommand, DescribeSpotInstanceRequestsCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { Box } from '../../../src/core/boxes/box';
 import type { JournalTail } from '../../../src/core/recovery/journalTail';
 import type { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
 import { stepsLost, type LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
+import { describeAll, eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
 import { REGION, RecoveryRig, trainerProfile } from './recoveryHarness';
 
 describe('Automatic resume on a replacement box (src/core/recovery) against the sandbox cloud', function () {
@@ -40,6 +40,28 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     return notices;
   }
 
+  /** The launches of `boxName` whose key pair is still in EC2 (each launch creates one). */
+  async function keyPairsOf(boxName: string): Promise<number> {
+    const keyPairs = (await rig.ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? [];
+    return keyPairs.filter((key) => key.KeyName?.startsWith(`spotbox-${boxName}-`)).length;
+  }
+
+  /** The instance once it has reached `terminated`, as EC2 describes it. */
+  function terminated(instanceId: string, timeoutMs: number): Promise<Instance> {
+    return eventually(`${instanceId} terminated`, async () => (await describeAll(rig.ec2, [instanceId])).find((instance) => instance.State?.Name === 'terminated'), timeoutMs, 250);
+  }
+
+  /** Who ended the instance, as the sandbox's event log (events.jsonl) recorded it. */
+  function terminationEvent(instanceId: string): { time: number; stateReason?: string } | undefined {
+    const event = sandbox!.events.events({ kind: 'instance-terminated' }).find((candidate) => candidate.details.instanceId === instanceId);
+    return event && { time: Date.parse(event.time), stateReason: event.details.stateReason as string | undefined };
+  }
+
+  async function spotRequestStatus(instance: Instance): Promise<string | undefined> {
+    const requests = await rig.ec2.send(new DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: [instance.SpotInstanceRequestId!] }));
+    return requests.SpotInstanceRequests?.[0]?.Status?.Code;
+  }
+
   it('on a spot notice: checkpoint committed before termination, replacement in another pool, trainer resumed at the exact step (0 lost)', async () => {
     const record = await rig.launch(trainerProfile('resume-notice'));
     const oldBox = (await rig.box(record.currentInstanceId))!;
@@ -57,7 +79,8 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     );
     const steps = rig.watchSteps(oldBox);
     const interruptedAt = Date.now();
-    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 20 });
+    // A lead long enough for the resume to come before the action time: the box is still up then.
+    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 60 });
 
     await eventually('the notice in the editor', async () => (notices.of(oldBox.instanceId)?.kind === 'interruption' ? true : undefined), 15_000, 100);
     assert.ok(noticeSeenAt! - interruptedAt < 6_000, `the notice reached the editor within seconds (${noticeSeenAt! - interruptedAt} ms)`);
@@ -74,10 +97,41 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     assert.equal(stepsLost({ ...run, stepReached: steps.last() }), 0);
     assert.match(await rig.run((await rig.box(finished.currentInstanceId))!, 'ls ~/ckpt'), new RegExp(`step-${steps.last()}\\.ckpt`), 'the checkpoint files were restored on the replacement');
 
-    // The interrupted launch's key pair, group and template are gone with it.
-    const keyPairs = (await rig.ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? [];
-    assert.equal(keyPairs.filter((key) => key.KeyName?.startsWith('spotbox-resume-notice-')).length, 1, 'only the replacement key pair is left');
+    // In its first hour the old box is left for EC2, which does not charge for it: Spotbox does not
+    // terminate it, EC2 reclaims it at the action time, and only then do its launch's key pair,
+    // group and template go.
+    assert.ok(run.timeline.resumed! < run.timeline.actionTime!, `resumed ${run.timeline.actionTime! - run.timeline.resumed!} ms before the action time`);
+    assert.equal((await describeAll(rig.ec2, [oldBox.instanceId]))[0]?.State?.Name, 'running', 'the old box still runs once the replacement has resumed');
+    assert.equal(await keyPairsOf('resume-notice'), 2, 'its launch is kept while it runs');
+    const reclaimed = await terminated(oldBox.instanceId, run.timeline.actionTime! - Date.now() + 30_000);
+    assert.equal(reclaimed.StateReason?.Code, 'Server.SpotInstanceTermination', 'EC2 ended it, not Spotbox');
+    const ended = terminationEvent(oldBox.instanceId);
+    assert.equal(ended?.stateReason, 'Server.SpotInstanceTermination');
+    assert.ok(ended?.time !== undefined && ended.time >= run.timeline.actionTime! - 1_000, 'terminated at the action time, not before');
+    assert.equal(await spotRequestStatus(reclaimed), 'instance-terminated-no-capacity');
+    await eventually('the interrupted launch released', async () => ((await keyPairsOf('resume-notice')) === 1 ? true : undefined), 60_000, 500);
     assert.equal(fs.readdirSync(rig.keyDirectory).filter((name) => name.startsWith('spotbox-resume-notice-')).length, 1);
+    await coordinator.releasesSettled();
+  });
+
+  it('a box older than an hour is terminated by Spotbox as soon as the replacement resumes (billed per second either way)', async () => {
+    const record = await rig.launch(trainerProfile('resume-old-box'));
+    const oldBox = (await rig.box(record.currentInstanceId))!;
+    sandbox!.ec2.setLaunchAge(oldBox.instanceId, 2 * 3600);
+    const coordinator = rig.coordinator('window-1');
+    let recovering: Promise<LineageRecord | undefined> | undefined;
+    follow(oldBox, () => undefined, (facts) => (recovering ??= coordinator.recover('notice', facts)));
+    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 90 });
+    const finished = await eventually('the recovery to start', async () => recovering, 15_000, 100).then((work) => work);
+    const run = finished.recovery!;
+    assert.equal(run.phase, 'resumed', run.error);
+
+    const ended = await terminated(oldBox.instanceId, 30_000);
+    assert.equal(ended.StateReason?.Code, 'Client.UserInitiatedShutdown', 'Spotbox terminated it');
+    assert.ok(terminationEvent(oldBox.instanceId)!.time < run.timeline.actionTime!, 'before EC2 would have');
+    assert.equal(await spotRequestStatus(ended), 'instance-terminated-by-user');
+    await eventually('the interrupted launch released', async () => ((await keyPairsOf('resume-old-box')) === 1 ? true : undefined), 30_000, 500);
+    await coordinator.releasesSettled();
   });
 
   it('without a notice (hard termination): resumed from the last periodic checkpoint, losing at most one interval', async () => {
@@ -208,13 +262,16 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     assert.equal(run.interruptedInstanceId, finished.instanceIds[1], 'the second run recovered the first replacement');
     const log = await rig.trainerResumedOn(finished.currentInstanceId, 'the trainer on the second replacement');
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
-    const running = [];
-    for (const instanceId of finished.instanceIds) {
-      if ((await rig.box(instanceId))?.state === 'running') {
-        running.push(instanceId);
+    // A reclaimed box in its first hour runs on until EC2 takes it at its action time.
+    await eventually('exactly one box of the lineage running', async () => {
+      const running = [];
+      for (const instanceId of finished.instanceIds) {
+        if ((await rig.box(instanceId))?.state === 'running') {
+          running.push(instanceId);
+        }
       }
-    }
-    assert.deepEqual(running, [finished.currentInstanceId], 'exactly one box of the lineage runs');
+      return running.length === 1 && running[0] === finished.currentInstanceId ? true : undefined;
+    }, 60_000, 1_000);
     // Both reclaimed boxes' launches are released, whichever way the first run ended.
     await eventually('the reclaimed launches released', async () => {
       const keyPairs = (await rig.ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? [];

@@ -59,19 +59,20 @@ describe('estimate', () => {
     near(withNotice.expectedWallHours, 100 * Math.exp(0.041 * 0.25), 1e-9, 'wall');
   });
 
-  it('bills spot for restarts and checkpoints, on-demand for the compute alone', () => {
+  it('bills spot for restarts and checkpoints (less the first-hour refund), on-demand for the compute alone', () => {
     const result = estimate(p5Job);
-    near(result.spotCost, result.expectedWallHours * 19.66, 1e-9);
+    near(result.spotCost, (result.expectedWallHours - result.expectedFreeHours) * 19.66, 1e-9);
     assert.equal(result.onDemandCost, 100 * 98.32);
     near(result.savingsPercent, ((result.onDemandCost - result.spotCost) / result.onDemandCost) * 100, 1e-9);
   });
 
-  it('finds the break-even rate, at which spot and on-demand cost the same', () => {
+  it('finds the break-even rate, at which spot (before the first-hour refund) and on-demand cost the same', () => {
     for (const noticeCheckpoint of [false, true]) {
       const { breakEvenInterruptionsPerHour } = estimate(withInput({ noticeCheckpoint }));
       assert.ok(Number.isFinite(breakEvenInterruptionsPerHour) && breakEvenInterruptionsPerHour > 0.041);
       const atBreakEven = estimate(withInput({ noticeCheckpoint, interruptionsPerHour: breakEvenInterruptionsPerHour }));
-      near(atBreakEven.savingsPercent, 0, 1e-6, 'savings at break-even');
+      near(atBreakEven.expectedWallHours * p5Job.spotPricePerHour, atBreakEven.onDemandCost, 1e-6 * atBreakEven.onDemandCost, 'unrefunded spot cost at break-even');
+      assert.ok(atBreakEven.savingsPercent > 0, 'the refund keeps spot a little cheaper there');
     }
   });
 

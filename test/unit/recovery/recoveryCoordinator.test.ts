@@ -218,6 +218,34 @@ describe('RecoveryCoordinator', () => {
     assert.equal(calls.launches.length, 2);
   });
 
+  it('hands the old box back with the notice\'s action time, without holding up the run, and stops waiting when disposed', async () => {
+    const handedBack: Array<{ instanceId: string; reclaimAt?: number; signal?: AbortSignal }> = [];
+    let settle: () => void = () => undefined;
+    const { ports } = fakePorts({
+      // A first-hour box is waited on until EC2 has reclaimed it: this release has not ended yet.
+      releaseOld: (_record, instanceId, options) => (handedBack.push({ instanceId, ...options }), new Promise<void>((resolve) => (settle = resolve))),
+    });
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
+    const result = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', noticeTime: 1_000, actionTime: 121_000 });
+    assert.equal(result?.recovery?.phase, 'resumed', 'the run ended while the old box is still being handed back');
+    assert.equal(handedBack.length, 1);
+    assert.equal(handedBack[0].instanceId, 'i-old');
+    assert.equal(handedBack[0].reclaimAt, 121_000, 'EC2 reclaims it at the action time');
+    coordinator.dispose();
+    assert.equal(handedBack[0].signal?.aborted, true, 'a closing window stops waiting (the sweep removes what is left)');
+    settle();
+    await coordinator.releasesSettled();
+  });
+
+  it('a box lost without notice is handed back with no action time to wait for', async () => {
+    const handedBack: Array<number | undefined> = [];
+    const { ports } = fakePorts({ releaseOld: async (_record, _instanceId, options) => void handedBack.push(options?.reclaimAt) });
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
+    await coordinator.recover('lost', { instanceId: 'i-old', instanceType: 'g5.xlarge', actionTime: 121_000 });
+    await coordinator.releasesSettled();
+    assert.deepEqual(handedBack, [undefined]);
+  });
+
   it('ignores a box the user ended on purpose', async () => {
     await store.update('lin-1', (current) => ({ ...current, ended: true }));
     const { ports, calls } = fakePorts();
