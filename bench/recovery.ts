@@ -5,13 +5,13 @@ import { ec2HygieneCloud } from '../src/core/hygiene/ec2HygieneCloud';
 import { findOrphans } from '../src/core/hygiene/findOrphans';
 import type { LineageRecord } from '../src/core/recovery/recoveryTypes';
 import { startSandbox } from '../sandbox/sandbox';
-import { eventually, processesMentioning } from '../test/sandbox/e2e/sandboxHarness';
-import { REGION, RecoveryRig, trainerProfile } from '../test/sandbox/recovery/recoveryHarness';
+import { eventually, processesMentioning, TEST_OWNER_ID } from '../test/sandbox/e2e/sandboxHarness';
+import { PYTORCH_LOOP, REGION, RecoveryRig, realTrainerProfile, trainerProfile } from '../test/sandbox/recovery/recoveryHarness';
 import { percentile, seconds } from './stats';
 import { argument, runBench } from './benchCli';
 
 /**
- * `npm run bench:recovery [-- --cycles N] [-- --lead S]`: spot notice to resumed session in the
+ * `npm run bench:recovery [-- --cycles N] [-- --lead S] [-- --trainer pytorch]`: spot notice to resumed session in the
  * sandbox, as the editor does it (journal followed over SSH, replacement at notice time, restore,
  * session restart). One lineage is interrupted N times in a row (the soak: each replacement is the
  * next one's victim). Prints per cycle and in total: notice -> visible in the editor, notice ->
@@ -21,6 +21,8 @@ import { argument, runBench } from './benchCli';
 async function main(): Promise<void> {
   const cycles = Number(argument('--cycles') ?? 3);
   const leadSeconds = Number(argument('--lead') ?? 20);
+  // toy: the agent's test trainer; pytorch: the README's plain PyTorch loop as a user's `python3 train.py`.
+  const trainer = argument('--trainer') ?? 'toy';
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-bench-recovery-'));
   const sandbox = await startSandbox({ directory, bootDelayMs: { min: 500, max: 1500 }, consoleDelayMs: 300 });
   Object.assign(process.env, sandbox.environment);
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
   const rows: Array<{ visible: number; committed: number; resumed: number; lost: number }> = [];
   let failures = 0;
   try {
-    let record: LineageRecord = await rig.launch(trainerProfile('bench'));
+    const profile = trainer === 'pytorch' ? realTrainerProfile('bench', `python3 ${PYTORCH_LOOP} --total-steps 100000000 --step-seconds 0.02 >> ~/trainer.log 2>&1`) : trainerProfile('bench');
+    console.log(`trainer: ${trainer === 'pytorch' ? `python3 ${path.relative(process.cwd(), PYTORCH_LOOP)}` : 'test/trainer/toy_trainer.py'}, notice lead ${leadSeconds} s`);
+    let record: LineageRecord = await rig.launch(profile);
     for (let cycle = 1; cycle <= cycles; cycle++) {
       const box = await eventually("the lineage's box running", async () => {
         const found = await rig.box(record.currentInstanceId);
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
       coordinator.dispose();
     }
     await rig.ports().releaseOld(record, record.currentInstanceId);
-    const orphans = await findOrphans(ec2HygieneCloud(rig.clients), { regions: [REGION], graceMs: 0 });
+    const orphans = await findOrphans(ec2HygieneCloud(rig.clients), { regions: [REGION], ownerId: TEST_OWNER_ID, graceMs: 0 });
     const column = (pick: (row: (typeof rows)[number]) => number): string => `p50 ${seconds(percentile(rows.map(pick), 50))}, max ${seconds(Math.max(...rows.map(pick)))}`;
     console.log(`\n${rows.length}/${cycles} cycles resumed, ${failures} failed`);
     if (rows.length > 0) {
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
       console.log(`notice -> resumed: ${column((row) => row.resumed)}`);
       console.log(`steps lost: total ${rows.reduce((sum, row) => sum + row.lost, 0)}, max ${Math.max(...rows.map((row) => row.lost))}`);
     }
-    console.log(`orphaned resources after the last box was released: ${orphans.orphans.length + orphans.recent.length}`);
+    console.log(`orphaned resources after the last box was released: ${orphans.orphans.length + orphans.recent.length + orphans.otherOwners.length}`);
   } finally {
     rig.dispose();
     await sandbox.stop();

@@ -382,9 +382,9 @@ class GitIgnore:
         return result
 
 
-def walk(root, ignore=None, skip=()):
+def walk(root, ignore=None, skip=(), unnamed=None):
     """Regular files under root as (relative path, absolute path, size); symlinks are not followed."""
-    found, todo = [], ['']
+    found, todo, unnamed = [], [''], [] if unnamed is None else unnamed
     while todo:
         rel_dir = todo.pop()
         try:
@@ -393,6 +393,12 @@ def walk(root, ignore=None, skip=()):
             continue
         for entry in entries:
             rel = rel_dir + entry.name
+            try:
+                rel.encode()
+            except UnicodeError:
+                # Not UTF-8: it cannot be an S3 key. Left out rather than failing the checkpoint.
+                unnamed.append(rel.encode('utf-8', 'replace').decode())
+                continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 if entry.is_symlink() or entry.path in skip or (ignore and ignore.ignored(rel, is_dir)):
@@ -408,8 +414,8 @@ def walk(root, ignore=None, skip=()):
 
 def collect(cfg, journal):
     """What a checkpoint holds: the checkpoint dir, then the workspace within its byte budget."""
-    ckpt, workspace = cfg['checkpointDir'], cfg.get('workspaceDir')
-    items = [('files',) + f for f in walk(ckpt)]
+    ckpt, workspace, unnamed = cfg['checkpointDir'], cfg.get('workspaceDir'), []
+    items = [('files',) + f for f in walk(ckpt, unnamed=unnamed)]
     if workspace and os.path.isdir(workspace):
         try:
             with open(os.path.join(workspace, '.gitignore')) as f:
@@ -418,7 +424,8 @@ def collect(cfg, journal):
             ignore = None
         budget, skipped = int(cfg['workspaceMaxBytes']), []
         # The checkpoint dir is often inside the workspace, and the agent's own folder may be too.
-        for rel, path, size in walk(workspace, ignore, (ckpt, os.path.dirname(cfg['journal']))):
+        # .git holds the remote's URL, credentials and all (cloneFrom): never uploaded.
+        for rel, path, size in walk(workspace, ignore, (ckpt, os.path.dirname(cfg['journal']), os.path.join(workspace, '.git')), unnamed):
             if size > budget:
                 skipped.append(rel)
             else:
@@ -427,6 +434,8 @@ def collect(cfg, journal):
         if skipped:
             journal.write('warning', code='workspace-over-limit', paths=skipped[:20],
                           message='%d workspace file(s) left out: over workspaceMaxBytes (%d)' % (len(skipped), cfg['workspaceMaxBytes']))
+    if unnamed:
+        journal.write('warning', code='name-not-utf8', paths=unnamed[:20], message='%d file(s) left out: their names are not UTF-8' % len(unnamed))
     return items
 
 
@@ -669,7 +678,7 @@ class Daemon:
             pass
         interval = float(self.cfg['intervalSeconds'] or 0)
         self.journal.write('agent-started', pid=os.getpid(), session=self.cfg['session'], instance=self.instance, intervalSeconds=interval)
-        next_periodic = time.time() + interval
+        self.last_periodic = time.time()
         every = float(self.cfg['idleReportSeconds'] or 0)
         if every > 0:
             # Its own thread: nvidia-smi can take seconds, and the notice watch must not wait for it.
@@ -679,8 +688,9 @@ class Daemon:
                 self.poll_metadata()
                 self.poll_trigger()
                 self.poll_step()
-                if interval > 0 and time.time() >= next_periodic:
-                    next_periodic = time.time() + interval
+                # While EC2 recommends a rebalance (a raised risk of interruption), checkpoints come twice as often.
+                if interval > 0 and time.time() - self.last_periodic >= interval / (2 if self.rebalance else 1):
+                    self.last_periodic = time.time()
                     self.enqueue('periodic')
                 if self.pending and not (self.worker and self.worker.is_alive()):
                     self.stop = threading.Event()
@@ -710,9 +720,13 @@ class Daemon:
                 self.journal.write('warning', code='imds-unreachable', message=str(e))
             self.imds_error = e
             return
-        if rebalance and rebalance != self.rebalance:
+        if rebalance != self.rebalance:
+            # Gone again (404) once the risk has passed.
             self.rebalance = rebalance
-            self.journal.write('rebalance', noticeTime=(as_json(rebalance) or {}).get('noticeTime'))
+            if rebalance:
+                self.journal.write('rebalance', noticeTime=(as_json(rebalance) or {}).get('noticeTime'))
+                self.last_periodic = time.time()
+                self.enqueue('rebalance')
         if action and action != self.notice:
             self.notice = action
             doc = as_json(action) or {}
@@ -823,60 +837,6 @@ def restore_running(cfg):
         return False
 
 
-def restore(cfg, seq, dest_files, dest_workspace):
-    marker = os.path.join(os.path.dirname(cfg['journal']), 'restoring')
-    os.makedirs(os.path.dirname(marker), exist_ok=True)
-    with open(marker, 'w') as f:
-        f.write(str(os.getpid()))
-    try:
-        return restore_checkpoint(cfg, seq, dest_files, dest_workspace)
-    finally:
-        os.unlink(marker)
-
-
-def restore_checkpoint(cfg, seq, dest_files, dest_workspace):
-    s3 = S3(cfg, Metadata(cfg), lambda **kw: sys.stderr.write('retrying %(what)s: %(error)s\n' % kw))
-    base = session_base(cfg)
-    folders = seq_folders(s3, base)
-    manifest = (load_manifest(s3, base, seq) if seq in folders else None) if seq is not None else newest_complete(s3, base, folders)
-    if not manifest:
-        raise Fail('session %s has no complete checkpoint %sunder s3://%s/%s' % (cfg['session'], '' if seq is None else '%d ' % seq, cfg['bucket'], base))
-    roots = {'files': os.path.abspath(dest_files), 'workspace': os.path.abspath(dest_workspace)}
-    problems = []
-    with cf.ThreadPoolExecutor(int(cfg['concurrency'])) as files, cf.ThreadPoolExecutor(int(cfg['concurrency'])) as parts:
-        for entry, job in [(f, files.submit(fetch, s3, parts, f, roots[f['area']])) for f in manifest['files']]:
-            if job.exception():
-                problems.append('%s/%s: %s' % (entry['area'], entry['path'], job.exception()))
-    if problems:
-        raise Fail('restore of checkpoint %d failed for %d file(s):\n  %s' % (manifest['seq'], len(problems), '\n  '.join(problems[:20])))
-    return dict(session=manifest['session'], seq=manifest['seq'], step=manifest.get('step'), files=len(manifest['files']),
-                bytes=sum(f['size'] for f in manifest['files']), createdAt=manifest.get('createdAt'), sourceInstance=manifest.get('sourceInstance'))
-
-
-def fetch(s3, parts, entry, root):
-    dest, size = os.path.normpath(os.path.join(root, entry['path'])), entry['size']
-    if os.path.isabs(entry['path']) or dest == root or os.path.commonpath([root, dest]) != root:
-        raise Fail('refusing a path outside ' + root)
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    temporary = dest + '.spotbox-restore'
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-
-    def piece(first):
-        data = s3.get(entry['key'], first, size if size > PART else None)
-        if data is None:
-            raise Fail('missing in S3: ' + entry['key'])
-        os.pwrite(fd, data, first)
-    try:
-        for job in [parts.submit(piece, first) for first in range(0, max(size, 1), PART)]:
-            job.result()
-    finally:
-        os.close(fd)
-    if os.path.getsize(temporary) != size or sha256_of(temporary) != entry['sha256']:
-        os.unlink(temporary)
-        raise Fail('sha256 or size differs from the manifest')
-    os.replace(temporary, dest)
-
-
 def checkpoint_now(cfg, wait, timeout):
     request = uuid.uuid4().hex[:12]
     os.makedirs(os.path.dirname(cfg['triggerFile']), exist_ok=True)
@@ -898,13 +858,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog='spotbox_agent')
     commands = parser.add_subparsers(dest='command')
     commands.required = True
-    for name in ('run', 'restore', 'checkpoint-now'):
+    # `restore` lives in spotbox_session.py, which the editor installs over SSH: it is not needed before then.
+    for name in ('run', 'checkpoint-now'):
         command = commands.add_parser(name)
         command.add_argument('--config', default='~/.spotbox/agent.json')
-    restore_args = commands.choices['restore']
-    restore_args.add_argument('--seq', type=int)
-    restore_args.add_argument('--dest-files', required=True)
-    restore_args.add_argument('--dest-workspace', required=True)
     commands.choices['checkpoint-now'].add_argument('--wait', action='store_true')
     commands.choices['checkpoint-now'].add_argument('--timeout', type=float, default=600)
     args = parser.parse_args(argv)
@@ -913,8 +870,6 @@ def main(argv=None):
         if args.command == 'run':
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             Daemon(cfg).run()
-        if args.command == 'restore':
-            print(json.dumps(restore(cfg, args.seq, args.dest_files, args.dest_workspace)))
         if args.command == 'checkpoint-now':
             return checkpoint_now(cfg, args.wait, args.timeout)
     except Fail as e:

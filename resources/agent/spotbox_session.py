@@ -6,6 +6,8 @@ connection that starts the session; it does not travel in the user data, which t
 
     python3 spotbox_session.py run -- COMMAND     the tmux pane's process (see Runner)
     python3 spotbox_session.py deliver SIGNAL     what the agent calls before a checkpoint
+    python3 spotbox_session.py restore [--seq N] --dest-files DIR --dest-workspace DIR
+                                                  a checkpoint from S3, through the agent's S3 client
 
 Why a runner: tmux would run the user's command under a shell that is the pane's only process. A
 signal to that shell's process group killed the shell, tmux closed the pane, and SIGHUP killed the
@@ -206,6 +208,76 @@ def deliver(name, pid_file=PID_FILE):
     return dict(signal=name, pids=sent, commands=[label(p) for p in sent], unhandled=[label(p) for p in skipped])
 
 
+def agent_module():
+    """The agent next to this file (~/.spotbox/spotbox_agent.py): its config, S3 client and manifest checks."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import spotbox_agent
+    return spotbox_agent
+
+
+def restore(config_path, seq, dest_files, dest_workspace):
+    """Downloads a complete checkpoint; while it runs, the agent takes no checkpoint (the folders are half restored)."""
+    agent = agent_module()
+    cfg = agent.load_config(config_path)
+    marker = os.path.join(os.path.dirname(cfg['journal']), 'restoring')
+    os.makedirs(os.path.dirname(marker), exist_ok=True)
+    write_atomically(marker, str(os.getpid()))
+    try:
+        return restore_checkpoint(agent, cfg, seq, dest_files, dest_workspace)
+    finally:
+        os.unlink(marker)
+
+
+def restore_checkpoint(agent, cfg, seq, dest_files, dest_workspace):
+    import concurrent.futures as cf
+    s3 = agent.S3(cfg, agent.Metadata(cfg), lambda **kw: sys.stderr.write('retrying %(what)s: %(error)s\n' % kw))
+    base = agent.session_base(cfg)
+    folders = agent.seq_folders(s3, base)
+    manifest = (agent.load_manifest(s3, base, seq) if seq in folders else None) if seq is not None else agent.newest_complete(s3, base, folders)
+    if not manifest:
+        raise agent.Fail('session %s has no complete checkpoint %sunder s3://%s/%s' % (cfg['session'], '' if seq is None else '%d ' % seq, cfg['bucket'], base))
+    roots = {'files': os.path.realpath(dest_files), 'workspace': os.path.realpath(dest_workspace)}
+    problems = []
+    with cf.ThreadPoolExecutor(int(cfg['concurrency'])) as files, cf.ThreadPoolExecutor(int(cfg['concurrency'])) as parts:
+        for entry, job in [(f, files.submit(fetch, agent, s3, parts, f, roots[f['area']])) for f in manifest['files']]:
+            if job.exception():
+                problems.append('%s/%s: %s' % (entry['area'], entry['path'], job.exception()))
+    if problems:
+        raise agent.Fail('restore of checkpoint %d failed for %d file(s):\n  %s' % (manifest['seq'], len(problems), '\n  '.join(problems[:20])))
+    return dict(session=manifest['session'], seq=manifest['seq'], step=manifest.get('step'), files=len(manifest['files']),
+                bytes=sum(f['size'] for f in manifest['files']), createdAt=manifest.get('createdAt'), sourceInstance=manifest.get('sourceInstance'))
+
+
+def fetch(agent, s3, parts, entry, root):
+    """One file, written to a new temporary file beside it (never through a symlink) and renamed once its sha256 matches."""
+    dest, size = os.path.normpath(os.path.join(root, entry['path'])), entry['size']
+    if os.path.isabs(entry['path']) or dest == root or os.path.commonpath([root, dest]) != root:
+        raise agent.Fail('refusing a path outside ' + root)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    # A symlinked folder inside the destination must not carry the write elsewhere.
+    if os.path.commonpath([root, os.path.realpath(os.path.dirname(dest))]) != root:
+        raise agent.Fail('refusing a folder that leads outside ' + root)
+    temporary = dest + '.spotbox-restore'
+    if os.path.lexists(temporary):
+        os.unlink(temporary)  # Left by a restore that died; O_EXCL below then creates our own.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+
+    def piece(first):
+        data = s3.get(entry['key'], first, size if size > agent.PART else None)
+        if data is None:
+            raise agent.Fail('missing in S3: ' + entry['key'])
+        os.pwrite(fd, data, first)
+    try:
+        for job in [parts.submit(piece, first) for first in range(0, max(size, 1), agent.PART)]:
+            job.result()
+    finally:
+        os.close(fd)
+    if os.path.getsize(temporary) != size or agent.sha256_of(temporary) != entry['sha256']:
+        os.unlink(temporary)
+        raise agent.Fail('sha256 or size differs from the manifest')
+    os.replace(temporary, dest)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ['run']:
@@ -218,7 +290,22 @@ def main(argv=None):
         report = deliver(*argv[1:])
         print(json.dumps(report))
         return 0 if report.get('pids') else 1 if report.get('error') else 3
-    sys.stderr.write('usage: spotbox_session.py run -- COMMAND | deliver SIGNAL [PID_FILE]\n')
+    if argv[:1] == ['restore']:
+        import argparse
+        parser = argparse.ArgumentParser(prog='spotbox_session.py restore')
+        parser.add_argument('--config', default='~/.spotbox/agent.json')
+        parser.add_argument('--seq', type=int)
+        parser.add_argument('--dest-files', required=True)
+        parser.add_argument('--dest-workspace', required=True)
+        args = parser.parse_args(argv[1:])
+        agent = agent_module()
+        try:
+            print(json.dumps(restore(args.config, args.seq, args.dest_files, args.dest_workspace)))
+        except agent.Fail as e:
+            sys.stderr.write('spotbox restore: %s\n' % e)
+            return 1
+        return 0
+    sys.stderr.write('usage: spotbox_session.py run -- COMMAND | deliver SIGNAL [PID_FILE] | restore ...\n')
     return 2
 
 

@@ -1,9 +1,10 @@
 /** Which folder of the box a saved file came from, and where restore puts it back. */
 export type CheckpointArea = 'files' | 'workspace';
-export type CheckpointReason = 'notice' | 'periodic' | 'manual';
+/** Why a checkpoint was taken; `rebalance`: at once on EC2's rebalance recommendation (a raised risk of interruption). */
+export type CheckpointReason = 'notice' | 'periodic' | 'manual' | 'rebalance';
 
 export const CHECKPOINT_AREAS: readonly CheckpointArea[] = ['files', 'workspace'];
-export const CHECKPOINT_REASONS: readonly CheckpointReason[] = ['notice', 'periodic', 'manual'];
+export const CHECKPOINT_REASONS: readonly CheckpointReason[] = ['notice', 'periodic', 'manual', 'rebalance'];
 
 export interface ManifestFile {
   /** Relative to the area's folder, `/`-separated. */

@@ -42,9 +42,10 @@ export interface RestoreSummary {
 export async function restoreOnBox(client: Client, options: { seq?: number; checkpointDir: string; workspaceDir: string }): Promise<RestoreSummary> {
   const seq = options.seq !== undefined ? ` --seq ${Math.trunc(options.seq)}` : '';
   const restored = shellPath(RESTORED_FILE);
+  await installSessionTools(client);
   const result = await runRemoteCommand(
     client,
-    `python3 ${shellPath(AGENT)} restore --config ${shellPath(AGENT_CONFIG)}${seq} --dest-files ${shellPath(options.checkpointDir)} --dest-workspace ${shellPath(options.workspaceDir)} > ${restored}.tmp && mv ${restored}.tmp ${restored} && cat ${restored}`,
+    `python3 ${shellPath(SESSION_RUNNER)} restore --config ${shellPath(AGENT_CONFIG)}${seq} --dest-files ${shellPath(options.checkpointDir)} --dest-workspace ${shellPath(options.workspaceDir)} > ${restored}.tmp && mv ${restored}.tmp ${restored} && cat ${restored}`,
     { timeoutMs: 30 * 60_000 },
   );
   if (result.code !== 0) {

@@ -10,11 +10,14 @@ import { terminateBox } from '../../../src/core/boxes/terminateBox';
 import type { LaunchedBox } from '../../../src/core/launch/launchTypes';
 import { consoleFingerprints, eventually, launchTestBox, sshPortOf, waitForState } from '../e2e/sandboxHarness';
 import { startSessionOnBox } from '../../../src/core/recovery/boxSessionOps';
+import { installSessionTools } from '../../../src/core/session/sessionTools';
 import { connectTarget, sshExec, type SshTarget } from '../e2e/sshExec';
 
 export const REGION = 'us-east-1';
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 export const AGENT = 'python3 -B ~/.spotbox/spotbox_agent.py';
+/** Restore is a session tool, installed over SSH next to the agent (AgentBox.launch does, as a session start would). */
+export const RESTORE = 'python3 -B ~/.spotbox/spotbox_session.py restore';
 
 export interface JournalEvent {
   readonly time: string;
@@ -46,6 +49,12 @@ export class AgentBox {
       pinnedFingerprints,
     });
     await box.waitForEvent('the agent to start from user data', (event) => event.type === 'agent-started', 30_000);
+    const client = await connectTarget(box.target);
+    try {
+      await installSessionTools(client);
+    } finally {
+      client.end();
+    }
     return box;
   }
 

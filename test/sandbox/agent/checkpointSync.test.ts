@@ -10,7 +10,7 @@ import { userMessageOf } from '../../../src/core/errors';
 import { SANDBOX_BUCKET, type RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
 import { sshExec } from '../e2e/sshExec';
-import { AGENT, AgentBox, eventsOf, REGION } from './agentBox';
+import { AgentBox, eventsOf, REGION, RESTORE } from './agentBox';
 
 const PREFIX = 'agent-sync';
 
@@ -86,9 +86,10 @@ describe('On-box agent: periodic and manual checkpoints to S3', function () {
     const rebalance = await agent.waitForEvent('the rebalance recommendation', (event) => event.type === 'rebalance', 10_000);
     assert.equal(rebalance.noticeTime, noticeTime);
 
-    const first = await agent.checkpointNow();
+    // The recommendation itself checkpoints at once (a raised risk of interruption).
+    const first = await agent.waitForEvent('the rebalance checkpoint', (event) => (event.type === 'checkpoint-committed' || event.type === 'checkpoint-failed') && event.reason === 'rebalance', 30_000);
     assert.equal(first.type, 'checkpoint-committed', JSON.stringify(first));
-    assert.deepEqual([first.seq, first.reason, first.step, first.files, first.uploaded, first.copied, first.parts], [1, 'manual', 10, 4, 4, 0, 3], '20 MB model.bin in three 8 MiB parts');
+    assert.deepEqual([first.seq, first.reason, first.step, first.files, first.uploaded, first.copied, first.parts], [1, 'rebalance', 10, 4, 4, 0, 3], '20 MB model.bin in three 8 MiB parts');
     const warning = eventsOf(await agent.journal(), 'warning').find((event) => event.code === 'workspace-over-limit');
     assert.deepEqual(warning?.paths, ['asset.bin'], 'the 6 MB file is over the 5 MB workspace limit');
 
@@ -105,7 +106,7 @@ describe('On-box agent: periodic and manual checkpoints to S3', function () {
     const onBox = await agent.sha256s('~/checkpoints', ['model.bin']);
     assert.equal(model?.sha256, onBox['model.bin']);
 
-    const restored = JSON.parse(await agent.sh(`${AGENT} restore --dest-files ~/restored/checkpoints --dest-workspace ~/restored/workspace`)) as Record<string, unknown>;
+    const restored = JSON.parse(await agent.sh(`${RESTORE} --dest-files ~/restored/checkpoints --dest-workspace ~/restored/workspace`)) as Record<string, unknown>;
     assert.equal(restored.seq, 2);
 
     // While a restore writes the folders, what is on disk is half a checkpoint: nothing is saved.
@@ -152,7 +153,7 @@ describe('On-box agent: periodic and manual checkpoints to S3', function () {
     assert.equal((await store.newestCheckpoint(session))?.seq, 2);
     await assert.rejects(store.readManifest(session, 3), (error) => /Checkpoint 3 of session faults cannot be used: .*does not exist/.test(userMessageOf(error)));
     await assert.rejects(store.readManifest(session, 4), (error) => /Checkpoint 4 .*manifest is invalid/.test(userMessageOf(error)));
-    const refused = await sshExec(agent.target, `${AGENT} restore --seq 4 --dest-files ~/r --dest-workspace ~/r`);
+    const refused = await sshExec(agent.target, `${RESTORE} --seq 4 --dest-files ~/r --dest-workspace ~/r`);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /session faults has no complete checkpoint 4 /);
 
@@ -162,7 +163,7 @@ describe('On-box agent: periodic and manual checkpoints to S3', function () {
     const pruned = await agent.waitForEvent('pruning', (event) => event.type === 'checkpoints-pruned');
     assert.deepEqual([pruned.seqs, pruned.kept], [[3, 4], [1, 2, 5]]);
     assert.deepEqual(await folders(session), ['000001', '000002', '000005']);
-    assert.deepEqual(JSON.parse(await agent.sh(`${AGENT} restore --dest-files ~/r/ck --dest-workspace ~/r/ws`)).seq, 5);
+    assert.deepEqual(JSON.parse(await agent.sh(`${RESTORE} --dest-files ~/r/ck --dest-workspace ~/r/ws`)).seq, 5);
   });
 
   it('syncs periodically, telling the trainer each time, and keeps only the last K checkpoints', async () => {
@@ -201,7 +202,24 @@ describe('On-box agent: periodic and manual checkpoints to S3', function () {
       const lastCommitBefore = journal.slice(0, journal.indexOf(event)).filter((e) => e.type === 'checkpoint-committed').at(-1);
       assert.ok((event.seqs as number[]).every((seq) => seq < Number(lastCommitBefore?.seq)), JSON.stringify(event));
     }
-    const restored = JSON.parse(await agent.sh(`${AGENT} restore --dest-files ~/r/ck --dest-workspace ~/r/ws`)) as Record<string, unknown>;
+    const restored = JSON.parse(await agent.sh(`${RESTORE} --dest-files ~/r/ck --dest-workspace ~/r/ws`)) as Record<string, unknown>;
     assert.ok(Number(restored.seq) >= listed.at(-1)!, 'the newest kept checkpoint restores whole though older folders are gone');
+  });
+
+  it('on a rebalance recommendation checkpoints at once, then twice as often', async () => {
+    const agent = await launch('rebalance', { intervalSeconds: 8 }, true);
+    await agent.startTrainer('--checkpoint-dir ~/checkpoints --step-file ~/trainer.step --step-seconds 0.05');
+    await agent.waitForEvent('a periodic checkpoint', (event) => event.type === 'checkpoint-committed' && event.reason === 'periodic', 30_000);
+    const recommendedAt = Date.now();
+    sandbox!.ec2.recommendRebalance(agent.instanceId);
+    const atOnce = await agent.waitForEvent('the rebalance checkpoint', (event) => event.type === 'checkpoint-committed' && event.reason === 'rebalance', 20_000);
+    assert.ok(Date.parse(atOnce.time) - recommendedAt < 10_000, `committed ${Date.parse(atOnce.time) - recommendedAt} ms after the recommendation, not at the next interval`);
+    assert.equal((await store.newestCheckpoint('rebalance'))?.reason, 'rebalance', 'the editor reads its manifest like any other');
+    const after = await eventually('two periodic checkpoints after it', async () => {
+      const periodic = eventsOf(await agent.journal(), 'checkpoint-started').filter((event) => event.reason === 'periodic' && Date.parse(event.time) > Date.parse(atOnce.time));
+      return periodic.length >= 2 ? periodic : undefined;
+    }, 30_000, 300);
+    const gap = (Date.parse(after[1]!.time) - Date.parse(after[0]!.time)) / 1000;
+    assert.ok(gap < 6.5, `periodic checkpoints ${gap} s apart while the recommendation stands (interval 8 s, halved: 4 s plus the poll)`);
   });
 });

@@ -8,7 +8,7 @@ import { MANIFEST_NAME, seqFolder, STARTED_NAME } from '../../../src/core/checkp
 import { CheckpointStore } from '../../../src/core/checkpoint/checkpointStore';
 import { SANDBOX_BUCKET, type RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir, waitForState } from '../e2e/sandboxHarness';
-import { AGENT, AgentBox, eventsOf, REGION } from './agentBox';
+import { AgentBox, eventsOf, REGION, RESTORE } from './agentBox';
 
 const PREFIX = 'agent-notice';
 const LEAD_SECONDS = 20;
@@ -115,7 +115,7 @@ describe('On-box agent: a spot notice checkpoints to S3, a replacement box resto
 
     const second = await AgentBox.launch(clients, ec2, config, path.join(directory, 'keys'));
     boxes.push(second);
-    const restored = JSON.parse(await second.sh(`${AGENT} restore --dest-files ~/workspace/checkpoints --dest-workspace ~/workspace`)) as Record<string, unknown>;
+    const restored = JSON.parse(await second.sh(`${RESTORE} --dest-files ~/workspace/checkpoints --dest-workspace ~/workspace`)) as Record<string, unknown>;
     assert.deepEqual(restored, { session, seq: 1, step: savedStep, files: 4, bytes: restored.bytes, createdAt: restored.createdAt, sourceInstance: first.instanceId });
     assert.ok(Number(restored.bytes) > 12_000_000);
     assert.deepEqual(await second.sha256s('~/workspace', savedFiles), onFirstBox, 'identical files on the replacement box');

@@ -4,15 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AgentTuning } from '../../../src/core/agent/agentConfig';
 import type { Box } from '../../../src/core/boxes/box';
-import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile/profileTypes';
+import type { SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import type { JournalTail } from '../../../src/core/recovery/journalTail';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
-import { REGION, RecoveryRig } from './recoveryHarness';
+import { PYTORCH_LOOP, RecoveryRig, realTrainerProfile } from './recoveryHarness';
 
 const REPO = path.resolve(__dirname, '../../../..');
-const PLAIN_LOOP = path.join(REPO, 'examples', 'pytorch-loop', 'train.py');
+const PLAIN_LOOP = PYTORCH_LOOP;
 const TORCHRUN_DDP = path.join(REPO, 'examples', 'torchrun-ddp', 'train.py');
 /** Debian's python3-torch is built for the system Python, which is what the boxes' `python3` is. */
 const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -21,25 +21,6 @@ const TOTAL_STEPS = 1200;
 interface JournalEvent {
   readonly type: string;
   readonly [field: string]: unknown;
-}
-
-/**
- * The README's recipes as a user's session: real PyTorch, started as a plain command. The trainers
- * do nothing about process groups or pid files; only Spotbox's session runner can get a signal to
- * them without killing the session.
- */
-function realProfile(name: string, command: string): SpotboxProfile {
-  return {
-    ...PROFILE_DEFAULTS,
-    name,
-    regions: [REGION],
-    instanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
-    maxPrice: 3,
-    sshUser: 'root',
-    workspaceDir: '~/workspace',
-    checkpoint: { bucket: 'spotbox-sandbox', prefix: 'real', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
-    session: { command, stepFile: '~/step' },
-  };
 }
 
 describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torch) in the sandbox cloud', function () {
@@ -101,7 +82,7 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
   it('a plain `python3 train.py` under a 2-minute notice: 0 steps lost, resumed before the old box goes, final weights bitwise equal to an uninterrupted run', async () => {
     const reference = uninterruptedDigest(PLAIN_LOOP, ['--total-steps', String(TOTAL_STEPS)]);
     const command = `python3 ${PLAIN_LOOP} --total-steps ${TOTAL_STEPS} --step-seconds 0.02 >> ~/trainer.log 2>&1`;
-    const { oldBox, finished, run, stepReached, actionTime } = await interruptAndRecover(realProfile('real-plain', command), { minStep: 150, leadSeconds: 120 });
+    const { oldBox, finished, run, stepReached, actionTime } = await interruptAndRecover(realTrainerProfile('real-plain', command), { minStep: 150, leadSeconds: 120 });
 
     assert.ok(run.timeline.resumed! < actionTime, `resumed ${new Date(run.timeline.resumed!).toISOString()}, before the old box's termination at ${new Date(actionTime).toISOString()}`);
     assert.equal(run.checkpointStep, stepReached, 'the notice checkpoint holds the last step the old box reached');
@@ -121,7 +102,7 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
 
   it('a trainer that handles no signal and saves every 50 steps: never signalled or killed, resumed exactly from its own newest save', async () => {
     const command = `python3 ${PLAIN_LOOP} --total-steps 100000 --step-seconds 0.02 --no-signal-handlers --save-every 50 >> ~/trainer.log 2>&1`;
-    const { oldBox, finished, run, stepAtNotice } = await interruptAndRecover(realProfile('real-unhandled', command), { minStep: 120, leadSeconds: 40 });
+    const { oldBox, finished, run, stepAtNotice } = await interruptAndRecover(realTrainerProfile('real-unhandled', command), { minStep: 120, leadSeconds: 40 });
 
     const journal = await journalOf(oldBox);
     assert.deepEqual(journal.filter((event) => event.type === 'trainer-notified'), [], 'no signal was sent');
@@ -137,7 +118,7 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
   it('a pipeline (`| tee`) under periodic checkpoints: training goes on across them, then a notice resumes it with 0 steps lost', async () => {
     const command = `python3 -u ${PLAIN_LOOP} --total-steps 100000 --step-seconds 0.02 2>&1 | tee -a ~/trainer.log`;
     let periodic: JournalEvent[] = [];
-    const { oldBox, finished, run, stepReached } = await interruptAndRecover(realProfile('real-pipeline', command), {
+    const { oldBox, finished, run, stepReached } = await interruptAndRecover(realTrainerProfile('real-pipeline', command), {
       minStep: 20,
       leadSeconds: 40,
       tuning: { intervalSeconds: 4 },
@@ -163,7 +144,7 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
     // The rendezvous on the box's own address rather than --standalone's localhost:29400: the sandbox's
     // boxes share this machine's network, and the old box's rendezvous may still hold that port.
     const command = `torchrun --nnodes 1 --nproc_per_node 2 --rdzv_backend c10d --rdzv_endpoint "$(hostname -i):29400" --redirects 1 --tee 1 ${TORCHRUN_DDP} --total-steps 100000 >> ~/trainer.log 2>&1`;
-    const { oldBox, finished, run } = await interruptAndRecover(realProfile('real-torchrun', command), { minStep: 100, leadSeconds: 40 });
+    const { oldBox, finished, run } = await interruptAndRecover(realTrainerProfile('real-torchrun', command), { minStep: 100, leadSeconds: 40 });
 
     const notified = (await journalOf(oldBox)).filter((event) => event.type === 'trainer-notified');
     assert.equal((notified.at(-1)?.pids as number[]).length, 2, 'both workers were signalled, torchrun passed through');

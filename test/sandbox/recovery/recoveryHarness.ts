@@ -27,7 +27,7 @@ import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
-import { eventually } from '../e2e/sandboxHarness';
+import { eventually, TEST_OWNER_ID } from '../e2e/sandboxHarness';
 
 export const REGION = 'us-east-1';
 const REPO = path.resolve(__dirname, '../../../..');
@@ -48,6 +48,21 @@ export function trainerProfile(name: string): SpotboxProfile {
       command: `python3 ${TRAINER} --checkpoint-dir ~/ckpt --step-file ~/step --step-seconds 0.05 --payload-bytes 200000 >> ~/trainer.log 2>&1`,
       stepFile: '~/step',
     },
+  };
+}
+
+/** The README's plain PyTorch recipe (examples/), which the real-trainer tests and the recovery bench run. */
+export const PYTORCH_LOOP = path.join(REPO, 'examples', 'pytorch-loop', 'train.py');
+
+/**
+ * A profile whose session is a user's real command (real PyTorch): SIGUSR1 = save and go on,
+ * SIGTERM on a notice = save and stop, as the recipes handle them.
+ */
+export function realTrainerProfile(name: string, command: string): SpotboxProfile {
+  return {
+    ...trainerProfile(name),
+    checkpoint: { bucket: 'spotbox-sandbox', prefix: 'real', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
+    session: { command, stepFile: '~/step' },
   };
 }
 
@@ -72,9 +87,10 @@ export class RecoveryRig {
         endpointOf: (box, signal) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root', signal }),
         releaseLaunchResources: async ({ region, sessionId }) => {
           if (sessionId) {
-            await releaseSessionResources(ec2HygieneCloud(this.clients), { region, sessionId, keyDirectory: this.keyDirectory, logger: silentLogger });
+            await releaseSessionResources(ec2HygieneCloud(this.clients), { region, sessionId, ownerId: TEST_OWNER_ID, keyDirectory: this.keyDirectory, logger: silentLogger });
           }
         },
+        ownerId: TEST_OWNER_ID,
         logger: silentLogger,
         pollMs: 500,
       }),
@@ -97,7 +113,7 @@ export class RecoveryRig {
     const agent = agentForProfile(profile, REGION, fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'), tuning ? { tuning } : {});
     assert.ok(agent);
     const request = {
-      ...toLaunchRequest(profile, { pools: { region: REGION, instanceTypes: [...profile.instanceTypes!] }, imageId, callerCidr: '127.0.0.1/32', keyDirectory: this.keyDirectory, owner: 'tests', userData: agent.userData }),
+      ...toLaunchRequest(profile, { pools: { region: REGION, instanceTypes: [...profile.instanceTypes!] }, imageId, callerCidr: '127.0.0.1/32', keyDirectory: this.keyDirectory, owner: TEST_OWNER_ID, userData: agent.userData }),
       lineage: agent.lineage,
     };
     const launched = await launchBox(this.clients, request, { logger: silentLogger });

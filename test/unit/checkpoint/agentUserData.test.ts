@@ -64,7 +64,7 @@ describe('launch user data that installs the agent', () => {
       assert.deepEqual(JSON.parse(fs.readFileSync(path.join(installed, 'agent.json'), 'utf8')), config);
       assert.equal((fs.statSync(path.join(installed, 'agent.json')).mode & 0o777).toString(8), '600');
       const help = execFileSync('python3', ['-B', path.join(installed, 'spotbox_agent.py'), '--help'], { encoding: 'utf8' });
-      assert.match(help, /\{run,restore,checkpoint-now\}/);
+      assert.match(help, /\{run,checkpoint-now\}/);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }

@@ -96,4 +96,29 @@ describe('what the agent saves (resources/agent/spotbox_agent.py)', () => {
     );
     assert.deepEqual(steps, [1200, 4500, 7, null, null]);
   });
+
+  it('never saves the workspace\'s .git (a cloned remote\'s URL may hold credentials)', () => {
+    const { items } = collect({ 'ws/ckpt/w': 'w', 'ws/train.py': 'x', 'ws/.git/config': '[remote "origin"]\n\turl = https://user:token@example.com/r.git', 'ws/.git/HEAD': 'ref', 'ws/src/.gitkeep': '' });
+    assert.deepEqual(items.map(([area, rel]) => `${area}:${rel}`), ['files:w', 'workspace:src/.gitkeep', 'workspace:train.py']);
+  });
+
+  it('leaves out a file whose name is not UTF-8 (no S3 key can name it) and says so, instead of failing the checkpoint', () => {
+    const result = runAgentPython<Collected>(
+      [
+        'import os, tempfile',
+        'with tempfile.TemporaryDirectory() as home:',
+        '    ws = os.path.join(home, "ws")',
+        '    os.makedirs(os.path.join(ws, "ckpt"))',
+        '    open(os.path.join(ws, "ckpt", "w"), "w").write("w")',
+        '    open(os.path.join(os.fsencode(ws), b"caf\\xe9.txt"), "w").write("latin-1 name")',
+        '    open(os.path.join(ws, "ok.txt"), "w").write("x")',
+        '    cfg = dict(agent.DEFAULTS, checkpointDir=os.path.join(ws, "ckpt"), workspaceDir=ws, journal=os.path.join(home, "state", "journal.jsonl"))',
+        '    journal = agent.Journal(cfg["journal"])',
+        '    items = [[area, rel, size] for area, rel, _, size in agent.collect(cfg, journal)]',
+        '    print(json.dumps({"items": items, "journal": agent.read_journal(cfg["journal"])}))',
+      ].join('\n'),
+    );
+    assert.deepEqual(result.items.map(([area, rel]) => `${area}:${rel}`), ['files:w', 'workspace:ok.txt']);
+    assert.deepEqual(result.journal.map((event) => [event.code, event.paths]), [['name-not-utf8', ['caf?.txt']]]);
+  });
 });

@@ -49,7 +49,7 @@ describe('checkpoint manifest validation', () => {
       'seq is not a positive integer',
       'createdAt is not a time',
       'sourceInstance is neither a string nor null',
-      'reason "whim" is not one of notice, periodic, manual',
+      'reason "whim" is not one of notice, periodic, manual, rebalance',
       'step is not a non-negative integer',
     ]);
   });
