@@ -181,7 +181,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       fis,
       boxHost,
       events,
-      environment: sandboxProfileEnvironment(profileFiles),
+      // The editor it opens asks the sandbox, not the internet, for "your public IP" (user settings still win).
+      environment: { ...sandboxProfileEnvironment(profileFiles), SPOTBOX_CHECK_IP_URL: endpoints.checkIp },
       stop: async () => {
         if (stopped) {
           return;

@@ -11,6 +11,7 @@ import { priceActions } from './actions/prices';
 import { securityGroupActions } from './actions/securityGroups';
 import { spotRequestActions } from './actions/spotRequests';
 import { tagActions } from './actions/tags';
+import { volumeActions } from './actions/volumes';
 import { isRegion } from './catalog/regions';
 import { Faults } from './faults';
 import { InstanceManager } from './instances/manager';
@@ -46,7 +47,7 @@ export interface Ec2EmulatorOptions {
 
 const ACTIONS: Record<string, ActionHandler> = {
   ...catalogActions, ...instanceActions, ...fleetActions, ...launchTemplateActions, ...keyPairActions,
-  ...securityGroupActions, ...priceActions, ...tagActions, ...spotRequestActions,
+  ...securityGroupActions, ...priceActions, ...tagActions, ...spotRequestActions, ...volumeActions,
 };
 
 const MAX_BODY = 4 * 1024 * 1024;

@@ -2,13 +2,13 @@ import * as vscode from 'vscode';
 import { isBillable, type Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { UserCancelledError } from '../core/errors';
-import type { BoxTreeNode } from '../views/boxesTreeProvider';
+import { knownBoxOf } from './boxArgument';
 
-/** The box a command was invoked on: the tree node it came from, or one the user picks. */
+/** The box a command was invoked on: the tree node it came from (checked against the store), or one the user picks. */
 export async function boxFromArgumentOrPick(store: BoxStore, argument: unknown, placeholder: string): Promise<Box> {
-  const node = argument as BoxTreeNode | undefined;
-  if (node?.kind === 'box') {
-    return node.box;
+  const known = knownBoxOf(store.boxes, argument);
+  if (known) {
+    return known;
   }
   const candidates = store.boxes.filter((box) => box.state !== 'terminated');
   if (candidates.length === 0) {

@@ -29,9 +29,13 @@ export class SettingsReader implements vscode.Disposable {
 
   private read(): SpotboxSettings {
     const configuration = vscode.workspace.getConfiguration(SECTION);
-    const { settings, problems } = parseSettings((key) => configuration.get(key));
+    const { settings, problems } = parseSettings((key) => configuration.get(key), process.env);
     for (const problem of problems) {
       this.logger.warn(problem.message);
+      // This one decides who may SSH into a box: say so where the user looks, not only in the log.
+      if (problem.key === SETTING_KEYS.checkIpUrl) {
+        void vscode.window.showWarningMessage(problem.message);
+      }
     }
     return settings;
   }

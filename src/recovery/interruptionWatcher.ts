@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { connectEndpoint } from '../core/attach/connectEndpoint';
 import type { AgentEvent } from '../core/recovery/agentEvents';
 import { JournalTail } from '../core/recovery/journalTail';
 import type { Logger } from '../core/logging/logger';
+import { privateKeyPathFor } from '../core/ssh/privateKeyFile';
 import type { BoxEndpoints } from '../attach/boxEndpoints';
 
 /**
@@ -23,8 +23,17 @@ export class InterruptionWatcher {
     private readonly logger: Logger,
   ) {}
 
+  /** Key names come from EC2 tags: only a plain file name is looked up in the key folder. */
+  private hasKeyFile(keyName: string): boolean {
+    try {
+      return fs.existsSync(privateKeyPathFor(this.keyDirectory, keyName));
+    } catch {
+      return false;
+    }
+  }
+
   sync(boxes: readonly Box[]): void {
-    const watched = boxes.filter((box) => (box.state === 'running' || box.state === 'interrupting') && box.keyName && fs.existsSync(path.join(this.keyDirectory, `${box.keyName}.pem`)));
+    const watched = boxes.filter((box) => (box.state === 'running' || box.state === 'interrupting') && box.keyName && this.hasKeyFile(box.keyName));
     const ids = new Set(watched.map((box) => box.instanceId));
     for (const [instanceId, tail] of this.tails) {
       if (!ids.has(instanceId)) {

@@ -32,6 +32,9 @@ export abstract class SingletonPanel<Message> implements vscode.Disposable {
   /** Called once for each panel created, after its page is set and before any message can arrive. */
   protected abstract open(panel: vscode.WebviewPanel): PanelSession<Message>;
 
+  /** The message if it has the protocol's shape, else undefined (it is then dropped). */
+  protected abstract messageOf(raw: unknown): Message | undefined;
+
   protected get isOpen(): boolean {
     return this.panel !== undefined;
   }
@@ -59,7 +62,12 @@ export abstract class SingletonPanel<Message> implements vscode.Disposable {
     });
     const session = this.open(panel);
     const subscriptions: Disposable[] = [
-      panel.webview.onDidReceiveMessage((message: Message) => {
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        const message = this.messageOf(raw);
+        if (message === undefined) {
+          this.options.logger.warn(`${this.options.viewType}: dropped a message that is not in its protocol`);
+          return;
+        }
         session.onMessage(message).catch((error: unknown) => this.options.logger.error(error instanceof Error ? error : String(error)));
       }),
       ...(session.subscriptions ?? []),

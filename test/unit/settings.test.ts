@@ -18,6 +18,13 @@ describe('parseSettings', () => {
     assert.deepEqual(problems, []);
   });
 
+  it("takes the editor process's SPOTBOX_CHECK_IP_URL as the check-IP default (the sandbox's editor), user settings first", () => {
+    const sandbox = { SPOTBOX_CHECK_IP_URL: 'http://127.0.0.1:4123/checkip' };
+    assert.equal(parseSettings(reading({}), sandbox).settings.checkIpUrl, 'http://127.0.0.1:4123/checkip');
+    assert.equal(parseSettings(reading({ checkIpUrl: 'https://ip.example.com' }), sandbox).settings.checkIpUrl, 'https://ip.example.com');
+    assert.equal(parseSettings(reading({}), { SPOTBOX_CHECK_IP_URL: 'http://ip.example.com' }).settings.checkIpUrl, DEFAULT_SETTINGS.checkIpUrl, 'plain http off loopback is refused from there too');
+  });
+
   it('reports bad regions by name and keeps the good ones', () => {
     const { settings, problems } = parseSettings(reading({ regions: ['us-east-1', 'Virginia', 42] }));
     assert.deepEqual(settings.regions, ['us-east-1']);
@@ -33,5 +40,24 @@ describe('parseSettings', () => {
       problems.map((problem) => problem.key),
       ['regions', 'awsProfile', 'statusBar.costTicker', 'checkIpUrl'],
     );
+  });
+});
+
+describe('spotbox.checkIpUrl must be https (its answer decides who may SSH in)', () => {
+  it('refuses a plain-http service and says why, keeping the https default', () => {
+    const { settings, problems } = parseSettings(reading({ checkIpUrl: 'http://checkip.example.com/' }));
+    assert.equal(settings.checkIpUrl, DEFAULT_SETTINGS.checkIpUrl);
+    assert.deepEqual(problems.map((problem) => problem.key), ['checkIpUrl']);
+    assert.match(problems[0]?.message ?? '', /must use https: http:\/\/checkip\.example\.com answers over plain http/);
+  });
+
+  it('takes https anywhere and http only on a loopback host (the sandbox serves 127.0.0.1)', () => {
+    for (const url of ['https://ip.example.org/me', 'http://127.0.0.1:4571/checkip', 'http://localhost:8080/checkip', 'http://[::1]:9/checkip']) {
+      const { settings, problems } = parseSettings(reading({ checkIpUrl: url }));
+      assert.deepEqual([settings.checkIpUrl, problems], [url, []], url);
+    }
+    for (const url of ['http://127.0.0.1.evil.example/', 'http://10.0.0.1/', 'not a url']) {
+      assert.equal(parseSettings(reading({ checkIpUrl: url })).problems.length, 1, url);
+    }
   });
 });

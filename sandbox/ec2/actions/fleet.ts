@@ -130,6 +130,7 @@ const createFleet: ActionHandler = (ctx, p) => {
         maxPrice: pool.maxPrice,
         availabilityZone: pool.zone,
         tags: { ...templateTags, ...fleetInstanceTags },
+        blockDeviceMappings: d.blockDeviceMappings ?? [],
       };
       try {
         const v = validateLaunch(ctx, req);

@@ -2,6 +2,7 @@ import type { ActionContext, ActionHandler, ActionResult } from './common';
 import { ACCOUNT_ID, matchesFilters, paginate, tagFilterValues } from './common';
 import { findTemplate, groupNameLookup, pickZone, startInstances, validateLaunch, checkPool, type LaunchRequest } from '../instances/launch';
 import { instanceXml, stateXml } from '../instances/render';
+import { parseBlockDeviceMappings, type BlockDeviceMappingSpec } from '../instances/blockDevices';
 import { Ec2Error } from '../protocol/errors';
 import { parseFilters, parseTagSpecifications, type Params } from '../protocol/queryParams';
 import type { XmlValue } from '../protocol/xmlWriter';
@@ -11,6 +12,10 @@ function tokens(value: string | undefined, name: string): 'required' | 'optional
   if (value === undefined) return undefined;
   if (value !== 'required' && value !== 'optional') throw Ec2Error.invalidValue(name, value);
   return value;
+}
+
+function mergedMappings(fromTemplate: readonly BlockDeviceMappingSpec[], given: readonly BlockDeviceMappingSpec[]): BlockDeviceMappingSpec[] {
+  return [...fromTemplate.filter((m) => !given.some((g) => g.deviceName === m.deviceName)), ...given];
 }
 
 export function lookupInstances(ctx: ActionContext, ids: string[]): InstanceRecord[] {
@@ -52,6 +57,8 @@ const runInstances: ActionHandler = (ctx, p) => {
     maxPrice: p.str('InstanceMarketOptions.SpotOptions.MaxPrice') ?? t?.maxPrice,
     availabilityZone: p.str('Placement.AvailabilityZone') ?? t?.availabilityZone,
     tags: Object.assign({}, ...specs.filter((s) => s.resourceType === 'instance').map((s) => s.tags)),
+    // A mapping given to RunInstances replaces the template's for the same device.
+    blockDeviceMappings: mergedMappings(t?.blockDeviceMappings ?? [], parseBlockDeviceMappings(p)),
   };
   const v = validateLaunch(ctx, req);
   const zone = v.zone ?? pickZone(ctx, v.instanceType);

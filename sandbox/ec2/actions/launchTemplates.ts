@@ -1,6 +1,8 @@
-import type { ActionHandler } from './common';
+import type { ActionContext, ActionHandler } from './common';
+import { images } from '../catalog/images';
 import { matchesFilters, paginate, tagFilterValues, tagSet } from './common';
 import { findTemplate } from '../instances/launch';
+import { parseBlockDeviceMappings, volumesFor } from '../instances/blockDevices';
 import { Ec2Error } from '../protocol/errors';
 import { parseFilters, parseTagSpecifications, type Params } from '../protocol/queryParams';
 import type { XmlValue } from '../protocol/xmlWriter';
@@ -24,6 +26,7 @@ function parseData(d: Params): LaunchTemplateData {
     maxPrice: d.str('InstanceMarketOptions.SpotOptions.MaxPrice'),
     availabilityZone: d.str('Placement.AvailabilityZone'),
     tagSpecifications: [...parseTagSpecifications(d), ...parseTagSpecifications(d, 'TagSpecifications')],
+    blockDeviceMappings: [...parseBlockDeviceMappings(d), ...parseBlockDeviceMappings(d, 'BlockDeviceMappings')],
   };
 }
 
@@ -37,6 +40,22 @@ function templateXml(t: LaunchTemplateRecord): XmlValue {
     latestVersionNumber: 1,
     tagSet: tagSet(t.tags),
   };
+}
+
+/**
+ * EC2 creates a template whose mappings do not fit its image and says so in `warning`; the
+ * launches from it are what fail (RunInstances with the error, CreateFleet in errorSet).
+ */
+function templateWarning(ctx: ActionContext, data: LaunchTemplateData): XmlValue {
+  const image = data.imageId ? images(ctx.region).find((i) => i.imageId === data.imageId) : undefined;
+  if (!image) return undefined;
+  try {
+    volumesFor(image, data.blockDeviceMappings ?? []);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Ec2Error)) throw error;
+    return { errorSet: [{ code: error.code, message: error.message }] };
+  }
 }
 
 const createLaunchTemplate: ActionHandler = (ctx, p) => {
@@ -58,7 +77,7 @@ const createLaunchTemplate: ActionHandler = (ctx, p) => {
   };
   ctx.store.state.launchTemplates.push(rec);
   ctx.store.save();
-  return { launchTemplate: templateXml(rec) };
+  return { launchTemplate: templateXml(rec), warning: templateWarning(ctx, rec.data) };
 };
 
 const describeLaunchTemplates: ActionHandler = (ctx, p) => {
@@ -93,6 +112,13 @@ const describeLaunchTemplateVersions: ActionHandler = (ctx, p) => {
         securityGroupIdSet: d.securityGroupIds.length ? d.securityGroupIds : undefined,
         metadataOptions: d.httpTokens ? { httpTokens: d.httpTokens } : undefined,
         instanceMarketOptions: d.marketType ? { marketType: d.marketType, spotOptions: d.maxPrice ? { maxPrice: d.maxPrice } : undefined } : undefined,
+        blockDeviceMappingSet: d.blockDeviceMappings?.length
+          ? d.blockDeviceMappings.map((m) => ({
+            deviceName: m.deviceName,
+            ebs: m.noDevice ? undefined : { volumeSize: m.volumeSize, volumeType: m.volumeType, encrypted: m.encrypted, snapshotId: m.snapshotId },
+            noDevice: m.noDevice ? '' : undefined,
+          }))
+          : undefined,
         tagSpecificationSet: d.tagSpecifications.length
           ? d.tagSpecifications.map((s) => ({ resourceType: s.resourceType, tagSet: tagSet(s.tags) }))
           : undefined,

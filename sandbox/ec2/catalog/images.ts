@@ -8,6 +8,11 @@ export interface ImageSpec {
   readonly ownerId: string;
   readonly ownerAlias: string;
   readonly creationDate: string;
+  /** As the real image: `/dev/sda1` on Ubuntu and the Deep Learning AMIs, `/dev/xvda` on Amazon Linux. */
+  readonly rootDeviceName: string;
+  readonly rootSnapshotId: string;
+  /** GiB; a launch asking a smaller root volume is refused (InvalidBlockDeviceMapping). */
+  readonly rootSnapshotGb: number;
 }
 
 const TEMPLATES = [
@@ -18,6 +23,8 @@ const TEMPLATES = [
     ownerId: '898082745236',
     ownerAlias: 'amazon',
     creationDate: '2025-10-15T09:12:44.000Z',
+    rootDeviceName: '/dev/sda1',
+    rootSnapshotGb: 75,
   },
   {
     key: 'dlami-base',
@@ -26,6 +33,8 @@ const TEMPLATES = [
     ownerId: '898082745236',
     ownerAlias: 'amazon',
     creationDate: '2025-10-15T08:40:02.000Z',
+    rootDeviceName: '/dev/sda1',
+    rootSnapshotGb: 75,
   },
   {
     key: 'ubuntu-jammy',
@@ -34,22 +43,37 @@ const TEMPLATES = [
     ownerId: '099720109477',
     ownerAlias: '',
     creationDate: '2025-10-07T05:33:19.000Z',
+    rootDeviceName: '/dev/sda1',
+    rootSnapshotGb: 8,
+  },
+  {
+    key: 'al2023',
+    name: 'al2023-ami-2023.9.20251014.0-kernel-6.1-x86_64',
+    description: 'Amazon Linux 2023 AMI 2023.9.20251014.0 x86_64 HVM kernel-6.1',
+    ownerId: '137112412989',
+    ownerAlias: 'amazon',
+    creationDate: '2025-10-14T20:41:05.000Z',
+    rootDeviceName: '/dev/xvda',
+    rootSnapshotGb: 8,
   },
 ];
 
-function amiId(region: string, key: string): string {
+function resourceId(prefix: 'ami' | 'snap', region: string, key: string): string {
   let hex = '';
-  for (let i = 0; hex.length < 17; i++) hex += Math.floor(unitHash('ami', region, key, i) * 0x10000).toString(16).padStart(4, '0');
-  return 'ami-' + hex.slice(0, 17);
+  for (let i = 0; hex.length < 17; i++) hex += Math.floor(unitHash(prefix, region, key, i) * 0x10000).toString(16).padStart(4, '0');
+  return `${prefix}-${hex.slice(0, 17)}`;
 }
 
 export function images(region: string): ImageSpec[] {
   return TEMPLATES.map((t) => ({
-    imageId: amiId(region, t.key),
+    imageId: resourceId('ami', region, t.key),
     name: t.name,
     description: t.description,
     ownerId: t.ownerId,
     ownerAlias: t.ownerAlias,
     creationDate: t.creationDate,
+    rootDeviceName: t.rootDeviceName,
+    rootSnapshotId: resourceId('snap', region, t.key),
+    rootSnapshotGb: t.rootSnapshotGb,
   }));
 }

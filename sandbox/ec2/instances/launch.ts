@@ -1,6 +1,7 @@
 import type { InstanceLifecycle } from '../../contract';
 import type { ActionContext } from '../actions/common';
 import { images } from '../catalog/images';
+import { volumesFor, withVolumeIds, type BlockDeviceMappingSpec } from './blockDevices';
 import { instanceTypeSpec } from '../catalog/instanceTypes';
 import { offeredInZone, formatPrice } from '../catalog/prices';
 import { findZone, zones } from '../catalog/regions';
@@ -20,6 +21,7 @@ export interface LaunchRequest {
   readonly maxPrice?: string;
   readonly availabilityZone?: string;
   readonly tags: Record<string, string>;
+  readonly blockDeviceMappings: readonly BlockDeviceMappingSpec[];
 }
 
 export interface ValidatedLaunch {
@@ -28,6 +30,7 @@ export interface ValidatedLaunch {
   readonly securityGroupIds: string[];
   readonly zone: string;
   readonly maxPrice?: number;
+  readonly volumes: ReturnType<typeof volumesFor>;
 }
 
 export function findTemplate(ctx: ActionContext, id: string | undefined, name: string | undefined): LaunchTemplateRecord {
@@ -58,9 +61,11 @@ export function validateLaunch(ctx: ActionContext, req: LaunchRequest): Omit<Val
   const imageId = req.imageId;
   if (!imageId) throw Ec2Error.missing('ImageId');
   if (!/^ami-[0-9a-f]{8,17}$/.test(imageId)) throw new Ec2Error('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
-  if (!images(ctx.region).some((i) => i.imageId === imageId)) {
+  const image = images(ctx.region).find((i) => i.imageId === imageId);
+  if (!image) {
     throw new Ec2Error('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
   }
+  const volumes = volumesFor(image, req.blockDeviceMappings);
   if (req.keyName && !ctx.store.state.keyPairs.some((k) => k.region === ctx.region && k.keyName === req.keyName)) {
     throw new Ec2Error('InvalidKeyPair.NotFound', `The key pair '${req.keyName}' does not exist`);
   }
@@ -85,7 +90,7 @@ export function validateLaunch(ctx: ActionContext, req: LaunchRequest): Omit<Val
     }
     zone = z.zoneName;
   }
-  return { instanceType, imageId, securityGroupIds, zone };
+  return { instanceType, imageId, securityGroupIds, zone, volumes };
 }
 
 /** Picks a zone when none was asked for: a random offered zone whose pool is not dry. */
@@ -145,6 +150,7 @@ export function startInstances(ctx: ActionContext, req: LaunchRequest, v: Valida
       launchTime: now,
       state: 'pending',
       tags: { ...req.tags },
+      volumes: withVolumeIds(v.volumes),
     };
     if (req.lifecycle === 'spot') {
       rec.spotInstanceRequestId = newId('sir').slice(0, 12);

@@ -2,6 +2,7 @@ import type { XmlValue } from '../protocol/xmlWriter';
 import type { InstanceRecord, InstanceStateName } from '../state/store';
 import { defaultVpcId, subnetIdFor, tagSet } from '../actions/common';
 import { findZone } from '../catalog/regions';
+import { instanceBlockDevicesXml } from './blockDevices';
 
 const STATE_CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48 };
 
@@ -42,7 +43,8 @@ export function instanceXml(rec: InstanceRecord, groupNames: (id: string) => str
     ipAddress: running ? ip : undefined,
     architecture: 'x86_64',
     rootDeviceType: 'ebs',
-    rootDeviceName: '/dev/sda1',
+    rootDeviceName: rec.volumes?.[0]?.deviceName ?? '/dev/sda1',
+    blockDeviceMapping: live ? instanceBlockDevicesXml(rec.volumes, rec.launchTime) : undefined,
     instanceLifecycle: rec.lifecycle === 'spot' ? 'spot' : undefined,
     spotInstanceRequestId: rec.spotInstanceRequestId,
     groupSet: rec.securityGroupIds.map((groupId) => ({ groupId, groupName: groupNames(groupId) })),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoxAddress, InstanceAction, InstanceLifecycle } from '../../contract';
+import type { BlockDeviceMappingSpec } from '../instances/blockDevices';
 
 export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated';
 
@@ -32,6 +33,17 @@ export interface InstanceRecord {
   interruptionCause?: 'price' | 'capacity';
   runningAt?: number;
   tags: Record<string, string>;
+  /** The root (first) and any extra EBS volumes, built from the image and the block device mappings. */
+  volumes?: VolumeRecord[];
+}
+
+export interface VolumeRecord {
+  volumeId: string;
+  deviceName: string;
+  sizeGb: number;
+  volumeType: string;
+  encrypted: boolean;
+  snapshotId?: string;
 }
 
 export interface KeyPairRecord {
@@ -74,6 +86,7 @@ export interface LaunchTemplateData {
   maxPrice?: string;
   availabilityZone?: string;
   tagSpecifications: Array<{ resourceType: string; tags: Record<string, string> }>;
+  blockDeviceMappings?: BlockDeviceMappingSpec[];
 }
 
 export interface LaunchTemplateRecord {

@@ -94,5 +94,5 @@ async function createProfileWithWizard(uri: vscode.Uri, folderName: string, pric
  */
 function configuredRegions(): readonly string[] {
   const configuration = vscode.workspace.getConfiguration('spotbox');
-  return parseSettings((key) => configuration.get(key)).settings.regions;
+  return parseSettings((key) => configuration.get(key), process.env).settings.regions;
 }

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SpotboxError } from '../errors';
 import { toUserError } from '../aws/awsErrors';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
 import type { Box } from '../boxes/box';
 import { hostKeysFromConsole, type ConsoleHostKey } from '../ssh/consoleHostKeys';
+import { privateKeyPathFor } from '../ssh/privateKeyFile';
 
 /** Everything needed to reach one box over SSH with its host key pinned. */
 export interface BoxEndpoint {
@@ -49,7 +49,7 @@ export async function resolveBoxEndpoint(clients: Ec2ClientPool, box: Box, optio
   if (!box.keyName) {
     throw new SpotboxError(`${box.name} (${box.instanceId}) was launched without a key pair, so Spotbox cannot log in.`, 'Launch it again with Spotbox: Launch a Spot Box.');
   }
-  const privateKeyPath = path.join(options.keyDirectory, `${box.keyName}.pem`);
+  const privateKeyPath = privateKeyPathFor(options.keyDirectory, box.keyName);
   if (!fs.existsSync(privateKeyPath)) {
     throw new SpotboxError(
       `The private key of ${box.name} (${box.keyName}) is not on this machine: it was launched from another computer or the key was deleted.`,

@@ -32,6 +32,32 @@ export const DEFAULT_SETTINGS: SpotboxSettings = {
   fisRoleArn: '',
 };
 
+/**
+ * Why a check-IP URL is refused, or undefined when it is fine. The answer decides which address
+ * may SSH into the box, so a plain-http answer could be rewritten on the way: https only, except
+ * for a loopback host (the sandbox serves its own on 127.0.0.1), which never leaves the machine.
+ */
+export function checkIpUrlProblem(raw: unknown): string | undefined {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  let url: URL | undefined;
+  try {
+    url = /^\S+$/.test(text) ? new URL(text) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    return 'spotbox.checkIpUrl must be an https URL that answers your public IP as plain text.';
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    return `spotbox.checkIpUrl must use https: ${url.origin} answers over plain http, which anyone on the way could change to open SSH to their own address (http is allowed only for localhost).`;
+  }
+  return undefined;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
 export interface SettingsProblem {
   readonly key: SettingKey;
   readonly message: string;
@@ -41,7 +67,12 @@ export interface SettingsProblem {
  * Turns raw configuration values into typed settings. A bad value falls back to its default and is
  * reported, so one typo does not disable the extension.
  */
-export function parseSettings(read: (key: SettingKey) => unknown): { settings: SpotboxSettings; problems: SettingsProblem[] } {
+/**
+ * `environment` is the editor process's own (the way AWS_PROFILE reaches the SDK), which no
+ * repository can set: `SPOTBOX_CHECK_IP_URL` there is the default check-IP service when the user
+ * has set none (the sandbox's editor gets its own one so).
+ */
+export function parseSettings(read: (key: SettingKey) => unknown, environment: { readonly SPOTBOX_CHECK_IP_URL?: string } = {}): { settings: SpotboxSettings; problems: SettingsProblem[] } {
   const problems: SettingsProblem[] = [];
 
   const rawRegions = read(SETTING_KEYS.regions);
@@ -78,11 +109,13 @@ export function parseSettings(read: (key: SettingKey) => unknown): { settings: S
   }
 
   const rawCheckIp = read(SETTING_KEYS.checkIpUrl);
-  let checkIpUrl = DEFAULT_SETTINGS.checkIpUrl;
-  if (typeof rawCheckIp === 'string' && /^https?:\/\/\S+$/.test(rawCheckIp.trim())) {
+  const fromEnvironment = environment.SPOTBOX_CHECK_IP_URL;
+  let checkIpUrl = fromEnvironment && checkIpUrlProblem(fromEnvironment) === undefined ? fromEnvironment.trim() : DEFAULT_SETTINGS.checkIpUrl;
+  const checkIpProblem = rawCheckIp === undefined ? undefined : checkIpUrlProblem(rawCheckIp);
+  if (typeof rawCheckIp === 'string' && checkIpProblem === undefined) {
     checkIpUrl = rawCheckIp.trim();
-  } else if (rawCheckIp !== undefined) {
-    problems.push({ key: SETTING_KEYS.checkIpUrl, message: 'spotbox.checkIpUrl must be an http(s) URL that answers your public IP as plain text.' });
+  } else if (checkIpProblem !== undefined) {
+    problems.push({ key: SETTING_KEYS.checkIpUrl, message: `${checkIpProblem} Spotbox uses ${DEFAULT_SETTINGS.checkIpUrl} until you change it in your user settings.` });
   }
 
   // Only the type is checked here: the rehearsal checks the ARN's shape when it is used, with a

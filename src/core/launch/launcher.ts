@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { CreateFleetCommandOutput, Tag, TagSpecification, _InstanceType } from '@aws-sdk/client-ec2';
+import type { CreateFleetCommandOutput, EC2Client, Tag, TagSpecification, _InstanceType } from '@aws-sdk/client-ec2';
 import { SpotboxError, UserCancelledError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { toUserError } from '../aws/awsErrors';
@@ -11,6 +11,8 @@ import { RollbackJournal } from './rollbackJournal';
 import { TAGS } from '../aws/spotboxTags';
 import type { LaunchedBox, LaunchProgress, LaunchRequest } from './launchTypes';
 import { waitUntilGone } from './waitUntilGone';
+import { checkRootVolumeSize, encryptedRootMapping, rootDeviceOf, type ImageRootDevice } from './rootDevice';
+import { writePrivateKeyFile } from '../ssh/privateKeyFile';
 
 export interface LaunchOptions {
   readonly signal?: AbortSignal;
@@ -73,6 +75,10 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
   try {
     step({ step: 'price-check', message: `Checking spot prices against the $${request.maxPricePerHour}/h guard` });
     await checkPriceGuard(clients, request);
+    // Read before anything is created: the root's device name differs per image (sda1, xvda), and
+    // a volume smaller than its snapshot is a launch EC2 refuses only after we made the rest.
+    const root = await send(`Reading the image ${request.imageId}`, () => describeRootDevice(ec2, sdk, request.imageId, options.signal));
+    checkRootVolumeSize(root, request.volumeGb);
 
     step({ step: 'key-pair', message: `Creating key pair ${name}` });
     const keyPair = await send('Creating the key pair', () =>
@@ -80,8 +86,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
     );
     journal.record(`key pair ${name}`, async () => void (await ec2.send(new sdk.DeleteKeyPairCommand({ KeyName: name }))));
     const privateKeyPath = path.join(request.keyDirectory, `${name}.pem`);
-    await fs.mkdir(request.keyDirectory, { recursive: true, mode: 0o700 });
-    await fs.writeFile(privateKeyPath, keyPair.KeyMaterial ?? '', { mode: 0o600 });
+    await writePrivateKeyFile(privateKeyPath, keyPair.KeyMaterial ?? '');
     journal.record(`private key ${privateKeyPath}`, () => fs.rm(privateKeyPath, { force: true }));
 
     step({ step: 'security-group', message: `Creating security group ${name} (SSH from ${request.sshCidr} only)` });
@@ -115,7 +120,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
             SecurityGroupIds: [securityGroupId],
             MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
             ...(request.instanceProfile ? { IamInstanceProfile: { Name: request.instanceProfile } } : {}),
-            BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: request.volumeGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
+            BlockDeviceMappings: [encryptedRootMapping(root, request.volumeGb)],
             UserData: request.userData ? Buffer.from(request.userData, 'utf8').toString('base64') : undefined,
             TagSpecifications: [tagged('instance'), tagged('volume')],
           },
@@ -205,6 +210,11 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
     }
     throw error;
   }
+}
+
+async function describeRootDevice(ec2: EC2Client, sdk: Ec2Module, imageId: string, signal: AbortSignal | undefined): Promise<ImageRootDevice> {
+  const described = await ec2.send(new sdk.DescribeImagesCommand({ ImageIds: [imageId] }), { abortSignal: signal });
+  return rootDeviceOf(imageId, described.Images?.find((image) => image.ImageId === imageId));
 }
 
 /**

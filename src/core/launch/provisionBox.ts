@@ -2,6 +2,7 @@ import type { Client } from 'ssh2';
 import type { SpotboxProfile } from '../profile/profileTypes';
 import { startSessionOnBox, waitForAgent } from '../recovery/boxSessionOps';
 import { cloneWorkspace } from '../workspace/cloneWorkspace';
+import { redactUrl } from '../logging/redactUrl';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../workspace/sizeGuard';
 import { uploadWorkspace } from '../workspace/uploadWorkspace';
 import type { UploadProgress } from '../workspace/workspaceTypes';
@@ -31,7 +32,7 @@ export async function provisionBox(client: Client, profile: SpotboxProfile, opti
   let remoteDir: string | undefined;
   let files: number | undefined;
   if (profile.cloneFrom) {
-    options.onMessage?.(`cloning ${profile.cloneFrom} on the box`);
+    options.onMessage?.(`cloning ${redactUrl(profile.cloneFrom)} on the box`);
     remoteDir = (await cloneWorkspace(client, { remoteUrl: profile.cloneFrom, remoteDir: profile.workspaceDir, ...(options.signal ? { signal: options.signal } : {}) })).remoteDir;
     workspace = 'cloned';
   } else if (options.localRoot) {

@@ -1,3 +1,4 @@
+import { scrubSecrets } from '../logging/scrubSecrets';
 import type { Client } from 'ssh2';
 import { UserCancelledError } from '../errors';
 
@@ -39,7 +40,7 @@ export function runRemoteCommand(client: Client, command: string, options: Remot
         reject(reason);
       };
       const timer = Number.isFinite(timeoutMs)
-        ? setTimeout(() => stop(new Error(`The command on the box did not finish within ${Math.round(timeoutMs / 1000)} s: ${command.slice(0, 80)}`)), timeoutMs)
+        ? setTimeout(() => stop(new Error(`The command on the box did not finish within ${Math.round(timeoutMs / 1000)} s: ${scrubSecrets(command).slice(0, 80)}`)), timeoutMs)
         : undefined;
       const onAbort = (): void => stop(new UserCancelledError());
       options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,5 +1,7 @@
 import type { Client } from 'ssh2';
 import { SpotboxError } from '../errors';
+import { hasUrlCredentials, redactUrl } from '../logging/redactUrl';
+import { scrubSecrets } from '../logging/scrubSecrets';
 import { GIT_REMOTE } from '../profile/parseProfile';
 import { runRemoteCommand, shellWord } from '../ssh/runRemoteCommand';
 import { remoteDirForShell } from './remotePaths';
@@ -19,26 +21,31 @@ export interface CloneOptions {
  * for a password it could never get. Resolves with the clone's absolute path on the box.
  */
 export async function cloneWorkspace(client: Client, options: CloneOptions): Promise<{ remoteDir: string }> {
+  const shownUrl = redactUrl(options.remoteUrl);
   if (!GIT_REMOTE.test(options.remoteUrl)) {
-    throw new SpotboxError(`"${options.remoteUrl}" is not a git remote URL.`, 'Set "cloneFrom" in .spotbox/profile.json to a URL such as "https://github.com/you/project.git" or "git@github.com:you/project.git".');
+    throw new SpotboxError(`"${shownUrl}" is not a git remote URL.`, 'Set "cloneFrom" in .spotbox/profile.json to a URL such as "https://github.com/you/project.git" or "git@github.com:you/project.git".');
   }
   if (options.branch !== undefined && !GIT_REMOTE.test(options.branch)) {
     throw new SpotboxError(`"${options.branch}" is not a git branch name.`);
   }
   const branch = options.branch !== undefined ? ` --branch ${shellWord(options.branch)}` : '';
   const target = remoteDirForShell(options.remoteDir);
-  const command = `GIT_TERMINAL_PROMPT=0 git clone --quiet${branch} -- ${shellWord(options.remoteUrl)} ${target} && cd ${target} && pwd`;
+  // Credentials in the URL serve the clone only: the stored remote loses them at once, so the
+  // box's .git/config (which a workspace checkpoint may upload) never holds a token.
+  const forgetCredentials = hasUrlCredentials(options.remoteUrl) ? ` && git remote set-url origin ${shellWord(shownUrl)}` : '';
+  const command = `GIT_TERMINAL_PROMPT=0 git clone --quiet${branch} -- ${shellWord(options.remoteUrl)} ${target} && cd ${target}${forgetCredentials} && pwd`;
   const result = await runRemoteCommand(client, command, { timeoutMs: Infinity, ...(options.signal ? { signal: options.signal } : {}) });
   if (result.code === 127) {
     throw new SpotboxError('git is not installed on the box.', 'Use an image with git (the Deep Learning AMIs have it), or remove "cloneFrom" from .spotbox/profile.json to upload the workspace instead.');
   }
   if (result.code !== 0) {
-    const why = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit status ${result.code ?? 'unknown (killed)'}`;
+    const stderr = scrubSecrets(result.stderr.split(options.remoteUrl).join(shownUrl));
+    const why = stderr.trim().split('\n').slice(-3).join(' ') || `exit status ${result.code ?? 'unknown (killed)'}`;
     throw new SpotboxError(
-      `git clone of ${options.remoteUrl} into ${options.remoteDir} on the box failed: ${why}`,
+      `git clone of ${shownUrl} into ${options.remoteDir} on the box failed: ${why}`,
       /already exists/.test(why)
         ? `Remove or rename ${options.remoteDir} on the box, or change "workspaceDir" in .spotbox/profile.json.`
-        : 'Check the URL. A private repository needs credentials on the box: an https URL with a token, a deploy key, or SSH agent forwarding.',
+        : 'Check the URL. For a private repository, use an SSH URL (git@github.com:you/project.git) with a read-only deploy key on the box or SSH agent forwarding, or a git credential helper on the box; keep tokens out of "cloneFrom".',
     );
   }
   return { remoteDir: result.stdout.trim().split('\n').pop() || options.remoteDir };

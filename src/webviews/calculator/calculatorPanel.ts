@@ -3,6 +3,7 @@ import { isCancellation, userMessageOf } from '../../core/errors';
 import type { Logger } from '../../core/logging/logger';
 import { DEFAULT_CALCULATOR_INPUTS, parseCalculatorInputs, type CalculatorInputs, type CalculatorResult } from '../../core/calculator/calculatorModel';
 import { SingletonPanel, type PanelSession } from '../singletonPanel';
+import { calculatorMessageOf } from '../webviewMessages';
 import { calculatorHtml } from './calculatorHtml';
 import type { ExtensionToWebview, WebviewToExtension } from './protocol';
 
@@ -39,6 +40,10 @@ export class CalculatorPanels extends SingletonPanel<WebviewToExtension> {
   /** The last result shown, for tests and for "Launch this". */
   get currentResult(): CalculatorResult | undefined {
     return this.lastResult;
+  }
+
+  protected override messageOf(raw: unknown): WebviewToExtension | undefined {
+    return calculatorMessageOf(raw);
   }
 
   protected override open(panel: vscode.WebviewPanel): PanelSession<WebviewToExtension> {

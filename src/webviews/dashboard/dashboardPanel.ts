@@ -3,6 +3,7 @@ import type { DashboardModel } from '../../core/dashboard/dashboardModel';
 import type { Logger } from '../../core/logging/logger';
 import type { Disposable } from '../../core/time/clock';
 import { SingletonPanel, type PanelSession } from '../singletonPanel';
+import { dashboardMessageOf } from '../webviewMessages';
 import { dashboardHtml } from './dashboardHtml';
 import type { AlertSettingView, ExtensionToWebview, WebviewToExtension } from './protocol';
 
@@ -35,6 +36,10 @@ export class DashboardPanels extends SingletonPanel<WebviewToExtension> {
   /** The figures the open panel was last sent, for the integration test to compare with what it renders. */
   get currentModel(): DashboardModel | undefined {
     return this.isOpen ? this.lastPosted : undefined;
+  }
+
+  protected override messageOf(raw: unknown): WebviewToExtension | undefined {
+    return dashboardMessageOf(raw);
   }
 
   protected override open(panel: vscode.WebviewPanel): PanelSession<WebviewToExtension> {

@@ -108,6 +108,24 @@ describe('ensureIncludeLine (the user SSH config, changed only with consent)', (
     assert.equal(fs.statSync(userConfig).mode & 0o777, 0o600);
   });
 
+  it('edits a symlinked config at its target, keeps a .bak, and re-reads the file after consent', async () => {
+    const dotfiles = path.join(sshDirectory, 'dotfiles');
+    fs.mkdirSync(dotfiles);
+    const target = path.join(dotfiles, 'ssh_config');
+    fs.writeFileSync(target, 'Host a\n', { mode: 0o640 });
+    const userConfig = path.join(sshDirectory, 'config');
+    fs.symlinkSync(target, userConfig);
+    const outcome = await ensureIncludeLine(userConfig, '/x/spotbox/config', async () => {
+      fs.appendFileSync(target, 'Host added-while-asking\n');
+      return true;
+    });
+    assert.equal(outcome, 'added');
+    assert.ok(fs.lstatSync(userConfig).isSymbolicLink(), 'the link is still a link');
+    assert.equal(fs.readFileSync(target, 'utf8'), 'Include /x/spotbox/config\nHost a\nHost added-while-asking\n');
+    assert.equal(fs.statSync(target).mode & 0o777, 0o640);
+    assert.equal(fs.readFileSync(`${target}.bak`, 'utf8'), 'Host a\nHost added-while-asking\n');
+  });
+
   it('quotes a config path with spaces in the copied command', () => {
     assert.equal(sshCommandLine('/home/a b/.ssh/spotbox/config', 'spotbox-x'), `ssh -F '/home/a b/.ssh/spotbox/config' spotbox-x`);
     assert.equal(sshCommandLine('/root/.ssh/spotbox/config', 'spotbox-x'), 'ssh -F /root/.ssh/spotbox/config spotbox-x');
