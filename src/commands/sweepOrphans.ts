@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { UserCancelledError } from '../core/errors';
@@ -6,11 +7,14 @@ import { deleteOrphans } from '../core/hygiene/deleteOrphans';
 import { findOrphans } from '../core/hygiene/findOrphans';
 import { ageLabel, countByKind, describeOrphan, KIND_LABELS, sweepSummary } from '../core/hygiene/orphanLabels';
 import type { HygieneCloud, Orphan } from '../core/hygiene/orphanTypes';
+import { sweepSections } from '../core/hygiene/sweepChoices';
 import type { Logger } from '../core/logging/logger';
 
 export interface SweepCommandDeps {
   readonly cloud: () => HygieneCloud;
   readonly regions: () => readonly string[];
+  /** This installation's owner id: its orphans are ticked, other owners' are listed apart, unticked. */
+  readonly ownerId: string;
   /** Where launches wrote private keys; a swept key pair's .pem goes too. */
   readonly keyDirectory: string;
   readonly boxStore: BoxStore;
@@ -18,7 +22,7 @@ export interface SweepCommandDeps {
 }
 
 interface OrphanItem extends vscode.QuickPickItem {
-  readonly orphan: Orphan;
+  readonly orphan?: Orphan;
 }
 
 const KIND_ICONS: Record<Orphan['kind'], string> = {
@@ -31,50 +35,64 @@ const KIND_ICONS: Record<Orphan['kind'], string> = {
 /**
  * Spotbox: Sweep Orphaned Resources — finds what no live box needs in every configured region
  * (terminated boxes' groups, keys and templates; interrupted rollbacks; stopped boxes), lets the
- * user untick anything to keep, confirms, then deletes in dependency order and sums up.
+ * user untick anything to keep, confirms, then deletes in dependency order and sums up. Only this
+ * installation's resources start ticked; other owners' are listed apart (see sweepSections).
  */
 export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void> {
   const regions = deps.regions();
   const scan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking for orphaned Spotbox resources in ${regions.join(', ')}` }, () =>
-    findOrphans(deps.cloud(), { regions }),
+    findOrphans(deps.cloud(), { regions, ownerId: deps.ownerId }),
   );
   for (const problem of scan.problems) deps.logger.warn(`sweep: ${problem}`);
+  const ageless = scan.recent.filter((orphan) => orphan.createdAt === undefined).length;
+  const young = scan.recent.length - ageless;
   const notes = [
-    scan.recent.length > 0 ? `${scan.recent.length} resource(s) with no box are less than ${DEFAULT_GRACE_MS / 60_000} minutes old and were left alone: a launch may be creating them.` : '',
+    young > 0 ? `${young} resource(s) with no box are less than ${DEFAULT_GRACE_MS / 60_000} minutes old and were left alone: a launch may be creating them.` : '',
+    ageless > 0 ? `${ageless} resource(s) with neither a spotbox:session tag nor a creation time were left alone: nothing shows they are old.` : '',
     scan.problems.length > 0 ? `Not checked: ${scan.problems.join('; ')}` : '',
   ].filter(Boolean);
-  if (scan.orphans.length === 0) {
+  if (scan.orphans.length === 0 && scan.otherOwners.length === 0) {
     const verdict = scan.recent.length > 0 ? 'Nothing to sweep yet.' : 'Nothing to sweep: every Spotbox resource belongs to a live box.';
     void vscode.window.showInformationMessage([verdict, ...notes].join(' '));
     return;
   }
 
   const now = Date.now();
-  const items: OrphanItem[] = scan.orphans.map((orphan) => ({
-    label: `${KIND_ICONS[orphan.kind]} ${KIND_LABELS[orphan.kind]} ${orphan.id}`,
-    description: [orphan.region, ageLabel(orphan.createdAt, now), orphan.name && orphan.name !== orphan.id ? orphan.name : orphan.boxName].filter(Boolean).join(' · '),
-    detail: orphan.reason,
-    picked: true,
-    orphan,
-  }));
+  const items: OrphanItem[] = sweepSections(scan, { osUserName: safeUserName() }).flatMap((section) => [
+    { label: section.title, kind: vscode.QuickPickItemKind.Separator },
+    ...section.choices.map(
+      ({ orphan, picked, detail }): OrphanItem => ({
+        label: `${KIND_ICONS[orphan.kind]} ${KIND_LABELS[orphan.kind]} ${orphan.id}`,
+        description: [orphan.region, ageLabel(orphan.createdAt, now), orphan.name && orphan.name !== orphan.id ? orphan.name : orphan.boxName].filter(Boolean).join(' · '),
+        detail,
+        picked,
+        orphan,
+      }),
+    ),
+  ]);
+  const title = [
+    scan.orphans.length > 0 ? `${countByKind(scan.orphans)} of this installation without a live box` : '',
+    scan.otherOwners.length > 0 ? `${scan.otherOwners.length} of other owners (not ticked)` : '',
+  ].filter(Boolean);
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Sweep: ${countByKind(scan.orphans)} without a live box`,
-    placeHolder: 'Untick anything to keep; nothing is deleted until you confirm',
+    title: `Sweep: ${title.join('; ')}`,
+    placeHolder: "Only this installation's leftovers are ticked; untick anything to keep. Nothing is deleted until you confirm",
     canPickMany: true,
     matchOnDescription: true,
     matchOnDetail: true,
     ignoreFocusOut: true,
   });
-  if (!picked || picked.length === 0) {
+  const chosen = (picked ?? []).flatMap((item) => (item.orphan ? [item.orphan] : []));
+  if (chosen.length === 0) {
     throw new UserCancelledError();
   }
-  const chosen = picked.map((item) => item.orphan);
+  const ofOthers = chosen.filter((orphan) => orphan.owner !== deps.ownerId).length;
   const confirm = 'Delete';
   const answer = await vscode.window.showWarningMessage(
     `Delete ${countByKind(chosen)}?`,
     {
       modal: true,
-      detail: `${chosen.map((orphan) => `${describeOrphan(orphan)} in ${orphan.region}`).join('\n')}\n\nInstances are terminated with their disks; private key files of deleted key pairs are removed from this machine.`,
+      detail: `${chosen.map((orphan) => `${describeOrphan(orphan)} in ${orphan.region}`).join('\n')}\n\n${ofOthers > 0 ? `${ofOthers} of these were not launched from this Spotbox installation. ` : ''}Instances are terminated with their disks; private key files of deleted key pairs are removed from this machine.`,
     },
     confirm,
   );
@@ -106,5 +124,14 @@ export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void>
     void vscode.window.showWarningMessage(summary);
   } else {
     void vscode.window.showInformationMessage(summary);
+  }
+}
+
+/** The OS user name older Spotbox versions tagged as owner; os.userInfo throws where there is none. */
+function safeUserName(): string | undefined {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return undefined;
   }
 }

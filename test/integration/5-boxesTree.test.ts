@@ -8,8 +8,8 @@ import { Ec2ClientPool } from '../../src/core/aws/ec2ClientPool';
 import { launchBox } from '../../src/core/launch/launcher';
 import type { LaunchedBox } from '../../src/core/launch/launchTypes';
 import { silentLogger } from '../../src/core/logging/logger';
-import { activeApi } from './extensionHarness';
-import { canProbeUi, probeUiUntil } from './uiProbe';
+import { activeApi, nextCommandRun, runCommandExpecting } from './extensionHarness';
+import { expectUi, probeUi, requireUiProbe } from './uiProbe';
 
 // Boxes are launched straight through the core launcher (the launch command arrives with its own
 // UI); what is under test is the tree reconciled from the sandbox cloud, and terminating from it.
@@ -28,7 +28,7 @@ describe('Spot Boxes tree from the sandbox cloud', function () {
     fs.rmSync(keyDirectory, { recursive: true, force: true });
   });
 
-  it('shows boxes grouped by region, with type, state and price', async () => {
+  it('shows boxes grouped by region, with type, state and price', async function () {
     const api = await activeApi();
     await vscode.workspace.getConfiguration('spotbox').update('regions', ['us-east-1', 'eu-west-1'], vscode.ConfigurationTarget.Global);
     for (const [boxName, region] of [['llama-a', 'us-east-1'], ['llama-b', 'us-east-1'], ['mistral', 'eu-west-1']] as const) {
@@ -36,7 +36,7 @@ describe('Spot Boxes tree from the sandbox cloud', function () {
       launched.push(
         await launchBox(
           clients,
-          { boxName, region, pools: [{ instanceType: 'g5.xlarge' }, { instanceType: 'g4dn.xlarge' }], imageId, maxPricePerHour: 5, allocationStrategy: 'price-capacity-optimized', onDemandFallback: false, volumeGb: 50, sshCidr: '127.0.0.1/32', owner: 'tests', keyDirectory },
+          { boxName, region, pools: [{ instanceType: 'g5.xlarge' }, { instanceType: 'g4dn.xlarge' }], imageId, maxPricePerHour: 5, allocationStrategy: 'price-capacity-optimized', onDemandFallback: false, volumeGb: 100, sshCidr: '127.0.0.1/32', owner: api.ownerId, keyDirectory },
           { logger: silentLogger },
         ),
       );
@@ -52,31 +52,57 @@ describe('Spot Boxes tree from the sandbox cloud', function () {
     assert.deepEqual(boxes.map((box) => `${box.region}/${box.name}/${box.state}`).sort(), ['eu-west-1/mistral/running', 'us-east-1/llama-a/running', 'us-east-1/llama-b/running']);
     assert.ok(boxes.every((box) => box.lifecycle === 'spot' && (box.hourlyPriceUsd ?? 0) > 0), 'priced from live spot prices');
     assert.ok(api.costTicker().visible);
-    if (canProbeUi()) {
-      const ui = await probeUiUntil(
-        { name: 'tree-three-boxes-two-regions', queries: { rows: '.sidebar .monaco-list-row', statusBarItems: '.statusbar-item' } },
-        (response) => (response.found.rows ?? []).length >= 5,
-      );
-      const rows = (ui.found.rows ?? []).map((row) => row.text.replace(/\s+/g, ' '));
-      assert.ok(rows.some((row) => row.startsWith('eu-west-1')) && rows.some((row) => row.startsWith('us-east-1')), rows.join(' | '));
-      assert.ok(rows.some((row) => /^mistral\s*g\w+\.xlarge · \$[\d.]+\/h · running/.test(row)), rows.join(' | '));
-      assert.ok((ui.found.statusBarItems ?? []).some((item) => item.text.includes('3 boxes')), 'the ticker counts the three boxes');
-    }
+    requireUiProbe(this, 'see the tree rows');
+    const ui = await expectUi(
+      { name: 'tree-three-boxes-two-regions', queries: { rows: '.sidebar .monaco-list-row', statusBarItems: '.statusbar-item' } },
+      (response) => (response.found.rows ?? []).length >= 5,
+    );
+    const rows = (ui.found.rows ?? []).map((row) => row.text.replace(/\s+/g, ' '));
+    assert.ok(rows.some((row) => row.startsWith('eu-west-1')) && rows.some((row) => row.startsWith('us-east-1')), rows.join(' | '));
+    assert.ok(rows.some((row) => /^mistral\s*g\w+\.xlarge · \$[\d.]+\/h · running/.test(row)), rows.join(' | '));
+    assert.ok((ui.found.statusBarItems ?? []).some((item) => item.text.includes('3 boxes')), 'the ticker counts the three boxes');
   });
 
-  it('asks for a modal confirmation before terminating, and terminates nothing without it', async () => {
+  it('asks for a modal confirmation before terminating, and terminates nothing without it', async function () {
     const api = await activeApi();
     const target = api.boxStore.boxes.find((box) => box.name === 'mistral');
     assert.ok(target);
-    // The test host refuses modal dialogs (as if dismissed): the command must then do nothing.
-    await vscode.commands.executeCommand('spotbox.terminateBox', { kind: 'box', box: target });
-    if (canProbeUi()) {
-      const ui = await probeUiUntil({ name: 'terminate-confirmation-asked', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
-        (response.found.toasts ?? []).some((toast) => toast.text.includes('Terminate mistral')),
-      );
-      assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes(`Terminate mistral (${target.instanceId}`)), 'the confirmation names the box');
-      await vscode.commands.executeCommand('notifications.clearAll');
-    }
+    // The test host refuses modal dialogs (as if dismissed): the command must then stop, as cancelled.
+    const run = await runCommandExpecting('cancelled', 'spotbox.terminateBox', { kind: 'box', box: target });
+    assert.equal(run.message, 'Cancelled by the user');
+    await api.boxStore.refresh();
+    assert.equal(api.boxStore.boxes.find((box) => box.instanceId === target.instanceId)?.state, 'running');
+    requireUiProbe(this, 'see the confirmation');
+    const ui = await expectUi({ name: 'terminate-confirmation-asked', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
+      (response.found.toasts ?? []).some((toast) => toast.text.includes('Terminate mistral')),
+    );
+    assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes(`Terminate mistral (${target.instanceId}`)), 'the confirmation names the box');
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it("Terminate Box from the box row's context menu asks for the same confirmation", async function () {
+    requireUiProbe(this, "open a tree row's context menu");
+    const api = await activeApi();
+    const target = api.boxStore.boxes.find((box) => box.name === 'mistral');
+    assert.ok(target);
+    await vscode.commands.executeCommand('workbench.view.extension.spotbox');
+    const ran = nextCommandRun(api, 'spotbox.terminateBox');
+    const menu = await probeUi({
+      name: 'tree-context-menu-mistral',
+      queries: { items: '.context-view .action-item .action-label' },
+      actions: [{ selector: '.sidebar .monaco-list-row', hasText: '^mistral', rightClick: true }],
+    });
+    assert.equal(menu.error, undefined, menu.error);
+    const items = (menu.found.items ?? []).filter((item) => item.visible).map((item) => item.text.trim());
+    assert.ok(items.includes('Terminate Box') && items.includes('Open SSH Terminal'), `the running box's context menu: ${items.join(' | ')}`);
+    const clicked = await probeUi({ name: 'tree-context-menu-terminate', queries: {}, actions: [{ selector: '.context-view .action-item .action-label', hasText: '^Terminate Box$', click: true }] });
+    assert.equal(clicked.error, undefined, clicked.error);
+    const run = await ran;
+    assert.equal(run.outcome, 'cancelled', `the refused confirmation stops the command: ${run.outcome} ${run.message ?? ''}`);
+    await expectUi({ name: 'terminate-confirmation-from-menu', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
+      (response.found.toasts ?? []).some((toast) => toast.text.includes(`Terminate mistral (${target.instanceId}`)),
+    );
+    await vscode.commands.executeCommand('notifications.clearAll');
     await api.boxStore.refresh();
     assert.equal(api.boxStore.boxes.find((box) => box.instanceId === target.instanceId)?.state, 'running');
   });

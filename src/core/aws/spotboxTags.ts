@@ -1,8 +1,10 @@
 /** Tag keys that make the cloud the source of truth about Spotbox's resources. */
 export const TAGS = {
   box: 'spotbox:box',
+  /** The launching installation's random owner id (older versions: the OS user name); see hygiene/ownership.ts. */
   owner: 'spotbox:owner',
   session: 'spotbox:session',
+  /** Always "true" on what a launch creates: without it, a resource is never Spotbox's to delete. */
   managed: 'spotbox:managed',
   /** The login user of the box's image (ubuntu on Ubuntu AMIs), so attaching needs no profile. */
   sshUser: 'spotbox:ssh-user',

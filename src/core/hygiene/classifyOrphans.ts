@@ -1,5 +1,6 @@
 import { TAGS } from '../aws/spotboxTags';
 import type { Orphan, ResourceKind, TaggedResource } from './orphanTypes';
+import { ownershipOf } from './ownership';
 
 /**
  * What "a live box" means to the sweep: an instance of the session that is pending, running or
@@ -23,15 +24,39 @@ const KIND_ORDER: readonly ResourceKind[] = ['instance', 'launch-template', 'key
 export interface ClassifyOptions {
   readonly now: number;
   readonly graceMs: number;
+  /** This installation's owner id (see ownership.ts): only its resources are offered as orphans. */
+  readonly ownerId: string;
+}
+
+export interface Classified {
+  /** This owner's, past the grace period: offered for deletion, ticked. */
+  readonly orphans: Orphan[];
+  /** This owner's, within the grace period (or of unknown age and session): left alone. */
+  readonly recent: Orphan[];
+  /** Another Spotbox installation's or an older Spotbox's, past the grace period: shown apart, never ticked. */
+  readonly otherOwners: Orphan[];
 }
 
 /**
- * Splits one region's Spotbox-tagged resources into orphans, recent would-be orphans (within the
- * grace period) and the rest (owned by a live box, not returned). A launch creates the key pair
- * first and its rollback deletes it last, so a session's oldest resource tells when it began; EC2
- * gives security groups no creation time, so they take their session's.
+ * Splits one region's tagged resources by owner, then each owner's into orphans, recent would-be
+ * orphans (within the grace period) and the rest (owned by a live box, not returned). Resources
+ * without `spotbox:managed=true` are dropped: a lookalike tag does not make them Spotbox's. Owners
+ * are classified apart, so another owner's instance never keeps this owner's resources alive, nor
+ * the reverse.
  */
-export function classifyOrphans(resources: readonly TaggedResource[], options: ClassifyOptions): { orphans: Orphan[]; recent: Orphan[] } {
+export function classifyOrphans(resources: readonly TaggedResource[], options: ClassifyOptions): Classified {
+  const mine = classifyOneOwner(resources.filter((resource) => ownershipOf(resource.tags, options.ownerId) === 'mine'), options);
+  const others = classifyOneOwner(resources.filter((resource) => ownershipOf(resource.tags, options.ownerId) === 'other'), options);
+  // Another owner's young resources are not even mentioned: a colleague's launch may be under way.
+  return { orphans: mine.orphans, recent: mine.recent, otherOwners: others.orphans };
+}
+
+/**
+ * A launch creates the key pair first and its rollback deletes it last, so a session's oldest
+ * resource tells when it began; EC2 gives security groups no creation time, so they take their
+ * session's.
+ */
+function classifyOneOwner(resources: readonly TaggedResource[], options: Omit<ClassifyOptions, 'ownerId'>): { orphans: Orphan[]; recent: Orphan[] } {
   const sessionOf = (resource: TaggedResource): string | undefined => resource.tags[TAGS.session] || undefined;
   const instances = resources.filter((resource) => resource.kind === 'instance');
   const liveSessions = new Set(instances.filter((instance) => LIVE_INSTANCE_STATES.includes(instance.state ?? '')).map(sessionOf));
@@ -49,6 +74,7 @@ export function classifyOrphans(resources: readonly TaggedResource[], options: C
   const recent: Orphan[] = [];
   for (const resource of resources) {
     const sessionId = sessionOf(resource);
+    const owner = resource.tags[TAGS.owner];
     const base = {
       kind: resource.kind,
       id: resource.id,
@@ -56,6 +82,7 @@ export function classifyOrphans(resources: readonly TaggedResource[], options: C
       ...(resource.name !== undefined ? { name: resource.name } : {}),
       ...(sessionId !== undefined ? { sessionId } : {}),
       ...(resource.tags[TAGS.box] ? { boxName: resource.tags[TAGS.box] } : {}),
+      ...(owner ? { owner } : {}),
     };
     if (resource.kind === 'instance') {
       if (resource.state === 'stopped') {
@@ -66,7 +93,7 @@ export function classifyOrphans(resources: readonly TaggedResource[], options: C
     if (sessionId !== undefined && liveSessions.has(sessionId)) {
       continue;
     }
-    const createdAt = resource.createdAt ?? bornBySession.get(sessionId);
+    const createdAt = sessionId === undefined ? resource.createdAt : (resource.createdAt ?? bornBySession.get(sessionId));
     const stopped = sessionId === undefined ? [] : (stoppedBySession.get(sessionId)?.map((instance) => instance.id) ?? []);
     const orphan: Orphan = {
       ...base,
@@ -74,10 +101,21 @@ export function classifyOrphans(resources: readonly TaggedResource[], options: C
       reason: reasonFor(sessionId, stopped, sessionId !== undefined && terminatingSessions.has(sessionId)),
       ...(stopped.length > 0 ? { dependsOnInstances: stopped } : {}),
     };
-    const young = sessionId !== undefined && createdAt !== undefined && options.now - createdAt < options.graceMs;
-    (young ? recent : orphans).push(orphan);
+    (isYoung(sessionId, createdAt, options) ? recent : orphans).push(orphan);
   }
   return { orphans: sortForDeletion(orphans), recent: sortForDeletion(recent) };
+}
+
+/**
+ * Within the grace period, a launch may be creating the resource right now. Session-less ones follow
+ * the same rule by their own age. One with neither a session nor an age (a security group: EC2 gives
+ * groups no creation time) cannot be shown to be old, and no Spotbox launch makes such a thing, so
+ * it stays held back; a grace of 0 (tests, benches) lists everything.
+ */
+function isYoung(sessionId: string | undefined, createdAt: number | undefined, options: Omit<ClassifyOptions, 'ownerId'>): boolean {
+  if (options.graceMs <= 0) return false;
+  if (createdAt === undefined) return sessionId === undefined;
+  return options.now - createdAt < options.graceMs;
 }
 
 export function sortForDeletion(orphans: readonly Orphan[]): Orphan[] {

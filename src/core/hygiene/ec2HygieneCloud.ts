@@ -5,9 +5,10 @@ import type { HygieneCloud, TaggedResource } from './orphanTypes';
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
 
-// Either tag marks a Spotbox resource: spotbox:managed on everything a launch creates, spotbox:box
-// also on instances made before that tag existed.
-const SPOTBOX_TAGGED = { Name: 'tag-key', Values: [TAGS.managed, TAGS.box] };
+// Every launch, since the first version, tags spotbox:managed=true on all it creates. A bare
+// spotbox:* tag key (anyone can write one) does not make a resource Spotbox's. Owners are told
+// apart afterwards (ownership.ts): the sweep shows other owners' resources, apart.
+const SPOTBOX_MANAGED = { Name: `tag:${TAGS.managed}`, Values: ['true'] };
 const NOT_TERMINATED = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
 /**
@@ -20,12 +21,12 @@ export function ec2HygieneCloud(clients: Ec2ClientPool): HygieneCloud {
     async listTagged(region) {
       const { sdk, ec2 } = await connect(region);
       const [instances, groups, keys, templates] = await Promise.all([
-        paginate((NextToken) => ec2.send(new sdk.DescribeInstancesCommand({ Filters: [SPOTBOX_TAGGED, { Name: 'instance-state-name', Values: NOT_TERMINATED }], NextToken }))).then((pages) =>
+        paginate((NextToken) => ec2.send(new sdk.DescribeInstancesCommand({ Filters: [SPOTBOX_MANAGED, { Name: 'instance-state-name', Values: NOT_TERMINATED }], NextToken }))).then((pages) =>
           pages.flatMap((page) => (page.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? [])),
         ),
-        paginate((NextToken) => ec2.send(new sdk.DescribeSecurityGroupsCommand({ Filters: [SPOTBOX_TAGGED], NextToken }))).then((pages) => pages.flatMap((page) => page.SecurityGroups ?? [])),
-        ec2.send(new sdk.DescribeKeyPairsCommand({ Filters: [SPOTBOX_TAGGED] })).then((page) => page.KeyPairs ?? []),
-        paginate((NextToken) => ec2.send(new sdk.DescribeLaunchTemplatesCommand({ Filters: [SPOTBOX_TAGGED], NextToken }))).then((pages) => pages.flatMap((page) => page.LaunchTemplates ?? [])),
+        paginate((NextToken) => ec2.send(new sdk.DescribeSecurityGroupsCommand({ Filters: [SPOTBOX_MANAGED], NextToken }))).then((pages) => pages.flatMap((page) => page.SecurityGroups ?? [])),
+        ec2.send(new sdk.DescribeKeyPairsCommand({ Filters: [SPOTBOX_MANAGED] })).then((page) => page.KeyPairs ?? []),
+        paginate((NextToken) => ec2.send(new sdk.DescribeLaunchTemplatesCommand({ Filters: [SPOTBOX_MANAGED], NextToken }))).then((pages) => pages.flatMap((page) => page.LaunchTemplates ?? [])),
       ]);
       const resources: TaggedResource[] = [
         ...instances.map((i): TaggedResource => ({ kind: 'instance', id: i.InstanceId ?? '', region, tags: tagMap(i.Tags), createdAt: i.LaunchTime?.getTime(), state: i.State?.Name })),

@@ -1,4 +1,5 @@
 import type { Orphan, ResourceKind, SweepResult } from './orphanTypes';
+import { isLegacyOwnerTag } from './ownership';
 
 export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
   instance: 'instance',
@@ -44,4 +45,17 @@ export function sweepSummary(result: SweepResult): string {
     parts.push(`${result.skipped.length} left alone (${reasons.join('; ')}).`);
   }
   return parts.join(' ');
+}
+
+/**
+ * Whose another owner's resource is, as far as its tag tells: an older Spotbox's owner tag was the
+ * OS user name, which a colleague can share; a newer one's is an installation's random id.
+ */
+export function otherOwnerLabel(owner: string | undefined, osUserName?: string): string {
+  if (owner === undefined || owner === '') return 'no spotbox:owner tag';
+  if (isLegacyOwnerTag(owner)) {
+    const same = osUserName !== undefined && owner === osUserName;
+    return `owner "${owner}": an older Spotbox tagged the OS user name${same ? ', the same as yours here: likely yours from before the upgrade, but a colleague of that name looks alike' : ''}`;
+  }
+  return `owner ${owner}: another Spotbox installation (a colleague, or your other machine)`;
 }

@@ -23,6 +23,8 @@ export interface Orphan {
   readonly region: string;
   readonly sessionId?: string;
   readonly boxName?: string;
+  /** Its spotbox:owner tag: an installation's owner id, or (older Spotbox versions) an OS user name. */
+  readonly owner?: string;
   /** Epoch ms: its own creation time, or for a security group its session's oldest sibling's. */
   readonly createdAt?: number;
   readonly reason: string;
@@ -38,6 +40,11 @@ export interface OrphanScan {
   readonly orphans: readonly Orphan[];
   /** Would be orphans but are younger than the grace period: a launch may be creating them now. */
   readonly recent: readonly Orphan[];
+  /**
+   * What no live box needs but another Spotbox installation (a colleague in the same account, this
+   * user's other machine) or an older Spotbox version tagged: shown apart, never ticked by default.
+   */
+  readonly otherOwners: readonly Orphan[];
   /** Regions that could not be read, as "region: why"; their resources are neither listed nor touched. */
   readonly problems: readonly string[];
 }
@@ -57,7 +64,7 @@ export interface SweepResult {
 
 /** What the sweep needs from the cloud, per region; EC2 in production (ec2HygieneCloud), a fake in unit tests. */
 export interface HygieneCloud {
-  /** Every resource tagged spotbox:managed or spotbox:box, instances not yet terminated. */
+  /** Every resource tagged spotbox:managed=true, whoever its owner, instances not yet terminated. */
   listTagged(region: string): Promise<TaggedResource[]>;
   terminateInstances(region: string, instanceIds: readonly string[]): Promise<void>;
   /** The given instances that still exist and are not terminated. */

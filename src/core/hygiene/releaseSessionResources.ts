@@ -1,15 +1,34 @@
 import { TAGS } from '../aws/spotboxTags';
 import type { Logger } from '../logging/logger';
+import { sortForDeletion } from './classifyOrphans';
 import { deleteOrphans } from './deleteOrphans';
 import type { HygieneCloud, Orphan, SweepResult } from './orphanTypes';
+import { ownershipOf } from './ownership';
+
+export interface ReleaseSessionOptions {
+  readonly region: string;
+  readonly sessionId: string;
+  /** This installation's owner id: a resource with the session's tag but another owner stays. */
+  readonly ownerId: string;
+  readonly keyDirectory: string;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+}
 
 /**
- * Removes everything one launch created (its instance, launch template, key pair with the local
- * key file, security group), found by the launch's `spotbox:session` tag. Terminating a box or
- * replacing it after an interruption ends here, so neither leaves orphans for a sweep.
+ * Removes everything one launch of this owner created (its instance, launch template, key pair
+ * with the local key file, security group), found by the launch's `spotbox:session` tag together
+ * with `spotbox:managed=true` and this owner's id: a session id is only a tag anyone can copy.
+ * Terminating a box or replacing it after an interruption ends here, so neither leaves orphans.
  */
-export async function releaseSessionResources(cloud: HygieneCloud, options: { region: string; sessionId: string; keyDirectory: string; logger: Logger; signal?: AbortSignal }): Promise<SweepResult> {
-  const resources = (await cloud.listTagged(options.region)).filter((resource) => resource.tags[TAGS.session] === options.sessionId);
+export async function releaseSessionResources(cloud: HygieneCloud, options: ReleaseSessionOptions): Promise<SweepResult> {
+  const ofSession = (await cloud.listTagged(options.region)).filter((resource) => resource.tags[TAGS.session] === options.sessionId);
+  const resources = ofSession.filter((resource) => ownershipOf(resource.tags, options.ownerId) === 'mine');
+  const kept = ofSession.length - resources.length;
+  if (kept > 0) {
+    // A box launched by an older Spotbox (owner = OS user name) lands here too: the sweep lists its leftovers apart.
+    options.logger.info(`left ${kept} resource(s) of session ${options.sessionId} alone: they carry another owner's tag, not this installation's`);
+  }
   const doomed: Orphan[] = resources.map((resource) => ({
     kind: resource.kind,
     id: resource.id,
@@ -17,10 +36,9 @@ export async function releaseSessionResources(cloud: HygieneCloud, options: { re
     region: resource.region,
     sessionId: options.sessionId,
     ...(resource.tags[TAGS.box] ? { boxName: resource.tags[TAGS.box] } : {}),
+    owner: options.ownerId,
     ...(resource.createdAt !== undefined ? { createdAt: resource.createdAt } : {}),
     reason: 'its box was terminated',
   }));
-  const order: Record<Orphan['kind'], number> = { instance: 0, 'launch-template': 1, 'key-pair': 2, 'security-group': 3 };
-  doomed.sort((a, b) => order[a.kind] - order[b.kind]);
-  return deleteOrphans(cloud, doomed, { keyDirectory: options.keyDirectory, logger: options.logger, ...(options.signal ? { signal: options.signal } : {}) });
+  return deleteOrphans(cloud, sortForDeletion(doomed), { keyDirectory: options.keyDirectory, logger: options.logger, ...(options.signal ? { signal: options.signal } : {}) });
 }

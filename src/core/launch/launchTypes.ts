@@ -18,6 +18,10 @@ export interface LaunchRequest {
   readonly sshCidr: string;
   /** Script run at first boot (cloud-init user data), plain text. */
   readonly userData?: string;
+  /**
+   * The installation's owner id (hygiene/ownership.ts), tagged spotbox:owner on everything the launch
+   * creates: the sweep and release act only on resources carrying it, with spotbox:managed=true.
+   */
   readonly owner: string;
   /** Recorded on the instance as tags, so that any editor window can attach without the profile. */
   readonly sshUser?: string;

@@ -129,6 +129,12 @@ export function sshPortOf(instance: Instance): number {
   return tagged ? Number(tagged) : 22;
 }
 
+/**
+ * The owner id sandbox tests launch, release and sweep as (16 hex digits like an installation's,
+ * "7e57" for test). A test standing for a second installation passes another.
+ */
+export const TEST_OWNER_ID = '7e57000000000001';
+
 /** The launch every sandbox test makes (two GPU pools, SSH from loopback); `request` overrides it. */
 export function testLaunchRequest(request: Pick<LaunchRequest, 'boxName' | 'region' | 'keyDirectory' | 'imageId'> & Partial<LaunchRequest>): LaunchRequest {
   return {
@@ -136,9 +142,10 @@ export function testLaunchRequest(request: Pick<LaunchRequest, 'boxName' | 'regi
     maxPricePerHour: 2,
     allocationStrategy: 'price-capacity-optimized',
     onDemandFallback: false,
-    volumeGb: 50,
+    // The Deep Learning AMIs' root snapshot is 75 GB: EC2 refuses a smaller root.
+    volumeGb: 100,
     sshCidr: '127.0.0.1/32',
-    owner: 'tester',
+    owner: TEST_OWNER_ID,
     ...request,
   };
 }

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { classifyOrphans, DEFAULT_GRACE_MS } from '../../../src/core/hygiene/classifyOrphans';
+import { classifyOrphans, DEFAULT_GRACE_MS, type Classified } from '../../../src/core/hygiene/classifyOrphans';
 import type { Orphan, TaggedResource } from '../../../src/core/hygiene/orphanTypes';
-import { HOUR, launchResources, launchTags, NOW } from './fakeHygieneCloud';
+import { HOUR, launchResources, launchTags, NOW, OTHER_OWNER, OWNER } from './fakeHygieneCloud';
 
 const REGION = 'us-east-1';
-const classify = (resources: TaggedResource[], graceMs = DEFAULT_GRACE_MS): { orphans: Orphan[]; recent: Orphan[] } => classifyOrphans(resources, { now: NOW, graceMs });
+const classify = (resources: TaggedResource[], graceMs = DEFAULT_GRACE_MS): Classified => classifyOrphans(resources, { now: NOW, graceMs, ownerId: OWNER });
 const ids = (orphans: readonly Orphan[]): string[] => orphans.map((orphan) => `${orphan.kind} ${orphan.id}`);
 
 describe('classifyOrphans (what no live box needs)', () => {
@@ -63,14 +63,56 @@ describe('classifyOrphans (what no live box needs)', () => {
     assert.equal(orphans[0].createdAt, undefined);
   });
 
-  it('lists a tagged resource without a session tag whatever its age, but never a running instance without one', () => {
-    const tags = { 'spotbox:managed': 'true' };
-    const { orphans } = classify([
-      { kind: 'key-pair', id: 'stray', region: REGION, tags, createdAt: NOW },
-      { kind: 'instance', id: 'i-untagged', region: REGION, tags: { 'spotbox:box': 'old' }, createdAt: NOW - HOUR, state: 'running' },
-    ]);
-    assert.deepEqual(ids(orphans), ['key-pair stray']);
+  it('holds back a resource without a session tag like any other for the grace period, and one of unknown age for good', () => {
+    const tags = { 'spotbox:managed': 'true', 'spotbox:owner': OWNER };
+    const resources: TaggedResource[] = [
+      { kind: 'key-pair', id: 'fresh', region: REGION, tags, createdAt: NOW - 60_000 },
+      { kind: 'key-pair', id: 'old', region: REGION, tags, createdAt: NOW - HOUR },
+      { kind: 'security-group', id: 'sg-ageless', region: REGION, tags },
+      { kind: 'instance', id: 'i-sessionless', region: REGION, tags, createdAt: NOW - HOUR, state: 'running' },
+    ];
+    const { orphans, recent } = classify(resources);
+    assert.deepEqual(ids(orphans), ['key-pair old'], 'past the grace period; a running instance is never listed');
     assert.match(orphans[0].reason, /without a spotbox:session tag/);
     assert.equal(orphans[0].dependsOnInstances, undefined);
+    assert.deepEqual(ids(recent), ['key-pair fresh', 'security-group sg-ageless']);
+    assert.deepEqual(ids(classify(resources, 0).orphans), ['key-pair fresh', 'key-pair old', 'security-group sg-ageless'], 'no grace: listed');
+  });
+
+  it("sets another owner's leftovers apart, never as this owner's orphans, and keeps quiet about their young ones", () => {
+    const resources = [
+      ...launchResources(REGION, '10101010-a', undefined, NOW - HOUR, OTHER_OWNER),
+      ...launchResources(REGION, '20202020-b', undefined, NOW - 60_000, OTHER_OWNER),
+      ...launchResources(REGION, '30303030-c', undefined, NOW - HOUR, 'alice'),
+      ...launchResources(REGION, '40404040-d', undefined),
+    ];
+    const { orphans, recent, otherOwners } = classify(resources);
+    assert.deepEqual(ids(orphans), ['launch-template lt-40404040', 'key-pair spotbox-llama-40404040', 'security-group sg-40404040']);
+    assert.deepEqual(recent, []);
+    assert.deepEqual(
+      otherOwners.map((orphan) => `${orphan.kind} ${orphan.id} ${orphan.owner}`),
+      [
+        `launch-template lt-10101010 ${OTHER_OWNER}`,
+        'launch-template lt-30303030 alice',
+        `key-pair spotbox-llama-10101010 ${OTHER_OWNER}`,
+        'key-pair spotbox-llama-30303030 alice',
+        `security-group sg-10101010 ${OTHER_OWNER}`,
+        'security-group sg-30303030 alice',
+      ],
+      "a colleague's and an older Spotbox's (owner = OS user name), past the grace period only",
+    );
+  });
+
+  it("does not let another owner's live instance keep this owner's resources, nor the reverse", () => {
+    const session = '50505050-e';
+    const resources = [...launchResources(REGION, session, undefined), { kind: 'instance' as const, id: 'i-impostor', region: REGION, tags: launchTags(session, 'llama', OTHER_OWNER), createdAt: NOW, state: 'running' }];
+    assert.deepEqual(ids(classify(resources).orphans), ['launch-template lt-50505050', 'key-pair spotbox-llama-50505050', 'security-group sg-50505050']);
+  });
+
+  it('ignores whatever lacks spotbox:managed=true, even with every other Spotbox tag', () => {
+    const lookalike = launchResources(REGION, '60606060-f', 'stopped').map((resource) => ({ ...resource, tags: { ...resource.tags, 'spotbox:managed': 'false' } }));
+    const untagged = launchResources(REGION, '70707070-0', 'stopped').map((resource) => ({ ...resource, tags: Object.fromEntries(Object.entries(resource.tags).filter(([key]) => key !== 'spotbox:managed')) }));
+    const { orphans, recent, otherOwners } = classify([...lookalike, ...untagged], 0);
+    assert.deepEqual([...orphans, ...recent, ...otherOwners], []);
   });
 });

@@ -7,7 +7,7 @@ import { findOrphans } from '../../../src/core/hygiene/findOrphans';
 import { sweepSummary } from '../../../src/core/hygiene/orphanLabels';
 import type { Orphan, SweepProgress } from '../../../src/core/hygiene/orphanTypes';
 import { silentLogger } from '../../../src/core/logging/logger';
-import { ec2Error, FakeHygieneCloud, launchResources, NOW } from './fakeHygieneCloud';
+import { ec2Error, FakeHygieneCloud, HOUR, launchResources, launchTags, NOW, OWNER } from './fakeHygieneCloud';
 
 describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => {
   let keyDirectory: string;
@@ -22,12 +22,12 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
   it('reads every region at once and reports one that fails without hiding the others', async () => {
     const cloud = new FakeHygieneCloud([...launchResources('us-east-1', 'aaaaaaaa-1', undefined), ...launchResources('eu-west-1', 'bbbbbbbb-2', undefined)]);
     cloud.failListing.add('eu-west-1');
-    const scan = await findOrphans(cloud, { regions: ['us-east-1', 'eu-west-1'], now: NOW });
+    const scan = await findOrphans(cloud, { regions: ['us-east-1', 'eu-west-1'], now: NOW, ownerId: OWNER });
     assert.deepEqual(scan.orphans.map((orphan) => orphan.region), ['us-east-1', 'us-east-1', 'us-east-1']);
     assert.equal(scan.problems.length, 1);
     assert.match(scan.problems[0], /^eu-west-1: AWS refused the credentials for Listing Spotbox resources in eu-west-1 \(AuthFailure\)/);
     cloud.failListing.add('us-east-1');
-    await assert.rejects(findOrphans(cloud, { regions: ['us-east-1', 'eu-west-1'], now: NOW }), /AWS refused the credentials/);
+    await assert.rejects(findOrphans(cloud, { regions: ['us-east-1', 'eu-west-1'], now: NOW, ownerId: OWNER }), /AWS refused the credentials/);
   });
 
   it('deletes in dependency order, waits for instances to be gone, and removes the key file', async () => {
@@ -36,7 +36,7 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
     const liveKeyFile = path.join(keyDirectory, 'spotbox-llama-11111111.pem');
     fs.writeFileSync(keyFile, 'secret', { mode: 0o600 });
     fs.writeFileSync(liveKeyFile, 'secret', { mode: 0o600 });
-    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW });
+    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW, ownerId: OWNER });
     assert.equal(orphans.length, 4);
     const progress: SweepProgress[] = [];
     const result = await deleteOrphans(cloud, orphans, options({ onProgress: (step) => progress.push(step) }));
@@ -63,7 +63,7 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
 
   it('retries deleting a group while a terminating instance still uses it', async () => {
     const cloud = new FakeHygieneCloud(launchResources('us-west-2', 'dddddddd-5', 'shutting-down'));
-    const { orphans } = await findOrphans(cloud, { regions: ['us-west-2'], now: NOW });
+    const { orphans } = await findOrphans(cloud, { regions: ['us-west-2'], now: NOW, ownerId: OWNER });
     const result = await deleteOrphans(cloud, orphans, options());
     assert.deepEqual(result.failed, []);
     assert.equal(cloud.calls.filter((call) => call.endsWith('(in use)')).length, 3, 'refused while the instance lingered, then deleted');
@@ -73,7 +73,7 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
   it('collects per-resource failures and goes on; a resource already gone counts as deleted', async () => {
     const cloud = new FakeHygieneCloud(launchResources('us-east-1', 'eeeeeeee-6', undefined));
     cloud.failDeleting.set('lt-eeeeeeee', ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
-    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW });
+    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW, ownerId: OWNER });
     const group = orphans.find((orphan) => orphan.kind === 'security-group')!;
     cloud.resources = cloud.resources.filter((resource) => resource.id !== group.id);
     const result = await deleteOrphans(cloud, orphans, options());
@@ -85,7 +85,7 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
 
   it("keeps a stopped box's key, group and template when the box itself is unticked", async () => {
     const cloud = new FakeHygieneCloud(launchResources('us-east-1', 'ffffffff-7', 'stopped'));
-    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW });
+    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW, ownerId: OWNER });
     const result = await deleteOrphans(cloud, orphans.filter((orphan) => orphan.kind !== 'instance'), options());
     assert.deepEqual(result.deleted, []);
     assert.deepEqual(result.skipped.map((skip) => skip.reason), Array(3).fill('kept with its stopped box i-ffffffff, which was not selected'));
@@ -95,7 +95,7 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
   it('skips what depends on an instance that would not terminate, and reports the instance', async () => {
     const cloud = new FakeHygieneCloud([...launchResources('us-east-1', '12121212-8', 'stopped'), ...launchResources('us-east-1', '34343434-9', 'stopped')]);
     cloud.failDeleting.set('i-12121212', ec2Error('OperationNotPermitted', 'The instance has termination protection'));
-    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW });
+    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW, ownerId: OWNER });
     const result = await deleteOrphans(cloud, orphans, options());
     assert.deepEqual(result.failed.map((failure) => failure.orphan.id), ['i-12121212']);
     assert.ok(result.deleted.some((orphan) => orphan.id === 'i-34343434'), 'the other instance still went');
@@ -110,7 +110,7 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
   it('reports instances still shutting down at the deadline instead of waiting forever', async () => {
     const cloud = new FakeHygieneCloud(launchResources('us-east-1', '56565656-0', 'stopped'));
     cloud.shutdownPolls = 1_000_000;
-    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW });
+    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW, ownerId: OWNER });
     const result = await deleteOrphans(cloud, orphans, options({ instanceTimeoutMs: 30 }));
     assert.match(result.failed[0]?.message ?? '', /^i-56565656 in us-east-1 was still shutting down after 0 s; run the sweep again later\.$/);
     assert.equal(result.skipped.length, 3);
@@ -118,7 +118,7 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
 
   it('stops before the next deletion when cancelled and says what was left', async () => {
     const cloud = new FakeHygieneCloud(launchResources('us-east-1', '78787878-1', undefined));
-    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW });
+    const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW, ownerId: OWNER });
     const controller = new AbortController();
     const result = await deleteOrphans(cloud, orphans, options({ signal: controller.signal, onProgress: () => controller.abort() }));
     assert.deepEqual(result.deleted.map((orphan: Orphan) => orphan.kind), ['launch-template']);
@@ -130,8 +130,8 @@ describe('findOrphans + deleteOrphans (the sweep, against a fake cloud)', () => 
     fs.writeFileSync(outside, 'keep me');
     try {
       const name = `../${path.basename(keyDirectory)}-victim`;
-      const cloud = new FakeHygieneCloud([{ kind: 'key-pair', id: name, region: 'us-east-1', tags: { 'spotbox:managed': 'true' } }]);
-      const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW });
+      const cloud = new FakeHygieneCloud([{ kind: 'key-pair', id: name, region: 'us-east-1', tags: launchTags('abababab-2'), createdAt: NOW - HOUR }]);
+      const { orphans } = await findOrphans(cloud, { regions: ['us-east-1'], now: NOW, ownerId: OWNER });
       const result = await deleteOrphans(cloud, orphans, options());
       assert.equal(result.deleted.length, 1);
       assert.equal(fs.readFileSync(outside, 'utf8'), 'keep me');

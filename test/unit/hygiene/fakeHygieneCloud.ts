@@ -10,14 +10,18 @@ export function ec2Error(name: string, message = name): Error {
 export const HOUR = 3_600_000;
 export const NOW = Date.UTC(2025, 5, 1, 12);
 
+/** The owner id of the installation under test; OTHER_OWNER is a colleague's installation in the same account. */
+export const OWNER = 'a11ce00000000001';
+export const OTHER_OWNER = 'b0b0000000000002';
+
 /** Tags of a resource made by one launch (session) of a box, as launchBox writes them. */
-export function launchTags(session: string, box = 'llama'): Record<string, string> {
-  return { 'spotbox:box': box, 'spotbox:session': session, 'spotbox:managed': 'true', 'spotbox:owner': 'tester' };
+export function launchTags(session: string, box = 'llama', owner = OWNER): Record<string, string> {
+  return { 'spotbox:box': box, 'spotbox:session': session, 'spotbox:managed': 'true', 'spotbox:owner': owner };
 }
 
 /** The four resources of one launch in one region, created an hour before NOW. */
-export function launchResources(region: string, session: string, instanceState: string | undefined, createdAt = NOW - HOUR): TaggedResource[] {
-  const tags = launchTags(session);
+export function launchResources(region: string, session: string, instanceState: string | undefined, createdAt = NOW - HOUR, owner = OWNER): TaggedResource[] {
+  const tags = launchTags(session, 'llama', owner);
   const name = `spotbox-llama-${session.slice(0, 8)}`;
   return [
     ...(instanceState ? [{ kind: 'instance' as const, id: `i-${session.slice(0, 8)}`, region, tags, createdAt, state: instanceState }] : []),
@@ -45,6 +49,7 @@ export class FakeHygieneCloud implements HygieneCloud {
     }
   }
 
+  /** Returns every resource of the region, managed or not: the core must not count on the cloud's filter alone. */
   async listTagged(region: string): Promise<TaggedResource[]> {
     this.calls.push(`list ${region}`);
     if (this.failListing.has(region)) throw ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials');
