@@ -5,6 +5,9 @@ import { formatUsd, summarizeCost } from '../core/pricing/costSummary';
 import type { Clock } from '../core/time/clock';
 import type { ActivePortForward, PortForwardRegistry } from '../core/attach/portForwardRegistry';
 import { countdownLabel, type BoxNotice, type NoticeBoard } from '../core/recovery/noticeBoard';
+import type { CheckpointFitBoard } from '../core/throughput/checkpointFitBoard';
+import { NOTICE_FIT_ADVICE, noticeFitSummary } from '../core/throughput/noticeFitText';
+import { escapeMarkdown } from './markdownEscape';
 
 export type BoxTreeNode =
   | { readonly kind: 'region'; readonly region: string }
@@ -51,9 +54,11 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
     private readonly clock: Clock,
     private readonly forwards?: PortForwardRegistry,
     private readonly notices?: NoticeBoard,
+    private readonly checkpointFits?: CheckpointFitBoard,
   ) {
     this.subscriptions = [
       store.onDidChange(() => this.changed.fire()),
+      ...(checkpointFits ? [checkpointFits.onDidChange(() => this.changed.fire())] : []),
       ...(forwards ? [forwards.onDidChange(() => this.changed.fire())] : []),
       ...(notices ? [notices.onDidChange(() => this.onNoticesChanged())] : []),
     ];
@@ -146,19 +151,29 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
     const up = uptime(box, now);
     // Price before state: a narrow sidebar cuts the end of the line, and the price matters more.
     const notice = this.notices?.of(box.instanceId);
-    item.description = `${this.noticeBadge(notice, now)}${box.instanceType}${price} · ${box.state}${up ? ` · up ${up}` : ''}`;
-    item.iconPath = notice ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(notice.kind === 'interruption' ? 'list.errorForeground' : 'list.warningForeground')) : stateIcon(box.state);
+    // Said before a notice comes: a checkpoint the notice cannot carry is lost when one does.
+    const fit = this.checkpointFits?.fitOf(box.instanceId);
+    const tooBig = fit !== undefined && !fit.fits;
+    item.description = `${this.noticeBadge(notice, now)}${tooBig ? '⚠ checkpoint too big for the notice · ' : ''}${box.instanceType}${price} · ${box.state}${up ? ` · up ${up}` : ''}`;
+    item.iconPath = notice
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(notice.kind === 'interruption' ? 'list.errorForeground' : 'list.warningForeground'))
+      : tooBig
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+        : stateIcon(box.state);
     item.contextValue = `spotbox.box.${box.state}`;
     const accrued = summarizeCost([box], now).accruedUsd;
     item.tooltip = new vscode.MarkdownString(
       [
-        `**${box.name}** (\`${box.instanceId}\`)`,
-        `${box.instanceType}, ${box.lifecycle}, ${box.availabilityZone}`,
+        `**${escapeMarkdown(box.name)}** (${escapeMarkdown(box.instanceId)})`,
+        escapeMarkdown(`${box.instanceType}, ${box.lifecycle}, ${box.availabilityZone}`),
         `State: ${box.state}${box.publicIp ? ` · ${box.publicIp}` : ''}`,
         box.hourlyPriceUsd === undefined ? 'Price: unknown' : `Price: ${formatUsd(box.hourlyPriceUsd)}/h · so far ${formatUsd(accrued)}${up ? ` over ${up}` : ''}`,
+        ...(fit ? [noticeFitSummary(fit)] : []),
+        ...(tooBig ? [`$(warning) A spot notice would lose the work since the last complete checkpoint. ${NOTICE_FIT_ADVICE}`] : []),
       ].join('\n\n'),
     );
-    item.accessibilityInformation = { label: `${box.name}, ${box.instanceType} in ${box.availabilityZone}, ${box.state}${price}` };
+    item.tooltip.supportThemeIcons = true;
+    item.accessibilityInformation = { label: `${box.name}, ${box.instanceType} in ${box.availabilityZone}, ${box.state}${price}${tooBig ? ', checkpoint too big for the notice' : ''}` };
     return item;
   }
 

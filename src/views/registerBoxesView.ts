@@ -6,14 +6,15 @@ import type { Clock } from '../core/time/clock';
 import { BoxesTreeProvider } from './boxesTreeProvider';
 import type { PortForwardRegistry } from '../core/attach/portForwardRegistry';
 import type { NoticeBoard } from '../core/recovery/noticeBoard';
+import type { CheckpointFitBoard } from '../core/throughput/checkpointFitBoard';
 
 export const BOXES_VIEW_ID = 'spotbox.boxes';
 
 export function registerBoxesView(
   context: vscode.ExtensionContext,
-  deps: { boxStore: BoxStore; logger: Logger; clock: Clock; problems: () => readonly string[]; forwards?: PortForwardRegistry; notices?: NoticeBoard },
+  deps: { boxStore: BoxStore; logger: Logger; clock: Clock; problems: () => readonly string[]; forwards?: PortForwardRegistry; notices?: NoticeBoard; checkpointFits?: CheckpointFitBoard },
 ): void {
-  const provider = new BoxesTreeProvider(deps.boxStore, deps.clock, deps.forwards, deps.notices);
+  const provider = new BoxesTreeProvider(deps.boxStore, deps.clock, deps.forwards, deps.notices, deps.checkpointFits);
   const view = vscode.window.createTreeView(BOXES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: false });
   const poller = new BoxPoller(deps.boxStore, deps.clock, { fastMs: 3_000, slowMs: 60_000 }, deps.logger);
   const onChange = (): void => {

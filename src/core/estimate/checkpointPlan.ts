@@ -1,5 +1,6 @@
 import { dalyOptimalIntervalMinutes } from './daly';
 import type { EstimateInput } from './estimateTypes';
+import { noticeCheckpointCounts } from './noticeCheckpointFit';
 
 /**
  * How the job's compute is cut into segments, each ended by a periodic checkpoint except the last:
@@ -25,15 +26,15 @@ const SEGMENT_ROUNDING_SLACK = 1e-9;
  * - the caller's interval when given (even with a notice checkpoint: a safety net they chose);
  * - none (one segment) when checkpointMinutes is 0: a job that reports no checkpoint cost is a job
  *   that does not checkpoint, and an interruption restarts it from scratch;
- * - none with a notice checkpoint: the notice already saves all work, and periodic writes would
- *   only add their cost;
+ * - none with a notice checkpoint that fits the notice: it already saves all work, and periodic
+ *   writes would only add their cost;
  * - otherwise Daly's optimum for the pool's rate (none when the rate is 0).
  */
 function intervalHoursFor(input: EstimateInput, interruptionsPerHour: number): number {
   if (input.checkpointIntervalMinutes !== undefined) {
     return input.checkpointIntervalMinutes / 60;
   }
-  if (input.checkpointMinutes === 0 || input.noticeCheckpoint) {
+  if (input.checkpointMinutes === 0 || noticeCheckpointCounts(input)) {
     return Infinity;
   }
   return dalyOptimalIntervalMinutes(input.checkpointMinutes, 1 / interruptionsPerHour) / 60;
@@ -52,6 +53,6 @@ export function planCheckpoints(input: EstimateInput, interruptionsPerHour = inp
     checkpointHours: input.checkpointMinutes / 60,
     restartHours: input.restartMinutes / 60,
     interruptionsPerHour,
-    noticeCheckpoint: input.noticeCheckpoint,
+    noticeCheckpoint: noticeCheckpointCounts(input),
   };
 }

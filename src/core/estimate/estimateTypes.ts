@@ -12,6 +12,12 @@ export interface EstimateInput {
   readonly restartMinutes: number;
   /** Whether a checkpoint is taken on the 2-minute notice (then interrupted work is not lost). */
   readonly noticeCheckpoint: boolean;
+  /**
+   * The notice checkpoint as measured on earlier boxes: its upload time at the measured throughput
+   * and the part of the notice the upload can use. When given, the notice checkpoint counts only
+   * if it fits; one that does not leaves the job to its periodic checkpoints.
+   */
+  readonly measuredNoticeCheckpoint?: { readonly uploadSeconds: number; readonly usableSeconds: number };
   /** Periodic checkpoint interval (tau); Daly's optimum when absent. */
   readonly checkpointIntervalMinutes?: number;
 }

@@ -38,6 +38,10 @@ export function validateEstimateInput(input: EstimateInput): void {
   if (input.checkpointIntervalMinutes !== undefined && requireNonNegativeNumber('checkpointIntervalMinutes', input.checkpointIntervalMinutes) === 0) {
     throw new EstimateInputError('checkpointIntervalMinutes', 'checkpointIntervalMinutes must be more than 0 when given.');
   }
+  if (input.measuredNoticeCheckpoint !== undefined) {
+    requireNonNegativeNumber('measuredNoticeCheckpoint', input.measuredNoticeCheckpoint.uploadSeconds);
+    requireNonNegativeNumber('measuredNoticeCheckpoint', input.measuredNoticeCheckpoint.usableSeconds);
+  }
   if (typeof input.noticeCheckpoint !== 'boolean') {
     throw new EstimateInputError('noticeCheckpoint', `noticeCheckpoint must be true or false, got ${String(input.noticeCheckpoint)}.`);
   }

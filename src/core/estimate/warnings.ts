@@ -1,4 +1,5 @@
 import type { EstimateInput, EstimateOptions, EstimateWarning } from './estimateTypes';
+import { measuredNoticeCheckpointTooSlow, noticeCheckpointCounts } from './noticeCheckpointFit';
 
 /** Longer than this, losing all progress to one interruption is a real loss. */
 const LONG_JOB_HOURS = 4;
@@ -25,7 +26,7 @@ export function warningsFor(facts: WarningFacts): EstimateWarning[] {
   const { input, options } = facts;
   const cloud = options.cloud ?? 'aws';
   const warnings: EstimateWarning[] = [];
-  if (input.checkpointMinutes === 0 && input.checkpointIntervalMinutes === undefined && !input.noticeCheckpoint && input.computeHours > LONG_JOB_HOURS) {
+  if (input.checkpointMinutes === 0 && input.checkpointIntervalMinutes === undefined && !noticeCheckpointCounts(input) && input.computeHours > LONG_JOB_HOURS) {
     warnings.push({
       code: 'no-checkpointing-long-job',
       message: `A ${hours(input.computeHours)} job without checkpoints restarts from scratch on every interruption: checkpoint periodically or on the notice.`,
@@ -62,7 +63,13 @@ export function warningsFor(facts: WarningFacts): EstimateWarning[] {
     });
   }
   const usableNoticeMinutes = (NOTICE_SECONDS[cloud] - NOTICE_OVERHEAD_SECONDS) / 60;
-  if (input.noticeCheckpoint && input.checkpointMinutes > usableNoticeMinutes) {
+  const measured = input.measuredNoticeCheckpoint;
+  if (input.noticeCheckpoint && measured && measuredNoticeCheckpointTooSlow(input)) {
+    warnings.push({
+      code: 'notice-checkpoint-too-slow',
+      message: `The measured notice checkpoint takes about ${Math.ceil(measured.uploadSeconds)} s to upload, more than the ${Math.floor(measured.usableSeconds)} s the notice leaves it: the estimate does not count it and relies on periodic checkpoints.`,
+    });
+  } else if (input.noticeCheckpoint && !measured && input.checkpointMinutes > usableNoticeMinutes) {
     warnings.push({
       code: 'notice-checkpoint-too-slow',
       message: `A ${input.checkpointMinutes} min checkpoint does not fit in ${cloud.toUpperCase()}'s notice (about ${Math.round(usableNoticeMinutes * 60)} s usable): the estimate assumes it does, so treat it as optimistic.`,

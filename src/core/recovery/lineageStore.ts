@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../ssh/knownHosts';
+import type { CheckpointUploads } from '../throughput/checkpointUploads';
 import type { LineageRecord } from './recoveryTypes';
 
 /**
@@ -53,6 +54,16 @@ export class LineageStore {
       await writeFileAtomic(this.fileOf(lineage), JSON.stringify(next, null, 2) + '\n');
       return next;
     });
+  }
+
+  /** Changes the measured checkpoint uploads of the lineage that holds this box; undefined when none does. */
+  async updateCheckpointUploads(instanceId: string, change: (uploads: CheckpointUploads | undefined) => CheckpointUploads): Promise<CheckpointUploads | undefined> {
+    const record = await this.findByInstance(instanceId);
+    if (!record) {
+      return undefined;
+    }
+    const next = await this.update(record.lineage, (current) => ({ ...current, checkpointUploads: change(current.checkpointUploads) }));
+    return next?.checkpointUploads;
   }
 
   private async read(lineage: string): Promise<LineageRecord | undefined> {

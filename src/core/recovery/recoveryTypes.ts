@@ -1,4 +1,5 @@
 import type { LaunchRequest } from '../launch/launchTypes';
+import type { CheckpointUploads } from '../throughput/checkpointUploads';
 
 /** What one box lineage restarts on a replacement: the training session in tmux. */
 export interface SessionSpec {
@@ -35,6 +36,8 @@ export interface LineageRecord {
    * window lets it run until the box is busy again (src/core/idle).
    */
   readonly idleKeptRunningFrom?: number;
+  /** Measured checkpoint sizes and upload throughput of the lineage's boxes (src/core/throughput). */
+  readonly checkpointUploads?: CheckpointUploads;
   readonly recovery?: RecoveryRun;
   readonly recoveries?: readonly RecoveryRun[];
 }
