@@ -20,25 +20,27 @@ export function newLineageId(boxName: string): string {
   return `${boxName}-${randomBytes(4).toString('hex')}`;
 }
 
-/**
- * The agent a profile asks for (its `checkpoint` block), as launch user data; undefined when the
- * profile has no checkpoint block, since then there is nothing for an agent to save.
- */
 /** Minutes a checkpoint is assumed to take when "auto" picks the interval (the estimator's default). */
 const AUTO_CHECKPOINT_MINUTES = 5;
+
+/** Rarely interrupted pools still get a save every 12 h: a lost box without notice also happens. */
+export const MAX_AUTO_INTERVAL_MINUTES = 12 * 60;
 
 /** The optimal whole-minute interval for a pool interrupted `perHour` times an hour (Daly), at least 5 minutes. */
 export function autoIntervalMinutes(interruptionsPerHour: number): number {
   const optimum = dalyOptimalIntervalMinutes(AUTO_CHECKPOINT_MINUTES, interruptionsPerHour > 0 ? 1 / interruptionsPerHour : Infinity);
-  // Rarely interrupted pools still get a save every 12 h: a lost box without notice also happens.
-  return Math.max(5, Math.min(12 * 60, Math.round(Number.isFinite(optimum) ? optimum : Infinity)));
+  return Math.max(5, Math.min(MAX_AUTO_INTERVAL_MINUTES, Math.round(Number.isFinite(optimum) ? optimum : Infinity)));
 }
 
+/**
+ * The agent a profile asks for (its `checkpoint` block), as launch user data; undefined when the
+ * profile has no checkpoint block, since then there is nothing for an agent to save.
+ */
 export function agentForProfile(
   profile: SpotboxProfile,
   region: string,
   agentSource: string,
-  options: { lineage?: string; tuning?: AgentTuning; /** The launched pool's rate, for intervalMinutes "auto". */ interruptionsPerHour?: number } = {},
+  options: { lineage?: string; tuning?: AgentTuning; /** The launched pool's rate for intervalMinutes "auto" (autoInterval.ts: observed, Advisor prior). */ interruptionsPerHour?: number } = {},
 ): ProfileAgent | undefined {
   if (!profile.checkpoint) {
     return undefined;

@@ -1,4 +1,5 @@
 import { EstimateInputError, type EstimateInput, type EstimateResult } from '../estimate/estimateTypes';
+import { posteriorInterruptionsPerHour, type PoolExposure } from '../estimate/observedRate';
 import { presetForModel, presetRate } from '../pricing/interruption';
 import type { Pool, PoolScan } from '../pricing/pricingTypes';
 import type { CalculatorInputs, CalculatorResult, CostChart, PoolRow } from './calculatorModel';
@@ -13,6 +14,8 @@ export interface CalculatorDeps {
   readonly estimate: EstimateFunction;
   /** Formats a price's source and age, e.g. "live, 2 min ago". */
   readonly priceAge: (pool: Pool) => string;
+  /** What Spotbox has seen on a pool (usage ledger): its rate then updates the Advisor prior, as "auto" does. */
+  readonly observedExposure?: (pool: Pool) => PoolExposure | undefined;
 }
 
 /**
@@ -24,7 +27,7 @@ export function noticeCheckpointFits(pool: Pool, checkpointMinutes: number): boo
 }
 
 /** The rate a pool is estimated with, and where it comes from, per the user's choice. */
-export function interruptionRateFor(pool: Pool, inputs: CalculatorInputs): { perHour: number; source: string } {
+export function interruptionRateFor(pool: Pool, inputs: CalculatorInputs, observedExposure?: CalculatorDeps['observedExposure']): { perHour: number; source: string } {
   if (inputs.interruptionsPerHour !== undefined) {
     return { perHour: inputs.interruptionsPerHour, source: 'your override' };
   }
@@ -33,15 +36,23 @@ export function interruptionRateFor(pool: Pool, inputs: CalculatorInputs): { per
     return { perHour: presetRate(preset).perHour, source: `article preset (${preset})` };
   }
   const bucket = pool.interruption.bucket ? ` ${pool.interruption.bucket}/month` : '';
+  const observed = pool.cloud === 'aws' ? observedExposure?.(pool) : undefined;
+  if (observed && observed.hours > 0) {
+    const hours = observed.hours < 10 ? Number(observed.hours.toFixed(1)) : Math.round(observed.hours);
+    return {
+      perHour: posteriorInterruptionsPerHour(pool.interruption.perHour, observed),
+      source: `observed ${observed.interruptions} in ${hours} h, ${pool.interruption.source}${bucket} prior`,
+    };
+  }
   return { perHour: pool.interruption.perHour, source: `${pool.interruption.source}${bucket}` };
 }
 
-function estimateInputFor(pool: Pool, inputs: CalculatorInputs, computeHours: number, noticeCheckpoint: boolean): EstimateInput {
+function estimateInputFor(pool: Pool, inputs: CalculatorInputs, computeHours: number, noticeCheckpoint: boolean, deps: CalculatorDeps): EstimateInput {
   return {
     computeHours,
     spotPricePerHour: pool.spot.usdPerHour,
     onDemandPricePerHour: pool.onDemand.usdPerHour,
-    interruptionsPerHour: interruptionRateFor(pool, inputs).perHour,
+    interruptionsPerHour: interruptionRateFor(pool, inputs, deps.observedExposure).perHour,
     checkpointMinutes: inputs.checkpointMinutes,
     restartMinutes: inputs.restartMinutes,
     noticeCheckpoint: noticeCheckpoint && noticeCheckpointFits(pool, inputs.checkpointMinutes),
@@ -66,7 +77,7 @@ export function buildCalculatorResult(inputs: CalculatorInputs, scan: PoolScan, 
   for (const pool of scan.pools) {
     let result: EstimateResult;
     try {
-      result = deps.estimate(estimateInputFor(pool, inputs, inputs.jobHours, inputs.noticeCheckpoint), { cloud: pool.cloud });
+      result = deps.estimate(estimateInputFor(pool, inputs, inputs.jobHours, inputs.noticeCheckpoint, deps), { cloud: pool.cloud });
     } catch (error) {
       // One pool too unstable to finish the job is a row to drop, not a failed estimate.
       lastError = error;
@@ -86,8 +97,8 @@ export function buildCalculatorResult(inputs: CalculatorInputs, scan: PoolScan, 
         onDemandPerHour: pool.onDemand.usdPerHour,
         priceAge: deps.priceAge(pool),
         priceIsEstimate: pool.spot.estimate || pool.onDemand.estimate,
-        interruptionsPerHour: interruptionRateFor(pool, inputs).perHour,
-        interruptionSource: interruptionRateFor(pool, inputs).source,
+        interruptionsPerHour: interruptionRateFor(pool, inputs, deps.observedExposure).perHour,
+        interruptionSource: interruptionRateFor(pool, inputs, deps.observedExposure).source,
         noticeSeconds: pool.noticeSeconds,
         spotCost: result.spotCost,
         onDemandCost: result.onDemandCost,
@@ -119,18 +130,18 @@ export function buildCalculatorResult(inputs: CalculatorInputs, scan: PoolScan, 
       breakEvenInterruptionsPerHour: best.result.breakEvenInterruptionsPerHour,
       warnings: best.result.warnings.map((warning) => warning.message),
     },
-    chart: costChart(best.pool, inputs, deps.estimate),
+    chart: costChart(best.pool, inputs, deps),
     rows: estimated.slice(0, MAX_ROWS).map((entry) => entry.row),
     notes,
   };
 }
 
-function costChart(pool: Pool, inputs: CalculatorInputs, estimate: EstimateFunction): CostChart {
+function costChart(pool: Pool, inputs: CalculatorInputs, deps: CalculatorDeps): CostChart {
   const steps = 12;
   const jobHours = Array.from({ length: steps }, (_, index) => roundHours(((index + 1) * 2 * inputs.jobHours) / steps));
   const spotCost = (hours: number, notice: boolean): number | null => {
     try {
-      return estimate(estimateInputFor(pool, inputs, hours, notice), { cloud: pool.cloud }).spotCost;
+      return deps.estimate(estimateInputFor(pool, inputs, hours, notice, deps), { cloud: pool.cloud }).spotCost;
     } catch {
       return null;
     }

@@ -1,3 +1,5 @@
+import { observedExposure } from '../agent/autoInterval';
+import type { BoxSession } from '../dashboard/usageTypes';
 import { SpotboxError } from '../errors';
 import type { Pool, PoolQuery, PoolScan } from '../pricing/pricingTypes';
 import { buildCalculatorResult, type EstimateFunction } from './buildCalculatorResult';
@@ -35,7 +37,13 @@ export function poolQueryOf(inputs: CalculatorInputs, knownRegions: readonly str
 export class CalculatorService {
   constructor(
     private readonly scanner: () => Promise<PoolScanner>,
-    private readonly deps: { estimate: EstimateFunction; priceAge: (pool: Pool) => string; knownRegions: () => Promise<readonly string[]> },
+    private readonly deps: {
+      estimate: EstimateFunction;
+      priceAge: (pool: Pool) => string;
+      knownRegions: () => Promise<readonly string[]>;
+      /** The usage ledger's sessions: a pool Spotbox has run on is rated by what was seen there (the Advisor bucket as prior). */
+      usageSessions?: () => Promise<readonly BoxSession[]>;
+    },
   ) {}
 
   async calculate(inputs: CalculatorInputs): Promise<CalculatorResult> {
@@ -55,6 +63,11 @@ export class CalculatorService {
         `No spot pool offers "${inputs.gpuOrInstanceType}"${query.regions ? ` in ${query.regions.join(', ')}` : ''}: try another GPU need (e.g. "1x A10G") or instance type, or more regions.`,
       );
     }
-    return buildCalculatorResult(inputs, scan, { estimate: this.deps.estimate, priceAge: this.deps.priceAge });
+    const sessions = (await this.deps.usageSessions?.()) ?? [];
+    return buildCalculatorResult(inputs, scan, {
+      estimate: this.deps.estimate,
+      priceAge: this.deps.priceAge,
+      observedExposure: (pool) => observedExposure(sessions, pool),
+    });
   }
 }

@@ -6,6 +6,7 @@ import type { Catalogs } from '../pricing/catalogTypes';
 import { priceAgeLabel } from '../pricing/priceAge';
 import { PriceService } from '../pricing/priceService';
 import type { Clock } from '../time/clock';
+import type { BoxSession } from '../dashboard/usageTypes';
 import { CalculatorService } from './calculatorService';
 
 export interface PricingContext {
@@ -23,6 +24,8 @@ export interface PricingContextOptions {
   /** Live spot (EC2) and on-demand (Price List API) prices; without them every figure comes from the catalogs (e.g. the CLI's --offline). */
   readonly livePrices: boolean;
   readonly clock: Pick<Clock, 'now'>;
+  /** The usage ledger's sessions, for observed interruption rates (none: the catalogs' rates alone). */
+  readonly usageSessions?: () => Promise<readonly BoxSession[]>;
 }
 
 const LIVE_PRICE_TTL_MS = 5 * 60_000;
@@ -47,6 +50,7 @@ export async function createPricingContext(options: PricingContextOptions): Prom
     estimate,
     priceAge: (pool) => priceAgeLabel(pool.spot, options.clock.now()),
     knownRegions: async () => knownRegions,
+    ...(options.usageSessions ? { usageSessions: options.usageSessions } : {}),
   });
   return { catalogs, priceService, calculator, knownRegions };
 }

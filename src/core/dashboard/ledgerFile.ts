@@ -95,6 +95,24 @@ export function serializeLedger(data: LedgerData): string {
   return `${JSON.stringify({ version: LEDGER_VERSION, sessions: data.sessions, pendingEvents: data.pendingEvents }, null, 1)}\n`;
 }
 
+/** The ledger's file name in the extension's global storage. */
+export const USAGE_LEDGER_FILE = 'usage-ledger.json';
+
+/**
+ * The sessions of the ledger on disk, for readers that only look (the launch's and the calculator's
+ * observed interruption rates): a missing or unreadable file is no history, with `onUnreadable` told why.
+ */
+export async function readLedgerSessions(filePath: string, onUnreadable: (reason: string) => void): Promise<readonly BoxSession[]> {
+  try {
+    return parseLedger(await fs.readFile(filePath, 'utf8')).data.sessions;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') {
+      onUnreadable(error instanceof Error ? error.message : String(error));
+    }
+    return [];
+  }
+}
+
 /**
  * The ledger on disk; a missing file is an empty ledger. A damaged one is copied aside (so nothing
  * is lost for good), logged, and whatever could be read is kept.

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { createPricingContext, type PricingContext } from '../../core/calculator/pricingContext';
+import { readLedgerSessions, USAGE_LEDGER_FILE } from '../../core/dashboard/ledgerFile';
 import type { Logger } from '../../core/logging/logger';
 import type { Clock } from '../../core/time/clock';
 import { registerSpotboxCommand, type CommandContext } from '../../commands/registerCommand';
@@ -25,6 +26,10 @@ export function registerCalculator(
       awsProfile: deps.settings.settings.awsProfile,
       livePrices: true,
       clock: deps.clock,
+      usageSessions: () =>
+        readLedgerSessions(vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, (reason) =>
+          deps.logger.warn(`the usage ledger cannot be read (${reason}); the calculator rates pools by their catalogs alone`),
+        ),
     }).catch((error: unknown) => {
       pricing = undefined;
       throw error;

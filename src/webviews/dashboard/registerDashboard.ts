@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { BoxCostTracker } from '../../core/billing/boxCostTracker';
 import type { BoxStore } from '../../core/boxes/boxStore';
 import { buildDashboardModel, type DashboardModel } from '../../core/dashboard/dashboardModel';
+import { USAGE_LEDGER_FILE } from '../../core/dashboard/ledgerFile';
 import { UsageLedger } from '../../core/dashboard/usageLedger';
 import type { UsageEventRecorder } from '../../core/dashboard/usageTypes';
 import { userMessageOf } from '../../core/errors';
@@ -26,7 +27,7 @@ export interface DashboardFeature {
  */
 export function registerDashboard(context: vscode.ExtensionContext, deps: CommandContext & { boxStore: BoxStore; costs: BoxCostTracker; clock: Clock }): DashboardFeature {
   const logger = deps.logger.child('dashboard');
-  const ledger = new UsageLedger({ filePath: vscode.Uri.joinPath(context.globalStorageUri, 'usage-ledger.json').fsPath, logger, clock: deps.clock });
+  const ledger = new UsageLedger({ filePath: vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, logger, clock: deps.clock });
   void ledger.load();
   ledger.observe(deps.costs.snapshot);
   const alerts = new PriceAlertNotifier(deps.costs, logger.child('alert'));

@@ -3,6 +3,7 @@ import { buildCalculatorResult, noticeCheckpointFits } from '../../../src/core/c
 import { DEFAULT_CALCULATOR_INPUTS, parseCalculatorInputs, type CalculatorInputs } from '../../../src/core/calculator/calculatorModel';
 import { CalculatorInputError, CalculatorService, poolQueryOf } from '../../../src/core/calculator/calculatorService';
 import { estimate } from '../../../src/core/estimate/estimator';
+import type { BoxSession } from '../../../src/core/dashboard/usageTypes';
 import type { Pool, PoolScan } from '../../../src/core/pricing/pricingTypes';
 
 const pool = (overrides: Partial<Pool> & Pick<Pool, 'instanceType'>): Pool => ({
@@ -50,6 +51,25 @@ describe('calculator', () => {
     assert.equal(article.rows[0]?.interruptionsPerHour, 0.041);
     assert.equal(article.rows[0]?.interruptionSource, 'article preset (H100)');
     assert.ok(article.cards.expectedInterruptions > advisor.cards.expectedInterruptions);
+  });
+
+  it('rates a pool Spotbox has run on by what it saw there, the Advisor bucket as the prior', async () => {
+    const advisorPool = pool({ instanceType: 'g5.xlarge', interruption: { perHour: 0.0001, source: 'advisor-bucket', bucket: '5-10%' } });
+    const hour = 3_600_000;
+    // 3 EC2 notices over 41 spot hours on g5.xlarge/us-east-1, plus sessions elsewhere that must not count.
+    const session = (id: number, hours: number, noticed: boolean, overrides: Partial<BoxSession> = {}): BoxSession => ({
+      id: `i-${id}@0`, boxName: 'b', instanceId: `i-${id}`, region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot',
+      start: 0, end: hours * hour, lastSeenAt: hours * hour, epochs: [],
+      interruptions: noticed ? [{ kind: 'notice', time: hours * hour - 120_000 }] : [],
+      ...overrides,
+    });
+    const sessions = [session(1, 10, true), session(2, 10, true), session(3, 11, true), session(4, 10, false), session(5, 50, true, { lifecycle: 'on-demand' }), session(6, 50, true, { region: 'us-west-2' })];
+    const service = new CalculatorService(async () => ({ scanPools: async () => ({ pools: [advisorPool], notes: [] }) }), { ...deps, knownRegions: async () => ['us-east-1'], usageSessions: async () => sessions });
+    const row = (await service.calculate({ ...inputs, gpuOrInstanceType: 'g5.xlarge' })).rows[0];
+    assert.equal(row.interruptionsPerHour.toFixed(5), ((0.0001 * 100 + 3) / (100 + 41)).toFixed(5));
+    assert.equal(row.interruptionSource, 'observed 3 in 41 h, advisor-bucket 5-10%/month prior');
+    const fresh = new CalculatorService(async () => ({ scanPools: async () => ({ pools: [advisorPool], notes: [] }) }), { ...deps, knownRegions: async () => ['us-east-1'], usageSessions: async () => [] });
+    assert.equal((await fresh.calculate({ ...inputs, gpuOrInstanceType: 'g5.xlarge' })).rows[0]?.interruptionsPerHour, 0.0001, 'no history: the bucket alone');
   });
 
   it('drops pools whose job would never finish, and fails only when none remain', () => {
