@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ec2HygieneCloud } from '../src/core/hygiene/ec2HygieneCloud';
 import { findOrphans } from '../src/core/hygiene/findOrphans';
+import type { RecoveryCoordinator } from '../src/core/recovery/recoveryCoordinator';
 import type { LineageRecord } from '../src/core/recovery/recoveryTypes';
 import { startSandbox } from '../sandbox/sandbox';
 import { eventually, processesMentioning, TEST_OWNER_ID } from '../test/sandbox/e2e/sandboxHarness';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const rig = new RecoveryRig(directory);
   const rows: Array<{ visible: number; committed: number; resumed: number; lost: number }> = [];
   let failures = 0;
+  const coordinators: RecoveryCoordinator[] = [];
   try {
     const profile = trainer === 'pytorch' ? realTrainerProfile('bench', `python3 ${PYTORCH_LOOP} --total-steps 100000000 --step-seconds 0.02 >> ~/trainer.log 2>&1`) : trainerProfile('bench');
     console.log(`trainer: ${trainer === 'pytorch' ? `python3 ${path.relative(process.cwd(), PYTORCH_LOOP)}` : 'test/trainer/toy_trainer.py'}, notice lead ${leadSeconds} s`);
@@ -61,8 +63,12 @@ async function main(): Promise<void> {
         `cycle ${cycle}: notice->visible ${rows.at(-1)!.visible} ms, notice->checkpoint committed ${seconds(rows.at(-1)!.committed)}, notice->resumed ${seconds(rows.at(-1)!.resumed)}, steps lost ${lost} (checkpoint ${run.checkpointSeq}, step ${run.checkpointStep}; ${run.interruptedPool.instanceType}/${run.interruptedPool.availabilityZone} -> ${run.replacementPool?.instanceType}/${run.replacementPool?.availabilityZone})`,
       );
       record = finished;
-      coordinator.dispose();
+      coordinators.push(coordinator);
     }
+    // An old box in its first hour is left for EC2 to reclaim at its action time, then released:
+    // wait for that, as an open window would, before counting what is left.
+    await Promise.all(coordinators.map((coordinator) => coordinator.releasesSettled()));
+    coordinators.forEach((coordinator) => coordinator.dispose());
     await rig.ports().releaseOld(record, record.currentInstanceId);
     const orphans = await findOrphans(ec2HygieneCloud(rig.clients), { regions: [REGION], ownerId: TEST_OWNER_ID, graceMs: 0 });
     const column = (pick: (row: (typeof rows)[number]) => number): string => `p50 ${seconds(percentile(rows.map(pick), 50))}, max ${seconds(Math.max(...rows.map(pick)))}`;
