@@ -161,6 +161,13 @@ export class IdleStopper implements vscode.Disposable {
         this.watch.keepRunning(box.instanceId, period);
         return;
       }
+      if (result === 'in-use') {
+        // The journal said idle, the box says otherwise: this idle period ends nothing. Not stored in
+        // the lineage (other windows take their own look), and a later idle period warns again.
+        this.watch.keepRunning(box.instanceId, period);
+        void vscode.window.showInformationMessage(`${box.name} keeps running: it is in use after all, so idle stop did not terminate it.`);
+        return;
+      }
       if (result === 'recovering') {
         this.forget(box.instanceId);
         return;

@@ -1,4 +1,7 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import type { Box } from '../core/boxes/box';
+import { connectEndpoint } from '../core/attach/connectEndpoint';
+import { confirmBoxIdle, sampleBoxUse } from '../core/idle/boxUseCheck';
 import type { BoxesFeature } from '../boxes/registerBoxes';
 import type { CommandContext } from '../commands/registerCommand';
 import type { BoxStore } from '../core/boxes/boxStore';
@@ -31,10 +34,43 @@ export function registerIdleStop(
           lineages: deps.lineages,
           terminate: (target) => terminateBox(deps.boxes.clients(), target),
           release: deps.boxes.releaseLaunchResources,
+          confirmIdle: async (target) => {
+            const alias = await deps.boxes.attach.aliases.aliasOf(target.instanceId).catch(() => undefined);
+            return confirmBoxIdle({
+              editorUse: () => editorUseOf(target, alias),
+              sample: async () => {
+                // A connection of its own, at decision time: not the journal tail's word.
+                const client = await connectEndpoint(await deps.boxes.attach.endpoints.endpointOf(target), { retries: 2 });
+                try {
+                  return await sampleBoxUse(client);
+                } finally {
+                  client.end();
+                }
+              },
+            });
+          },
+          logger: deps.logger,
         },
         period,
       ),
   });
   context.subscriptions.push(stopper, deps.boxStore.onDidChange((boxes) => stopper.sync(boxes)));
   return stopper;
+}
+
+/**
+ * What this window itself has open on the box. Spotbox terminals and a Remote-SSH window are SSH
+ * sessions the box's own count sees too; here they are known without asking the box. Port forwards
+ * do not count, as for the agent: a forgotten tunnel must not keep a box billing (README, Idle stop).
+ */
+function editorUseOf(box: Box, alias: string | undefined): string[] {
+  const uses: string[] = [];
+  const terminals = vscode.window.terminals.filter((terminal) => terminal.name === `Spotbox: ${box.name}` && terminal.exitStatus === undefined);
+  if (terminals.length > 0) {
+    uses.push(`${terminals.length} Spotbox terminal${terminals.length === 1 ? '' : 's'} open on it`);
+  }
+  if (alias && vscode.env.remoteName === 'ssh-remote' && (vscode.workspace.workspaceFolders ?? []).some((folder) => folder.uri.authority === `ssh-remote+${alias}`)) {
+    uses.push('this Remote-SSH window is open on it');
+  }
+  return uses;
 }

@@ -3,15 +3,19 @@ import * as vscode from 'vscode';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import type { Logger } from '../core/logging/logger';
+import { callerPublicIp } from '../core/network/callerIp';
 import { numberField, type AgentEvent } from '../core/recovery/agentEvents';
 import { routeAgentEvent } from '../core/recovery/agentEventRouter';
 import { cloudRecoveryPorts } from '../core/recovery/cloudRecoveryPorts';
+import { ec2NoticeChecks } from '../core/recovery/ec2NoticeCloud';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { NoticeBoard } from '../core/recovery/noticeBoard';
 import { isActive, RecoveryCoordinator } from '../core/recovery/recoveryCoordinator';
 import type { LineageRecord } from '../core/recovery/recoveryTypes';
 import type { Clock } from '../core/time/clock';
 import type { UsageEventRecorder } from '../core/dashboard/usageTypes';
+import { recordCheckpointUpload } from '../core/throughput/recordCheckpointUpload';
+import { tooBigForNoticeMessage } from '../core/throughput/noticeFitText';
 import type { BoxesFeature } from '../boxes/registerBoxes';
 import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
 import type { SettingsReader } from '../config/settingsReader';
@@ -49,10 +53,16 @@ export function registerRecovery(
   const changed = new vscode.EventEmitter<LineageRecord>();
   const notifications = new RecoveryNotifications();
   const awsProfile = (): string | undefined => deps.settings.settings.awsProfile || undefined;
+  // One check per notice, whether the router (countdown, warning) or the coordinator (actions) asks.
+  const noticeChecks = ec2NoticeChecks(deps.boxes.clients);
   const ports = cloudRecoveryPorts({
+    noticeChecks,
     clients: deps.boxes.clients,
     endpointOf: (box, signal) => deps.boxes.attach.endpoints.endpointOf(box, { signal }),
     releaseLaunchResources: deps.boxes.releaseLaunchResources,
+    ownerId: deps.boxes.ownerId,
+    // A replacement's security group opens SSH to where this editor is now, not where it was at the first launch.
+    callerCidr: async () => `${await callerPublicIp(deps.settings.settings.checkIpUrl, { timeoutMs: 5_000 })}/32`,
     ...(awsProfile() ? { s3Profile: awsProfile() } : {}),
     logger: deps.logger,
   });
@@ -65,6 +75,18 @@ export function registerRecovery(
       void deps.boxStore.refresh().catch(() => undefined);
     },
   });
+
+  // Said once per box and window: a journal that keeps writing forged notices must not flood the editor.
+  const ignoredNoticeNoted = new Set<string>();
+  const noteIgnoredNotice = (box: Box, detail: string): void => {
+    if (ignoredNoticeNoted.has(box.instanceId)) {
+      return;
+    }
+    ignoredNoticeNoted.add(box.instanceId);
+    void vscode.window
+      .showInformationMessage(`${box.name}: its journal reported a spot interruption that EC2 does not confirm (${detail}). Nothing was done; the box keeps running.`, 'Show Logs')
+      .then((choice) => (choice === 'Show Logs' ? deps.showLogs() : undefined));
+  };
 
   const lastStep = new Map<string, number>();
   const watcher = new InterruptionWatcher(
@@ -79,7 +101,7 @@ export function registerRecovery(
       const epoch = numberField(event, 'epoch');
       if (event.type === 'progress' && epoch !== undefined) {
         deps.usage.recordEpoch(box.instanceId, epoch, event.time);
-      } else if (event.type === 'notice' || event.type === 'rebalance') {
+      } else if (event.type === 'rebalance') {
         deps.usage.recordInterruption(box.instanceId, event.type, event.time);
       }
       routeAgentEvent(
@@ -87,9 +109,24 @@ export function registerRecovery(
         event,
         {
           notices: deps.notices,
-          recover: (facts) => coordinator.recover('notice', { ...facts, ...(lastStep.has(box.instanceId) ? { stepReached: lastStep.get(box.instanceId) } : {}) }),
+          confirmNotice: (noticedBox) => noticeChecks.confirm(noticedBox.region, noticedBox.instanceId),
+          noticeIgnored: (noticedBox, verdict) => noteIgnoredNotice(noticedBox, verdict.detail),
+          // Only notices EC2 confirmed get here: a forged line does not count as an interruption in the ledger.
+          recover: (facts) => {
+            deps.usage.recordInterruption(box.instanceId, 'notice', facts.noticeTime ?? event.time);
+            return coordinator.recover('notice', { ...facts, ...(lastStep.has(box.instanceId) ? { stepReached: lastStep.get(box.instanceId) } : {}) });
+          },
           noteStep: (instanceId, value) => coordinator.noteStep(instanceId, value),
           announce: (noticedBox, notice) => notifications.announceNotice(noticedBox, notice, deps.clock.now()),
+          // Measured upload speed and checkpoint size; a checkpoint too big for the notice is said once per box, before a notice comes.
+          checkpointUpload: (committedBox, committed) =>
+            void recordCheckpointUpload(deps.lineages, deps.boxes.checkpointFits, committed)
+              .then(({ fit, warnNow }) => {
+                if (warnNow && fit) {
+                  void vscode.window.showWarningMessage(tooBigForNoticeMessage(committedBox.name, fit));
+                }
+              })
+              .catch((error: unknown) => deps.logger.warn(`recording the checkpoint upload of ${committedBox.name} failed: ${String(error)}`)),
           logger: deps.logger,
         },
         deps.clock.now(),
@@ -112,6 +149,7 @@ export function registerRecovery(
     }
     previous = new Map([...now].filter(([, box]) => box.state === 'running'));
     deps.notices.retain(new Set(boxes.filter((box) => box.state !== 'terminated').map((box) => box.instanceId)));
+    deps.boxes.checkpointFits.retain(new Set(boxes.filter((box) => box.state !== 'terminated').map((box) => box.instanceId)));
   };
   const lostBox = async (box: Box): Promise<void> => {
     const record = await deps.lineages.findByInstance(box.instanceId);

@@ -1,6 +1,8 @@
 import type { Box } from '../boxes/box';
+import type { Logger } from '../logging/logger';
 import { isActive } from '../recovery/recoveryCoordinator';
 import type { LineageStore } from '../recovery/lineageStore';
+import type { IdleConfirmation } from './boxUseCheck';
 import { samePeriod } from './idlePolicy';
 
 export interface EndIdleBoxPorts {
@@ -9,14 +11,19 @@ export interface EndIdleBoxPorts {
   readonly terminate: (box: Box) => Promise<void>;
   /** Its key pair, security group and launch template (releaseSessionResources in src/core/hygiene). */
   readonly release: (box: Box) => Promise<void>;
+  /** The editor's own check, right before a policy termination (confirmBoxIdle in boxUseCheck.ts). */
+  readonly confirmIdle: (box: Box) => Promise<IdleConfirmation>;
+  readonly logger: Logger;
 }
 
-export type EndIdleBoxResult = 'terminated' | 'kept-running' | 'recovering';
+export type EndIdleBoxResult = 'terminated' | 'kept-running' | 'recovering' | 'in-use';
 
 /**
  * Terminates an idle box the user was warned about, the way Terminate Box does but without its
- * modal. `period` (the idle period warned about) is checked against a Keep Running chosen in another
- * window; Terminate Now passes none.
+ * modal. `period` (the idle period warned about) is passed when the policy decided: it is checked
+ * against a Keep Running chosen in another window, and the box must pass the editor's own check,
+ * since the journal's idle reports alone may be forged. Terminate Now is the user's decision and
+ * passes none.
  */
 export async function endIdleBox(box: Box, ports: EndIdleBoxPorts, period?: number): Promise<EndIdleBoxResult> {
   const record = await ports.lineages.findByInstance(box.instanceId);
@@ -26,6 +33,13 @@ export async function endIdleBox(box: Box, ports: EndIdleBoxPorts, period?: numb
   if (record && isActive(record.recovery)) {
     // An interruption got there first: the recovery owns the lineage now.
     return 'recovering';
+  }
+  if (period !== undefined) {
+    const checked = await ports.confirmIdle(box);
+    if (!checked.idle) {
+      ports.logger.warn(`${box.name} (${box.instanceId}): the box's journal reported it idle, but Spotbox's own check finds it in use (${checked.reasons.join('; ')}); not terminated`);
+      return 'in-use';
+    }
   }
   if (record) {
     // Before the terminate call: recovery sees the box vanish and must find it ended, not lost.

@@ -1,7 +1,9 @@
 import type { Box } from '../boxes/box';
 import type { Logger } from '../logging/logger';
+import type { CommittedCheckpoint } from '../throughput/checkpointUploads';
 import { numberField, timeField, type AgentEvent } from './agentEvents';
 import type { BoxNotice, NoticeBoard } from './noticeBoard';
+import { unconfirmedNoticeWarning, type NoticeVerdict } from './noticeConfirmation';
 import type { InterruptionFacts } from './recoveryCoordinator';
 
 export interface AgentEventTargets {
@@ -11,34 +13,39 @@ export interface AgentEventTargets {
   readonly noteStep: (instanceId: string, step: number) => Promise<void>;
   /** A notice the user has not seen yet: the editor shows it. */
   readonly announce: (box: Box, notice: BoxNotice) => void;
+  /**
+   * Asks EC2 whether the box really got a spot notice (NoticeChecks.confirm). The countdown, the
+   * warning and the recovery wait for it. Absent (tests that drive a coordinator directly): routed
+   * at once, and the coordinator's own check still stands between the line and any action.
+   */
+  readonly confirmNotice?: (box: Box) => Promise<NoticeVerdict>;
+  /** A notice EC2 did not confirm: shown as a note, nothing is done. */
+  readonly noticeIgnored?: (box: Box, verdict: Extract<NoticeVerdict, { confirmed: false }>) => void;
   readonly checkpointCommitted?: (box: Box, event: AgentEvent) => void;
+  /** The committed checkpoint's size and upload figures, for the throughput measurement. */
+  readonly checkpointUpload?: (box: Box, committed: CommittedCheckpoint) => void;
   readonly logger: Logger;
 }
 
 /**
- * What each journal event of a box's agent means to the editor: an interruption notice starts the
- * recovery at once (the replacement launches while the agent checkpoints), a rebalance
+ * What each journal event of a box's agent means to the editor: an interruption notice EC2 confirms
+ * starts the recovery at once (the replacement launches while the agent checkpoints), a rebalance
  * recommendation is only shown, and progress keeps the last known step for the "steps lost" figure.
  */
 export function routeAgentEvent(box: Box, event: AgentEvent, targets: AgentEventTargets, now: number): void {
   switch (event.type) {
     case 'notice': {
-      const notice: BoxNotice = {
-        instanceId: box.instanceId,
-        kind: 'interruption',
-        receivedAt: event.time,
-        ...(timeField(event, 'actionTime') !== undefined ? { actionTime: timeField(event, 'actionTime') } : {}),
-        ...(typeof event.fields.action === 'string' ? { action: event.fields.action } : {}),
-      };
-      if (targets.notices.post(notice)) {
-        // A notice replayed from the journal of a box already past its action time is history.
-        if (notice.actionTime === undefined || notice.actionTime > now - 60_000) {
-          targets.announce(box, notice);
-        }
-      }
-      void targets
-        .recover({ instanceId: box.instanceId, instanceType: box.instanceType, availabilityZone: box.availabilityZone, noticeTime: event.time, ...(notice.actionTime !== undefined ? { actionTime: notice.actionTime } : {}) })
-        .catch((error: unknown) => targets.logger.error(`recovery of ${box.name} failed to start: ${error instanceof Error ? error.message : String(error)}`));
+      const confirming = targets.confirmNotice?.(box) ?? Promise.resolve(undefined);
+      void confirming
+        .then((verdict) => {
+          if (verdict && !verdict.confirmed) {
+            targets.logger.warn(unconfirmedNoticeWarning(box.name, box.instanceId, verdict));
+            targets.noticeIgnored?.(box, verdict);
+            return;
+          }
+          routeConfirmedNotice(box, event, targets, now);
+        })
+        .catch((error: unknown) => targets.logger.error(`handling the notice of ${box.name} failed: ${error instanceof Error ? error.message : String(error)}`));
       return;
     }
     case 'rebalance': {
@@ -56,6 +63,7 @@ export function routeAgentEvent(box: Box, event: AgentEvent, targets: AgentEvent
       }
       if (event.type === 'checkpoint-committed') {
         targets.checkpointCommitted?.(box, event);
+        targets.checkpointUpload?.(box, committedCheckpointOf(box, event));
       }
       return;
     }
@@ -65,4 +73,36 @@ export function routeAgentEvent(box: Box, event: AgentEvent, targets: AgentEvent
     default:
       return;
   }
+}
+
+/** A notice EC2 stands behind (or one no check was asked for): countdown, warning, and the recovery at once. */
+function routeConfirmedNotice(box: Box, event: AgentEvent, targets: AgentEventTargets, now: number): void {
+  const notice: BoxNotice = {
+    instanceId: box.instanceId,
+    kind: 'interruption',
+    receivedAt: event.time,
+    ...(timeField(event, 'actionTime') !== undefined ? { actionTime: timeField(event, 'actionTime') } : {}),
+    ...(typeof event.fields.action === 'string' ? { action: event.fields.action } : {}),
+  };
+  if (targets.notices.post(notice)) {
+    // A notice replayed from the journal of a box already past its action time is history.
+    if (notice.actionTime === undefined || notice.actionTime > now - 60_000) {
+      targets.announce(box, notice);
+    }
+  }
+  void targets
+    .recover({ instanceId: box.instanceId, instanceType: box.instanceType, availabilityZone: box.availabilityZone, noticeTime: event.time, ...(notice.actionTime !== undefined ? { actionTime: notice.actionTime } : {}) })
+    .catch((error: unknown) => targets.logger.error(`recovery of ${box.name} failed to start: ${error instanceof Error ? error.message : String(error)}`));
+}
+
+/** The upload figures of a `checkpoint-committed` event (resources/agent/README.md, Journal). */
+export function committedCheckpointOf(box: Pick<Box, 'instanceId'>, event: AgentEvent): CommittedCheckpoint {
+  const figures = {
+    bytes: numberField(event, 'bytes'),
+    uploadedBytes: numberField(event, 'uploadedBytes'),
+    seconds: numberField(event, 'seconds'),
+    reason: typeof event.fields.reason === 'string' ? event.fields.reason : undefined,
+  };
+  const known = Object.fromEntries(Object.entries(figures).filter(([, value]) => value !== undefined)) as Partial<CommittedCheckpoint>;
+  return { time: event.time, instanceId: box.instanceId, ...known };
 }

@@ -11,6 +11,8 @@ import type { Logger } from '../logging/logger';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import { restoreOnBox, startSessionOnBox, waitForAgent } from './boxSessionOps';
+import { ec2NoticeChecks } from './ec2NoticeCloud';
+import type { NoticeChecks } from './noticeConfirmation';
 import type { RecoveryPorts } from './recoveryCoordinator';
 import { releaseInterruptedBox, type InterruptedBoxCloud } from './releaseInterruptedBox';
 import type { CheckpointRef, LineageRecord } from './recoveryTypes';
@@ -21,6 +23,13 @@ export interface CloudRecoveryDeps {
   readonly endpointOf: (box: Box, signal: AbortSignal) => Promise<BoxEndpoint>;
   /** Removes what a finished launch created (key pair, security group, template), once its instance is gone. */
   readonly releaseLaunchResources: (launch: { readonly region: string; readonly sessionId?: string }) => Promise<void>;
+  /** This installation's owner id, tagged on the replacement whatever owner the lineage's first launch recorded. */
+  readonly ownerId: string;
+  /**
+   * This machine's public IP now, as a /32 (spotbox.checkIpUrl): a replacement opens SSH to where
+   * the editor is today, not to where it was when the lineage began (a laptop moves networks).
+   */
+  readonly callerCidr?: () => Promise<string>;
   readonly s3Profile?: string;
   readonly logger: Logger;
   readonly pollMs?: number;
@@ -28,9 +37,24 @@ export interface CloudRecoveryDeps {
   readonly checkpointGraceMs?: number;
   /** After the notice's action time, how long EC2 gets to terminate a box left for it (first hour). */
   readonly reclaimGraceMs?: number;
+  /** The spot-notice checks, shared with the journal router so one notice is checked once; own ones when absent. */
+  readonly noticeChecks?: NoticeChecks;
 }
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
+
+/** The caller's /32 now; the lineage's recorded one when it cannot be read (nobody is there to ask). */
+async function currentCallerCidr(deps: CloudRecoveryDeps, recorded: string): Promise<string> {
+  if (!deps.callerCidr) {
+    return recorded;
+  }
+  try {
+    return await deps.callerCidr();
+  } catch (error) {
+    deps.logger.warn(`could not read this machine's public IP for the replacement (${error instanceof Error ? error.message : String(error)}); SSH stays open to ${recorded} as recorded`);
+    return recorded;
+  }
+}
 
 /** The recovery's cloud and box operations over the real EC2 and S3 APIs and SSH. */
 export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
@@ -68,7 +92,11 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
     }
   };
 
+  const noticeChecks = deps.noticeChecks ?? ec2NoticeChecks(deps.clients);
+
   return {
+    confirmNotice: (region, instanceId) => noticeChecks.confirm(region, instanceId),
+
     async claim(record, runId) {
       const { CreateTagsCommand } = await sdk();
       const ec2 = await deps.clients().client(record.region);
@@ -97,7 +125,11 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       }
     },
 
-    launchReplacement: (request, signal) => launchBox(deps.clients(), request, { logger: deps.logger, signal }),
+    // A lineage begun by an older Spotbox recorded the OS user name: its replacement is this installation's.
+    launchReplacement: async (request, signal) => {
+      const sshCidr = await currentCallerCidr(deps, request.sshCidr);
+      return launchBox(deps.clients(), { ...request, sshCidr, owner: deps.ownerId }, { logger: deps.logger, signal });
+    },
 
     async waitUntilRunning(region, instanceId, signal) {
       for (;;) {

@@ -2,11 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
 import type { LineageStore } from './lineageStore';
+import { unconfirmedNoticeWarning, type NoticeVerdict } from './noticeConfirmation';
 import { replacementPools } from './replacementPools';
 import type { CheckpointRef, LineageRecord, RecoveryPhase, ReleaseOldOptions, RecoveryRun, RecoveryTimeline, RecoveryTrigger } from './recoveryTypes';
 
 /** The cloud and box operations a recovery needs; the editor wires real ones, tests may fake some. */
 export interface RecoveryPorts {
+  /**
+   * Whether EC2 stands behind a spot notice read from the box's journal (noticeConfirmation.ts):
+   * any process on the box can write that file, so nothing is launched or ended on its word alone.
+   */
+  confirmNotice(region: string, instanceId: string): Promise<NoticeVerdict>;
   /** Marks the interrupted instance as being recovered by `runId`; false when another window won. */
   claim(record: LineageRecord, runId: string): Promise<boolean>;
   zones(region: string): Promise<string[]>;
@@ -77,6 +83,9 @@ export class RecoveryCoordinator {
   /** Starts (or joins) the recovery of the lineage that `facts.instanceId` belongs to. */
   async recover(trigger: RecoveryTrigger, facts: InterruptionFacts): Promise<LineageRecord | undefined> {
     const record = await this.store.findByInstance(facts.instanceId);
+    if (record && trigger === 'notice' && !record.ended && !(await this.noticeConfirmed(record, facts.instanceId))) {
+      return record;
+    }
     if (record && !record.ended && isActive(record.recovery) && record.recovery.replacementInstanceId === facts.instanceId) {
       // A second notice, on the replacement, while it is still being restored: this run cannot
       // resume there for long, so the next run starts from it as soon as this one ends.
@@ -131,6 +140,18 @@ export class RecoveryCoordinator {
     })();
     this.running.set(record.lineage, work);
     return work.finally(() => this.forget(record.lineage, work));
+  }
+
+  /**
+   * A notice starts a replacement and later ends the box: only once EC2 confirms it. Asked before
+   * any step, joins of a live run included (a confirmed notice is remembered, so those cost nothing).
+   */
+  private async noticeConfirmed(record: LineageRecord, instanceId: string): Promise<boolean> {
+    const verdict = await this.ports.confirmNotice(record.region, instanceId);
+    if (!verdict.confirmed) {
+      this.options.logger.warn(unconfirmedNoticeWarning(record.boxName, instanceId, verdict));
+    }
+    return verdict.confirmed;
   }
 
   /** Picks up runs left unfinished by a reloaded or closed window, once their lease is stale. */

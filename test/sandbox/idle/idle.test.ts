@@ -10,15 +10,16 @@ import { terminateBox } from '../../../src/core/boxes/terminateBox';
 import { ec2HygieneCloud } from '../../../src/core/hygiene/ec2HygieneCloud';
 import { releaseSessionResources } from '../../../src/core/hygiene/releaseSessionResources';
 import { activityReportOf, type ActivityReport } from '../../../src/core/idle/activityReport';
-import { endIdleBox } from '../../../src/core/idle/endIdleBox';
-import type { IdleDecision, IdleLimits } from '../../../src/core/idle/idlePolicy';
+import { confirmBoxIdle, sampleBoxUse } from '../../../src/core/idle/boxUseCheck';
+import { endIdleBox, type EndIdleBoxPorts } from '../../../src/core/idle/endIdleBox';
+import { samePeriod, type IdleDecision, type IdleLimits } from '../../../src/core/idle/idlePolicy';
 import { IdleWatch } from '../../../src/core/idle/idleWatch';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { JournalTail } from '../../../src/core/recovery/journalTail';
 import type { SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import { systemClock } from '../../../src/core/time/clock';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
+import { eventually, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from '../e2e/sandboxHarness';
 import { REGION, RecoveryRig, trainerProfile } from '../recovery/recoveryHarness';
 
 describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports activity, the policy ends the box', function () {
@@ -47,6 +48,23 @@ describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports
     const profile: SpotboxProfile = { ...trainerProfile('idle-stop'), idleStopMinutes: 1, checkpoint: { bucket: 'spotbox-sandbox', prefix: 'e2e-idle', directory: '~/ckpt' } };
     delete (profile as { session?: unknown }).session;
     return profile;
+  }
+
+  /**
+   * endIdleBox as registerIdleStop wires it: the editor's own SSH sample right before a policy
+   * termination (CPU 100 %: the sandbox box reads the host's /proc/stat, which other work keeps busy).
+   */
+  function endPorts(warnings: string[] = []): EndIdleBoxPorts {
+    return {
+      lineages: rig.lineages,
+      terminate: (target) => terminateBox(rig.clients, target),
+      release: async (target) => {
+        const released = await releaseSessionResources(ec2HygieneCloud(rig.clients), { region: REGION, sessionId: target.sessionId!, ownerId: TEST_OWNER_ID, keyDirectory: rig.keyDirectory, logger: silentLogger });
+        assert.deepEqual(released.failed, []);
+      },
+      confirmIdle: (target) => confirmBoxIdle({ editorUse: () => [], sample: () => rig.withBox(target, (client) => sampleBoxUse(client, { sampleSeconds: 1 })), busyPercent: 100 }),
+      logger: { ...silentLogger, warn: (message) => void warnings.push(message) },
+    };
   }
 
   /** The editor's side: the journal followed over SSH (an exec channel that must not count as a user). */
@@ -131,19 +149,56 @@ describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports
     tails.splice(0).forEach((tail) => tail.stop());
     watch.dispose();
 
-    const result = await endIdleBox(box, {
-      lineages: rig.lineages,
-      terminate: (target) => terminateBox(rig.clients, target),
-      release: async (target) => {
-        const released = await releaseSessionResources(ec2HygieneCloud(rig.clients), { region: REGION, sessionId: target.sessionId!, keyDirectory: rig.keyDirectory, logger: silentLogger });
-        assert.deepEqual(released.failed, []);
-      },
-    });
-    assert.equal(result, 'terminated');
+    // The policy's decision, checked by the editor itself first: nobody is on the box, so it goes.
+    const decided = decisions.find((decision) => decision.kind === 'terminate');
+    const warnings: string[] = [];
+    const result = await endIdleBox(box, endPorts(warnings), decided?.kind === 'terminate' ? decided.period : undefined);
+    assert.equal(result, 'terminated', warnings.join('\n'));
     assert.equal((await rig.lineages.get(record.lineage))?.ended, true, 'recovery will not bring it back');
     assert.notEqual((await rig.box(box.instanceId))?.state, 'running');
     const left = (await ec2HygieneCloud(rig.clients).listTagged(REGION)).filter((resource) => resource.tags[TAGS.session] === box.sessionId);
     assert.deepEqual(left.map((resource) => `${resource.kind} ${resource.id}`), [], 'nothing of the box\'s launch is left');
     assert.deepEqual(fs.readdirSync(rig.keyDirectory).filter((name) => box.keyName && name.startsWith(box.keyName)), [], 'its private key is gone too');
+  });
+  it('forged activity lines reporting hours of idleness do not terminate a box the editor\'s own check finds in use', async () => {
+    // The agent reports once an hour: the only activity lines here are the forged ones.
+    const record = await rig.launch(idleProfile(), { idleReportSeconds: 3600, idleCpuPercent: 100 });
+    const box = (await rig.box(record.currentInstanceId))!;
+    const decisions: IdleDecision[] = [];
+    const limits: IdleLimits = { stopAfterMs: 12_000, warnBeforeMs: 2_000, freshForMs: 60_000 };
+    const watch = new IdleWatch(systemClock, (_boxId, decision) => decisions.push(decision), 200);
+    follow(box, (report) => watch.report(box.instanceId, report, limits));
+    const decision = (kind: IdleDecision['kind']): Promise<IdleDecision> => eventually(`a ${kind} decision`, async () => decisions.find((candidate) => candidate.kind === kind), 30_000, 100);
+
+    // The user is at work in a terminal while some process on the box claims it has idled for two hours.
+    const client = await connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'root' }), { retries: 6 });
+    const idleSince = Date.now() - 2 * 3600_000;
+    const forge = (): Promise<string> => {
+      const now = Date.now();
+      const line = JSON.stringify({ time: new Date(now).toISOString(), type: 'activity', sshSessions: 0, cpuPercent: 0.4, idleSeconds: Math.round((now - idleSince) / 100) / 10 });
+      return rig.run(box, `echo '${line}' >> ~/.spotbox/journal.jsonl`);
+    };
+    try {
+      const shell = await new Promise<ClientChannel>((resolve, reject) => client.shell({ term: 'xterm-256color', cols: 80, rows: 24 }, (error, stream) => (error ? reject(error) : resolve(stream))));
+      shell.resume();
+      await forge();
+      const warned = await decision('warn');
+      await eventually('the warning to run out', async () => (warned.kind === 'warn' && Date.now() > warned.terminateAt ? true : undefined), 30_000, 100);
+      await forge();
+      const decided = await decision('terminate');
+      assert.ok(decided.kind === 'terminate' && warned.kind === 'warn' && samePeriod(decided.period, warned.period), 'one forged idle period');
+
+      const warnings: string[] = [];
+      const result = await endIdleBox(box, endPorts(warnings), decided.kind === 'terminate' ? decided.period : undefined);
+      assert.equal(result, 'in-use');
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /the box's journal reported it idle, but Spotbox's own check finds it in use \(1 SSH session on the box\); not terminated/);
+      assert.equal((await rig.box(box.instanceId))?.state, 'running', 'the box was not terminated');
+      assert.equal((await rig.lineages.get(record.lineage))?.ended, undefined, 'nor marked ended');
+      shell.end('exit\n');
+    } finally {
+      client.end();
+      watch.dispose();
+    }
   });
 });

@@ -1,9 +1,17 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { DescribeKeyPairsCommand, DescribeSpotInstanceRequestsCommand, type Instance } from '@aws-sdk/client-ec2';
+import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
+import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
+import { TAGS } from '../../../src/core/aws/spotboxTags';
 import type { Box } from '../../../src/core/boxes/box';
-import type { JournalTail } from '../../../src/core/recovery/journalTail';
-import type { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
+import { silentLogger } from '../../../src/core/logging/logger';
+import { routeAgentEvent } from '../../../src/core/recovery/agentEventRouter';
+import { ec2NoticeChecks } from '../../../src/core/recovery/ec2NoticeCloud';
+import { JournalTail } from '../../../src/core/recovery/journalTail';
+import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
+import type { NoticeVerdict } from '../../../src/core/recovery/noticeConfirmation';
+import { RecoveryCoordinator } from '../../../src/core/recovery/recoveryCoordinator';
 import { stepsLost, type LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { describeAll, eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
@@ -112,6 +120,68 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     await eventually('the interrupted launch released', async () => ((await keyPairsOf('resume-notice')) === 1 ? true : undefined), 60_000, 500);
     assert.equal(fs.readdirSync(rig.keyDirectory).filter((name) => name.startsWith('spotbox-resume-notice-')).length, 1);
     await coordinator.releasesSettled();
+  });
+
+  it('a notice line written into the journal by hand (no interruption in EC2) launches nothing, ends nothing, and is logged as unconfirmed', async () => {
+    const record = await rig.launch(trainerProfile('forged-notice'));
+    const box = (await rig.box(record.currentInstanceId))!;
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    // Wired as the extension wires it: one check shared by the router and the coordinator's port.
+    const checks = ec2NoticeChecks(() => rig.clients);
+    const coordinator = new RecoveryCoordinator(rig.lineages, rig.ports({ confirmNotice: (region, instanceId) => checks.confirm(region, instanceId) }), { windowId: 'window-1', logger, heartbeatMs: 1_000 });
+    const notices = new NoticeBoard();
+    const recoveries: Array<Promise<unknown>> = [];
+    let refused: NoticeVerdict | undefined;
+    const tail = new JournalTail({
+      connect: async () => connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'root' }), { retries: 2 }),
+      boxAlive: async () => (await rig.box(box.instanceId))?.state === 'running',
+      onEvent: (event) =>
+        routeAgentEvent(
+          box,
+          event,
+          {
+            notices,
+            confirmNotice: (noticed) => checks.confirm(noticed.region, noticed.instanceId),
+            noticeIgnored: (_noticed, verdict) => (refused = verdict),
+            recover: (facts) => {
+              const work = coordinator.recover('notice', facts);
+              recoveries.push(work);
+              return work;
+            },
+            noteStep: async () => undefined,
+            announce: () => undefined,
+            logger,
+          },
+          Date.now(),
+        ),
+      initialBackoffMs: 200,
+    });
+    tails.push(tail);
+    tail.start();
+
+    // What any process on the box can do: append a notice in the agent's own format.
+    const actionTime = new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    await rig.run(box, `echo '{"time":"${new Date().toISOString()}","type":"notice","action":"terminate","actionTime":"${actionTime}"}' >> ~/.spotbox/journal.jsonl`);
+    const verdict = await eventually('the forged notice to be refused', async () => refused, 30_000, 100);
+    assert.equal(verdict.confirmed, false);
+    assert.equal(!verdict.confirmed && verdict.reason, 'not-marked');
+    // The coordinator asked directly (as a second window, or a caller without the router's check) refuses too.
+    const direct = await coordinator.recover('notice', { instanceId: box.instanceId, instanceType: box.instanceType, availabilityZone: box.availabilityZone, noticeTime: Date.now() });
+    await Promise.all(recoveries);
+
+    assert.deepEqual(recoveries, [], 'the router started no recovery');
+    assert.equal(direct?.recovery, undefined);
+    assert.equal(notices.of(box.instanceId), undefined, 'no countdown in the tree');
+    const after = (await rig.lineages.get(record.lineage))!;
+    assert.deepEqual(after.instanceIds, [box.instanceId], 'no replacement launched');
+    assert.equal(after.recovery, undefined);
+    const [instance] = await describeAll(rig.ec2, [box.instanceId]);
+    assert.equal(instance?.State?.Name, 'running', 'the box was not terminated');
+    assert.equal(instance?.Tags?.find((tag) => tag.Key === TAGS.recovery), undefined, 'not even claimed for a recovery');
+    assert.equal(await spotRequestStatus(instance), 'fulfilled');
+    assert.equal(await keyPairsOf('forged-notice'), 1);
+    assert.equal(warnings.filter((message) => /the box's journal reported a spot notice that EC2 does not confirm; ignored/.test(message)).length, 2, warnings.join('\n'));
   });
 
   it('a box older than an hour is terminated by Spotbox as soon as the replacement resumes (billed per second either way)', async () => {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Box } from '../../../src/core/boxes/box';
 import { endIdleBox, type EndIdleBoxPorts } from '../../../src/core/idle/endIdleBox';
 import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
+import { silentLogger } from '../../../src/core/logging/logger';
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 
@@ -19,6 +20,7 @@ describe('ending an idle box (src/core/idle/endIdleBox)', () => {
   let directory: string;
   let lineages: LineageStore;
   let calls: string[];
+  let warnings: string[];
   let ports: EndIdleBoxPorts;
 
   beforeEach(() => {
@@ -30,7 +32,10 @@ describe('ending an idle box (src/core/idle/endIdleBox)', () => {
       // What recovery would see at the moment the box starts to go.
       terminate: async (target) => void calls.push(`terminate ${target.instanceId} ended=${String((await lineages.get('lin-1'))?.ended)}`),
       release: async (target) => void calls.push(`release ${target.sessionId}`),
+      confirmIdle: async () => (calls.push('check'), { idle: true }),
+      logger: { ...silentLogger, warn: (message) => void warnings.push(message) },
     };
+    warnings = [];
   });
 
   afterEach(() => fs.rmSync(directory, { recursive: true, force: true }));
@@ -38,7 +43,7 @@ describe('ending an idle box (src/core/idle/endIdleBox)', () => {
   it('marks the lineage ended before terminating, then releases the launch\'s resources', async () => {
     await lineages.put(record());
     assert.equal(await endIdleBox(box, ports, 1_000), 'terminated');
-    assert.deepEqual(calls, ['terminate i-idle ended=true', 'release sess-1']);
+    assert.deepEqual(calls, ['check', 'terminate i-idle ended=true', 'release sess-1']);
     assert.equal((await lineages.get('lin-1'))?.ended, true);
   });
 
@@ -55,6 +60,21 @@ describe('ending an idle box (src/core/idle/endIdleBox)', () => {
     assert.equal(await endIdleBox(box, ports, 900_000), 'terminated');
     // Terminate Now names no period: the user's own answer wins over another window's.
     await lineages.put(record({ idleKeptRunningFrom: 1_000 }));
+    assert.equal(await endIdleBox(box, ports), 'terminated');
+  });
+
+  it('does not terminate on the journal\'s word when the editor\'s own check finds the box in use (a forged idle report)', async () => {
+    await lineages.put(record());
+    ports = { ...ports, confirmIdle: async () => (calls.push('check'), { idle: false, reasons: ['1 SSH session on the box'] }) };
+    assert.equal(await endIdleBox(box, ports, 1_000), 'in-use');
+    assert.deepEqual(calls, ['check']);
+    assert.equal((await lineages.get('lin-1'))?.ended, undefined, 'recovery still watches over it');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /trainer \(i-idle\): the box's journal reported it idle, but Spotbox's own check finds it in use \(1 SSH session on the box\); not terminated/);
+  });
+
+  it('Terminate Now is the user\'s answer: no check of the box first', async () => {
+    ports = { ...ports, confirmIdle: async () => assert.fail('the user chose to terminate') };
     assert.equal(await endIdleBox(box, ports), 'terminated');
   });
 

@@ -32,6 +32,7 @@ function fakePorts(overrides: Partial<RecoveryPorts> = {}) {
   const calls = { launches: [] as LaunchRequest[], restored: [] as Array<CheckpointRef | undefined>, resumed: [] as string[], released: [] as string[] };
   let launched = 0;
   const ports: RecoveryPorts = {
+    confirmNotice: async () => ({ confirmed: true, evidence: 'spot request sir-1 is marked-for-termination' }),
     claim: async () => true,
     zones: async () => ['us-east-1a', 'us-east-1b'],
     launchReplacement: async (request) => {
@@ -244,6 +245,53 @@ describe('RecoveryCoordinator', () => {
     await coordinator.recover('lost', { instanceId: 'i-old', instanceType: 'g5.xlarge', actionTime: 121_000 });
     await coordinator.releasesSettled();
     assert.deepEqual(handedBack, [undefined]);
+  });
+
+  it('does nothing on a notice EC2 does not confirm (a forged journal line): no claim, no launch, no release, a warning', async () => {
+    const warnings: string[] = [];
+    const asked: string[] = [];
+    let claimed = false;
+    const { ports, calls } = fakePorts({
+      confirmNotice: async (_region, instanceId) => (asked.push(instanceId), { confirmed: false, reason: 'not-marked', detail: 'spot request sir-1 is fulfilled and i-old is running' }),
+      claim: async () => (claimed = true),
+    });
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const result = await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.deepEqual(asked, ['i-old']);
+    assert.equal(claimed, false, 'not even the claim tag is written');
+    assert.deepEqual(calls.launches, []);
+    assert.deepEqual(calls.released, []);
+    assert.equal(result?.recovery, undefined);
+    assert.equal((await store.get('lin-1'))?.recovery, undefined, 'nothing recorded');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /the box's journal reported a spot notice that EC2 does not confirm; ignored/);
+  });
+
+  it('a forged notice on a replacement being restored is not recorded as its interruption', async () => {
+    let release: () => void = () => undefined;
+    const restoring = new Promise<void>((resolve) => (release = resolve));
+    let reachedRestore: () => void = () => undefined;
+    const atRestore = new Promise<void>((resolve) => (reachedRestore = resolve));
+    const { ports } = fakePorts({
+      confirmNotice: async (_region, instanceId) => (instanceId === 'i-old' ? { confirmed: true, evidence: 'marked' } : { confirmed: false, reason: 'not-marked', detail: 'fulfilled' }),
+      restore: async () => (reachedRestore(), restoring),
+    });
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
+    const first = coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    await atRestore;
+    await coordinator.recover('notice', { instanceId: 'i-new1', instanceType: 'g4dn.xlarge' });
+    assert.equal((await store.get('lin-1'))?.recovery?.replacementInterrupted, undefined);
+    release();
+    // Without the mark, no follow-up run is queued once this one ends.
+    assert.equal((await first)?.recovery?.phase, 'resumed');
+    await coordinator.releasesSettled();
+  });
+
+  it('a box lost without notice needs no confirmation: EC2 itself reported it gone', async () => {
+    const { ports, calls } = fakePorts({ confirmNotice: async () => assert.fail('a lost box is not a journal claim') });
+    const result = await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger }).recover('lost', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.equal(result?.recovery?.phase, 'resumed');
+    assert.equal(calls.launches.length, 1);
   });
 
   it('ignores a box the user ended on purpose', async () => {
