@@ -76,6 +76,13 @@ async function main(): Promise<void> {
   // second signal must not kill the shutdown half-way.
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // Orphaned (the wrapper or the shell that started it died without a signal for us): stop too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      void shutdown(0);
+    }
+  }, 1000).unref();
 
   try {
     sandbox = await startSandbox({ directory: options.directory, bootDelayMs: options.bootDelayMs, log });

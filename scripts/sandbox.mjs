@@ -17,3 +17,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => sandbox.kill(signal));
 }
 sandbox.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// `kill <npm's pid>` ends npm without passing the signal on: once the process that started this one
+// is gone, stop the sandbox as if Ctrl-C had been pressed, rather than leave it running unowned.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) {
+    sandbox.kill('SIGTERM');
+  }
+}, 1000).unref();
