@@ -21,6 +21,8 @@ import { chooseAwsProfileCommand } from '../commands/chooseAwsProfile';
 import { readAgentSource } from '../core/agent/agentSource';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { NoticeBoard } from '../core/recovery/noticeBoard';
+import { CheckpointFitBoard } from '../core/throughput/checkpointFitBoard';
+import { readLedgerSessions, USAGE_LEDGER_FILE } from '../core/dashboard/ledgerFile';
 
 export interface BoxesFeature {
   readonly clients: () => Ec2ClientPool;
@@ -28,6 +30,10 @@ export interface BoxesFeature {
   readonly keyDirectory: string;
   /** Removes what the box's launch created (key pair, group, template), logging what could not go. */
   readonly releaseLaunchResources: (launch: Pick<Box, 'region' | 'sessionId'>) => Promise<void>;
+  /** This installation's owner id, tagged on every launch (a recovery's replacement too). */
+  readonly ownerId: string;
+  /** Measured checkpoint sizes and upload speed per box: the tree shows them, the recovery feature fills them. */
+  readonly checkpointFits: CheckpointFitBoard;
 }
 
 /**
@@ -45,6 +51,8 @@ export function registerBoxes(
     sshDirectory: string;
     lineages: LineageStore;
     notices: NoticeBoard;
+    /** This installation's owner id (ownership.ts): launches tag it, the sweep and release require it. */
+    ownerId: string;
   },
 ): BoxesFeature {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
@@ -70,6 +78,8 @@ export function registerBoxes(
 
   const keyDirectory = vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath;
   const attach = registerAttach(context, { ...deps, clients: () => clients, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach'), lineages: deps.lineages });
+  const checkpointFits = new CheckpointFitBoard();
+  context.subscriptions.push(checkpointFits);
   registerBoxesView(context, {
     boxStore: deps.boxStore,
     logger: deps.logger.child('view'),
@@ -77,6 +87,7 @@ export function registerBoxes(
     problems: () => (deps.boxStore.sourceDescription === current.description ? current.lastProblems : []),
     forwards: attach.forwards,
     notices: deps.notices,
+    checkpointFits,
   });
   const diagnostics = vscode.languages.createDiagnosticCollection('spotbox-profile');
   context.subscriptions.push(diagnostics);
@@ -88,17 +99,22 @@ export function registerBoxes(
       pricing: deps.pricing,
       diagnostics,
       keyDirectory,
+      ownerId: deps.ownerId,
       logger: deps.logger.child('launch'),
       endpoints: attach.endpoints,
       lineages: deps.lineages,
       agentSource: () => readAgentSource(context.extensionUri.fsPath),
+      usageSessions: () =>
+        readLedgerSessions(vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, (reason) =>
+          deps.logger.warn(`the usage ledger cannot be read (${reason}); "auto" checkpoint intervals use the Advisor rate alone`),
+        ),
     }),
   );
   const releaseLaunchResources = async (launch: Pick<Box, 'region' | 'sessionId'>): Promise<void> => {
     if (!launch.sessionId) {
       return;
     }
-    const result = await releaseSessionResources(ec2HygieneCloud(clients), { region: launch.region, sessionId: launch.sessionId, keyDirectory, logger: deps.logger.child('release') });
+    const result = await releaseSessionResources(ec2HygieneCloud(clients), { region: launch.region, sessionId: launch.sessionId, ownerId: deps.ownerId, keyDirectory, logger: deps.logger.child('release') });
     for (const failure of result.failed) {
       deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
     }
@@ -126,10 +142,11 @@ export function registerBoxes(
     sweepOrphansCommand({
       cloud: () => ec2HygieneCloud(clients),
       regions: () => deps.settings.settings.regions,
+      ownerId: deps.ownerId,
       keyDirectory: vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath,
       boxStore: deps.boxStore,
       logger: deps.logger.child('sweep'),
     }),
   );
-  return { clients: () => clients, attach, keyDirectory, releaseLaunchResources };
+  return { clients: () => clients, attach, keyDirectory, releaseLaunchResources, checkpointFits, ownerId: deps.ownerId };
 }

@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import type { BoxStore } from '../../core/boxes/boxStore';
@@ -16,9 +15,13 @@ import { priceAgeLabel } from '../../core/pricing/priceAge';
 import type { Pool } from '../../core/pricing/pricingTypes';
 import type { SettingsReader } from '../../config/settingsReader';
 import { loadLaunchProfile } from './profileFile';
+import { confirmUntrustedProfile } from './untrustedProfile';
+import { profileReachLine } from '../../core/launch/profileReach';
 import { agentForProfile } from '../../core/agent/agentForProfile';
+import { autoIntervalFor, type AutoInterval } from '../../core/agent/autoInterval';
+import type { BoxSession } from '../../core/dashboard/usageTypes';
 import { provisionBox } from '../../core/launch/provisionBox';
-import { preflightEstimateLine } from '../../core/launch/preflightEstimate';
+import { preflightEstimateLine, preflightNoticeFit } from '../../core/launch/preflightEstimate';
 import type { LineageStore } from '../../core/recovery/lineageStore';
 import { lineageFromLaunch } from '../../core/recovery/lineageFromLaunch';
 import { connectEndpoint } from '../../core/attach/connectEndpoint';
@@ -33,16 +36,22 @@ export interface LaunchCommandDeps {
   readonly pricing: () => Promise<PricingContext>;
   readonly diagnostics: vscode.DiagnosticCollection;
   readonly keyDirectory: string;
+  /** This installation's owner id (spotbox:owner): the sweep and release act only on what carries it. */
+  readonly ownerId: string;
   readonly logger: Logger;
   readonly endpoints: BoxEndpoints;
   readonly lineages: LineageStore;
   /** The text of resources/agent/spotbox_agent.py, for the launch's user data. */
   readonly agentSource: () => Promise<string>;
+  /** The usage ledger's sessions: checkpoint.intervalMinutes "auto" learns each pool's rate from them. */
+  readonly usageSessions: () => Promise<readonly BoxSession[]>;
 }
 
 interface RegionChoice extends vscode.QuickPickItem {
   readonly pools?: RegionPools;
   readonly cheapest?: Pool;
+  /** The interval "auto" resolves to on the cheapest pool, and which rate it used. */
+  readonly autoInterval?: AutoInterval;
 }
 
 /** The cheapest live spot pool of each region among the profile's types: the pre-flight's figures. */
@@ -87,6 +96,7 @@ async function sshCidr(settings: SettingsReader): Promise<string> {
 export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   const pricing = await deps.pricing();
   const { profile, uri } = await loadLaunchProfile(deps.diagnostics, pricing);
+  await confirmUntrustedProfile(profile);
   const regionPools = expandPools(profile, pricing.catalogs).filter((pools) => pools.instanceTypes.length > 0);
   if (regionPools.length === 0) {
     throw new SpotboxError(`No region of the profile "${profile.name}" offers its instance types.`, 'Add regions or change "instanceTypes" / "gpu" in .spotbox/profile.json.');
@@ -95,17 +105,24 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   const cheapest = await cheapestPools(pricing, profile, regionPools);
   const now = Date.now();
   const resumeNote = missingSessionNote(profile);
+  const reach = profileReachLine(profile);
+  // Checkpoint size and upload speed measured on earlier launches of this profile.
+  const measured = profile.checkpoint ? preflightNoticeFit(await deps.lineages.list().catch(() => []), profile.name) : undefined;
+  const measuredNote = measured ? `${measured.fit.fits ? '' : '$(warning) '}${measured.line} ` : '';
+  const usageHistory = profile.checkpoint?.intervalMinutes === 'auto' ? await deps.usageSessions() : undefined;
   const choices: RegionChoice[] = regionPools
     .map((pools): RegionChoice => {
       const pool = cheapest.get(pools.region);
+      const autoInterval = pool && usageHistory ? autoIntervalFor(pool, usageHistory) : undefined;
       const price = pool ? `$${pool.spot.usdPerHour.toFixed(3)}/h ${pool.instanceType}${pool.availabilityZone ? ` in ${pool.availabilityZone}` : ''} (${priceAgeLabel(pool.spot, now)})` : 'no spot price found';
       const aboveGuard = pool !== undefined && pool.spot.usdPerHour > profile.maxPrice;
       return {
         label: `${aboveGuard ? '$(error)' : '$(rocket)'} Launch "${profile.name}" in ${pools.region}`,
         description: `from ${price} · guard $${profile.maxPrice}/h${aboveGuard ? ' — above the guard' : ''}`,
-        detail: `${resumeNote ? `$(warning) ${resumeNote.summary} ` : ''}${pool ? `${preflightEstimateLine(pool, profile.checkpoint !== undefined)}. ` : ''}Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).`,
+        detail: `${resumeNote ? `$(warning) ${resumeNote.summary} ` : ''}${measuredNote}${pool ? `${preflightEstimateLine(pool, profile.checkpoint !== undefined, measured?.fit)}. ` : ''}${autoInterval ? `Auto interval: ${autoInterval.explanation}. ` : ''}Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).${reach ? ` ${reach}` : ''}`,
         pools,
         cheapest: pool,
+        autoInterval,
       };
     })
     .sort((a, b) => (a.cheapest?.spot.usdPerHour ?? Infinity) - (b.cheapest?.spot.usdPerHour ?? Infinity));
@@ -137,9 +154,12 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
       try {
         progress.report({ message: `resolving the image ${profile.image}` });
         const image = await resolveImage(deps.clients(), region, profile.image, controller.signal);
-        const agent = agentForProfile(profile, region, await deps.agentSource(), { ...(picked.cheapest ? { interruptionsPerHour: picked.cheapest.interruption.perHour } : {}) });
+        if (picked.autoInterval) {
+          deps.logger.info(`checkpoint interval "auto": ${picked.autoInterval.explanation}`);
+        }
+        const agent = agentForProfile(profile, region, await deps.agentSource(), { ...(picked.autoInterval ? { interruptionsPerHour: picked.autoInterval.perHour } : {}) });
         const request = {
-          ...toLaunchRequest(profile, { pools: picked.pools!, imageId: image.imageId, callerCidr: cidr, keyDirectory: deps.keyDirectory, owner: os.userInfo().username, ...(agent ? { userData: agent.userData } : {}) }),
+          ...toLaunchRequest(profile, { pools: picked.pools!, imageId: image.imageId, callerCidr: cidr, keyDirectory: deps.keyDirectory, owner: deps.ownerId, ...(agent ? { userData: agent.userData } : {}) }),
           ...(agent ? { lineage: agent.lineage } : {}),
         };
         const launched = await launchBox(deps.clients(), request, {
