@@ -1,10 +1,21 @@
 // Bundles the extension. The AWS SDK and ssh2 are big and slow to load (~400 ms for EC2 alone), so
 // they are never part of dist/extension.js: source code reaches them only through import(), which
 // this build turns into a require of a separate vendor bundle, loaded on first use.
+//
+// Heavy features go the same way: an import() of a source file (`await import('../commands/launch/
+// launchBoxCommand')` in a command handler) becomes a deferred require of dist/features/<name>.js,
+// a bundle of its own built here. esbuild's code splitting would share modules between chunks
+// instead, but it only exists for ESM output, and VS Code requires the extension as CommonJS; so a
+// module two bundles use is copied into both. That is harmless for code without state, and the
+// core keeps none at module level (STYLE.md 7); the one module whose identity matters across
+// bundles, src/core/errors.ts (the command wrapper's `instanceof UserCancelledError` and
+// `instanceof SpotboxError` must hold for errors a feature throws), is bundled once, in
+// dist/features/shared-errors.js, which every bundle requires.
 import * as esbuild from 'esbuild';
 import { execSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -15,18 +26,59 @@ const LAZY_MODULES = ['@aws-sdk/client-ec2', '@aws-sdk/client-fis', '@aws-sdk/cl
 const vendorFileOf = (moduleName) => `vendor/${moduleName.replace(/^@aws-sdk\//, 'aws-').replace(/[^\w.-]/g, '-')}.js`;
 const lazyFilter = new RegExp(`^(${LAZY_MODULES.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
 
-/** @type {esbuild.Plugin} */
-const lazyVendorModules = {
+/**
+ * @param {string} toDist how a bundle's require() reaches dist/ ('./' from dist/, '../' from dist/features/)
+ * @returns {esbuild.Plugin}
+ */
+const lazyVendorModules = (toDist) => ({
   name: 'lazy-vendor-modules',
   setup(build) {
     build.onResolve({ filter: lazyFilter }, (args) => {
       if (args.kind !== 'dynamic-import') {
         return { errors: [{ text: `${args.path} must be loaded with import() so it stays out of activation (imported by ${args.importer})` }] };
       }
-      return { path: `./${vendorFileOf(args.path)}`, external: true };
+      return { path: `${toDist}${vendorFileOf(args.path)}`, external: true };
     });
   },
-};
+});
+
+const srcDir = path.resolve('src');
+/** Modules bundled once and required by every bundle that uses them (see the top of this file). */
+const SHARED_MODULES = new Map([[path.join(srcDir, 'core', 'errors.ts'), 'shared-errors']]);
+/** Lazily loaded feature bundles found so far: name -> source file. */
+const features = new Map();
+const featureNameOf = (file) => path.relative(srcDir, file).replace(/\.ts$/, '').replace(/[\\/]/g, '-');
+function sourceFileOf(resolveDir, request) {
+  const base = path.resolve(resolveDir, request);
+  return [`${base}.ts`, path.join(base, 'index.ts'), base].find((candidate) => candidate.startsWith(srcDir + path.sep) && candidate.endsWith('.ts') && existsSync(candidate));
+}
+
+/**
+ * import() of a source file -> external dist/features/<name>.js (built below); static imports of a
+ * shared module -> its one bundle.
+ * @param {string} toFeatures how a bundle's require() reaches dist/features/
+ * @returns {esbuild.Plugin}
+ */
+const lazyFeatures = (toFeatures) => ({
+  name: 'lazy-features',
+  setup(build) {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      const file = sourceFileOf(args.resolveDir, args.path);
+      if (!file || args.namespace !== 'file') {
+        return undefined;
+      }
+      if (SHARED_MODULES.has(file)) {
+        return { path: `${toFeatures}${SHARED_MODULES.get(file)}.js`, external: true };
+      }
+      if (args.kind !== 'dynamic-import') {
+        return undefined;
+      }
+      const name = featureNameOf(file);
+      features.set(name, file);
+      return { path: `${toFeatures}${name}.js`, external: true };
+    });
+  },
+});
 
 const common = {
   bundle: true,
@@ -50,7 +102,13 @@ const extensionBuild = {
   supported: { 'dynamic-import': false },
   // jsonc-parser's default (UMD) entry hides its requires from the bundler; its ESM build does not.
   mainFields: ['module', 'main'],
-  plugins: [lazyVendorModules],
+  plugins: [lazyVendorModules('./'), lazyFeatures('./features/')],
+};
+
+/** One lazily loaded feature (or a shared module), as dist/features/<name>.js. */
+const featureBuildOf = (name, file) => {
+  const { entryPoints, outdir, ...rest } = extensionBuild;
+  return { ...rest, entryPoints: [file], outfile: `dist/features/${name}.js`, logLevel: 'warning', plugins: [lazyVendorModules('../'), lazyFeatures('./')] };
 };
 
 // Webview front ends run in the browser context of a webview, with their own bundle.
@@ -110,18 +168,40 @@ const vendorBuildOf = (moduleName) => ({
 });
 
 /** Vendor bundles only for the lazy modules the extension actually reaches. */
-function referencedLazyModules(metafile) {
-  const imported = new Set(Object.values(metafile.outputs).flatMap((output) => output.imports.map((entry) => entry.path)));
-  return LAZY_MODULES.filter((moduleName) => imported.has(`./${vendorFileOf(moduleName)}`));
+function referencedLazyModules(metafiles) {
+  const imported = new Set(metafiles.flatMap((metafile) => Object.values(metafile.outputs).flatMap((output) => output.imports.map((entry) => entry.path.replace(/^(\.\.?\/)+/, '')))));
+  return LAZY_MODULES.filter((moduleName) => imported.has(vendorFileOf(moduleName)));
+}
+
+/** Builds every feature bundle and shared module reached so far, and those they reach in turn. */
+async function buildFeatures(done = new Map()) {
+  for (;;) {
+    const shared = [...SHARED_MODULES].map(([file, name]) => [name, file]);
+    const pending = [...shared, ...features].filter(([name]) => !done.has(name));
+    if (pending.length === 0) {
+      return done;
+    }
+    const results = await Promise.all(pending.map(([name, file]) => esbuild.build(featureBuildOf(name, file))));
+    pending.forEach(([name], index) => done.set(name, results[index].metafile));
+  }
 }
 
 if (watch) {
-  const contexts = await Promise.all([esbuild.context(extensionBuild), esbuild.context(webviewBuild)]);
+  // Features are found while bundling: build once to know them, then watch every bundle.
+  await esbuild.build(extensionBuild);
+  await buildFeatures();
+  const contexts = await Promise.all([
+    esbuild.context(extensionBuild),
+    esbuild.context(webviewBuild),
+    ...[...[...SHARED_MODULES].map(([file, name]) => [name, file]), ...features].map(([name, file]) => esbuild.context(featureBuildOf(name, file))),
+  ]);
   await Promise.all(contexts.map((context) => context.watch()));
-  console.log('[watch] watching src/ for changes');
+  console.log('[watch] watching src/ for changes (a newly added import() of a feature needs a restart)');
 } else {
   rmSync('dist', { recursive: true, force: true });
   const [result] = await Promise.all([esbuild.build(extensionBuild), esbuild.build(webviewBuild)]);
-  await Promise.all(referencedLazyModules(result.metafile).map((moduleName) => esbuild.build(vendorBuildOf(moduleName))));
+  const featureMetafiles = await buildFeatures();
+  await Promise.all(referencedLazyModules([result.metafile, ...featureMetafiles.values()]).map((moduleName) => esbuild.build(vendorBuildOf(moduleName))));
   writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
+  writeFileSync('dist/features/meta.json', JSON.stringify(Object.fromEntries(featureMetafiles)));
 }

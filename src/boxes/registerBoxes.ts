@@ -12,12 +12,7 @@ import { terminateBoxCommand } from '../commands/terminateBox';
 import type { SettingsReader } from '../config/settingsReader';
 import { registerBoxesView } from '../views/registerBoxesView';
 import type { PricingContext } from '../core/calculator/pricingContext';
-import { launchBoxCommand } from '../commands/launch/launchBoxCommand';
-import { sweepOrphansCommand } from '../commands/sweepOrphans';
-import { ec2HygieneCloud } from '../core/hygiene/ec2HygieneCloud';
-import { releaseSessionResources } from '../core/hygiene/releaseSessionResources';
 import { registerAttach, type AttachFeature } from '../attach/registerAttach';
-import { chooseAwsProfileCommand } from '../commands/chooseAwsProfile';
 import { readAgentSource } from '../core/agent/agentSource';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { NoticeBoard } from '../core/recovery/noticeBoard';
@@ -91,8 +86,10 @@ export function registerBoxes(
   });
   const diagnostics = vscode.languages.createDiagnosticCollection('spotbox-profile');
   context.subscriptions.push(diagnostics);
-  registerSpotboxCommand(context, deps, 'spotbox.launchBox', () =>
-    launchBoxCommand({
+  // The launch (profile, wizard, launcher, workspace upload), the sweep and the release are bundled
+  // apart and loaded on first use (esbuild.mjs): every command is registered now, its code comes later.
+  registerSpotboxCommand(context, deps, 'spotbox.launchBox', async () =>
+    (await import('../commands/launch/launchBoxCommand')).launchBoxCommand({
       boxStore: deps.boxStore,
       settings: deps.settings,
       clients: () => clients,
@@ -114,6 +111,7 @@ export function registerBoxes(
     if (!launch.sessionId) {
       return;
     }
+    const { releaseSessionResources, ec2HygieneCloud } = await import('./hygieneFeature');
     const result = await releaseSessionResources(ec2HygieneCloud(clients), { region: launch.region, sessionId: launch.sessionId, ownerId: deps.ownerId, keyDirectory, logger: deps.logger.child('release') });
     for (const failure of result.failed) {
       deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
@@ -135,18 +133,19 @@ export function registerBoxes(
       releaseLaunchResources,
     ),
   );
-  registerSpotboxCommand(context, deps, 'spotbox.chooseAwsProfile', () =>
-    chooseAwsProfileCommand({ clientsFor: (profile) => new Ec2ClientPool({ ...(profile ? { profile } : {}) }), region: () => deps.settings.settings.regions[0] ?? 'us-east-1' }),
+  registerSpotboxCommand(context, deps, 'spotbox.chooseAwsProfile', async () =>
+    (await import('../commands/chooseAwsProfile')).chooseAwsProfileCommand({ clientsFor: (profile) => new Ec2ClientPool({ ...(profile ? { profile } : {}) }), region: () => deps.settings.settings.regions[0] ?? 'us-east-1' }),
   );
-  registerSpotboxCommand(context, deps, 'spotbox.sweepOrphans', () =>
-    sweepOrphansCommand({
+  registerSpotboxCommand(context, deps, 'spotbox.sweepOrphans', async () => {
+    const { sweepOrphansCommand, ec2HygieneCloud } = await import('./hygieneFeature');
+    return sweepOrphansCommand({
       cloud: () => ec2HygieneCloud(clients),
       regions: () => deps.settings.settings.regions,
       ownerId: deps.ownerId,
       keyDirectory: vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath,
       boxStore: deps.boxStore,
       logger: deps.logger.child('sweep'),
-    }),
-  );
+    });
+  });
   return { clients: () => clients, attach, keyDirectory, releaseLaunchResources, checkpointFits, ownerId: deps.ownerId };
 }

@@ -6,11 +6,10 @@ import type { Logger } from '../core/logging/logger';
 import { callerPublicIp } from '../core/network/callerIp';
 import { numberField, type AgentEvent } from '../core/recovery/agentEvents';
 import { routeAgentEvent } from '../core/recovery/agentEventRouter';
-import { cloudRecoveryPorts } from '../core/recovery/cloudRecoveryPorts';
 import { ec2NoticeChecks } from '../core/recovery/ec2NoticeCloud';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { NoticeBoard } from '../core/recovery/noticeBoard';
-import { isActive, RecoveryCoordinator } from '../core/recovery/recoveryCoordinator';
+import { isActive, RecoveryCoordinator, type RecoveryPorts } from '../core/recovery/recoveryCoordinator';
 import type { LineageRecord } from '../core/recovery/recoveryTypes';
 import type { Clock } from '../core/time/clock';
 import type { UsageEventRecorder } from '../core/dashboard/usageTypes';
@@ -20,9 +19,8 @@ import type { BoxesFeature } from '../boxes/registerBoxes';
 import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
 import type { SettingsReader } from '../config/settingsReader';
 import { InterruptionWatcher } from './interruptionWatcher';
-import { checkpointNowCommand, restoreCheckpointCommand, type RecoveryCommandDeps } from './recoveryCommands';
+import type { RecoveryCommandDeps } from './recoveryCommands';
 import { RecoveryNotifications } from './recoveryNotifications';
-import { rehearseInterruptionCommand } from './rehearseCommand';
 
 export interface RecoveryFeature {
   readonly coordinator: RecoveryCoordinator;
@@ -55,17 +53,22 @@ export function registerRecovery(
   const awsProfile = (): string | undefined => deps.settings.settings.awsProfile || undefined;
   // One check per notice, whether the router (countdown, warning) or the coordinator (actions) asks.
   const noticeChecks = ec2NoticeChecks(deps.boxes.clients);
-  const ports = cloudRecoveryPorts({
-    noticeChecks,
-    clients: deps.boxes.clients,
-    endpointOf: (box, signal) => deps.boxes.attach.endpoints.endpointOf(box, { signal }),
-    releaseLaunchResources: deps.boxes.releaseLaunchResources,
-    ownerId: deps.boxes.ownerId,
-    // A replacement's security group opens SSH to where this editor is now, not where it was at the first launch.
-    callerCidr: async () => `${await callerPublicIp(deps.settings.settings.checkIpUrl, { timeoutMs: 5_000 })}/32`,
-    ...(awsProfile() ? { s3Profile: awsProfile() } : {}),
-    logger: deps.logger,
-  });
+  // The ports (launcher, checkpoint store, session ops) are bundled apart and loaded when a recovery
+  // first needs one (esbuild.mjs). Their settings are still read now, as before.
+  const s3Profile = awsProfile();
+  const ports = lazyPorts(async () =>
+    (await import('../core/recovery/cloudRecoveryPorts')).cloudRecoveryPorts({
+      noticeChecks,
+      clients: deps.boxes.clients,
+      endpointOf: (box, signal) => deps.boxes.attach.endpoints.endpointOf(box, { signal }),
+      releaseLaunchResources: deps.boxes.releaseLaunchResources,
+      ownerId: deps.boxes.ownerId,
+      // A replacement's security group opens SSH to where this editor is now, not where it was at the first launch.
+      callerCidr: async () => `${await callerPublicIp(deps.settings.settings.checkIpUrl, { timeoutMs: 5_000 })}/32`,
+      ...(s3Profile ? { s3Profile } : {}),
+      logger: deps.logger,
+    }),
+  );
   const coordinator = new RecoveryCoordinator(deps.lineages, ports, {
     windowId: randomUUID(),
     logger: deps.logger,
@@ -178,10 +181,11 @@ export function registerRecovery(
   void coordinator.continueUnfinished().catch((error: unknown) => deps.logger.warn(`continuing recoveries failed: ${String(error)}`));
 
   const commandDeps: RecoveryCommandDeps = { boxStore: deps.boxStore, endpoints: deps.boxes.attach.endpoints, lineages: deps.lineages, awsProfile };
-  registerSpotboxCommand(context, deps, 'spotbox.checkpointNow', (argument) => checkpointNowCommand(commandDeps, argument));
-  registerSpotboxCommand(context, deps, 'spotbox.restoreCheckpoint', (argument) => restoreCheckpointCommand(commandDeps, argument));
-  registerSpotboxCommand(context, deps, 'spotbox.rehearseInterruption', (argument) =>
-    rehearseInterruptionCommand({ boxStore: deps.boxStore, clients: deps.boxes.clients, settings: deps.settings, lineages: deps.lineages, logger: deps.logger }, argument),
+  // Loaded on first use, like the ports (esbuild.mjs).
+  registerSpotboxCommand(context, deps, 'spotbox.checkpointNow', async (argument) => (await import('./recoveryCommands')).checkpointNowCommand(commandDeps, argument));
+  registerSpotboxCommand(context, deps, 'spotbox.restoreCheckpoint', async (argument) => (await import('./recoveryCommands')).restoreCheckpointCommand(commandDeps, argument));
+  registerSpotboxCommand(context, deps, 'spotbox.rehearseInterruption', async (argument) =>
+    (await import('./rehearseCommand')).rehearseInterruptionCommand({ boxStore: deps.boxStore, clients: deps.boxes.clients, settings: deps.settings, lineages: deps.lineages, logger: deps.logger }, argument),
   );
   registerSpotboxCommand(context, deps, 'spotbox.showRecoveryTimeline', async (argument) => {
     const instanceId = typeof argument === 'string' ? argument : (argument as { box?: Box } | undefined)?.box?.instanceId;
@@ -190,4 +194,26 @@ export function registerRecovery(
     await notifications.showTimeline(record);
   });
   return { coordinator, onDidChangeLineage: changed.event };
+}
+
+/** RecoveryPorts whose implementation is built on the first call (every port is async). */
+function lazyPorts(load: () => Promise<RecoveryPorts>): RecoveryPorts {
+  let loaded: Promise<RecoveryPorts> | undefined;
+  const ports = (): Promise<RecoveryPorts> =>
+    (loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    }));
+  return {
+    confirmNotice: async (...args) => (await ports()).confirmNotice(...args),
+    claim: async (...args) => (await ports()).claim(...args),
+    zones: async (...args) => (await ports()).zones(...args),
+    launchReplacement: async (...args) => (await ports()).launchReplacement(...args),
+    waitUntilRunning: async (...args) => (await ports()).waitUntilRunning(...args),
+    emergencyCheckpoint: async (...args) => (await ports()).emergencyCheckpoint(...args),
+    newestCheckpoint: async (...args) => (await ports()).newestCheckpoint(...args),
+    restore: async (...args) => (await ports()).restore(...args),
+    resume: async (...args) => (await ports()).resume(...args),
+    releaseOld: async (...args) => (await ports()).releaseOld(...args),
+  };
 }

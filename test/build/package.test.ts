@@ -19,6 +19,10 @@ describe('npm run package (the .vsix)', function () {
     const unexpected = files.filter((file) => !/^(dist|media|resources)\//.test(file) && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(file));
     assert.deepEqual(unexpected, []);
     assert.ok(files.includes('dist/extension.js'));
+    // The features bundled apart (esbuild.mjs) are required at run time: each one must ship.
+    const features = fs.readdirSync(path.join(repoRoot, 'dist', 'features')).filter((file) => file.endsWith('.js'));
+    assert.ok(features.length > 0, 'dist/features/ holds the lazily loaded features');
+    assert.deepEqual(features.filter((file) => !files.includes(`dist/features/${file}`)), []);
     assert.ok(!files.some((file) => file.endsWith('.map') || file.startsWith('media/readme/')), 'no source maps or README-only images');
   });
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { createPricingContext, type PricingContext } from '../../core/calculator/pricingContext';
+import type { PricingContext } from '../../core/calculator/pricingContext';
 import { readLedgerSessions, USAGE_LEDGER_FILE } from '../../core/dashboard/ledgerFile';
 import type { Logger } from '../../core/logging/logger';
 import type { Clock } from '../../core/time/clock';
@@ -21,19 +21,24 @@ export function registerCalculator(
 ): CalculatorFeature {
   let pricing: Promise<PricingContext> | undefined;
   const getPricing = (): Promise<PricingContext> => {
-    pricing ??= createPricingContext({
-      catalogDir: vscode.Uri.joinPath(context.extensionUri, 'resources', 'prices').fsPath,
-      awsProfile: deps.settings.settings.awsProfile,
-      livePrices: true,
-      clock: deps.clock,
-      usageSessions: () =>
-        readLedgerSessions(vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, (reason) =>
-          deps.logger.warn(`the usage ledger cannot be read (${reason}); the calculator rates pools by their catalogs alone`),
-        ),
-    }).catch((error: unknown) => {
-      pricing = undefined;
-      throw error;
-    });
+    // The price service, estimator and calculator are bundled apart and loaded here (esbuild.mjs).
+    pricing ??= import('../../core/calculator/pricingContext')
+      .then(({ createPricingContext }) =>
+        createPricingContext({
+          catalogDir: vscode.Uri.joinPath(context.extensionUri, 'resources', 'prices').fsPath,
+          awsProfile: deps.settings.settings.awsProfile,
+          livePrices: true,
+          clock: deps.clock,
+          usageSessions: () =>
+            readLedgerSessions(vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, (reason) =>
+              deps.logger.warn(`the usage ledger cannot be read (${reason}); the calculator rates pools by their catalogs alone`),
+            ),
+        }),
+      )
+      .catch((error: unknown) => {
+        pricing = undefined;
+        throw error;
+      });
     return pricing;
   };
   // A new profile means new credentials and endpoints: rebuild the price service on next use.
