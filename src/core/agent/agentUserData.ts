@@ -38,7 +38,10 @@ export function buildAgentUserData(input: AgentUserDataInput): string {
     'set -euo pipefail',
     `u=${input.user}`,
     // cloud-init runs this as root with no useful HOME; the agent belongs to the user who logs in.
-    'if [ "$(id -u)" = 0 ] && [ "$u" != root ] && id "$u" >/dev/null 2>&1; then h=$(getent passwd "$u" | cut -d: -f6)',
+    // An image without the profile's sshUser is a profile error to report, not a reason to run as root.
+    'if [ "$(id -u)" = 0 ] && [ "$u" != root ]; then',
+    'id "$u" >/dev/null 2>&1 || { echo "spotbox: this image has no user $u (the profile\'s sshUser); the agent is not installed" >&2; exit 1; }',
+    'h=$(getent passwd "$u" | cut -d: -f6)',
     'else u=$(id -un); h=${HOME:-$(getent passwd "$u" | cut -d: -f6)}; fi',
     `d="${dir}"`,
     'mkdir -p "$d"',

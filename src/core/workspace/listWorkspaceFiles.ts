@@ -2,6 +2,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { SpotboxError, UserCancelledError } from '../errors';
 import { GitignoreRules } from './gitignoreRules';
+
+/**
+ * Permission bits only: a setuid or setgid bit from the laptop must not become a setuid file on the
+ * box (where the upload may run as a different, even privileged, user); sticky goes too.
+ */
+export const UPLOADED_MODE_BITS = 0o777;
 import type { WorkspaceFile, WorkspaceListing } from './workspaceTypes';
 
 /**
@@ -35,12 +41,12 @@ export async function listWorkspaceFiles(localRoot: string, options: { signal?: 
       }
       if (entry.isDirectory()) {
         if (rules.ignores(entryPath, true)) continue;
-        const mode = (await fs.stat(path.join(absolute, entry.name))).mode & 0o7777;
+        const mode = (await fs.stat(path.join(absolute, entry.name))).mode & UPLOADED_MODE_BITS;
         directories.push({ path: entryPath, mode });
         await walk(entryPath, rules);
       } else if (entry.isFile() && !rules.ignores(entryPath, false)) {
         const fileStat = await fs.stat(path.join(absolute, entry.name));
-        files.push({ path: entryPath, size: fileStat.size, mode: fileStat.mode & 0o7777 });
+        files.push({ path: entryPath, size: fileStat.size, mode: fileStat.mode & UPLOADED_MODE_BITS });
         totalBytes += fileStat.size;
       }
     }

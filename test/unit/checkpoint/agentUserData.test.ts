@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -65,6 +65,22 @@ describe('launch user data that installs the agent', () => {
       assert.equal((fs.statSync(path.join(installed, 'agent.json')).mode & 0o777).toString(8), '600');
       const help = execFileSync('python3', ['-B', path.join(installed, 'spotbox_agent.py'), '--help'], { encoding: 'utf8' });
       assert.match(help, /\{run,checkpoint-now\}/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to install as root when the image has no sshUser (L6): an error in the boot log, nothing written', function () {
+    if (process.getuid?.() !== 0) {
+      this.skip(); // The check runs only where cloud-init runs it: as root.
+    }
+    const userData = buildAgentUserData({ agentSource, config, user: 'nosuchuser_spotbox' });
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-userdata-'));
+    try {
+      const run = spawnSync('bash', ['-c', userData.slice(0, userData.indexOf('run="$d/'))], { env: { ...process.env, HOME: home }, encoding: 'utf8' });
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, /this image has no user nosuchuser_spotbox \(the profile's sshUser\); the agent is not installed/);
+      assert.deepEqual(fs.readdirSync(home), [], 'no agent installed for root instead');
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }

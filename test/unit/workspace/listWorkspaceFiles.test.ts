@@ -71,6 +71,15 @@ describe('listWorkspaceFiles (what an upload sends)', () => {
     assert.deepEqual(listing.skippedSymlinks, ['etc-link']);
   });
 
+  it('never carries a setuid, setgid or sticky bit to the box', async () => {
+    write(root, { 'tool': '#!/bin/sh\n', 'shared/x': 'x' });
+    fs.chmodSync(path.join(root, 'tool'), 0o6755);
+    fs.chmodSync(path.join(root, 'shared'), 0o1777);
+    const listing = await listWorkspaceFiles(root);
+    assert.deepEqual(listing.files.map((file) => [file.path, file.mode.toString(8)]), [['shared/x', '644'], ['tool', '755']]);
+    assert.deepEqual(listing.directories.map((directory) => [directory.path, directory.mode.toString(8)]), [['shared', '777']]);
+  });
+
   it('says clearly when the workspace folder is missing', async () => {
     await assert.rejects(listWorkspaceFiles(path.join(root, 'nope')), /The workspace folder .*nope does not exist or is not a folder\./);
   });
