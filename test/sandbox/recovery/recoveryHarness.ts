@@ -20,6 +20,7 @@ import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile
 import { toLaunchRequest } from '../../../src/core/profile/toLaunchRequest';
 import { routeAgentEvent, type AgentEventTargets } from '../../../src/core/recovery/agentEventRouter';
 import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
+import { ec2NoticeChecks } from '../../../src/core/recovery/ec2NoticeCloud';
 import { JournalTail } from '../../../src/core/recovery/journalTail';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
 import { lineageFromLaunch } from '../../../src/core/recovery/lineageFromLaunch';
@@ -72,6 +73,7 @@ export class RecoveryRig {
   readonly ec2 = new EC2Client({ region: REGION });
   readonly lineages: LineageStore;
   readonly keyDirectory: string;
+  readonly noticeChecks = ec2NoticeChecks(() => this.clients);
   private readonly source: Ec2BoxSource;
 
   constructor(readonly directory: string) {
@@ -151,7 +153,13 @@ export class RecoveryRig {
       boxAlive: async () => (await this.box(box.instanceId))?.state === 'running',
       onEvent: (event) => {
         options.onEvent?.(event.type);
-        routeAgentEvent(box, event, { notices, recover: options.recover ?? (async () => undefined), noteStep: async () => undefined, announce: () => undefined, logger: silentLogger }, Date.now());
+        // As the extension routes it: a notice counts only once EC2 confirms it.
+        routeAgentEvent(
+          box,
+          event,
+          { notices, recover: options.recover ?? (async () => undefined), noteStep: async () => undefined, announce: () => undefined, confirmNotice: (noticed) => this.noticeChecks.confirm(noticed.region, noticed.instanceId), logger: silentLogger },
+          Date.now(),
+        );
       },
       initialBackoffMs: 200,
     });
