@@ -1,4 +1,5 @@
 import type { BoxStore } from './core/boxes/boxStore';
+import type { CommandRunLog } from './commands/registerCommand';
 import type { CalculatorFeature } from './webviews/calculator/registerCalculator';
 import type { CostTickerState } from './statusBar/costTickerItem';
 import type { DashboardFeature } from './webviews/dashboard/registerDashboard';
@@ -18,6 +19,10 @@ export interface SpotboxApi {
   /** Interruption and rebalance notices read from the boxes' agents. */
   readonly notices: NoticeBoard;
   readonly lineages: LineageStore;
+  /** This installation's owner id: tests that launch through the core tag it, so the sweep collects their leftovers. */
+  readonly ownerId: string;
+  /** How each run of a Spotbox command ended (ok, cancelled, failed with the message shown), the last 100. */
+  readonly commandRuns: CommandRunLog;
   /** How long activate() took, in milliseconds. */
   readonly activationMs: number;
 }

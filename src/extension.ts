@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SpotboxApi } from './api';
 import { registerCoreCommands } from './commands/registerCoreCommands';
+import { CommandRunLog } from './commands/registerCommand';
 import { SettingsReader } from './config/settingsReader';
 import { BoxStore, noBoxSource } from './core/boxes/boxStore';
 import { systemClock } from './core/time/clock';
@@ -16,6 +17,7 @@ import { reopenRemoteWindowOnReplacement } from './recovery/reopenRemoteWindow';
 import { registerIdleStop } from './idle/registerIdleStop';
 import { registerCalculator } from './webviews/calculator/registerCalculator';
 import { registerDashboard } from './webviews/dashboard/registerDashboard';
+import { ownerIdFrom } from './core/hygiene/ownership';
 
 /** Composition root: builds the services once and hands them to each feature. */
 export function activate(context: vscode.ExtensionContext): SpotboxApi {
@@ -26,13 +28,17 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const boxStore = new BoxStore(noBoxSource, logger.child('boxes'));
   context.subscriptions.push(channel, settings, boxStore);
 
-  const commandContext = { logger, showLogs: () => channel.show(true) };
+  const commandRuns = new CommandRunLog();
+  context.subscriptions.push(commandRuns);
+  const commandContext = { logger, showLogs: () => channel.show(true), commandRuns };
   registerCoreCommands(context, { ...commandContext, boxStore, extensionUri: context.extensionUri });
   const calculator = registerCalculator(context, { ...commandContext, settings, clock: systemClock });
   // Shared by every window of this user: a reloaded or second window continues a recovery, never doubles it.
   const lineages = new LineageStore(vscode.Uri.joinPath(context.globalStorageUri, 'lineages').fsPath);
   const notices = new NoticeBoard();
   context.subscriptions.push(notices);
+  // Per installation, never synced: the sweep and release touch only what this installation launched.
+  const ownerId = ownerIdFrom(context.globalState, (error) => logger.warn(`the owner id could not be saved: ${error instanceof Error ? error.message : String(error)}`));
   const boxes = registerBoxes(context, {
     ...commandContext,
     boxStore,
@@ -44,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
     sshDirectory: process.env.SPOTBOX_SSH_HOME ?? path.join(os.homedir(), '.ssh'),
     lineages,
     notices,
+    ownerId,
   });
 
   const costTicker = registerCostTicker(context, { boxStore, settings, clock: systemClock, logger: logger.child('cost'), pricing: () => calculator.pricing(), clients: boxes.clients, notices });
@@ -55,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const activationMs = performance.now() - started;
   const { version } = context.extension.packageJSON as { version: string };
   logger.info(`Spotbox ${version} activated in ${activationMs.toFixed(1)} ms`);
-  return { boxStore, costTicker: () => costTicker.state(), calculator, dashboard, recovery, notices, lineages, activationMs };
+  return { boxStore, costTicker: () => costTicker.state(), calculator, dashboard, recovery, notices, lineages, ownerId, commandRuns, activationMs };
 }
 
 export function deactivate(): void {

@@ -8,7 +8,7 @@ import type { BoxStore, BoxSource } from '../../src/core/boxes/boxStore';
 import { formatUsd } from '../../src/core/pricing/costSummary';
 import { referenceBilledSeconds, referenceCostUsd } from '../unit/billing/referenceBilling';
 import { activeApi, spotboxExtension, waitFor } from './extensionHarness';
-import { canProbeUi, probeUiUntil } from './uiProbe';
+import { probeUiUntil, requireUiProbe } from './uiProbe';
 
 // A fixed list stands in for the box list; what is under test is how the editor prices and shows
 // it. The prices themselves come from the sandbox cloud's spot price history, as they would from EC2.
@@ -67,7 +67,7 @@ describe('Status-bar cost ticker', function () {
     assert.equal(api.costTicker().visible, false);
   });
 
-  it('bills the running box per second from its pool\'s spot price history, with savings against on-demand', async () => {
+  it('bills the running box per second from its pool\'s spot price history, with savings against on-demand', async function () {
     const api = await activeApi();
     await showBoxes(api.boxStore, [runningBox]);
     assert.equal(api.costTicker().visible, true);
@@ -87,19 +87,18 @@ describe('Status-bar cost ticker', function () {
     assert.match(state.tooltip, new RegExp(`Saved \\*\\*${formatUsd(state.summary.savingsUsd).replace(/[$.]/g, '\\$&')}\\*\\*`));
     assert.match(state.tooltip, /\| llama\\-finetune \| g5\\\.xlarge · us\\-east\\-1a \|/);
 
-    if (canProbeUi()) {
-      await vscode.commands.executeCommand('workbench.view.extension.spotbox');
-      const ui = await probeUiUntil(
-        {
-          name: 'sidebar-with-box-and-ticker',
-          queries: { statusBarItems: '.statusbar-item', treeRows: '.sidebar .monaco-list-row' },
-        },
-        (response) => (response.found.treeRows ?? []).some((row) => row.text.includes('llama-finetune')),
-      );
-      const shown = api.costTicker().text.replace('$(pulse) ', '');
-      assert.ok((ui.found.statusBarItems ?? []).some((item) => item.visible && item.text.includes(shown)), `ticker "${shown}" rendered in the status bar`);
-      assert.ok((ui.found.treeRows ?? []).some((row) => row.text.includes('llama-finetune') && row.text.includes('g5.xlarge')), 'box row in the tree');
-    }
+    requireUiProbe(this, 'see the status bar and the tree');
+    await vscode.commands.executeCommand('workbench.view.extension.spotbox');
+    const ui = await probeUiUntil(
+      {
+        name: 'sidebar-with-box-and-ticker',
+        queries: { statusBarItems: '.statusbar-item', treeRows: '.sidebar .monaco-list-row' },
+      },
+      (response) => (response.found.treeRows ?? []).some((row) => row.text.includes('llama-finetune')),
+    );
+    const shown = api.costTicker().text.replace('$(pulse) ', '');
+    assert.ok((ui.found.statusBarItems ?? []).some((item) => item.visible && item.text.includes(shown)), `ticker "${shown}" rendered in the status bar`);
+    assert.ok((ui.found.treeRows ?? []).some((row) => row.text.includes('llama-finetune') && row.text.includes('g5.xlarge')), 'box row in the tree');
   });
 
   it('follows the spotbox.statusBar.costTicker setting', async () => {

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CalculatorResult } from '../../src/core/calculator/calculatorModel';
-import { activeApi, waitFor } from './extensionHarness';
-import { canProbeUi, probeUi, probeUiUntil } from './uiProbe';
+import { activeApi, runCommand, waitFor } from './extensionHarness';
+import { probeUi, probeUiUntil, requireUiProbe } from './uiProbe';
 
 const percent = (value: number): string => `${value.toFixed(1)} %`;
 const WEBVIEW = {
@@ -21,11 +21,11 @@ describe('Savings calculator webview (prices from the sandbox cloud)', function 
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('opens, estimates with live sandbox prices, and shows the result in the webview', async () => {
+  it('opens, estimates with live sandbox prices, and shows the result in the webview', async function () {
     const api = await activeApi();
     // Earlier tests opened the log panel; give the calculator the whole editor area, as a user would.
     await vscode.commands.executeCommand('workbench.action.closePanel');
-    await vscode.commands.executeCommand('spotbox.estimateSavings');
+    await runCommand('spotbox.estimateSavings');
     await waitFor(() => api.calculator.panels.currentResult !== undefined, 'the first estimate', 60_000);
     const result = api.calculator.panels.currentResult!;
     assert.equal(result.inputs.gpuOrInstanceType, '8x H100');
@@ -33,9 +33,7 @@ describe('Savings calculator webview (prices from the sandbox cloud)', function 
     assert.ok(result.rows.some((row) => row.priceAge.startsWith('live')), `live prices from the sandbox: ${result.rows.map((row) => row.priceAge).join(', ')}`);
     assert.ok(result.rows.every((row, index) => index === 0 || result.rows[index - 1].spotCost <= row.spotCost), 'ranked by expected cost');
     assert.ok(result.cards.savingsPercent > 0 && result.cards.savingsPercent < 100);
-    if (!canProbeUi()) {
-      return;
-    }
+    requireUiProbe(this, 'see the webview');
     const ui = await probeUiUntil({ name: 'calculator-8x-h100', includeFrames: true, queries: WEBVIEW }, (response) => (response.found.savings?.[0]?.text ?? '') !== '');
     assert.equal(ui.found.savings?.[0]?.text, percent(result.cards.savingsPercent));
     assert.ok((ui.found.rows?.length ?? 0) >= 3, 'the ranked table is rendered');
@@ -44,10 +42,8 @@ describe('Savings calculator webview (prices from the sandbox cloud)', function 
   });
 
   it('re-estimates when the user changes the inputs in the webview', async function () {
+    requireUiProbe(this, 'type into the webview');
     const api = await activeApi();
-    if (!canProbeUi()) {
-      this.skip();
-    }
     const before: CalculatorResult = api.calculator.panels.currentResult!;
     const changed = await probeUi({
       name: 'calculator-type-1x-a10g',
@@ -69,9 +65,7 @@ describe('Savings calculator webview (prices from the sandbox cloud)', function 
   });
 
   it('names the field when the input is wrong', async function () {
-    if (!canProbeUi()) {
-      this.skip();
-    }
+    requireUiProbe(this, 'type into the webview');
     const ui = await probeUi({
       name: 'calculator-bad-gpu',
       includeFrames: true,

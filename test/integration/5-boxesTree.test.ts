@@ -67,12 +67,13 @@ describe('Spot Boxes tree from the sandbox cloud', function () {
     const api = await activeApi();
     const target = api.boxStore.boxes.find((box) => box.name === 'mistral');
     assert.ok(target);
-    // The test host refuses modal dialogs (as if dismissed): the command must then stop, as cancelled.
-    const run = await runCommandExpecting('cancelled', 'spotbox.terminateBox', { kind: 'box', box: target });
-    assert.equal(run.message, 'Cancelled by the user');
+    // VS Code's test host refuses modal dialogs: showWarningMessage rejects with the dialog's text,
+    // so the command fails with it, before terminating anything (a DOM dialog is never rendered).
+    const run = await runCommandExpecting('failed', 'spotbox.terminateBox', { kind: 'box', box: target });
+    assert.match(run.message ?? '', new RegExp(`^DialogService: refused to show dialog in tests\\. Contents: Terminate mistral \\(${target.instanceId}, g\\w+\\.xlarge in eu-west-1\\)\\?`));
     await api.boxStore.refresh();
     assert.equal(api.boxStore.boxes.find((box) => box.instanceId === target.instanceId)?.state, 'running');
-    requireUiProbe(this, 'see the confirmation');
+    requireUiProbe(this, 'see the notification');
     const ui = await expectUi({ name: 'terminate-confirmation-asked', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
       (response.found.toasts ?? []).some((toast) => toast.text.includes('Terminate mistral')),
     );
@@ -98,7 +99,8 @@ describe('Spot Boxes tree from the sandbox cloud', function () {
     const clicked = await probeUi({ name: 'tree-context-menu-terminate', queries: {}, actions: [{ selector: '.context-view .action-item .action-label', hasText: '^Terminate Box$', click: true }] });
     assert.equal(clicked.error, undefined, clicked.error);
     const run = await ran;
-    assert.equal(run.outcome, 'cancelled', `the refused confirmation stops the command: ${run.outcome} ${run.message ?? ''}`);
+    assert.equal(run.outcome, 'failed', `the refused confirmation stops the command: ${run.outcome} ${run.message ?? ''}`);
+    assert.match(run.message ?? '', /refused to show dialog in tests\. Contents: Terminate mistral \(/, 'the confirmation the menu item asked for');
     await expectUi({ name: 'terminate-confirmation-from-menu', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
       (response.found.toasts ?? []).some((toast) => toast.text.includes(`Terminate mistral (${target.instanceId}`)),
     );

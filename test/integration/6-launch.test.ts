@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { activeApi, leaveSandboxLaunches, useSandboxForLaunches } from './extensionHarness';
+import { activeApi, leaveSandboxLaunches, runCommandExpecting, useSandboxForLaunches } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
-import { canProbeUi, probeUiUntil } from './uiProbe';
+import { requireUiProbe } from './uiProbe';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -28,7 +28,8 @@ describe('Spotbox: Launch a Spot Box (against the sandbox cloud)', function () {
   it('reports a bad profile at its position in the Problems panel and creates nothing', async () => {
     const api = await activeApi();
     await vscode.workspace.fs.writeFile(profileUri(), encode('{\n  // a comment is fine\n  "name": "bad-box",\n  "regions": ["us-west-2", "mars-1"],\n  "gpu": "A10G",\n  "gpus": 1,\n  "maxPrice": -1\n}\n'));
-    await vscode.commands.executeCommand('spotbox.launchBox');
+    const run = await runCommandExpecting('failed', 'spotbox.launchBox');
+    assert.match(run.message ?? '', /^\.spotbox\/profile\.json:\d+:\d+: .+ nothing was created\.$/, 'the refusal points at the problem and says nothing was created');
     const diagnostics = vscode.languages.getDiagnostics(profileUri());
     assert.ok(diagnostics.length >= 1, 'problems are listed');
     assert.ok(
@@ -39,17 +40,12 @@ describe('Spotbox: Launch a Spot Box (against the sandbox cloud)', function () {
     assert.deepEqual(api.boxStore.boxes.filter((box) => box.name === 'bad-box'), [], 'nothing was launched');
   });
 
-  it('launches from the profile after the pre-flight pick, and the box shows in the tree', async () => {
-    // The pre-flight is a QuickPick: screenshot it once while it shows.
-    let screenshotTaken = false;
-    const box = await launchThroughCommand({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 50, sshUser: 'root' }, async () => {
-      if (canProbeUi() && !screenshotTaken) {
-        const ui = await probeUiUntil({ name: 'launch-preflight', queries: { picks: '.quick-input-widget .monaco-list-row' } }, (response) => (response.found.picks ?? []).length > 0, 20);
-        screenshotTaken = (ui.found.picks ?? []).length > 0;
-        if (screenshotTaken) {
-          assert.match(ui.found.picks?.[0]?.text ?? '', /Launch "e2e-launch" in us-west-2/);
-        }
-      }
+  it('launches from the profile after the pre-flight pick, and the box shows in the tree', async function () {
+    requireUiProbe(this, 'read and answer the pre-flight QuickPick');
+    // The pre-flight's first row (cheapest region first) must be the launch in us-west-2; it is clicked.
+    const box = await launchThroughCommand({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 100, sshUser: 'root' }, {
+      screenshotName: 'launch-preflight',
+      checkPreflight: (rows) => assert.match(rows[0], /from \$[\d.]+\/h g5\.\w+ .*· guard \$2\/h.*Creates a key pair, a security group/, rows[0]),
     });
     launchedIds.push(box.instanceId);
     assert.equal(box.lifecycle, 'spot');

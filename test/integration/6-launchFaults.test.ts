@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { activeApi, leaveSandboxLaunches, sandboxControl, useSandboxForLaunches } from './extensionHarness';
-import { launchThroughCommand } from './launchThroughCommand';
-import { canProbeUi, probeUi, probeUiUntil } from './uiProbe';
+import { activeApi, leaveSandboxLaunches, sandboxControl, startCommand, useSandboxForLaunches } from './extensionHarness';
+import { launchThroughCommand, preflightRow } from './launchThroughCommand';
+import { expectUi, pickQuickPickRow, probeUi, requireUiProbe } from './uiProbe';
 
 const REGION = 'us-west-2';
 const TOASTS = '.notifications-toasts .notification-toast';
@@ -24,7 +24,7 @@ async function resourcesOf(ec2: EC2Client, boxName: string): Promise<string[]> {
 }
 
 async function toastText(name: string, expected: RegExp): Promise<string> {
-  const ui = await probeUiUntil({ name, queries: { toasts: TOASTS } }, (response) => (response.found.toasts ?? []).some((toast) => expected.test(toast.text)), 20);
+  const ui = await expectUi({ name, queries: { toasts: TOASTS } }, (response) => (response.found.toasts ?? []).some((toast) => expected.test(toast.text)), 20);
   return (ui.found.toasts ?? []).map((toast) => toast.text).find((text) => expected.test(text)) ?? (ui.found.toasts ?? []).map((toast) => toast.text).join(' | ');
 }
 
@@ -52,29 +52,24 @@ describe('Launch faults through the command, as a user meets them (against the s
     await leaveSandboxLaunches();
   });
 
-  it('refuses a spot price above the guard with the price and the next step, and creates nothing', async () => {
+  it('refuses a spot price above the guard with the price and the next step, and creates nothing', async function () {
+    requireUiProbe(this, 'read and answer the pre-flight QuickPick');
     await vscode.workspace.fs.writeFile(profileUri(), new TextEncoder().encode(JSON.stringify({ name: 'e2e-guard', regions: [REGION], instanceTypes: ['g5.xlarge'], maxPrice: 0.01, sshUser: 'root' })));
-    const launching = Promise.resolve(vscode.commands.executeCommand('spotbox.launchBox'));
-    let settled = false;
-    void launching.finally(() => (settled = true));
-    if (canProbeUi()) {
-      const ui = await probeUiUntil({ name: 'launch-preflight-above-guard', queries: { picks: '.quick-input-widget .monaco-list-row' } }, (response) => (response.found.picks ?? []).length > 0, 20);
-      assert.match(ui.found.picks?.[0]?.text ?? '', /above the guard/, 'the pre-flight marks the pool above the guard before anything is chosen');
-    }
-    while (!settled) {
-      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    await launching;
-    if (canProbeUi()) {
-      const text = await toastText('launch-refused-above-guard', /above the profile's \$0\.01\/h guard/);
-      assert.match(text, /above the profile's \$0\.01\/h guard; nothing was created/);
-      assert.match(text, /Raise maxPrice/);
-    }
+    const launching = startCommand('spotbox.launchBox');
+    // The user sees the pool marked above the guard before choosing, and chooses it anyway.
+    const rows = await pickQuickPickRow('launch-preflight-above-guard', preflightRow('e2e-guard', REGION), { first: true });
+    assert.match(rows[0], /above the guard/, 'the pre-flight marks the pool above the guard before anything is chosen');
+    const run = await launching;
+    assert.equal(run.outcome, 'failed', `the launch is refused: ${run.outcome}`);
+    assert.match(run.message ?? '', /^Spot in us-west-2 costs \$[\d.]+\/h, above the profile's \$0\.01\/h guard; nothing was created\. Raise maxPrice/);
+    const text = await toastText('launch-refused-above-guard', /above the profile's \$0\.01\/h guard/);
+    assert.match(text, /above the profile's \$0\.01\/h guard; nothing was created/);
+    assert.match(text, /Raise maxPrice/);
     assert.deepEqual(await resourcesOf(ec2, 'e2e-guard'), []);
   });
 
-  it('with no capacity in the first pool and a throttled API, the fleet takes another pool and says which one it skipped', async () => {
+  it('with no capacity in the first pool and a throttled API, the fleet takes another pool and says which one it skipped', async function () {
+    requireUiProbe(this, 'read and answer the pre-flight QuickPick');
     // With lowest-price the fleet tries the cheaper g4dn.xlarge first (price-capacity-optimized
     // would pass over a dry pool without an error to report).
     await sandboxControl('/faults/capacity', { region: REGION, instanceType: 'g4dn.xlarge', count: 0 });
@@ -83,41 +78,39 @@ describe('Launch faults through the command, as a user meets them (against the s
     launchedIds.push(box.instanceId);
     assert.equal(box.instanceType, 'g5.xlarge', 'the pool with capacity');
     assert.equal(box.lifecycle, 'spot');
-    if (canProbeUi()) {
-      const text = await toastText('launch-skipped-pools', /Launched e2e-capacity/);
-      assert.match(text, /skipped \d+ pool\(s\): g4dn\.xlarge/, `the pools the fleet could not use are shown, not only logged: ${text}`);
-    }
+    const text = await toastText('launch-skipped-pools', /Launched e2e-capacity/);
+    assert.match(text, /skipped \d+ pool\(s\): g4dn\.xlarge/, `the pools the fleet could not use are shown, not only logged: ${text}`);
   });
 
-  it('a box that refuses the profile\'s sshUser is kept, and the message points at sshUser', async () => {
+  it('a box that refuses the profile\'s sshUser is kept, and the message points at sshUser', async function () {
+    requireUiProbe(this, 'read and answer the pre-flight QuickPick');
     const api = await activeApi();
     // The sandbox's boxes log in as root; "ubuntu" is the right default on AWS, and wrong here.
-    const box = await launchThroughCommand({ name: 'e2e-wrong-user', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3, sshUser: 'ubuntu' });
+    const box = await launchThroughCommand(
+      { name: 'e2e-wrong-user', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3, sshUser: 'ubuntu' },
+      { failsWith: /^e2e-wrong-user \(i-\w+\) is running, but preparing it failed: .*refused the box's key for the user "ubuntu"\..*launch again once "sshUser" is right\.$/ },
+    );
     launchedIds.push(box.instanceId);
     assert.equal(box.state, 'running', 'the box is kept: it is usable once the user is fixed');
     assert.ok(api.boxStore.boxes.some((candidate) => candidate.instanceId === box.instanceId));
-    if (canProbeUi()) {
-      const text = await toastText('launch-wrong-ssh-user', /e2e-wrong-user/);
-      assert.match(text, /refused the box's key for the user "ubuntu"\. Check "sshUser" in \.spotbox\/profile\.json/, text);
-      assert.match(text, /launch again once "sshUser" is right/, text);
-    }
+    const text = await toastText('launch-wrong-ssh-user', /e2e-wrong-user/);
+    assert.match(text, /refused the box's key for the user "ubuntu"\. Check "sshUser" in \.spotbox\/profile\.json/, text);
+    assert.match(text, /launch again once "sshUser" is right/, text);
   });
 
   it('cancelled from the progress notification midway: everything the launch created is rolled back', async function () {
-    if (!canProbeUi()) {
-      this.skip();
-    }
+    requireUiProbe(this, 'answer the pre-flight and click Cancel on the progress notification');
     const api = await activeApi();
     // Slow EC2 down so the launch is still creating resources when the user clicks Cancel.
     await sandboxControl('/faults/latency', { ms: 1_500, region: REGION });
     await vscode.workspace.fs.writeFile(profileUri(), new TextEncoder().encode(JSON.stringify({ name: 'e2e-cancel', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3, sshUser: 'root' })));
-    const launching = Promise.resolve(vscode.commands.executeCommand('spotbox.launchBox'));
-    await probeUiUntil({ name: 'launch-cancel-preflight', queries: { picks: '.quick-input-widget .monaco-list-row' } }, (response) => (response.found.picks ?? []).length > 0, 40);
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const launching = startCommand('spotbox.launchBox');
+    await pickQuickPickRow('launch-cancel-preflight', preflightRow('e2e-cancel', REGION), { first: true });
     // Cancel as the user would, while the launch is creating its security group (the key pair exists by then).
     const clicked = await probeUi({ name: 'launch-cancel-click', queries: { toasts: TOASTS }, actions: [{ selector: `${TOASTS}:has-text("Creating security group") .monaco-button:has-text("Cancel")`, click: true }] }, 60_000);
     assert.equal(clicked.error, undefined, clicked.error);
-    await launching;
+    const run = await launching;
+    assert.equal(run.outcome, 'cancelled', `the launch ends as cancelled by the user: ${run.outcome} ${run.message ?? ''}`);
     await sandboxControl('/faults/clear', {});
     const text = await toastText('launch-cancelled', /cancelled/);
     assert.match(text, /Launch of e2e-cancel cancelled; nothing it created was left behind/);

@@ -9,8 +9,8 @@ import { hours, usd, usdFine } from '../../src/core/dashboard/dashboardFormat';
 import type { DashboardModel } from '../../src/core/dashboard/dashboardModel';
 import type { BoxSession } from '../../src/core/dashboard/usageTypes';
 import { referenceBilledSeconds, referenceCostUsd } from '../unit/billing/referenceBilling';
-import { activeApi, spotboxExtension, waitFor } from './extensionHarness';
-import { canProbeUi, probeUiUntil } from './uiProbe';
+import { activeApi, runCommand, spotboxExtension, waitFor } from './extensionHarness';
+import { probeUiUntil, requireUiProbe } from './uiProbe';
 
 const MINUTE = 60_000;
 const started = Date.now();
@@ -138,7 +138,7 @@ describe('Cost dashboard (usage ledger, savings, interruptions, epochs, price al
     }
   });
 
-  it('shows savings, interruptions by type and region, and the cost per epoch', async () => {
+  it('shows savings, interruptions by type and region, and the cost per epoch', async function () {
     const api = await activeApi();
     const { usage } = api.dashboard;
     usage.recordInterruption(llama.instanceId, 'rebalance', started - 150 * MINUTE);
@@ -152,7 +152,7 @@ describe('Cost dashboard (usage ledger, savings, interruptions, epochs, price al
     // Earlier tests' notifications would cover the dashboard in the screenshot.
     await vscode.commands.executeCommand('notifications.clearAll');
     await vscode.commands.executeCommand('workbench.action.closePanel');
-    await vscode.commands.executeCommand('spotbox.openCostDashboard');
+    await runCommand('spotbox.openCostDashboard');
     await waitFor(() => (api.dashboard.panels.currentModel?.epochs.length ?? 0) > 0, 'the dashboard to receive the figures', 30_000);
     const model: DashboardModel = api.dashboard.panels.currentModel!;
     const llamaSession = sessionOf(api.dashboard.ledger.sessions, llama)!;
@@ -170,7 +170,7 @@ describe('Cost dashboard (usage ledger, savings, interruptions, epochs, price al
     assert.ok(row && row.savingsUsd > 0 && row.running);
     assert.ok(model.totals.sessions >= 2);
 
-    if (!canProbeUi()) return;
+    requireUiProbe(this, 'see the webview');
     let problems: string[] = ['not probed yet'];
     await probeUiUntil({ name: 'cost-dashboard', includeFrames: true, queries: WEBVIEW }, (response) => {
       problems = renderingProblems(response.found, api.dashboard.panels.currentModel!);
@@ -179,7 +179,7 @@ describe('Cost dashboard (usage ledger, savings, interruptions, epochs, price al
     assert.deepEqual(problems, [], 'the webview shows the figures it was sent');
   });
 
-  it('warns once per box when its spot price passes the alert level, and shows the level', async () => {
+  it('warns once per box when its spot price passes the alert level, and shows the level', async function () {
     const api = await activeApi();
     const before = api.dashboard.alerts.raised.length;
     // Below any sandbox spot price: both running boxes cross it at once.
@@ -194,7 +194,7 @@ describe('Cost dashboard (usage ledger, savings, interruptions, epochs, price al
     await api.boxStore.refresh();
     assert.equal(api.dashboard.alerts.raised.length, before + 2);
 
-    if (!canProbeUi()) return;
+    requireUiProbe(this, 'see the notification and the webview');
     const ui = await probeUiUntil(
       { name: 'cost-dashboard-price-alert', includeFrames: true, queries: { toasts: '.notifications-toasts .notification-toast', alert: '#alert-status' } },
       (response) => (response.found.toasts ?? []).some((toast) => toast.text.includes('dash-llama')) && (response.found.alert?.[0]?.text ?? '').startsWith('On'),

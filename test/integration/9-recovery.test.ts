@@ -4,9 +4,9 @@ import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
 import type { LineageRecord } from '../../src/core/recovery/recoveryTypes';
-import { activeApi, eventually, leaveSandboxLaunches, sandboxControl, shell, useSandboxForLaunches } from './extensionHarness';
+import { activeApi, eventually, leaveSandboxLaunches, runCommand, sandboxControl, shell, useSandboxForLaunches } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
-import { canProbeUi, probeUiUntil } from './uiProbe';
+import { expectUi, requireUiProbe } from './uiProbe';
 
 const REGION = 'us-east-1';
 /** The README's plain PyTorch recipe, run as a user's `python3 train.py` session (Debian's python3-torch on the boxes). */
@@ -38,14 +38,15 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 
-  it('launches with the agent, shows the notice with a countdown, and resumes a real PyTorch trainer on a replacement at the exact step', async () => {
+  it('launches with the agent, shows the notice with a countdown, and resumes a real PyTorch trainer on a replacement at the exact step', async function () {
+    requireUiProbe(this, 'answer the launch pre-flight and see the notice and the summary');
     const api = await activeApi();
     first = await launchThroughCommand({
       name: 'e2e-resume',
       regions: [REGION],
       instanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
       maxPrice: 3,
-      volumeGb: 50,
+      volumeGb: 100,
       sshUser: 'root',
       workspaceDir: '~/workspace',
       checkpoint: { bucket: 'spotbox-sandbox', prefix: 'vscode-e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
@@ -55,7 +56,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     assert.ok(record, 'the launch recorded the lineage');
     assert.match(await ssh('cat ~/workspace/README.md'), /./, 'the local workspace was uploaded to the box');
     await eventually('the trainer stepping', async () => (Number(await ssh('(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined));
-    const terminal = await vscode.commands.executeCommand<vscode.Terminal>('spotbox.openTerminal', { kind: 'box', box: first });
+    const terminal = (await runCommand<vscode.Terminal>('spotbox.openTerminal', { kind: 'box', box: first })).value;
     assert.ok(terminal);
 
     const interruptedAt = Date.now();
@@ -63,15 +64,13 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     await eventually('the notice in the editor', async () => (api.notices.of(first!.instanceId)?.kind === 'interruption' ? true : undefined), 20_000, 100);
     const noticeVisibleMs = Date.now() - interruptedAt;
     assert.ok(noticeVisibleMs < 10_000, `notice visible after ${noticeVisibleMs} ms`);
-    if (canProbeUi()) {
-      await vscode.commands.executeCommand('workbench.view.extension.spotbox');
-      const ui = await probeUiUntil(
-        { name: 'notice-countdown', queries: { rows: '.sidebar .monaco-list-row', toasts: '.notifications-toasts .notification-toast' } },
-        (response) => (response.found.rows ?? []).some((row) => row.text.includes('reclaimed in')),
-      );
-      assert.ok((ui.found.rows ?? []).some((row) => /e2e-resume.*reclaimed in \d+:\d\d/.test(row.text.replace(/\s+/g, ' '))), (ui.found.rows ?? []).map((row) => row.text).join(' | '));
-      assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes('will be reclaimed')), 'the warning notification');
-    }
+    await vscode.commands.executeCommand('workbench.view.extension.spotbox');
+    const ui = await expectUi(
+      { name: 'notice-countdown', queries: { rows: '.sidebar .monaco-list-row', toasts: '.notifications-toasts .notification-toast' } },
+      (response) => (response.found.rows ?? []).some((row) => row.text.includes('reclaimed in')),
+    );
+    assert.ok((ui.found.rows ?? []).some((row) => /e2e-resume.*reclaimed in \d+:\d\d/.test(row.text.replace(/\s+/g, ' '))), (ui.found.rows ?? []).map((row) => row.text).join(' | '));
+    assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes('will be reclaimed')), 'the warning notification');
 
     const resumed = await eventually('the recovery to finish', async () => {
       const current = await api.lineages.get(record!.lineage);
@@ -86,13 +85,11 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     });
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
     assert.equal(await ssh('cat ~/workspace/README.md').then((text) => text.length > 0), true, 'the workspace came back with the checkpoint');
-    if (canProbeUi()) {
-      const summary = await probeUiUntil({ name: 'resumed-summary', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
-        (response.found.toasts ?? []).some((toast) => toast.text.includes('is back on')),
-      );
-      const text = (summary.found.toasts ?? []).map((toast) => toast.text).find((toastText) => toastText.includes('is back on')) ?? '';
-      assert.match(text, new RegExp(`\\(step ${run.checkpointStep}\\); 0 steps lost`), text);
-    }
+    const summary = await expectUi({ name: 'resumed-summary', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
+      (response.found.toasts ?? []).some((toast) => toast.text.includes('is back on')),
+    );
+    const text = (summary.found.toasts ?? []).map((toast) => toast.text).find((toastText) => toastText.includes('is back on')) ?? '';
+    assert.match(text, new RegExp(`\\(step ${run.checkpointStep}\\); 0 steps lost`), text);
 
     // The terminal opened on the first box reconnects to the replacement. Keystrokes typed while it
     // reconnects are dropped on purpose, so the line is typed again until it lands.

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { SpotboxApi } from '../../src/api';
+import type { CommandRun } from '../../src/commands/registerCommand';
 
 export const EXTENSION_ID = 'spotbox.spotbox';
 
@@ -15,6 +16,64 @@ export function spotboxExtension(): vscode.Extension<SpotboxApi> {
 
 export async function activeApi(): Promise<SpotboxApi> {
   return spotboxExtension().activate();
+}
+
+/**
+ * Runs a Spotbox command the way a keybinding or menu would, and resolves to how it ended. Spotbox's
+ * commands never reject (a failure becomes a notification), so the outcome comes from the
+ * extension's command run log. Fails the test when the command failed: a test that expects a
+ * refusal uses runCommandExpecting.
+ */
+export async function runCommand<T = unknown>(id: string, ...args: unknown[]): Promise<CommandRun & { readonly value?: T }> {
+  const run = await commandRun<T>(id, args);
+  assert.notEqual(run.outcome, 'failed', `${id} failed: ${run.message ?? ''}`);
+  return run;
+}
+
+/** Runs a command that must end with `outcome` (a refusal, a cancellation) and resolves to the run: assert its message. */
+export async function runCommandExpecting(outcome: CommandRun['outcome'], id: string, ...args: unknown[]): Promise<CommandRun> {
+  const run = await commandRun(id, args);
+  assert.equal(run.outcome, outcome, `${id} was expected to end ${outcome}, and ended ${run.outcome}${run.message ? `: ${run.message}` : ''}`);
+  return run;
+}
+
+/**
+ * Starts a command without waiting (a prompt of it is answered meanwhile) and resolves to how it
+ * ended; `.then(check)` on the result keeps the assertion with the test.
+ */
+export function startCommand<T = unknown>(id: string, ...args: unknown[]): Promise<CommandRun & { readonly value?: T }> {
+  return commandRun<T>(id, args);
+}
+
+async function commandRun<T>(id: string, args: readonly unknown[]): Promise<CommandRun & { readonly value?: T }> {
+  const log = (await activeApi()).commandRuns;
+  const from = log.next;
+  const value = await vscode.commands.executeCommand<T>(id, ...args);
+  // The wrapper records the run before its promise resolves; the earliest one started since `from` is ours.
+  const run = log.runs.find((candidate) => candidate.sequence >= from && candidate.command === id);
+  assert.ok(run, `${id} left no record in the command run log: is it registered through registerSpotboxCommand?`);
+  return { ...run, value: value ?? (run.value as T | undefined) };
+}
+
+/**
+ * The next run of `id` that starts from now on, for a command the test reaches through the UI
+ * (a click on a tree menu, a welcome button, the palette): call before the click, await after.
+ */
+export function nextCommandRun(api: SpotboxApi, id: string, timeoutMs = 60_000): Promise<CommandRun> {
+  const from = api.commandRuns.next;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error(`${id} did not run within ${timeoutMs} ms of the click (runs seen: ${api.commandRuns.runs.filter((run) => run.sequence >= from).map((run) => `${run.command} ${run.outcome}`).join(', ') || 'none'})`));
+    }, timeoutMs);
+    const subscription = api.commandRuns.onDidRecord((run) => {
+      if (run.sequence >= from && run.command === id) {
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(run);
+      }
+    });
+  });
 }
 
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -5,6 +5,8 @@
 export const RESULTS_DIR_ENV = 'SPOTBOX_TEST_RESULTS_DIR';
 /** Set only by launchers that can see the rendered workbench (the code-server + Chromium one). */
 export const UI_PROBE_DIR_ENV = 'SPOTBOX_UI_PROBE_DIR';
+/** Which launcher started VS Code ('electron' | 'code-server'): under code-server the UI probe is mandatory. */
+export const LAUNCHER_ENV = 'SPOTBOX_TEST_LAUNCHER';
 
 export const RESULTS_FILE = 'integration-results.json';
 export const PROGRESS_FILE = 'integration-progress.log';
@@ -14,6 +16,8 @@ export interface TestOutcome {
   readonly state: 'passed' | 'failed' | 'pending';
   readonly durationMs?: number;
   readonly error?: string;
+  /** Why a pending (skipped) test was skipped. */
+  readonly reason?: string;
 }
 
 export interface IntegrationResults {
@@ -34,8 +38,22 @@ export interface UiProbeRequest {
   readonly queries: Readonly<Record<string, string>>;
   /** Also look inside iframes (webviews render in nested frames). */
   readonly includeFrames?: boolean;
-  /** Done before querying, like a user would: type into a field or click, found in any frame. */
-  readonly actions?: ReadonlyArray<{ readonly selector: string; readonly fill?: string; readonly click?: boolean }>;
+  /** Done before querying, like a user would: type into a field, click or press a key, found in any frame. */
+  readonly actions?: ReadonlyArray<UiProbeAction>;
+}
+
+export interface UiProbeAction {
+  readonly selector: string;
+  /** Only elements whose rendered text matches this regular expression (source, case-sensitive). */
+  readonly hasText?: string;
+  /** Only the element at this index among those the selector matches (as a query with it listed them). */
+  readonly nth?: number;
+  readonly fill?: string;
+  readonly click?: boolean;
+  /** Right-click (a tree row's context menu). */
+  readonly rightClick?: boolean;
+  /** A key pressed on the element after the rest (e.g. "Enter"). */
+  readonly press?: string;
 }
 
 export interface UiElement {

@@ -77,6 +77,9 @@ async function main(): Promise<number> {
   for (const failure of results.tests.filter((test) => test.state === 'failed')) {
     console.error(`\nFAILED ${failure.title}\n${failure.error ?? ''}`);
   }
+  for (const skipped of results.tests.filter((test) => test.state === 'pending')) {
+    log(`SKIPPED ${skipped.title}${skipped.reason ? ` (${skipped.reason})` : ''}`);
+  }
   for (const [name, value] of Object.entries(results.measurements)) {
     log(`  measured ${name}: ${value.toFixed(1)}`);
   }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { bundledVsCodeVersion, codeServerEntry, ensureCodeServer, which } from '../../scripts/editor/installCodeServer';
 import { freePort, spawnGroup, stopGroup, waitForHttp } from '../../scripts/editor/processes';
-import { PROGRESS_FILE, RESULTS_DIR_ENV, RESULTS_FILE, UI_PROBE_DIR_ENV } from './resultsProtocol';
+import { LAUNCHER_ENV, PROGRESS_FILE, RESULTS_DIR_ENV, RESULTS_FILE, UI_PROBE_DIR_ENV } from './resultsProtocol';
 import { UiProbeServer } from './uiProbeServer';
 import type { ChildProcess } from 'node:child_process';
 
@@ -37,7 +37,9 @@ export async function runWithCodeServer(options: LaunchOptions): Promise<void> {
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'workbench.tips.enabled': false, 'update.mode': 'none', 'git.openRepositoryInParentFolders': 'never' }),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'workbench.tips.enabled': false, 'update.mode': 'none', 'git.openRepositoryInParentFolders': 'never',
+      // The DOM renderer keeps the terminal's text in the page, where the UI probe can read it.
+      'terminal.integrated.gpuAcceleration': 'off' }),
   );
   const probeDir = path.join(scratch, 'ui-probe');
   const port = await freePort();
@@ -49,7 +51,7 @@ export async function runWithCodeServer(options: LaunchOptions): Promise<void> {
     server = spawnGroup(
       process.execPath,
       [codeServerEntry(installDir), '--auth', 'none', '--bind-addr', authority, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', path.join(scratch, 'extensions')],
-      { env: { ...process.env, ...options.environment, [RESULTS_DIR_ENV]: options.resultsDir, [UI_PROBE_DIR_ENV]: probeDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: { ...process.env, ...options.environment, [RESULTS_DIR_ENV]: options.resultsDir, [UI_PROBE_DIR_ENV]: probeDir, [LAUNCHER_ENV]: 'code-server' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const serverLog = fs.createWriteStream(path.join(options.resultsDir, 'code-server.log'));
     server.stdout?.pipe(serverLog);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import type { UiElement, UiProbeRequest, UiProbeResponse } from './resultsProtocol';
+import type { UiElement, UiProbeAction, UiProbeRequest, UiProbeResponse } from './resultsProtocol';
 
 /**
  * Launcher side of the UI probe: answers each request file the suite writes with what the
@@ -57,11 +57,13 @@ export class UiProbeServer {
   }
 
   /** Finds the action's element in whichever frame has it, and acts on it as a user would. */
-  private async act(action: NonNullable<UiProbeRequest['actions']>[number]): Promise<void> {
+  private async act(action: UiProbeAction): Promise<void> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       for (const frame of this.page.frames()) {
-        const target = frame.locator(action.selector);
+        const all = frame.locator(action.selector);
+        const filtered = action.hasText === undefined ? all : all.filter({ hasText: new RegExp(action.hasText) });
+        const target = action.nth === undefined ? filtered : filtered.nth(action.nth);
         if ((await target.count().catch(() => 0)) > 0) {
           if (action.fill !== undefined) {
             await target.first().fill(action.fill);
@@ -69,11 +71,17 @@ export class UiProbeServer {
           if (action.click) {
             await target.first().click();
           }
+          if (action.rightClick) {
+            await target.first().click({ button: 'right' });
+          }
+          if (action.press !== undefined) {
+            await target.first().press(action.press);
+          }
           return;
         }
       }
       if (Date.now() > deadline) {
-        throw new Error(`UI probe: nothing matches ${action.selector} in any frame`);
+        throw new Error(`UI probe: nothing matches ${action.selector}${action.hasText === undefined ? '' : ` with text /${action.hasText}/`} in any frame`);
       }
       await this.page.waitForTimeout(200);
     }

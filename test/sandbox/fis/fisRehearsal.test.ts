@@ -164,7 +164,28 @@ describe('Rehearsing a spot interruption through FIS (src/core/rehearsal) agains
         .map((event) => event.details.status),
       ['initiating', 'stopped'],
     );
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The stopped experiment still has its start step queued (it would send the notice). A marker
+    // experiment started now queues the same step later; once the marker's has run (FIS fails it:
+    // its target is on demand), the stopped one's has run too, and the box must have no notice.
+    const markerTemplate = (
+      await fis.send(
+        new CreateExperimentTemplateCommand({
+          description: 'marker: runs its start step after the stopped experiment',
+          roleArn: ROLE,
+          stopConditions: [{ source: 'none' }],
+          targets: { SpotInstances: { resourceType: 'aws:ec2:spot-instance', resourceArns: [`arn:aws:ec2:${REGION}:123456789012:instance/${onDemandId}`], selectionMode: 'ALL' } },
+          actions: { interrupt: { actionId: 'aws:ec2:send-spot-instance-interruptions', parameters: { durationBeforeInterruption: 'PT2M' }, targets: { SpotInstances: 'SpotInstances' } } },
+        }),
+      )
+    ).experimentTemplate!.id!;
+    try {
+      const { experiment: marker } = await fis.send(new StartExperimentCommand({ experimentTemplateId: markerTemplate }));
+      await eventually('the marker experiment to have run its start step', async () =>
+        (await fis.send(new GetExperimentCommand({ id: marker!.id }))).experiment?.state?.status === 'failed' ? true : undefined,
+      );
+    } finally {
+      await fis.send(new DeleteExperimentTemplateCommand({ id: markerTemplate }));
+    }
     assert.deepEqual(sandbox!.ec2.metadataView(box!.instanceId), { instanceAction: undefined, rebalanceNoticeTime: undefined }, 'no notice after a stop');
   });
 

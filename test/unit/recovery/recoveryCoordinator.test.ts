@@ -126,9 +126,27 @@ describe('RecoveryCoordinator', () => {
     assert.equal((await store.get('lin-1'))?.recovery?.phase, 'restoring');
 
     const after = fakePorts();
-    const next = new RecoveryCoordinator(store, after.ports, { windowId: 'after-reload', logger: silentLogger, now: () => now });
+    // The lease is decided once the next window has read the record, and a takeover writes it at once
+    // (store.update): watched through the store this window is given, then every pending step drained.
+    let updates = 0;
+    let recordRead: () => void = () => undefined;
+    const read = new Promise<void>((resolve) => (recordRead = resolve));
+    const watched = new (class extends LineageStore {
+      override async get(lineage: string): Promise<LineageRecord | undefined> {
+        const found = await super.get(lineage);
+        recordRead();
+        return found;
+      }
+      override update(lineage: string, change: (record: LineageRecord) => LineageRecord): Promise<LineageRecord | undefined> {
+        updates++;
+        return super.update(lineage, change);
+      }
+    })(directory);
+    const next = new RecoveryCoordinator(watched, after.ports, { windowId: 'after-reload', logger: silentLogger, now: () => now });
     await next.continueUnfinished();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await read;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(updates, 0, 'a fresh lease is respected: the run is not taken over');
     assert.equal(after.calls.restored.length, 0, 'a fresh lease is respected');
 
     now += 60_000;
@@ -201,15 +219,28 @@ describe('RecoveryCoordinator', () => {
   it('a notice on the replacement while the finished run still releases the old box starts a new run, not a join', async () => {
     let releasing: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (releasing = resolve));
-    const { ports, calls } = fakePorts({ releaseOld: (_record, instanceId) => (instanceId === 'i-old' ? released : Promise.resolve()) });
+    // The second notice is confirmed last before the coordinator looks at the runs in flight.
+    let secondConfirmed: () => void = () => undefined;
+    const confirmed = new Promise<void>((resolve) => (secondConfirmed = resolve));
+    const { ports, calls } = fakePorts({
+      releaseOld: (_record, instanceId) => (instanceId === 'i-old' ? released : Promise.resolve()),
+      confirmNotice: async (_region, instanceId) => {
+        if (instanceId === 'i-new1') {
+          secondConfirmed();
+        }
+        return { confirmed: true, evidence: 'spot request sir-1 is marked-for-termination' };
+      },
+    });
     const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger });
     const first = coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a' });
     for (let attempt = 0; attempt < 200 && (await store.get('lin-1'))?.recovery?.phase !== 'resumed'; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const second = coordinator.recover('notice', { instanceId: 'i-new1', instanceType: 'g4dn.xlarge', availabilityZone: 'us-east-1b' });
-    // Long enough for the second notice to reach the coordinator while the first run is still releasing.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The second notice reaches the coordinator while the first run is still releasing: once it is
+    // confirmed, nothing but in-memory steps stand between it and the run in flight; drain those.
+    await confirmed;
+    await new Promise((resolve) => setImmediate(resolve));
     releasing();
     await first;
     const final = await second;
