@@ -1,4 +1,4 @@
-import { Client } from 'ssh2';
+import { Client, type ConnectConfig } from 'ssh2';
 import { fingerprintOfKeyBlob } from '../../../src/core/ssh/hostKeyFingerprints';
 
 export interface SshTarget {
@@ -42,14 +42,7 @@ export function sshExec(target: SshTarget, command: string, timeoutMs = 15_000):
         });
       })
       .on('error', fail)
-      .connect({
-        host: target.host,
-        port: target.port,
-        username: target.username ?? 'root',
-        privateKey: target.privateKey,
-        readyTimeout: timeoutMs,
-        hostVerifier: (key: Buffer) => target.pinnedFingerprints.includes(fingerprintOfKeyBlob(key)),
-      });
+      .connect(pinnedConnectConfig(target, timeoutMs));
   });
 }
 
@@ -60,13 +53,18 @@ export function connectTarget(target: SshTarget, timeoutMs = 15_000): Promise<Cl
     client
       .once('ready', () => resolve(client))
       .once('error', reject)
-      .connect({
-        host: target.host,
-        port: target.port,
-        username: target.username ?? 'root',
-        privateKey: target.privateKey,
-        readyTimeout: timeoutMs,
-        hostVerifier: (key: Buffer) => target.pinnedFingerprints.includes(fingerprintOfKeyBlob(key)),
-      });
+      .connect(pinnedConnectConfig(target, timeoutMs));
   });
+}
+
+/** How both open a connection: the target's key, and its host key checked against the pinned fingerprints. */
+function pinnedConnectConfig(target: SshTarget, timeoutMs: number): ConnectConfig {
+  return {
+    host: target.host,
+    port: target.port,
+    username: target.username ?? 'root',
+    privateKey: target.privateKey,
+    readyTimeout: timeoutMs,
+    hostVerifier: (key: Buffer) => target.pinnedFingerprints.includes(fingerprintOfKeyBlob(key)),
+  };
 }
