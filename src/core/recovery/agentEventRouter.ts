@@ -1,4 +1,5 @@
 import type { Box } from '../boxes/box';
+import { dropUndefined } from '../dashboard/dropUndefined';
 import type { Logger } from '../logging/logger';
 import type { CommittedCheckpoint } from '../throughput/checkpointUploads';
 import { numberField, timeField, type AgentEvent } from './agentEvents';
@@ -103,6 +104,5 @@ export function committedCheckpointOf(box: Pick<Box, 'instanceId'>, event: Agent
     seconds: numberField(event, 'seconds'),
     reason: typeof event.fields.reason === 'string' ? event.fields.reason : undefined,
   };
-  const known = Object.fromEntries(Object.entries(figures).filter(([, value]) => value !== undefined)) as Partial<CommittedCheckpoint>;
-  return { time: event.time, instanceId: box.instanceId, ...known };
+  return { time: event.time, instanceId: box.instanceId, ...dropUndefined(figures) };
 }

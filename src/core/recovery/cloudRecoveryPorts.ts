@@ -15,6 +15,7 @@ import { ec2NoticeChecks } from './ec2NoticeCloud';
 import type { NoticeChecks } from './noticeConfirmation';
 import type { RecoveryPorts } from './recoveryCoordinator';
 import { releaseInterruptedBox, type InterruptedBoxCloud } from './releaseInterruptedBox';
+import { backgroundPause } from '../time/backgroundPause';
 import type { CheckpointRef, LineageRecord } from './recoveryTypes';
 
 export interface CloudRecoveryDeps {
@@ -200,8 +201,8 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       await releaseInterruptedBox(cloud, instanceId, {
         ...options,
         now: Date.now,
-        // Unreferenced: a wait for EC2 never keeps a closing process alive; the sweep catches what it leaves.
-        sleep: (ms, signal) => delay(ms, undefined, { ref: false, ...(signal ? { signal } : {}) }).catch(() => undefined),
+        // A window closing mid-wait is not held open; the sweep catches what the wait leaves.
+        sleep: backgroundPause,
         pollMs,
         reclaimGraceMs: deps.reclaimGraceMs ?? 5 * 60_000,
         logger: deps.logger,

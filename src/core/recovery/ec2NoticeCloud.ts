@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { backgroundPause } from '../time/backgroundPause';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
 import { confirmSpotNotice, NoticeChecks, type NoticeCloud } from './noticeConfirmation';
 
@@ -39,8 +39,7 @@ export function ec2NoticeChecks(clients: () => Ec2ClientPool, options: { budgetM
   return new NoticeChecks((region, instanceId) =>
     confirmSpotNotice(ec2NoticeCloud(clients, region), instanceId, {
       now: Date.now,
-      // Unreferenced: a check in progress never keeps a closing process alive.
-      sleep: (ms, signal) => delay(ms, undefined, { ref: false, ...(signal ? { signal } : {}) }).catch(() => undefined),
+      sleep: backgroundPause,
       ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
     }),
   );
