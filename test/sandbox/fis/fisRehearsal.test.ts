@@ -75,6 +75,21 @@ describe('Rehearsing a spot interruption through FIS (src/core/rehearsal) agains
     await stopTestSandbox(sandbox, directory);
   });
 
+  /** An experiment template aimed at the on-demand instance (FIS fails such an experiment when it runs). */
+  async function onDemandTemplate(description: string): Promise<string> {
+    return (
+      await fis.send(
+        new CreateExperimentTemplateCommand({
+          description,
+          roleArn: ROLE,
+          stopConditions: [{ source: 'none' }],
+          targets: { SpotInstances: { resourceType: 'aws:ec2:spot-instance', resourceArns: [`arn:aws:ec2:${REGION}:123456789012:instance/${onDemandId}`], selectionMode: 'ALL' } },
+          actions: { interrupt: { actionId: 'aws:ec2:send-spot-instance-interruptions', parameters: { durationBeforeInterruption: 'PT2M' }, targets: { SpotInstances: 'SpotInstances' } } },
+        }),
+      )
+    ).experimentTemplate!.id!;
+  }
+
   it('refuses a rehearsal without a role ARN, with the setting, the permission and the guide, before calling AWS', async () => {
     const error = await rehearseSpotInterruption({ region: REGION, instanceId: box!.instanceId, roleArn: '', leadSeconds: 120 }, { ec2Clients: clients }).then(
       () => assert.fail('rehearsed without a role'),
@@ -97,17 +112,7 @@ describe('Rehearsing a spot interruption through FIS (src/core/rehearsal) agains
   });
 
   it('FIS itself fails an experiment aimed at an on-demand instance, with a reason, and leaves the box alone', async () => {
-    const templateId = (
-      await fis.send(
-        new CreateExperimentTemplateCommand({
-          description: 'aimed at an on-demand box',
-          roleArn: ROLE,
-          stopConditions: [{ source: 'none' }],
-          targets: { SpotInstances: { resourceType: 'aws:ec2:spot-instance', resourceArns: [`arn:aws:ec2:${REGION}:123456789012:instance/${onDemandId}`], selectionMode: 'ALL' } },
-          actions: { interrupt: { actionId: 'aws:ec2:send-spot-instance-interruptions', parameters: { durationBeforeInterruption: 'PT2M' }, targets: { SpotInstances: 'SpotInstances' } } },
-        }),
-      )
-    ).experimentTemplate!.id!;
+    const templateId = await onDemandTemplate('aimed at an on-demand box');
     try {
       const { experiment } = await fis.send(new StartExperimentCommand({ experimentTemplateId: templateId }));
       const failed = await eventually('the experiment to fail', async () => {
@@ -167,17 +172,7 @@ describe('Rehearsing a spot interruption through FIS (src/core/rehearsal) agains
     // The stopped experiment still has its start step queued (it would send the notice). A marker
     // experiment started now queues the same step later; once the marker's has run (FIS fails it:
     // its target is on demand), the stopped one's has run too, and the box must have no notice.
-    const markerTemplate = (
-      await fis.send(
-        new CreateExperimentTemplateCommand({
-          description: 'marker: runs its start step after the stopped experiment',
-          roleArn: ROLE,
-          stopConditions: [{ source: 'none' }],
-          targets: { SpotInstances: { resourceType: 'aws:ec2:spot-instance', resourceArns: [`arn:aws:ec2:${REGION}:123456789012:instance/${onDemandId}`], selectionMode: 'ALL' } },
-          actions: { interrupt: { actionId: 'aws:ec2:send-spot-instance-interruptions', parameters: { durationBeforeInterruption: 'PT2M' }, targets: { SpotInstances: 'SpotInstances' } } },
-        }),
-      )
-    ).experimentTemplate!.id!;
+    const markerTemplate = await onDemandTemplate('marker: runs its start step after the stopped experiment');
     try {
       const { experiment: marker } = await fis.send(new StartExperimentCommand({ experimentTemplateId: markerTemplate }));
       await eventually('the marker experiment to have run its start step', async () =>

@@ -1,20 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { costOfBox } from '../../../src/core/billing/boxCost';
+import { billingBox } from './boxFixture';
 import type { Box } from '../../../src/core/boxes/box';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2025, 4, 12, 8);
-const box = (overrides: Partial<Box> = {}): Box => ({
-  instanceId: 'i-1',
-  name: 'llama',
-  region: 'us-east-1',
-  availabilityZone: 'us-east-1a',
-  instanceType: 'g5.xlarge',
-  lifecycle: 'spot',
-  state: 'running',
-  launchTime: START,
-  ...overrides,
-});
+const box = (overrides: Partial<Box> = {}): Box => billingBox(START, { ...overrides });
 const close = (actual: number | undefined, expected: number): void => assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `expected ${expected}, got ${actual}`);
 
 describe('costOfBox', () => {

@@ -6,24 +6,14 @@ import type { PriceHistoryKey } from '../../../src/core/billing/priceHistorySour
 import type { Box } from '../../../src/core/boxes/box';
 import { BoxStore } from '../../../src/core/boxes/boxStore';
 import { silentLogger } from '../../../src/core/logging/logger';
+import { billingBox } from './boxFixture';
 import { FakeClock, settle } from './fakeClock';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const T0 = Date.UTC(2025, 4, 12, 8);
 
-const box = (overrides: Partial<Box> = {}): Box => ({
-  instanceId: 'i-1',
-  name: 'llama',
-  region: 'us-east-1',
-  availabilityZone: 'us-east-1a',
-  instanceType: 'g5.xlarge',
-  lifecycle: 'spot',
-  state: 'running',
-  hourlyPriceUsd: 0.4,
-  launchTime: T0,
-  ...overrides,
-});
+const box = (overrides: Partial<Box> = {}): Box => billingBox(T0, { hourlyPriceUsd: 0.4, ...overrides });
 
 /** A tracker over a real store and cache, with a fake clock, a market and an on-demand price list. */
 function setUp(market: Record<string, PriceChange[]>, onDemand: Record<string, number> = { 'us-east-1|g5.xlarge': 1.0 }) {

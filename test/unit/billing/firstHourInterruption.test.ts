@@ -8,6 +8,7 @@ import type { Box } from '../../../src/core/boxes/box';
 import { BoxStore } from '../../../src/core/boxes/boxStore';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
+import { billingBox } from './boxFixture';
 import { FakeClock, settle } from './fakeClock';
 
 const MINUTE = 60_000;
@@ -15,18 +16,7 @@ const HOUR = 60 * MINUTE;
 const T0 = Date.UTC(2026, 0, 5, 9);
 const PRICE = [{ timestamp: T0 - HOUR, usdPerHour: 0.6 }];
 
-const box = (overrides: Partial<Box> = {}): Box => ({
-  instanceId: 'i-1',
-  name: 'llama',
-  region: 'us-east-1',
-  availabilityZone: 'us-east-1a',
-  instanceType: 'g5.xlarge',
-  lifecycle: 'spot',
-  state: 'running',
-  hourlyPriceUsd: 0.6,
-  launchTime: T0,
-  ...overrides,
-});
+const box = (overrides: Partial<Box> = {}): Box => billingBox(T0, { hourlyPriceUsd: 0.6, ...overrides });
 
 describe('A spot box EC2 reclaims in its first hour is not charged', () => {
   it('judges the hour from EC2\'s launch time to the action time', () => {
