@@ -35,7 +35,7 @@ DEFAULTS = {
     'prefix': 'spotbox', 'journal': '~/.spotbox/journal.jsonl', 'triggerFile': '~/.spotbox/checkpoint-now',
     'quietSeconds': 2, 'intervalSeconds': 0, 'keep': 3, 'workspaceMaxBytes': 1 << 30, 'pollSeconds': 2,
     'noticeMarginSeconds': 10, 'settleTimeoutSeconds': 60, 'concurrency': 8, 'uploadAttempts': 6,
-    'idleReportSeconds': 60, 'idleCpuPercent': 10,
+    'idleReportSeconds': 60, 'idleCpuPercent': 10, 'journalMaxBytes': 1 << 20,
 }
 NET_ERRORS = (OSError, http.client.HTTPException)
 
@@ -79,28 +79,36 @@ def load_config(path):
 
 
 class Journal:
-    def __init__(self, path):
-        self.path, self.lock = path, threading.Lock()
+    def __init__(self, path, max_bytes=DEFAULTS['journalMaxBytes']):
+        self.path, self.max_bytes, self.lock = path, max_bytes, threading.Lock()
         os.makedirs(os.path.dirname(path), exist_ok=True)
 
     def write(self, kind, **fields):
         event = dict(time=now_iso(), type=kind, **{k: v for k, v in fields.items() if v is not None})
         # One whole line per write, under a lock: readers never see half an event.
-        with self.lock, open(self.path, 'a') as f:
-            f.write(json.dumps(event, separators=(',', ':')) + '\n')
+        with self.lock:
+            with open(self.path, 'a') as f:
+                f.write(json.dumps(event, separators=(',', ':')) + '\n')
+                full = f.tell() >= self.max_bytes
+            # One old generation is kept, renamed in one step: a reader finds the whole file under one of the two names,
+            # and the editor's tail finishes `.1` before it reads the new journal (src/core/recovery/journalFollowCommand.ts).
+            if full:
+                os.replace(self.path, self.path + '.1')
 
 
 def read_journal(path):
     events = []
-    try:
-        with open(path) as f:
-            for line in f:
-                try:
-                    events.append(json.loads(line))
-                except ValueError:
-                    pass
-    except OSError:
-        pass
+    # The older generation first: an answer written just before a rotation is in `.1`.
+    for name in (path + '.1', path):
+        try:
+            with open(name) as f:
+                for line in f:
+                    try:
+                        events.append(json.loads(line))
+                    except ValueError:
+                        pass
+        except OSError:
+            pass
     return events
 
 
@@ -660,7 +668,7 @@ class Activity:
 
 class Daemon:
     def __init__(self, cfg):
-        self.cfg, self.journal, self.metadata = cfg, Journal(cfg['journal']), Metadata(cfg)
+        self.cfg, self.journal, self.metadata = cfg, Journal(cfg['journal'], int(cfg['journalMaxBytes'])), Metadata(cfg)
         self.instance = self.notice = self.rebalance = self.worker = self.imds_error = None
         self.pending, self.stop = [], threading.Event()
         self.last_step, self.step_reported_at = None, 0.0

@@ -5,6 +5,7 @@ import type { Ec2ClientPool } from '../aws/ec2ClientPool';
 import type { Box } from '../boxes/box';
 import { hostKeysFromConsole, type ConsoleHostKey } from '../ssh/consoleHostKeys';
 import { privateKeyPathFor } from '../ssh/privateKeyFile';
+import { done, notYet, pollUntil } from '../time/poll';
 
 /** Everything needed to reach one box over SSH with its host key pinned. */
 export interface BoxEndpoint {
@@ -73,29 +74,36 @@ export async function resolveBoxEndpoint(clients: Ec2ClientPool, box: Box, optio
 async function consoleHostKeys(clients: Ec2ClientPool, box: Box, options: ResolveEndpointOptions): Promise<ConsoleHostKey[]> {
   const { GetConsoleOutputCommand } = await import('@aws-sdk/client-ec2');
   const ec2 = await clients.client(box.region);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const deadline = Date.now() + (options.consoleTimeoutMs ?? 240_000);
-  for (let attempt = 0; ; attempt++) {
-    let output: string | undefined;
-    try {
-      // Latest=true asks for the newest output rather than the snapshot taken at boot (AWS only honours it on Nitro).
-      output = (await ec2.send(new GetConsoleOutputCommand({ InstanceId: box.instanceId, Latest: true }), { abortSignal: options.signal })).Output;
-    } catch (error) {
-      throw toUserError(error, { action: `Reading the console of ${box.instanceId}`, region: box.region });
-    }
-    const keys = hostKeysFromConsole(Buffer.from(output ?? '', 'base64').toString('utf8'));
-    if (keys.length > 0) {
-      return keys;
-    }
-    if (Date.now() >= deadline || options.signal?.aborted) {
-      throw new SpotboxError(
-        `${box.name} has not printed its SSH host keys to its console yet, so its identity cannot be verified.`,
-        'The console of a new box can lag a few minutes behind its boot; try again shortly. Spotbox never trusts an unverified host key.',
-      );
-    }
-    if (attempt === 0) {
-      options.onWaiting?.('waiting for the host keys on the box console (can take a few minutes)');
-    }
-    await sleep(options.pollMs ?? 3_000);
-  }
+  return pollUntil(
+    async ({ attempt }) => {
+      let output: string | undefined;
+      try {
+        // Latest=true asks for the newest output rather than the snapshot taken at boot (AWS only honours it on Nitro).
+        output = (await ec2.send(new GetConsoleOutputCommand({ InstanceId: box.instanceId, Latest: true }), { abortSignal: options.signal })).Output;
+      } catch (error) {
+        options.signal?.throwIfAborted();
+        throw toUserError(error, { action: `Reading the console of ${box.instanceId}`, region: box.region });
+      }
+      const keys = hostKeysFromConsole(Buffer.from(output ?? '', 'base64').toString('utf8'));
+      if (keys.length > 0) {
+        return done(keys);
+      }
+      if (attempt === 0) {
+        options.onWaiting?.('waiting for the host keys on the box console (can take a few minutes)');
+      }
+      return notYet('no host keys on the console yet');
+    },
+    {
+      describe: `the SSH host keys on the console of ${box.instanceId}`,
+      intervalMs: options.pollMs ?? 3_000,
+      timeoutMs: options.consoleTimeoutMs ?? 240_000,
+      timeoutError: () =>
+        new SpotboxError(
+          `${box.name} has not printed its SSH host keys to its console yet, so its identity cannot be verified.`,
+          'The console of a new box can lag a few minutes behind its boot; try again shortly. Spotbox never trusts an unverified host key.',
+        ),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    },
+  );
 }

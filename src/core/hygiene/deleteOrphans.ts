@@ -1,8 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { toUserError } from '../aws/awsErrors';
+import { isCancellation } from '../errors';
 import type { Logger } from '../logging/logger';
 import { waitUntilGone } from '../launch/waitUntilGone';
+import { done, notYet, pollUntil } from '../time/poll';
 import { describeOrphan } from './orphanLabels';
 import type { HygieneCloud, Orphan, SweepProgress, SweepResult } from './orphanTypes';
 
@@ -80,7 +82,13 @@ class RegionSweep {
     await Promise.all(
       this.ofKind('security-group').map((orphan) =>
         this.attempt(orphan, () =>
-          waitUntilGone(() => this.cloud.deleteSecurityGroup(this.region, orphan.id), { retryOn: /DependencyViolation/, timeoutMs: this.options.groupTimeoutMs ?? 180_000, intervalMs: Math.min(pollIntervalMs, 500) }),
+          waitUntilGone(() => this.cloud.deleteSecurityGroup(this.region, orphan.id), {
+            retryOn: /DependencyViolation/,
+            describe: `security group ${orphan.id} to be free`,
+            timeoutMs: this.options.groupTimeoutMs ?? 180_000,
+            intervalMs: Math.min(pollIntervalMs, 500),
+            ...(this.options.signal ? { signal: this.options.signal } : {}),
+          }),
         ),
       ),
     );
@@ -130,28 +138,40 @@ class RegionSweep {
     for (const orphan of terminated) {
       if (remaining.includes(orphan.id)) {
         const seconds = Math.round((this.options.instanceTimeoutMs ?? 300_000) / 1000);
+        const when = this.options.signal?.aborted ? 'when the sweep was cancelled' : `after ${seconds} s`;
         this.failedInstances.add(orphan.id);
-        this.result.failed.push({ orphan, message: `${orphan.id} in ${this.region} was still shutting down after ${seconds} s; run the sweep again later.` });
+        this.result.failed.push({ orphan, message: `${orphan.id} in ${this.region} was still shutting down ${when}; run the sweep again later.` });
       } else {
         this.succeed(orphan);
       }
     }
   }
 
-  /** Polls until the instances are terminated; resolves with those that are not by the deadline. */
+  /** Polls until the instances are terminated; resolves with those that are not by the deadline or a cancel. */
   private async waitForInstances(ids: readonly string[]): Promise<string[]> {
-    const deadline = Date.now() + (this.options.instanceTimeoutMs ?? 300_000);
-    const interval = this.options.pollIntervalMs ?? 2_000;
     let remaining = [...ids];
-    for (;;) {
-      try {
-        remaining = await this.cloud.remainingInstances(this.region, remaining);
-      } catch (error) {
-        this.options.logger.warn(`checking instances in ${this.region}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (remaining.length === 0 || Date.now() > deadline) return remaining;
-      await new Promise((resolve) => setTimeout(resolve, interval));
+    try {
+      await pollUntil(
+        async () => {
+          try {
+            remaining = await this.cloud.remainingInstances(this.region, remaining);
+          } catch (error) {
+            // A failed look is not an answer: the next one may succeed.
+            this.options.logger.warn(`checking instances in ${this.region}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+          return remaining.length === 0 ? done(undefined) : notYet(remaining.join(', '));
+        },
+        {
+          describe: `instances in ${this.region} to be terminated`,
+          intervalMs: this.options.pollIntervalMs ?? 2_000,
+          timeoutMs: this.options.instanceTimeoutMs ?? 300_000,
+          ...(this.options.signal ? { signal: this.options.signal } : {}),
+        },
+      );
+    } catch {
+      // Timed out or cancelled: the caller reports what is still there.
     }
+    return remaining;
   }
 
   private async removeKeyFile(keyName: string): Promise<void> {
@@ -175,6 +195,9 @@ class RegionSweep {
       const name = (error as { name?: unknown } | undefined)?.name;
       if (typeof name === 'string' && ALREADY_GONE.test(name)) {
         this.succeed(orphan);
+      } else if (this.options.signal?.aborted && isCancellation(error)) {
+        // Cancelled while waiting for a group to be free: not attempted to the end, so not a failure.
+        this.skipCancelled([orphan]);
       } else {
         this.fail(orphan, error);
       }

@@ -2,6 +2,8 @@ import type { Client } from 'ssh2';
 import { SpotboxError } from '../errors';
 import { installSessionTools, SESSION_RUNNER } from '../session/sessionTools';
 import { runRemoteCommand, shellPath, shellWord } from '../ssh/runRemoteCommand';
+import type { Clock } from '../time/clock';
+import { done, notYet, pollUntil } from '../time/poll';
 
 /** Spotbox's tmux server has its own socket: several sandbox boxes share one /tmp and one uid. */
 export const SESSION_SOCKET = '~/.spotbox/tmux.sock';
@@ -17,18 +19,21 @@ export function sessionAttachCommand(): string {
 }
 
 /** Waits until the launch's user data has installed the agent and its config. */
-export async function waitForAgent(client: Client, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
-  for (;;) {
-    const result = await runRemoteCommand(client, `test -f ${shellPath(AGENT)} && test -f ${shellPath(AGENT_CONFIG)}`, { timeoutMs: 20_000 });
-    if (result.code === 0) {
-      return;
-    }
-    if (Date.now() > deadline || options.signal?.aborted) {
-      throw new SpotboxError('The Spotbox agent was not installed on the replacement box.', 'See ~/.spotbox/agent.log and the cloud-init output on the box.');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+export async function waitForAgent(client: Client, options: { timeoutMs?: number; signal?: AbortSignal; clock?: Clock } = {}): Promise<void> {
+  await pollUntil(
+    async () => {
+      const result = await runRemoteCommand(client, `test -f ${shellPath(AGENT)} && test -f ${shellPath(AGENT_CONFIG)}`, { timeoutMs: 20_000 });
+      return result.code === 0 ? done(undefined) : notYet('no agent or agent config in ~/.spotbox');
+    },
+    {
+      describe: 'the Spotbox agent to be installed on the box',
+      intervalMs: 1_000,
+      timeoutMs: options.timeoutMs ?? 180_000,
+      timeoutError: () => new SpotboxError('The Spotbox agent was not installed on the replacement box.', 'See ~/.spotbox/agent.log and the cloud-init output on the box.'),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
+  );
 }
 
 export interface RestoreSummary {

@@ -1,5 +1,11 @@
 import type { Client } from 'ssh2';
+import type { Clock } from '../time/clock';
+import { done, notYet, pollUntil } from '../time/poll';
 import { parseAgentEvent, type AgentEvent } from './agentEvents';
+import { JournalStreamReader, type JournalCursor } from './journalCursor';
+import { followJournalCommand } from './journalFollowCommand';
+
+export type { JournalCursor } from './journalCursor';
 
 export interface JournalTailOptions {
   readonly connect: () => Promise<Client>;
@@ -11,85 +17,122 @@ export interface JournalTailOptions {
   readonly onProblem?: (message: string) => void;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Where an earlier tail of the same box stopped (its `cursor`); absent: from the start of both generations. */
+  readonly resumeFrom?: JournalCursor;
+  readonly clock?: Clock;
 }
 
 /**
- * Follows the agent's journal over SSH (`tail -F`), from its first line so that a window opened
- * mid-recovery sees the notice too. A dropped link is reconnected with backoff while the box lives;
- * lines already seen are skipped by count after a reconnect.
+ * Follows the agent's journal over SSH, from its start (the rotated generation included) so that a
+ * window opened mid-recovery sees the notice too. A dropped link is reconnected with backoff while
+ * the box lives, and the follow resumes at the byte where it stopped, in the file it was reading:
+ * a journal the agent rotated meanwhile is finished first (journalFollowCommand.ts), and nothing is
+ * read twice.
  */
 export class JournalTail {
   private client: Client | undefined;
-  private stopped = false;
-  private linesSeen = 0;
+  private readonly stopped = new AbortController();
+  private position: JournalCursor | undefined;
 
-  constructor(private readonly options: JournalTailOptions) {}
+  constructor(private readonly options: JournalTailOptions) {
+    this.position = options.resumeFrom;
+  }
+
+  /** How far the journal has been read; give it to a later tail's `resumeFrom` to go on from there. */
+  get cursor(): JournalCursor | undefined {
+    return this.position;
+  }
 
   start(): void {
     void this.loop();
   }
 
   stop(): void {
-    this.stopped = true;
+    this.stopped.abort();
     this.client?.end();
   }
 
   private async loop(): Promise<void> {
-    let delay = this.options.initialBackoffMs ?? 1_000;
-    while (!this.stopped) {
+    const initialBackoffMs = this.options.initialBackoffMs ?? 1_000;
+    for (let round = 0; !this.stopped.signal.aborted; round++) {
+      let client: Client | undefined;
       try {
-        await this.followOnce();
-        delay = this.options.initialBackoffMs ?? 1_000;
+        client = await pollUntil(
+          async ({ attempt }) => {
+            if ((round > 0 || attempt > 0) && !(await this.options.boxAlive().catch(() => true))) {
+              return done(undefined);
+            }
+            try {
+              return done(await this.options.connect());
+            } catch (error) {
+              this.problem(error);
+              return notYet(messageOf(error));
+            }
+          },
+          {
+            describe: 'an SSH connection to follow the agent journal',
+            intervalMs: initialBackoffMs,
+            backoffFactor: 2,
+            maxIntervalMs: this.options.maxBackoffMs ?? 15_000,
+            // After a dropped link, a pause before the first reconnect, as between failed ones.
+            firstLookAfterMs: round > 0 ? initialBackoffMs : 0,
+            signal: this.stopped.signal,
+            ...(this.options.clock ? { clock: this.options.clock } : {}),
+          },
+        );
+      } catch {
+        return; // Stopped.
+      }
+      if (!client) {
+        return; // The box is gone.
+      }
+      try {
+        await this.followOnce(client);
       } catch (error) {
-        this.options.onProblem?.(error instanceof Error ? error.message : String(error));
+        this.problem(error);
       }
-      if (this.stopped || !(await this.options.boxAlive().catch(() => true))) {
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, this.options.maxBackoffMs ?? 15_000);
     }
   }
 
-  private async followOnce(): Promise<void> {
-    const client = await this.options.connect();
-    if (this.stopped) {
+  private async followOnce(client: Client): Promise<void> {
+    if (this.stopped.signal.aborted) {
       client.end();
       return;
     }
     this.client = client;
-    const path = this.options.journalPath ?? '~/.spotbox/journal.jsonl';
-    const quoted = path.startsWith('~/') ? `"$HOME"/'${path.slice(2)}'` : `'${path}'`;
-    await new Promise<void>((resolve, reject) => {
-      client.exec(`mkdir -p "$(dirname ${quoted})" && touch ${quoted} && exec tail -n +1 -F ${quoted} 2>/dev/null`, (error, stream) => {
-        if (error) {
-          reject(error);
-          return;
-        }
-        let buffered = '';
-        let index = 0;
-        stream.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString('utf8');
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) {
-            index++;
-            if (index <= this.linesSeen) {
-              continue;
-            }
-            this.linesSeen = index;
-            const event = parseAgentEvent(line);
-            if (event) {
-              this.options.onEvent(event);
-            }
+    const reader = new JournalStreamReader(this.position);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.exec(followJournalCommand(this.options.journalPath ?? '~/.spotbox/journal.jsonl', this.position), (error, stream) => {
+          if (error) {
+            reject(error);
+            return;
           }
+          stream.on('data', (chunk: Buffer) => {
+            for (const line of reader.push(chunk)) {
+              const event = parseAgentEvent(line);
+              if (event) {
+                this.options.onEvent(event);
+              }
+            }
+            this.position = reader.cursor;
+          });
+          stream.stderr.resume();
+          stream.on('close', () => resolve());
+          client.on('close', () => resolve());
         });
-        stream.stderr.resume();
-        stream.on('close', () => resolve());
-        client.on('close', () => resolve());
       });
-    });
-    this.client = undefined;
-    client.end();
+    } finally {
+      this.client = undefined;
+      client.end();
+    }
   }
+
+  private problem(error: unknown): void {
+    this.options.onProblem?.(messageOf(error));
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,9 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Experiment, FisClient } from '@aws-sdk/client-fis';
 import { Ec2ClientPool } from '../aws/ec2ClientPool';
 import { TAGS } from '../aws/spotboxTags';
 import { SpotboxError } from '../errors';
 import { silentLogger, type Logger } from '../logging/logger';
+import { systemClock } from '../time/clock';
+import { done, notYet, pollUntil } from '../time/poll';
 import { createFisClient } from './fisClient';
 import { experimentFailure, fisCallError } from './fisErrors';
 import { validateRehearsalRequest, type RehearsalRequest, type ValidRehearsal } from './rehearsalRequest';
@@ -173,24 +174,32 @@ class Rehearsal {
     const { GetExperimentCommand } = await import('@aws-sdk/client-fis');
     const id = first.id!;
     const timeoutMs = this.deps.startTimeoutMs ?? 120_000;
-    const deadline = this.now() + timeoutMs;
     let experiment = first;
-    this.signal?.throwIfAborted();
-    while (!SETTLED.has(experiment.state?.status ?? '')) {
-      if (this.now() >= deadline) {
-        throw new SpotboxError(
-          `AWS FIS did not start experiment ${id} within ${Math.round(timeoutMs / 1000)} s (it is ${experiment.state?.status ?? 'in no state'}); Spotbox asked FIS to stop it.`,
-          'Try again later, or look up the experiment in the AWS FIS console.',
-        );
-      }
-      await sleep(this.deps.pollIntervalMs ?? 2_000, undefined, this.signal ? { signal: this.signal } : undefined);
-      try {
-        experiment = (await this.fis.send(new GetExperimentCommand({ id }), this.sendOptions)).experiment ?? experiment;
-      } catch (error) {
-        throw this.callError(error, `reading FIS experiment ${id}`, 'fis:GetExperiment');
-      }
-    }
-    return experiment;
+    return pollUntil(
+      async ({ attempt }) => {
+        if (attempt > 0) {
+          try {
+            experiment = (await this.fis.send(new GetExperimentCommand({ id }), this.sendOptions)).experiment ?? experiment;
+          } catch (error) {
+            throw this.callError(error, `reading FIS experiment ${id}`, 'fis:GetExperiment');
+          }
+        }
+        const status = experiment.state?.status ?? '';
+        return SETTLED.has(status) ? done(experiment) : notYet(status || 'in no state');
+      },
+      {
+        describe: `FIS experiment ${id} to start`,
+        intervalMs: this.deps.pollIntervalMs ?? 2_000,
+        timeoutMs,
+        clock: { ...systemClock, now: this.now },
+        timeoutError: () =>
+          new SpotboxError(
+            `AWS FIS did not start experiment ${id} within ${Math.round(timeoutMs / 1000)} s (it is ${experiment.state?.status ?? 'in no state'}); Spotbox asked FIS to stop it.`,
+            'Try again later, or look up the experiment in the AWS FIS console.',
+          ),
+        ...(this.signal ? { signal: this.signal } : {}),
+      },
+    );
   }
 
   /** Best effort after a cancel or a timeout: a notice already sent cannot be taken back, but a pending one can. */

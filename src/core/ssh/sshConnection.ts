@@ -1,5 +1,6 @@
 import type { Client, ConnectConfig } from 'ssh2';
 import { SpotboxError } from '../errors';
+import { done, pollUntil } from '../time/poll';
 import { HostKeyMismatchError, HostKeyPin } from './hostKeyPin';
 
 export { HostKeyMismatchError } from './hostKeyPin';
@@ -39,20 +40,18 @@ const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHO
  * mismatch and an authentication failure are not, since waiting does not fix them.
  */
 export async function connectToBox(options: BoxConnectionOptions): Promise<Client> {
-  const retries = options.retries ?? 5;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  let delay = options.initialBackoffMs ?? 500;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await connectOnce(options);
-    } catch (error) {
-      if (attempt >= retries || !isRetryableConnectError(error) || options.signal?.aborted) {
-        throw error;
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 8_000);
-    }
-  }
+  return pollUntil(async () => done(await connectOnce(options)), {
+    describe: `SSH on ${options.host}:${options.port}`,
+    intervalMs: options.initialBackoffMs ?? 500,
+    backoffFactor: 2,
+    maxIntervalMs: 8_000,
+    maxAttempts: (options.retries ?? 5) + 1,
+    retryOn: isRetryableConnectError,
+    // The last connection error says more than "gave up": refused, timed out, unreachable.
+    timeoutError: (giveUp) => giveUp.lastError as Error,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
 }
 
 export function isRetryableConnectError(error: unknown): boolean {

@@ -1,4 +1,5 @@
 import type { Client, ClientChannel } from 'ssh2';
+import { done, notYet, pollUntil } from '../time/poll';
 
 export interface TerminalSessionCallbacks {
   /** Output for the terminal (remote shell output, UTF-8 decoded). */
@@ -31,6 +32,8 @@ export class TerminalSession {
   private size = { cols: 80, rows: 24 };
   private closed = false;
   private reconnecting = false;
+  /** Aborted once the session ends: a reconnect in its backoff pause stops at once. */
+  private readonly stopped = new AbortController();
   /** Typed before the first shell was up (the terminal shows at once, the connection takes seconds). */
   private pendingInput: string[] | undefined = [];
 
@@ -110,27 +113,37 @@ export class TerminalSession {
       return;
     }
     this.reconnecting = true;
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    let delay = this.options.initialBackoffMs ?? 1_000;
     try {
-      for (let attempt = 1; !this.closed; attempt++) {
-        if (!(await this.options.boxAlive().catch(() => true))) {
-          this.finish('The box is gone (terminated or reclaimed); the terminal cannot reconnect.');
-          return;
-        }
-        this.options.onStatus(`Connection to the box lost; reconnecting (attempt ${attempt})…`);
-        try {
-          await this.startShell();
+      await pollUntil(
+        async ({ attempt }) => {
+          if (!(await this.options.boxAlive().catch(() => true))) {
+            this.finish('The box is gone (terminated or reclaimed); the terminal cannot reconnect.');
+            return done(undefined);
+          }
+          this.options.onStatus(`Connection to the box lost; reconnecting (attempt ${attempt + 1})…`);
+          try {
+            await this.startShell();
+          } catch (error) {
+            this.options.onStatus(`Reconnect failed: ${messageOf(error)}`);
+            return notYet(messageOf(error));
+          }
           if (!this.closed) {
             this.options.onStatus('Reconnected: this is a new shell; programs started in the old one may have stopped.');
           }
-          return;
-        } catch (error) {
-          this.options.onStatus(`Reconnect failed: ${messageOf(error)}`);
-        }
-        await sleep(delay);
-        delay = Math.min(delay * 2, this.options.maxBackoffMs ?? 15_000);
-      }
+          return done(undefined);
+        },
+        {
+          describe: 'the SSH connection to the box',
+          intervalMs: this.options.initialBackoffMs ?? 1_000,
+          backoffFactor: 2,
+          maxIntervalMs: this.options.maxBackoffMs ?? 15_000,
+          // No deadline: a spot box can be unreachable for minutes and come back; closing the terminal ends it.
+          signal: this.stopped.signal,
+          ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+        },
+      );
+    } catch {
+      // Only a close ends the wait, and the close has already told the user.
     } finally {
       this.reconnecting = false;
     }
@@ -141,6 +154,7 @@ export class TerminalSession {
       return;
     }
     this.closed = true;
+    this.stopped.abort();
     const client = this.client;
     this.client = undefined;
     this.channel = undefined;
