@@ -149,7 +149,8 @@ const noDefaultCredentialChain = {
  */
 function usedExportsOf(moduleName) {
   const exported = new Set(Object.keys(require(moduleName)));
-  const sources = execSync("git ls-files -co --exclude-standard 'src/*.ts' 'src/**/*.ts'", { encoding: 'utf8' }).split('\n').filter(Boolean);
+  // A file moved or deleted in the work tree is still listed by git until the change is staged.
+  const sources = execSync("git ls-files -co --exclude-standard 'src/*.ts' 'src/**/*.ts'", { encoding: 'utf8' }).split('\n').filter((file) => file && existsSync(file));
   const names = new Set(sources.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\b(?:[A-Z][A-Za-z0-9]*(?:Command|Client|Exception|Error)|paginate[A-Z][A-Za-z0-9]*|waitUntil[A-Z][A-Za-z0-9]*)\b/g)].map((match) => match[0])));
   return [...names].filter((name) => exported.has(name)).sort();
 }

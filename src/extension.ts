@@ -2,14 +2,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SpotboxApi } from './api';
-import { registerCoreCommands } from './commands/registerCoreCommands';
+import { registerCommands } from './commands/commandRegistry';
 import { CommandRunLog } from './commands/registerCommand';
 import { SettingsReader } from './config/settingsReader';
 import { BoxStore, noBoxSource } from './core/boxes/boxStore';
 import { systemClock } from './core/time/clock';
 import { createOutputChannelLogger } from './logging/outputChannelLogger';
 import { registerCostTicker } from './statusBar/registerCostTicker';
-import { registerBoxes } from './boxes/registerBoxes';
+import { createBoxesFeature } from './boxes/boxesFeature';
 import { LineageStore } from './core/recovery/lineageStore';
 import { NoticeBoard } from './core/recovery/noticeBoard';
 import { registerRecovery } from './recovery/registerRecovery';
@@ -19,7 +19,7 @@ import { registerCalculator } from './webviews/calculator/registerCalculator';
 import { registerDashboard } from './webviews/dashboard/registerDashboard';
 import { ownerIdFrom } from './core/hygiene/ownership';
 
-/** Composition root: builds the services once and hands them to each feature. */
+/** Composition root: builds the services once, hands them to each feature, then registers every command over them. */
 export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const started = performance.now();
   const channel = vscode.window.createOutputChannel('Spotbox', { log: true });
@@ -31,21 +31,18 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const commandRuns = new CommandRunLog();
   context.subscriptions.push(commandRuns);
   const commandContext = { logger, showLogs: () => channel.show(true), commandRuns };
-  registerCoreCommands(context, { ...commandContext, boxStore, extensionUri: context.extensionUri });
-  const calculator = registerCalculator(context, { ...commandContext, settings, clock: systemClock });
+  const calculator = registerCalculator(context, { logger, settings, clock: systemClock });
   // Shared by every window of this user: a reloaded or second window continues a recovery, never doubles it.
   const lineages = new LineageStore(vscode.Uri.joinPath(context.globalStorageUri, 'lineages').fsPath);
   const notices = new NoticeBoard();
   context.subscriptions.push(notices);
   // Per installation, never synced: the sweep and release touch only what this installation launched.
   const ownerId = ownerIdFrom(context.globalState, (error) => logger.warn(`the owner id could not be saved: ${error instanceof Error ? error.message : String(error)}`));
-  const boxes = registerBoxes(context, {
-    ...commandContext,
+  const boxes = createBoxesFeature(context, {
     boxStore,
     settings,
     clock: systemClock,
     logger: logger.child('boxes'),
-    pricing: () => calculator.pricing(),
     // SPOTBOX_SSH_HOME lets tests and the sandbox keep their SSH files away from the user's ~/.ssh.
     sshDirectory: process.env.SPOTBOX_SSH_HOME ?? path.join(os.homedir(), '.ssh'),
     lineages,
@@ -54,10 +51,11 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   });
 
   const costTicker = registerCostTicker(context, { boxStore, settings, clock: systemClock, logger: logger.child('cost'), pricing: () => calculator.pricing(), clients: boxes.clients, notices });
-  const dashboard = registerDashboard(context, { ...commandContext, boxStore, costs: costTicker.costs, clock: systemClock });
+  const dashboard = registerDashboard(context, { logger, costs: costTicker.costs, clock: systemClock });
   const idleStop = registerIdleStop(context, { ...commandContext, boxStore, boxes, lineages, clock: systemClock, logger: logger.child('idle') });
   const recovery = registerRecovery(context, { ...commandContext, boxStore, boxes, lineages, notices, clock: systemClock, logger: logger.child('recovery'), settings, usage: dashboard.usage, onAgentEvent: (box, event) => idleStop.onAgentEvent(box, event) });
   reopenRemoteWindowOnReplacement(context, { lineages, onDidChangeLineage: recovery.onDidChangeLineage, logger: logger.child('remote-window') });
+  registerCommands(context, { ...commandContext, extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, boxStore, settings, lineages, boxes, calculator, dashboard, recovery });
 
   const activationMs = performance.now() - started;
   const { version } = context.extension.packageJSON as { version: string };

@@ -1,7 +1,8 @@
 /**
  * The sweep and the release of a launch's leftovers, as one lazily loaded bundle (esbuild.mjs):
- * registerBoxes reaches it through import() the first time either runs.
+ * the boxes feature (release) and the command registry (sweep) reach it through import() the first time
+ * either runs.
  */
-export { sweepOrphansCommand } from '../commands/sweepOrphans';
+export { sweepOrphansCommand } from '../commands/orphans/sweep';
 export { ec2HygieneCloud } from '../core/hygiene/ec2HygieneCloud';
 export { releaseSessionResources } from '../core/hygiene/releaseSessionResources';

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isCancellation, userMessageOf } from '../core/errors';
 import type { Logger } from '../core/logging/logger';
+import type { CommandId } from './commandIds';
 
 /** How one run of a Spotbox command ended: what the user saw, in a form a test can assert. */
 export interface CommandRun {
@@ -71,7 +72,7 @@ const SHOW_LOGS = 'Show Logs';
 export function registerSpotboxCommand(
   extensionContext: vscode.ExtensionContext,
   commandContext: CommandContext,
-  id: string,
+  id: CommandId,
   handler: (...args: unknown[]) => unknown,
 ): void {
   const logger = commandContext.logger.child('command');

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Box } from '../core/boxes/box';
 import { connectEndpoint } from '../core/attach/connectEndpoint';
 import { confirmBoxIdle, sampleBoxUse } from '../core/idle/boxUseCheck';
-import type { BoxesFeature } from '../boxes/registerBoxes';
+import type { BoxesFeature } from '../boxes/boxesFeature';
 import type { CommandContext } from '../commands/registerCommand';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { terminateBox } from '../core/boxes/terminateBox';

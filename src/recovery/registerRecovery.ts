@@ -15,17 +15,18 @@ import type { Clock } from '../core/time/clock';
 import type { UsageEventRecorder } from '../core/dashboard/usageTypes';
 import { recordCheckpointUpload } from '../core/throughput/recordCheckpointUpload';
 import { tooBigForNoticeMessage } from '../core/throughput/noticeFitText';
-import type { BoxesFeature } from '../boxes/registerBoxes';
-import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
+import type { BoxesFeature } from '../boxes/boxesFeature';
+import type { CommandContext } from '../commands/registerCommand';
 import type { SettingsReader } from '../config/settingsReader';
 import { InterruptionWatcher } from './interruptionWatcher';
-import type { RecoveryCommandDeps } from './recoveryCommands';
 import { RecoveryNotifications } from './recoveryNotifications';
 
 export interface RecoveryFeature {
   readonly coordinator: RecoveryCoordinator;
   /** Fires whenever a lineage record changes (for tests and the dashboard). */
   readonly onDidChangeLineage: vscode.Event<LineageRecord>;
+  /** Shows a lineage's recovery timeline (Spotbox: Show Recovery Timeline, commandRegistry.ts). */
+  readonly showTimeline: (record: LineageRecord | undefined) => Promise<void>;
 }
 
 /**
@@ -180,20 +181,7 @@ export function registerRecovery(
   );
   void coordinator.continueUnfinished().catch((error: unknown) => deps.logger.warn(`continuing recoveries failed: ${String(error)}`));
 
-  const commandDeps: RecoveryCommandDeps = { boxStore: deps.boxStore, endpoints: deps.boxes.attach.endpoints, lineages: deps.lineages, awsProfile };
-  // Loaded on first use, like the ports (esbuild.mjs).
-  registerSpotboxCommand(context, deps, 'spotbox.checkpointNow', async (argument) => (await import('./recoveryCommands')).checkpointNowCommand(commandDeps, argument));
-  registerSpotboxCommand(context, deps, 'spotbox.restoreCheckpoint', async (argument) => (await import('./recoveryCommands')).restoreCheckpointCommand(commandDeps, argument));
-  registerSpotboxCommand(context, deps, 'spotbox.rehearseInterruption', async (argument) =>
-    (await import('./rehearseCommand')).rehearseInterruptionCommand({ boxStore: deps.boxStore, clients: deps.boxes.clients, settings: deps.settings, lineages: deps.lineages, logger: deps.logger }, argument),
-  );
-  registerSpotboxCommand(context, deps, 'spotbox.showRecoveryTimeline', async (argument) => {
-    const instanceId = typeof argument === 'string' ? argument : (argument as { box?: Box } | undefined)?.box?.instanceId;
-    const records = await deps.lineages.list();
-    const record = instanceId ? records.find((candidate) => candidate.instanceIds.includes(instanceId)) : records.filter((candidate) => candidate.recovery).sort((a, b) => (b.recovery?.timeline.notice ?? 0) - (a.recovery?.timeline.notice ?? 0))[0];
-    await notifications.showTimeline(record);
-  });
-  return { coordinator, onDidChangeLineage: changed.event };
+  return { coordinator, onDidChangeLineage: changed.event, showTimeline: (record) => notifications.showTimeline(record) };
 }
 
 /** RecoveryPorts whose implementation is built on the first call (every port is async). */

@@ -3,7 +3,6 @@ import type { PricingContext } from '../../core/calculator/pricingContext';
 import { readLedgerSessions, USAGE_LEDGER_FILE } from '../../core/dashboard/ledgerFile';
 import type { Logger } from '../../core/logging/logger';
 import type { Clock } from '../../core/time/clock';
-import { registerSpotboxCommand, type CommandContext } from '../../commands/registerCommand';
 import type { SettingsReader } from '../../config/settingsReader';
 import { CalculatorPanels } from './calculatorPanel';
 
@@ -17,7 +16,7 @@ export interface CalculatorFeature {
 
 export function registerCalculator(
   context: vscode.ExtensionContext,
-  deps: CommandContext & { settings: SettingsReader; clock: Clock; logger: Logger },
+  deps: { settings: SettingsReader; clock: Clock; logger: Logger },
 ): CalculatorFeature {
   let pricing: Promise<PricingContext> | undefined;
   const getPricing = (): Promise<PricingContext> => {
@@ -66,6 +65,5 @@ export function registerCalculator(
     },
   });
   context.subscriptions.push(panels);
-  registerSpotboxCommand(context, deps, 'spotbox.estimateSavings', () => void panels.show());
   return { panels, pricing: getPricing };
 }

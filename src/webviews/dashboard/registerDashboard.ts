@@ -1,13 +1,11 @@
 import * as vscode from 'vscode';
 import type { BoxCostTracker } from '../../core/billing/boxCostTracker';
-import type { BoxStore } from '../../core/boxes/boxStore';
 import { buildDashboardModel, type DashboardModel } from '../../core/dashboard/dashboardModel';
 import { USAGE_LEDGER_FILE } from '../../core/dashboard/ledgerFile';
 import { UsageLedger } from '../../core/dashboard/usageLedger';
 import type { UsageEventRecorder } from '../../core/dashboard/usageTypes';
-import { userMessageOf } from '../../core/errors';
+import type { Logger } from '../../core/logging/logger';
 import type { Clock } from '../../core/time/clock';
-import { registerSpotboxCommand, type CommandContext } from '../../commands/registerCommand';
 import { DashboardPanels } from './dashboardPanel';
 import { PRICE_ALERT_SETTING, PriceAlertNotifier } from './priceAlertNotifier';
 
@@ -23,9 +21,9 @@ export interface DashboardFeature {
 
 /**
  * The cost dashboard: a usage ledger fed by the cost tracker (so sessions are recorded whether or
- * not the panel is open), the price alert, and the Open Cost Dashboard command.
+ * not the panel is open), the price alert, and the panel that Open Cost Dashboard shows.
  */
-export function registerDashboard(context: vscode.ExtensionContext, deps: CommandContext & { boxStore: BoxStore; costs: BoxCostTracker; clock: Clock }): DashboardFeature {
+export function registerDashboard(context: vscode.ExtensionContext, deps: { logger: Logger; costs: BoxCostTracker; clock: Clock }): DashboardFeature {
   const logger = deps.logger.child('dashboard');
   const ledger = new UsageLedger({ filePath: vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, logger, clock: deps.clock });
   void ledger.load();
@@ -49,10 +47,5 @@ export function registerDashboard(context: vscode.ExtensionContext, deps: Comman
     },
   });
   context.subscriptions.push(deps.costs.onDidChange((snapshot) => ledger.observe(snapshot)), ledger, alerts, panels);
-  registerSpotboxCommand(context, deps, 'spotbox.openCostDashboard', () => {
-    panels.show();
-    // Someone is looking: read the boxes now so a running one is in the figures, not a minute later.
-    deps.boxStore.refresh().catch((error: unknown) => logger.warn(`refreshing boxes for the dashboard failed: ${userMessageOf(error)}`));
-  });
   return { usage: ledger, ledger, panels, alerts, model };
 }

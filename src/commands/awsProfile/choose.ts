@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { Ec2ClientPool } from '../core/aws/ec2ClientPool';
-import { listAwsProfiles } from '../core/aws/awsProfiles';
-import { toUserError } from '../core/aws/awsErrors';
-import { UserCancelledError } from '../core/errors';
+import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
+import { listAwsProfiles } from '../../core/aws/awsProfiles';
+import { toUserError } from '../../core/aws/awsErrors';
+import { UserCancelledError } from '../../core/errors';
 
 const KIND_LABELS = { sso: 'IAM Identity Center (SSO)', 'assume-role': 'assumes a role', process: 'credential process', keys: 'access keys', other: 'settings only' } as const;
 

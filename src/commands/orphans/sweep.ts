@@ -1,14 +1,14 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import type { BoxStore } from '../core/boxes/boxStore';
-import { UserCancelledError } from '../core/errors';
-import { DEFAULT_GRACE_MS } from '../core/hygiene/classifyOrphans';
-import { deleteOrphans } from '../core/hygiene/deleteOrphans';
-import { findOrphans } from '../core/hygiene/findOrphans';
-import { ageLabel, countByKind, describeOrphan, KIND_LABELS, sweepSummary } from '../core/hygiene/orphanLabels';
-import type { HygieneCloud, Orphan } from '../core/hygiene/orphanTypes';
-import { sweepSections } from '../core/hygiene/sweepChoices';
-import type { Logger } from '../core/logging/logger';
+import type { BoxStore } from '../../core/boxes/boxStore';
+import { UserCancelledError } from '../../core/errors';
+import { DEFAULT_GRACE_MS } from '../../core/hygiene/classifyOrphans';
+import { deleteOrphans } from '../../core/hygiene/deleteOrphans';
+import { findOrphans } from '../../core/hygiene/findOrphans';
+import { ageLabel, countByKind, describeOrphan, KIND_LABELS, sweepSummary } from '../../core/hygiene/orphanLabels';
+import type { HygieneCloud, Orphan } from '../../core/hygiene/orphanTypes';
+import { sweepSections } from '../../core/hygiene/sweepChoices';
+import type { Logger } from '../../core/logging/logger';
 
 export interface SweepCommandDeps {
   readonly cloud: () => HygieneCloud;

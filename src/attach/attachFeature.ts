@@ -6,28 +6,28 @@ import { PortForwardRegistry } from '../core/attach/portForwardRegistry';
 import { SshAliasRegistry, spotboxSshFiles } from '../core/attach/sshAliasRegistry';
 import { PROFILE_DEFAULTS } from '../core/profile/profileTypes';
 import type { Logger } from '../core/logging/logger';
-import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
-import type { ActivePortForward } from '../core/attach/portForwardRegistry';
 import { isActive } from '../core/recovery/recoveryCoordinator';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { Box } from '../core/boxes/box';
-import { attachCommand, copySshCommand, forwardPortCommand, openTerminalCommand, type AttachDeps } from './attachCommands';
+import type { AttachDeps } from '../commands/boxEndpointProgress';
 import { BoxEndpoints } from './boxEndpoints';
 
 export interface AttachFeature {
   readonly forwards: PortForwardRegistry;
   readonly aliases: SshAliasRegistry;
   readonly endpoints: BoxEndpoints;
+  /** What the attach, terminal, port-forward and SSH-command handlers need (commandRegistry.ts). */
+  readonly commandDeps: AttachDeps;
 }
 
 /**
  * Attach (Remote-SSH), built-in terminal, port forwards and the SSH command, all through the
  * Spotbox-owned files under `<sshDirectory>/spotbox`. Aliases and forwards of boxes that are gone
- * are dropped as the box list changes.
+ * are dropped as the box list changes. Its commands are registered with all others (commandRegistry.ts).
  */
-export function registerAttach(
+export function createAttachFeature(
   context: vscode.ExtensionContext,
-  deps: CommandContext & { boxStore: BoxStore; clients: () => Ec2ClientPool; keyDirectory: string; sshDirectory: string; logger: Logger; lineages?: LineageStore },
+  deps: { boxStore: BoxStore; clients: () => Ec2ClientPool; keyDirectory: string; sshDirectory: string; logger: Logger; lineages?: LineageStore },
 ): AttachFeature {
   const files = spotboxSshFiles(deps.sshDirectory);
   const aliases = new SshAliasRegistry(files);
@@ -60,16 +60,5 @@ export function registerAttach(
     { dispose: () => void forwards.dispose() },
   );
 
-  registerSpotboxCommand(context, deps, 'spotbox.attach', (argument) => attachCommand(attachDeps, argument));
-  registerSpotboxCommand(context, deps, 'spotbox.openTerminal', (argument) => openTerminalCommand(attachDeps, argument));
-  registerSpotboxCommand(context, deps, 'spotbox.forwardPort', (argument, port) => forwardPortCommand(attachDeps, argument, port));
-  registerSpotboxCommand(context, deps, 'spotbox.copySshCommand', (argument) => copySshCommand(attachDeps, argument));
-  registerSpotboxCommand(context, deps, 'spotbox.stopPortForward', async (argument) => {
-    const node = argument as { kind?: string; forward?: ActivePortForward } | undefined;
-    const forward = node?.kind === 'forward' ? node.forward : undefined;
-    if (forward) {
-      await forwards.close(forward.instanceId, forward.remotePort);
-    }
-  });
-  return { forwards, aliases, endpoints };
+  return { forwards, aliases, endpoints, commandDeps: attachDeps };
 }

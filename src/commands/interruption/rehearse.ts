@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import type { Ec2ClientPool } from '../core/aws/ec2ClientPool';
-import type { BoxStore } from '../core/boxes/boxStore';
-import { SpotboxError, UserCancelledError } from '../core/errors';
-import type { Logger } from '../core/logging/logger';
-import { rehearseSpotInterruption } from '../core/rehearsal/fisRehearsal';
-import type { LineageStore } from '../core/recovery/lineageStore';
-import { boxFromArgumentOrPick } from '../commands/terminateBox';
-import type { SettingsReader } from '../config/settingsReader';
+import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
+import type { BoxStore } from '../../core/boxes/boxStore';
+import { SpotboxError, UserCancelledError } from '../../core/errors';
+import type { Logger } from '../../core/logging/logger';
+import { rehearseSpotInterruption } from '../../core/rehearsal/fisRehearsal';
+import type { LineageStore } from '../../core/recovery/lineageStore';
+import { boxFromArgumentOrPick } from '../boxFromArgumentOrPick';
+import type { SettingsReader } from '../../config/settingsReader';
 
 export interface RehearseDeps {
   readonly boxStore: BoxStore;

@@ -4,20 +4,14 @@ import { Ec2SpotPrices } from '../core/aws/ec2SpotPrices';
 import { Ec2BoxSource } from '../core/boxes/ec2BoxSource';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
-import { terminateBox } from '../core/boxes/terminateBox';
 import type { Logger } from '../core/logging/logger';
 import type { Clock } from '../core/time/clock';
-import { registerSpotboxCommand, type CommandContext } from '../commands/registerCommand';
-import { terminateBoxCommand } from '../commands/terminateBox';
 import type { SettingsReader } from '../config/settingsReader';
 import { registerBoxesView } from '../views/registerBoxesView';
-import type { PricingContext } from '../core/calculator/pricingContext';
-import { registerAttach, type AttachFeature } from '../attach/registerAttach';
-import { readAgentSource } from '../core/agent/agentSource';
+import { createAttachFeature, type AttachFeature } from '../attach/attachFeature';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { NoticeBoard } from '../core/recovery/noticeBoard';
 import { CheckpointFitBoard } from '../core/throughput/checkpointFitBoard';
-import { readLedgerSessions, USAGE_LEDGER_FILE } from '../core/dashboard/ledgerFile';
 
 export interface BoxesFeature {
   readonly clients: () => Ec2ClientPool;
@@ -29,20 +23,23 @@ export interface BoxesFeature {
   readonly ownerId: string;
   /** Measured checkpoint sizes and upload speed per box: the tree shows them, the recovery feature fills them. */
   readonly checkpointFits: CheckpointFitBoard;
+  /** Where the launch reports the problems of .spotbox/profile.json. */
+  readonly profileDiagnostics: vscode.DiagnosticCollection;
 }
 
 /**
  * The boxes feature: the tree reconciled from EC2 (instances tagged by Spotbox in the configured
- * regions) and the commands that act on a box. Clients follow the spotbox.awsProfile setting.
+ * regions), the EC2 clients (they follow the spotbox.awsProfile setting), attach, and the release of
+ * a launch's leftovers. The commands that act on a box are registered with all others
+ * (commandRegistry.ts) over what this returns.
  */
-export function registerBoxes(
+export function createBoxesFeature(
   context: vscode.ExtensionContext,
-  deps: CommandContext & {
+  deps: {
     boxStore: BoxStore;
     settings: SettingsReader;
     clock: Clock;
     logger: Logger;
-    pricing: () => Promise<PricingContext>;
     sshDirectory: string;
     lineages: LineageStore;
     notices: NoticeBoard;
@@ -72,7 +69,7 @@ export function registerBoxes(
   );
 
   const keyDirectory = vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath;
-  const attach = registerAttach(context, { ...deps, clients: () => clients, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach'), lineages: deps.lineages });
+  const attach = createAttachFeature(context, { ...deps, clients: () => clients, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach'), lineages: deps.lineages });
   const checkpointFits = new CheckpointFitBoard();
   context.subscriptions.push(checkpointFits);
   registerBoxesView(context, {
@@ -84,29 +81,8 @@ export function registerBoxes(
     notices: deps.notices,
     checkpointFits,
   });
-  const diagnostics = vscode.languages.createDiagnosticCollection('spotbox-profile');
-  context.subscriptions.push(diagnostics);
-  // The launch (profile, wizard, launcher, workspace upload), the sweep and the release are bundled
-  // apart and loaded on first use (esbuild.mjs): every command is registered now, its code comes later.
-  registerSpotboxCommand(context, deps, 'spotbox.launchBox', async () =>
-    (await import('../commands/launch/launchBoxCommand')).launchBoxCommand({
-      boxStore: deps.boxStore,
-      settings: deps.settings,
-      clients: () => clients,
-      pricing: deps.pricing,
-      diagnostics,
-      keyDirectory,
-      ownerId: deps.ownerId,
-      logger: deps.logger.child('launch'),
-      endpoints: attach.endpoints,
-      lineages: deps.lineages,
-      agentSource: () => readAgentSource(context.extensionUri.fsPath),
-      usageSessions: () =>
-        readLedgerSessions(vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, (reason) =>
-          deps.logger.warn(`the usage ledger cannot be read (${reason}); "auto" checkpoint intervals use the Advisor rate alone`),
-        ),
-    }),
-  );
+  const profileDiagnostics = vscode.languages.createDiagnosticCollection('spotbox-profile');
+  context.subscriptions.push(profileDiagnostics);
   const releaseLaunchResources = async (launch: Pick<Box, 'region' | 'sessionId'>): Promise<void> => {
     if (!launch.sessionId) {
       return;
@@ -117,35 +93,5 @@ export function registerBoxes(
       deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
     }
   };
-  registerSpotboxCommand(context, deps, 'spotbox.terminateBox', (argument) =>
-    terminateBoxCommand(
-      deps.boxStore,
-      async (box) => {
-        // Ended on purpose: its lineage must not be "recovered" when the box disappears.
-        const record = await deps.lineages.findByInstance(box.instanceId);
-        if (record) {
-          await deps.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
-        }
-        await terminateBox(clients, box);
-      },
-      argument,
-      // The key pair, security group and template go once the instance is gone (a minute or two on AWS).
-      releaseLaunchResources,
-    ),
-  );
-  registerSpotboxCommand(context, deps, 'spotbox.chooseAwsProfile', async () =>
-    (await import('../commands/chooseAwsProfile')).chooseAwsProfileCommand({ clientsFor: (profile) => new Ec2ClientPool({ ...(profile ? { profile } : {}) }), region: () => deps.settings.settings.regions[0] ?? 'us-east-1' }),
-  );
-  registerSpotboxCommand(context, deps, 'spotbox.sweepOrphans', async () => {
-    const { sweepOrphansCommand, ec2HygieneCloud } = await import('./hygieneFeature');
-    return sweepOrphansCommand({
-      cloud: () => ec2HygieneCloud(clients),
-      regions: () => deps.settings.settings.regions,
-      ownerId: deps.ownerId,
-      keyDirectory: vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath,
-      boxStore: deps.boxStore,
-      logger: deps.logger.child('sweep'),
-    });
-  });
-  return { clients: () => clients, attach, keyDirectory, releaseLaunchResources, checkpointFits, ownerId: deps.ownerId };
+  return { clients: () => clients, attach, keyDirectory, releaseLaunchResources, checkpointFits, ownerId: deps.ownerId, profileDiagnostics };
 }

@@ -1,0 +1,42 @@
+import * as vscode from 'vscode';
+import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
+import { isBillable, type Box } from '../../core/boxes/box';
+import type { BoxStore } from '../../core/boxes/boxStore';
+import { terminateBox } from '../../core/boxes/terminateBox';
+import { UserCancelledError } from '../../core/errors';
+import type { LineageStore } from '../../core/recovery/lineageStore';
+import { boxFromArgumentOrPick } from '../boxFromArgumentOrPick';
+
+export interface TerminateCommandDeps {
+  readonly boxStore: BoxStore;
+  readonly clients: () => Ec2ClientPool;
+  readonly lineages: LineageStore;
+  /** Removes what the box's launch created (key pair, security group, template) once it is gone. */
+  readonly releaseLaunchResources: (box: Box) => Promise<void>;
+}
+
+/** Spotbox: Terminate Box — a modal confirm (the disk goes with it), then terminate and clean up. */
+export async function terminateBoxCommand(deps: TerminateCommandDeps, argument: unknown): Promise<void> {
+  const box = await boxFromArgumentOrPick(deps.boxStore, argument, 'Terminate which box?');
+  const confirm = 'Terminate';
+  const answer = await vscode.window.showWarningMessage(
+    `Terminate ${box.name} (${box.instanceId}, ${box.instanceType} in ${box.region})?`,
+    { modal: true, detail: `Its disk is deleted with it: anything not checkpointed to S3 or pushed is lost.${isBillable(box) ? '' : ` The box is ${box.state}.`}` },
+    confirm,
+  );
+  if (answer !== confirm) {
+    throw new UserCancelledError();
+  }
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Terminating ${box.name}` }, async (progress) => {
+    // Ended on purpose: its lineage must not be "recovered" when the box disappears.
+    const record = await deps.lineages.findByInstance(box.instanceId);
+    if (record) {
+      await deps.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
+    }
+    await terminateBox(deps.clients(), box);
+    await deps.boxStore.refresh();
+    // The key pair, security group and template go once the instance is gone (a minute or two on AWS).
+    progress.report({ message: 'removing its key pair, security group and launch template' });
+    await deps.releaseLaunchResources(box);
+  });
+}
