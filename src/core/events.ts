@@ -1,4 +1,7 @@
-import type { Disposable } from './time/clock';
+/** What a subscription or timer returns; ends it. (Here, at the base of core, so every folder may use it.) */
+export interface Disposable {
+  dispose(): void;
+}
 
 export type Listener<T> = (value: T) => void;
 

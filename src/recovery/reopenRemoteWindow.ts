@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RemoteWindowFollower, spotboxAliasOfRemoteAuthority } from '../core/attach/remoteWindowFollower';
+import { RemoteWindowFollower, spotboxAliasOfRemoteAuthority } from '../core/recovery/remoteWindowFollower';
 import type { Logger } from '../core/logging/logger';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { LineageRecord } from '../core/recovery/recoveryTypes';

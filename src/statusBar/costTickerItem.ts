@@ -3,7 +3,7 @@ import type { CostBasis } from '../core/billing/boxCost';
 import type { FirstHourWaiver } from '../core/billing/firstHourInterruption';
 import type { BoxCostTracker, CostSnapshot } from '../core/billing/boxCostTracker';
 import { costTooltipMarkdown } from '../core/billing/costTooltip';
-import { costTickerText, type BilledCostSummary } from '../core/pricing/costSummary';
+import { costTickerText, type BilledCostSummary } from '../core/billing/costSummary';
 import type { Disposable } from '../core/time/clock';
 import type { SettingsReader } from '../config/settingsReader';
 import type { NoticeBoard } from '../core/recovery/noticeBoard';

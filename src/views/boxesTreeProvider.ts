@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Box, BoxState } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
-import { formatUsd, summarizeCost } from '../core/pricing/costSummary';
+import { formatUsd, summarizeCost } from '../core/billing/costSummary';
 import type { Clock } from '../core/time/clock';
 import type { ActivePortForward, PortForwardRegistry } from '../core/attach/portForwardRegistry';
 import { countdownLabel, type BoxNotice, type NoticeBoard } from '../core/recovery/noticeBoard';

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { DescribeSpotPriceHistoryCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
 import type { BoxStore, BoxSource } from '../../src/core/boxes/boxStore';
-import { formatUsd } from '../../src/core/pricing/costSummary';
+import { formatUsd } from '../../src/core/billing/costSummary';
 import { referenceBilledSeconds, referenceCostUsd } from '../unit/billing/referenceBilling';
 import { activeApi, spotboxExtension, waitFor } from './extensionHarness';
 import { probeUiUntil, requireUiProbe } from './uiProbe';

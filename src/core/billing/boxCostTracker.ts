@@ -2,7 +2,7 @@ import { isBillable, type Box } from '../boxes/box';
 import { userMessageOf } from '../errors';
 import { Emitter } from '../events';
 import type { Logger } from '../logging/logger';
-import { summarizeBoxCosts, type BilledCostSummary } from '../pricing/costSummary';
+import { summarizeBoxCosts, type BilledCostSummary } from './costSummary';
 import type { Clock, Disposable } from '../time/clock';
 import { costOfBox, type BoxCost } from './boxCost';
 import type { PriceChange } from './accruedCost';

@@ -1,4 +1,4 @@
-import { formatUsd } from '../pricing/costSummary';
+import { formatUsd } from './costSummary';
 import type { BoxCost } from './boxCost';
 import type { CostSnapshot } from './boxCostTracker';
 import { FIRST_HOUR_NOT_CHARGED } from './firstHourInterruption';

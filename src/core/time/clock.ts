@@ -1,6 +1,6 @@
-export interface Disposable {
-  dispose(): void;
-}
+import type { Disposable } from '../events';
+
+export type { Disposable };
 
 /** Time and timers, injected so tests can run a fake clock instead of waiting. */
 export interface Clock {

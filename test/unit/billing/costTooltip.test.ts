@@ -3,7 +3,7 @@ import { costOfBox } from '../../../src/core/billing/boxCost';
 import type { CostSnapshot } from '../../../src/core/billing/boxCostTracker';
 import { costTooltipMarkdown, escapeMarkdown } from '../../../src/core/billing/costTooltip';
 import type { Box } from '../../../src/core/boxes/box';
-import { summarizeBoxCosts } from '../../../src/core/pricing/costSummary';
+import { summarizeBoxCosts } from '../../../src/core/billing/costSummary';
 
 const HOUR = 3_600_000;
 const box = (overrides: Partial<Box>): Box => ({

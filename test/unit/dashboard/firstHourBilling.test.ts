@@ -8,7 +8,7 @@ import { buildDashboardModel } from '../../../src/core/dashboard/dashboardModel'
 import { parseLedger, writeLedgerFile } from '../../../src/core/dashboard/ledgerFile';
 import { addInterruption, applyCostSnapshot, mergeLedgers } from '../../../src/core/dashboard/sessionUpdates';
 import type { LedgerData } from '../../../src/core/dashboard/usageTypes';
-import { summarizeBoxCosts } from '../../../src/core/pricing/costSummary';
+import { summarizeBoxCosts } from '../../../src/core/billing/costSummary';
 import { box, HOUR, session, snapshotAt, T0 } from './fixtures';
 
 const MINUTE = 60_000;

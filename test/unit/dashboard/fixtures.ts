@@ -1,7 +1,7 @@
 import { costOfBox } from '../../../src/core/billing/boxCost';
 import type { CostSnapshot } from '../../../src/core/billing/boxCostTracker';
 import type { Box } from '../../../src/core/boxes/box';
-import { summarizeBoxCosts } from '../../../src/core/pricing/costSummary';
+import { summarizeBoxCosts } from '../../../src/core/billing/costSummary';
 import type { BoxSession } from '../../../src/core/dashboard/usageTypes';
 
 export const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
-import { RemoteWindowFollower, spotboxAliasOfRemoteAuthority } from '../../../src/core/attach/remoteWindowFollower';
+import { RemoteWindowFollower, spotboxAliasOfRemoteAuthority } from '../../../src/core/recovery/remoteWindowFollower';
 import type { LineageRecord, RecoveryPhase } from '../../../src/core/recovery/recoveryTypes';
 
 function lineage(currentInstanceId: string, recovery?: { phase: RecoveryPhase; interrupted: string }, extra: Partial<LineageRecord> = {}): LineageRecord {

@@ -1,5 +1,5 @@
 import { isBillable, type Box } from '../boxes/box';
-import type { BoxCost } from '../billing/boxCost';
+import type { BoxCost } from './boxCost';
 
 export interface CostSummary {
   readonly billableBoxes: number;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import type { Box } from '../../src/core/boxes/box';
-import type { BoxCost } from '../../src/core/billing/boxCost';
-import { costTickerText, formatUsd, summarizeBoxCosts, summarizeCost } from '../../src/core/pricing/costSummary';
+import type { Box } from '../../../src/core/boxes/box';
+import type { BoxCost } from '../../../src/core/billing/boxCost';
+import { costTickerText, formatUsd, summarizeBoxCosts, summarizeCost } from '../../../src/core/billing/costSummary';
 
 const HOUR = 3_600_000;
 const box = (overrides: Partial<Box>): Box => ({

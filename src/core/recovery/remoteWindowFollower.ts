@@ -1,5 +1,5 @@
 import { hostAliasOf } from '../ssh/sshConfig';
-import type { LineageRecord } from '../recovery/recoveryTypes';
+import type { LineageRecord } from './recoveryTypes';
 
 const SSH_REMOTE = 'ssh-remote+';
 
