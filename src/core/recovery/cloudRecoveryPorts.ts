@@ -16,6 +16,7 @@ import type { NoticeChecks } from './noticeConfirmation';
 import type { RecoveryPorts } from './recoveryCoordinator';
 import { releaseInterruptedBox, type InterruptedBoxCloud } from './releaseInterruptedBox';
 import { backgroundPause } from '../time/backgroundPause';
+import { done, notYet, pollUntil, PollTimeoutError } from '../time/poll';
 import type { CheckpointRef, LineageRecord } from './recoveryTypes';
 
 export interface CloudRecoveryDeps {
@@ -31,7 +32,8 @@ export interface CloudRecoveryDeps {
    * the editor is today, not to where it was when the lineage began (a laptop moves networks).
    */
   readonly callerCidr?: () => Promise<string>;
-  readonly s3Profile?: string;
+  /** The AWS profile for S3 (spotbox.awsProfile), read at each use: a profile chosen after start-up counts. */
+  readonly s3Profile?: () => string | undefined;
   readonly logger: Logger;
   readonly pollMs?: number;
   /** After the notice's action time, how long to keep looking for the emergency checkpoint. */
@@ -64,8 +66,10 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
   // Node's abortable timer removes its abort listener when it fires; one added per poll by hand
   // piled up on the run's signal over a long wait for the checkpoint. An abort just ends the wait.
   const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
-  const store = (record: LineageRecord): CheckpointStore | undefined =>
-    record.checkpoint ? new CheckpointStore(record.checkpoint, { region: record.region, ...(deps.s3Profile ? { profile: deps.s3Profile } : {}), logger: deps.logger }) : undefined;
+  const store = (record: LineageRecord): CheckpointStore | undefined => {
+    const profile = deps.s3Profile?.();
+    return record.checkpoint ? new CheckpointStore(record.checkpoint, { region: record.region, ...(profile ? { profile } : {}), logger: deps.logger }) : undefined;
+  };
   const newest = async (record: LineageRecord): Promise<CheckpointRef | undefined> => {
     const summary = await store(record)?.newestCheckpoint(record.lineage);
     return summary ? { seq: String(summary.seq), ...(summary.step !== undefined ? { step: summary.step } : {}), createdAt: Date.parse(summary.createdAt) } : undefined;
@@ -133,18 +137,20 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
     },
 
     async waitUntilRunning(region, instanceId, signal) {
-      for (;;) {
-        const state = (await describe(region, instanceId))?.State?.Name;
-        if (state === 'running') {
-          return;
-        }
-        if (state === 'terminated' || state === 'shutting-down') {
-          throw new Error(`The replacement ${instanceId} was ${state} before it ran.`);
-        }
-        if (signal.aborted) {
-          throw new Error('Recovery stopped: the window closed.');
-        }
-        await sleep(pollMs, signal);
+      try {
+        await pollUntil(
+          async () => {
+            const state = (await describe(region, instanceId))?.State?.Name;
+            if (state === 'terminated' || state === 'shutting-down') {
+              throw new Error(`The replacement ${instanceId} was ${state} before it ran.`);
+            }
+            return state === 'running' ? done(undefined) : notYet(state);
+          },
+          // No deadline: EC2 ends a replacement that cannot start (terminated), and the window's close aborts.
+          { describe: `the replacement ${instanceId} to be running`, intervalMs: pollMs, signal },
+        );
+      } catch (error) {
+        throw signal.aborted ? new Error('Recovery stopped: the window closed.') : error;
       }
     },
 
@@ -155,14 +161,22 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       const notice = run.timeline.notice ?? Date.now();
       // Until the action time plus a grace period: the agent's commit is in S3 by then or never.
       const deadline = (run.timeline.actionTime ?? notice + 120_000) + (deps.checkpointGraceMs ?? 15_000);
-      while (!signal.aborted && Date.now() < deadline) {
-        const checkpoint = await newest(record).catch(() => undefined);
-        if (checkpoint && checkpoint.createdAt >= notice - 1_000) {
-          return checkpoint;
+      try {
+        return await pollUntil(
+          async () => {
+            // S3 may be briefly unreachable while the box goes: a failed look is a look that found nothing.
+            const checkpoint = await newest(record).catch(() => undefined);
+            return checkpoint && checkpoint.createdAt >= notice - 1_000 ? done(checkpoint) : notYet();
+          },
+          { describe: `the emergency checkpoint of ${record.lineage}`, intervalMs: pollMs, timeoutMs: Math.max(0, deadline - Date.now()), signal },
+        );
+      } catch (error) {
+        // Nothing committed in time, or the window closed: the recovery goes on from the newest checkpoint.
+        if (error instanceof PollTimeoutError || signal.aborted) {
+          return undefined;
         }
-        await sleep(pollMs, signal);
+        throw error;
       }
-      return undefined;
     },
 
     newestCheckpoint: (record) => newest(record),

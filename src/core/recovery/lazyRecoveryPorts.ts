@@ -1,0 +1,23 @@
+import type { RecoveryPorts } from './recoveryCoordinator';
+
+/** RecoveryPorts whose implementation is built on the first call (every port is async). */
+export function lazyRecoveryPorts(load: () => Promise<RecoveryPorts>): RecoveryPorts {
+  let loaded: Promise<RecoveryPorts> | undefined;
+  const ports = (): Promise<RecoveryPorts> =>
+    (loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    }));
+  return {
+    confirmNotice: async (...args) => (await ports()).confirmNotice(...args),
+    claim: async (...args) => (await ports()).claim(...args),
+    zones: async (...args) => (await ports()).zones(...args),
+    launchReplacement: async (...args) => (await ports()).launchReplacement(...args),
+    waitUntilRunning: async (...args) => (await ports()).waitUntilRunning(...args),
+    emergencyCheckpoint: async (...args) => (await ports()).emergencyCheckpoint(...args),
+    newestCheckpoint: async (...args) => (await ports()).newestCheckpoint(...args),
+    restore: async (...args) => (await ports()).restore(...args),
+    resume: async (...args) => (await ports()).resume(...args),
+    releaseOld: async (...args) => (await ports()).releaseOld(...args),
+  };
+}

@@ -1,0 +1,127 @@
+import type { Box } from '../boxes/box';
+import type { UsageEventRecorder } from '../dashboard/usageTypes';
+import type { Logger } from '../logging/logger';
+import type { CheckpointFitBoard } from '../throughput/checkpointFitBoard';
+import type { NoticeFit } from '../throughput/noticeFit';
+import { recordCheckpointUpload, type CheckpointUploadsStore } from '../throughput/recordCheckpointUpload';
+import type { Clock } from '../time/clock';
+import { numberField, type AgentEvent } from './agentEvents';
+import { routeAgentEvent } from './agentEventRouter';
+import type { BoxNotice, NoticeBoard } from './noticeBoard';
+import type { NoticeChecks } from './noticeConfirmation';
+import { isActive, type RecoveryCoordinator } from './recoveryCoordinator';
+import type { LineageRecord } from './recoveryTypes';
+
+export interface RecoveryHubDeps {
+  readonly coordinator: Pick<RecoveryCoordinator, 'recover' | 'noteStep'>;
+  readonly lineages: CheckpointUploadsStore & { findByInstance(instanceId: string): Promise<LineageRecord | undefined> };
+  readonly notices: NoticeBoard;
+  readonly checkpointFits: CheckpointFitBoard;
+  /** The cost dashboard's ledger: interruptions and epochs per box. */
+  readonly usage: UsageEventRecorder;
+  /** One check per notice, shared with the coordinator. */
+  readonly noticeChecks: Pick<NoticeChecks, 'confirm'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Starts following the journals of these boxes and stops following the others (InterruptionWatcher.sync). */
+  readonly followJournals: (boxes: readonly Box[]) => void;
+  /** The editor's surfaces: a notice to show, a forged notice to mention (once per box), a checkpoint too big for the notice. */
+  readonly announce: (box: Box, notice: BoxNotice) => void;
+  readonly noticeIgnored: (box: Box, detail: string) => void;
+  readonly checkpointTooBig: (box: Box, fit: NoticeFit) => void;
+  /** Every journal event of every box, for features other than recovery (idle stop). */
+  readonly onAgentEvent?: (box: Box, event: AgentEvent) => void;
+}
+
+/**
+ * What the editor does with the boxes' agent journals and the box list, without the editor: the
+ * last step each box reached, usage for the ledger, notices routed to the coordinator, and a box
+ * that vanishes without a notice (hard termination, lost agent) recovered from its newest checkpoint.
+ */
+export class RecoveryHub {
+  private readonly lastStep = new Map<string, number>();
+  // Said once per box: a journal that keeps writing forged notices must not flood the editor.
+  private readonly ignoredNoticeNoted = new Set<string>();
+  private running = new Map<string, Box>();
+
+  constructor(private readonly deps: RecoveryHubDeps) {}
+
+  /** One event of a box's journal (InterruptionWatcher's callback). */
+  onAgentEvent(box: Box, event: AgentEvent): void {
+    const { deps } = this;
+    const step = numberField(event, 'step');
+    if (step !== undefined && (event.type === 'progress' || event.type === 'checkpoint-committed')) {
+      this.lastStep.set(box.instanceId, step);
+    }
+    const epoch = numberField(event, 'epoch');
+    if (event.type === 'progress' && epoch !== undefined) {
+      deps.usage.recordEpoch(box.instanceId, epoch, event.time);
+    } else if (event.type === 'rebalance') {
+      deps.usage.recordInterruption(box.instanceId, event.type, event.time);
+    }
+    routeAgentEvent(
+      box,
+      event,
+      {
+        notices: deps.notices,
+        confirmNotice: (noticed) => deps.noticeChecks.confirm(noticed.region, noticed.instanceId),
+        noticeIgnored: (noticed, verdict) => this.noteIgnoredNotice(noticed, verdict.detail),
+        // Only notices EC2 confirmed get here: a forged line does not count as an interruption in the ledger.
+        recover: (facts) => {
+          deps.usage.recordInterruption(box.instanceId, 'notice', facts.noticeTime ?? event.time);
+          return deps.coordinator.recover('notice', { ...facts, ...this.stepReached(box.instanceId) });
+        },
+        noteStep: (instanceId, value) => deps.coordinator.noteStep(instanceId, value),
+        announce: deps.announce,
+        // Measured upload speed and checkpoint size; a checkpoint too big for the notice is said once per box, before a notice comes.
+        checkpointUpload: (committedBox, committed) =>
+          void recordCheckpointUpload(deps.lineages, deps.checkpointFits, committed)
+            .then(({ fit, warnNow }) => (warnNow && fit ? deps.checkpointTooBig(committedBox, fit) : undefined))
+            .catch((error: unknown) => deps.logger.warn(`recording the checkpoint upload of ${committedBox.name} failed: ${String(error)}`)),
+        logger: deps.logger,
+      },
+      deps.clock.now(),
+    );
+    deps.onAgentEvent?.(box, event);
+  }
+
+  /** The box list changed (BoxStore.onDidChange). */
+  onBoxes(boxes: readonly Box[]): void {
+    this.deps.followJournals(boxes);
+    const now = new Map(boxes.map((box) => [box.instanceId, box]));
+    for (const [instanceId, before] of this.running) {
+      const after = now.get(instanceId);
+      if (!after || after.state === 'stopping' || after.state === 'terminated') {
+        void this.lostBox(before).catch((error: unknown) => this.deps.logger.error(`recovering the lost box ${before.name} failed: ${String(error)}`));
+      }
+    }
+    this.running = new Map([...now].filter(([, box]) => box.state === 'running'));
+    const present = new Set(boxes.filter((box) => box.state !== 'terminated').map((box) => box.instanceId));
+    this.deps.notices.retain(present);
+    this.deps.checkpointFits.retain(present);
+  }
+
+  private async lostBox(box: Box): Promise<void> {
+    const record = await this.deps.lineages.findByInstance(box.instanceId);
+    const isCurrent = record?.currentInstanceId === box.instanceId && !isActive(record.recovery);
+    const isReplacementInFlight = isActive(record?.recovery) && record?.recovery?.replacementInstanceId === box.instanceId;
+    if (!record || record.ended || !(isCurrent || isReplacementInFlight)) {
+      return;
+    }
+    this.deps.logger.warn(`${box.name} (${box.instanceId}) is gone without a notice; recovering from its newest checkpoint`);
+    this.deps.usage.recordInterruption(box.instanceId, 'hard', this.deps.clock.now());
+    await this.deps.coordinator.recover('lost', { instanceId: box.instanceId, instanceType: box.instanceType, availabilityZone: box.availabilityZone, ...this.stepReached(box.instanceId) });
+  }
+
+  private noteIgnoredNotice(box: Box, detail: string): void {
+    if (!this.ignoredNoticeNoted.has(box.instanceId)) {
+      this.ignoredNoticeNoted.add(box.instanceId);
+      this.deps.noticeIgnored(box, detail);
+    }
+  }
+
+  private stepReached(instanceId: string): { stepReached?: number } {
+    const step = this.lastStep.get(instanceId);
+    return step !== undefined ? { stepReached: step } : {};
+  }
+}

@@ -1,0 +1,97 @@
+import * as assert from 'node:assert/strict';
+import type { Box } from '../../../src/core/boxes/box';
+import type { InterruptionKind } from '../../../src/core/dashboard/usageTypes';
+import { silentLogger } from '../../../src/core/logging/logger';
+import type { AgentEvent } from '../../../src/core/recovery/agentEvents';
+import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
+import type { NoticeVerdict } from '../../../src/core/recovery/noticeConfirmation';
+import type { InterruptionFacts } from '../../../src/core/recovery/recoveryCoordinator';
+import { RecoveryHub, type RecoveryHubDeps } from '../../../src/core/recovery/recoveryHub';
+import type { LineageRecord, RecoveryTrigger } from '../../../src/core/recovery/recoveryTypes';
+import { CheckpointFitBoard } from '../../../src/core/throughput/checkpointFitBoard';
+import { FakeClock } from '../billing/fakeClock';
+
+const box = (state: Box['state'], instanceId = 'i-0abc'): Box => ({ instanceId, name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state });
+const event = (type: string, fields: Record<string, unknown> = {}, time = 1_000): AgentEvent => ({ type, time, fields });
+const lineage = (overrides: Partial<LineageRecord> = {}): LineageRecord => ({ lineage: 'llama-1', currentInstanceId: 'i-0abc', instanceIds: ['i-0abc'], ...overrides }) as unknown as LineageRecord;
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict } = {}) {
+  const recovered: Array<{ trigger: RecoveryTrigger; facts: InterruptionFacts }> = [];
+  const usage: Array<[string, string, number]> = [];
+  const ignored: string[] = [];
+  const followed: string[][] = [];
+  const notices = new NoticeBoard();
+  const checkpointFits = new CheckpointFitBoard();
+  const deps: RecoveryHubDeps = {
+    coordinator: { recover: async (trigger, facts) => (recovered.push({ trigger, facts }), undefined), noteStep: async () => undefined },
+    lineages: { findByInstance: async (id) => (options.record?.instanceIds.includes(id) ? options.record : undefined), updateCheckpointUploads: async () => undefined },
+    notices,
+    checkpointFits,
+    usage: {
+      recordInterruption: (id: string, kind: InterruptionKind, time: number) => usage.push([id, kind, time]),
+      recordEpoch: (id, epoch, time) => usage.push([id, `epoch ${epoch}`, time]),
+    },
+    noticeChecks: { confirm: async () => options.verdict ?? { confirmed: true, evidence: 'marked for termination' } },
+    clock: new FakeClock(5_000),
+    logger: silentLogger,
+    followJournals: (boxes) => followed.push(boxes.map((listed) => listed.instanceId)),
+    announce: () => undefined,
+    noticeIgnored: (noticed, detail) => ignored.push(`${noticed.instanceId}: ${detail}`),
+    checkpointTooBig: () => undefined,
+  };
+  return { hub: new RecoveryHub(deps), recovered, usage, ignored, followed, notices };
+}
+
+describe('RecoveryHub (journal events and the box list -> recovery, usage, notices)', () => {
+  it('recovers a box of a lineage that vanished without a notice, from the last step its journal reported', async () => {
+    const h = hub({ record: lineage() });
+    h.hub.onBoxes([box('running')]);
+    h.hub.onAgentEvent(box('running'), event('progress', { step: 41, epoch: 2 }, 900));
+    h.hub.onBoxes([]);
+    await settle();
+    assert.deepEqual(h.recovered, [{ trigger: 'lost', facts: { instanceId: 'i-0abc', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', stepReached: 41 } }]);
+    assert.deepEqual(h.usage, [['i-0abc', 'epoch 2', 900], ['i-0abc', 'hard', 5_000]]);
+    assert.deepEqual(h.followed, [['i-0abc'], []]);
+  });
+
+  it('leaves alone a vanished box that no lineage holds, or whose lineage ended', async () => {
+    for (const record of [undefined, lineage({ ended: true })]) {
+      const h = hub(record ? { record } : {});
+      h.hub.onBoxes([box('running')]);
+      h.hub.onBoxes([box('terminated')]);
+      await settle();
+      assert.deepEqual(h.recovered, []);
+    }
+  });
+
+  it('a confirmed notice recovers with the last step and counts as an interruption; a rebalance is only counted', async () => {
+    const h = hub({ record: lineage() });
+    h.hub.onAgentEvent(box('running'), event('checkpoint-committed', { step: 7 }));
+    h.hub.onAgentEvent(box('running'), event('rebalance', {}, 1_500));
+    h.hub.onAgentEvent(box('running'), event('notice', { actionTime: 200_000 }, 2_000));
+    await settle();
+    await settle();
+    assert.equal(h.recovered.length, 1);
+    assert.equal(h.recovered[0].trigger, 'notice');
+    assert.equal(h.recovered[0].facts.stepReached, 7);
+    assert.deepEqual(h.usage, [['i-0abc', 'rebalance', 1_500], ['i-0abc', 'notice', 2_000]]);
+  });
+
+  it('says a notice EC2 does not confirm once per box, however often the journal repeats it, and recovers nothing', async () => {
+    const h = hub({ record: lineage(), verdict: { confirmed: false, reason: 'not-marked', detail: 'the instance is not marked for termination' } });
+    for (let index = 0; index < 3; index++) h.hub.onAgentEvent(box('running'), event('notice', {}, 2_000 + index));
+    await settle();
+    await settle();
+    assert.deepEqual(h.ignored, ['i-0abc: the instance is not marked for termination']);
+    assert.deepEqual(h.recovered, []);
+    assert.deepEqual(h.usage, [], 'a forged notice is no interruption in the ledger');
+  });
+
+  it('forgets the notices of boxes that are gone', () => {
+    const h = hub();
+    h.notices.post({ instanceId: 'i-0abc', kind: 'rebalance', receivedAt: 1 });
+    h.hub.onBoxes([box('terminated')]);
+    assert.equal(h.notices.of('i-0abc'), undefined);
+  });
+});
