@@ -2,8 +2,8 @@
 // they are never part of dist/extension.js: source code reaches them only through import(), which
 // this build turns into a require of a separate vendor bundle, loaded on first use.
 //
-// Heavy features go the same way: an import() of a source file (`await import('../commands/launch/
-// launchBoxCommand')` in a command handler) becomes a deferred require of dist/features/<name>.js,
+// Heavy features go the same way: an import() of a source file (`await import('./box/launch')` in
+// the command registry) becomes a deferred require of dist/features/<name>.js (commands-box-launch.js),
 // a bundle of its own built here. esbuild's code splitting would share modules between chunks
 // instead, but it only exists for ESM output, and VS Code requires the extension as CommonJS; so a
 // module two bundles use is copied into both. That is harmless for code without state, and the

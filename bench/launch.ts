@@ -10,8 +10,9 @@ import { Ec2SpotPrices } from '../src/core/aws/ec2SpotPrices';
 import { TAGS } from '../src/core/aws/spotboxTags';
 import { BoxStore } from '../src/core/boxes/boxStore';
 import { Ec2BoxSource } from '../src/core/boxes/ec2BoxSource';
-import { launchBox } from '../src/core/launch/launcher';
+import { launchFromProfile } from '../src/core/profileLaunch/launchFromProfile';
 import { silentLogger } from '../src/core/logging/logger';
+import { PROFILE_DEFAULTS, type SpotboxProfile } from '../src/core/profile/profileTypes';
 import { systemClock } from '../src/core/time/clock';
 import { startSandbox } from '../sandbox/sandbox';
 import { percentile, seconds } from './stats';
@@ -36,21 +37,25 @@ async function main(): Promise<void> {
   try {
     const imageOf = async (region: string): Promise<string> => (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId ?? '';
     const samples: number[] = [];
+    const keyDirectory = path.join(directory, 'keys');
+    const usEast1 = new Ec2BoxSource(clients, () => ['us-east-1'], new Ec2SpotPrices({ clients }));
     for (let index = 0; index < launches; index++) {
       const started = performance.now();
-      const launched = await launchBox(
-        clients,
-        { boxName: `bench-${index}`, region: 'us-east-1', pools: [{ instanceType: 'g5.xlarge' }, { instanceType: 'g4dn.xlarge' }], imageId: await imageOf('us-east-1'), maxPricePerHour: 5, allocationStrategy: 'price-capacity-optimized', onDemandFallback: false, volumeGb: 50, sshCidr: '127.0.0.1/32', owner: 'bench', keyDirectory: path.join(directory, 'keys'), sshUser: 'root' },
-        { logger: silentLogger },
+      // The Launch command's own pipeline; without a workspace, checkpoint or session, provisioning ends at the pinned SSH connection.
+      const profile: SpotboxProfile = { ...PROFILE_DEFAULTS, name: `bench-${index}`, regions: ['us-east-1'], instanceTypes: ['g5.xlarge', 'g4dn.xlarge'], maxPrice: 5, image: await imageOf('us-east-1'), volumeGb: 50, sshUser: 'root' };
+      const { launched } = await launchFromProfile(
+        profile,
+        { pools: { region: 'us-east-1', instanceTypes: [...profile.instanceTypes!] }, callerCidr: '127.0.0.1/32', keyDirectory, owner: 'bench' },
+        {
+          clients,
+          agentSource: async () => '',
+          lineages: { put: async (record) => record },
+          listBoxes: () => usEast1.listBoxes(),
+          endpointOf: (box, { signal }) => resolveBoxEndpoint(clients, box, { keyDirectory, defaultUser: 'root', pollMs: 200, ...(signal ? { signal } : {}) }),
+          connect: (endpoint) => connectEndpoint(endpoint, { retries: 8, initialBackoffMs: 200 }),
+        },
+        { logger: silentLogger, pollMs: 200 },
       );
-      const source = new Ec2BoxSource(clients, () => ['us-east-1'], new Ec2SpotPrices({ clients }));
-      let box;
-      while (box?.state !== 'running') {
-        box = (await source.listBoxes()).find((candidate) => candidate.instanceId === launched.instanceId);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      const client = await connectEndpoint(await resolveBoxEndpoint(clients, box, { keyDirectory: path.join(directory, 'keys'), defaultUser: 'root', pollMs: 200 }), { retries: 8, initialBackoffMs: 200 });
-      client.end();
       samples.push(performance.now() - started);
       await new EC2Client({ region: 'us-east-1' }).send(new TerminateInstancesCommand({ InstanceIds: [launched.instanceId] }));
     }

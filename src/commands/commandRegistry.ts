@@ -63,7 +63,7 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
     'spotbox.estimateSavings': () => estimateSavingsCommand(services.calculator.panels),
     'spotbox.openCostDashboard': () => openCostDashboardCommand({ panels: services.dashboard.panels, boxStore, logger: logger.child('dashboard') }),
     'spotbox.launchBox': async () =>
-      (await import('./launch/launchBoxCommand')).launchBoxCommand({
+      (await import('./box/launch')).launchBoxCommand({
         boxStore,
         settings,
         clients: boxes.clients,

@@ -43,7 +43,7 @@ describe('dist/extension.js (what activation loads)', () => {
     for (const [whole, before] of featureRequires) {
       assert.match(before ?? '', /Promise\.resolve\(\)\.then\(\(\) ?=> ?(__toESM\(|[\w$]+\()?$/, `not deferred: ${whole}`);
     }
-    assert.ok(fs.existsSync(path.join(dist, 'features', 'commands-launch-launchBoxCommand.js')));
+    assert.ok(fs.existsSync(path.join(dist, 'features', 'commands-box-launch.js')));
   });
 
   it('loading it (with a stand-in vscode module) pulls in neither the AWS SDK nor ssh2', () => {

@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger';
 import { toUserError } from '../aws/awsErrors';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
 import { Ec2SpotPrices } from '../aws/ec2SpotPrices';
-import { RollbackJournal } from './rollbackJournal';
+import { rollBackAfter, RollbackJournal } from './rollbackJournal';
 import { TAGS } from '../aws/spotboxTags';
 import type { LaunchedBox, LaunchProgress, LaunchRequest } from './launchTypes';
 import { waitUntilGone } from './waitUntilGone';
@@ -18,6 +18,11 @@ export interface LaunchOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: LaunchProgress) => void;
   readonly logger: Logger;
+  /**
+   * Where each create is recorded with its undo. A caller with steps after the launch that can still
+   * fail (launchFromProfile) passes its own and rolls it back then; a failure here rolls it back as always.
+   */
+  readonly journal?: RollbackJournal;
 }
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
@@ -34,7 +39,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
   }
   const sdk: Ec2Module = await import('@aws-sdk/client-ec2');
   const ec2 = await clients.client(request.region);
-  const journal = new RollbackJournal(options.logger);
+  const journal = options.journal ?? new RollbackJournal(options.logger);
   const sessionId = randomUUID();
   const name = `spotbox-${request.boxName}-${sessionId.slice(0, 8)}`;
   const tags: Tag[] = [
@@ -197,18 +202,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
       fleetErrors,
     };
   } catch (error) {
-    if (journal.size > 0) {
-      options.onProgress?.({ step: 'rollback', message: 'Removing what this launch created' });
-      const leftovers = await journal.rollBack();
-      if (leftovers.length > 0) {
-        throw new SpotboxError(
-          `${error instanceof Error ? error.message : String(error)} Rolling back also failed for: ${leftovers.join(', ')}.`,
-          'Run "Spotbox: Sweep Orphaned Resources" or delete them in the EC2 console (tagged spotbox:session).',
-          { cause: error },
-        );
-      }
-    }
-    throw error;
+    throw await rollBackAfter(journal, error, () => options.onProgress?.({ step: 'rollback', message: 'Removing what this launch created' }));
   }
 }
 

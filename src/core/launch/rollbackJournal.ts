@@ -1,3 +1,4 @@
+import { SpotboxError } from '../errors';
 import type { Logger } from '../logging/logger';
 
 interface Undo {
@@ -38,4 +39,24 @@ export class RollbackJournal {
     }
     return leftovers;
   }
+}
+
+/**
+ * Undoes what the journal holds after `error`, and says what could not be undone: the error to throw
+ * is the original one when everything went, otherwise one that names the leftovers and the sweep.
+ */
+export async function rollBackAfter(journal: RollbackJournal, error: unknown, onRollBack?: () => void): Promise<unknown> {
+  if (journal.size === 0) {
+    return error;
+  }
+  onRollBack?.();
+  const leftovers = await journal.rollBack();
+  if (leftovers.length === 0) {
+    return error;
+  }
+  return new SpotboxError(
+    `${error instanceof Error ? error.message : String(error)} Rolling back also failed for: ${leftovers.join(', ')}.`,
+    'Run "Spotbox: Sweep Orphaned Resources" or delete them in the EC2 console (tagged spotbox:session).',
+    { cause: error },
+  );
 }

@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Client } from 'ssh2';
-import { agentForProfile } from '../../../src/core/agent/agentForProfile';
 import type { AgentTuning } from '../../../src/core/agent/agentConfig';
 import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
 import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
@@ -13,17 +12,14 @@ import type { Box } from '../../../src/core/boxes/box';
 import { Ec2BoxSource } from '../../../src/core/boxes/ec2BoxSource';
 import { ec2HygieneCloud } from '../../../src/core/hygiene/ec2HygieneCloud';
 import { releaseSessionResources } from '../../../src/core/hygiene/releaseSessionResources';
-import { launchBox } from '../../../src/core/launch/launcher';
-import { provisionBox } from '../../../src/core/launch/provisionBox';
+import { launchFromProfile } from '../../../src/core/profileLaunch/launchFromProfile';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile/profileTypes';
-import { toLaunchRequest } from '../../../src/core/profile/toLaunchRequest';
 import { routeAgentEvent, type AgentEventTargets } from '../../../src/core/recovery/agentEventRouter';
 import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
 import { ec2NoticeChecks } from '../../../src/core/recovery/ec2NoticeCloud';
 import { JournalTail } from '../../../src/core/recovery/journalTail';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
-import { lineageFromLaunch } from '../../../src/core/recovery/lineageFromLaunch';
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
@@ -108,24 +104,24 @@ export class RecoveryRig {
     return (await this.source.listBoxes()).find((candidate) => candidate.instanceId === instanceId);
   }
 
-  /** Launches the profile like the Launch command: agent in the user data, lineage recorded, session started. */
+  /** Launches the profile through the Launch command's own pipeline: agent in the user data, lineage recorded, session started. */
   async launch(profile: SpotboxProfile, tuning?: AgentTuning): Promise<LineageRecord> {
     const imageId = (await this.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
     assert.ok(imageId);
-    const agent = agentForProfile(profile, REGION, fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'), tuning ? { tuning } : {});
-    assert.ok(agent);
-    const request = {
-      ...toLaunchRequest(profile, { pools: { region: REGION, instanceTypes: [...profile.instanceTypes!] }, imageId, callerCidr: '127.0.0.1/32', keyDirectory: this.keyDirectory, owner: TEST_OWNER_ID, userData: agent.userData }),
-      lineage: agent.lineage,
-    };
-    const launched = await launchBox(this.clients, request, { logger: silentLogger });
-    const record = await this.lineages.put(lineageFromLaunch(profile, request, launched, agent.checkpointDir));
-    const box = await eventually('the box running', async () => {
-      const found = await this.box(launched.instanceId);
-      return found?.state === 'running' ? found : undefined;
-    });
-    await this.withBox(box, (client) => provisionBox(client, profile, {}));
-    return record;
+    const { lineage } = await launchFromProfile(
+      { ...profile, image: imageId },
+      { pools: { region: REGION, instanceTypes: [...profile.instanceTypes!] }, callerCidr: '127.0.0.1/32', keyDirectory: this.keyDirectory, owner: TEST_OWNER_ID, ...(tuning ? { agentTuning: tuning } : {}) },
+      {
+        clients: this.clients,
+        agentSource: async () => fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'),
+        lineages: this.lineages,
+        listBoxes: () => this.source.listBoxes(),
+        endpointOf: (box, { signal, onWaiting }) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root', onWaiting, ...(signal ? { signal } : {}) }),
+      },
+      { logger: silentLogger, pollMs: 300 },
+    );
+    assert.ok(lineage, 'a profile with a checkpoint block records its lineage');
+    return lineage;
   }
 
   async withBox<T>(box: Box, work: (client: Client) => Promise<T>): Promise<T> {

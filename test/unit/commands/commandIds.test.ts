@@ -15,9 +15,7 @@ describe('the command registry (src/commands/commandIds.ts, commandRegistry.ts)'
   });
 
   it('has each handler at src/commands/<noun>/<verb>.ts', () => {
-    const missing = COMMAND_IDS.filter((id) => !fs.existsSync(path.join(root, 'src', 'commands', `${COMMAND_HANDLER_FILES[id]}.ts`)))
-      // The launch moves to box/launch.ts in its own change (issue 11); until then it is where it was.
-      .filter((id) => !(id === 'spotbox.launchBox' && fs.existsSync(path.join(root, 'src', 'commands', 'launch', 'launchBoxCommand.ts'))));
+    const missing = COMMAND_IDS.filter((id) => !fs.existsSync(path.join(root, 'src', 'commands', `${COMMAND_HANDLER_FILES[id]}.ts`)));
     assert.deepEqual(missing.map((id) => `${id} -> src/commands/${COMMAND_HANDLER_FILES[id]}.ts`), []);
   });
 

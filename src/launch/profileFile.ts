@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { SpotboxError, UserCancelledError } from '../../core/errors';
-import type { PricingContext } from '../../core/calculator/pricingContext';
-import { parseSettings } from '../../core/config/settings';
-import { parseProfile } from '../../core/profile/parseProfile';
-import type { ProfileProblem, SpotboxProfile } from '../../core/profile/profileTypes';
-import { validateProfile } from '../../core/profile/validateProfile';
+import { SpotboxError, UserCancelledError } from '../core/errors';
+import type { PricingContext } from '../core/calculator/pricingContext';
+import { parseSettings } from '../core/config/settings';
+import { parseProfile } from '../core/profile/parseProfile';
+import type { ProfileProblem, SpotboxProfile } from '../core/profile/profileTypes';
+import { validateProfile } from '../core/profile/validateProfile';
 import { runProfileWizard } from './profileWizard';
 
 export const PROFILE_PATH = ['.spotbox', 'profile.json'] as const;

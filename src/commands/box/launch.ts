@@ -2,31 +2,23 @@ import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import type { BoxStore } from '../../core/boxes/boxStore';
 import type { PricingContext } from '../../core/calculator/pricingContext';
-import { isCancellation, SpotboxError, UserCancelledError, userMessageOf } from '../../core/errors';
-import { launchBox } from '../../core/launch/launcher';
+import { isCancellation, SpotboxError, UserCancelledError } from '../../core/errors';
+import { launchFromProfile } from '../../core/profileLaunch/launchFromProfile';
 import type { Logger } from '../../core/logging/logger';
 import { callerPublicIp, parseIpv4 } from '../../core/network/callerIp';
 import { expandPools, type RegionPools } from '../../core/profile/expandPools';
-import { resolveImage } from '../../core/profile/imageAlias';
 import type { SpotboxProfile } from '../../core/profile/profileTypes';
 import { missingSessionNote } from '../../core/profile/resumeNote';
-import { toLaunchRequest } from '../../core/profile/toLaunchRequest';
 import { priceAgeLabel } from '../../core/pricing/priceAge';
 import type { Pool } from '../../core/pricing/pricingTypes';
 import type { SettingsReader } from '../../config/settingsReader';
-import { loadLaunchProfile } from './profileFile';
-import { confirmUntrustedProfile } from './untrustedProfile';
-import { profileReachLine } from '../../core/launch/profileReach';
-import { agentForProfile } from '../../core/agent/agentForProfile';
+import { loadLaunchProfile } from '../../launch/profileFile';
+import { confirmUntrustedProfile } from '../../launch/untrustedProfile';
+import { profileReachLine } from '../../core/profileLaunch/profileReach';
 import { autoIntervalFor, type AutoInterval } from '../../core/agent/autoInterval';
 import type { BoxSession } from '../../core/dashboard/usageTypes';
-import { provisionBox } from '../../core/launch/provisionBox';
 import { preflightEstimateLine, preflightNoticeFit } from '../../core/launch/preflightEstimate';
 import type { LineageStore } from '../../core/recovery/lineageStore';
-import { lineageFromLaunch } from '../../core/recovery/lineageFromLaunch';
-import { connectEndpoint } from '../../core/attach/connectEndpoint';
-import { SshLoginRefusedError } from '../../core/ssh/sshConnection';
-import type { Box } from '../../core/boxes/box';
 import type { BoxEndpoints } from '../../attach/boxEndpoints';
 
 export interface LaunchCommandDeps {
@@ -146,72 +138,54 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
     );
   }
   const region = picked.pools.region;
-  const box = await vscode.window.withProgress(
+  if (picked.autoInterval) {
+    deps.logger.info(`checkpoint interval "auto": ${picked.autoInterval.explanation}`);
+  }
+  const { launched: box } = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Launching ${profile.name} in ${region}`, cancellable: true },
     async (progress, token) => {
       const controller = new AbortController();
       const subscription = token.onCancellationRequested(() => controller.abort());
       try {
-        progress.report({ message: `resolving the image ${profile.image}` });
-        const image = await resolveImage(deps.clients(), region, profile.image, controller.signal);
-        if (picked.autoInterval) {
-          deps.logger.info(`checkpoint interval "auto": ${picked.autoInterval.explanation}`);
+        return await launchFromProfile(
+          profile,
+          {
+            pools: picked.pools!,
+            callerCidr: cidr,
+            keyDirectory: deps.keyDirectory,
+            owner: deps.ownerId,
+            ...(workspaceRoot() !== undefined ? { localRoot: workspaceRoot() } : {}),
+            ...(picked.autoInterval ? { interruptionsPerHour: picked.autoInterval.perHour } : {}),
+          },
+          {
+            clients: deps.clients(),
+            agentSource: deps.agentSource,
+            lineages: deps.lineages,
+            // Through the store, so the tree shows the new box as it boots.
+            listBoxes: () => deps.boxStore.refresh(),
+            endpointOf: (running, options) => deps.endpoints.endpointOf(running, options),
+          },
+          { logger: deps.logger, signal: controller.signal, onProgress: (_step, message) => progress.report({ message }) },
+        );
+      } catch (error) {
+        if (isCancellation(error)) {
+          // Cancelled before the box was kept: everything the launch created is gone by now (a failed rollback is an error, not a cancellation).
+          void vscode.window.showInformationMessage(`Launch of ${profile.name} cancelled; nothing it created was left behind.`);
         }
-        const agent = agentForProfile(profile, region, await deps.agentSource(), { ...(picked.autoInterval ? { interruptionsPerHour: picked.autoInterval.perHour } : {}) });
-        const request = {
-          ...toLaunchRequest(profile, { pools: picked.pools!, imageId: image.imageId, callerCidr: cidr, keyDirectory: deps.keyDirectory, owner: deps.ownerId, ...(agent ? { userData: agent.userData } : {}) }),
-          ...(agent ? { lineage: agent.lineage } : {}),
-        };
-        const launched = await launchBox(deps.clients(), request, {
-          logger: deps.logger,
-          signal: controller.signal,
-          onProgress: (step) => progress.report({ message: step.message }),
-        }).catch((error: unknown) => {
-          if (isCancellation(error)) {
-            // launchBox has rolled back by now (a failed rollback is an error, not a cancellation).
-            void vscode.window.showInformationMessage(`Launch of ${profile.name} cancelled; nothing it created was left behind.`);
-          }
-          throw error;
-        });
-        if (agent) {
-          await deps.lineages.put(lineageFromLaunch(profile, { ...request, lineage: agent.lineage }, launched, agent.checkpointDir));
-        }
-        // The box exists from here on: a failure below is reported, never rolled back (the box is usable).
-        try {
-          const running = await waitUntilListedRunning(deps.boxStore, launched.instanceId, controller.signal, (message) => progress.report({ message }));
-          const endpoint = await deps.endpoints.endpointOf(running, { signal: controller.signal, onWaiting: (message) => progress.report({ message }) });
-          const client = await connectEndpoint(endpoint, { retries: 8, signal: controller.signal });
-          try {
-            const result = await provisionBox(client, profile, { localRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, signal: controller.signal, onMessage: (message) => progress.report({ message }) });
-            deps.logger.info(`provisioned ${launched.instanceId}: workspace ${result.workspace}${result.remoteDir ? ` at ${result.remoteDir}` : ''}, session ${result.session}`);
-          } finally {
-            client.end();
-          }
-        } catch (error) {
-          if (controller.signal.aborted) {
-            throw new SpotboxError(`${profile.name} (${launched.instanceId}) is running, but putting the workspace on it was cancelled.`, 'Attach to it, or terminate it from the Spot Boxes view.');
-          }
-          throw new SpotboxError(
-            `${profile.name} (${launched.instanceId}) is running, but preparing it failed: ${userMessageOf(error)}`,
-            // The box carries its login user in a tag, so a wrong one is fixed by a new launch, not by hand.
-            error instanceof SshLoginRefusedError
-              ? 'Terminate it from the Spot Boxes view and launch again once "sshUser" is right.'
-              : 'The box is kept: attach to it and fix this by hand, or terminate it from the Spot Boxes view.',
-          );
-        }
-        return launched;
+        throw error;
       } finally {
         subscription.dispose();
       }
     },
   );
-  if (box.fleetErrors.length > 0) {
-    deps.logger.warn(`pools the fleet could not use: ${box.fleetErrors.join('; ')}`);
-  }
   await deps.boxStore.refresh().catch(() => undefined);
   void vscode.window.showInformationMessage(
     `Launched ${profile.name}: ${box.instanceId} (${box.instanceType}, ${box.lifecycle}) in ${box.availabilityZone ?? region}.${box.lifecycle === 'on-demand' ? ' No spot capacity was found: this box is on-demand and costs more.' : ''}${skippedPools(box.fleetErrors)}`,
   );
+}
+
+function workspaceRoot(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
 /** The fleet's partial errors in a sentence: a pool without capacity today is worth knowing. */
@@ -221,23 +195,4 @@ function skippedPools(fleetErrors: readonly string[]): string {
   }
   const shown = fleetErrors.slice(0, 2).join('; ');
   return ` The fleet skipped ${fleetErrors.length} pool(s): ${shown}${fleetErrors.length > 2 ? '; …' : ''} (details in the Spotbox log).`;
-}
-
-/** The box as the tree lists it once EC2 reports it running (the endpoint needs its address and tags). */
-async function waitUntilListedRunning(store: BoxStore, instanceId: string, signal: AbortSignal, report: (message: string) => void): Promise<Box> {
-  report('waiting for the box to boot');
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    const box = (await store.refresh()).find((candidate) => candidate.instanceId === instanceId);
-    if (box?.state === 'running') {
-      return box;
-    }
-    if (signal.aborted) {
-      throw new UserCancelledError();
-    }
-    if (Date.now() > deadline) {
-      throw new SpotboxError(`${instanceId} did not reach the running state within 10 minutes.`, 'Check the instance in the EC2 console.');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-  }
 }

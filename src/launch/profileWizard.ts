@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { PricingContext } from '../../core/calculator/pricingContext';
-import type { SpotboxProfile } from '../../core/profile/profileTypes';
-import { ProfileWizard } from '../../core/profile/wizard/profileWizard';
-import type { DocLink, InputStep, PickStep, PriceQuery, SpotQuote, Validation, WizardStep } from '../../core/profile/wizard/wizardTypes';
+import type { PricingContext } from '../core/calculator/pricingContext';
+import type { SpotboxProfile } from '../core/profile/profileTypes';
+import { ProfileWizard } from '../core/profile/wizard/profileWizard';
+import type { DocLink, InputStep, PickStep, PriceQuery, SpotQuote, Validation, WizardStep } from '../core/profile/wizard/wizardTypes';
 
 export interface ProfileWizardOptions {
   readonly pricing: PricingContext;

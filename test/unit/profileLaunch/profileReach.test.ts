@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { profileReach, profileReachLine } from '../../../src/core/launch/profileReach';
+import { profileReach, profileReachLine } from '../../../src/core/profileLaunch/profileReach';
 import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile/profileTypes';
 
 const base: SpotboxProfile = { ...PROFILE_DEFAULTS, name: 'llama', regions: ['us-east-1'], instanceTypes: ['g5.xlarge'], maxPrice: 2 };

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { UserCancelledError } from '../../core/errors';
-import { profileReach } from '../../core/launch/profileReach';
-import type { SpotboxProfile } from '../../core/profile/profileTypes';
+import { UserCancelledError } from '../core/errors';
+import { profileReach } from '../core/profileLaunch/profileReach';
+import type { SpotboxProfile } from '../core/profile/profileTypes';
 
 const LAUNCH_ANYWAY = 'Launch Anyway';
 
