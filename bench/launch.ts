@@ -34,13 +34,15 @@ async function main(): Promise<void> {
   Object.assign(process.env, sandbox.environment);
   const clients = new Ec2ClientPool();
   try {
-    const imageOf = async (region: string): Promise<string> => (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId ?? '';
+    // The PyTorch Deep Learning AMI, whose login user is ubuntu.
+    const imageOf = async (region: string): Promise<string> =>
+      (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['Deep Learning OSS Nvidia Driver AMI GPU PyTorch*'] }] }))).Images?.[0]?.ImageId ?? '';
     const samples: number[] = [];
     for (let index = 0; index < launches; index++) {
       const started = performance.now();
       const launched = await launchBox(
         clients,
-        { boxName: `bench-${index}`, region: 'us-east-1', pools: [{ instanceType: 'g5.xlarge' }, { instanceType: 'g4dn.xlarge' }], imageId: await imageOf('us-east-1'), maxPricePerHour: 5, allocationStrategy: 'price-capacity-optimized', onDemandFallback: false, volumeGb: 50, sshCidr: '127.0.0.1/32', owner: 'bench', keyDirectory: path.join(directory, 'keys'), sshUser: 'root' },
+        { boxName: `bench-${index}`, region: 'us-east-1', pools: [{ instanceType: 'g5.xlarge' }, { instanceType: 'g4dn.xlarge' }], imageId: await imageOf('us-east-1'), maxPricePerHour: 5, allocationStrategy: 'price-capacity-optimized', onDemandFallback: false, volumeGb: 50, sshCidr: '127.0.0.1/32', owner: 'bench', keyDirectory: path.join(directory, 'keys'), sshUser: 'ubuntu' },
         { logger: silentLogger },
       );
       const source = new Ec2BoxSource(clients, () => ['us-east-1'], new Ec2SpotPrices({ clients }));
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
         box = (await source.listBoxes()).find((candidate) => candidate.instanceId === launched.instanceId);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      const client = await connectEndpoint(await resolveBoxEndpoint(clients, box, { keyDirectory: path.join(directory, 'keys'), defaultUser: 'root', pollMs: 200 }), { retries: 8, initialBackoffMs: 200 });
+      const client = await connectEndpoint(await resolveBoxEndpoint(clients, box, { keyDirectory: path.join(directory, 'keys'), defaultUser: 'ubuntu', pollMs: 200 }), { retries: 8, initialBackoffMs: 200 });
       client.end();
       samples.push(performance.now() - started);
       await new EC2Client({ region: 'us-east-1' }).send(new TerminateInstancesCommand({ InstanceIds: [launched.instanceId] }));

@@ -42,7 +42,7 @@ export function trainerProfile(name: string): SpotboxProfile {
     regions: [REGION],
     instanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
     maxPrice: 3,
-    sshUser: 'root',
+    sshUser: 'ubuntu',
     workspaceDir: '~/workspace',
     checkpoint: { bucket: 'spotbox-sandbox', prefix: 'e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
     session: {
@@ -86,7 +86,7 @@ export class RecoveryRig {
     return {
       ...cloudRecoveryPorts({
         clients: () => this.clients,
-        endpointOf: (box, signal) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root', signal }),
+        endpointOf: (box, signal) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'ubuntu', signal }),
         releaseLaunchResources: async ({ region, sessionId }) => {
           if (sessionId) {
             await releaseSessionResources(ec2HygieneCloud(this.clients), { region, sessionId, ownerId: TEST_OWNER_ID, keyDirectory: this.keyDirectory, logger: silentLogger });
@@ -129,7 +129,7 @@ export class RecoveryRig {
   }
 
   async withBox<T>(box: Box, work: (client: Client) => Promise<T>): Promise<T> {
-    const endpoint = await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root' });
+    const endpoint = await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'ubuntu' });
     const client = await connectEndpoint(endpoint, { retries: 6 });
     try {
       return await work(client);
@@ -149,7 +149,7 @@ export class RecoveryRig {
   follow(box: Box, options: { onEvent?: (type: string) => void; recover?: AgentEventTargets['recover'] }): { notices: NoticeBoard; tail: JournalTail } {
     const notices = new NoticeBoard();
     const tail = new JournalTail({
-      connect: async () => connectEndpoint(await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root' }), { retries: 2 }),
+      connect: async () => connectEndpoint(await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'ubuntu' }), { retries: 2 }),
       boxAlive: async () => (await this.box(box.instanceId))?.state === 'running',
       onEvent: (event) => {
         options.onEvent?.(event.type);

@@ -33,7 +33,7 @@ describe('Attaching to a box over SSH (src/core/ssh) against the sandbox cloud',
   const target = (overrides: Partial<BoxConnectionOptions> = {}): BoxConnectionOptions => ({
     host: instance.PublicIpAddress!,
     port: sshPortOf(instance),
-    username: 'root',
+    username: 'ubuntu',
     privateKey: fs.readFileSync(box!.privateKeyPath, 'utf8'),
     pinnedFingerprints: keys.map((key) => key.fingerprint),
     ...overrides,
@@ -96,7 +96,7 @@ describe('Attaching to a box over SSH (src/core/ssh) against the sandbox cloud',
     const knownHostsFile = path.join(sshDirectory, 'known_hosts');
     const configFile = path.join(sshDirectory, 'config');
     await updateKnownHostsFile(knownHostsFile, { host: instance.PublicIpAddress!, port: sshPortOf(instance), keys });
-    await writeSshConfig(configFile, [{ name: 'ssh test', hostName: instance.PublicIpAddress!, port: sshPortOf(instance), user: 'root', identityFile: box!.privateKeyPath }], knownHostsFile);
+    await writeSshConfig(configFile, [{ name: 'ssh test', hostName: instance.PublicIpAddress!, port: sshPortOf(instance), user: 'ubuntu', identityFile: box!.privateKeyPath }], knownHostsFile);
     const alias = hostAliasOf('ssh test');
     assert.equal(alias, 'spotbox-ssh-test');
     const { stdout } = await run('ssh', ['-F', configFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', alias, 'echo', 'ok']);
