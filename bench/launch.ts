@@ -35,14 +35,16 @@ async function main(): Promise<void> {
   Object.assign(process.env, sandbox.environment);
   const clients = new Ec2ClientPool();
   try {
-    const imageOf = async (region: string): Promise<string> => (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId ?? '';
+    // The PyTorch Deep Learning AMI, whose login user is ubuntu.
+    const imageOf = async (region: string): Promise<string> =>
+      (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['Deep Learning OSS Nvidia Driver AMI GPU PyTorch*'] }] }))).Images?.[0]?.ImageId ?? '';
     const samples: number[] = [];
     const keyDirectory = path.join(directory, 'keys');
     const usEast1 = new Ec2BoxSource(clients, () => ['us-east-1'], new Ec2SpotPrices({ clients }));
     for (let index = 0; index < launches; index++) {
       const started = performance.now();
       // The Launch command's own pipeline; without a workspace, checkpoint or session, provisioning ends at the pinned SSH connection.
-      const profile: SpotboxProfile = { ...PROFILE_DEFAULTS, name: `bench-${index}`, regions: ['us-east-1'], instanceTypes: ['g5.xlarge', 'g4dn.xlarge'], maxPrice: 5, image: await imageOf('us-east-1'), volumeGb: 50, sshUser: 'root' };
+      const profile: SpotboxProfile = { ...PROFILE_DEFAULTS, name: `bench-${index}`, regions: ['us-east-1'], instanceTypes: ['g5.xlarge', 'g4dn.xlarge'], maxPrice: 5, image: await imageOf('us-east-1'), volumeGb: 50, sshUser: 'ubuntu' };
       const { launched } = await launchFromProfile(
         profile,
         { pools: { region: 'us-east-1', instanceTypes: [...profile.instanceTypes!] }, callerCidr: '127.0.0.1/32', keyDirectory, owner: 'bench' },
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
           agentSource: async () => '',
           lineages: { put: async (record) => record },
           listBoxes: () => usEast1.listBoxes(),
-          endpointOf: (box, { signal }) => resolveBoxEndpoint(clients, box, { keyDirectory, defaultUser: 'root', pollMs: 200, ...(signal ? { signal } : {}) }),
+          endpointOf: (box, { signal }) => resolveBoxEndpoint(clients, box, { keyDirectory, defaultUser: 'ubuntu', pollMs: 200, ...(signal ? { signal } : {}) }),
           connect: (endpoint) => connectEndpoint(endpoint, { retries: 8, initialBackoffMs: 200 }),
         },
         { logger: silentLogger, pollMs: 200 },

@@ -16,6 +16,8 @@ export interface BoxSpec {
   readonly instanceType: string;
   readonly lifecycle: InstanceLifecycle;
   readonly amiId: string;
+  /** The image's login user (`ubuntu`, `ec2-user`): the launch key is installed for it, not for root. */
+  readonly loginUser: string;
   /** OpenSSH public key line of the launch key pair; absent when launched without a key. */
   readonly authorizedKey?: string;
   /** User data exactly as the caller passed it to RunInstances (base64). */

@@ -13,6 +13,8 @@ export interface BoxProcessOptions {
   readonly hostname: string;
   /** The box's /etc/hosts, bind-mounted in its mount namespace: an instance resolves its own name (torchrun's rendezvous needs it). */
   readonly hostsPath: string;
+  /** Shell run in the box's mount namespace before sshd starts (its own accounts and /home). */
+  readonly mountScript?: string;
   readonly sshdConfigPath: string;
   readonly sshdLogPath: string;
   readonly onExit: (reason: string) => void;
@@ -42,7 +44,7 @@ export class BoxProcess {
       'setpriv',
       [
         '--pdeathsig', 'KILL', '--', 'unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--uts', '--',
-        '/bin/sh', '-c', 'hostname "$0" && mount --bind "$3" /etc/hosts && exec /usr/sbin/sshd -D -e -f "$1" -E "$2"',
+        '/bin/sh', '-c', `hostname "$0" && mount --bind "$3" /etc/hosts && ${options.mountScript ?? 'true'} && exec /usr/sbin/sshd -D -e -f "$1" -E "$2"`,
         options.hostname, options.sshdConfigPath, options.sshdLogPath, options.hostsPath,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -20,7 +20,8 @@ import { ensureHostKeys, HostKey } from './hostKeys';
 import { ImdsServer } from './imdsServer';
 import { sleep } from './procfs';
 import { dropConnections } from './sessionTracker';
-import { assertConfigSafePath, renderLoginWrapper, renderSshdConfig } from './sshdConfig';
+import { installAuthorizedKey, mountScript, writeLoginUserFiles } from './loginUser';
+import { assertConfigSafePath, renderSshdConfig } from './sshdConfig';
 
 export interface LocalBoxHostOptions {
   /** Box folders live in <stateDir>/boxes/<instanceId>/. */
@@ -47,6 +48,8 @@ interface Box {
   readonly imds: ImdsServer;
   readonly userData: Buffer | undefined;
   readonly environment: Readonly<Record<string, string>>;
+  /** Run before sshd in the box's mount namespace: its own accounts, and the disk as the user's home. */
+  readonly mountScript: string;
   readonly bootStartedMs: number;
   state: BoxState;
   proc?: BoxProcess;
@@ -116,20 +119,16 @@ export class LocalBoxHost implements BoxHost {
       const imdsEndpoint = `http://${allocated.ip}:${allocated.imdsPort}`;
       const address: BoxAddress = { ip: allocated.ip, sshPort: allocated.sshPort, imdsEndpoint };
       const keys = await ensureHostKeys(path.join(dir, 'ssh'), `root@${hostname.split('.')[0]}`);
-      const environment = {
-        ...spec.environment,
-        AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint,
-        SPOTBOX_BOX_ROOT: disk,
-        HOME: disk,
-      };
-      await this.writeBoxFiles(dir, spec, allocated, keys, environment);
+      // HOME, USER and the working directory come from the box's own passwd, as on an instance.
+      const environment = { ...spec.environment, AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint };
+      const boxMountScript = await this.writeBoxFiles(dir, disk, spec, allocated, keys, environment);
       const userData = decodeUserData(spec.userDataBase64);
       imds = new ImdsServer({ spec, ip: allocated.ip, hostname, userData, launchTime: new Date().toISOString() }, metadata);
       await imds.listen(allocated.ip, allocated.imdsPort);
 
       const box: Box = {
         spec, listener, dir, disk, allocated, address, hostname, keys, imds, userData, environment,
-        bootStartedMs: Date.now(), state: 'booting', console: '', exitReported: false,
+        mountScript: boxMountScript, bootStartedMs: Date.now(), state: 'booting', console: '', exitReported: false,
       };
       this.boxes.set(spec.instanceId, box);
       box.bootTask = this.finishBoot(box).catch((err: Error) => this.reportExit(box, `boot failed: ${err.message}`));
@@ -175,28 +174,27 @@ export class LocalBoxHost implements BoxHost {
     }
   }
 
+  /** Writes the box's sshd config and accounts; returns the mount script that puts them in place. */
   private async writeBoxFiles(
     dir: string,
+    disk: string,
     spec: BoxSpec,
     allocated: AllocatedAddress,
     keys: readonly HostKey[],
     environment: Readonly<Record<string, string>>,
-  ): Promise<void> {
-    const authorizedKeysPath = path.join(dir, 'authorized_keys');
-    const loginWrapperPath = path.join(dir, 'login.sh');
-    await fs.promises.writeFile(authorizedKeysPath, spec.authorizedKey ? spec.authorizedKey.trim() + '\n' : '', { mode: 0o600 });
-    await fs.promises.writeFile(loginWrapperPath, renderLoginWrapper(), { mode: 0o755 });
-    await fs.promises.chmod(loginWrapperPath, 0o755);
+  ): Promise<string> {
+    const accounts = await writeLoginUserFiles(dir, spec.loginUser, spec.authorizedKey);
+    await installAuthorizedKey(disk, spec.authorizedKey);
     const config = renderSshdConfig({
       ip: allocated.ip,
       port: allocated.sshPort,
       hostKeyPaths: keys.map((k) => k.privateKeyPath),
-      authorizedKeysPath,
+      rootAuthorizedKeysPath: accounts.rootAuthorizedKeys,
       pidFilePath: path.join(dir, 'sshd.pid'),
-      loginWrapperPath,
       environment,
     });
     await fs.promises.writeFile(path.join(dir, 'sshd_config'), config);
+    return mountScript(spec.loginUser, accounts, disk);
   }
 
   private async finishBoot(box: Box): Promise<void> {
@@ -218,6 +216,7 @@ export class LocalBoxHost implements BoxHost {
       // EC2 instances set the short name (ip-172-31-...) as their hostname.
       hostname: box.hostname.split('.')[0],
       hostsPath,
+      mountScript: box.mountScript,
       sshdConfigPath: path.join(box.dir, 'sshd_config'),
       sshdLogPath: path.join(box.dir, 'sshd.log'),
       onExit: (reason) => this.reportExit(box, reason),
@@ -262,13 +261,15 @@ export class LocalBoxHost implements BoxHost {
       await fs.promises.writeFile(marker, new Date().toISOString() + '\n');
       const code = await box.proc!.run({
         command: `exec ${scriptPath}`,
-        cwd: box.disk,
+        // cloud-init runs scripts-user as root from /, not in the login user's home.
+        cwd: '/',
         env: {
           // An image's own PATH, not this host's: a version manager's python (pyenv) is not on a real box.
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          ...box.environment,
+          HOME: '/root',
           USER: 'root',
           LOGNAME: 'root',
-          ...box.environment,
         },
         outputPath,
       });

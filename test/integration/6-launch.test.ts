@@ -43,7 +43,7 @@ describe('Spotbox: Launch a Spot Box (against the sandbox cloud)', function () {
   it('launches from the profile after the pre-flight pick, and the box shows in the tree', async function () {
     requireUiProbe(this, 'read and answer the pre-flight QuickPick');
     // The pre-flight's first row (cheapest region first) must be the launch in us-west-2; it is clicked.
-    const box = await launchThroughCommand({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 100, sshUser: 'root' }, {
+    const box = await launchThroughCommand({ name: 'e2e-launch', regions: ['us-west-2'], gpu: 'A10G', gpus: 1, maxPrice: 2, image: 'dlami:pytorch', volumeGb: 100 }, {
       screenshotName: 'launch-preflight',
       checkPreflight: (rows) => assert.match(rows[0], /from \$[\d.]+\/h g5\.\w+ .*· guard \$2\/h.*Creates a key pair, a security group/, rows[0]),
     });

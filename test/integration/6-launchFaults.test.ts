@@ -54,7 +54,7 @@ describe('Launch faults through the command, as a user meets them (against the s
 
   it('refuses a spot price above the guard with the price and the next step, and creates nothing', async function () {
     requireUiProbe(this, 'read and answer the pre-flight QuickPick');
-    await vscode.workspace.fs.writeFile(profileUri(), new TextEncoder().encode(JSON.stringify({ name: 'e2e-guard', regions: [REGION], instanceTypes: ['g5.xlarge'], maxPrice: 0.01, sshUser: 'root' })));
+    await vscode.workspace.fs.writeFile(profileUri(), new TextEncoder().encode(JSON.stringify({ name: 'e2e-guard', regions: [REGION], instanceTypes: ['g5.xlarge'], maxPrice: 0.01 })));
     const launching = startCommand('spotbox.launchBox');
     // The user sees the pool marked above the guard before choosing, and chooses it anyway.
     const rows = await pickQuickPickRow('launch-preflight-above-guard', preflightRow('e2e-guard', REGION), { first: true });
@@ -74,7 +74,7 @@ describe('Launch faults through the command, as a user meets them (against the s
     // would pass over a dry pool without an error to report).
     await sandboxControl('/faults/capacity', { region: REGION, instanceType: 'g4dn.xlarge', count: 0 });
     await sandboxControl('/faults/throttle', { count: 2 });
-    const box = await launchThroughCommand({ name: 'e2e-capacity', regions: [REGION], instanceTypes: ['g4dn.xlarge', 'g5.xlarge'], maxPrice: 3, allocationStrategy: 'lowest-price', sshUser: 'root' });
+    const box = await launchThroughCommand({ name: 'e2e-capacity', regions: [REGION], instanceTypes: ['g4dn.xlarge', 'g5.xlarge'], maxPrice: 3, allocationStrategy: 'lowest-price' });
     launchedIds.push(box.instanceId);
     assert.equal(box.instanceType, 'g5.xlarge', 'the pool with capacity');
     assert.equal(box.lifecycle, 'spot');
@@ -85,16 +85,16 @@ describe('Launch faults through the command, as a user meets them (against the s
   it('a box that refuses the profile\'s sshUser is kept, and the message points at sshUser', async function () {
     requireUiProbe(this, 'read and answer the pre-flight QuickPick');
     const api = await activeApi();
-    // The sandbox's boxes log in as root; "ubuntu" is the right default on AWS, and wrong here.
+    // The Deep Learning AMI logs in as ubuntu, as on AWS; ec2-user is Amazon Linux's user, wrong here.
     const box = await launchThroughCommand(
-      { name: 'e2e-wrong-user', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3, sshUser: 'ubuntu' },
-      { failsWith: /^e2e-wrong-user \(i-\w+\) is running, but preparing it failed: .*refused the box's key for the user "ubuntu"\..*launch again once "sshUser" is right\.$/ },
+      { name: 'e2e-wrong-user', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3, sshUser: 'ec2-user' },
+      { failsWith: /^e2e-wrong-user \(i-\w+\) is running, but preparing it failed: .*refused the box's key for the user "ec2-user"\..*launch again once "sshUser" is right\.$/ },
     );
     launchedIds.push(box.instanceId);
     assert.equal(box.state, 'running', 'the box is kept: it is usable once the user is fixed');
     assert.ok(api.boxStore.boxes.some((candidate) => candidate.instanceId === box.instanceId));
     const text = await toastText('launch-wrong-ssh-user', /e2e-wrong-user/);
-    assert.match(text, /refused the box's key for the user "ubuntu"\. Check "sshUser" in \.spotbox\/profile\.json/, text);
+    assert.match(text, /refused the box's key for the user "ec2-user"\. Check "sshUser" in \.spotbox\/profile\.json/, text);
     assert.match(text, /launch again once "sshUser" is right/, text);
   });
 
@@ -103,7 +103,7 @@ describe('Launch faults through the command, as a user meets them (against the s
     const api = await activeApi();
     // Slow EC2 down so the launch is still creating resources when the user clicks Cancel.
     await sandboxControl('/faults/latency', { ms: 1_500, region: REGION });
-    await vscode.workspace.fs.writeFile(profileUri(), new TextEncoder().encode(JSON.stringify({ name: 'e2e-cancel', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3, sshUser: 'root' })));
+    await vscode.workspace.fs.writeFile(profileUri(), new TextEncoder().encode(JSON.stringify({ name: 'e2e-cancel', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 3 })));
     const launching = startCommand('spotbox.launchBox');
     await pickQuickPickRow('launch-cancel-preflight', preflightRow('e2e-cancel', REGION), { first: true });
     // Cancel as the user would, while the launch is creating its security group (the key pair exists by then).

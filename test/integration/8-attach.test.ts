@@ -22,8 +22,7 @@ describe('Attach, terminal, port forward and SSH command (against the sandbox cl
     requireUiProbe(this, 'answer the launch pre-flight QuickPick');
     assert.ok(sshHome, 'the launcher sets SPOTBOX_SSH_HOME so the test never touches ~/.ssh');
     await useSandboxForLaunches([REGION]);
-    // The sandbox's boxes log in as root (a real Ubuntu image would use "ubuntu", the default).
-    box = await launchThroughCommand({ name: 'e2e-attach', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 2, volumeGb: 100, sshUser: 'root', workspaceDir: '~/project' });
+    box = await launchThroughCommand({ name: 'e2e-attach', regions: [REGION], instanceTypes: ['g4dn.xlarge'], maxPrice: 2, volumeGb: 100, workspaceDir: '~/project' });
     assert.equal(box.state, 'running');
   });
 

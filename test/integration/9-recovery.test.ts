@@ -47,7 +47,6 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
       instanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
       maxPrice: 3,
       volumeGb: 100,
-      sshUser: 'root',
       workspaceDir: '~/workspace',
       checkpoint: { bucket: 'spotbox-sandbox', prefix: 'vscode-e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
       session: { command: `python3 ${TRAINER} --total-steps 100000 --step-seconds 0.05 >> ~/trainer.log 2>&1`, stepFile: '~/step' },

@@ -13,9 +13,16 @@ export interface ImageSpec {
   readonly rootSnapshotId: string;
   /** GiB; a launch asking a smaller root volume is refused (InvalidBlockDeviceMapping). */
   readonly rootSnapshotGb: number;
+  /**
+   * The user cloud-init creates and puts the launch key on: `ubuntu` on Ubuntu and the Deep Learning
+   * AMIs, `ec2-user` on Amazon Linux. Root's key only prints "Please login as the user ..." and exits.
+   */
+  readonly loginUser: string;
 }
 
-const TEMPLATES = [
+type ImageTemplate = Omit<ImageSpec, 'imageId' | 'rootSnapshotId'> & { readonly key: string };
+
+const TEMPLATES: readonly ImageTemplate[] = [
   {
     key: 'dlami-pytorch',
     name: 'Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7 (Ubuntu 22.04) 20251015',
@@ -25,6 +32,7 @@ const TEMPLATES = [
     creationDate: '2025-10-15T09:12:44.000Z',
     rootDeviceName: '/dev/sda1',
     rootSnapshotGb: 75,
+    loginUser: 'ubuntu',
   },
   {
     key: 'dlami-base',
@@ -35,6 +43,7 @@ const TEMPLATES = [
     creationDate: '2025-10-15T08:40:02.000Z',
     rootDeviceName: '/dev/sda1',
     rootSnapshotGb: 75,
+    loginUser: 'ubuntu',
   },
   {
     key: 'ubuntu-jammy',
@@ -45,6 +54,7 @@ const TEMPLATES = [
     creationDate: '2025-10-07T05:33:19.000Z',
     rootDeviceName: '/dev/sda1',
     rootSnapshotGb: 8,
+    loginUser: 'ubuntu',
   },
   {
     key: 'al2023',
@@ -55,6 +65,7 @@ const TEMPLATES = [
     creationDate: '2025-10-14T20:41:05.000Z',
     rootDeviceName: '/dev/xvda',
     rootSnapshotGb: 8,
+    loginUser: 'ec2-user',
   },
 ];
 
@@ -75,5 +86,6 @@ export function images(region: string): ImageSpec[] {
     rootDeviceName: t.rootDeviceName,
     rootSnapshotId: resourceId('snap', region, t.key),
     rootSnapshotGb: t.rootSnapshotGb,
+    loginUser: t.loginUser,
   }));
 }

@@ -1,6 +1,7 @@
 import type { BoxHost, BoxSpec, EventSink, InstanceAction, MetadataView } from '../../contract';
 import type { InstanceRecord, Store } from '../state/store';
 import { isoSeconds } from '../actions/common';
+import { images } from '../catalog/images';
 
 export interface ManagerOptions {
   readonly store: Store;
@@ -10,6 +11,13 @@ export interface ManagerOptions {
   readonly bootDelayMs: () => number;
   readonly environment: Readonly<Record<string, string>>;
   readonly publicKeyOf: (region: string, keyName: string) => string | undefined;
+}
+
+/** The image's own login user; an instance record always names a catalog image (RunInstances checks it). */
+function loginUserOf(region: string, imageId: string): string {
+  const image = images(region).find((candidate) => candidate.imageId === imageId);
+  if (!image) throw new Error(`instance image ${imageId} is not in the ${region} catalog`);
+  return image.loginUser;
 }
 
 /** Terminated instances stay listed this long, as on AWS. */
@@ -66,6 +74,7 @@ export class InstanceManager {
       instanceType: rec.instanceType,
       lifecycle: rec.lifecycle,
       amiId: rec.imageId,
+      loginUser: loginUserOf(rec.region, rec.imageId),
       authorizedKey: rec.keyName ? this.o.publicKeyOf(rec.region, rec.keyName) : undefined,
       userDataBase64: rec.userDataBase64,
       httpTokens: rec.httpTokens,

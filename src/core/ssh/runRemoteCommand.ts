@@ -1,6 +1,7 @@
 import { scrubSecrets } from '../logging/scrubSecrets';
 import type { Client } from 'ssh2';
 import { UserCancelledError } from '../errors';
+import { loginAsOtherUserError } from './loginAsOtherUser';
 
 export interface RemoteCommandResult {
   readonly stdout: string;
@@ -50,7 +51,11 @@ export function runRemoteCommand(client: Client, command: string, options: Remot
       stream.on('close', () => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        resolve({ stdout, stderr, code });
+        const result = { stdout, stderr, code };
+        // Logged in as root on an image that wants its own user: nothing ran, so no result to read.
+        const wrongUser = loginAsOtherUserError(result);
+        if (wrongUser) reject(wrongUser);
+        else resolve(result);
       });
     });
   });

@@ -38,7 +38,7 @@ export class AgentBox {
   }
 
   static async launch(clients: Ec2ClientPool, ec2: EC2Client, config: AgentConfig, keyDirectory: string): Promise<AgentBox> {
-    const userData = buildAgentUserData({ agentSource: await readAgentSource(REPO_ROOT), config, user: 'root' });
+    const userData = buildAgentUserData({ agentSource: await readAgentSource(REPO_ROOT), config, user: 'ubuntu' });
     const launched = await launchTestBox(clients, { boxName: 'agentbox', region: REGION, volumeGb: 100, userData, keyDirectory });
     const [instance] = await waitForState(ec2, [launched.instanceId], 'running');
     const pinnedFingerprints = await consoleFingerprints(ec2, launched.instanceId);

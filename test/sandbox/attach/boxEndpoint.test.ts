@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
@@ -33,7 +32,7 @@ describe('Resolving a box endpoint and its SSH alias (src/core/attach) against t
     sandbox = await startTestSandbox(directory);
     clients = new Ec2ClientPool();
     ec2 = new EC2Client({ region: REGION });
-    launched = await launchTestBox(clients, { boxName: 'attachbox', region: REGION, pools: [{ instanceType: 'g5.xlarge' }], maxPricePerHour: 3, keyDirectory: keyDirectory(), sshUser: 'root', workspaceDir: '~/work/project' });
+    launched = await launchTestBox(clients, { boxName: 'attachbox', region: REGION, pools: [{ instanceType: 'g5.xlarge' }], maxPricePerHour: 3, keyDirectory: keyDirectory(), sshUser: 'ubuntu', workspaceDir: '~/work/project' });
     await waitForState(ec2, [launched.instanceId], 'running');
     const source = new Ec2BoxSource(clients, () => [REGION], new Ec2SpotPrices({ clients }));
     const found = (await source.listBoxes()).find((candidate) => candidate.instanceId === launched!.instanceId);
@@ -52,7 +51,7 @@ describe('Resolving a box endpoint and its SSH alias (src/core/attach) against t
   });
 
   it('reads the login user, workspace, key pair and SSH port from the instance and its tags', () => {
-    assert.equal(box.sshUser, 'root');
+    assert.equal(box.sshUser, 'ubuntu');
     assert.equal(box.workspaceDir, '~/work/project');
     assert.equal(box.keyName, launched!.keyPairName);
     assert.ok(box.publicIp);
@@ -62,7 +61,7 @@ describe('Resolving a box endpoint and its SSH alias (src/core/attach) against t
   it('pins the console host keys, and the real OpenSSH client reaches the alias with StrictHostKeyChecking', async () => {
     const endpoint = await resolveBoxEndpoint(clients, box, { keyDirectory: keyDirectory(), defaultUser: 'ubuntu' });
     assert.ok(endpoint.hostKeys.length > 0);
-    assert.equal(endpoint.user, 'root');
+    assert.equal(endpoint.user, 'ubuntu');
     const registry = new SshAliasRegistry(spotboxSshFiles(path.join(directory, 'dot-ssh')));
     const alias = await registry.register(endpoint);
     assert.equal(alias, 'spotbox-attachbox');
@@ -80,8 +79,11 @@ describe('Resolving a box endpoint and its SSH alias (src/core/attach) against t
     const client = await connectEndpoint(endpoint);
     try {
       const remote = await resolveRemoteDirectory(client, '~/work/project');
-      assert.match(remote, /^\/.*\/work\/project$/);
-      assert.ok(fs.statSync(remote).isDirectory(), 'the folder exists on the box disk');
+      assert.equal(remote, '/home/ubuntu/work/project', "under the image user's home");
+      const exists = await new Promise<number | null>((resolve, reject) =>
+        client.exec(`test -d '${remote}'`, (error, stream) => (error ? reject(error) : stream.on('close', resolve).resume())),
+      );
+      assert.equal(exists, 0, 'the folder exists on the box');
     } finally {
       client.end();
     }

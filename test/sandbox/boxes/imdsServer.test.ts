@@ -9,6 +9,7 @@ const spec: BoxSpec = {
   instanceType: 'g5.xlarge',
   lifecycle: 'spot',
   amiId: 'ami-0abc',
+  loginUser: 'ubuntu',
   authorizedKey: 'ssh-ed25519 AAAAC3Nza test@x',
   httpTokens: 'required',
   bootDelayMs: 0,

@@ -60,6 +60,7 @@ describe('boxes/LocalBoxHost (real sshd boxes)', function () {
       instanceType: 'g5.xlarge',
       lifecycle: 'spot',
       amiId: 'ami-0sandbox',
+      loginUser: 'ubuntu',
       authorizedKey: publicKey,
       httpTokens: 'required',
       bootDelayMs: 200,
@@ -74,7 +75,7 @@ describe('boxes/LocalBoxHost (real sshd boxes)', function () {
     return box;
   }
 
-  function connect(box: TestBox, host: LocalBoxHost, expected?: string): Promise<Client> {
+  function connect(box: TestBox, host: LocalBoxHost, expected?: string, username = 'ubuntu'): Promise<Client> {
     const fingerprints = fingerprintsFromConsole(host.consoleOutput(box.id)).map((f) => f.fingerprint);
     assert.ok(fingerprints.length > 0, 'console shows host key fingerprints');
     return new Promise((resolve, reject) => {
@@ -84,7 +85,7 @@ describe('boxes/LocalBoxHost (real sshd boxes)', function () {
       client.connect({
         host: box.address.ip,
         port: box.address.sshPort,
-        username: 'root',
+        username,
         privateKey,
         readyTimeout: 10000,
         hostVerifier: (key: Buffer) => (expected ? [expected] : fingerprints).includes(fingerprintOf(key)),
@@ -141,8 +142,10 @@ describe('boxes/LocalBoxHost (real sshd boxes)', function () {
       }
       const script = [
         '#!/bin/bash',
-        'echo "user data ran in $(pwd) as $(whoami)"',
-        'echo "$AWS_EC2_METADATA_SERVICE_ENDPOINT" > user-data-was-here.txt',
+        'echo "user data ran in $(pwd) as $(whoami) with HOME=$HOME"',
+        // As the product's user data does: find the login user's home through passwd, write there as that user.
+        'h=$(getent passwd ubuntu | cut -d: -f6)',
+        'echo "$AWS_EC2_METADATA_SERVICE_ENDPOINT" | runuser -u ubuntu -- tee "$h/user-data-was-here.txt" > /dev/null',
       ].join('\n');
       [a, b] = await Promise.all([
         boot(host, { userDataBase64: Buffer.from(script).toString('base64') }),
@@ -169,14 +172,48 @@ describe('boxes/LocalBoxHost (real sshd boxes)', function () {
       assert.strictEqual(host.consoleOutput('i-unknown'), '');
     });
 
-    it('logs in as root with the box environment, HOME and cwd on the disk', async () => {
+    it('logs in as the image user (ubuntu, uid 1000) with the box environment, HOME and cwd on the disk', async () => {
       const { out } = await withSsh(a, host, (c) =>
-        run(c, 'whoami; echo "$HOME"; pwd; hostname; echo "$AWS_EC2_METADATA_SERVICE_ENDPOINT"; echo "$SPOTBOX_BOX_ROOT"; echo "$SPOTBOX_TEST"'),
+        run(c, 'whoami; id -u; echo "$HOME"; pwd; hostname; echo "$AWS_EC2_METADATA_SERVICE_ENDPOINT"; echo "$SPOTBOX_TEST"; stat -c %u .ssh/authorized_keys'),
       );
-      const disk = path.join(host.boxDir(a.id), 'disk');
       assert.deepStrictEqual(out.trim().split('\n'), [
-        'root', disk, disk, 'ip-' + a.address.ip.replace(/\./g, '-'), a.address.imdsEndpoint, disk, 'with space "and quotes"',
+        'ubuntu', '1000', '/home/ubuntu', '/home/ubuntu', 'ip-' + a.address.ip.replace(/\./g, '-'), a.address.imdsEndpoint, 'with space "and quotes"', '1000',
       ]);
+      // The box's home is its disk folder on this machine.
+      const marker = `written-${Date.now()}`;
+      await withSsh(a, host, (c) => run(c, `echo ${marker} > ~/marker.txt`));
+      assert.strictEqual(fs.readFileSync(path.join(host.boxDir(a.id), 'disk', 'marker.txt'), 'utf8').trim(), marker);
+    });
+
+    it('gives the image user passwordless sudo, as cloud-init does', async () => {
+      const { out, code } = await withSsh(a, host, (c) => run(c, 'sudo -n true && sudo -n whoami && sudo -n cat /etc/sudoers.d/90-cloud-init-users'));
+      assert.strictEqual(code, 0, out);
+      assert.match(out, /^root\n/);
+      assert.match(out, /ubuntu ALL=\(ALL\) NOPASSWD:ALL/);
+    });
+
+    it("answers root's key with cloud-init's message and exit 142, running nothing", async function () {
+      this.timeout(40000);
+      const { out, code } = await (async () => {
+        const client = await connect(a, host, undefined, 'root');
+        try {
+          return await run(client, 'touch /tmp/root-ran-this');
+        } finally {
+          client.end();
+        }
+      })();
+      assert.strictEqual(code, 142);
+      assert.ok(!fs.existsSync('/tmp/root-ran-this'), "root's command did not run");
+      assert.match(out, /Please login as the user "ubuntu" rather than the user "root"\./);
+    });
+
+    it('refuses a user the image does not have', async () => {
+      await assert.rejects(connect(a, host, undefined, 'ec2-user'), /authentication/i);
+    });
+
+    it("leaves this machine's accounts and /home as they were", () => {
+      assert.doesNotMatch(fs.readFileSync('/etc/passwd', 'utf8'), /^ubuntu:x:1000:1000:ubuntu:\/home\/ubuntu:/m);
+      assert.ok(!fs.existsSync('/etc/sudoers.d/90-cloud-init-users') || !/ubuntu ALL/.test(fs.readFileSync('/etc/sudoers.d/90-cloud-init-users', 'utf8')));
     });
 
     it('refuses a host whose key does not match the expected fingerprint', async () => {
@@ -208,7 +245,7 @@ describe('boxes/LocalBoxHost (real sshd boxes)', function () {
       a.view = {};
     });
 
-    it('runs the user data script inside the box, from the disk', async () => {
+    it('runs the user data script inside the box as root from /, as cloud-init does', async () => {
       const dir = host.boxDir(a.id);
       const file = path.join(dir, 'disk', 'user-data-was-here.txt');
       for (let i = 0; i < 100 && !fs.existsSync(file); i++) {
@@ -216,7 +253,7 @@ describe('boxes/LocalBoxHost (real sshd boxes)', function () {
       }
       assert.strictEqual(fs.readFileSync(file, 'utf8').trim(), a.address.imdsEndpoint);
       const log = fs.readFileSync(path.join(dir, 'cloud-init-output.log'), 'utf8');
-      assert.match(log, new RegExp(`user data ran in ${path.join(dir, 'disk')} as root`));
+      assert.match(log, /user data ran in \/ as root with HOME=\/root/);
     });
 
     it('drops open SSH connections but keeps accepting new ones', async () => {

@@ -104,7 +104,7 @@ describe('Sandbox: faults and events over the control API', function () {
     const client = new Client();
     const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
     await new Promise<void>((resolve, reject) =>
-      client.on('ready', () => resolve()).on('error', reject).connect({ host: target.host, port: target.port, username: 'root', privateKey, hostVerifier: () => true }),
+      client.on('ready', () => resolve()).on('error', reject).connect({ host: target.host, port: target.port, username: 'ubuntu', privateKey, hostVerifier: () => true }),
     );
     const dropped = await control('/faults/drop-ssh', { instanceId: instance.InstanceId });
     assert.deepEqual(dropped.json, { dropped: 1 });

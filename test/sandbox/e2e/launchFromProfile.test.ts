@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
 import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
 import { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
@@ -16,7 +15,7 @@ import { launchFromProfile, type ProfileLaunchPorts, type ProfileLaunchStep } fr
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { SANDBOX_BUCKET, type RunningSandbox } from '../../../sandbox/sandbox';
-import { startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from './sandboxHarness';
+import { sandboxImageId, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from './sandboxHarness';
 
 const REGION = 'us-east-1';
 const REPO = path.resolve(__dirname, '../../../..');
@@ -43,8 +42,7 @@ describe('Sandbox: a launch from a profile through the one pipeline (src/core/pr
     const workspace = path.join(directory, 'workspace');
     fs.mkdirSync(workspace);
     fs.writeFileSync(path.join(workspace, 'train.py'), 'print("training")\n');
-    const imageId = (await new EC2Client({ region: REGION }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-    assert.ok(imageId);
+    const imageId = await sandboxImageId(REGION);
     const profile: SpotboxProfile = {
       ...PROFILE_DEFAULTS,
       name: 'pipeline',
@@ -53,7 +51,7 @@ describe('Sandbox: a launch from a profile through the one pipeline (src/core/pr
       maxPrice: 3,
       image: imageId,
       volumeGb: 100,
-      sshUser: 'root',
+      sshUser: 'ubuntu',
       checkpoint: { bucket: SANDBOX_BUCKET, prefix: 'pipeline' },
       session: { command: 'sleep 600' },
     };
@@ -64,7 +62,7 @@ describe('Sandbox: a launch from a profile through the one pipeline (src/core/pr
       agentSource: async () => fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'),
       lineages,
       listBoxes: () => source.listBoxes(),
-      endpointOf: (box, { signal, onWaiting }) => resolveBoxEndpoint(clients, box, { keyDirectory, defaultUser: 'root', pollMs: 300, onWaiting, ...(signal ? { signal } : {}) }),
+      endpointOf: (box, { signal, onWaiting }) => resolveBoxEndpoint(clients, box, { keyDirectory, defaultUser: 'ubuntu', pollMs: 300, onWaiting, ...(signal ? { signal } : {}) }),
     };
     const steps: ProfileLaunchStep[] = [];
     const result = await launchFromProfile(

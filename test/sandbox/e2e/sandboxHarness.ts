@@ -150,10 +150,11 @@ export function testLaunchRequest(request: Pick<LaunchRequest, 'boxName' | 'regi
   };
 }
 
-/** The region's first Amazon image, which every sandbox box boots from. */
+/** The region's PyTorch Deep Learning AMI (login user ubuntu), which sandbox test boxes boot from. */
 export async function sandboxImageId(region: string): Promise<string> {
-  const imageId = (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-  assert.ok(imageId, 'the sandbox lists an Amazon image');
+  const filter = { Name: 'name', Values: ['Deep Learning OSS Nvidia Driver AMI GPU PyTorch*'] };
+  const imageId = (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [filter] }))).Images?.[0]?.ImageId;
+  assert.ok(imageId, 'the sandbox lists the PyTorch Deep Learning AMI');
   return imageId;
 }
 

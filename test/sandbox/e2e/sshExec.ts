@@ -62,7 +62,7 @@ function pinnedConnectConfig(target: SshTarget, timeoutMs: number): ConnectConfi
   return {
     host: target.host,
     port: target.port,
-    username: target.username ?? 'root',
+    username: target.username ?? 'ubuntu',
     privateKey: target.privateKey,
     readyTimeout: timeoutMs,
     hostVerifier: (key: Buffer) => target.pinnedFingerprints.includes(fingerprintOfKeyBlob(key)),

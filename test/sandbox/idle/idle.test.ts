@@ -70,7 +70,7 @@ describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports
   /** The editor's side: the journal followed over SSH (an exec channel that must not count as a user). */
   function follow(box: Box, onReport: (report: ActivityReport) => void): void {
     const tail = new JournalTail({
-      connect: async () => connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'root' }), { retries: 2 }),
+      connect: async () => connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 2 }),
       boxAlive: async () => (await rig.box(box.instanceId))?.state === 'running',
       onEvent: (event) => {
         const report = activityReportOf(event);
@@ -109,7 +109,7 @@ describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports
       eventually(what, async () => reports.find((report) => report.time > since && test(report)), timeoutMs, 100);
 
     // A terminal with a pty, as `ssh box` or Spotbox's Open SSH Terminal opens it.
-    const client = await connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'root' }), { retries: 6 });
+    const client = await connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 6 });
     let shell: ClientChannel | undefined;
     try {
       shell = await new Promise<ClientChannel>((resolve, reject) => client.shell({ term: 'xterm-256color', cols: 80, rows: 24 }, (error, stream) => (error ? reject(error) : resolve(stream))));
@@ -171,7 +171,7 @@ describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports
     const decision = (kind: IdleDecision['kind']): Promise<IdleDecision> => eventually(`a ${kind} decision`, async () => decisions.find((candidate) => candidate.kind === kind), 30_000, 100);
 
     // The user is at work in a terminal while some process on the box claims it has idled for two hours.
-    const client = await connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'root' }), { retries: 6 });
+    const client = await connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 6 });
     const idleSince = Date.now() - 2 * 3600_000;
     const forge = (): Promise<string> => {
       const now = Date.now();

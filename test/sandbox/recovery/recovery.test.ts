@@ -134,7 +134,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     const recoveries: Array<Promise<unknown>> = [];
     let refused: NoticeVerdict | undefined;
     const tail = new JournalTail({
-      connect: async () => connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'root' }), { retries: 2 }),
+      connect: async () => connectEndpoint(await resolveBoxEndpoint(rig.clients, box, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 2 }),
       boxAlive: async () => (await rig.box(box.instanceId))?.state === 'running',
       onEvent: (event) =>
         routeAgentEvent(

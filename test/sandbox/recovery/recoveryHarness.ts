@@ -38,7 +38,7 @@ export function trainerProfile(name: string): SpotboxProfile {
     regions: [REGION],
     instanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
     maxPrice: 3,
-    sshUser: 'root',
+    sshUser: 'ubuntu',
     workspaceDir: '~/workspace',
     checkpoint: { bucket: 'spotbox-sandbox', prefix: 'e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
     session: {
@@ -82,7 +82,7 @@ export class RecoveryRig {
     return {
       ...cloudRecoveryPorts({
         clients: () => this.clients,
-        endpointOf: (box, signal) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root', signal }),
+        endpointOf: (box, signal) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'ubuntu', signal }),
         releaseLaunchResources: async ({ region, sessionId }) => {
           if (sessionId) {
             await releaseSessionResources(ec2HygieneCloud(this.clients), { region, sessionId, ownerId: TEST_OWNER_ID, keyDirectory: this.keyDirectory, logger: silentLogger });
@@ -116,7 +116,7 @@ export class RecoveryRig {
         agentSource: async () => fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'),
         lineages: this.lineages,
         listBoxes: () => this.source.listBoxes(),
-        endpointOf: (box, { signal, onWaiting }) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root', onWaiting, ...(signal ? { signal } : {}) }),
+        endpointOf: (box, { signal, onWaiting }) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'ubuntu', onWaiting, ...(signal ? { signal } : {}) }),
       },
       { logger: silentLogger, pollMs: 300 },
     );
@@ -125,7 +125,7 @@ export class RecoveryRig {
   }
 
   async withBox<T>(box: Box, work: (client: Client) => Promise<T>): Promise<T> {
-    const endpoint = await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root' });
+    const endpoint = await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'ubuntu' });
     const client = await connectEndpoint(endpoint, { retries: 6 });
     try {
       return await work(client);
@@ -145,7 +145,7 @@ export class RecoveryRig {
   follow(box: Box, options: { onEvent?: (type: string) => void; recover?: AgentEventTargets['recover'] }): { notices: NoticeBoard; tail: JournalTail } {
     const notices = new NoticeBoard();
     const tail = new JournalTail({
-      connect: async () => connectEndpoint(await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'root' }), { retries: 2 }),
+      connect: async () => connectEndpoint(await resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'ubuntu' }), { retries: 2 }),
       boxAlive: async () => (await this.box(box.instanceId))?.state === 'running',
       onEvent: (event) => {
         options.onEvent?.(event.type);

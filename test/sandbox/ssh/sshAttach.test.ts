@@ -12,6 +12,7 @@ import { hostKeysFromConsole, type ConsoleHostKey } from '../../../src/core/ssh/
 import { updateKnownHostsFile } from '../../../src/core/ssh/knownHosts';
 import { forwardPort } from '../../../src/core/ssh/portForward';
 import { hostAliasOf, writeSshConfig } from '../../../src/core/ssh/sshConfig';
+import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { connectToBox, HostKeyMismatchError, type BoxConnectionOptions } from '../../../src/core/ssh/sshConnection';
 import { TerminalSession } from '../../../src/core/ssh/terminalSession';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
@@ -33,7 +34,7 @@ describe('Attaching to a box over SSH (src/core/ssh) against the sandbox cloud',
   const target = (overrides: Partial<BoxConnectionOptions> = {}): BoxConnectionOptions => ({
     host: instance.PublicIpAddress!,
     port: sshPortOf(instance),
-    username: 'root',
+    username: 'ubuntu',
     privateKey: fs.readFileSync(box!.privateKeyPath, 'utf8'),
     pinnedFingerprints: keys.map((key) => key.fingerprint),
     ...overrides,
@@ -96,7 +97,7 @@ describe('Attaching to a box over SSH (src/core/ssh) against the sandbox cloud',
     const knownHostsFile = path.join(sshDirectory, 'known_hosts');
     const configFile = path.join(sshDirectory, 'config');
     await updateKnownHostsFile(knownHostsFile, { host: instance.PublicIpAddress!, port: sshPortOf(instance), keys });
-    await writeSshConfig(configFile, [{ name: 'ssh test', hostName: instance.PublicIpAddress!, port: sshPortOf(instance), user: 'root', identityFile: box!.privateKeyPath }], knownHostsFile);
+    await writeSshConfig(configFile, [{ name: 'ssh test', hostName: instance.PublicIpAddress!, port: sshPortOf(instance), user: 'ubuntu', identityFile: box!.privateKeyPath }], knownHostsFile);
     const alias = hostAliasOf('ssh test');
     assert.equal(alias, 'spotbox-ssh-test');
     const { stdout } = await run('ssh', ['-F', configFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', alias, 'echo', 'ok']);
@@ -105,6 +106,16 @@ describe('Attaching to a box over SSH (src/core/ssh) against the sandbox cloud',
     // The same client with an empty known_hosts must refuse: proof that the pin, not luck, let it in.
     fs.writeFileSync(knownHostsFile, '', { mode: 0o600 });
     await assert.rejects(run('ssh', ['-F', configFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', alias, 'echo', 'ok']), /Host key verification failed/);
+  });
+
+  it("says which user to log in as when the image answers root with cloud-init's refusal", async function () {
+    this.timeout(60_000);
+    const client = await connect({ username: 'root' });
+    await assert.rejects(runRemoteCommand(client, 'echo ran'), (error: Error & { nextStep?: string }) => {
+      assert.equal(error.message, 'The box logs in as "ubuntu", not "root": the image ran nothing for "root".');
+      assert.equal(error.nextStep, 'Set "sshUser": "ubuntu" in .spotbox/profile.json.');
+      return true;
+    });
   });
 
   it('keeps a terminal session alive across dropped SSH connections', async () => {

@@ -50,7 +50,9 @@ describe('Uploading or cloning the workspace on a box (src/core/workspace) again
   let box: LaunchedBox | undefined;
   let client: Client | undefined;
   let workspace: string;
+  /** The box's home folder, /home/ubuntu, seen from this machine: the box's disk in the sandbox's state. */
   let home: string;
+  const onHost = (remote: string): string => path.join(home, path.relative('/home/ubuntu', remote));
 
   before(async () => {
     directory = tempDir('spotbox-workspace-');
@@ -67,7 +69,7 @@ describe('Uploading or cloning the workspace on a box (src/core/workspace) again
     client = await connectToBox({
       host: instance.PublicIpAddress!,
       port: sshPortOf(instance),
-      username: 'root',
+      username: 'ubuntu',
       privateKey: fs.readFileSync(box.privateKeyPath, 'utf8'),
       pinnedFingerprints: keys.map((key) => key.fingerprint),
     });
@@ -112,14 +114,14 @@ describe('Uploading or cloning the workspace on a box (src/core/workspace) again
   it('uploads what git would not ignore, with mode bits, reporting progress', async () => {
     const progress: UploadProgress[] = [];
     const result = await uploadWorkspace(client!, { localRoot: workspace, remoteDir: '~/workspace', maxBytes: 50 * MiB, onProgress: (step) => progress.push(step) });
-    home = path.dirname(result.remoteDir);
-    assert.equal(path.basename(result.remoteDir), 'workspace');
-    assert.ok(home.startsWith(directory) && home.includes(box!.instanceId), `the box's home is its disk folder in the sandbox, on this filesystem: ${home}`);
+    assert.equal(result.remoteDir, '/home/ubuntu/workspace', "in the image user's home");
+    home = path.join(directory, 'boxes', 'boxes', box!.instanceId, 'disk');
+    assert.ok(fs.existsSync(home), `the box's disk is in the sandbox's state: ${home}`);
 
     const local = snapshot(workspace);
     const expected = Object.fromEntries(Object.entries(local).filter(([name]) => !/^(\.git\/|debug\.log|data\/|\.venv\/|src\/scratch\.tmp)/.test(name)));
     assert.deepEqual(Object.keys(expected).sort(), ['.gitignore', 'empty.txt', 'run.sh', 'secrets.env', 'src/.gitignore', 'src/keep.tmp', 'src/model.py', 'src/weights/init.bin', 'train.py']);
-    assert.deepEqual(snapshot(result.remoteDir), expected, 'same files, contents and modes; nothing ignored, no .git');
+    assert.deepEqual(snapshot(onHost(result.remoteDir)), expected, 'same files, contents and modes; nothing ignored, no .git');
     assert.equal(expected['run.sh'].split(' ')[0], '755');
     assert.equal(expected['secrets.env'].split(' ')[0], '600');
     assert.equal(result.files, 9);
@@ -163,15 +165,19 @@ describe('Uploading or cloning the workspace on a box (src/core/workspace) again
     git(work, 'add', '.');
     git(work, 'commit', '-q', '-m', 'feature');
     git(work, 'push', '-q', 'origin', 'feature');
+    // The box's user (uid 1000) owns the repository it clones, as a remote's own server user would:
+    // git refuses to serve a repository another user owns ("dubious ownership").
+    fs.chmodSync(directory, 0o755);
+    execFileSync('chown', ['-R', '1000:1000', origin]);
 
     const cloned = await cloneWorkspace(client!, { remoteUrl: origin, remoteDir: '~/cloned' });
-    assert.equal(cloned.remoteDir, path.join(home, 'cloned'));
-    assert.equal(fs.readFileSync(path.join(cloned.remoteDir, 'README.md'), 'utf8'), '# cloned\n');
-    assert.ok(fs.existsSync(path.join(cloned.remoteDir, '.git')), 'a real clone, ready to pull and push');
-    assert.equal(fs.existsSync(path.join(cloned.remoteDir, 'feature.txt')), false);
+    assert.equal(cloned.remoteDir, '/home/ubuntu/cloned');
+    assert.equal(fs.readFileSync(path.join(onHost(cloned.remoteDir), 'README.md'), 'utf8'), '# cloned\n');
+    assert.ok(fs.existsSync(path.join(onHost(cloned.remoteDir), '.git')), 'a real clone, ready to pull and push');
+    assert.equal(fs.existsSync(path.join(onHost(cloned.remoteDir), 'feature.txt')), false);
 
     const branch = await cloneWorkspace(client!, { remoteUrl: origin, remoteDir: '~/cloned-feature', branch: 'feature' });
-    assert.ok(fs.existsSync(path.join(branch.remoteDir, 'feature.txt')));
+    assert.ok(fs.existsSync(path.join(onHost(branch.remoteDir), 'feature.txt')));
 
     await assert.rejects(cloneWorkspace(client!, { remoteUrl: origin, remoteDir: '~/cloned' }), (error: Error & { nextStep?: string }) => {
       assert.match(error.message, /^git clone of .*origin\.git into ~\/cloned on the box failed: .*already exists and is not an empty directory/);
