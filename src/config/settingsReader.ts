@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Emitter } from '../core/events';
 import type { Logger } from '../core/logging/logger';
+import { explicitSettingsReader } from '../core/config/explicitSetting';
 import { parseSettings, SETTING_KEYS, type SettingKey, type SpotboxSettings } from '../core/config/settings';
 
 const SECTION = 'spotbox';
@@ -29,7 +30,8 @@ export class SettingsReader implements vscode.Disposable {
 
   private read(): SpotboxSettings {
     const configuration = vscode.workspace.getConfiguration(SECTION);
-    const { settings, problems } = parseSettings((key) => configuration.get(key), process.env);
+    // Only what the user set: an unset key's package.json default must not outrank the environment.
+    const { settings, problems } = parseSettings(explicitSettingsReader(configuration), process.env);
     for (const problem of problems) {
       this.logger.warn(problem.message);
       // This one decides who may SSH into a box: say so where the user looks, not only in the log.

@@ -70,7 +70,7 @@ async function sshCidr(settings: SettingsReader): Promise<string> {
     // Ask rather than open SSH wider than this machine.
     const typed = await vscode.window.showInputBox({
       title: 'Your public IP address',
-      prompt: `${error instanceof Error ? error.message : String(error)} SSH to the box will be allowed from this address only.`,
+      prompt: `${(error instanceof Error ? error.message : String(error)).replace(/[.!?]?$/, '.')} SSH to the box will be allowed from this address only.`,
       validateInput: (value) => (parseIpv4(value) ? undefined : 'An IPv4 address such as 203.0.113.7'),
       ignoreFocusOut: true,
     });
