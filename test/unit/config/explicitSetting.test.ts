@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { explicitSettingsReader, type ConfigurationLayers, type InspectedSetting } from '../../../src/core/config/explicitSetting';
-import { DEFAULT_SETTINGS, parseSettings } from '../../../src/core/config/settings';
+import { DEFAULT_SETTINGS, parseSettings, SETTING_KEYS } from '../../../src/core/config/settings';
 
 // Compiled to out/test/unit/config/: the checkout's root is four folders up.
 const root = path.resolve(__dirname, '../../../..');
@@ -35,5 +35,11 @@ describe('explicitSettingsReader (only what the user set reaches parseSettings)'
   it('reads values set in a layer and gives the defaults when none is', () => {
     assert.deepEqual(parseSettings(explicitSettingsReader(configuration({}))).settings, DEFAULT_SETTINGS);
     assert.deepEqual(parseSettings(explicitSettingsReader(configuration({ regions: ['eu-central-1'] }))).settings.regions, ['eu-central-1']);
+  });
+
+  it("has the same defaults as package.json declares, since an unset key now takes core's default", () => {
+    for (const [field, key] of Object.entries(SETTING_KEYS)) {
+      assert.deepEqual(declared[`spotbox.${key}`]?.default, DEFAULT_SETTINGS[field as keyof typeof DEFAULT_SETTINGS], key);
+    }
   });
 });
