@@ -81,6 +81,7 @@ export type SandboxEventKind =
   | 'throttle-fault'
   | 'latency-fault'
   | 's3-fault'
+  | 's3-owner-refused'
   | 'pricing-fault'
   | 'ssh-drop'
   | 'fis-experiment'

@@ -152,6 +152,7 @@ class Metadata:
     def __init__(self, cfg):
         self.base = (cfg.get('imdsEndpoint') or os.environ.get('AWS_EC2_METADATA_SERVICE_ENDPOINT') or 'http://169.254.169.254').rstrip('/')
         self.token, self.expires, self.keys, self.lock = None, 0, None, threading.Lock()
+        self.owner, self.owner_retry, self.warn = None, 0, None
 
     def get(self, path):
         for attempt in (0, 1):
@@ -169,6 +170,20 @@ class Metadata:
                 return body.decode()
             else:
                 raise Fail('IMDS %s: HTTP %d' % (path, status))
+
+    def account(self):
+        """The box's account (identity document): S3 must find the bucket owned by it. None if unknown (warned once)."""
+        with self.lock:
+            if not self.owner and time.time() >= self.owner_retry:
+                try:
+                    self.owner = str((as_json(self.get('dynamic/instance-identity/document')) or {}).get('accountId') or '')
+                except NET_ERRORS + (Fail,) as e:
+                    self.owner = 'IMDS: %s' % e
+                if not re.match(r'\d{12}$', self.owner):
+                    if self.warn and self.owner_retry == 0:
+                        self.warn(code='bucket-owner-unknown', message='no account id in the identity document (%s): S3 requests go without x-amz-expected-bucket-owner' % self.owner[:200])
+                    self.owner, self.owner_retry = None, time.time() + 300
+            return self.owner
 
     def credentials(self):
         env = os.environ
@@ -251,7 +266,12 @@ class S3:
             if self.stop.is_set():
                 raise Cancelled('cancelled: ' + what)
             ak, sk, token = self.metadata.credentials()
-            signed = sign(method, self.host, path, query, headers or {}, hashlib.sha256(body).hexdigest(), ak, sk, token, self.region,
+            owner, headers = self.metadata.account(), dict(headers or {})
+            if owner:
+                headers['x-amz-expected-bucket-owner'] = owner
+                if 'x-amz-copy-source' in headers:
+                    headers['x-amz-source-expected-bucket-owner'] = owner
+            signed = sign(method, self.host, path, query, headers, hashlib.sha256(body).hexdigest(), ak, sk, token, self.region,
                           time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
             try:
                 status, reply_headers, data = http_call(url, method, signed, body if method in ('PUT', 'POST') else None)
@@ -669,6 +689,7 @@ class Activity:
 class Daemon:
     def __init__(self, cfg):
         self.cfg, self.journal, self.metadata = cfg, Journal(cfg['journal'], int(cfg['journalMaxBytes'])), Metadata(cfg)
+        self.metadata.warn = lambda **kw: self.journal.write('warning', **kw)
         self.instance = self.notice = self.rebalance = self.worker = self.imds_error = None
         self.pending, self.stop = [], threading.Event()
         self.last_step, self.step_reported_at = None, 0.0

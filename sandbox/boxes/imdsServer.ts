@@ -6,6 +6,7 @@ import { randomBytes } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { BoxSpec, MetadataView } from '../contract';
+import { ACCOUNT_ID } from '../ec2/actions/common';
 
 export interface ImdsIdentity {
   readonly spec: BoxSpec;
@@ -129,7 +130,7 @@ export class ImdsServer {
     if (path === '/latest/dynamic/instance-identity/document') {
       return JSON.stringify(
         {
-          accountId: '123456789012',
+          accountId: ACCOUNT_ID,
           architecture: 'x86_64',
           availabilityZone: spec.availabilityZone,
           billingProducts: null,

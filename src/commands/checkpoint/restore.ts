@@ -10,7 +10,7 @@ import { checkpointLineageOf, type CheckpointCommandDeps } from './checkpointLin
 export async function restoreCheckpointCommand(deps: CheckpointCommandDeps, argument: unknown): Promise<void> {
   const box = await boxFromArgumentOrPick(deps.boxStore, argument, 'Restore a checkpoint onto which box?');
   const record = await checkpointLineageOf(deps, box);
-  const store = new CheckpointStore(record.checkpoint!, { region: record.region, ...(deps.awsProfile() ? { profile: deps.awsProfile() } : {}) });
+  const store = new CheckpointStore(record.checkpoint!, { region: record.region, ...(deps.awsProfile() ? { profile: deps.awsProfile() } : {}), ...(record.accountId ? { expectedBucketOwner: record.accountId } : {}) });
   const checkpoints = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Listing checkpoints of ${box.name}` }, () => store.listCheckpoints(record.lineage));
   if (checkpoints.length === 0) {
     throw new SpotboxError(`No complete checkpoint of ${box.name} is in s3://${record.checkpoint!.bucket}/${record.checkpoint!.prefix}/${record.lineage}/.`, 'Take one with Spotbox: Checkpoint Now.');

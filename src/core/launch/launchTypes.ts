@@ -46,6 +46,8 @@ export interface LaunchedBox {
   readonly launchTemplateId: string;
   /** Pools the fleet tried and could not use (errorSet), for the log and the user. */
   readonly fleetErrors: readonly string[];
+  /** The account that owns the instance (its reservation's OwnerId), when EC2 said. */
+  readonly accountId?: string;
 }
 
 export type LaunchStep = 'price-check' | 'key-pair' | 'security-group' | 'launch-template' | 'fleet' | 'rollback';

@@ -187,7 +187,10 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
     }
     step({ step: 'fleet', message: `Launched ${launched.instanceId} (${launched.instanceType ?? '?'}, ${lifecycle})` });
     const description = await ec2.send(new sdk.DescribeInstancesCommand({ InstanceIds: [launched.instanceId] }));
-    const instance = description.Reservations?.[0]?.Instances?.[0];
+    const reservation = description.Reservations?.[0];
+    const instance = reservation?.Instances?.[0];
+    // EC2's word on the account: the checkpoint bucket must be this account's (x-amz-expected-bucket-owner).
+    const accountId = /^\d{12}$/.test(reservation?.OwnerId ?? '') ? reservation?.OwnerId : undefined;
     return {
       instanceId: launched.instanceId,
       instanceType: instance?.InstanceType ?? launched.instanceType ?? '',
@@ -200,6 +203,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
       securityGroupId,
       launchTemplateId,
       fleetErrors,
+      ...(accountId ? { accountId } : {}),
     };
   } catch (error) {
     throw await rollBackAfter(journal, error, () => options.onProgress?.({ step: 'rollback', message: 'Removing what this launch created' }));

@@ -68,7 +68,9 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
   const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
   const store = (record: LineageRecord): CheckpointStore | undefined => {
     const profile = deps.s3Profile?.();
-    return record.checkpoint ? new CheckpointStore(record.checkpoint, { region: record.region, ...(profile ? { profile } : {}), logger: deps.logger }) : undefined;
+    return record.checkpoint
+      ? new CheckpointStore(record.checkpoint, { region: record.region, ...(profile ? { profile } : {}), ...(record.accountId ? { expectedBucketOwner: record.accountId } : {}), logger: deps.logger })
+      : undefined;
   };
   const newest = async (record: LineageRecord): Promise<CheckpointRef | undefined> => {
     const summary = await store(record)?.newestCheckpoint(record.lineage);

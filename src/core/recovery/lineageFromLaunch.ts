@@ -12,6 +12,7 @@ export function lineageFromLaunch(profile: SpotboxProfile, request: LaunchReques
     checkpointDir,
     workspaceDir: profile.workspaceDir,
     ...(profile.checkpoint ? { checkpoint: { bucket: profile.checkpoint.bucket, prefix: profile.checkpoint.prefix.replace(/^\/+|\/+$/g, '') } } : {}),
+    ...(launched.accountId ? { accountId: launched.accountId } : {}),
     ...(profile.session ? { session: { command: profile.session.command, ...(profile.session.workingDir ? { workingDir: profile.session.workingDir } : {}) } } : {}),
     ...(profile.idleStopMinutes > 0 ? { idleStopMinutes: profile.idleStopMinutes } : {}),
     currentInstanceId: launched.instanceId,

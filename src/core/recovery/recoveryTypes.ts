@@ -24,6 +24,11 @@ export interface LineageRecord {
   readonly workspaceDir: string;
   /** Where the agent writes checkpoints; none means nothing to restore (the session still restarts). */
   readonly checkpoint?: { readonly bucket: string; readonly prefix: string };
+  /**
+   * The AWS account of the first launch (EC2's reservation OwnerId): checkpoint requests expect the
+   * bucket to be this account's. Absent in records written before it was recorded: no header then.
+   */
+  readonly accountId?: string;
   readonly session?: SessionSpec;
   readonly currentInstanceId: string;
   readonly instanceIds: readonly string[];
