@@ -22,7 +22,7 @@ import { Params } from './protocol/queryParams';
 import { credentialScope } from './protocol/sigv4Scope';
 import { responseXml } from './protocol/xmlWriter';
 import { SpotMarket } from './spotMarket';
-import { Store, type InstanceRecord } from './state/store';
+import { Store, type FleetRecord, type InstanceRecord } from './state/store';
 import { FaultApi, type FaultApiParts } from './faultApi';
 import { closeServer, listen, readBody } from '../http/serverUtil';
 // Seeded so boot delays repeat for a given seed; the estimator's simulator uses the same generator.
@@ -131,6 +131,11 @@ export class Ec2Emulator extends FaultApi {
   /** The live metadata of an instance (what its box's IMDS serves). */
   metadataView(instanceId: string): MetadataView {
     return this.manager.metadataView(instanceId);
+  }
+
+  /** Snapshot of every EC2 Fleet record (all regions), for the control API and tests. */
+  listFleets(): FleetRecord[] {
+    return this.store.state.fleets.map((f) => structuredClone(f));
   }
 
   /** Snapshot of every instance record (all regions), for the control API and tests. */

@@ -72,6 +72,7 @@ export function createMaintainFleet(ctx: ActionContext, p: Params, target: Fleet
     errors: [],
   };
   ctx.store.state.fleets.push(fleet);
+  ctx.fleets.note(fleet, 'fleet-change', 'submitted');
   ctx.events.record('fleet-created', { fleetId: fleet.fleetId, region: ctx.region, target: fleet.target });
   ctx.fleets.reconcile(fleet);
   return { fleetId: fleet.fleetId };
@@ -197,6 +198,7 @@ const modifyFleet: ActionHandler = (ctx, p) => {
   }
   if (policy) f.excessCapacityTerminationPolicy = policy;
   f.state = 'modifying';
+  ctx.fleets.note(f, 'fleet-change', 'modify_in_progress');
   ctx.store.save();
   ctx.events.record('fleet-modified', { fleetId: f.fleetId, target: f.target });
   ctx.fleets.schedule(f, 0);
@@ -229,7 +231,31 @@ const deleteFleets: ActionHandler = (ctx, p) => {
   return { successfulFleetDeletionSet: ok, unsuccessfulFleetDeletionSet: failed };
 };
 
+const EVENT_TYPES = ['fleet-change', 'instance-change', 'service-error'];
+
+const describeFleetHistory: ActionHandler = (ctx, p) => {
+  const [f] = lookupFleets(ctx, [p.required('FleetId')]);
+  const start = p.date('StartTime');
+  if (start === undefined) throw Ec2Error.missing('StartTime');
+  const type = p.str('EventType');
+  if (type !== undefined && !EVENT_TYPES.includes(type)) throw Ec2Error.invalidValue('EventType', type);
+  const records = (f.history ?? []).filter((h) => h.timestamp >= start && (!type || h.eventType === type));
+  const { page, nextToken } = paginate(records, p, { min: 1, max: 1000 });
+  return {
+    historyRecordSet: page.map((h) => ({
+      eventInformation: { eventDescription: h.eventDescription, eventSubType: h.eventSubType, instanceId: h.instanceId },
+      eventType: h.eventType,
+      timestamp: new Date(h.timestamp),
+    })),
+    lastEvaluatedTime: new Date(page.length ? page[page.length - 1].timestamp : ctx.clock()),
+    nextToken,
+    fleetId: f.fleetId,
+    startTime: new Date(start),
+  };
+};
+
 export const maintainFleetActions: Record<string, ActionHandler> = {
+  DescribeFleetHistory: describeFleetHistory,
   DescribeFleets: describeFleets,
   DescribeFleetInstances: describeFleetInstances,
   ModifyFleet: modifyFleet,

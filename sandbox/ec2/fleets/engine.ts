@@ -3,7 +3,7 @@ import type { ActionContext } from '../actions/common';
 import { launchFromPools, poolsOf, type PoolLaunch } from '../actions/fleet';
 import type { InstanceManager } from '../instances/manager';
 import { Ec2Error } from '../protocol/errors';
-import type { FleetRecord, InstanceRecord, Store } from '../state/store';
+import type { FleetHistoryRecord, FleetRecord, InstanceRecord, Store } from '../state/store';
 
 export const FLEET_ID_TAG = 'aws:ec2:fleet-id';
 
@@ -24,6 +24,9 @@ export interface FleetEngineOptions {
 function alive(rec: InstanceRecord | undefined): rec is InstanceRecord {
   return rec !== undefined && (rec.state === 'pending' || rec.state === 'running');
 }
+
+/** DescribeFleetHistory keeps this many records per fleet. */
+const HISTORY_LIMIT = 1000;
 
 const LIVE_STATES = new Set(['submitted', 'active', 'modifying']);
 
@@ -78,9 +81,17 @@ export class FleetEngine {
     return f.instanceIds.map((id) => this.o.manager.get(id)).filter(alive);
   }
 
+  /** Appends a DescribeFleetHistory record (the caller saves). */
+  note(f: FleetRecord, eventType: FleetHistoryRecord['eventType'], eventSubType: string, extra: { instanceId?: string; eventDescription?: string } = {}): void {
+    const history = (f.history ??= []);
+    history.push({ timestamp: this.o.clock(), eventType, eventSubType, ...extra });
+    if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT);
+  }
+
   private onTerminated(rec: InstanceRecord): void {
     const f = this.fleetOf(rec);
     if (!f || this.disposed) return;
+    this.note(f, 'instance-change', 'terminated', { instanceId: rec.instanceId, eventDescription: rec.stateReason?.message });
     clearTimeout(this.retireTimers.get(rec.instanceId));
     this.retireTimers.delete(rec.instanceId);
     if (f.retiring[rec.instanceId]) delete f.retiring[rec.instanceId];
@@ -88,6 +99,7 @@ export class FleetEngine {
       this.schedule(f, this.replacementDelayMs);
     } else if ((f.state === 'deleted_terminating' || f.state === 'deleted_running') && this.live(f).length === 0) {
       f.state = 'deleted';
+      this.note(f, 'fleet-change', 'deleted');
     }
     this.o.store.save();
   }
@@ -97,6 +109,9 @@ export class FleetEngine {
     if (!f || this.disposed || !f.capacityRebalance || !LIVE_STATES.has(f.state)) return;
     if (!alive(rec) || rec.lifecycle !== 'spot' || f.retiring[rec.instanceId]) return;
     f.retiring[rec.instanceId] = { strategy: f.capacityRebalance.replacementStrategy };
+    this.note(f, 'instance-change', 'rebalance-recommendation', {
+      instanceId: rec.instanceId, eventDescription: `Rebalance recommendation: replacement strategy ${f.capacityRebalance.replacementStrategy}`,
+    });
     this.o.store.save();
     this.schedule(f, this.replacementDelayMs);
   }
@@ -142,7 +157,13 @@ export class FleetEngine {
     for (const [lifecycle, need, strategy] of short) {
       if (need > 0) launchFromPools(ctx, pools, lifecycle, need, strategy, { [FLEET_ID_TAG]: f.fleetId }, result);
     }
-    for (const r of result.records) f.instanceIds.push(r.instanceId);
+    for (const r of result.records) {
+      f.instanceIds.push(r.instanceId);
+      this.note(f, 'instance-change', 'launched', { instanceId: r.instanceId, eventDescription: `${r.instanceType} ${r.lifecycle} in ${r.availabilityZone}` });
+    }
+    for (const e of result.errors.values()) {
+      this.note(f, 'service-error', e.code, { eventDescription: `${e.pool.instanceType ?? '?'} in ${e.pool.zone ?? '?'}: ${e.message}` });
+    }
     if (result.records.length) {
       ctx.events.record('fleet-launch', { fleetId: f.fleetId, instanceIds: result.records.map((r) => r.instanceId) });
       this.startRetirements(f);
@@ -167,7 +188,10 @@ export class FleetEngine {
     const met = now.filter((r) => r.lifecycle === 'spot').length === f.target.spot && now.filter((r) => r.lifecycle === 'on-demand').length === f.target.onDemand;
     const below = now.filter((r) => r.lifecycle === 'spot').length < f.target.spot || now.filter((r) => r.lifecycle === 'on-demand').length < f.target.onDemand;
     f.activityStatus = met ? 'fulfilled' : below ? (result.errors.size ? 'error' : 'pending_fulfillment') : 'pending_termination';
-    if (f.state === 'submitted' || f.state === 'modifying') f.state = 'active';
+    if (f.state === 'submitted' || f.state === 'modifying') {
+      this.note(f, 'fleet-change', f.state === 'modifying' ? 'modify_succeeded' : 'active');
+      f.state = 'active';
+    }
     if (below) {
       ctx.events.record('fleet-launch-failed', { fleetId: f.fleetId, errors: f.errors.map((e) => e.errorCode) });
       this.schedule(f, this.o.retryDelayMs ?? 5000);
@@ -210,6 +234,7 @@ export class FleetEngine {
     }
     const live = this.live(f);
     f.state = live.length === 0 ? 'deleted' : terminateInstances ? 'deleted_terminating' : 'deleted_running';
+    this.note(f, 'fleet-change', f.state);
     this.o.store.save();
     if (terminateInstances) for (const r of live) this.o.manager.terminate(r);
   }

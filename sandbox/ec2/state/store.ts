@@ -157,6 +157,16 @@ export interface FleetRecord {
   retiring: Record<string, { strategy: 'launch' | 'launch-before-terminate'; terminateAt?: number }>;
   /** The latest launch failures (DescribeFleets errorSet). */
   errors: Array<{ lifecycle: string; instanceType?: string; availabilityZone?: string; launchTemplateId: string; version: string; errorCode: string; errorMessage: string }>;
+  /** DescribeFleetHistory, oldest first, capped (absent in state files written before it existed). */
+  history?: FleetHistoryRecord[];
+}
+
+export interface FleetHistoryRecord {
+  timestamp: number;
+  eventType: 'fleet-change' | 'instance-change' | 'service-error';
+  eventSubType: string;
+  instanceId?: string;
+  eventDescription?: string;
 }
 
 export interface Ec2State {

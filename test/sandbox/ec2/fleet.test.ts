@@ -102,6 +102,17 @@ describe('sandbox EC2 Fleet (type maintain)', function () {
     const tags = Object.fromEntries(inst.Tags!.map((t) => [t.Key, t.Value]));
     assert.equal(tags['aws:ec2:fleet-id'], fleetId);
     assert.equal(tags['spotbox:lineage'], 'lineage-a');
+    // EC2 owns aws: tags: a caller can neither move an instance out of its fleet nor into another.
+    const reserved = await errorOf(c.send(new E.DeleteTagsCommand({ Resources: [first], Tags: [{ Key: 'aws:ec2:fleet-id' }] })));
+    assert.equal(reserved.name, 'InvalidParameterValue');
+    assert.match(reserved.message, /reserved/);
+    await c.send(new E.DeleteTagsCommand({ Resources: [first] }));
+    const kept = (await c.send(new E.DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [first] }] }))).Tags!.map((t) => t.Key);
+    assert.deepEqual(kept, ['aws:ec2:fleet-id']);
+    assert.equal((await errorOf(c.send(new E.CreateTagsCommand({ Resources: [first], Tags: [{ Key: 'aws:ec2:fleet-id', Value: 'fleet-x' }] })))).name, 'InvalidParameterValue');
+    await c.send(new E.CreateTagsCommand({ Resources: [fleetId], Tags: [{ Key: 'owner', Value: 'me' }] }));
+    assert.deepEqual((await fleetOf(c, fleetId)).Tags, [{ Key: 'spotbox:lineage', Value: 'lineage-a' }, { Key: 'owner', Value: 'me' }]);
+    await c.send(new E.DeleteTagsCommand({ Resources: [fleetId], Tags: [{ Key: 'owner' }] }));
 
     // Spot interruption: nothing happens during the notice, the replacement comes after the termination.
     h.emu.interruptSpot(first, { leadSeconds: 1 });
@@ -129,6 +140,22 @@ describe('sandbox EC2 Fleet (type maintain)', function () {
     assert.deepEqual(Object.keys(after), ['terminated']);
     assert.deepEqual([...after.terminated].sort(), [first, second, third, fourth].sort());
     assert.equal((await c.send(new E.DescribeFleetInstancesCommand({ FleetId: fleetId }))).ActiveInstances!.length, 0);
+
+    // The timeline an editor opened after the fact can show.
+    const hist = await c.send(new E.DescribeFleetHistoryCommand({ FleetId: fleetId, StartTime: new Date(Date.now() - 600_000) }));
+    assert.equal(hist.FleetId, fleetId);
+    const line = hist.HistoryRecords!.map((r) => `${r.EventType}:${r.EventInformation!.EventSubType}${r.EventInformation!.InstanceId ? ':' + r.EventInformation!.InstanceId : ''}`);
+    assert.deepEqual(line, [
+      'fleet-change:submitted', `instance-change:launched:${first}`, 'fleet-change:active',
+      `instance-change:terminated:${first}`, `instance-change:launched:${second}`,
+      `instance-change:terminated:${second}`, `instance-change:launched:${third}`,
+      `instance-change:terminated:${third}`, `instance-change:launched:${fourth}`,
+      'fleet-change:deleted_terminating', `instance-change:terminated:${fourth}`, 'fleet-change:deleted',
+    ]);
+    assert.ok(hist.HistoryRecords!.every((r) => r.Timestamp instanceof Date));
+    assert.match(hist.HistoryRecords![3].EventInformation!.EventDescription!, /Spot instance termination/);
+    const onlyFleet = await c.send(new E.DescribeFleetHistoryCommand({ FleetId: fleetId, StartTime: new Date(Date.now() - 600_000), EventType: 'fleet-change' }));
+    assert.equal(onlyFleet.HistoryRecords!.length, 4);
   });
 
   it('CapacityRebalance: launch-before-terminate replaces first and terminates after TerminationDelay; launch keeps the old one', async () => {
@@ -229,6 +256,8 @@ describe('sandbox EC2 Fleet (type maintain)', function () {
     assert.equal(failing.Errors![0].ErrorCode, 'InsufficientInstanceCapacity');
     assert.equal(failing.Errors![0].LaunchTemplateAndOverrides!.Overrides!.InstanceType, 'g5.xlarge');
     assert.equal(failing.FulfilledCapacity, 0);
+    const errs = await c.send(new E.DescribeFleetHistoryCommand({ FleetId: fleetId, StartTime: new Date(0), EventType: 'service-error' }));
+    assert.equal(errs.HistoryRecords![0].EventInformation!.EventSubType, 'InsufficientInstanceCapacity');
     assert.deepEqual(await live(c, fleetId), []);
     h.emu.clearFaults();
     await oneRunning(c, fleetId, [first]);
@@ -334,6 +363,8 @@ describe('sandbox EC2 Fleet (type maintain)', function () {
     const id = inst.ActiveInstances[0].InstanceId;
     assert.match(id, /^i-/);
     assert.equal(inst.ActiveInstances[0].InstanceHealth, 'healthy');
+    const hist = await aws('describe-fleet-history', '--fleet-id', fleetId, '--start-time', new Date(Date.now() - 600_000).toISOString()) as { HistoryRecords: Array<{ EventType: string; EventInformation: { EventSubType: string; InstanceId?: string } }> };
+    assert.ok(hist.HistoryRecords.some((r) => r.EventType === 'instance-change' && r.EventInformation.EventSubType === 'launched' && r.EventInformation.InstanceId === id), JSON.stringify(hist));
     h.emu.hardTerminate(id);
     await oneRunning(c, fleetId, [id]);
     const del = await aws('delete-fleets', '--fleet-ids', fleetId, '--terminate-instances') as { SuccessfulFleetDeletions: Array<{ FleetId: string; CurrentFleetState: string; PreviousFleetState: string }>; UnsuccessfulFleetDeletions?: unknown[] };
