@@ -39,6 +39,7 @@ export function parseConfigs(ctx: ActionContext, configs: Params[]): FleetConfig
     const template = findTemplate(ctx, spec.str('LaunchTemplateId'), spec.str('LaunchTemplateName'));
     return {
       launchTemplateId: template.launchTemplateId,
+      launchTemplateName: spec.str('LaunchTemplateId') ? undefined : template.launchTemplateName,
       version: spec.str('Version') ?? '$Default',
       overrides: c.list('Overrides').map((o) => ({
         instanceType: o.str('InstanceType'), availabilityZone: o.str('AvailabilityZone'), subnetId: o.str('SubnetId'),

@@ -110,7 +110,9 @@ function fleetXml(ctx: ActionContext, f: FleetRecord): XmlValue {
     fulfilledCapacity: counted.length,
     fulfilledOnDemandCapacity: counted.filter((r) => r.lifecycle === 'on-demand').length,
     launchTemplateConfigs: f.configs.map((c) => ({
-      launchTemplateSpecification: { launchTemplateId: c.launchTemplateId, version: c.version },
+      launchTemplateSpecification: c.launchTemplateName
+        ? { launchTemplateName: c.launchTemplateName, version: c.version }
+        : { launchTemplateId: c.launchTemplateId, version: c.version },
       overrides: c.overrides.length ? c.overrides.map((o) => ({ ...o })) : undefined,
     })),
     targetCapacitySpecification: {

@@ -125,6 +125,8 @@ export interface PriceSpikeRecord {
 /** One LaunchTemplateConfigs entry of a fleet, with the template resolved to its id. */
 export interface FleetConfigSpec {
   launchTemplateId: string;
+  /** Set when the caller named the template: DescribeFleets echoes what was given. */
+  launchTemplateName?: string;
   version: string;
   overrides: Array<{ instanceType?: string; availabilityZone?: string; subnetId?: string; maxPrice?: string; priority?: string }>;
 }

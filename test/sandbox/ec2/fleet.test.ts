@@ -210,8 +210,11 @@ describe('sandbox EC2 Fleet (type maintain)', function () {
     h = await startHarness();
     const c = ec2(h.url, REGION);
     await template(c, 'lineage-m');
-    const fleetId = (await c.send(new E.CreateFleetCommand(maintain('lineage-m')))).FleetId!;
+    const fleetId = (await c.send(new E.CreateFleetCommand(maintain('lineage-m', { ClientToken: 'lineage-m-1' })))).FleetId!;
+    const retried = (await c.send(new E.CreateFleetCommand(maintain('lineage-m', { ClientToken: 'lineage-m-1' })))).FleetId!;
+    assert.equal(retried, fleetId, 'a retried CreateFleet with the same ClientToken is the same fleet');
     const first = await oneRunning(c, fleetId);
+    assert.equal((await c.send(new E.DescribeFleetsCommand({}))).Fleets!.length, 1);
     const mod = await c.send(new E.ModifyFleetCommand({ FleetId: fleetId, TargetCapacitySpecification: { TotalTargetCapacity: 0 } }));
     assert.equal(mod.Return, true);
     await waitFor(async () => ((await live(c, fleetId)).length === 0) || undefined, 10000);
