@@ -107,11 +107,20 @@ function ordered(ctx: ActionContext, pools: Pool[], strategy: string, lifecycle:
   return pools.map((p, i) => ({ p, i, k: f(p) })).sort((a, b) => a.k - b.k || a.i - b.i).map((x) => x.p);
 }
 
+/** A pool that refused a launch, with what EC2 echoes about it (launchTemplateAndOverrides). */
+export interface PoolFailure {
+  readonly ltao: { launchTemplateSpecification: { launchTemplateId: string; version: string }; overrides: Record<string, XmlValue> };
+  readonly pool: Pool;
+  readonly lifecycle: InstanceLifecycle;
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface PoolLaunch {
   readonly launched: XmlValue[];
   readonly records: InstanceRecord[];
   /** One entry per (lifecycle, type, zone, code), as EC2 reports them. */
-  readonly errors: Map<string, { ltao: { launchTemplateSpecification: { launchTemplateId: string; version: string }; overrides: Record<string, XmlValue> }; pool: Pool; lifecycle: InstanceLifecycle; code: string; message: string }>;
+  readonly errors: Map<string, PoolFailure>;
 }
 
 /**
@@ -161,7 +170,7 @@ export function launchFromPools(ctx: ActionContext, pools: Pool[], lifecycle: In
   return result;
 }
 
-export function errorXmlOf(e: PoolLaunch['errors'] extends Map<string, infer V> ? V : never): XmlValue {
+export function errorXmlOf(e: PoolFailure): XmlValue {
   return { launchTemplateAndOverrides: e.ltao, lifecycle: e.lifecycle, errorCode: e.code, errorMessage: e.message };
 }
 
