@@ -85,6 +85,11 @@ export type SandboxEventKind =
   | 'pricing-fault'
   | 'ssh-drop'
   | 'fis-experiment'
+  | 'fleet-created'
+  | 'fleet-launch'
+  | 'fleet-launch-failed'
+  | 'fleet-modified'
+  | 'fleet-deleted'
   | 'sandbox-started'
   | 'sandbox-stopped';
 

@@ -150,7 +150,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         return boxHost.dropSshConnections(id);
       },
       events: (filter) => events.events(filter),
-      describe: () => ({ instances: ec2.listInstances(), sshMode: boxHost.mode }),
+      describe: () => ({ instances: ec2.listInstances(), fleets: ec2.listFleets(), sshMode: boxHost.mode }),
     });
     const controlUrl = (await listenOn(options.ports?.control ?? previousPorts.control, (port) => control.start(port))).url;
     stops.push(() => control.stop());

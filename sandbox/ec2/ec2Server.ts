@@ -4,6 +4,8 @@ import type { BoxHost, EventSink, MetadataView } from '../contract';
 import { catalogActions } from './actions/catalogActions';
 import type { ActionContext, ActionHandler } from './actions/common';
 import { fleetActions } from './actions/fleet';
+import { maintainFleetActions } from './actions/maintainFleet';
+import { FleetEngine } from './fleets/engine';
 import { instanceActions } from './actions/instances';
 import { keyPairActions, publicKeyOf } from './actions/keyPairs';
 import { launchTemplateActions } from './actions/launchTemplates';
@@ -20,7 +22,7 @@ import { Params } from './protocol/queryParams';
 import { credentialScope } from './protocol/sigv4Scope';
 import { responseXml } from './protocol/xmlWriter';
 import { SpotMarket } from './spotMarket';
-import { Store, type InstanceRecord } from './state/store';
+import { Store, type FleetRecord, type InstanceRecord } from './state/store';
 import { FaultApi, type FaultApiParts } from './faultApi';
 import { closeServer, listen, readBody } from '../http/serverUtil';
 // Seeded so boot delays repeat for a given seed; the estimator's simulator uses the same generator.
@@ -43,10 +45,14 @@ export interface Ec2EmulatorOptions {
   readonly seed?: number;
   /** stop() also calls boxHost.stopAll(); default true. */
   readonly stopBoxesOnStop?: boolean;
+  /** EC2 Fleet (maintain): delay before a replacement launch; default 1000 ms. */
+  readonly fleetReplacementDelayMs?: number;
+  /** EC2 Fleet: lower bound of CapacityRebalance.TerminationDelay; default 120 s as on AWS. */
+  readonly fleetMinTerminationDelaySeconds?: number;
 }
 
 const ACTIONS: Record<string, ActionHandler> = {
-  ...catalogActions, ...instanceActions, ...fleetActions, ...launchTemplateActions, ...keyPairActions,
+  ...catalogActions, ...instanceActions, ...fleetActions, ...maintainFleetActions, ...launchTemplateActions, ...keyPairActions,
   ...securityGroupActions, ...priceActions, ...tagActions, ...spotRequestActions, ...volumeActions,
 };
 
@@ -78,10 +84,27 @@ function buildParts(options: Ec2EmulatorOptions): FaultApiParts {
 export class Ec2Emulator extends FaultApi {
   private server?: http.Server;
   private readonly settings: { consoleDelayMs: number; seed: number; stopBoxes: boolean };
+  private readonly fleets: FleetEngine;
 
   constructor(private readonly options: Ec2EmulatorOptions) {
     super(buildParts(options));
     this.settings = { consoleDelayMs: options.consoleDelayMs ?? 3000, seed: options.seed ?? 1, stopBoxes: options.stopBoxesOnStop ?? true };
+    this.fleets = new FleetEngine({
+      store: this.store,
+      manager: this.manager,
+      clock: this.clock,
+      contextFor: (region) => this.context(region),
+      replacementDelayMs: options.fleetReplacementDelayMs,
+      minTerminationDelaySeconds: options.fleetMinTerminationDelaySeconds,
+    });
+  }
+
+  private context(region: string): ActionContext {
+    return {
+      region, store: this.store, manager: this.manager, fleets: this.fleets, market: this.market, faults: this.faults,
+      events: this.events, boxHost: this.options.boxHost, clock: this.clock,
+      consoleDelayMs: this.settings.consoleDelayMs, seed: this.settings.seed,
+    };
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<{ url: string }> {
@@ -91,10 +114,12 @@ export class Ec2Emulator extends FaultApi {
     this.server = server;
     // Boxes boot again only once listening worked, so a retry on another port does not boot them twice.
     this.manager.restore();
+    this.fleets.restore();
     return started;
   }
 
   async stop(): Promise<void> {
+    this.fleets.dispose();
     this.manager.dispose();
     const server = this.server;
     this.server = undefined;
@@ -106,6 +131,11 @@ export class Ec2Emulator extends FaultApi {
   /** The live metadata of an instance (what its box's IMDS serves). */
   metadataView(instanceId: string): MetadataView {
     return this.manager.metadataView(instanceId);
+  }
+
+  /** Snapshot of every EC2 Fleet record (all regions), for the control API and tests. */
+  listFleets(): FleetRecord[] {
+    return this.store.state.fleets.map((f) => structuredClone(f));
   }
 
   /** Snapshot of every instance record (all regions), for the control API and tests. */
@@ -145,11 +175,7 @@ export class Ec2Emulator extends FaultApi {
         throw new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.');
       }
       if (params.bool('DryRun')) throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
-      const ctx: ActionContext = {
-        region: scope.region, store: this.store, manager: this.manager, market: this.market, faults: this.faults,
-        events: this.events, boxHost: this.options.boxHost, clock: this.clock,
-        consoleDelayMs: this.settings.consoleDelayMs, seed: this.settings.seed,
-      };
+      const ctx = this.context(scope.region);
       const result = await handler(ctx, params);
       this.send(res, 200, responseXml(action, requestId, result), requestId);
     } catch (err) {

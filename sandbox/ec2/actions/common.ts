@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BoxHost, EventSink } from '../../contract';
 import type { Faults } from '../faults';
+import type { FleetEngine } from '../fleets/engine';
 import type { InstanceManager } from '../instances/manager';
 import { Ec2Error } from '../protocol/errors';
 import type { Filter, Params } from '../protocol/queryParams';
@@ -13,6 +14,8 @@ export interface ActionContext {
   readonly region: string;
   readonly store: Store;
   readonly manager: InstanceManager;
+  /** The maintain loop of EC2 Fleets. */
+  readonly fleets: FleetEngine;
   readonly market: SpotMarket;
   readonly faults: Faults;
   readonly events: EventSink;

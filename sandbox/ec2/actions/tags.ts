@@ -19,6 +19,7 @@ function taggables(ctx: ActionContext): Taggable[] {
     ...s.keyPairs.filter((k) => k.region === r).map((k) => ({ resourceType: 'key-pair', id: k.keyPairId, tags: k.tags })),
     ...s.launchTemplates.filter((t) => t.region === r).map((t) => ({ resourceType: 'launch-template', id: t.launchTemplateId, tags: t.tags })),
     ...s.spotRequests.filter((q) => q.region === r).map((q) => ({ resourceType: 'spot-instances-request', id: q.spotInstanceRequestId, tags: q.tags })),
+    ...s.fleets.filter((f) => f.region === r).map((f) => ({ resourceType: 'fleet', id: f.fleetId, tags: f.tags })),
   ];
 }
 
@@ -28,7 +29,16 @@ const NOT_FOUND: Record<string, string> = {
   key: 'InvalidKeyPair.NotFound',
   lt: 'InvalidLaunchTemplateId.NotFound',
   sir: 'InvalidSpotInstanceRequestID.NotFound',
+  fleet: 'InvalidFleetId.NotFound',
 };
+
+/** Keys EC2 sets itself (aws:ec2:fleet-id, ...): callers may neither set nor delete them. */
+function checkReserved(key: string): string {
+  if (key.toLowerCase().startsWith('aws:')) {
+    throw Ec2Error.invalidValue('key', key, "Tag keys starting with 'aws:' are reserved for internal use");
+  }
+  return key;
+}
 
 function resolve(ctx: ActionContext, p: Params): Taggable[] {
   const ids = p.strList('ResourceId');
@@ -50,6 +60,7 @@ const createTags: ActionHandler = (ctx, p) => {
   const targets = resolve(ctx, p);
   const tags = p.list('Tag');
   if (!tags.length) throw Ec2Error.missing('Tag');
+  for (const tag of tags) checkReserved(tag.required('Key'));
   for (const t of targets) for (const tag of tags) t.tags[tag.required('Key')] = tag.str('Value') ?? '';
   ctx.store.save();
   return { return: true };
@@ -58,8 +69,9 @@ const createTags: ActionHandler = (ctx, p) => {
 const deleteTags: ActionHandler = (ctx, p) => {
   const targets = resolve(ctx, p);
   const tags = p.list('Tag');
+  for (const tag of tags) checkReserved(tag.required('Key'));
   for (const t of targets) {
-    if (!tags.length) for (const k of Object.keys(t.tags)) delete t.tags[k];
+    if (!tags.length) for (const k of Object.keys(t.tags)) if (!k.toLowerCase().startsWith('aws:')) delete t.tags[k];
     for (const tag of tags) {
       const key = tag.required('Key');
       const value = tag.str('Value');

@@ -33,14 +33,25 @@ function gmt(ms: number): string {
  * Owns the running side of instances: booting boxes, state transitions, interruption timers.
  * Records are mutated in place and the store is saved after every transition.
  */
+/** Told about transitions other parts of the emulator react to (EC2 Fleet's maintain loop). */
+export interface InstanceWatcher {
+  onTerminated?(rec: InstanceRecord): void;
+  onRebalanceRecommendation?(rec: InstanceRecord): void;
+}
+
 export class InstanceManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly watchers: InstanceWatcher[] = [];
   private disposed = false;
 
   constructor(private readonly o: ManagerOptions) {}
 
   private get now(): number {
     return this.o.clock();
+  }
+
+  watch(watcher: InstanceWatcher): void {
+    this.watchers.push(watcher);
   }
 
   get(instanceId: string): InstanceRecord | undefined {
@@ -163,6 +174,7 @@ export class InstanceManager {
     rec.rebalanceNoticeTime = isoSeconds(this.now);
     this.o.store.save();
     this.o.events.record('rebalance-recommendation', { instanceId: rec.instanceId, noticeTime: rec.rebalanceNoticeTime });
+    for (const w of this.watchers) w.onRebalanceRecommendation?.(rec);
     return rec.rebalanceNoticeTime;
   }
 
@@ -224,6 +236,7 @@ export class InstanceManager {
     if (this.disposed) return;
     this.o.store.save();
     this.o.events.record('instance-terminated', { instanceId: rec.instanceId, reason, stateReason: rec.stateReason?.code });
+    for (const w of this.watchers) w.onTerminated?.(rec);
   }
 
   private updateSpotRequest(rec: InstanceRecord, state: 'active' | 'closed', code: string, message: string): void {

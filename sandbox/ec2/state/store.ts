@@ -122,6 +122,55 @@ export interface PriceSpikeRecord {
   endsAt?: number;
 }
 
+/** One LaunchTemplateConfigs entry of a fleet, with the template resolved to its id. */
+export interface FleetConfigSpec {
+  launchTemplateId: string;
+  /** Set when the caller named the template: DescribeFleets echoes what was given. */
+  launchTemplateName?: string;
+  version: string;
+  overrides: Array<{ instanceType?: string; availabilityZone?: string; subnetId?: string; maxPrice?: string; priority?: string }>;
+}
+
+export type FleetStateName = 'submitted' | 'active' | 'modifying' | 'deleted' | 'deleted_running' | 'deleted_terminating' | 'failed';
+
+/** An EC2 Fleet of type maintain: the sandbox keeps its target capacity alive (fleets/engine.ts). */
+export interface FleetRecord {
+  fleetId: string;
+  region: string;
+  type: 'maintain';
+  state: FleetStateName;
+  activityStatus: 'fulfilled' | 'pending_fulfillment' | 'pending_termination' | 'error';
+  createTime: number;
+  target: { total: number; spot: number; onDemand: number; defaultType: 'spot' | 'on-demand' };
+  spotAllocationStrategy: string;
+  onDemandAllocationStrategy: string;
+  capacityRebalance?: { replacementStrategy: 'launch' | 'launch-before-terminate'; terminationDelay?: number };
+  excessCapacityTerminationPolicy: 'termination' | 'no-termination';
+  replaceUnhealthyInstances: boolean;
+  clientToken?: string;
+  configs: FleetConfigSpec[];
+  tags: Record<string, string>;
+  /** Every instance the fleet launched, oldest first. */
+  instanceIds: string[];
+  /**
+   * Instances that got a rebalance recommendation and no longer count toward the target:
+   * launch-before-terminate ones are terminated at terminateAt (set once the replacement launched).
+   */
+  retiring: Record<string, { strategy: 'launch' | 'launch-before-terminate'; terminateAt?: number }>;
+  /** The latest launch failures (DescribeFleets errorSet). */
+  errors: Array<{ lifecycle: string; instanceType?: string; availabilityZone?: string; launchTemplateId: string; version: string; errorCode: string; errorMessage: string }>;
+  /** DescribeFleetHistory, oldest first, capped (absent in state files written before it existed). */
+  history?: FleetHistoryRecord[];
+}
+
+export interface FleetHistoryRecord {
+  timestamp: number;
+  eventType: 'fleet-change' | 'instance-change' | 'service-error';
+  eventSubType: string;
+  instanceId?: string;
+  eventDescription?: string;
+}
+
 export interface Ec2State {
   version: 1;
   instances: Record<string, InstanceRecord>;
@@ -130,10 +179,11 @@ export interface Ec2State {
   launchTemplates: LaunchTemplateRecord[];
   spotRequests: SpotRequestRecord[];
   priceSpikes: PriceSpikeRecord[];
+  fleets: FleetRecord[];
 }
 
 function emptyState(): Ec2State {
-  return { version: 1, instances: {}, keyPairs: [], securityGroups: [], launchTemplates: [], spotRequests: [], priceSpikes: [] };
+  return { version: 1, instances: {}, keyPairs: [], securityGroups: [], launchTemplates: [], spotRequests: [], priceSpikes: [], fleets: [] };
 }
 
 /** AWS-style ids: prefix and 17 hex digits. */

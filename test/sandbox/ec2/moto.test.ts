@@ -140,6 +140,37 @@ describe('sandbox EC2 emulator vs moto (response shapes)', function () {
     assertSame('key pair', s, first('KeyPairs'), ['KeyName', 'KeyFingerprint', 'KeyPairId']);
   });
 
+  it('EC2 Fleet (maintain): DescribeFleets, DescribeFleetInstances, DeleteFleets', async () => {
+    const fleetOf = async (c: E.EC2Client): Promise<{ fleets: E.DescribeFleetsCommandOutput; instances: E.DescribeFleetInstancesCommandOutput; deleted: E.DeleteFleetsCommandOutput }> => {
+      const img = await c.send(new E.DescribeImagesCommand({ Owners: ['amazon'] }));
+      await c.send(new E.CreateLaunchTemplateCommand({ LaunchTemplateName: 'diff-fleet', LaunchTemplateData: { ImageId: img.Images![0].ImageId, InstanceType: 'g5.xlarge' } }));
+      const { FleetId } = await c.send(new E.CreateFleetCommand({
+        Type: 'maintain',
+        LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateName: 'diff-fleet', Version: '$Latest' } }],
+        TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' },
+        SpotOptions: { AllocationStrategy: 'price-capacity-optimized', MaintenanceStrategies: { CapacityRebalance: { ReplacementStrategy: 'launch-before-terminate', TerminationDelay: 120 } } },
+      }));
+      const fleets = await c.send(new E.DescribeFleetsCommand({ FleetIds: [FleetId!] }));
+      const instances = await c.send(new E.DescribeFleetInstancesCommand({ FleetId }));
+      const deleted = await c.send(new E.DeleteFleetsCommand({ FleetIds: [FleetId!], TerminateInstances: true }));
+      return { fleets, instances, deleted };
+    };
+    const ours = await fleetOf(ec2(h!.url, 'us-east-1'));
+    const theirs = await fleetOf(ec2(motoUrl, 'us-east-1'));
+    const pair = <T>(pick: (x: typeof ours) => T): { ours: Shape; theirs: Shape } => ({ ours: shapeOf(pick(ours)), theirs: shapeOf(pick(theirs)) });
+    // Real EC2 sends these; moto leaves them out (ClientToken: the SDK sends one with every CreateFleet).
+    // moto sends ValidFrom, which the emulator leaves out.
+    const fleetExtra = ['.ActivityStatus', '.CreateTime', '.ReplaceUnhealthyInstances', '.OnDemandTargetCapacity', '.SpotTargetCapacity', '.AllocationStrategy'];
+    const f = pair((x) => x.fleets.Fleets![0]);
+    assertSame('fleet', { ours: f.ours, theirs: f.theirs }, (x) => x, ['FleetId', 'FleetState', 'Type', 'FulfilledCapacity', 'TargetCapacitySpecification', 'SpotOptions', 'LaunchTemplateConfigs', 'ExcessCapacityTerminationPolicy'], [...fleetExtra.flatMap((k) => [k, `.TargetCapacitySpecification${k}`, `.OnDemandOptions${k}`]), '.ClientToken', '.Errors'], true);
+    const spot = (x: Shape): Shape => (x as Record<string, Shape>).SpotOptions ?? {};
+    assertSame('fleet spot options', f, spot, ['AllocationStrategy', 'MaintenanceStrategies']);
+    assertSame('fleet instance', pair((x) => x.instances), first('ActiveInstances'), ['InstanceId', 'InstanceType', 'SpotInstanceRequestId', 'InstanceHealth']);
+    assertSame('fleet deletion', pair((x) => x.deleted), first('SuccessfulFleetDeletions'), ['FleetId', 'CurrentFleetState', 'PreviousFleetState']);
+    assert.deepEqual([ours.deleted.SuccessfulFleetDeletions![0].CurrentFleetState, theirs.deleted.SuccessfulFleetDeletions![0].CurrentFleetState], ['deleted_terminating', 'deleted_terminating']);
+    assert.deepEqual(ours.fleets.Fleets![0].LaunchTemplateConfigs, theirs.fleets.Fleets![0].LaunchTemplateConfigs, 'the template is echoed as given');
+  });
+
   it('DescribeSecurityGroups after CreateSecurityGroup + ingress', async () => {
     const s = await both(async (c) => {
       const g = await c.send(new E.CreateSecurityGroupCommand({ GroupName: 'diff', Description: 'diff' }));
