@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const DEBIAN_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep', 'openssh-server', 'sudo', 'curl', 'python3', 'tmux', 'git'];
-/** Only the tests need them: the real PyTorch trainers of examples/ run on the sandbox's boxes. */
-const DEBIAN_TEST_PACKAGES = ['python3-torch'];
+/** Only the tests need them: the real PyTorch trainers of examples/ run on the sandbox's boxes; the AWS CLI checks the emulators. */
+const DEBIAN_TEST_PACKAGES = ['python3-torch', 'awscli'];
 
 function installed(pkg) {
   const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
