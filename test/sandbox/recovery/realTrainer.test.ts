@@ -150,15 +150,21 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
     assert.equal((notified.at(-1)?.pids as number[]).length, 2, 'both workers were signalled, torchrun passed through');
     const oldLog = await rig.run(oldBox, 'cat ~/trainer.log');
     for (const rank of [0, 1]) {
-      assert.match(oldLog, new RegExp(`rank ${rank} saved step ${run.checkpointStep}\\b`));
+      assert.match(oldLog, new RegExp(`rank ${rank} saved step ${run.checkpointStep}(?!\\d)`));
     }
     const replacement = (await rig.box(finished.currentInstanceId))!;
+    // Two processes write one log, and print() writes a line's text and its newline apart: one rank's
+    // line may run into the other's ("...449rank 1 ..."). The number itself is written whole.
+    const resumedAt = (text: string, rank: number): string | undefined => new RegExp(`rank ${rank} resumed at step (\\d+)(?!\\d)`).exec(text)?.[1];
+    let lastRead = '';
     const log = await eventually('both ranks resumed', async () => {
-      const text = await rig.run(replacement, 'cat ~/trainer.log 2>/dev/null || true');
-      return /rank 0 resumed/.test(text) && /rank 1 resumed/.test(text) ? text : undefined;
-    }, 60_000, 500);
+      lastRead = await rig.run(replacement, 'cat ~/trainer.log 2>/dev/null || true');
+      return resumedAt(lastRead, 0) !== undefined && resumedAt(lastRead, 1) !== undefined ? lastRead : undefined;
+    }, 60_000, 500).catch((error: Error) => {
+      throw new Error(`${error.message}; the replacement's log:\n${JSON.stringify(lastRead.slice(-2000))}`);
+    });
     for (const rank of [0, 1]) {
-      assert.match(log, new RegExp(`rank ${rank} resumed at step ${run.checkpointStep}\\b`));
+      assert.equal(resumedAt(log, rank), String(run.checkpointStep), `rank ${rank} resumed at the checkpoint's step:\n${log}`);
     }
   });
 });
