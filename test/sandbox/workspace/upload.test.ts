@@ -115,7 +115,7 @@ describe('Uploading or cloning the workspace on a box (src/core/workspace) again
     const progress: UploadProgress[] = [];
     const result = await uploadWorkspace(client!, { localRoot: workspace, remoteDir: '~/workspace', maxBytes: 50 * MiB, onProgress: (step) => progress.push(step) });
     assert.equal(result.remoteDir, '/home/ubuntu/workspace', "in the image user's home");
-    home = path.join(directory, 'boxes', 'boxes', box!.instanceId, 'disk');
+    home = path.join(sandbox!.boxHost.boxDir(box!.instanceId), 'disk');
     assert.ok(fs.existsSync(home), `the box's disk is in the sandbox's state: ${home}`);
 
     const local = snapshot(workspace);

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { bucketOwnerRefusal } from '../../../sandbox/s3/s3Sandbox';
 import { CheckpointStore } from '../../../src/core/checkpoint/checkpointStore';
@@ -8,31 +7,14 @@ import { createS3Client } from '../../../src/core/checkpoint/s3Client';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
 import { lineageFromLaunch } from '../../../src/core/recovery/lineageFromLaunch';
-import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
+import { checkpointLineage, recordingS3, type RecordingS3 } from './recordingS3';
 
 type Seen = http.IncomingHttpHeaders;
-
-/** An S3 endpoint that lists no checkpoints (and copies anything) and keeps the headers of each request. */
-async function recordingS3(): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((request, response) => {
-    seen.push(request.headers);
-    request.resume();
-    response.writeHead(200, { 'content-type': 'application/xml' });
-    response.end(
-      request.method === 'GET'
-        ? '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>ckpts</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>'
-        : '<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult><ETag>"x"</ETag></CopyObjectResult>',
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 const signedHeaders = (headers: Seen): string[] => /SignedHeaders=([^,]+)/.exec(String(headers.authorization))?.[1]?.split(';') ?? [];
 
 describe('checkpoint S3 requests expect the account EC2 named to own the bucket (x-amz-expected-bucket-owner)', () => {
-  let s3: Awaited<ReturnType<typeof recordingS3>>;
+  let s3: RecordingS3;
   const saved: Record<string, string | undefined> = {};
 
   beforeEach(async () => {
@@ -90,17 +72,7 @@ describe('checkpoint S3 requests expect the account EC2 named to own the bucket 
 
   it('the recovery takes the account from the lineage record', async () => {
     process.env.AWS_ENDPOINT_URL_S3 = s3.url;
-    const record = {
-      lineage: 'llama-0a1b2c3d',
-      boxName: 'llama',
-      region: 'us-east-1',
-      checkpointDir: '~/checkpoints',
-      workspaceDir: '~/workspace',
-      checkpoint: { bucket: 'ckpts', prefix: 'spotbox' },
-      accountId: '210987654321',
-      currentInstanceId: 'i-0abc',
-      instanceIds: ['i-0abc'],
-    } as unknown as LineageRecord;
+    const record = checkpointLineage({ accountId: '210987654321' });
     const ports = cloudRecoveryPorts({
       clients: () => assert.fail('EC2 is not used'),
       endpointOf: async () => assert.fail('SSH is not used'),

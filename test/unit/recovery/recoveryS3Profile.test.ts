@@ -1,41 +1,17 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
-import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
+import { checkpointLineage, recordingS3, type RecordingS3 } from '../checkpoint/recordingS3';
 
-/** An S3 endpoint that lists no checkpoints and counts the requests it got. */
-async function emptyS3(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
-  let requests = 0;
-  const server = http.createServer((request, response) => {
-    requests++;
-    request.resume();
-    response.writeHead(200, { 'content-type': 'application/xml' });
-    response.end('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>ckpts</Name><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-const record = {
-  lineage: 'llama-0a1b2c3d',
-  boxName: 'llama',
-  region: 'us-east-1',
-  checkpointDir: '~/checkpoints',
-  workspaceDir: '~/workspace',
-  checkpoint: { bucket: 'ckpts', prefix: 'spotbox' },
-  currentInstanceId: 'i-0abc',
-  instanceIds: ['i-0abc'],
-} as unknown as LineageRecord;
+const record = checkpointLineage();
 
 describe('the recovery reads the AWS profile for S3 at each use (spotbox.awsProfile changed after start-up)', () => {
   const saved: Record<string, string | undefined> = {};
   let directory: string;
-  let servers: Array<Awaited<ReturnType<typeof emptyS3>>> = [];
+  let servers: RecordingS3[] = [];
 
   beforeEach(() => {
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-s3profile-'));
@@ -55,8 +31,8 @@ describe('the recovery reads the AWS profile for S3 at each use (spotbox.awsProf
   });
 
   it('a checkpoint looked up after the profile changed goes to the new profile\'s S3', async () => {
-    const first = await emptyS3();
-    const second = await emptyS3();
+    const first = await recordingS3();
+    const second = await recordingS3();
     servers = [first, second];
     const profileText = (name: string, url: string): string => `[profile ${name}]\naws_access_key_id = AKIA${name.toUpperCase()}\naws_secret_access_key = secret\nendpoint_url = ${url}\n`;
     fs.writeFileSync(path.join(directory, 'config'), profileText('first', first.url) + profileText('second', second.url));
@@ -73,12 +49,12 @@ describe('the recovery reads the AWS profile for S3 at each use (spotbox.awsProf
       logger: silentLogger,
     });
     assert.equal(await ports.newestCheckpoint(record), undefined);
-    assert.ok(first.requests() > 0 && second.requests() === 0, 'the first look uses the first profile');
+    assert.ok(first.seen.length > 0 && second.seen.length === 0, 'the first look uses the first profile');
 
     awsProfile = 'second';
-    const before = first.requests();
+    const before = first.seen.length;
     assert.equal(await ports.newestCheckpoint(record), undefined);
-    assert.ok(second.requests() > 0, 'the profile chosen later is the one used');
-    assert.equal(first.requests(), before, 'and the old one is not asked again');
+    assert.ok(second.seen.length > 0, 'the profile chosen later is the one used');
+    assert.equal(first.seen.length, before, 'and the old one is not asked again');
   });
 });
