@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CreateFleetCommand, CreateLaunchTemplateCommand, DescribeImagesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateFleetCommand, CreateLaunchTemplateCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { resolveBoxEndpoint } from '../src/core/attach/boxEndpoint';
 import { connectEndpoint } from '../src/core/attach/connectEndpoint';
 import { Ec2ClientPool } from '../src/core/aws/ec2ClientPool';
@@ -15,6 +15,7 @@ import { silentLogger } from '../src/core/logging/logger';
 import { PROFILE_DEFAULTS, type SpotboxProfile } from '../src/core/profile/profileTypes';
 import { systemClock } from '../src/core/time/clock';
 import { startSandbox } from '../sandbox/sandbox';
+import { sandboxImageId } from '../test/sandbox/e2e/sandboxHarness';
 import { percentile, seconds } from './stats';
 import { argument, runBench } from './benchCli';
 
@@ -35,16 +36,13 @@ async function main(): Promise<void> {
   Object.assign(process.env, sandbox.environment);
   const clients = new Ec2ClientPool();
   try {
-    // The PyTorch Deep Learning AMI, whose login user is ubuntu.
-    const imageOf = async (region: string): Promise<string> =>
-      (await new EC2Client({ region }).send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['Deep Learning OSS Nvidia Driver AMI GPU PyTorch*'] }] }))).Images?.[0]?.ImageId ?? '';
     const samples: number[] = [];
     const keyDirectory = path.join(directory, 'keys');
     const usEast1 = new Ec2BoxSource(clients, () => ['us-east-1'], new Ec2SpotPrices({ clients }));
     for (let index = 0; index < launches; index++) {
       const started = performance.now();
       // The Launch command's own pipeline; without a workspace, checkpoint or session, provisioning ends at the pinned SSH connection.
-      const profile: SpotboxProfile = { ...PROFILE_DEFAULTS, name: `bench-${index}`, regions: ['us-east-1'], instanceTypes: ['g5.xlarge', 'g4dn.xlarge'], maxPrice: 5, image: await imageOf('us-east-1'), volumeGb: 50, sshUser: 'ubuntu' };
+      const profile: SpotboxProfile = { ...PROFILE_DEFAULTS, name: `bench-${index}`, regions: ['us-east-1'], instanceTypes: ['g5.xlarge', 'g4dn.xlarge'], maxPrice: 5, image: await sandboxImageId('us-east-1'), volumeGb: 100, sshUser: 'ubuntu' };
       const { launched } = await launchFromProfile(
         profile,
         { pools: { region: 'us-east-1', instanceTypes: [...profile.instanceTypes!] }, callerCidr: '127.0.0.1/32', keyDirectory, owner: 'bench' },
@@ -68,7 +66,7 @@ async function main(): Promise<void> {
     await Promise.all(
       REGIONS.map(async (region) => {
         const ec2 = new EC2Client({ region });
-        await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'bench-tree', LaunchTemplateData: { ImageId: await imageOf(region), TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: TAGS.box, Value: `tree-${region}` }] }] } }));
+        await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'bench-tree', LaunchTemplateData: { ImageId: await sandboxImageId(region), TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: TAGS.box, Value: `tree-${region}` }] }] } }));
         await ec2.send(
           new CreateFleetCommand({
             Type: 'instant',
