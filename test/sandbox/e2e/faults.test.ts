@@ -4,7 +4,6 @@ import {
   CreateFleetCommand,
   CreateKeyPairCommand,
   CreateLaunchTemplateCommand,
-  DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeSpotInstanceRequestsCommand,
   EC2Client,
@@ -16,7 +15,7 @@ import { Client } from 'ssh2';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { SANDBOX_BUCKET } from '../../../sandbox/sandbox';
 import { sshExec, type SshTarget } from './sshExec';
-import { consoleFingerprints, describeAll, processesMentioning, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from './sandboxHarness';
+import { consoleFingerprints, describeAll, processesMentioning, sandboxImageId, sshPortOf, startTestSandbox, tempDir, waitForState, stopTestSandbox } from './sandboxHarness';
 
 const REGION = 'us-east-1';
 
@@ -59,7 +58,7 @@ describe('Sandbox: faults and events over the control API', function () {
     sandbox = await startTestSandbox(directory);
     ec2 = new EC2Client({ region: REGION });
     privateKey = (await ec2.send(new CreateKeyPairCommand({ KeyName: 'faults', KeyType: 'ed25519' }))).KeyMaterial!;
-    imageId = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0].ImageId!;
+    imageId = await sandboxImageId(REGION);
   });
 
   after(async () => {

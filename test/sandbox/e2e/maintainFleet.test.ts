@@ -6,14 +6,13 @@ import {
   CreateLaunchTemplateCommand,
   DeleteFleetsCommand,
   DescribeFleetInstancesCommand,
-  DescribeImagesCommand,
   DescribeInstancesCommand,
   EC2Client,
   type Instance,
 } from '@aws-sdk/client-ec2';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { sshExec, type SshTarget } from './sshExec';
-import { consoleFingerprints, eventually, processesMentioning, sshPortOf, startTestSandbox, stopTestSandbox, tempDir, waitForState } from './sandboxHarness';
+import { consoleFingerprints, eventually, processesMentioning, sandboxImageId, sshPortOf, startTestSandbox, stopTestSandbox, tempDir, waitForState } from './sandboxHarness';
 
 const REGION = 'us-east-1';
 
@@ -51,7 +50,7 @@ describe('Sandbox: an EC2 Fleet of type maintain replaces a real box', function 
     sandbox = await startTestSandbox(directory);
     ec2 = new EC2Client({ region: REGION });
     privateKey = (await ec2.send(new CreateKeyPairCommand({ KeyName: 'maintain', KeyType: 'ed25519' }))).KeyMaterial!;
-    const imageId = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0].ImageId!;
+    const imageId = await sandboxImageId(REGION);
     await ec2.send(new CreateLaunchTemplateCommand({
       LaunchTemplateName: 'maintain',
       LaunchTemplateData: { ImageId: imageId, KeyName: 'maintain', MetadataOptions: { HttpTokens: 'required' }, UserData: Buffer.from(USER_DATA).toString('base64') },

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Client } from 'ssh2';
 import type { AgentTuning } from '../../../src/core/agent/agentConfig';
 import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
@@ -24,7 +24,7 @@ import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
-import { eventually, TEST_OWNER_ID } from '../e2e/sandboxHarness';
+import { eventually, sandboxImageId, TEST_OWNER_ID } from '../e2e/sandboxHarness';
 
 export const REGION = 'us-east-1';
 const REPO = path.resolve(__dirname, '../../../..');
@@ -106,8 +106,7 @@ export class RecoveryRig {
 
   /** Launches the profile through the Launch command's own pipeline: agent in the user data, lineage recorded, session started. */
   async launch(profile: SpotboxProfile, tuning?: AgentTuning): Promise<LineageRecord> {
-    const imageId = (await this.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images?.[0]?.ImageId;
-    assert.ok(imageId);
+    const imageId = await sandboxImageId(REGION);
     const { lineage } = await launchFromProfile(
       { ...profile, image: imageId },
       { pools: { region: REGION, instanceTypes: [...profile.instanceTypes!] }, callerCidr: '127.0.0.1/32', keyDirectory: this.keyDirectory, owner: TEST_OWNER_ID, ...(tuning ? { agentTuning: tuning } : {}) },
