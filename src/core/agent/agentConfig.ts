@@ -61,6 +61,31 @@ export interface AgentConfig {
   /** Overrides for S3-compatible stores; on AWS the agent uses https://s3.<region>.amazonaws.com. */
   readonly s3Endpoint?: string;
   readonly imdsEndpoint?: string;
+  /** Restore at boot (a fleet lineage): a replacement box brings itself back with no editor open. */
+  readonly boot?: BootRestoreConfig;
+}
+
+/** One file the box fetches from the checkpoint bucket at boot, refused unless its sha256 matches. */
+export interface BootTool {
+  /** The S3 key, in the lineage's bucket. */
+  readonly key: string;
+  /** Where it goes on the box (`~/...`). */
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/**
+ * What a box of a fleet lineage does at boot (resources/agent/spotbox_agent.py, boot_restore): fetch
+ * the session tools, wait for a predecessor's emergency checkpoint (handoff.json), restore the
+ * newest complete checkpoint and the workspace, and start the session in tmux, journalling each step.
+ */
+export interface BootRestoreConfig {
+  /** The session's command in its resume form, run in tmux under the session runner. */
+  readonly command: string;
+  readonly workingDir: string;
+  readonly tools: readonly BootTool[];
+  /** After a predecessor's notice action time, how long to wait for its emergency checkpoint. */
+  readonly handoffGraceSeconds?: number;
 }
 
 export type AgentTuning = Partial<Pick<AgentConfig,

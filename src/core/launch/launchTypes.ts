@@ -29,6 +29,12 @@ export interface LaunchRequest {
   readonly lineage?: string;
   /** IAM instance profile name for the box (its agent writes checkpoints with it). */
   readonly instanceProfile?: string;
+  /**
+   * 'maintain': an EC2 Fleet of type maintain with a target of one keeps the lineage alive with no
+   * editor open (it replaces a reclaimed box from the same pools; the box restores itself at boot).
+   * Absent: an instant fleet, one box, replaced by the editor.
+   */
+  readonly fleetType?: 'maintain';
   /** Folder for the private key (written 0600). */
   readonly keyDirectory: string;
 }
@@ -48,6 +54,8 @@ export interface LaunchedBox {
   readonly fleetErrors: readonly string[];
   /** The account that owns the instance (its reservation's OwnerId), when EC2 said. */
   readonly accountId?: string;
+  /** The EC2 Fleet of type maintain that keeps this box's lineage running (LaunchRequest.fleetType). */
+  readonly fleetId?: string;
 }
 
 export type LaunchStep = 'price-check' | 'key-pair' | 'security-group' | 'launch-template' | 'fleet' | 'rollback';

@@ -32,6 +32,11 @@ export interface LineageRecord {
   readonly session?: SessionSpec;
   readonly currentInstanceId: string;
   readonly instanceIds: readonly string[];
+  /**
+   * The EC2 Fleet (type maintain, target 1) that replaces the lineage's box with no editor open.
+   * Absent: a lineage the editor replaces itself (launched before fleets, or without a session).
+   */
+  readonly fleetId?: string;
   /** Set when the user terminated the box on purpose: nothing to recover. */
   readonly ended?: boolean;
   /** The profile's idleStopMinutes at launch (0 or absent: no idle stop); replacements keep it. */
