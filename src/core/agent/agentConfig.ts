@@ -107,6 +107,8 @@ export interface AgentConfigInput {
   readonly stepFile?: string;
   readonly tuning?: AgentTuning;
   readonly s3Endpoint?: string;
+  /** A fleet lineage's boot restore (needs the session it restarts). */
+  readonly boot?: BootRestoreConfig;
 }
 
 const INTEGER_RANGES: Record<keyof AgentTuning, readonly [number, number]> = {
@@ -156,6 +158,9 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
   if (input.noticeSignal !== undefined && !session) {
     throw new SpotboxError(`The agent can send ${input.noticeSignal} only to a session it knows of.`, 'Add a "session" block to .spotbox/profile.json.');
   }
+  if (input.boot && !session) {
+    throw new SpotboxError('A box can restore itself at boot only with a session to restart.', 'Add a "session" block to .spotbox/profile.json, or set "replacement": "editor".');
+  }
   if (checkpoint.intervalMinutes !== undefined && !(Number.isInteger(checkpoint.intervalMinutes) && checkpoint.intervalMinutes >= 1)) {
     throw new SpotboxError(`checkpoint.intervalMinutes must be a whole number of minutes, at least 1 (got ${checkpoint.intervalMinutes}).`, fix);
   }
@@ -181,6 +186,7 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
     ...(input.stepFile ? { stepFile: input.stepFile } : {}),
     ...(checkpoint.command ? { checkpointCommand: checkpoint.command, checkpointCommandDir: session?.workingDir ?? input.workspaceDir } : {}),
     ...(input.s3Endpoint ? { s3Endpoint: input.s3Endpoint } : {}),
+    ...(input.boot ? { boot: input.boot } : {}),
     intervalSeconds: 0,
     ...tuning,
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dalyOptimalIntervalMinutes } from '../estimate/daly';
 import type { SpotboxProfile } from '../profile/profileTypes';
-import { buildAgentConfig, DEFAULT_CHECKPOINT_DIR, type AgentConfig, type AgentTuning } from './agentConfig';
+import { buildAgentConfig, DEFAULT_CHECKPOINT_DIR, type AgentConfig, type AgentTuning, type BootTool } from './agentConfig';
 import { buildAgentUserData } from './agentUserData';
 
 export interface ProfileAgent {
@@ -40,7 +40,14 @@ export function agentForProfile(
   profile: SpotboxProfile,
   region: string,
   agentSource: string,
-  options: { lineage?: string; tuning?: AgentTuning; /** The launched pool's rate for intervalMinutes "auto" (autoInterval.ts: observed, Advisor prior). */ interruptionsPerHour?: number } = {},
+  options: {
+    lineage?: string;
+    tuning?: AgentTuning;
+    /** The launched pool's rate for intervalMinutes "auto" (autoInterval.ts: observed, Advisor prior). */
+    interruptionsPerHour?: number;
+    /** A fleet lineage: the session tools each box fetches at boot to restore itself (bootTools.ts). */
+    bootTools?: readonly BootTool[];
+  } = {},
 ): ProfileAgent | undefined {
   if (!profile.checkpoint) {
     return undefined;
@@ -60,6 +67,9 @@ export function agentForProfile(
     ...(profile.checkpoint.signal ? { signal: profile.checkpoint.signal } : {}),
     ...(profile.checkpoint.noticeSignal ? { noticeSignal: profile.checkpoint.noticeSignal } : {}),
     ...(profile.session?.stepFile ? { stepFile: profile.session.stepFile } : {}),
+    ...(options.bootTools && profile.session
+      ? { boot: { command: profile.session.command, workingDir: profile.session.workingDir ?? profile.workspaceDir, tools: options.bootTools.map(({ key, path, sha256 }) => ({ key, path, sha256 })) } }
+      : {}),
     // Activity reports feed idle stop only; without it they would only grow the journal.
     tuning: { idleReportSeconds: profile.idleStopMinutes > 0 ? IDLE_REPORT_SECONDS : 0, ...options.tuning },
   });

@@ -35,6 +35,8 @@ export interface LaunchRequest {
    * Absent: an instant fleet, one box, replaced by the editor.
    */
   readonly fleetType?: 'maintain';
+  /** How long a maintain fleet may take to launch its first box before the launch gives up (default 60 s). */
+  readonly fleetWaitMs?: number;
   /** Folder for the private key (written 0600). */
   readonly keyDirectory: string;
 }

@@ -11,6 +11,7 @@ import { rollBackAfter, RollbackJournal } from './rollbackJournal';
 import { TAGS } from '../aws/spotboxTags';
 import type { LaunchedBox, LaunchProgress, LaunchRequest } from './launchTypes';
 import { waitUntilGone } from './waitUntilGone';
+import { createMaintainFleet, deleteFleet, fleetErrors as fleetErrorsOf, waitForFleetInstance } from './maintainFleet';
 import { checkRootVolumeSize, encryptedRootMapping, rootDeviceOf, type ImageRootDevice } from './rootDevice';
 import { writePrivateKeyFile } from '../ssh/privateKeyFile';
 
@@ -172,12 +173,39 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
       return { instanceId, instanceType: launched?.InstanceType, fleet: output };
     };
 
+    /**
+     * A maintain fleet answers only its id; its box comes a moment later. One that launches nothing
+     * in time is deleted at once (a maintain fleet would keep trying, and launch behind our back).
+     */
+    const maintained = async (capacityType: 'spot' | 'on-demand'): Promise<{ instanceId?: string; instanceType?: string; fleetId?: string }> => {
+      const fleetId = await send('Creating the fleet', () =>
+        createMaintainFleet(ec2, sdk, {
+          launchTemplateId,
+          overrides: request.pools.map((pool) => ({ InstanceType: pool.instanceType as _InstanceType, AvailabilityZone: pool.availabilityZone, ...(capacityType === 'spot' ? { MaxPrice: String(request.maxPricePerHour) } : {}) })),
+          capacityType,
+          allocationStrategy: request.allocationStrategy,
+          tags: tagged('fleet'),
+          clientToken: `${sessionId}-${capacityType}`,
+        }),
+      );
+      const removeFleet = async (): Promise<void> => deleteFleet(ec2, sdk, fleetId);
+      journal.record(`fleet ${fleetId} and its boxes`, removeFleet);
+      const first = await send('Waiting for the fleet', () => waitForFleetInstance(ec2, sdk, fleetId, { timeoutMs: request.fleetWaitMs ?? 60_000, ...(options.signal ? { signal: options.signal } : {}) }));
+      if (first) {
+        return { instanceId: first.instanceId, ...(first.instanceType ? { instanceType: first.instanceType } : {}), fleetId };
+      }
+      fleetErrors.push(...(await fleetErrorsOf(ec2, sdk, fleetId).catch(() => [])));
+      await removeFleet();
+      return {};
+    };
+
     let lifecycle: 'spot' | 'on-demand' = 'spot';
-    let launched = await fleet('spot');
+    const launch = request.fleetType === 'maintain' ? (capacityType: 'spot' | 'on-demand') => maintained(capacityType) : fleet;
+    let launched = await launch('spot');
     if (!launched.instanceId && request.onDemandFallback) {
       step({ step: 'fleet', message: 'No spot capacity in any pool: falling back to on-demand, as the profile allows' });
       lifecycle = 'on-demand';
-      launched = await fleet('on-demand');
+      launched = await launch('on-demand');
     }
     if (!launched.instanceId) {
       throw new SpotboxError(
@@ -204,6 +232,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
       launchTemplateId,
       fleetErrors,
       ...(accountId ? { accountId } : {}),
+      ...('fleetId' in launched && launched.fleetId ? { fleetId: launched.fleetId } : {}),
     };
   } catch (error) {
     throw await rollBackAfter(journal, error, () => options.onProgress?.({ step: 'rollback', message: 'Removing what this launch created' }));

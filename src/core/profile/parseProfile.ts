@@ -8,6 +8,7 @@ import {
   GPUS_RANGE,
   IMAGE_ALIASES,
   PROFILE_DEFAULTS,
+  REPLACEMENT_ENGINES,
   type ProfileParseResult,
   type ProfileProblem,
   type SessionSettings,
@@ -26,7 +27,7 @@ export const GIT_REMOTE = /^[^\s-]\S*$/;
 
 export const TOP_KEYS = [
   '$schema', 'name', 'regions', 'instanceTypes', 'gpu', 'gpus', 'maxPrice', 'allocationStrategy', 'onDemandFallback',
-  'image', 'volumeGb', 'sshUser', 'workspaceDir', 'idleStopMinutes', 'checkpoint', 'session', 'cloneFrom',
+  'image', 'volumeGb', 'sshUser', 'workspaceDir', 'idleStopMinutes', 'checkpoint', 'session', 'cloneFrom', 'replacement',
 ];
 const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes', 'directory', 'signal', 'noticeSignal', 'instanceProfile'];
 const SESSION_KEYS = ['command', 'workingDir', 'stepFile'];
@@ -95,6 +96,7 @@ class FieldReader {
     const idleStopMinutes = this.optional(get('idleStopMinutes'), ['idleStopMinutes'], PROFILE_DEFAULTS.idleStopMinutes, (node, path) => this.number(node, path, { min: 0, integer: true }));
     const checkpoint = get('checkpoint') && this.checkpoint(get('checkpoint')!);
     const session = get('session') && this.session(get('session')!);
+    const replacement = get('replacement') && this.oneOf(get('replacement')!, ['replacement'], REPLACEMENT_ENGINES);
     const cloneFrom = get('cloneFrom') && this.string(get('cloneFrom')!, ['cloneFrom'], GIT_REMOTE, 'a git remote URL such as "https://github.com/you/project.git" or "git@github.com:you/project.git"');
     if (name === undefined || regions === undefined || maxPrice === undefined || allocationStrategy === undefined || onDemandFallback === undefined) return undefined;
     if (image === undefined || volumeGb === undefined || sshUser === undefined || workspaceDir === undefined || idleStopMinutes === undefined) return undefined;
@@ -105,6 +107,7 @@ class FieldReader {
       ...(checkpoint ? { checkpoint } : {}),
       ...(session ? { session } : {}),
       ...(cloneFrom !== undefined ? { cloneFrom } : {}),
+      ...(replacement !== undefined ? { replacement } : {}),
     };
   }
 

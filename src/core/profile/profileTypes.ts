@@ -59,6 +59,20 @@ export interface SpotboxProfile {
   readonly cloneFrom?: string;
   readonly checkpoint?: CheckpointSettings;
   readonly session?: SessionSettings;
+  /**
+   * Who replaces a reclaimed box. "fleet" (the default with a checkpoint and a session): an EC2
+   * Fleet of type maintain does, with no editor open, and the box restores itself at boot.
+   * "editor": an open VS Code window launches the replacement (nothing happens while none is open).
+   */
+  readonly replacement?: ReplacementEngine;
+}
+
+export const REPLACEMENT_ENGINES = ['fleet', 'editor'] as const;
+export type ReplacementEngine = (typeof REPLACEMENT_ENGINES)[number];
+
+/** The engine a launch of this profile uses: the fleet needs a checkpoint to restore and a session to restart. */
+export function replacementEngineOf(profile: Pick<SpotboxProfile, 'replacement' | 'checkpoint' | 'session'>): ReplacementEngine {
+  return profile.checkpoint && profile.session ? (profile.replacement ?? 'fleet') : 'editor';
 }
 
 /** Where a problem is: a JSON path plus a 1-based line/column and the text range it covers. */

@@ -1,6 +1,9 @@
 import type { Client } from 'ssh2';
 import type { AgentTuning } from '../agent/agentConfig';
-import { agentForProfile } from '../agent/agentForProfile';
+import { agentForProfile, newLineageId } from '../agent/agentForProfile';
+import { bootToolFiles } from '../agent/bootTools';
+import { uploadBootTools } from '../checkpoint/bootToolsUpload';
+import { readSessionTools } from '../session/sessionTools';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
@@ -8,7 +11,7 @@ import type { Box } from '../boxes/box';
 import type { Logger } from '../logging/logger';
 import type { RegionPools } from '../profile/expandPools';
 import { resolveImage, type ResolvedImage } from '../profile/imageAlias';
-import type { SpotboxProfile } from '../profile/profileTypes';
+import { replacementEngineOf, type SpotboxProfile } from '../profile/profileTypes';
 import { toLaunchRequest } from '../profile/toLaunchRequest';
 import { lineageFromLaunch } from '../recovery/lineageFromLaunch';
 import type { LineageRecord } from '../recovery/recoveryTypes';
@@ -54,6 +57,10 @@ export interface ProfileLaunchPorts {
   readonly connect?: (endpoint: BoxEndpoint, signal: AbortSignal | undefined) => Promise<Client>;
   /** Defaults to provisionBox. */
   readonly provision?: (client: Client, profile: SpotboxProfile, options: ProvisionOptions) => Promise<ProvisionResult>;
+  /** The AWS profile for S3 (spotbox.awsProfile): a fleet lineage's session tools go to the checkpoint bucket. */
+  readonly s3Profile?: () => string | undefined;
+  /** Defaults to resources/agent's session runner and trainer helper (sessionTools.ts). */
+  readonly sessionTools?: () => Promise<ReadonlyArray<{ readonly name: string; readonly remote: string; readonly content: Buffer }>>;
 }
 
 export interface ProfileLaunchOptions {
@@ -102,20 +109,34 @@ export async function launchFromProfile(profile: SpotboxProfile, target: Profile
     if (profile.checkpoint) {
       report('agent', 'preparing the Spotbox agent');
     }
+    // A fleet lineage's boxes restore themselves at boot with the session tools from the bucket.
+    const fleet = replacementEngineOf(profile) === 'fleet' && profile.checkpoint ? profile.checkpoint : undefined;
+    const lineageId = newLineageId(profile.name);
+    const tools = fleet ? bootToolFiles(fleet, lineageId, await (ports.sessionTools ?? readSessionTools)()) : undefined;
     const agent = profile.checkpoint
       ? agentForProfile(profile, region, await ports.agentSource(), {
+          lineage: lineageId,
           ...(target.interruptionsPerHour !== undefined ? { interruptionsPerHour: target.interruptionsPerHour } : {}),
           ...(target.agentTuning ? { tuning: target.agentTuning } : {}),
+          ...(tools ? { bootTools: tools } : {}),
         })
       : undefined;
     const base = toLaunchRequest(profile, { pools: target.pools, imageId: image.imageId, callerCidr: target.callerCidr, keyDirectory: target.keyDirectory, owner: target.owner, ...(agent ? { userData: agent.userData } : {}) });
-    request = agent ? { ...base, lineage: agent.lineage } : base;
+    request = { ...base, ...(agent ? { lineage: agent.lineage } : {}), ...(fleet ? { fleetType: 'maintain' as const } : {}) };
 
     launched = await launchBox(ports.clients, request, { logger, journal, ...(signal ? { signal } : {}), onProgress: (progress) => report('launch', progress.message) });
     if (launched.fleetErrors.length > 0) {
       logger.warn(`pools the fleet could not use: ${launched.fleetErrors.join('; ')}`);
     }
 
+    if (fleet && tools) {
+      // After the launch, so that the requests expect the bucket to be the account EC2 named. The
+      // first box never needs them (it has no checkpoint yet); a replacement comes only later.
+      report('lineage', 'storing the session tools a replacement restores itself with');
+      const profileName = ports.s3Profile?.();
+      const removeTools = await uploadBootTools(fleet, tools, { region, ...(profileName ? { profile: profileName } : {}), ...(launched.accountId ? { expectedBucketOwner: launched.accountId } : {}) });
+      journal.record('the session tools in the checkpoint bucket', removeTools);
+    }
     if (agent) {
       report('lineage', `recording the lineage ${agent.lineage}`);
       lineage = await ports.lineages.put(lineageFromLaunch(profile, { ...request, lineage: agent.lineage }, launched, agent.checkpointDir));

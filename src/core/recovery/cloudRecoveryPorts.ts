@@ -11,6 +11,9 @@ import type { Logger } from '../logging/logger';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import { restoreOnBox, startSessionOnBox, waitForAgent } from './boxSessionOps';
+import { waitForBootRestore, type BootRestoreOutcome } from './bootRestoreJournal';
+import { fleetReplacement, terminateExtraFleetBoxes } from './fleetReplacement';
+import { SpotboxError } from '../errors';
 import { ec2NoticeChecks } from './ec2NoticeCloud';
 import type { NoticeChecks } from './noticeConfirmation';
 import type { RecoveryPorts } from './recoveryCoordinator';
@@ -100,6 +103,8 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
   };
 
   const noticeChecks = deps.noticeChecks ?? ec2NoticeChecks(deps.clients);
+  // A fleet box's restore at boot, read by restore() and used by resume() of the same run.
+  const bootOutcomes = new Map<string, BootRestoreOutcome>();
 
   return {
     confirmNotice: (region, instanceId) => noticeChecks.confirm(region, instanceId),
@@ -133,7 +138,14 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
     },
 
     // A lineage begun by an older Spotbox recorded the OS user name: its replacement is this installation's.
-    launchReplacement: async (request, signal) => {
+    launchReplacement: async (request, signal, context) => {
+      if (context?.record.fleetId) {
+        try {
+          return await fleetReplacement(await deps.clients().client(context.record.region), await sdk(), context.record, context.run, { signal, logger: deps.logger, intervalMs: pollMs });
+        } catch (error) {
+          throw signal.aborted ? new Error('Recovery stopped: the window closed.') : toUserError(error, { action: `Finding the replacement of ${context.record.boxName} in its fleet`, region: context.record.region });
+        }
+      }
       const sshCidr = await currentCallerCidr(deps, request.sshCidr);
       return launchBox(deps.clients(), { ...request, sshCidr, owner: deps.ownerId }, { logger: deps.logger, signal });
     },
@@ -184,12 +196,25 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
     newestCheckpoint: (record) => newest(record),
 
     async restore(record, instanceId, checkpoint, signal) {
+      if (record.fleetId) {
+        // The box restores itself at boot (it may have to wait for the emergency checkpoint); the window only watches.
+        const outcome = await withBox(record, instanceId, signal, (client) => waitForBootRestore(client, { signal }));
+        bootOutcomes.set(instanceId, outcome);
+        if (outcome.phase === 'failed') {
+          throw new SpotboxError(`The replacement could not restore itself: ${outcome.error ?? 'see its journal'}`, 'See ~/.spotbox/journal.jsonl on the box; pick a checkpoint with Spotbox: Restore Checkpoint.');
+        }
+        if (checkpoint && outcome.seq !== undefined && String(outcome.seq) !== checkpoint.seq) {
+          deps.logger.warn(`${record.boxName}: the replacement restored checkpoint ${outcome.seq}, not ${checkpoint.seq}`);
+        }
+        return { ...(outcome.restoredAt !== undefined ? { at: outcome.restoredAt } : {}), ...(outcome.seq !== undefined ? { seq: String(outcome.seq) } : {}), ...(outcome.step !== undefined ? { step: outcome.step } : {}) };
+      }
       await withBox(record, instanceId, signal, async (client) => {
         await waitForAgent(client, { signal });
         if (checkpoint) {
           await restoreOnBox(client, { seq: Number(checkpoint.seq), checkpointDir: record.checkpointDir, workspaceDir: record.workspaceDir });
         }
       });
+      return undefined;
     },
 
     async resume(record, instanceId, signal) {
@@ -197,6 +222,17 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
         return {};
       }
       const session = record.session;
+      const outcome = bootOutcomes.get(instanceId);
+      bootOutcomes.delete(instanceId);
+      if (outcome?.phase === 'resumed') {
+        const handoff = outcome.handoff;
+        return {
+          ...(outcome.step !== undefined ? { resumedStep: outcome.step } : {}),
+          ...(outcome.resumedAt !== undefined ? { at: outcome.resumedAt } : {}),
+          ...(handoff?.noticeTime !== undefined ? { notice: { time: handoff.noticeTime, ...(handoff.actionTime !== undefined ? { actionTime: handoff.actionTime } : {}), ...(handoff.from ? { instanceId: handoff.from } : {}) } } : {}),
+        };
+      }
+      // An editor lineage, or a fleet box with no checkpoint to restore: the window starts the session.
       await withBox(record, instanceId, signal, (client) => startSessionOnBox(client, { command: session.command, workingDir: session.workingDir ?? record.workspaceDir }));
       return {};
     },
@@ -212,8 +248,14 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
           const { TerminateInstancesCommand } = await sdk();
           await (await deps.clients().client(record.region)).send(new TerminateInstancesCommand({ InstanceIds: [id] }));
         },
-        releaseLaunch: (sessionId) => deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) }),
+        // A fleet's boxes share the first launch's key pair, group and template: they stay while the fleet does.
+        releaseLaunch: (sessionId) => (record.fleetId ? Promise.resolve() : deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) })),
       };
+      if (record.fleetId) {
+        await terminateExtraFleetBoxes(await deps.clients().client(record.region), await sdk(), record, [record.currentInstanceId, instanceId], deps.logger).catch((error: unknown) =>
+          deps.logger.warn(`checking the fleet of ${record.boxName} for a second box failed: ${String(error)}`),
+        );
+      }
       await releaseInterruptedBox(cloud, instanceId, {
         ...options,
         now: Date.now,

@@ -15,6 +15,7 @@ export function lineageFromLaunch(profile: SpotboxProfile, request: LaunchReques
     ...(launched.accountId ? { accountId: launched.accountId } : {}),
     ...(profile.session ? { session: { command: profile.session.command, ...(profile.session.workingDir ? { workingDir: profile.session.workingDir } : {}) } } : {}),
     ...(profile.idleStopMinutes > 0 ? { idleStopMinutes: profile.idleStopMinutes } : {}),
+    ...(launched.fleetId ? { fleetId: launched.fleetId } : {}),
     currentInstanceId: launched.instanceId,
     instanceIds: [launched.instanceId],
   };

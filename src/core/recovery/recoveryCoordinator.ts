@@ -16,19 +16,45 @@ export interface RecoveryPorts {
   /** Marks the interrupted instance as being recovered by `runId`; false when another window won. */
   claim(record: LineageRecord, runId: string): Promise<boolean>;
   zones(region: string): Promise<string[]>;
-  launchReplacement(request: LaunchRequest, signal: AbortSignal): Promise<LaunchedBox>;
+  /**
+   * Brings up the replacement: a launch of its own (an editor lineage), or the lineage's fleet's
+   * next box (a fleet lineage: raised at a notice, its own replacement after a loss).
+   */
+  launchReplacement(request: LaunchRequest, signal: AbortSignal, context: { readonly record: LineageRecord; readonly run: RecoveryRun }): Promise<ReplacementBox>;
   waitUntilRunning(region: string, instanceId: string, signal: AbortSignal): Promise<void>;
   /** The checkpoint the agent commits on the notice; undefined when the box went without one. */
   emergencyCheckpoint(record: LineageRecord, run: RecoveryRun, signal: AbortSignal): Promise<CheckpointRef | undefined>;
   newestCheckpoint(record: LineageRecord): Promise<CheckpointRef | undefined>;
-  restore(record: LineageRecord, instanceId: string, checkpoint: CheckpointRef | undefined, signal: AbortSignal): Promise<void>;
+  /** Restores on the box, or (a fleet lineage) waits for the box to have restored itself; says when. */
+  restore(record: LineageRecord, instanceId: string, checkpoint: CheckpointRef | undefined, signal: AbortSignal): Promise<RestoreReport | void>;
   /** Starts the session on the box unless it already runs; returns the step it resumed from when known. */
-  resume(record: LineageRecord, instanceId: string, signal: AbortSignal): Promise<{ resumedStep?: number }>;
+  resume(record: LineageRecord, instanceId: string, signal: AbortSignal): Promise<ResumeReport>;
   /**
    * Ends the old instance if it still runs and removes what its launch created. Best effort. Without
    * options it terminates at once; see ReleaseOldOptions for a box EC2 is about to reclaim.
    */
   releaseOld(record: LineageRecord, instanceId: string, options?: ReleaseOldOptions): Promise<void>;
+}
+
+/** What a replacement box is, as the run records it. */
+export type ReplacementBox = Pick<LaunchedBox, 'instanceId' | 'instanceType' | 'availabilityZone' | 'lifecycle'> & {
+  /** When EC2 launched it, if earlier than now (a fleet's replacement found after the fact). */
+  readonly launchedAt?: number;
+};
+
+/** A restore the box did by itself (a fleet lineage): its checkpoint and when, from the box's journal. */
+export interface RestoreReport {
+  readonly at?: number;
+  readonly seq?: string;
+  readonly step?: number;
+}
+
+export interface ResumeReport {
+  readonly resumedStep?: number;
+  /** When the session started, if earlier than now (the box resumed itself before the window saw it). */
+  readonly at?: number;
+  /** The notice the box's predecessor left in the bucket (handoff.json), if the box waited for it. */
+  readonly notice?: { readonly time?: number; readonly actionTime?: number; readonly instanceId?: string };
 }
 
 export interface RecoveryOptions {
@@ -294,7 +320,7 @@ export class RecoveryCoordinator {
       record = (await this.patchRun(lineage, { phase: 'launching' }))!;
       const zones = await this.ports.zones(record.region);
       const request: LaunchRequest = { ...record.launch, pools: replacementPools(record.launch.pools, zones, run.interruptedPool) };
-      const replacement = await this.ports.launchReplacement(request, signal);
+      const replacement = await this.ports.launchReplacement(request, signal, { record, run });
       // Recorded at once: a reload from here on waits for this instance instead of launching another.
       record = (await this.store.update(lineage, (current) => ({
         ...current,
@@ -303,7 +329,7 @@ export class RecoveryCoordinator {
           ...current.recovery!,
           replacementInstanceId: replacement.instanceId,
           replacementPool: { instanceType: replacement.instanceType, ...(replacement.availabilityZone ? { availabilityZone: replacement.availabilityZone } : {}), lifecycle: replacement.lifecycle },
-          timeline: { ...current.recovery!.timeline, replacementLaunched: this.now() },
+          timeline: { ...current.recovery!.timeline, replacementLaunched: Math.min(replacement.launchedAt ?? Infinity, this.now()) },
         },
       })))!;
       this.options.onChange?.(record);
@@ -312,7 +338,9 @@ export class RecoveryCoordinator {
     const replacementId = run.replacementInstanceId!;
     if (run.timeline.replacementRunning === undefined) {
       await this.ports.waitUntilRunning(record.region, replacementId, signal);
-      record = (await this.patchRun(lineage, { phase: 'replacement-running' }, { replacementRunning: this.now() }))!;
+      // A replacement found after the fact ran long before this window looked: not later than its launch says.
+      const launchedAt = run.timeline.replacementLaunched;
+      record = (await this.patchRun(lineage, { phase: 'replacement-running' }, { replacementRunning: launchedAt !== undefined && launchedAt < this.now() - 60_000 ? launchedAt : this.now() }))!;
     }
 
     let checkpoint = await checkpointing;
@@ -326,16 +354,28 @@ export class RecoveryCoordinator {
     }
     if (run.timeline.restored === undefined) {
       record = (await this.patchRun(lineage, { phase: 'restoring' }))!;
-      await this.ports.restore(record, replacementId, checkpoint, signal);
-      record = (await this.patchRun(lineage, {}, { restored: this.now() }))!;
+      const report = await this.ports.restore(record, replacementId, checkpoint, signal);
+      // The box restored itself (a fleet lineage): its journal says which checkpoint and when.
+      const restoredSeq = report?.seq !== undefined ? { checkpointSeq: report.seq, ...(report.step !== undefined ? { checkpointStep: report.step } : {}) } : {};
+      record = (await this.patchRun(lineage, restoredSeq, { restored: report?.at ?? this.now() }))!;
     }
-    const { resumedStep } = await this.ports.resume(record, replacementId, signal);
+    const resumed = await this.ports.resume(record, replacementId, signal);
+    const { resumedStep, notice } = resumed;
     record = (await this.store.update(lineage, (current) => {
+      const before = current.recovery!;
+      // A loss the window learnt of after the fact that was a notice after all (the predecessor's handoff).
+      const noticed = before.trigger === 'lost' && notice?.time !== undefined && notice.instanceId === before.interruptedInstanceId;
       const finished: RecoveryRun = {
-        ...current.recovery!,
+        ...before,
+        ...(noticed ? { trigger: 'notice' as const } : {}),
         phase: 'resumed',
         ...(resumedStep !== undefined ? { resumedStep } : {}),
-        timeline: { ...current.recovery!.timeline, resumed: this.now() },
+        timeline: {
+          ...before.timeline,
+          ...(noticed ? { notice: notice.time, ...(notice.actionTime !== undefined ? { actionTime: notice.actionTime } : {}) } : {}),
+          ...(noticed && checkpoint && checkpoint.createdAt >= notice.time! - 1_000 && before.timeline.checkpointCommitted === undefined ? { checkpointCommitted: checkpoint.createdAt } : {}),
+          resumed: resumed.at ?? this.now(),
+        },
       };
       return { ...current, currentInstanceId: replacementId, recovery: finished, recoveries: [...(current.recoveries ?? []), finished].slice(-50) };
     }))!;

@@ -14,7 +14,7 @@ import type { LineageRecord } from './recoveryTypes';
 
 export interface RecoveryHubDeps {
   readonly coordinator: Pick<RecoveryCoordinator, 'recover' | 'noteStep'>;
-  readonly lineages: CheckpointUploadsStore & { findByInstance(instanceId: string): Promise<LineageRecord | undefined> };
+  readonly lineages: CheckpointUploadsStore & { findByInstance(instanceId: string): Promise<LineageRecord | undefined>; get(lineage: string): Promise<LineageRecord | undefined> };
   readonly notices: NoticeBoard;
   readonly checkpointFits: CheckpointFitBoard;
   /** The cost dashboard's ledger: interruptions and epochs per box. */
@@ -43,6 +43,8 @@ export class RecoveryHub {
   // Said once per box: a journal that keeps writing forged notices must not flood the editor.
   private readonly ignoredNoticeNoted = new Set<string>();
   private running = new Map<string, Box>();
+  /** Boxes already checked for being a fleet's replacement nobody followed. */
+  private readonly adopted = new Set<string>();
 
   constructor(private readonly deps: RecoveryHubDeps) {}
 
@@ -96,9 +98,30 @@ export class RecoveryHub {
       }
     }
     this.running = new Map([...now].filter(([, box]) => box.state === 'running'));
+    for (const box of this.running.values()) {
+      if (box.lineage && !this.adopted.has(box.instanceId)) {
+        this.adopted.add(box.instanceId);
+        void this.adoptFleetReplacement(box).catch((error: unknown) => this.deps.logger.error(`following the fleet's replacement ${box.instanceId} of ${box.name} failed: ${String(error)}`));
+      }
+    }
     const present = new Set(boxes.filter((box) => box.state !== 'terminated').map((box) => box.instanceId));
     this.deps.notices.retain(present);
     this.deps.checkpointFits.retain(present);
+  }
+
+  /**
+   * A fleet lineage's box this window has never seen: the fleet replaced the lineage's box while
+   * no window was open (or before this one looked). The recovery then follows what the box did by
+   * itself (its restore at boot) and records the timeline; it launches nothing.
+   */
+  private async adoptFleetReplacement(box: Box): Promise<void> {
+    const record = await this.deps.lineages.get(box.lineage!);
+    if (!record?.fleetId || record.ended || isActive(record.recovery) || record.instanceIds.includes(box.instanceId)) {
+      return;
+    }
+    this.deps.logger.info(`${box.name}: the fleet replaced ${record.currentInstanceId} with ${box.instanceId} while no window watched; reading what happened`);
+    const previousType = record.recoveries?.at(-1)?.replacementPool?.instanceType ?? record.launch.pools[0]?.instanceType ?? '';
+    await this.deps.coordinator.recover('lost', { instanceId: record.currentInstanceId, instanceType: previousType });
   }
 
   private async lostBox(box: Box): Promise<void> {

@@ -33,6 +33,11 @@ export function sessionToolsDirectory(from = __dirname): string {
   }
 }
 
+/** The session tools' files as they ship (resources/agent), for a fleet lineage's bucket (bootTools.ts). */
+export async function readSessionTools(directory = sessionToolsDirectory()): Promise<Array<{ name: string; remote: string; content: Buffer }>> {
+  return Promise.all(SESSION_TOOLS.map(async ({ source, remote }) => ({ name: source, remote, content: await fs.promises.readFile(path.join(directory, source)) })));
+}
+
 /** Copies the session tools onto the box (each written to a temporary name, then renamed). */
 export async function installSessionTools(client: Client, options: { directory?: string; signal?: AbortSignal } = {}): Promise<void> {
   const directory = options.directory ?? sessionToolsDirectory();

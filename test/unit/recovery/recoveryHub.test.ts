@@ -25,7 +25,7 @@ function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict } = {}) 
   const checkpointFits = new CheckpointFitBoard();
   const deps: RecoveryHubDeps = {
     coordinator: { recover: async (trigger, facts) => (recovered.push({ trigger, facts }), undefined), noteStep: async () => undefined },
-    lineages: { findByInstance: async (id) => (options.record?.instanceIds.includes(id) ? options.record : undefined), updateCheckpointUploads: async () => undefined },
+    lineages: { findByInstance: async (id) => (options.record?.instanceIds.includes(id) ? options.record : undefined), get: async (lineage) => (options.record?.lineage === lineage ? options.record : undefined), updateCheckpointUploads: async () => undefined },
     notices,
     checkpointFits,
     usage: {
@@ -53,6 +53,26 @@ describe('RecoveryHub (journal events and the box list -> recovery, usage, notic
     assert.deepEqual(h.recovered, [{ trigger: 'lost', facts: { instanceId: 'i-0abc', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', stepReached: 41 } }]);
     assert.deepEqual(h.usage, [['i-0abc', 'epoch 2', 900], ['i-0abc', 'hard', 5_000]]);
     assert.deepEqual(h.followed, [['i-0abc'], []]);
+  });
+
+  it('follows a fleet\'s replacement that came while no window watched: recovers the lineage\'s old box as lost, once', async () => {
+    const record = lineage({ fleetId: 'fleet-1', launch: { pools: [{ instanceType: 'g5.xlarge' }] } as unknown as LineageRecord['launch'] });
+    const h = hub({ record });
+    const replacement = { ...box('running', 'i-0new'), lineage: 'llama-1' };
+    h.hub.onBoxes([replacement]);
+    h.hub.onBoxes([replacement]);
+    await settle();
+    assert.deepEqual(h.recovered, [{ trigger: 'lost', facts: { instanceId: 'i-0abc', instanceType: 'g5.xlarge' } }]);
+  });
+
+  it('adopts nothing for an editor lineage, an ended one, a known box or a run under way', async () => {
+    const running = { id: 'r', trigger: 'notice', owner: 'w', heartbeatAt: 0, interruptedInstanceId: 'i-0abc', interruptedPool: { instanceType: 'g5.xlarge' }, phase: 'launching', timeline: {} } as const;
+    for (const record of [lineage(), lineage({ fleetId: 'fleet-1', ended: true }), lineage({ fleetId: 'fleet-1', instanceIds: ['i-0abc', 'i-0new'] }), lineage({ fleetId: 'fleet-1', recovery: running })]) {
+      const h = hub({ record });
+      h.hub.onBoxes([{ ...box('running', 'i-0new'), lineage: 'llama-1' }]);
+      await settle();
+      assert.deepEqual(h.recovered, []);
+    }
   });
 
   it('leaves alone a vanished box that no lineage holds, or whose lineage ended', async () => {

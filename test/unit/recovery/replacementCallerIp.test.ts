@@ -17,6 +17,11 @@ describe('a replacement opens SSH to the caller\'s IP of now, not of the first l
     maxPricePerHour: 2, allocationStrategy: 'price-capacity-optimized', onDemandFallback: false, volumeGb: 100,
     sshCidr: '203.0.113.7/32', owner: 'tester', keyDirectory,
   });
+  // An editor lineage (no fleet): the window launches the replacement itself.
+  const context = () => ({
+    record: { lineage: 'llama-1', boxName: 'llama', region: 'us-east-1', launch: recorded(), checkpointDir: '~/checkpoints', workspaceDir: '~/workspace', currentInstanceId: 'i-old', instanceIds: ['i-old'] },
+    run: { id: 'run-1', trigger: 'notice' as const, owner: 'w', heartbeatAt: 0, interruptedInstanceId: 'i-old', interruptedPool: { instanceType: 'g5.xlarge' }, phase: 'launching' as const, timeline: {} },
+  });
   const image = { ImageId: 'ami-0123456789abcdef0', RootDeviceName: '/dev/sda1', BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 75 } }] };
   const openedTo = (sent: ReturnType<typeof fakeEc2>['sent']) =>
     (sent.find((call) => call.name === 'AuthorizeSecurityGroupIngressCommand')?.input as { IpPermissions: Array<{ IpRanges: Array<{ CidrIp: string }> }> }).IpPermissions[0]?.IpRanges[0]?.CidrIp;
@@ -25,13 +30,13 @@ describe('a replacement opens SSH to the caller\'s IP of now, not of the first l
 
   it('reads the caller IP again for the replacement\'s security group', async () => {
     const ec2 = fakeEc2(image);
-    await ports(ec2, async () => '198.51.100.42/32').launchReplacement(recorded(), new AbortController().signal);
+    await ports(ec2, async () => '198.51.100.42/32').launchReplacement(recorded(), new AbortController().signal, context());
     assert.equal(openedTo(ec2.sent), '198.51.100.42/32');
   });
 
   it('keeps the recorded address when the IP cannot be read (nobody is there to ask)', async () => {
     const ec2 = fakeEc2(image);
-    await ports(ec2, async () => { throw new Error('fetch failed'); }).launchReplacement(recorded(), new AbortController().signal);
+    await ports(ec2, async () => { throw new Error('fetch failed'); }).launchReplacement(recorded(), new AbortController().signal, context());
     assert.equal(openedTo(ec2.sent), '203.0.113.7/32');
   });
 });
