@@ -75,6 +75,7 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
         endpoints: boxes.attach.endpoints,
         lineages,
         agentSource: () => readAgentSource(services.extensionUri.fsPath),
+        s3Profile: checkpointDeps.awsProfile,
         usageSessions: usageSessions('"auto" checkpoint intervals use the Advisor rate alone'),
       }),
     'spotbox.attach': (argument) => attachCommand(boxes.attach.commandDeps, argument),

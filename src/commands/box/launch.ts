@@ -35,6 +35,8 @@ export interface LaunchCommandDeps {
   readonly lineages: LineageStore;
   /** The text of resources/agent/spotbox_agent.py, for the launch's user data. */
   readonly agentSource: () => Promise<string>;
+  /** spotbox.awsProfile, read at use: a fleet lineage's session tools go to the checkpoint bucket through S3. */
+  readonly s3Profile: () => string | undefined;
   /** The usage ledger's sessions: checkpoint.intervalMinutes "auto" learns each pool's rate from them. */
   readonly usageSessions: () => Promise<readonly BoxSession[]>;
 }
@@ -160,6 +162,7 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
           {
             clients: deps.clients(),
             agentSource: deps.agentSource,
+            s3Profile: deps.s3Profile,
             lineages: deps.lineages,
             // Through the store, so the tree shows the new box as it boots.
             listBoxes: () => deps.boxStore.refresh(),

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { TAGS } from '../../../src/core/aws/spotboxTags';
+import { deleteFleet } from '../../../src/core/launch/maintainFleet';
 import type { Client } from 'ssh2';
 import type { AgentTuning } from '../../../src/core/agent/agentConfig';
 import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
@@ -41,6 +43,8 @@ export function trainerProfile(name: string): SpotboxProfile {
     sshUser: 'ubuntu',
     workspaceDir: '~/workspace',
     checkpoint: { bucket: 'spotbox-sandbox', prefix: 'e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
+    // These scenarios test the editor's own replacement; the fleet's has headless.test.ts.
+    replacement: 'editor',
     session: {
       command: `python3 ${TRAINER} --checkpoint-dir ~/ckpt --step-file ~/step --step-seconds 0.05 --payload-bytes 200000 >> ~/trainer.log 2>&1`,
       stepFile: '~/step',
@@ -193,11 +197,35 @@ export class RecoveryRig {
     return { last: () => last, stop: () => (stopped = true) };
   }
 
-  /** Terminates every lineage's current box and removes what its launch created (a failed scenario's leftovers too). */
+  /**
+   * Terminates every lineage's current box and removes what its launch created (a failed scenario's
+   * leftovers too). A fleet lineage's fleet goes first, with its boxes, or it would replace them.
+   */
   async releaseAll(): Promise<void> {
     for (const record of await this.lineages.list()) {
+      if (record.fleetId) {
+        const ec2 = await this.clients.client(record.region);
+        await deleteFleet(ec2, await import('@aws-sdk/client-ec2'), record.fleetId).catch(() => undefined);
+        const sessions = new Set((await this.allInstances()).filter((instance) => instance.lineage === record.lineage).map((instance) => instance.sessionId));
+        for (const sessionId of sessions) {
+          if (sessionId) {
+            await releaseSessionResources(ec2HygieneCloud(this.clients), { region: record.region, sessionId, ownerId: TEST_OWNER_ID, keyDirectory: this.keyDirectory, logger: silentLogger }).catch(() => undefined);
+          }
+        }
+        await this.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
+        continue;
+      }
       await this.ports().releaseOld(record, record.currentInstanceId).catch(() => undefined);
     }
+  }
+
+  /** Every instance EC2 lists in the region, with its state and Spotbox tags (a second look, not the tree's). */
+  async allInstances(): Promise<Array<{ instanceId: string; state: string; lineage?: string; sessionId?: string }>> {
+    const output = await this.ec2.send(new DescribeInstancesCommand({}));
+    return (output.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []).map((instance) => {
+      const tag = (key: string): string | undefined => instance.Tags?.find((candidate) => candidate.Key === key)?.Value;
+      return { instanceId: instance.InstanceId!, state: instance.State?.Name ?? '', ...(tag(TAGS.lineage) ? { lineage: tag(TAGS.lineage)! } : {}), ...(tag(TAGS.session) ? { sessionId: tag(TAGS.session)! } : {}) };
+    });
   }
 
   dispose(): void {

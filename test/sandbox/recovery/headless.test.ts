@@ -1,0 +1,126 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { DescribeFleetInstancesCommand, DescribeFleetsCommand } from '@aws-sdk/client-ec2';
+import type { Box } from '../../../src/core/boxes/box';
+import type { SpotboxProfile } from '../../../src/core/profile/profileTypes';
+import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
+import type { RunningSandbox } from '../../../sandbox/sandbox';
+import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
+import { headlessResume, type HeadlessResume } from './headlessWatch';
+import { PYTORCH_LOOP, RecoveryRig, realTrainerProfile, REGION } from './recoveryHarness';
+
+const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/**
+ * Issue 12: the box is replaced and its session resumed with no editor at all. Only the sandbox
+ * cloud and the boxes run: no coordinator, no journal tail, nothing of the editor's. The fleet of
+ * type maintain replaces the box; the box restores itself at boot. The test reads the boxes the
+ * way a user would (SSH), and asks EC2 how many boxes the lineage has.
+ */
+describe('Headless recovery: the fleet replaces the box and the box restores itself, no editor running (issue 12)', function () {
+  this.timeout(360_000);
+  let directory: string;
+  let sandbox: RunningSandbox | undefined;
+  let rig: RecoveryRig;
+
+  before(async () => {
+    if (!fs.existsSync(SYSTEM_PYTHON) || spawnFails(`${SYSTEM_PYTHON} -c "import torch"`)) {
+      throw new Error('python3-torch is not installed: run `apt-get install python3-torch` (.ci/run does).');
+    }
+    directory = tempDir('spotbox-headless-');
+    sandbox = await startTestSandbox(directory);
+    rig = new RecoveryRig(directory);
+  });
+
+  afterEach(async () => {
+    sandbox?.ec2.clearFaults();
+    await rig.releaseAll();
+  });
+
+  after(async () => {
+    rig?.dispose();
+    await stopTestSandbox(sandbox, directory);
+  });
+
+  function fleetProfile(name: string, command: string): SpotboxProfile {
+    const profile = realTrainerProfile(name, command);
+    // The product's default for a profile with a checkpoint and a session: the fleet replaces.
+    const { replacement: _editor, ...withoutEngine } = profile;
+    return withoutEngine;
+  }
+
+  async function fleetBoxes(record: LineageRecord): Promise<string[]> {
+    const output = await rig.ec2.send(new DescribeFleetInstancesCommand({ FleetId: record.fleetId! }));
+    return (output.ActiveInstances ?? []).map((instance) => instance.InstanceId!).sort();
+  }
+
+  async function stepOn(box: Box): Promise<number> {
+    return Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)'));
+  }
+
+  it('a spot notice: the agent saves on SIGTERM, EC2 reclaims the box, the fleet launches one replacement, which restores itself and resumes at the exact step', async () => {
+    const command = `python3 ${PYTORCH_LOOP} --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
+    const record = await rig.launch(fleetProfile('headless-notice', command));
+    assert.ok(record.fleetId, 'the lineage is kept by a fleet');
+    const oldBox = (await rig.box(record.currentInstanceId))!;
+    await eventually('the trainer past step 100', async () => ((await stepOn(oldBox)) >= 100 ? true : undefined), 120_000, 300);
+
+    const noticeAt = Date.now();
+    const { time: actionTime } = sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 120 });
+    const resumed: HeadlessResume = await headlessResume(rig, record, { noticeAt, timeoutMs: 240_000 });
+
+    const oldLog = await fs.promises.readFile(resumed.oldTrainerLogCopy, 'utf8');
+    const stoppedAt = Number(/stopping at step (\d+): the box is going/.exec(oldLog)?.[1]);
+    assert.ok(stoppedAt >= 100, `the old trainer saved on SIGTERM and stopped (log: ${oldLog.slice(-300)})`);
+    assert.match(resumed.trainerLog, new RegExp(`resumed at step ${stoppedAt}\\b`), '0 steps lost: resumed at the step the old box saved');
+    assert.ok(resumed.resumedAt > Date.parse(actionTime), 'with no editor, the fleet replaces the box only once EC2 has reclaimed it');
+    assert.equal(resumed.boot.phase, 'resumed');
+    assert.equal(resumed.boot.handoff?.from, oldBox.instanceId, 'the replacement waited for the old box\'s emergency checkpoint');
+
+    // Nothing else launched: the fleet holds exactly the replacement, and the lineage's tag is on two instances in all.
+    assert.deepEqual(await fleetBoxes(record), [resumed.replacementId]);
+    const described = await rig.ec2.send(new DescribeFleetsCommand({ FleetIds: [record.fleetId!] }));
+    assert.equal(described.Fleets?.[0]?.FleetState, 'active');
+    const lineageBoxes = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage);
+    assert.deepEqual(lineageBoxes.map((instance) => instance.instanceId).sort(), [oldBox.instanceId, resumed.replacementId].sort());
+    console.log(`      headless notice -> resumed: ${((resumed.resumedAt - noticeAt) / 1000).toFixed(1)} s (the notice's lead was 120 s)`);
+  });
+
+  it('a hard termination (no notice): the replacement restores the newest periodic checkpoint, losing less than one interval', async () => {
+    const intervalSeconds = 15;
+    const command = `python3 ${PYTORCH_LOOP} --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
+    const record = await rig.launch(fleetProfile('headless-hard', command), { intervalSeconds });
+    const oldBox = (await rig.box(record.currentInstanceId))!;
+    // Past two periodic checkpoints, so the newest one is a periodic save taken while training.
+    await eventually('two periodic checkpoints', async () => ((await rig.run(oldBox, 'grep -c checkpoint-committed ~/.spotbox/journal.jsonl || true')).trim() >= '2' ? true : undefined), 120_000, 1_000);
+    const stepAtLoss = await stepOn(oldBox);
+    const lostAt = Date.now();
+    sandbox!.ec2.hardTerminate(oldBox.instanceId);
+    const resumed = await headlessResume(rig, record, { noticeAt: lostAt, timeoutMs: 180_000 });
+    const resumedFrom = Number(/resumed at step (\d+)/.exec(resumed.trainerLog)?.[1]);
+    const stepsPerInterval = intervalSeconds / 0.02;
+    assert.ok(resumedFrom > 0 && stepAtLoss - resumedFrom < stepsPerInterval, `lost ${stepAtLoss - resumedFrom} steps, less than one interval (${stepsPerInterval} steps at most)`);
+    assert.equal(resumed.boot.handoff, undefined, 'no notice, no handoff to wait for');
+    assert.deepEqual(await fleetBoxes(record), [resumed.replacementId]);
+    console.log(`      headless hard termination -> resumed: ${((resumed.resumedAt - lostAt) / 1000).toFixed(1)} s, ${stepAtLoss - resumedFrom} steps lost (interval ${intervalSeconds} s)`);
+  });
+
+  it('on a region without the lineage\'s box, nothing is relaunched once the fleet is deleted', async () => {
+    const record = await rig.launch(fleetProfile('headless-delete', 'sleep 600'));
+    await rig.releaseAll();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const live = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage && instance.state !== 'terminated');
+    assert.deepEqual(live, [], 'the fleet went with the box: no replacement');
+    assert.equal(REGION, 'us-east-1');
+  });
+});
+
+function spawnFails(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', command], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return true;
+  }
+}
