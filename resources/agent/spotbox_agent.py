@@ -912,11 +912,8 @@ def boot_restore(cfg, s3, journal, instance, **clock):
             tools.append((os.path.expanduser(tool['path']), data))
         for path, data in tools:
             write_file(path, data, 0o644)
-        import importlib.util
-        spec = importlib.util.spec_from_file_location('spotbox_session', os.path.expanduser('~/.spotbox/spotbox_session.py'))
-        runner = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(runner)
-        outcome = runner.boot(sys.modules[__name__], cfg, s3, journal, instance, **clock)
+        import runpy
+        outcome = runpy.run_path(os.path.expanduser('~/.spotbox/spotbox_session.py'))['boot'](sys.modules[__name__], cfg, s3, journal, instance, **clock)
     except Exception as e:
         outcome = dict(phase='failed', stage='tools', error='%s: %s' % (type(e).__name__, e))
         journal.write('boot-restore', **outcome)
