@@ -69,6 +69,7 @@ def load_config(path):
     for key in ('bucket', 'session', 'checkpointDir'):
         if not cfg.get(key):
             raise Fail('the agent config %s has no "%s"' % (path, key))
+    cfg['configFile'] = os.path.abspath(os.path.expanduser(path))
     for key in ('journal', 'triggerFile', 'checkpointDir', 'workspaceDir', 'sessionPidFile', 'checkpointCommandDir', 'stepFile'):
         if cfg.get(key):
             cfg[key] = os.path.abspath(os.path.expanduser(cfg[key]))
@@ -256,7 +257,7 @@ class S3:
                                   or env.get('AWS_ENDPOINT_URL') or 'https://s3.%s.amazonaws.com' % self.region)
         self.origin, self.host, self.bucket = u.scheme + '://' + u.netloc, u.netloc, cfg['bucket']
         self.metadata, self.on_retry, self.stop, self.deadline = metadata, on_retry, stop or threading.Event(), deadline
-        self.attempts = max(1, int(cfg['uploadAttempts']))
+        self.attempts, self.timeout = max(1, int(cfg['uploadAttempts'])), 60
 
     def call(self, method, key=None, query=(), headers=None, body=b'', ok=(200,)):
         path = '/' + quote(self.bucket) + ('' if key is None else '/' + quote(key, '/-_.~'))
@@ -274,7 +275,7 @@ class S3:
             signed = sign(method, self.host, path, query, headers, hashlib.sha256(body).hexdigest(), ak, sk, token, self.region,
                           time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
             try:
-                status, reply_headers, data = http_call(url, method, signed, body if method in ('PUT', 'POST') else None)
+                status, reply_headers, data = http_call(url, method, signed, body if method in ('PUT', 'POST') else None, self.timeout)
             except NET_ERRORS as e:
                 problem = '%s: %s' % (type(e).__name__, e)
             else:
@@ -691,7 +692,7 @@ class Daemon:
         self.cfg, self.journal, self.metadata = cfg, Journal(cfg['journal'], int(cfg['journalMaxBytes'])), Metadata(cfg)
         self.metadata.warn = lambda **kw: self.journal.write('warning', **kw)
         self.instance = self.notice = self.rebalance = self.worker = self.imds_error = None
-        self.pending, self.stop = [], threading.Event()
+        self.pending, self.stop, self.booting = [], threading.Event(), False
         self.last_step, self.step_reported_at = None, 0.0
 
     def run(self):
@@ -708,6 +709,10 @@ class Daemon:
         interval = float(self.cfg['intervalSeconds'] or 0)
         self.journal.write('agent-started', pid=os.getpid(), session=self.cfg['session'], instance=self.instance, intervalSeconds=interval)
         self.last_periodic = time.time()
+        if self.cfg.get('boot'):
+            # Its own thread: a replacement box can get its notice while it restores.
+            self.booting = True
+            threading.Thread(target=self.boot, daemon=True).start()
         every = float(self.cfg['idleReportSeconds'] or 0)
         if every > 0:
             # Its own thread: nvidia-smi can take seconds, and the notice watch must not wait for it.
@@ -729,6 +734,12 @@ class Daemon:
                 # A bug here must not end the watch for notices.
                 self.journal.write('warning', code='agent-error', message='%s: %s' % (type(e).__name__, e))
             time.sleep(self.cfg['pollSeconds'])
+
+    def boot(self):
+        try:
+            boot_restore(self.cfg, S3(self.cfg, self.metadata, lambda **kw: self.journal.write('upload-retry', **kw)), self.journal, self.instance)
+        finally:
+            self.booting = False
 
     def report_activity(self, every):
         activity = Activity(self.cfg)
@@ -759,10 +770,24 @@ class Daemon:
         if action and action != self.notice:
             self.notice = action
             doc = as_json(action) or {}
+            # A box still restoring at boot has no checkpoint to come: its successor need not wait for one.
+            if not self.booting:
+                self.handoff(doc.get('time'))
             self.journal.write('notice', action=doc.get('action'), actionTime=doc.get('time'))
             # The notice checkpoint holds the newest state: a periodic or manual one still uploading is dropped.
             self.stop.set()
             self.pending = [('notice', None, (parse_time(doc.get('time')) or time.time() + 120) - float(self.cfg['noticeMarginSeconds']))]
+
+    def handoff(self, action_time):
+        """handoff.json: the box that replaces this one waits for its notice checkpoint (boot_restore). Written before
+        the journal's notice line, which the editor acts on; a few seconds at most, the checkpoint matters more."""
+        try:
+            s3 = S3(self.cfg, self.metadata, deadline=time.time() + 4)
+            # A new connection of this thread's: it takes this timeout (http_call).
+            s3.attempts = s3.timeout = 2
+            s3.put(session_base(self.cfg) + 'handoff.json', json.dumps(dict(instanceId=self.instance, noticeTime=now_iso(), actionTime=action_time, step=self.last_step)).encode())
+        except Exception as e:
+            self.journal.write('warning', code='handoff-failed', message=str(e))
 
     def poll_step(self):
         """Journals the trainer's step (stepFile: "<step> [<epoch>]") every few seconds, so the editor knows what a lost box had reached."""
@@ -797,8 +822,8 @@ class Daemon:
 
     def checkpoint(self, reason, request, deadline, stop):
         try:
-            if restore_running(self.cfg):
-                # What is on disk is half a checkpoint: the one being restored stays the newest.
+            if self.booting or restore_running(self.cfg):
+                # What is on disk is half a checkpoint (or not yet restored): the one being restored stays the newest.
                 self.journal.write('checkpoint-failed', reason=reason, request=request, error='a restore is writing the checkpoint folders')
                 return
             self.journal.write('checkpoint-started', reason=reason, request=request)
@@ -855,6 +880,45 @@ class Daemon:
                 last, last_change, changed = state, time.time(), True
             elif changed and time.time() - last_change >= quiet and not (late and time.time() < until):
                 return
+
+
+def write_file(path, data, mode=0o600):
+    """Written to a new temporary file beside it (never through a symlink), then renamed."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = path + '.tmp'
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+    with os.fdopen(fd, 'wb') as f:
+        os.fchmod(fd, mode)
+        f.write(data)
+    os.replace(temporary, path)
+
+
+def boot_restore(cfg, s3, journal, instance, **clock):
+    """A box of a fleet lineage brings itself back with no editor open (the config's `boot`): the agent fetches
+    the session tools, each checked against its sha256, and the session runner (spotbox_session.py, boot) waits
+    for the predecessor's notice checkpoint, restores the newest one and starts the session in tmux. Once per
+    box: ~/.spotbox/boot-done holds the outcome. (The rest lives in the runner: user data has no room for it.)"""
+    done = os.path.join(os.path.dirname(cfg['journal']), 'boot-done')
+    if os.path.exists(done):
+        return None
+    try:
+        journal.write('boot-restore', phase='started', instance=instance, session=cfg['session'])
+        tools = []
+        # All checked before any is written: a box never runs a tool other than the one the editor uploaded.
+        for tool in cfg['boot'].get('tools') or []:
+            data = s3.get(tool['key'])
+            if data is None or hashlib.sha256(data).hexdigest() != tool['sha256'].lower():
+                raise Fail('%s: %s' % ('sha256 differs from the config' if data else 'missing in S3', tool['key']))
+            tools.append((os.path.expanduser(tool['path']), data))
+        for path, data in tools:
+            write_file(path, data, 0o644)
+        import runpy
+        outcome = runpy.run_path(os.path.expanduser('~/.spotbox/spotbox_session.py'))['boot'](sys.modules[__name__], cfg, s3, journal, instance, **clock)
+    except Exception as e:
+        outcome = dict(phase='failed', stage='tools', error='%s: %s' % (type(e).__name__, e))
+        journal.write('boot-restore', **outcome)
+    write_file(done, json.dumps(dict(outcome, time=now_iso())).encode())
+    return outcome
 
 
 def restore_running(cfg):

@@ -8,6 +8,7 @@ connection that starts the session; it does not travel in the user data, which t
     python3 spotbox_session.py deliver SIGNAL     what the agent calls before a checkpoint
     python3 spotbox_session.py restore [--seq N] --dest-files DIR --dest-workspace DIR
                                                   a checkpoint from S3, through the agent's S3 client
+    boot(...)                                     the agent's boot restore, once it has fetched this file
 
 Why a runner: tmux would run the user's command under a shell that is the pane's only process. A
 signal to that shell's process group killed the shell, tmux closed the pane, and SIGHUP killed the
@@ -278,6 +279,72 @@ def fetch(agent, s3, parts, entry, root):
         os.unlink(temporary)
         raise agent.Fail('sha256 or size differs from the manifest')
     os.replace(temporary, dest)
+
+
+SESSION_SOCKET, SESSION_NAME = os.path.join(STATE_DIR, 'tmux.sock'), 'spotbox'
+
+
+def boot(agent, cfg, s3, journal, instance, clock=time.time, sleep=time.sleep, wait_cap=300):
+    """The rest of the agent's boot_restore (spotbox_agent.py), which has fetched and checked this file: waits for the
+    predecessor's notice checkpoint (handoff.json), restores the newest complete checkpoint and starts the session in
+    tmux, as the editor does over SSH (src/core/recovery/boxSessionOps.ts). Journals each phase (`boot-restore`) and
+    returns the last one's fields, which the agent keeps in ~/.spotbox/boot-done."""
+    boot_cfg, base, stage, handoff, outcome = cfg['boot'], agent.session_base(cfg), 'handoff', None, {}
+    home = lambda path: os.path.abspath(os.path.expanduser(path))
+
+    def event(phase, **fields):
+        outcome.clear()
+        outcome.update(phase=phase, **{k: v for k, v in fields.items() if v is not None})
+        journal.write('boot-restore', **outcome)
+        return outcome
+    try:
+        doc = agent.as_json((s3.get(base + 'handoff.json') or b'').decode('utf-8', 'replace'))
+        notice = agent.parse_time(doc.get('noticeTime')) if isinstance(doc, dict) and doc.get('instanceId') != instance else None
+        if notice:
+            # Text another box wrote: the wait is capped whatever it says.
+            action = agent.parse_time(doc.get('actionTime')) or notice + 120
+            until = min(action + float(boot_cfg.get('handoffGraceSeconds', 30)), clock() + wait_cap)
+            if clock() < until:
+                handoff = {'from': doc.get('instanceId'), 'noticeTime': doc.get('noticeTime'), 'actionTime': doc.get('actionTime')}
+                event('waiting-handoff', until=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(until)), **handoff)
+                handoff['arrived'] = False
+                while not handoff['arrived'] and clock() < until:
+                    manifest = agent.newest_complete(s3, base, agent.seq_folders(s3, base))
+                    # The predecessor's notice checkpoint, or a newer one: created after its notice (a second of clock skew allowed).
+                    handoff['arrived'] = bool(manifest) and (agent.parse_time(manifest.get('createdAt')) or 0) >= notice - 1
+                    if not handoff['arrived']:
+                        sleep(2)
+        stage = 'restore'
+        manifest = agent.newest_complete(s3, base, agent.seq_folders(s3, base))
+        if not manifest:
+            # The lineage's first box: the editor's launch starts its session.
+            return event('no-checkpoint', handoff=handoff)
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), 'restore', '--config', cfg['configFile'], '--seq', str(manifest['seq']),
+                              '--dest-files', cfg['checkpointDir'], '--dest-workspace', cfg.get('workspaceDir') or home(boot_cfg['workingDir'])],
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=3600)
+        lines = out.stdout.decode('utf-8', 'replace').strip().split('\n')
+        restored = agent.as_json(lines[-1])
+        if out.returncode or not isinstance(restored, dict):
+            raise agent.Fail(out.stderr.decode('utf-8', 'replace').strip()[-1000:] or 'restore: exit code %d' % out.returncode)
+        # What spotbox_train.restored() reads, as after the editor's restore.
+        write_atomically(os.path.join(STATE_DIR, 'restored.json'), lines[-1] + '\n')
+        seq, step = restored.get('seq'), restored.get('step')
+        event('restored', seq=seq, step=step, files=restored.get('files'), bytes=restored.get('bytes'),
+              checkpointCreatedAt=restored.get('createdAt'), sourceInstance=restored.get('sourceInstance'))
+        stage = 'session'
+        tmux, working_dir = ['tmux', '-S', SESSION_SOCKET], home(boot_cfg['workingDir'])
+        session = 'already-running'
+        if subprocess.run(tmux + ['has-session', '-t', SESSION_NAME], capture_output=True, timeout=20).returncode:
+            os.makedirs(working_dir, exist_ok=True)
+            # startSessionOnBox's words: tmux runs them with no shell between it and the runner, the command as one word.
+            out = subprocess.run(tmux + ['new-session', '-d', '-s', SESSION_NAME, '-c', working_dir, 'python3', os.path.join(STATE_DIR, 'spotbox_session.py'), 'run', '--', boot_cfg['command']],
+                                 stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+            if out.returncode:
+                raise agent.Fail('tmux: ' + (out.stderr.decode('utf-8', 'replace').strip()[-500:] or 'exit code %d' % out.returncode))
+            session = 'started'
+        return event('resumed', seq=seq, step=step, session=session, handoff=handoff)
+    except Exception as e:
+        return event('failed', stage=stage, error='%s: %s' % (type(e).__name__, e))
 
 
 def main(argv=None):

@@ -54,8 +54,10 @@ export function buildAgentUserData(input: AgentUserDataInput): string {
     'chmod 600 "$d/agent.json"',
     'chown -R "$u:" "$d"',
     'run="$d/spotbox_agent.py run --config $d/agent.json"',
+    // KillMode=process: a boot restore starts the training session's tmux from the agent's service, and a
+    // restarted agent must not take the trainer down with it (systemd's default kills the whole cgroup).
     'if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && command -v systemctl >/dev/null; then',
-    "printf '[Unit]\\nDescription=Spotbox agent\\nWants=network-online.target\\nAfter=network-online.target\\n[Service]\\nUser=%s\\nEnvironment=HOME=%s\\nExecStart=/usr/bin/python3 %s\\nRestart=always\\nRestartSec=2\\n[Install]\\nWantedBy=multi-user.target\\n' \"$u\" \"$h\" \"$run\" > /etc/systemd/system/spotbox-agent.service",
+    "printf '[Unit]\\nDescription=Spotbox agent\\nWants=network-online.target\\nAfter=network-online.target\\n[Service]\\nUser=%s\\nEnvironment=HOME=%s\\nExecStart=/usr/bin/python3 %s\\nRestart=always\\nRestartSec=2\\nKillMode=process\\n[Install]\\nWantedBy=multi-user.target\\n' \"$u\" \"$h\" \"$run\" > /etc/systemd/system/spotbox-agent.service",
     'systemctl daemon-reload',
     'systemctl enable --now spotbox-agent.service',
     'else',

@@ -36,6 +36,21 @@ describe('launch user data that installs the agent', () => {
     assert.equal(base64Length, Buffer.from(userData, 'utf8').toString('base64').length);
   });
 
+  it('fits EC2\'s 16 KB with a fleet lineage\'s boot restore config too', () => {
+    const tool = (name: string, path: string) => {
+      const sha256 = randomBytes(32).toString('hex');
+      return { key: `spotbox/llama/run-1/tools/${sha256}/${name}`, path, sha256 };
+    };
+    const boot = {
+      command: 'python3 train.py --config configs/llama-7b.yaml --resume',
+      workingDir: '~/workspace',
+      tools: [tool('spotbox_session.py', '~/.spotbox/spotbox_session.py'), tool('spotbox_train.py', '~/.spotbox/python/spotbox_train.py')],
+      handoffGraceSeconds: 30,
+    };
+    const { bytes } = userDataSize(buildAgentUserData({ agentSource, config: { ...config, boot }, user: 'ubuntu' }));
+    assert.ok(bytes <= USER_DATA_MAX_BYTES, `${bytes} bytes`);
+  });
+
   it('is a bash script carrying the agent and its config, started under systemd or in the background', () => {
     const userData = buildAgentUserData({ agentSource, config, user: 'ubuntu' });
     assert.ok(userData.startsWith('#!/bin/bash\n'));
@@ -48,6 +63,8 @@ describe('launch user data that installs the agent', () => {
     assert.deepEqual(JSON.parse(json ?? ''), config);
     assert.match(userData, /^u=ubuntu$/m);
     assert.match(userData, /systemctl enable --now spotbox-agent\.service/);
+    // The agent's service may start the training session (boot restore): restarting the agent must not kill it.
+    assert.match(userData, /\\nRestart=always\\n.*\\nKillMode=process\\n/);
     assert.match(userData, /setsid nohup .*while :; do python3 \$run; sleep 2; done/);
   });
 
@@ -134,7 +151,7 @@ describe('compacting the agent for user data', () => {
   });
 
   it('drops comment lines, docstrings and blank lines, and indents one space per level', () => {
-    const source = ['#!/usr/bin/env python3', '"""Module', 'docs."""', '', 'def f(x):', '    """One line."""', '    # why', '    if x:', "        return '#not a comment'", '    return 0', ''].join('\n');
-    assert.equal(compactPython(source), ['#!/usr/bin/env python3', 'def f(x):', ' if x:', "  return '#not a comment'", ' return 0', ''].join('\n'));
+    const source = ['#!/usr/bin/env python3', '"""Module', 'docs."""', '', 'def f(x):', '    """One line."""', '    # why', '    if x:', "        return '#not a comment'", "        y = 'a  # b'  # kept: a quote before it", '        pass  # why not', '    return 0', ''].join('\n');
+    assert.equal(compactPython(source), ['#!/usr/bin/env python3', 'def f(x):', ' if x:', "  return '#not a comment'", "  y = 'a  # b'  # kept: a quote before it", '  pass', ' return 0', ''].join('\n'));
   });
 });
