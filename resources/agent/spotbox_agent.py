@@ -12,7 +12,6 @@ import concurrent.futures as cf
 import datetime as dt
 import fcntl
 import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -27,6 +26,9 @@ import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
+
+# Installed beside this file by the launch's user data, which it runs first (the agent comes from the bucket).
+from spotbox_bootstrap import quote, sign
 
 PART = 8 << 20
 # CopyObject copies at most 5 GiB in one request; bigger unchanged files are uploaded again.
@@ -202,29 +204,6 @@ class Metadata:
                     raise Fail('no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or give the box an instance profile with S3 access')
                 self.keys = ((doc['AccessKeyId'], doc['SecretAccessKey'], doc.get('Token')), parse_time(doc.get('Expiration')) or time.time() + 900)
             return self.keys[0]
-
-
-def quote(text, safe='-_.~'):
-    return urllib.parse.quote(text, safe=safe)
-
-
-def sign(method, host, path, query, headers, payload_sha, access_key, secret_key, token, region, amz_date):
-    """SigV4 for S3: the headers to send. `path` is URI-encoded once, as S3 (unlike other services) wants."""
-    out = dict((k.lower(), str(v)) for k, v in headers.items())
-    out.update({'host': host, 'x-amz-date': amz_date, 'x-amz-content-sha256': payload_sha})
-    if token:
-        out['x-amz-security-token'] = token
-    names = sorted(k for k in out if k in ('host', 'content-md5', 'content-type') or k.startswith('x-amz-'))
-    canonical = '\n'.join([method, path, '&'.join('%s=%s' % (quote(k), quote(v)) for k, v in sorted(query)),
-                           ''.join('%s:%s\n' % (k, ' '.join(out[k].split())) for k in names), ';'.join(names), payload_sha])
-    scope = '%s/%s/s3/aws4_request' % (amz_date[:8], region)
-    key = ('AWS4' + secret_key).encode()
-    for part in scope.split('/'):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    to_sign = '\n'.join(['AWS4-HMAC-SHA256', amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    out['authorization'] = 'AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s' % (
-        access_key, scope, ';'.join(names), hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest())
-    return out
 
 
 def xml_root(data):

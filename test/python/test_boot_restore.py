@@ -123,7 +123,8 @@ class BootTestCase(unittest.TestCase):
         with open(path, 'w') as f:
             json.dump(raw, f)
         # The user data installs the agent beside the tools; the runner's restore imports it from there.
-        shutil.copy(os.path.join(AGENT_DIR, 'spotbox_agent.py'), self.state)
+        for name in ('spotbox_agent.py', 'spotbox_bootstrap.py'):
+            shutil.copy(os.path.join(AGENT_DIR, name), self.state)
         return agent.load_config(path)
 
     def s3(self, cfg):
