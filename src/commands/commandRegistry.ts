@@ -80,7 +80,7 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
       }),
     'spotbox.attach': (argument) => attachCommand(boxes.attach.commandDeps, argument),
     'spotbox.openTerminal': (argument) => openTerminalCommand(boxes.attach.commandDeps, argument),
-    'spotbox.terminateBox': (argument) => terminateBoxCommand({ boxStore, clients: boxes.clients, lineages, releaseLaunchResources: boxes.releaseLaunchResources }, argument),
+    'spotbox.terminateBox': (argument) => terminateBoxCommand({ boxStore, clients: boxes.clients, lineages, ownerId: boxes.ownerId, releaseLaunchResources: boxes.releaseLaunchResources }, argument),
     'spotbox.refresh': () => refreshBoxesCommand(boxStore),
     'spotbox.showLog': () => showLogCommand(services.showLogs),
     'spotbox.openSandboxGuide': () => openSandboxGuideCommand(services.extensionUri),
@@ -93,6 +93,7 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
         ownerId: boxes.ownerId,
         keyDirectory: boxes.keyDirectory,
         boxStore,
+        endedFleetIds: async () => (await lineages.list()).flatMap((record) => (record.ended && record.fleetId ? [record.fleetId] : [])),
         logger: logger.child('sweep'),
       });
     },

@@ -32,7 +32,7 @@ export function registerIdleStop(
         box,
         {
           lineages: deps.lineages,
-          terminate: (target) => terminateBox(deps.boxes.clients(), target),
+          terminate: (target) => terminateBox(deps.boxes.clients(), target, deps.boxes.ownerId),
           release: deps.boxes.releaseLaunchResources,
           confirmIdle: async (target) => {
             const alias = await deps.boxes.attach.aliases.aliasOf(target.instanceId).catch(() => undefined);

@@ -2,8 +2,9 @@ import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import { isBillable, type Box } from '../../core/boxes/box';
 import type { BoxStore } from '../../core/boxes/boxStore';
-import { terminateBox } from '../../core/boxes/terminateBox';
+import { FleetNotOursError, terminateBox } from '../../core/boxes/terminateBox';
 import { UserCancelledError } from '../../core/errors';
+import { withEnded } from '../../core/recovery/lineageEnded';
 import type { LineageStore } from '../../core/recovery/lineageStore';
 import { boxFromArgumentOrPick } from '../boxFromArgumentOrPick';
 
@@ -11,11 +12,17 @@ export interface TerminateCommandDeps {
   readonly boxStore: BoxStore;
   readonly clients: () => Ec2ClientPool;
   readonly lineages: LineageStore;
+  /** This installation's owner id: only a fleet carrying it is deleted with its box. */
+  readonly ownerId: string;
   /** Removes what the box's launch created (key pair, security group, template) once it is gone. */
   readonly releaseLaunchResources: (box: Box) => Promise<void>;
 }
 
-/** Spotbox: Terminate Box — a modal confirm (the disk goes with it), then terminate and clean up. */
+/**
+ * Spotbox: Terminate Box — a modal confirm (the disk goes with it), then terminate and clean up. A
+ * box kept by this installation's EC2 Fleet (type maintain) goes with its fleet, so that nothing
+ * relaunches it; one kept by another's fleet is refused, with the next step (terminateBox).
+ */
 export async function terminateBoxCommand(deps: TerminateCommandDeps, argument: unknown): Promise<void> {
   const box = await boxFromArgumentOrPick(deps.boxStore, argument, 'Terminate which box?');
   const confirm = 'Terminate';
@@ -33,9 +40,21 @@ export async function terminateBoxCommand(deps: TerminateCommandDeps, argument: 
     if (record) {
       await deps.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
     }
-    await terminateBox(deps.clients(), box);
+    try {
+      const termination = await terminateBox(deps.clients(), box, deps.ownerId);
+      if (termination.kind === 'fleet') {
+        progress.report({ message: `deleted its EC2 Fleet ${termination.fleetId}, which would have replaced it` });
+      }
+    } catch (error) {
+      if (record && error instanceof FleetNotOursError) {
+        // Nothing was touched: the box lives on, and so does its lineage.
+        await deps.lineages.update(record.lineage, (current) => withEnded(current, record.ended));
+      }
+      throw error;
+    }
     await deps.boxStore.refresh();
-    // The key pair, security group and template go once the instance is gone (a minute or two on AWS).
+    // The key pair, security group and template go once the instance is gone (a minute or two on AWS):
+    // the release waits for it, after the fleet that could have launched from them.
     progress.report({ message: 'removing its key pair, security group and launch template' });
     await deps.releaseLaunchResources(box);
   });

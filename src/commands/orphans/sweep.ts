@@ -5,7 +5,7 @@ import { UserCancelledError } from '../../core/errors';
 import { DEFAULT_GRACE_MS } from '../../core/hygiene/classifyOrphans';
 import { deleteOrphans } from '../../core/hygiene/deleteOrphans';
 import { findOrphans } from '../../core/hygiene/findOrphans';
-import { ageLabel, countByKind, describeOrphan, KIND_LABELS, sweepSummary } from '../../core/hygiene/orphanLabels';
+import { ageLabel, countByKind, describeOrphan, pickLabel, sweepSummary } from '../../core/hygiene/orphanLabels';
 import type { HygieneCloud, Orphan } from '../../core/hygiene/orphanTypes';
 import { sweepSections } from '../../core/hygiene/sweepChoices';
 import type { Logger } from '../../core/logging/logger';
@@ -18,6 +18,8 @@ export interface SweepCommandDeps {
   /** Where launches wrote private keys; a swept key pair's .pem goes too. */
   readonly keyDirectory: string;
   readonly boxStore: BoxStore;
+  /** Fleets of the lineages this editor's journal records as ended (LineageRecord.ended). */
+  readonly endedFleetIds: () => Promise<readonly string[]>;
   readonly logger: Logger;
 }
 
@@ -26,6 +28,7 @@ interface OrphanItem extends vscode.QuickPickItem {
 }
 
 const KIND_ICONS: Record<Orphan['kind'], string> = {
+  fleet: '$(sync)',
   instance: '$(vm)',
   'launch-template': '$(file-code)',
   'key-pair': '$(key)',
@@ -40,8 +43,8 @@ const KIND_ICONS: Record<Orphan['kind'], string> = {
  */
 export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void> {
   const regions = deps.regions();
-  const scan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking for orphaned Spotbox resources in ${regions.join(', ')}` }, () =>
-    findOrphans(deps.cloud(), { regions, ownerId: deps.ownerId }),
+  const scan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking for orphaned Spotbox resources in ${regions.join(', ')}` }, async () =>
+    findOrphans(deps.cloud(), { regions, ownerId: deps.ownerId, endedFleetIds: await deps.endedFleetIds() }),
   );
   for (const problem of scan.problems) deps.logger.warn(`sweep: ${problem}`);
   const ageless = scan.recent.filter((orphan) => orphan.createdAt === undefined).length;
@@ -62,7 +65,7 @@ export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void>
     { label: section.title, kind: vscode.QuickPickItemKind.Separator },
     ...section.choices.map(
       ({ orphan, picked, detail }): OrphanItem => ({
-        label: `${KIND_ICONS[orphan.kind]} ${KIND_LABELS[orphan.kind]} ${orphan.id}`,
+        label: `${KIND_ICONS[orphan.kind]} ${pickLabel(orphan)}`,
         description: [orphan.region, ageLabel(orphan.createdAt, now), orphan.name && orphan.name !== orphan.id ? orphan.name : orphan.boxName].filter(Boolean).join(' · '),
         detail,
         picked,
@@ -92,7 +95,7 @@ export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void>
     `Delete ${countByKind(chosen)}?`,
     {
       modal: true,
-      detail: `${chosen.map((orphan) => `${describeOrphan(orphan)} in ${orphan.region}`).join('\n')}\n\n${ofOthers > 0 ? `${ofOthers} of these were not launched from this Spotbox installation. ` : ''}Instances are terminated with their disks; private key files of deleted key pairs are removed from this machine.`,
+      detail: `${chosen.map((orphan) => `${describeOrphan(orphan)} in ${orphan.region}`).join('\n')}\n\n${ofOthers > 0 ? `${ofOthers} of these were not launched from this Spotbox installation. ` : ''}${chosen.some((orphan) => orphan.kind === 'fleet') ? 'Fleets are deleted first, so that they launch nothing more, with any instances they still run. ' : ''}Instances are terminated with their disks; private key files of deleted key pairs are removed from this machine.`,
     },
     confirm,
   );

@@ -18,14 +18,27 @@ export const LIVE_INSTANCE_STATES: readonly string[] = ['pending', 'running', 's
 /** How long a resource with no live box is left alone, because a launch may be creating it right now. */
 export const DEFAULT_GRACE_MS = 15 * 60_000;
 
-// Deletion order: instances free the group and key; templates name the key and the group.
-const KIND_ORDER: readonly ResourceKind[] = ['instance', 'launch-template', 'key-pair', 'security-group'];
+// Deletion order: a fleet first, or it launches a replacement for every instance terminated; then
+// instances free the group and key; templates name the key and the group.
+const KIND_ORDER: readonly ResourceKind[] = ['fleet', 'instance', 'launch-template', 'key-pair', 'security-group'];
+
+/** Fleet states in which an EC2 Fleet of type maintain launches to its target. */
+export const LIVE_FLEET_STATES: readonly string[] = ['submitted', 'active', 'modifying'];
+
+/**
+ * Launch errors that no retry can mend: something the launch needs (its template, image, key pair,
+ * group, subnet) does not exist. Capacity and price errors (InsufficientInstanceCapacity,
+ * SpotMaxPriceTooLow, ...) pass: the fleet is waiting for capacity, which is what it is for.
+ */
+const PERMANENT_FLEET_ERROR = /NotFound/;
 
 export interface ClassifyOptions {
   readonly now: number;
   readonly graceMs: number;
   /** This installation's owner id (see ownership.ts): only its resources are offered as orphans. */
   readonly ownerId: string;
+  /** Fleets of lineages the editor's journal records as ended (LineageRecord.ended with a fleetId). */
+  readonly endedFleetIds?: readonly string[];
 }
 
 export interface Classified {
@@ -59,7 +72,15 @@ export function classifyOrphans(resources: readonly TaggedResource[], options: C
 function classifyOneOwner(resources: readonly TaggedResource[], options: Omit<ClassifyOptions, 'ownerId'>): { orphans: Orphan[]; recent: Orphan[] } {
   const sessionOf = (resource: TaggedResource): string | undefined => resource.tags[TAGS.session] || undefined;
   const instances = resources.filter((resource) => resource.kind === 'instance');
-  const liveSessions = new Set(instances.filter((instance) => LIVE_INSTANCE_STATES.includes(instance.state ?? '')).map(sessionOf));
+  const boxedSessions = new Set(instances.filter((instance) => LIVE_INSTANCE_STATES.includes(instance.state ?? '')).map(sessionOf));
+  const endedFleets = new Set(options.endedFleetIds ?? []);
+  // A live fleet keeps its session alive between a reclaim and the replacement, when it has no
+  // instance: its template (and the key pair and group the template names) must stay, or the
+  // replacement cannot launch.
+  const liveSessions = new Set([
+    ...boxedSessions,
+    ...resources.filter((resource) => resource.kind === 'fleet' && fleetEnd(resource, endedFleets) === undefined && launches(resource)).map(sessionOf),
+  ]);
   const stoppedBySession = groupBy(instances.filter((instance) => instance.state === 'stopped'), sessionOf);
   const terminatingSessions = new Set(instances.filter((instance) => instance.state === 'shutting-down').map(sessionOf));
   const bornBySession = new Map<string | undefined, number>();
@@ -84,6 +105,11 @@ function classifyOneOwner(resources: readonly TaggedResource[], options: Omit<Cl
       ...(resource.tags[TAGS.box] ? { boxName: resource.tags[TAGS.box] } : {}),
       ...(owner ? { owner } : {}),
     };
+    if (resource.kind === 'fleet') {
+      const fleet = classifyFleet(resource, base, boxedSessions, endedFleets, options);
+      if (fleet) (fleet.young ? recent : orphans).push(fleet.orphan);
+      continue;
+    }
     if (resource.kind === 'instance') {
       if (resource.state === 'stopped') {
         orphans.push({ ...base, ...(resource.createdAt !== undefined ? { createdAt: resource.createdAt } : {}), reason: 'stopped: a Spotbox box is not meant to sit stopped, and its disk still bills; terminating deletes the disk' });
@@ -104,6 +130,53 @@ function classifyOneOwner(resources: readonly TaggedResource[], options: Omit<Cl
     (isYoung(sessionId, createdAt, options) ? recent : orphans).push(orphan);
   }
   return { orphans: sortForDeletion(orphans), recent: sortForDeletion(recent) };
+}
+
+/**
+ * When an EC2 Fleet of type maintain is an orphan. Its lineage has ended when:
+ * - the editor's journal says so (the user terminated the box, or idle stop did, and deleting the
+ *   fleet then failed): the user's word, so no grace period;
+ * - it cannot launch anything: a launch template it names is gone, or every error it reports is a
+ *   NotFound (its image, key pair, group...), not a capacity or price error;
+ * - it launches nothing by design: failed, or a target capacity of 0.
+ * A fleet that merely launched nothing for a while, reporting capacity errors, is NOT an orphan:
+ * waiting out a spot shortage with no editor open is what the fleet is for (issue 12), and only
+ * the lineage's owner can tell that it is no longer wanted. Nor is a lineage missing from this
+ * editor's journal evidence: another window or machine may be following it.
+ * Never while its session has a live instance: deleting the fleet would terminate a running box.
+ */
+function classifyFleet(
+  fleet: TaggedResource,
+  base: Omit<Orphan, 'reason'>,
+  boxedSessions: ReadonlySet<string | undefined>,
+  endedFleets: ReadonlySet<string>,
+  options: Omit<ClassifyOptions, 'ownerId'>,
+): { orphan: Orphan; young: boolean } | undefined {
+  const sessionId = base.sessionId;
+  if (sessionId !== undefined && boxedSessions.has(sessionId)) return undefined;
+  const ended = fleetEnd(fleet, endedFleets);
+  if (ended === undefined && launches(fleet)) return undefined;
+  const reason = ended ?? (fleet.fleet?.state === 'failed' ? 'the fleet failed: it launches nothing' : 'its target capacity is 0: it launches nothing');
+  const orphan: Orphan = { ...base, ...(fleet.createdAt !== undefined ? { createdAt: fleet.createdAt } : {}), reason };
+  const young = !endedFleets.has(fleet.id) && isYoung(sessionId, fleet.createdAt, options);
+  return { orphan, young };
+}
+
+/** Why the fleet's lineage has ended, or undefined while it may still launch what its owner wants. */
+function fleetEnd(fleet: TaggedResource, endedFleets: ReadonlySet<string>): string | undefined {
+  if (endedFleets.has(fleet.id)) return 'its box was terminated on purpose (the lineage has ended), yet the fleet remains';
+  const facts = fleet.fleet;
+  if (facts && !facts.launchTemplateExists) return 'its launch template is gone, so it cannot launch anything';
+  if (facts && facts.activityStatus === 'error' && facts.errorCodes.length > 0 && facts.errorCodes.every((code) => PERMANENT_FLEET_ERROR.test(code))) {
+    return `it cannot launch anything (${[...new Set(facts.errorCodes)].join(', ')})`;
+  }
+  return undefined;
+}
+
+/** A fleet that launches to a target above 0 (no facts: assume it does). */
+export function launches(fleet: TaggedResource): boolean {
+  const facts = fleet.fleet;
+  return facts === undefined || (LIVE_FLEET_STATES.includes(facts.state) && facts.targetCapacity > 0);
 }
 
 /**

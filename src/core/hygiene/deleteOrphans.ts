@@ -29,6 +29,7 @@ const SAFE_KEY_FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 /**
  * Deletes the orphans the user picked, every region at once, in the order their dependencies allow:
+ * EC2 Fleets (deleted with their instances, so that nothing launches a replacement for what follows),
  * instances (terminated, then waited for until gone), launch templates, key pairs with their local
  * private key files, and security groups (retried while EC2 still counts a departing instance as a
  * user). One resource failing does not stop the others; the result says what happened to each.
@@ -57,6 +58,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] extends ReadonlyArray<infer U
 
 class RegionSweep {
   private readonly failedInstances = new Set<string>();
+  /** Sessions whose fleet could not be deleted: it may still launch from their template, key pair and group. */
+  private readonly failedFleetSessions = new Set<string>();
 
   constructor(
     private readonly cloud: HygieneCloud,
@@ -68,6 +71,12 @@ class RegionSweep {
   ) {}
 
   async run(): Promise<void> {
+    for (const orphan of this.ofKind('fleet')) {
+      await this.attempt(orphan, () => this.cloud.deleteFleet(this.region, orphan.id));
+      if (orphan.sessionId !== undefined && this.result.failed.some((failure) => failure.orphan === orphan)) {
+        this.failedFleetSessions.add(orphan.sessionId);
+      }
+    }
     await this.instances(this.orphans.filter((orphan) => orphan.kind === 'instance'));
     for (const orphan of this.ofKind('launch-template')) {
       await this.attempt(orphan, () => this.cloud.deleteLaunchTemplate(this.region, orphan.id));
@@ -94,10 +103,14 @@ class RegionSweep {
     );
   }
 
-  /** Non-instance orphans of one kind whose stopped box (if any) is really gone. */
+  /** Non-instance orphans of one kind whose stopped box (if any) is really gone and whose fleet (if any) was deleted. */
   private ofKind(kind: Orphan['kind']): Orphan[] {
     const ready: Orphan[] = [];
     for (const orphan of this.orphans.filter((candidate) => candidate.kind === kind)) {
+      if (orphan.sessionId !== undefined && this.failedFleetSessions.has(orphan.sessionId)) {
+        this.result.skipped.push({ orphan, reason: 'its EC2 Fleet could not be deleted, and may still launch from it' });
+        continue;
+      }
       const stuck = (orphan.dependsOnInstances ?? []).filter((id) => this.failedInstances.has(id));
       if (stuck.length > 0) {
         this.result.skipped.push({ orphan, reason: `its stopped box ${stuck.join(', ')} could not be terminated` });

@@ -11,6 +11,8 @@ export interface FindOrphansOptions {
   readonly now?: number;
   /** See DEFAULT_GRACE_MS; 0 lists even resources created a moment ago. */
   readonly graceMs?: number;
+  /** Fleets of lineages the editor's journal records as ended: orphans once no live box needs them. */
+  readonly endedFleetIds?: readonly string[];
 }
 
 /**
@@ -24,7 +26,7 @@ export async function findOrphans(cloud: HygieneCloud, options: FindOrphansOptio
   const results = await Promise.allSettled(
     options.regions.map(async (region) => {
       try {
-        return classifyOrphans(await cloud.listTagged(region), { now, graceMs, ownerId: options.ownerId });
+        return classifyOrphans(await cloud.listTagged(region), { now, graceMs, ownerId: options.ownerId, ...(options.endedFleetIds ? { endedFleetIds: options.endedFleetIds } : {}) });
       } catch (error) {
         throw toUserError(error, { action: 'Listing Spotbox resources', region });
       }

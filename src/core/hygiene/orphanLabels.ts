@@ -2,15 +2,25 @@ import type { Orphan, ResourceKind, SweepResult } from './orphanTypes';
 import { isLegacyOwnerTag } from './ownership';
 
 export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
+  fleet: 'EC2 Fleet',
   instance: 'instance',
   'launch-template': 'launch template',
   'key-pair': 'key pair',
   'security-group': 'security group',
 };
 
-/** "security group sg-0abc (spotbox-llama-1a2b3c4d)": the id EC2 knows it by, and its name when that differs. */
-export function describeOrphan(orphan: Pick<Orphan, 'kind' | 'id' | 'name'>): string {
+/**
+ * "security group sg-0abc (spotbox-llama-1a2b3c4d)": the id EC2 knows it by, and its name when that
+ * differs; "EC2 Fleet fleet-0abc (maintain, box llama)": a fleet has no name, its box tells whose.
+ */
+export function describeOrphan(orphan: Pick<Orphan, 'kind' | 'id' | 'name' | 'boxName'>): string {
+  if (orphan.kind === 'fleet') return `${KIND_LABELS.fleet} ${orphan.id} (maintain${orphan.boxName ? `, box ${orphan.boxName}` : ''})`;
   return `${KIND_LABELS[orphan.kind]} ${orphan.id}${orphan.name && orphan.name !== orphan.id ? ` (${orphan.name})` : ''}`;
+}
+
+/** The sweep pick's label: kind and id (the name goes in the description), or for a fleet what it is. */
+export function pickLabel(orphan: Pick<Orphan, 'kind' | 'id' | 'boxName'>): string {
+  return orphan.kind === 'fleet' ? describeOrphan(orphan) : `${KIND_LABELS[orphan.kind]} ${orphan.id}`;
 }
 
 /** "5 min old", "3 h old", "2 days old"; EC2 gives security groups no creation time. */

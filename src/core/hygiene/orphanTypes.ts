@@ -1,9 +1,22 @@
-export type ResourceKind = 'instance' | 'launch-template' | 'key-pair' | 'security-group';
+export type ResourceKind = 'fleet' | 'instance' | 'launch-template' | 'key-pair' | 'security-group';
+
+/** What the sweep needs of an EC2 Fleet of type maintain (DescribeFleets). */
+export interface FleetFacts {
+  /** submitted, active, modifying (it launches to its target), or failed; deleted ones are not listed. */
+  readonly state: string;
+  /** fulfilled, pending_fulfillment, pending_termination, error. */
+  readonly activityStatus?: string;
+  readonly targetCapacity: number;
+  /** The error codes DescribeFleets reports (its Errors), newest attempt's. */
+  readonly errorCodes: readonly string[];
+  /** False when a launch template the fleet launches from no longer exists: it cannot launch anything. */
+  readonly launchTemplateExists: boolean;
+}
 
 /** A Spotbox-tagged resource as the cloud lists it, reduced to what the sweep decides on. */
 export interface TaggedResource {
   readonly kind: ResourceKind;
-  /** What deletes it: instance id, launch template id, key pair name, security group id. */
+  /** What deletes it: fleet id, instance id, launch template id, key pair name, security group id. */
   readonly id: string;
   /** A second, human name where the id is not one (template and group names). */
   readonly name?: string;
@@ -13,6 +26,8 @@ export interface TaggedResource {
   readonly createdAt?: number;
   /** Instances only: pending, running, shutting-down, stopping, stopped. */
   readonly state?: string;
+  /** Fleets only (type maintain). */
+  readonly fleet?: FleetFacts;
 }
 
 /** A resource no live box needs, with why, offered to the user for deletion. */
@@ -36,7 +51,7 @@ export interface Orphan {
 }
 
 export interface OrphanScan {
-  /** What can be deleted, instances first. */
+  /** What can be deleted, fleets first, then instances. */
   readonly orphans: readonly Orphan[];
   /** Would be orphans but are younger than the grace period: a launch may be creating them now. */
   readonly recent: readonly Orphan[];
@@ -64,8 +79,17 @@ export interface SweepResult {
 
 /** What the sweep needs from the cloud, per region; EC2 in production (ec2HygieneCloud), a fake in unit tests. */
 export interface HygieneCloud {
-  /** Every resource tagged spotbox:managed=true, whoever its owner, instances not yet terminated. */
+  /**
+   * Every resource tagged spotbox:managed=true, whoever its owner: instances not yet terminated,
+   * EC2 Fleets of type maintain not yet deleted.
+   */
   listTagged(region: string): Promise<TaggedResource[]>;
+  /**
+   * DeleteFleets with TerminateInstances: the fleet stops launching and EC2 terminates its instances.
+   * A fleet the answer lists as unsuccessful fails with its code as the error's name (the fleet
+   * already gone: InvalidFleetId.NotFound).
+   */
+  deleteFleet(region: string, fleetId: string): Promise<void>;
   terminateInstances(region: string, instanceIds: readonly string[]): Promise<void>;
   /** The given instances that still exist and are not terminated. */
   remainingInstances(region: string, instanceIds: readonly string[]): Promise<string[]>;

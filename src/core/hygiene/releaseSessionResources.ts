@@ -1,6 +1,6 @@
 import { TAGS } from '../aws/spotboxTags';
 import type { Logger } from '../logging/logger';
-import { sortForDeletion } from './classifyOrphans';
+import { launches, sortForDeletion } from './classifyOrphans';
 import { deleteOrphans } from './deleteOrphans';
 import type { HygieneCloud, Orphan, SweepResult } from './orphanTypes';
 import { ownershipOf } from './ownership';
@@ -20,6 +20,10 @@ export interface ReleaseSessionOptions {
  * with the local key file, security group), found by the launch's `spotbox:session` tag together
  * with `spotbox:managed=true` and this owner's id: a session id is only a tag anyone can copy.
  * Terminating a box or replacing it after an interruption ends here, so neither leaves orphans.
+ *
+ * EC2 Fleets are not deleted here: Terminate Box and idle stop delete a box's fleet before its
+ * instance goes (terminateBox), and a fleet still launching for the session needs its template,
+ * key pair and group — then nothing is released (all skipped) and the sweep decides later.
  */
 export async function releaseSessionResources(cloud: HygieneCloud, options: ReleaseSessionOptions): Promise<SweepResult> {
   const ofSession = (await cloud.listTagged(options.region)).filter((resource) => resource.tags[TAGS.session] === options.sessionId);
@@ -29,7 +33,8 @@ export async function releaseSessionResources(cloud: HygieneCloud, options: Rele
     // A box launched by an older Spotbox (owner = OS user name) lands here too: the sweep lists its leftovers apart.
     options.logger.info(`left ${kept} resource(s) of session ${options.sessionId} alone: they carry another owner's tag, not this installation's`);
   }
-  const doomed: Orphan[] = resources.map((resource) => ({
+  const liveFleets = resources.filter((resource) => resource.kind === 'fleet' && launches(resource)).map((resource) => resource.id);
+  const doomed: Orphan[] = resources.filter((resource) => resource.kind !== 'fleet').map((resource) => ({
     kind: resource.kind,
     id: resource.id,
     ...(resource.name ? { name: resource.name } : {}),
@@ -40,5 +45,10 @@ export async function releaseSessionResources(cloud: HygieneCloud, options: Rele
     ...(resource.createdAt !== undefined ? { createdAt: resource.createdAt } : {}),
     reason: 'its box was terminated',
   }));
+  if (liveFleets.length > 0) {
+    const reason = `EC2 Fleet ${liveFleets.join(', ')} still launches from them`;
+    options.logger.warn(`left session ${options.sessionId} alone: ${reason}`);
+    return { deleted: [], failed: [], skipped: doomed.map((orphan) => ({ orphan, reason })) };
+  }
   return deleteOrphans(cloud, sortForDeletion(doomed), { keyDirectory: options.keyDirectory, logger: options.logger, ...(options.signal ? { signal: options.signal } : {}) });
 }

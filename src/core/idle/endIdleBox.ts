@@ -1,4 +1,6 @@
 import type { Box } from '../boxes/box';
+import { FleetNotOursError } from '../boxes/terminateBox';
+import { withEnded } from '../recovery/lineageEnded';
 import type { Logger } from '../logging/logger';
 import { isActive } from '../recovery/recoveryCoordinator';
 import type { LineageStore } from '../recovery/lineageStore';
@@ -7,8 +9,12 @@ import { samePeriod } from './idlePolicy';
 
 export interface EndIdleBoxPorts {
   readonly lineages: LineageStore;
-  /** TerminateInstances (terminateBox in src/core/boxes). */
-  readonly terminate: (box: Box) => Promise<void>;
+  /**
+   * Terminate Box's own fleet-aware termination (terminateBox in src/core/boxes): a box kept by a
+   * maintain fleet of this installation goes with its fleet, so that nothing relaunches it; one
+   * kept by another's fleet is refused (FleetNotOursError).
+   */
+  readonly terminate: (box: Box) => Promise<unknown>;
   /** Its key pair, security group and launch template (releaseSessionResources in src/core/hygiene). */
   readonly release: (box: Box) => Promise<void>;
   /** The editor's own check, right before a policy termination (confirmBoxIdle in boxUseCheck.ts). */
@@ -45,7 +51,15 @@ export async function endIdleBox(box: Box, ports: EndIdleBoxPorts, period?: numb
     // Before the terminate call: recovery sees the box vanish and must find it ended, not lost.
     await ports.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
   }
-  await ports.terminate(box);
+  try {
+    await ports.terminate(box);
+  } catch (error) {
+    if (record && error instanceof FleetNotOursError) {
+      // Refused before anything was touched: the box lives on, and so does its lineage.
+      await ports.lineages.update(record.lineage, (current) => withEnded(current, record.ended));
+    }
+    throw error;
+  }
   await ports.release(box);
   return 'terminated';
 }

@@ -1,4 +1,4 @@
-import type { HygieneCloud, TaggedResource } from '../../../src/core/hygiene/orphanTypes';
+import type { FleetFacts, HygieneCloud, TaggedResource } from '../../../src/core/hygiene/orphanTypes';
 
 /** An error shaped like the SDK's: EC2's error code as its name. */
 export function ec2Error(name: string, message = name): Error {
@@ -31,6 +31,18 @@ export function launchResources(region: string, session: string, instanceState: 
   ];
 }
 
+/** A maintain fleet of one launch (target 1), launching from lt-<session>; `facts` overrides its state. */
+export function launchFleet(region: string, session: string, facts: Partial<FleetFacts> = {}, createdAt = NOW - HOUR, owner = OWNER): TaggedResource {
+  return {
+    kind: 'fleet',
+    id: `fleet-${session.slice(0, 8)}`,
+    region,
+    tags: launchTags(session, 'llama', owner),
+    createdAt,
+    fleet: { state: 'active', activityStatus: 'fulfilled', targetCapacity: 1, errorCodes: [], launchTemplateExists: true, ...facts },
+  };
+}
+
 /**
  * An in-memory cloud with EC2's rules that matter to a sweep: a terminated instance lingers as
  * shutting-down for a few polls, and a group cannot be deleted while one of its instances remains.
@@ -54,6 +66,15 @@ export class FakeHygieneCloud implements HygieneCloud {
     this.calls.push(`list ${region}`);
     if (this.failListing.has(region)) throw ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials');
     return this.resources.filter((resource) => resource.region === region);
+  }
+
+  /** Like DeleteFleets with TerminateInstances: the fleet goes, its instances (aws:ec2:fleet-id) start shutting down. */
+  async deleteFleet(region: string, fleetId: string): Promise<void> {
+    this.remove(region, 'fleet', fleetId, 'InvalidFleetId.NotFound');
+    for (const instance of this.resources.filter((resource) => resource.region === region && resource.kind === 'instance' && resource.tags['aws:ec2:fleet-id'] === fleetId)) {
+      this.update(region, instance.id, { state: 'shutting-down' });
+      this.shuttingDown.set(instance.id, this.shutdownPolls);
+    }
   }
 
   async terminateInstances(region: string, instanceIds: readonly string[]): Promise<void> {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Box } from '../../../src/core/boxes/box';
+import { FleetNotOursError } from '../../../src/core/boxes/terminateBox';
 import { endIdleBox, type EndIdleBoxPorts } from '../../../src/core/idle/endIdleBox';
 import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { silentLogger } from '../../../src/core/logging/logger';
@@ -83,5 +84,14 @@ describe('ending an idle box (src/core/idle/endIdleBox)', () => {
     await lineages.put(record({ recovery }));
     assert.equal(await endIdleBox(box, ports, 1_000), 'recovering');
     assert.deepEqual(calls, []);
+  });
+
+  it("keeps the lineage going when the box is kept by another's fleet and the termination is refused", async () => {
+    await lineages.put(record());
+    const refusal = new FleetNotOursError(box, 'fleet-theirs');
+    ports = { ...ports, terminate: async () => Promise.reject(refusal) };
+    await assert.rejects(endIdleBox(box, ports), refusal);
+    assert.equal((await lineages.get('lin-1'))?.ended, undefined);
+    assert.ok(!calls.some((call) => call.startsWith('release')));
   });
 });
