@@ -63,9 +63,16 @@ export interface AgentConfig {
   readonly imdsEndpoint?: string;
   /** Restore at boot (a fleet lineage): a replacement box brings itself back with no editor open. */
   readonly boot?: BootRestoreConfig;
+  /**
+   * What the user data's bootstrap (resources/agent/spotbox_bootstrap.py) installs from the bucket
+   * before the agent starts: the agent itself and the session tools, each pinned by its sha256.
+   */
+  readonly install?: readonly BootTool[];
+  /** How long the bootstrap waits for the editor's upload of `install` (default 600). */
+  readonly installTimeoutSeconds?: number;
 }
 
-/** One file the box fetches from the checkpoint bucket at boot, refused unless its sha256 matches. */
+/** One file the box fetches from the checkpoint bucket at boot, refused unless its sha256 matches (bootTools.ts). */
 export interface BootTool {
   /** The S3 key, in the lineage's bucket. */
   readonly key: string;
@@ -75,15 +82,15 @@ export interface BootTool {
 }
 
 /**
- * What a box of a fleet lineage does at boot (resources/agent/spotbox_agent.py, boot_restore): fetch
- * the session tools, wait for a predecessor's emergency checkpoint (handoff.json), restore the
- * newest complete checkpoint and the workspace, and start the session in tmux, journalling each step.
+ * What a box of a fleet lineage does at boot (resources/agent/spotbox_agent.py boot_restore, and
+ * spotbox_session.py boot): wait for a predecessor's emergency checkpoint (handoff.json), restore
+ * the newest complete checkpoint and the workspace, and start the session in tmux, journalling each
+ * step. The session tools it runs are installed with the agent (AgentConfig.install).
  */
 export interface BootRestoreConfig {
   /** The session's command in its resume form, run in tmux under the session runner. */
   readonly command: string;
   readonly workingDir: string;
-  readonly tools: readonly BootTool[];
   /** After a predecessor's notice action time, how long to wait for its emergency checkpoint. */
   readonly handoffGraceSeconds?: number;
 }
@@ -109,6 +116,8 @@ export interface AgentConfigInput {
   readonly s3Endpoint?: string;
   /** A fleet lineage's boot restore (needs the session it restarts). */
   readonly boot?: BootRestoreConfig;
+  /** The files the bootstrap installs from the bucket (bootTools.ts). */
+  readonly install?: readonly BootTool[];
 }
 
 const INTEGER_RANGES: Record<keyof AgentTuning, readonly [number, number]> = {
@@ -187,6 +196,7 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
     ...(checkpoint.command ? { checkpointCommand: checkpoint.command, checkpointCommandDir: session?.workingDir ?? input.workspaceDir } : {}),
     ...(input.s3Endpoint ? { s3Endpoint: input.s3Endpoint } : {}),
     ...(input.boot ? { boot: input.boot } : {}),
+    ...(input.install ? { install: input.install } : {}),
     intervalSeconds: 0,
     ...tuning,
   };

@@ -39,14 +39,16 @@ export function autoIntervalMinutes(interruptionsPerHour: number): number {
 export function agentForProfile(
   profile: SpotboxProfile,
   region: string,
-  agentSource: string,
+  bootstrapSource: string,
   options: {
     lineage?: string;
     tuning?: AgentTuning;
     /** The launched pool's rate for intervalMinutes "auto" (autoInterval.ts: observed, Advisor prior). */
     interruptionsPerHour?: number;
-    /** A fleet lineage: the session tools each box fetches at boot to restore itself (bootTools.ts). */
-    bootTools?: readonly BootTool[];
+    /** The agent and session tools the bootstrap installs from the bucket (bootTools.ts). */
+    install?: readonly BootTool[];
+    /** A fleet lineage: each box restores itself at boot. */
+    restoreAtBoot?: boolean;
   } = {},
 ): ProfileAgent | undefined {
   if (!profile.checkpoint) {
@@ -67,11 +69,10 @@ export function agentForProfile(
     ...(profile.checkpoint.signal ? { signal: profile.checkpoint.signal } : {}),
     ...(profile.checkpoint.noticeSignal ? { noticeSignal: profile.checkpoint.noticeSignal } : {}),
     ...(profile.session?.stepFile ? { stepFile: profile.session.stepFile } : {}),
-    ...(options.bootTools && profile.session
-      ? { boot: { command: profile.session.command, workingDir: profile.session.workingDir ?? profile.workspaceDir, tools: options.bootTools.map(({ key, path, sha256 }) => ({ key, path, sha256 })) } }
-      : {}),
+    ...(options.restoreAtBoot && profile.session ? { boot: { command: profile.session.command, workingDir: profile.session.workingDir ?? profile.workspaceDir } } : {}),
+    ...(options.install ? { install: options.install.map(({ key, path, sha256 }) => ({ key, path, sha256 })) } : {}),
     // Activity reports feed idle stop only; without it they would only grow the journal.
     tuning: { idleReportSeconds: profile.idleStopMinutes > 0 ? IDLE_REPORT_SECONDS : 0, ...options.tuning },
   });
-  return { lineage, config, userData: buildAgentUserData({ agentSource, config, user: profile.sshUser }), checkpointDir };
+  return { lineage, config, userData: buildAgentUserData({ bootstrapSource, config, user: profile.sshUser }), checkpointDir };
 }

@@ -11,17 +11,22 @@ import { compactPython } from './compactPython';
 export const USER_DATA_MAX_BYTES = 16_384;
 
 export interface AgentUserDataInput {
-  /** The text of resources/agent/spotbox_agent.py (see readAgentSource). */
-  readonly agentSource: string;
+  /**
+   * The text of resources/agent/spotbox_bootstrap.py: it installs the agent and the session tools
+   * from the bucket (config.install), so user data stays small whatever the agent grows to.
+   */
+  readonly bootstrapSource: string;
   readonly config: AgentConfig;
   /** The image's login user (the profile's sshUser): the agent runs as that user, in its home. */
   readonly user: string;
 }
 
 /**
- * The launch's user data: a bash script that writes the agent and its config to `~/.spotbox/` of
- * the login user and starts it, as a systemd service where systemd runs the box (restarted if it
- * dies, started again after a reboot), else as a background process (containers, the sandbox).
+ * The launch's user data: a bash script that writes the bootstrap and the agent's config to
+ * `~/.spotbox/` of the login user, runs the bootstrap (which installs the agent and the session
+ * tools from the checkpoint bucket, each pinned by its sha256), and starts the agent, as a systemd
+ * service where systemd runs the box (restarted if it dies, started again after a reboot), else as
+ * a background process (containers, the sandbox).
  */
 export function buildAgentUserData(input: AgentUserDataInput): string {
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(input.user)) {
@@ -29,7 +34,10 @@ export function buildAgentUserData(input: AgentUserDataInput): string {
     throw new SpotboxError(`"${input.user}" is not a valid login user name.`, 'Fix "sshUser" in .spotbox/profile.json.');
   }
   // Base85 rather than base64: 1/16 fewer bytes of the 16 KB, decoded by the python3 the agent needs anyway.
-  const agent = base85(gzipSync(Buffer.from(compactPython(input.agentSource), 'utf8'), { level: 9 }));
+  if (!input.config.install?.some((item) => item.path === AGENT_PATHS.script)) {
+    throw new SpotboxError('The launch names no agent for the bootstrap to install.', 'This is a bug in Spotbox: report it with the Spotbox log.');
+  }
+  const bootstrap = base85(gzipSync(Buffer.from(compactPython(input.bootstrapSource), 'utf8'), { level: 9 }));
   const config = JSON.stringify(input.config);
   const dir = AGENT_PATHS.dir.replace(/^~/, '$h');
   const script = [
@@ -45,13 +53,16 @@ export function buildAgentUserData(input: AgentUserDataInput): string {
     'else u=$(id -un); h=${HOME:-$(getent passwd "$u" | cut -d: -f6)}; fi',
     `d="${dir}"`,
     'mkdir -p "$d"',
-    `python3 -c 'import base64,sys;sys.stdout.buffer.write(base64.b85decode(sys.stdin.read().strip()))' <<'SPOTBOX_AGENT' | gunzip > "$d/spotbox_agent.py"`,
-    agent,
-    'SPOTBOX_AGENT',
+    `python3 -c 'import base64,sys;sys.stdout.buffer.write(base64.b85decode(sys.stdin.read().strip()))' <<'SPOTBOX_BOOTSTRAP' | gunzip > "$d/spotbox_bootstrap.py"`,
+    bootstrap,
+    'SPOTBOX_BOOTSTRAP',
     `cat > "$d/agent.json" <<'SPOTBOX_CONFIG'`,
     config,
     'SPOTBOX_CONFIG',
     'chmod 600 "$d/agent.json"',
+    // The agent and session tools come from the bucket, checked against their pinned sha256; the
+    // launch uploads them right after the box starts, so the bootstrap waits for them.
+    'HOME="$h" python3 "$d/spotbox_bootstrap.py" --config "$d/agent.json" 2>> "$d/agent.log" || { echo "spotbox: the agent could not be installed; see $d/agent.log" >&2; exit 1; }',
     'chown -R "$u:" "$d"',
     'run="$d/spotbox_agent.py run --config $d/agent.json"',
     // KillMode=process: a boot restore starts the training session's tmux from the agent's service, and a
@@ -71,7 +82,7 @@ export function buildAgentUserData(input: AgentUserDataInput): string {
   if (bytes > USER_DATA_MAX_BYTES) {
     throw new SpotboxError(
       `The launch's user data would be ${bytes} bytes; EC2 accepts at most ${USER_DATA_MAX_BYTES}.`,
-      'The on-box agent (resources/agent/spotbox_agent.py) has grown too large to travel in user data: shrink it.',
+      'The agent config (the session command, the bucket and prefix) is too long to travel in user data: shorten them.',
     );
   }
   return script;

@@ -3,7 +3,8 @@ import type { AgentTuning } from '../agent/agentConfig';
 import { agentForProfile, newLineageId } from '../agent/agentForProfile';
 import { bootToolFiles } from '../agent/bootTools';
 import { uploadBootTools } from '../checkpoint/bootToolsUpload';
-import { readSessionTools } from '../session/sessionTools';
+import { readBootstrapSource, readSessionTools } from '../session/sessionTools';
+import { AGENT_PATHS } from '../agent/agentConfig';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
@@ -59,6 +60,10 @@ export interface ProfileLaunchPorts {
   readonly provision?: (client: Client, profile: SpotboxProfile, options: ProvisionOptions) => Promise<ProvisionResult>;
   /** The AWS profile for S3 (spotbox.awsProfile): a fleet lineage's session tools go to the checkpoint bucket. */
   readonly s3Profile?: () => string | undefined;
+  /** Defaults to uploadBootTools (S3): puts the agent and the session tools in the bucket; returns the undo. */
+  readonly uploadTools?: typeof uploadBootTools;
+  /** Defaults to resources/agent/spotbox_bootstrap.py, which the user data carries. */
+  readonly bootstrapSource?: () => Promise<string>;
   /** Defaults to resources/agent's session runner and trainer helper (sessionTools.ts). */
   readonly sessionTools?: () => Promise<ReadonlyArray<{ readonly name: string; readonly remote: string; readonly content: Buffer }>>;
 }
@@ -109,32 +114,40 @@ export async function launchFromProfile(profile: SpotboxProfile, target: Profile
     if (profile.checkpoint) {
       report('agent', 'preparing the Spotbox agent');
     }
-    // A fleet lineage's boxes restore themselves at boot with the session tools from the bucket.
-    const fleet = replacementEngineOf(profile) === 'fleet' && profile.checkpoint ? profile.checkpoint : undefined;
+    // The user data carries a bootstrap that installs the agent and the session tools from the
+    // bucket, pinned by sha256; a fleet lineage's boxes also restore themselves at boot.
+    const fleet = replacementEngineOf(profile) === 'fleet';
     const lineageId = newLineageId(profile.name);
-    const tools = fleet ? bootToolFiles(fleet, lineageId, await (ports.sessionTools ?? readSessionTools)()) : undefined;
+    const tools = profile.checkpoint
+      ? bootToolFiles(profile.checkpoint, lineageId, [
+          { name: 'spotbox_agent.py', remote: AGENT_PATHS.script, content: Buffer.from(await ports.agentSource(), 'utf8') },
+          ...(await (ports.sessionTools ?? readSessionTools)()),
+        ])
+      : undefined;
     const agent = profile.checkpoint
-      ? agentForProfile(profile, region, await ports.agentSource(), {
+      ? agentForProfile(profile, region, await (ports.bootstrapSource ?? readBootstrapSource)(), {
           lineage: lineageId,
           ...(target.interruptionsPerHour !== undefined ? { interruptionsPerHour: target.interruptionsPerHour } : {}),
           ...(target.agentTuning ? { tuning: target.agentTuning } : {}),
-          ...(tools ? { bootTools: tools } : {}),
+          ...(tools ? { install: tools } : {}),
+          restoreAtBoot: fleet,
         })
       : undefined;
     const base = toLaunchRequest(profile, { pools: target.pools, imageId: image.imageId, callerCidr: target.callerCidr, keyDirectory: target.keyDirectory, owner: target.owner, ...(agent ? { userData: agent.userData } : {}) });
-    request = { ...base, ...(agent ? { lineage: agent.lineage } : {}), ...(fleet ? { fleetType: 'maintain' as const } : {}) };
+    request = { ...base, ...(agent ? { lineage: agent.lineage } : {}), ...(fleet && agent ? { fleetType: 'maintain' as const } : {}) };
 
     launched = await launchBox(ports.clients, request, { logger, journal, ...(signal ? { signal } : {}), onProgress: (progress) => report('launch', progress.message) });
     if (launched.fleetErrors.length > 0) {
       logger.warn(`pools the fleet could not use: ${launched.fleetErrors.join('; ')}`);
     }
 
-    if (fleet && tools) {
-      // After the launch, so that the requests expect the bucket to be the account EC2 named. The
-      // first box never needs them (it has no checkpoint yet); a replacement comes only later.
-      report('lineage', 'storing the session tools a replacement restores itself with');
+    if (profile.checkpoint && tools) {
+      // After the launch, so that the requests expect the bucket to be the account EC2 named; the
+      // box's bootstrap waits for them. A bucket that cannot take them fails the launch here, with
+      // everything it created removed, rather than at the first checkpoint.
+      report('lineage', 'storing the agent and the session tools in the checkpoint bucket');
       const profileName = ports.s3Profile?.();
-      const removeTools = await uploadBootTools(fleet, tools, { region, ...(profileName ? { profile: profileName } : {}), ...(launched.accountId ? { expectedBucketOwner: launched.accountId } : {}) });
+      const removeTools = await (ports.uploadTools ?? uploadBootTools)(profile.checkpoint, tools, { region, ...(profileName ? { profile: profileName } : {}), ...(launched.accountId ? { expectedBucketOwner: launched.accountId } : {}) });
       journal.record('the session tools in the checkpoint bucket', removeTools);
     }
     if (agent) {

@@ -38,6 +38,11 @@ export async function readSessionTools(directory = sessionToolsDirectory()): Pro
   return Promise.all(SESSION_TOOLS.map(async ({ source, remote }) => ({ name: source, remote, content: await fs.promises.readFile(path.join(directory, source)) })));
 }
 
+/** The bootstrap the launch's user data carries (it installs the agent and the tools from the bucket). */
+export function readBootstrapSource(directory = sessionToolsDirectory()): Promise<string> {
+  return fs.promises.readFile(path.join(directory, 'spotbox_bootstrap.py'), 'utf8');
+}
+
 /** Copies the session tools onto the box (each written to a temporary name, then renamed). */
 export async function installSessionTools(client: Client, options: { directory?: string; signal?: AbortSignal } = {}): Promise<void> {
   const directory = options.directory ?? sessionToolsDirectory();

@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import type { AgentConfig } from '../../../src/core/agent/agentConfig';
+import { AGENT_PATHS, type AgentConfig } from '../../../src/core/agent/agentConfig';
+import { bootToolFiles } from '../../../src/core/agent/bootTools';
+import { uploadBootTools } from '../../../src/core/checkpoint/bootToolsUpload';
 import { readAgentSource } from '../../../src/core/agent/agentSource';
 import { buildAgentUserData } from '../../../src/core/agent/agentUserData';
 import type { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
@@ -10,7 +12,7 @@ import { terminateBox } from '../../../src/core/boxes/terminateBox';
 import type { LaunchedBox } from '../../../src/core/launch/launchTypes';
 import { consoleFingerprints, eventually, launchTestBox, sshPortOf, waitForState } from '../e2e/sandboxHarness';
 import { startSessionOnBox } from '../../../src/core/recovery/boxSessionOps';
-import { installSessionTools } from '../../../src/core/session/sessionTools';
+import { installSessionTools, readBootstrapSource, readSessionTools } from '../../../src/core/session/sessionTools';
 import { connectTarget, sshExec, type SshTarget } from '../e2e/sshExec';
 
 export const REGION = 'us-east-1';
@@ -38,7 +40,14 @@ export class AgentBox {
   }
 
   static async launch(clients: Ec2ClientPool, ec2: EC2Client, config: AgentConfig, keyDirectory: string): Promise<AgentBox> {
-    const userData = buildAgentUserData({ agentSource: await readAgentSource(REPO_ROOT), config, user: 'ubuntu' });
+    // As the launch does: the agent and the session tools go to the bucket, pinned in the config the bootstrap reads.
+    const files = bootToolFiles(config, config.session, [
+      { name: 'spotbox_agent.py', remote: AGENT_PATHS.script, content: Buffer.from(await readAgentSource(REPO_ROOT), 'utf8') },
+      ...(await readSessionTools()),
+    ]);
+    const pinned: AgentConfig = { ...config, install: files.map(({ key, path: where, sha256 }) => ({ key, path: where, sha256 })) };
+    await uploadBootTools(config, files, { region: REGION });
+    const userData = buildAgentUserData({ bootstrapSource: await readBootstrapSource(), config: pinned, user: 'ubuntu' });
     const launched = await launchTestBox(clients, { boxName: 'agentbox', region: REGION, volumeGb: 100, userData, keyDirectory });
     const [instance] = await waitForState(ec2, [launched.instanceId], 'running');
     const pinnedFingerprints = await consoleFingerprints(ec2, launched.instanceId);

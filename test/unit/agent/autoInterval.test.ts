@@ -5,6 +5,7 @@ import type { BoxSession, InterruptionKind } from '../../../src/core/dashboard/u
 import { parseProfile } from '../../../src/core/profile/parseProfile';
 import { rateFromBucket } from '../../../src/core/pricing/interruption';
 import { HOUR, session, T0 } from '../dashboard/fixtures';
+import { AGENT_INSTALL } from './agentInstall';
 
 const advisor5to10 = rateFromBucket(1);
 const pool = { instanceType: 'g5.xlarge', region: 'us-east-1', interruption: advisor5to10 };
@@ -78,6 +79,6 @@ describe('autoIntervalFor', () => {
     );
     assert.ok(profile);
     const auto = autoIntervalFor(pool, history);
-    assert.equal(agentForProfile(profile, 'us-east-1', '# agent', { interruptionsPerHour: auto.perHour })?.config.intervalSeconds, 164 * 60);
+    assert.equal(agentForProfile(profile, 'us-east-1', '# bootstrap', { install: AGENT_INSTALL,  interruptionsPerHour: auto.perHour })?.config.intervalSeconds, 164 * 60);
   });
 });

@@ -4,6 +4,7 @@ import { agentForProfile, IDLE_REPORT_SECONDS } from '../../../src/core/agent/ag
 import type { LaunchedBox, LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import { lineageFromLaunch } from '../../../src/core/recovery/lineageFromLaunch';
+import { AGENT_INSTALL } from '../agent/agentInstall';
 
 function profile(idleStopMinutes: number): SpotboxProfile {
   return { ...PROFILE_DEFAULTS, name: 'trainer', regions: ['us-east-1'], instanceTypes: ['g5.xlarge'], maxPrice: 2, idleStopMinutes, checkpoint: { bucket: 'my-ckpts', prefix: 'spotbox' } };
@@ -11,9 +12,9 @@ function profile(idleStopMinutes: number): SpotboxProfile {
 
 describe('idle stop at launch: the agent reports activity, the lineage remembers the limit', () => {
   it('asks the agent for activity reports only when the profile has idle stop', () => {
-    assert.equal(agentForProfile(profile(45), 'us-east-1', '# agent')!.config.idleReportSeconds, IDLE_REPORT_SECONDS);
-    assert.equal(agentForProfile(profile(0), 'us-east-1', '# agent')!.config.idleReportSeconds, 0, 'off: the agent default (60) must not apply');
-    const tuned = agentForProfile(profile(45), 'us-east-1', '# agent', { tuning: { idleReportSeconds: 2, idleCpuPercent: 100 } })!.config;
+    assert.equal(agentForProfile(profile(45), 'us-east-1', '# bootstrap', { install: AGENT_INSTALL })!.config.idleReportSeconds, IDLE_REPORT_SECONDS);
+    assert.equal(agentForProfile(profile(0), 'us-east-1', '# bootstrap', { install: AGENT_INSTALL })!.config.idleReportSeconds, 0, 'off: the agent default (60) must not apply');
+    const tuned = agentForProfile(profile(45), 'us-east-1', '# bootstrap', { install: AGENT_INSTALL,  tuning: { idleReportSeconds: 2, idleCpuPercent: 100 } })!.config;
     assert.equal(tuned.idleReportSeconds, 2);
     assert.equal(tuned.idleCpuPercent, 100);
   });

@@ -10,7 +10,9 @@ export function fakeEc2(image: Image | undefined): { clients: Ec2ClientPool; sen
     CreateKeyPairCommand: { KeyMaterial: 'not a real key' },
     CreateSecurityGroupCommand: { GroupId: 'sg-0abc' },
     CreateLaunchTemplateCommand: { LaunchTemplate: { LaunchTemplateId: 'lt-0abc' } },
-    CreateFleetCommand: { Instances: [{ InstanceIds: ['i-0abc'], InstanceType: 'g5.xlarge' }] },
+    // An instant fleet answers its instances; a maintain fleet only its id, its box then in DescribeFleetInstances.
+    CreateFleetCommand: { FleetId: 'fleet-0abc', Instances: [{ InstanceIds: ['i-0abc'], InstanceType: 'g5.xlarge' }] },
+    DescribeFleetInstancesCommand: { ActiveInstances: [{ InstanceId: 'i-0abc', InstanceType: 'g5.xlarge' }] },
     DescribeInstancesCommand: { Reservations: [{ Instances: [{ InstanceType: 'g5.xlarge', Placement: { AvailabilityZone: 'us-east-1a' } }] }] },
   };
   const client = {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parseProfile } from '../../../src/core/profile/parseProfile';
 import { toLaunchRequest } from '../../../src/core/profile/toLaunchRequest';
+import { AGENT_INSTALL } from '../agent/agentInstall';
 
 const base = { name: 'resume', regions: ['us-east-1'], instanceTypes: ['g5.xlarge'], maxPrice: 2 };
 
@@ -40,7 +41,7 @@ describe('checkpoint.intervalMinutes "auto"', () => {
     assert.equal(autoIntervalMinutes(1 / 24), 117);
     assert.ok(autoIntervalMinutes(0.5) < autoIntervalMinutes(0.05), 'a pool interrupted more often saves more often');
     assert.equal(autoIntervalMinutes(0), 720, 'never interrupted: still a save every 12 h');
-    const agent = agentForProfile(profile, 'us-east-1', '# agent', { interruptionsPerHour: 1 / 24 });
+    const agent = agentForProfile(profile, 'us-east-1', '# bootstrap', { install: AGENT_INSTALL,  interruptionsPerHour: 1 / 24 });
     assert.equal(agent?.config.intervalSeconds, 117 * 60);
   });
 

@@ -8,6 +8,7 @@ import { DEFAULT_CHECKPOINT_DIRECTORY, type SpotboxProfile } from '../../../src/
 import { ProfileWizard } from '../../../src/core/profile/wizard/profileWizard';
 import type { WizardContext } from '../../../src/core/profile/wizard/wizardTypes';
 import { input, pick, walk } from './wizardDriver';
+import { AGENT_INSTALL } from '../agent/agentInstall';
 
 describe('ProfileWizard: what makes a resume restart something', () => {
   let context: WizardContext;
@@ -32,7 +33,7 @@ describe('ProfileWizard: what makes a resume restart something', () => {
     const profile = written(wizard);
     assert.deepEqual(profile.checkpoint, { bucket: 'my-ckpts', prefix: 'spotbox/llama/', directory: '~/checkpoints', intervalMinutes: 'auto', noticeSignal: 'SIGTERM' });
     assert.deepEqual(profile.session, { command: 'python3 train.py --resume' });
-    assert.equal(agentForProfile(profile, 'us-east-1', '# agent')?.config.noticeSignal, 'SIGTERM', 'the agent takes the written profile');
+    assert.equal(agentForProfile(profile, 'us-east-1', '# bootstrap', { install: AGENT_INSTALL })?.config.noticeSignal, 'SIGTERM', 'the agent takes the written profile');
   });
 
   it('explains in the steps what the box does with the folder and the command', () => {
@@ -94,7 +95,7 @@ describe('ProfileWizard: what makes a resume restart something', () => {
     const profile = written(wizard);
     assert.equal(profile.session, undefined);
     assert.equal(profile.checkpoint?.noticeSignal, undefined, 'a signal without a session is refused by the agent');
-    assert.doesNotThrow(() => agentForProfile(profile, 'us-east-1', '# agent'));
+    assert.doesNotThrow(() => agentForProfile(profile, 'us-east-1', '# bootstrap', { install: AGENT_INSTALL }));
 
     wizard.answer(note.id);
     assert.equal(wizard.current.id, 'sessionCommand');

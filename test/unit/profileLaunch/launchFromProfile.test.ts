@@ -45,6 +45,8 @@ function rig(overrides: Partial<ProfileLaunchPorts> = {}) {
     endpointOf: async () => (calls.push('endpointOf'), endpoint),
     connect: async () => (calls.push('connect'), { end: () => calls.push('ssh end') } as unknown as Client),
     provision: async () => (calls.push('provision'), { workspace: 'none', session: 'none' }),
+    bootstrapSource: async () => '# the bootstrap',
+    uploadTools: async (_location, files) => (calls.push(`upload ${files.length} tools`), async () => void calls.push('tools removed')),
     ...overrides,
   };
   const target = { pools: { region: 'us-east-1', instanceTypes: ['g5.xlarge'] }, callerCidr: '203.0.113.7/32', keyDirectory, owner: 'tester' };
@@ -67,11 +69,11 @@ describe('launchFromProfile: the one launch pipeline', () => {
     const steps: ProfileLaunchStep[] = [];
     const result = await launchFromProfile(profile(), r.target, r.ports, { logger: silentLogger, onProgress: (step) => (steps.at(-1) === step ? undefined : steps.push(step)) });
     assert.deepEqual(steps, [...PROFILE_LAUNCH_STEPS]);
-    assert.deepEqual(r.calls, ['agentSource', 'lineage', 'listBoxes', 'endpointOf', 'connect', 'provision', 'ssh end']);
+    assert.deepEqual(r.calls, ['agentSource', 'upload 3 tools', 'lineage', 'listBoxes', 'endpointOf', 'connect', 'provision', 'ssh end']);
     assert.deepEqual(r.created(), ['CreateKeyPairCommand', 'CreateSecurityGroupCommand', 'AuthorizeSecurityGroupIngressCommand', 'CreateLaunchTemplateCommand', 'CreateFleetCommand']);
     assert.deepEqual(r.deleted(), []);
-    // The agent goes in the user data, and the lineage names the launched instance with the request that made it.
-    assert.match(result.request.userData ?? '', /spotbox/);
+    // The bootstrap goes in the user data, pinning the agent it installs; the lineage names the launched instance with the request that made it.
+    assert.match(result.request.userData ?? '', /"install":\[\{"key":"spotbox\/llama-[0-9a-f]+\/tools\/[0-9a-f]{64}\/spotbox_agent\.py"/);
     assert.equal(r.lineages[0].currentInstanceId, 'i-0abc');
     assert.equal(r.lineages[0].launch.lineage, result.request.lineage);
     assert.equal(result.box, runningBox);
@@ -82,7 +84,29 @@ describe('launchFromProfile: the one launch pipeline', () => {
     await assert.rejects(launchFromProfile(profile(), r.target, r.ports, { logger: silentLogger }), /disk full/);
     assert.deepEqual(r.deleted(), ['TerminateInstancesCommand', 'DeleteLaunchTemplateCommand', 'DeleteSecurityGroupCommand', 'DeleteKeyPairCommand']);
     assert.deepEqual(fs.readdirSync(r.keyDirectory), []);
+    assert.ok(r.calls.includes('tools removed'), 'the agent and tools it put in the bucket too');
     assert.ok(!r.calls.includes('listBoxes'), 'nothing waits for a box that is gone');
+  });
+
+  it('a profile with a checkpoint and a session launches through a fleet of type maintain, whose box restores itself at boot; the rollback deletes the fleet with its box', async () => {
+    const r = make({ lineages: { put: async () => Promise.reject(new Error('disk full')) } });
+    const withSession = profile({ session: { command: 'python3 train.py --resume' } });
+    await assert.rejects(launchFromProfile(withSession, r.target, r.ports, { logger: silentLogger }), /disk full/);
+    const fleet = r.ec2.sent.find((call) => call.name === 'CreateFleetCommand')?.input as { Type: string; TargetCapacitySpecification: { TotalTargetCapacity: number }; ExcessCapacityTerminationPolicy: string };
+    assert.equal(fleet.Type, 'maintain');
+    assert.equal(fleet.TargetCapacitySpecification.TotalTargetCapacity, 1);
+    assert.equal(fleet.ExcessCapacityTerminationPolicy, 'no-termination', 'lowering the target never ends a box');
+    const userData = String((r.ec2.sent.find((call) => call.name === 'CreateLaunchTemplateCommand')?.input as { LaunchTemplateData: { UserData: string } }).LaunchTemplateData.UserData);
+    assert.match(Buffer.from(userData, 'base64').toString('utf8'), /"boot":\{"command":"python3 train.py --resume","workingDir":"~\/workspace"\}/);
+    assert.deepEqual(r.deleted(), ['DeleteFleetsCommand', 'DeleteLaunchTemplateCommand', 'DeleteSecurityGroupCommand', 'DeleteKeyPairCommand']);
+    const deletion = r.ec2.sent.find((call) => call.name === 'DeleteFleetsCommand')?.input as { TerminateInstances: boolean };
+    assert.equal(deletion.TerminateInstances, true);
+  });
+
+  it('"replacement": "editor" keeps the instant fleet: the editor replaces the box', async () => {
+    const r = make();
+    await launchFromProfile(profile({ session: { command: 'python3 train.py' }, replacement: 'editor' }), r.target, r.ports, { logger: silentLogger });
+    assert.equal((r.ec2.sent.find((call) => call.name === 'CreateFleetCommand')?.input as { Type: string }).Type, 'instant');
   });
 
   it('bad input (a name EC2 cannot take) creates nothing and records no lineage', async () => {
