@@ -7,7 +7,7 @@ import type { RecoveryCoordinator } from '../src/core/recovery/recoveryCoordinat
 import type { LineageRecord } from '../src/core/recovery/recoveryTypes';
 import { startSandbox } from '../sandbox/sandbox';
 import { eventually, processesMentioning, TEST_OWNER_ID } from '../test/sandbox/e2e/sandboxHarness';
-import { PYTORCH_LOOP, REGION, RecoveryRig, realTrainerProfile, trainerProfile } from '../test/sandbox/recovery/recoveryHarness';
+import { BOX_WORKSPACE, REGION, RecoveryRig, realTrainerProfile, trainerProfile, WORKSPACES } from '../test/sandbox/recovery/recoveryHarness';
 import { percentile, seconds } from './stats';
 import { argument, runBench } from './benchCli';
 
@@ -32,9 +32,11 @@ async function main(): Promise<void> {
   let failures = 0;
   const coordinators: RecoveryCoordinator[] = [];
   try {
-    const profile = trainer === 'pytorch' ? realTrainerProfile('bench', `python3 ${PYTORCH_LOOP} --total-steps 100000000 --step-seconds 0.02 >> ~/trainer.log 2>&1`) : trainerProfile('bench');
-    console.log(`trainer: ${trainer === 'pytorch' ? `python3 ${path.relative(process.cwd(), PYTORCH_LOOP)}` : 'test/trainer/toy_trainer.py'}, notice lead ${leadSeconds} s`);
-    let record: LineageRecord = await rig.launch(profile);
+    // The trainer's folder is uploaded as the box's workspace and started from there, as a user's is.
+    const workspace = trainer === 'pytorch' ? WORKSPACES.pytorchLoop : WORKSPACES.toy;
+    const profile = trainer === 'pytorch' ? realTrainerProfile('bench', `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000000 --step-seconds 0.02 >> ~/trainer.log 2>&1`) : trainerProfile('bench');
+    console.log(`trainer: ${path.relative(process.cwd(), workspace) || '.'} uploaded to ${BOX_WORKSPACE}: ${profile.session!.command}, notice lead ${leadSeconds} s`);
+    let record: LineageRecord = await rig.launch(profile, { workspace });
     for (let cycle = 1; cycle <= cycles; cycle++) {
       const box = await eventually("the lineage's box running", async () => {
         const found = await rig.box(record.currentInstanceId);

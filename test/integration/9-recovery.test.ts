@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
@@ -10,7 +11,14 @@ import { expectUi, requireUiProbe } from './uiProbe';
 
 const REGION = 'us-east-1';
 /** The README's plain PyTorch recipe, run as a user's `python3 train.py` session (Debian's python3-torch on the boxes). */
-const TRAINER = path.resolve(__dirname, '../../../examples/pytorch-loop/train.py');
+const RECIPE = path.resolve(__dirname, '../../../examples/pytorch-loop/train.py');
+/**
+ * Where the recipe goes: into the window's workspace folder (test/fixtures/workspace), as a user
+ * copies it into their project, so the launch uploads it to ~/workspace and the box starts it from
+ * there. Never from this checkout's path, which the box's user (`ubuntu`) may not read. Removed
+ * afterwards; the repository's .gitignore lists it in case a run is cut short.
+ */
+const WORKSPACE_TRAINER = path.resolve(__dirname, '../../../test/fixtures/workspace/train.py');
 
 describe('Spot notice to resumed session, inside VS Code (against the sandbox cloud)', function () {
   this.timeout(300_000);
@@ -20,6 +28,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
   let record: LineageRecord | undefined;
 
   before(async () => {
+    fs.copyFileSync(RECIPE, WORKSPACE_TRAINER);
     await useSandboxForLaunches([REGION]);
   });
 
@@ -36,6 +45,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     await vscode.commands.executeCommand('workbench.action.terminal.killAll');
     await leaveSandboxLaunches();
     await vscode.commands.executeCommand('notifications.clearAll');
+    fs.rmSync(WORKSPACE_TRAINER, { force: true });
   });
 
   it('launches with the agent, shows the notice with a countdown, and resumes a real PyTorch trainer on a replacement at the exact step', async function () {
@@ -49,11 +59,12 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
       volumeGb: 100,
       workspaceDir: '~/workspace',
       checkpoint: { bucket: 'spotbox-sandbox', prefix: 'vscode-e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
-      session: { command: `python3 ${TRAINER} --total-steps 100000 --step-seconds 0.05 >> ~/trainer.log 2>&1`, stepFile: '~/step' },
+      session: { command: `python3 ~/workspace/train.py --total-steps 100000 --step-seconds 0.05 >> ~/trainer.log 2>&1`, stepFile: '~/step' },
     });
     record = await api.lineages.findByInstance(first.instanceId);
     assert.ok(record, 'the launch recorded the lineage');
     assert.match(await ssh('cat ~/workspace/README.md'), /./, 'the local workspace was uploaded to the box');
+    assert.equal(await ssh('sha256sum < ~/workspace/train.py'), await shell(`sha256sum < ${WORKSPACE_TRAINER}`), 'the trainer too');
     await eventually('the trainer stepping', async () => (Number(await ssh('(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined));
     const terminal = (await runCommand<vscode.Terminal>('spotbox.openTerminal', { kind: 'box', box: first })).value;
     assert.ok(terminal);
@@ -84,6 +95,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     });
     assert.match(log, new RegExp(`resumed at step ${run.checkpointStep}\\b`));
     assert.equal(await ssh('cat ~/workspace/README.md').then((text) => text.length > 0), true, 'the workspace came back with the checkpoint');
+    assert.equal(await ssh('sha256sum < ~/workspace/train.py'), await shell(`sha256sum < ${WORKSPACE_TRAINER}`), 'the trainer the session resumed with came back with it');
     const summary = await expectUi({ name: 'resumed-summary', queries: { toasts: '.notifications-toasts .notification-toast' } }, (response) =>
       (response.found.toasts ?? []).some((toast) => toast.text.includes('is back on')),
     );

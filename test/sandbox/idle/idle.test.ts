@@ -86,7 +86,7 @@ describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports
 
   it('counts an interactive session and a running command, not the journal tail; grows idle time without them; then terminates the box and releases its launch', async () => {
     // idleCpuPercent 100: the sandbox box reads the host's /proc/stat, which other work on this machine keeps busy.
-    const record = await rig.launch(idleProfile(), { idleReportSeconds: 2, idleCpuPercent: 100 });
+    const record = await rig.launch(idleProfile(), { tuning: { idleReportSeconds: 2, idleCpuPercent: 100 } });
     assert.equal(record.idleStopMinutes, 1, 'the lineage keeps the profile\'s idleStopMinutes');
     const box = (await rig.box(record.currentInstanceId))!;
     assert.ok(box.sessionId);
@@ -162,7 +162,7 @@ describe('Idle stop (src/core/idle) against the sandbox cloud: the agent reports
   });
   it('forged activity lines reporting hours of idleness do not terminate a box the editor\'s own check finds in use', async () => {
     // The agent reports once an hour: the only activity lines here are the forged ones.
-    const record = await rig.launch(idleProfile(), { idleReportSeconds: 3600, idleCpuPercent: 100 });
+    const record = await rig.launch(idleProfile(), { tuning: { idleReportSeconds: 3600, idleCpuPercent: 100 } });
     const box = (await rig.box(record.currentInstanceId))!;
     const decisions: IdleDecision[] = [];
     const limits: IdleLimits = { stopAfterMs: 12_000, warnBeforeMs: 2_000, freshForMs: 60_000 };

@@ -9,11 +9,12 @@ import type { JournalTail } from '../../../src/core/recovery/journalTail';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
-import { PYTORCH_LOOP, RecoveryRig, realTrainerProfile } from './recoveryHarness';
+import { BOX_WORKSPACE, RecoveryRig, realTrainerProfile, WORKSPACES } from './recoveryHarness';
 
-const REPO = path.resolve(__dirname, '../../../..');
-const PLAIN_LOOP = PYTORCH_LOOP;
-const TORCHRUN_DDP = path.join(REPO, 'examples', 'torchrun-ddp', 'train.py');
+/** Each recipe's folder is uploaded as the box's workspace; its train.py is started from there. */
+const BOX_TRAIN_PY = `${BOX_WORKSPACE}/train.py`;
+/** spotbox_train.py, which Spotbox puts on the box session's PYTHONPATH; a run without Spotbox copies it next to train.py. */
+const TRAIN_HELPER = path.resolve(__dirname, '../../../../resources/agent/spotbox_train.py');
 /** Debian's python3-torch is built for the system Python, which is what the boxes' `python3` is. */
 const SYSTEM_PYTHON = '/usr/bin/python3';
 const TOTAL_STEPS = 1200;
@@ -60,8 +61,8 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
   }
 
   /** Launches, waits for `minStep`, interrupts with a notice of `leadSeconds`, and lets the coordinator recover. */
-  async function interruptAndRecover(profile: SpotboxProfile, options: { minStep: number; leadSeconds: number; tuning?: AgentTuning; beforeNotice?: (box: Box) => Promise<void> }) {
-    const record = await rig.launch(profile, options.tuning);
+  async function interruptAndRecover(profile: SpotboxProfile, options: { workspace: string; minStep: number; leadSeconds: number; tuning?: AgentTuning; beforeNotice?: (box: Box) => Promise<void> }) {
+    const record = await rig.launch(profile, { workspace: options.workspace, ...(options.tuning ? { tuning: options.tuning } : {}) });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     await eventually(`the trainer past step ${options.minStep}`, async () => ((await stepOn(oldBox)) >= options.minStep ? true : undefined), 120_000, 300);
     await options.beforeNotice?.(oldBox);
@@ -80,9 +81,9 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
   }
 
   it('a plain `python3 train.py` under a 2-minute notice: 0 steps lost, resumed before the old box goes, final weights bitwise equal to an uninterrupted run', async () => {
-    const reference = uninterruptedDigest(PLAIN_LOOP, ['--total-steps', String(TOTAL_STEPS)]);
-    const command = `python3 ${PLAIN_LOOP} --total-steps ${TOTAL_STEPS} --step-seconds 0.02 >> ~/trainer.log 2>&1`;
-    const { oldBox, finished, run, stepReached, actionTime } = await interruptAndRecover(realTrainerProfile('real-plain', command), { minStep: 150, leadSeconds: 120 });
+    const reference = uninterruptedDigest(path.join(WORKSPACES.pytorchLoop, 'train.py'), ['--total-steps', String(TOTAL_STEPS)]);
+    const command = `python3 ${BOX_TRAIN_PY} --total-steps ${TOTAL_STEPS} --step-seconds 0.02 >> ~/trainer.log 2>&1`;
+    const { oldBox, finished, run, stepReached, actionTime } = await interruptAndRecover(realTrainerProfile('real-plain', command), { workspace: WORKSPACES.pytorchLoop, minStep: 150, leadSeconds: 120 });
 
     assert.ok(run.timeline.resumed! < actionTime, `resumed ${new Date(run.timeline.resumed!).toISOString()}, before the old box's termination at ${new Date(actionTime).toISOString()}`);
     assert.equal(run.checkpointStep, stepReached, 'the notice checkpoint holds the last step the old box reached');
@@ -101,8 +102,8 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
   });
 
   it('a trainer that handles no signal and saves every 50 steps: never signalled or killed, resumed exactly from its own newest save', async () => {
-    const command = `python3 ${PLAIN_LOOP} --total-steps 100000 --step-seconds 0.02 --no-signal-handlers --save-every 50 >> ~/trainer.log 2>&1`;
-    const { oldBox, finished, run, stepAtNotice } = await interruptAndRecover(realTrainerProfile('real-unhandled', command), { minStep: 120, leadSeconds: 40 });
+    const command = `python3 ${BOX_TRAIN_PY} --total-steps 100000 --step-seconds 0.02 --no-signal-handlers --save-every 50 >> ~/trainer.log 2>&1`;
+    const { oldBox, finished, run, stepAtNotice } = await interruptAndRecover(realTrainerProfile('real-unhandled', command), { workspace: WORKSPACES.pytorchLoop, minStep: 120, leadSeconds: 40 });
 
     const journal = await journalOf(oldBox);
     assert.deepEqual(journal.filter((event) => event.type === 'trainer-notified'), [], 'no signal was sent');
@@ -116,9 +117,10 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
   });
 
   it('a pipeline (`| tee`) under periodic checkpoints: training goes on across them, then a notice resumes it with 0 steps lost', async () => {
-    const command = `python3 -u ${PLAIN_LOOP} --total-steps 100000 --step-seconds 0.02 2>&1 | tee -a ~/trainer.log`;
+    const command = `python3 -u ${BOX_TRAIN_PY} --total-steps 100000 --step-seconds 0.02 2>&1 | tee -a ~/trainer.log`;
     let periodic: JournalEvent[] = [];
     const { oldBox, finished, run, stepReached } = await interruptAndRecover(realTrainerProfile('real-pipeline', command), {
+      workspace: WORKSPACES.pytorchLoop,
       minStep: 20,
       leadSeconds: 40,
       tuning: { intervalSeconds: 4 },
@@ -143,8 +145,8 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
     // --redirects/--tee 1: Debian's torch 1.13 cannot parse torchrun's default 0 on Python 3.11 (IntFlag iteration changed).
     // The rendezvous on the box's own address rather than --standalone's localhost:29400: the sandbox's
     // boxes share this machine's network, and the old box's rendezvous may still hold that port.
-    const command = `torchrun --nnodes 1 --nproc_per_node 2 --rdzv_backend c10d --rdzv_endpoint "$(hostname -i):29400" --redirects 1 --tee 1 ${TORCHRUN_DDP} --total-steps 100000 >> ~/trainer.log 2>&1`;
-    const { oldBox, finished, run } = await interruptAndRecover(realTrainerProfile('real-torchrun', command), { minStep: 100, leadSeconds: 40 });
+    const command = `torchrun --nnodes 1 --nproc_per_node 2 --rdzv_backend c10d --rdzv_endpoint "$(hostname -i):29400" --redirects 1 --tee 1 ${BOX_TRAIN_PY} --total-steps 100000 >> ~/trainer.log 2>&1`;
+    const { oldBox, finished, run } = await interruptAndRecover(realTrainerProfile('real-torchrun', command), { workspace: WORKSPACES.torchrunDdp, minStep: 100, leadSeconds: 40 });
 
     const notified = (await journalOf(oldBox)).filter((event) => event.type === 'trainer-notified');
     assert.equal((notified.at(-1)?.pids as number[]).length, 2, 'both workers were signalled, torchrun passed through');
@@ -178,15 +180,21 @@ function spawnFails(command: string): boolean {
   }
 }
 
-/** The weights digest of the same script run start to end on this machine, with no Spotbox at all. */
+/**
+ * The weights digest of the same script run start to end on this machine, with no Spotbox at all:
+ * as the recipe says, train.py with spotbox_train.py copied next to it.
+ */
 function uninterruptedDigest(script: string, args: readonly string[]): string {
   const work = tempDir('spotbox-reference-run-');
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: path.join(REPO, 'resources', 'agent') };
+    fs.copyFileSync(script, path.join(work, 'train.py'));
+    fs.copyFileSync(TRAIN_HELPER, path.join(work, 'spotbox_train.py'));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.PYTHONPATH;
     delete env.SPOTBOX_CHECKPOINT_DIR;
     delete env.SPOTBOX_STATE_DIR;
     delete env.SPOTBOX_STEP_FILE;
-    const output = execFileSync(SYSTEM_PYTHON, ['-B', script, ...args, '--checkpoint-dir', path.join(work, 'ckpt')], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+    const output = execFileSync(SYSTEM_PYTHON, ['-B', 'train.py', ...args, '--checkpoint-dir', path.join(work, 'ckpt')], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
     const digest = /done at step \d+ weights ([0-9a-f]+)/.exec(output)?.[1];
     assert.ok(digest, output);
     return digest;

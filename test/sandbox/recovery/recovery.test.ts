@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DescribeKeyPairsCommand, DescribeSpotInstanceRequestsCommand, type Instance } from '@aws-sdk/client-ec2';
 import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
 import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
@@ -15,7 +16,7 @@ import { RecoveryCoordinator } from '../../../src/core/recovery/recoveryCoordina
 import { stepsLost, type LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { describeAll, eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
-import { REGION, RecoveryRig, trainerProfile } from './recoveryHarness';
+import { BOX_WORKSPACE, REGION, RecoveryRig, trainerProfile, WORKSPACES } from './recoveryHarness';
 
 describe('Automatic resume on a replacement box (src/core/recovery) against the sandbox cloud', function () {
   this.timeout(240_000);
@@ -71,7 +72,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   }
 
   it('on a spot notice: checkpoint committed before termination, replacement in another pool, trainer resumed at the exact step (0 lost)', async () => {
-    const record = await rig.launch(trainerProfile('resume-notice'));
+    const record = await rig.launch(trainerProfile('resume-notice'), { workspace: WORKSPACES.toy });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
 
@@ -103,7 +104,10 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     const log = await rig.trainerResumedOn(finished.currentInstanceId);
     assert.match(log, new RegExp(`resumed at step ${steps.last()}\\b`), '0 steps lost');
     assert.equal(stepsLost({ ...run, stepReached: steps.last() }), 0);
-    assert.match(await rig.run((await rig.box(finished.currentInstanceId))!, 'ls ~/ckpt'), new RegExp(`step-${steps.last()}\\.ckpt`), 'the checkpoint files were restored on the replacement');
+    const replacement = (await rig.box(finished.currentInstanceId))!;
+    assert.match(await rig.run(replacement, 'ls ~/ckpt'), new RegExp(`step-${steps.last()}\\.ckpt`), 'the checkpoint files were restored on the replacement');
+    // Nothing uploaded it there: the trainer resumed from the workspace the checkpoint brought back.
+    assert.equal(await rig.run(replacement, `cat ${BOX_WORKSPACE}/toy_trainer.py`), fs.readFileSync(path.join(WORKSPACES.toy, 'toy_trainer.py'), 'utf8').trim(), 'the workspace was restored on the replacement');
 
     // In its first hour the old box is left for EC2, which does not charge for it: Spotbox does not
     // terminate it, EC2 reclaims it at the action time, and only then do its launch's key pair,
@@ -123,7 +127,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   });
 
   it('a notice line written into the journal by hand (no interruption in EC2) launches nothing, ends nothing, and is logged as unconfirmed', async () => {
-    const record = await rig.launch(trainerProfile('forged-notice'));
+    const record = await rig.launch(trainerProfile('forged-notice'), { workspace: WORKSPACES.toy });
     const box = (await rig.box(record.currentInstanceId))!;
     const warnings: string[] = [];
     const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
@@ -185,7 +189,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   });
 
   it('a box older than an hour is terminated by Spotbox as soon as the replacement resumes (billed per second either way)', async () => {
-    const record = await rig.launch(trainerProfile('resume-old-box'));
+    const record = await rig.launch(trainerProfile('resume-old-box'), { workspace: WORKSPACES.toy });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     sandbox!.ec2.setLaunchAge(oldBox.instanceId, 2 * 3600);
     const coordinator = rig.coordinator('window-1');
@@ -205,7 +209,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   });
 
   it('without a notice (hard termination): resumed from the last periodic checkpoint, losing at most one interval', async () => {
-    const record = await rig.launch(trainerProfile('resume-lost'), { intervalSeconds: 3 });
+    const record = await rig.launch(trainerProfile('resume-lost'), { workspace: WORKSPACES.toy, tuning: { intervalSeconds: 3 } });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     let committed = 0;
     follow(oldBox, (type) => (type === 'checkpoint-committed' ? committed++ : undefined), async () => undefined);
@@ -228,7 +232,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   });
 
   it('S3 failing through the whole notice: the emergency upload is retried, never torn, and the previous checkpoint is resumed', async () => {
-    const record = await rig.launch(trainerProfile('resume-s3-down'), { intervalSeconds: 3 });
+    const record = await rig.launch(trainerProfile('resume-s3-down'), { workspace: WORKSPACES.toy, tuning: { intervalSeconds: 3 } });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     const seen: string[] = [];
     let recovering: Promise<LineageRecord | undefined> | undefined;
@@ -261,7 +265,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   });
 
   it('a window reloaded in the middle of a recovery: the next window takes it over and it completes once', async () => {
-    const record = await rig.launch(trainerProfile('resume-reload'));
+    const record = await rig.launch(trainerProfile('resume-reload'), { workspace: WORKSPACES.toy });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
     let reachedRestore: () => void = () => undefined;
@@ -296,7 +300,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   });
 
   it('a second notice, on the replacement while it is restored, is recovered the same way', async () => {
-    const record = await rig.launch(trainerProfile('resume-twice'));
+    const record = await rig.launch(trainerProfile('resume-twice'), { workspace: WORKSPACES.toy });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
     let secondNotice = false;

@@ -30,9 +30,29 @@ import { eventually, sandboxImageId, TEST_OWNER_ID } from '../e2e/sandboxHarness
 
 export const REGION = 'us-east-1';
 const REPO = path.resolve(__dirname, '../../../..');
-export const TRAINER = path.join(REPO, 'test', 'trainer', 'toy_trainer.py');
 
-/** A profile whose session is the toy trainer: SIGUSR1 = save, SIGTERM on a notice = save and stop. */
+/**
+ * The profiles' workspaceDir: where a launch uploads the local workspace on the box, where each
+ * checkpoint saves it from and where a restore puts it back. The trainers are started from there,
+ * as a user's are: never from this checkout's path, which the box's login user (`ubuntu`) may not
+ * be allowed to read (a clone under /root or a `mktemp -d` folder).
+ */
+export const BOX_WORKSPACE = '~/workspace';
+
+/** Local folders uploaded as the box's workspace (launchFromProfile's localRoot), each a user's project of one trainer. */
+export const WORKSPACES = {
+  /** test/trainer: toy_trainer.py, the agent's test trainer. */
+  toy: path.join(REPO, 'test', 'trainer'),
+  /** examples/pytorch-loop: the README's plain PyTorch recipe, train.py. */
+  pytorchLoop: path.join(REPO, 'examples', 'pytorch-loop'),
+  /** examples/torchrun-ddp: the README's torchrun recipe, train.py. */
+  torchrunDdp: path.join(REPO, 'examples', 'torchrun-ddp'),
+} as const;
+
+/**
+ * A profile whose session is the toy trainer, launched with WORKSPACES.toy as its workspace:
+ * SIGUSR1 = save, SIGTERM on a notice = save and stop.
+ */
 export function trainerProfile(name: string): SpotboxProfile {
   return {
     ...PROFILE_DEFAULTS,
@@ -41,22 +61,20 @@ export function trainerProfile(name: string): SpotboxProfile {
     instanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
     maxPrice: 3,
     sshUser: 'ubuntu',
-    workspaceDir: '~/workspace',
+    workspaceDir: BOX_WORKSPACE,
     checkpoint: { bucket: 'spotbox-sandbox', prefix: 'e2e', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
     // These scenarios test the editor's own replacement; the fleet's has headless.test.ts.
     replacement: 'editor',
     session: {
-      command: `python3 ${TRAINER} --checkpoint-dir ~/ckpt --step-file ~/step --step-seconds 0.05 --payload-bytes 200000 >> ~/trainer.log 2>&1`,
+      command: `python3 ${BOX_WORKSPACE}/toy_trainer.py --checkpoint-dir ~/ckpt --step-file ~/step --step-seconds 0.05 --payload-bytes 200000 >> ~/trainer.log 2>&1`,
       stepFile: '~/step',
     },
   };
 }
 
-/** The README's plain PyTorch recipe (examples/), which the real-trainer tests and the recovery bench run. */
-export const PYTORCH_LOOP = path.join(REPO, 'examples', 'pytorch-loop', 'train.py');
-
 /**
- * A profile whose session is a user's real command (real PyTorch): SIGUSR1 = save and go on,
+ * A profile whose session is a user's real command (real PyTorch, a script of the uploaded
+ * workspace, under BOX_WORKSPACE on the box): SIGUSR1 = save and go on,
  * SIGTERM on a notice = save and stop, as the recipes handle them.
  */
 export function realTrainerProfile(name: string, command: string): SpotboxProfile {
@@ -108,12 +126,22 @@ export class RecoveryRig {
     return (await this.source.listBoxes()).find((candidate) => candidate.instanceId === instanceId);
   }
 
-  /** Launches the profile through the Launch command's own pipeline: agent in the user data, lineage recorded, session started. */
-  async launch(profile: SpotboxProfile, tuning?: AgentTuning): Promise<LineageRecord> {
+  /**
+   * Launches the profile through the Launch command's own pipeline: agent in the user data, lineage
+   * recorded, the local `workspace` folder (if any) uploaded to the profile's workspaceDir, session started.
+   */
+  async launch(profile: SpotboxProfile, options: { workspace?: string; tuning?: AgentTuning } = {}): Promise<LineageRecord> {
     const imageId = await sandboxImageId(REGION);
-    const { lineage } = await launchFromProfile(
+    const { lineage, provisioned } = await launchFromProfile(
       { ...profile, image: imageId },
-      { pools: { region: REGION, instanceTypes: [...profile.instanceTypes!] }, callerCidr: '127.0.0.1/32', keyDirectory: this.keyDirectory, owner: TEST_OWNER_ID, ...(tuning ? { agentTuning: tuning } : {}) },
+      {
+        pools: { region: REGION, instanceTypes: [...profile.instanceTypes!] },
+        callerCidr: '127.0.0.1/32',
+        keyDirectory: this.keyDirectory,
+        owner: TEST_OWNER_ID,
+        ...(options.workspace !== undefined ? { localRoot: options.workspace } : {}),
+        ...(options.tuning ? { agentTuning: options.tuning } : {}),
+      },
       {
         clients: this.clients,
         agentSource: async () => fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'),
@@ -124,6 +152,9 @@ export class RecoveryRig {
       { logger: silentLogger, pollMs: 300 },
     );
     assert.ok(lineage, 'a profile with a checkpoint block records its lineage');
+    if (options.workspace !== undefined) {
+      assert.equal(provisioned.workspace, 'uploaded', `the workspace ${options.workspace} was uploaded to the box`);
+    }
     return lineage;
   }
 
@@ -166,7 +197,10 @@ export class RecoveryRig {
     return { notices, tail };
   }
 
-  /** The box's trainer log once the trainer has resumed there (it logs "resumed at step N"). */
+  /**
+   * The box's trainer log once the trainer has resumed there (it logs "resumed at step N"). A
+   * timeout says what the box holds: its workspace (restored with the checkpoint) and its log.
+   */
   async trainerResumedOn(instanceId: string, what = 'the trainer on the replacement'): Promise<string> {
     const box = await this.box(instanceId);
     assert.ok(box, `${instanceId} is listed`);
@@ -177,7 +211,10 @@ export class RecoveryRig {
         return /resumed at step \d+/.test(text) ? text : undefined;
       },
       30_000,
-    );
+    ).catch(async (error: Error) => {
+      const state = await this.run(box, `ls -la ${BOX_WORKSPACE} 2>&1; tail -n 20 ~/trainer.log 2>&1`).catch((reason: Error) => `(unreadable: ${reason.message})`);
+      throw new Error(`${error.message}; on ${instanceId}:\n${state}`);
+    });
   }
 
   /** The highest step the box's trainer wrote (`~/step`), read over SSH until the box is gone. */
