@@ -8,7 +8,7 @@ import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
 import { headlessResume, type HeadlessResume } from './headlessWatch';
-import { PYTORCH_LOOP, RecoveryRig, realTrainerProfile, REGION } from './recoveryHarness';
+import { BOX_WORKSPACE, RecoveryRig, realTrainerProfile, REGION, WORKSPACES } from './recoveryHarness';
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
 
@@ -60,8 +60,8 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
   }
 
   it('a spot notice: the agent saves on SIGTERM, EC2 reclaims the box, the fleet launches one replacement, which restores itself and resumes at the exact step', async () => {
-    const command = `python3 ${PYTORCH_LOOP} --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
-    const record = await rig.launch(fleetProfile('headless-notice', command));
+    const command = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
+    const record = await rig.launch(fleetProfile('headless-notice', command), { workspace: WORKSPACES.pytorchLoop });
     assert.ok(record.fleetId, 'the lineage is kept by a fleet');
     const oldBox = (await rig.box(record.currentInstanceId))!;
     await eventually('the trainer past step 100', async () => ((await stepOn(oldBox)) >= 100 ? true : undefined), 120_000, 300);
@@ -89,8 +89,8 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
 
   it('a hard termination (no notice): the replacement restores the newest periodic checkpoint, losing less than one interval', async () => {
     const intervalSeconds = 15;
-    const command = `python3 ${PYTORCH_LOOP} --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
-    const record = await rig.launch(fleetProfile('headless-hard', command), { intervalSeconds });
+    const command = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
+    const record = await rig.launch(fleetProfile('headless-hard', command), { workspace: WORKSPACES.pytorchLoop, tuning: { intervalSeconds } });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     // Past two periodic checkpoints, so the newest one is a periodic save taken while training.
     await eventually('two periodic checkpoints', async () => ((await rig.run(oldBox, 'grep -c checkpoint-committed ~/.spotbox/journal.jsonl || true')).trim() >= '2' ? true : undefined), 120_000, 1_000);

@@ -23,6 +23,8 @@ export interface HeadlessResume {
  * the box's journal as it restores itself, and its trainer log once the session resumed. Only EC2
  * and SSH are read; nothing here acts on the lineage.
  */
+const debug = (message: string): void => void (process.env.SPOTBOX_TEST_DEBUG ? console.log(`      [headless] ${new Date().toISOString()} ${message}`) : undefined);
+
 export async function headlessResume(rig: RecoveryRig, record: LineageRecord, options: { noticeAt: number; timeoutMs: number }): Promise<HeadlessResume> {
   const oldBox = await rig.box(record.currentInstanceId);
   const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-old-log-')), 'trainer.log');
@@ -49,6 +51,7 @@ export async function headlessResume(rig: RecoveryRig, record: LineageRecord, op
       Math.max(1_000, deadline - Date.now()),
       500,
     );
+    debug(`replacement ${replacementId}`);
     const replacement = await eventually('the replacement to be listed running', async () => {
       const box = await rig.box(replacementId);
       return box?.state === 'running' ? box : undefined;
@@ -56,6 +59,7 @@ export async function headlessResume(rig: RecoveryRig, record: LineageRecord, op
     const boot = await eventually('the replacement to restore itself', async () => {
       const text = await rig.run(replacement, 'cat ~/.spotbox/journal.jsonl 2>/dev/null || true').catch(() => '');
       const outcome = bootRestoreOutcome(bootRestoreEvents(text));
+      debug(`journal: ${text.split('\n').filter((line) => line.includes('boot-restore') || line.includes('warning')).slice(-3).join(' | ')}`);
       return outcome;
     }, Math.max(1_000, deadline - Date.now()), 1_000);
     if (boot.phase !== 'resumed') {
@@ -66,7 +70,8 @@ export async function headlessResume(rig: RecoveryRig, record: LineageRecord, op
       return /resumed at step \d+/.test(text) ? text : undefined;
     }, Math.max(1_000, deadline - Date.now()), 500);
     copying = false;
-    await copier;
+    // Not awaited: a read of a box that is gone may wait out its SSH retries; the copy already holds the old log.
+    void copier.catch(() => undefined);
     return { replacementId, resumedAt: boot.resumedAt!, boot, trainerLog, oldTrainerLogCopy: copy };
   } finally {
     copying = false;
