@@ -10,14 +10,16 @@ import { eventually, processesMentioning, TEST_OWNER_ID } from '../test/sandbox/
 import { BOX_WORKSPACE, REGION, RecoveryRig, realTrainerProfile, trainerProfile, WORKSPACES } from '../test/sandbox/recovery/recoveryHarness';
 import { percentile, seconds } from './stats';
 import { argument, runBench } from './benchCli';
+import { headlessCycles } from './recoveryHeadless';
 
 /**
- * `npm run bench:recovery [-- --cycles N] [-- --lead S] [-- --trainer pytorch]`: spot notice to resumed session in the
+ * `npm run bench:recovery [-- --cycles N] [-- --lead S] [-- --trainer pytorch] [-- --headless]`: spot notice to resumed session in the
  * sandbox, as the editor does it (journal followed over SSH, replacement at notice time, restore,
  * session restart). One lineage is interrupted N times in a row (the soak: each replacement is the
  * next one's victim). Prints per cycle and in total: notice -> visible in the editor, notice ->
  * checkpoint committed, notice -> resumed, steps lost; then lost checkpoints, orphans and box
- * processes left.
+ * processes left. With --headless no editor runs at all: the fleet replaces, the box restores
+ * itself (recoveryHeadless.ts).
  */
 async function main(): Promise<void> {
   const cycles = Number(argument('--cycles') ?? 3);
@@ -32,6 +34,10 @@ async function main(): Promise<void> {
   let failures = 0;
   const coordinators: RecoveryCoordinator[] = [];
   try {
+    if (process.argv.includes('--headless')) {
+      await headlessCycles(sandbox, rig, { cycles, leadSeconds });
+      return;
+    }
     // The trainer's folder is uploaded as the box's workspace and started from there, as a user's is.
     const workspace = trainer === 'pytorch' ? WORKSPACES.pytorchLoop : WORKSPACES.toy;
     const profile = trainer === 'pytorch' ? realTrainerProfile('bench', `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000000 --step-seconds 0.02 >> ~/trainer.log 2>&1`) : trainerProfile('bench');

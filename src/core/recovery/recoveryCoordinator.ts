@@ -368,12 +368,14 @@ export class RecoveryCoordinator {
       const finished: RecoveryRun = {
         ...before,
         ...(noticed ? { trigger: 'notice' as const } : {}),
+        // Resumed before this run began: the fleet and the box did it all while no window watched.
+        ...(resumed.at !== undefined && before.timeline.notice !== undefined && resumed.at < before.timeline.notice ? { unwatched: true } : {}),
         phase: 'resumed',
         ...(resumedStep !== undefined ? { resumedStep } : {}),
         timeline: {
           ...before.timeline,
           ...(noticed ? { notice: notice.time, ...(notice.actionTime !== undefined ? { actionTime: notice.actionTime } : {}) } : {}),
-          ...(noticed && checkpoint && checkpoint.createdAt >= notice.time! - 1_000 && before.timeline.checkpointCommitted === undefined ? { checkpointCommitted: checkpoint.createdAt } : {}),
+          ...(noticed && checkpoint && checkpoint.createdAt >= notice.time - 1_000 && before.timeline.checkpointCommitted === undefined ? { checkpointCommitted: checkpoint.createdAt } : {}),
           resumed: resumed.at ?? this.now(),
         },
       };

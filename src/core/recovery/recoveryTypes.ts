@@ -89,6 +89,8 @@ export interface RecoveryRun {
   readonly stepReached?: number;
   readonly resumedStep?: number;
   readonly error?: string;
+  /** The fleet replaced the box and it resumed by itself before any window looked (headless recovery). */
+  readonly unwatched?: boolean;
 }
 
 /** How the recovery hands the interrupted box back, once the replacement carries the lineage. */

@@ -28,7 +28,8 @@ export function timelineSummary(run: RecoveryRun): string {
     .join(' → ');
   const lost = stepsLost(run);
   const checkpoint = run.checkpointSeq !== undefined ? `checkpoint ${run.checkpointSeq}${run.checkpointStep !== undefined ? ` (step ${run.checkpointStep})` : ''}` : 'no checkpoint found: started fresh';
-  return `${steps}. Restored from ${checkpoint}${lost !== undefined ? `; ${lost} step${lost === 1 ? '' : 's'} lost` : ''}.`;
+  const unwatched = run.unwatched ? 'While no window was open, the fleet replaced the box and it restored itself: ' : '';
+  return `${unwatched}${steps}. Restored from ${checkpoint}${lost !== undefined ? `; ${lost} step${lost === 1 ? '' : 's'} lost` : ''}.`;
 }
 
 /** What the progress notification says in each phase. */
@@ -43,7 +44,7 @@ export function phaseMessage(run: RecoveryRun): string {
     case 'restoring':
       return `restoring ${run.checkpointSeq !== undefined ? `checkpoint ${run.checkpointSeq}` : 'the workspace'} on ${run.replacementInstanceId ?? 'the replacement'}`;
     case 'resumed':
-      return 'session resumed';
+      return run.unwatched ? 'session resumed by itself, while no window was open' : 'session resumed';
     case 'failed':
       return `failed: ${run.error ?? 'unknown reason'}`;
   }

@@ -3,12 +3,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { DescribeFleetInstancesCommand, DescribeFleetsCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../../src/core/boxes/box';
-import type { SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
 import { headlessResume, type HeadlessResume } from './headlessWatch';
-import { BOX_WORKSPACE, RecoveryRig, realTrainerProfile, REGION, WORKSPACES } from './recoveryHarness';
+import { BOX_WORKSPACE, fleetTrainerProfile, RecoveryRig, REGION, WORKSPACES } from './recoveryHarness';
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
 
@@ -43,13 +42,6 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     await stopTestSandbox(sandbox, directory);
   });
 
-  function fleetProfile(name: string, command: string): SpotboxProfile {
-    const profile = realTrainerProfile(name, command);
-    // The product's default for a profile with a checkpoint and a session: the fleet replaces.
-    const { replacement: _editor, ...withoutEngine } = profile;
-    return withoutEngine;
-  }
-
   async function fleetBoxes(record: LineageRecord): Promise<string[]> {
     const output = await rig.ec2.send(new DescribeFleetInstancesCommand({ FleetId: record.fleetId! }));
     return (output.ActiveInstances ?? []).map((instance) => instance.InstanceId!).sort();
@@ -61,7 +53,7 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
 
   it('a spot notice: the agent saves on SIGTERM, EC2 reclaims the box, the fleet launches one replacement, which restores itself and resumes at the exact step', async () => {
     const command = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
-    const record = await rig.launch(fleetProfile('headless-notice', command), { workspace: WORKSPACES.pytorchLoop });
+    const record = await rig.launch(fleetTrainerProfile('headless-notice', command), { workspace: WORKSPACES.pytorchLoop });
     assert.ok(record.fleetId, 'the lineage is kept by a fleet');
     const oldBox = (await rig.box(record.currentInstanceId))!;
     await eventually('the trainer past step 100', async () => ((await stepOn(oldBox)) >= 100 ? true : undefined), 120_000, 300);
@@ -80,7 +72,7 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
 
     // Nothing else launched: the fleet holds exactly the replacement, and the lineage's tag is on two instances in all.
     assert.deepEqual(await fleetBoxes(record), [resumed.replacementId]);
-    const described = await rig.ec2.send(new DescribeFleetsCommand({ FleetIds: [record.fleetId!] }));
+    const described = await rig.ec2.send(new DescribeFleetsCommand({ FleetIds: [record.fleetId] }));
     assert.equal(described.Fleets?.[0]?.FleetState, 'active');
     const lineageBoxes = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage);
     assert.deepEqual(lineageBoxes.map((instance) => instance.instanceId).sort(), [oldBox.instanceId, resumed.replacementId].sort());
@@ -90,7 +82,7 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
   it('a hard termination (no notice): the replacement restores the newest periodic checkpoint, losing less than one interval', async () => {
     const intervalSeconds = 15;
     const command = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
-    const record = await rig.launch(fleetProfile('headless-hard', command), { workspace: WORKSPACES.pytorchLoop, tuning: { intervalSeconds } });
+    const record = await rig.launch(fleetTrainerProfile('headless-hard', command), { workspace: WORKSPACES.pytorchLoop, tuning: { intervalSeconds } });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     // Past two periodic checkpoints, so the newest one is a periodic save taken while training.
     await eventually('two periodic checkpoints', async () => ((await rig.run(oldBox, 'grep -c checkpoint-committed ~/.spotbox/journal.jsonl || true')).trim() >= '2' ? true : undefined), 120_000, 1_000);
@@ -107,7 +99,7 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
   });
 
   it('on a region without the lineage\'s box, nothing is relaunched once the fleet is deleted', async () => {
-    const record = await rig.launch(fleetProfile('headless-delete', 'sleep 600'));
+    const record = await rig.launch(fleetTrainerProfile('headless-delete', 'sleep 600'));
     await rig.releaseAll();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const live = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage && instance.state !== 'terminated');

@@ -85,6 +85,11 @@ export function realTrainerProfile(name: string, command: string): SpotboxProfil
   };
 }
 
+/** realTrainerProfile on the product's default for a checkpoint and a session: a fleet of type maintain replaces the box. */
+export function fleetTrainerProfile(name: string, command: string): SpotboxProfile {
+  return { ...realTrainerProfile(name, command), replacement: undefined };
+}
+
 /** One Spotbox "editor" over the sandbox: clients, lineage store, coordinator with the real ports. */
 export class RecoveryRig {
   readonly clients = new Ec2ClientPool();

