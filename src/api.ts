@@ -21,6 +21,8 @@ export interface SpotboxApi {
   readonly lineages: LineageStore;
   /** This installation's owner id: tests that launch through the core tag it, so the sweep collects their leftovers. */
   readonly ownerId: string;
+  /** Where this installation keeps the boxes' private keys: a lineage launched by another window of it uses the same. */
+  readonly keyDirectory: string;
   /** How each run of a Spotbox command ended (ok, cancelled, failed with the message shown), the last 100. */
   readonly commandRuns: CommandRunLog;
   /** How long activate() took, in milliseconds. */

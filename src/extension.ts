@@ -60,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const activationMs = performance.now() - started;
   const { version } = context.extension.packageJSON as { version: string };
   logger.info(`Spotbox ${version} activated in ${activationMs.toFixed(1)} ms`);
-  return { boxStore, costTicker: () => costTicker.state(), calculator, dashboard, recovery, notices, lineages, ownerId, commandRuns, activationMs };
+  return { boxStore, costTicker: () => costTicker.state(), calculator, dashboard, recovery, notices, lineages, ownerId, keyDirectory: boxes.keyDirectory, commandRuns, activationMs };
 }
 
 export function deactivate(): void {
