@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { DeleteFleetsCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
 import type { LineageRecord } from '../../src/core/recovery/recoveryTypes';
 import { activeApi, eventually, leaveSandboxLaunches, runCommand, sandboxControl, shell, useSandboxForLaunches } from './extensionHarness';
@@ -38,7 +38,12 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     if (record) {
       await api.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
     }
-    const ids = record ? ((await api.lineages.get(record.lineage))?.instanceIds ?? []) : first ? [first.instanceId] : [];
+    const current = record ? await api.lineages.get(record.lineage) : undefined;
+    if (current?.fleetId) {
+      // The lineage's fleet goes first, with its boxes, or it would replace them.
+      await new EC2Client({ region: REGION }).send(new DeleteFleetsCommand({ FleetIds: [current.fleetId], TerminateInstances: true })).catch(() => undefined);
+    }
+    const ids = current?.instanceIds ?? (first ? [first.instanceId] : []);
     for (const instanceId of ids) {
       await new EC2Client({ region: REGION }).send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
     }
@@ -70,7 +75,8 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     assert.ok(terminal);
 
     const interruptedAt = Date.now();
-    await sandboxControl('/faults/interrupt', { instanceId: first.instanceId, leadSeconds: 30 });
+    // 60 s: time for the window to raise the lineage's fleet and resume before the old box goes.
+    await sandboxControl('/faults/interrupt', { instanceId: first.instanceId, leadSeconds: 60 });
     await eventually('the notice in the editor', async () => (api.notices.of(first!.instanceId)?.kind === 'interruption' ? true : undefined), 20_000, 100);
     const noticeVisibleMs = Date.now() - interruptedAt;
     assert.ok(noticeVisibleMs < 10_000, `notice visible after ${noticeVisibleMs} ms`);

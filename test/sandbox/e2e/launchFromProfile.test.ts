@@ -6,6 +6,7 @@ import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
 import { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
 import { Ec2SpotPrices } from '../../../src/core/aws/ec2SpotPrices';
 import { Ec2BoxSource } from '../../../src/core/boxes/ec2BoxSource';
+import { terminateBox } from '../../../src/core/boxes/terminateBox';
 import { ec2HygieneCloud } from '../../../src/core/hygiene/ec2HygieneCloud';
 import { findOrphans } from '../../../src/core/hygiene/findOrphans';
 import { releaseSessionResources } from '../../../src/core/hygiene/releaseSessionResources';
@@ -83,10 +84,16 @@ describe('Sandbox: a launch from a profile through the one pipeline (src/core/pr
       } finally {
         client.end();
       }
+      // A checkpoint and a session: the box is kept by a fleet of type maintain, which Terminate Box deletes.
+      assert.ok(result.launched.fleetId, 'launched through a maintain fleet');
     } finally {
+      await terminateBox(clients, result.launched, TEST_OWNER_ID);
       await releaseSessionResources(ec2HygieneCloud(clients), { region: REGION, sessionId: result.launched.sessionId, ownerId: TEST_OWNER_ID, keyDirectory, logger: silentLogger });
     }
     const left = await findOrphans(ec2HygieneCloud(clients), { regions: [REGION], ownerId: TEST_OWNER_ID, graceMs: 0 });
     assert.equal(left.orphans.length + left.recent.length, 0);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const relaunched = (await source.listBoxes()).filter((box) => box.sessionId === result.launched.sessionId && box.state !== 'terminated');
+    assert.deepEqual(relaunched, [], 'the fleet went with the box: nothing relaunched');
   });
 });
