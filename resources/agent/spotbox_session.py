@@ -305,7 +305,7 @@ def boot(agent, cfg, s3, journal, instance, clock=time.time, sleep=time.sleep, w
             action = agent.parse_time(doc.get('actionTime')) or notice + 120
             until = min(action + float(boot_cfg.get('handoffGraceSeconds', 30)), clock() + wait_cap)
             if clock() < until:
-                handoff = {'from': doc.get('instanceId'), 'noticeTime': doc.get('noticeTime'), 'actionTime': doc.get('actionTime')}
+                handoff = {'from': doc.get('instanceId'), 'noticeTime': doc.get('noticeTime'), 'actionTime': doc.get('actionTime'), 'step': doc.get('step')}
                 event('waiting-handoff', until=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(until)), **handoff)
                 handoff['arrived'] = False
                 while not handoff['arrived'] and clock() < until:

@@ -16,7 +16,7 @@ export interface BootRestoreOutcome {
   readonly step?: number;
   readonly error?: string;
   /** The predecessor's notice the box waited for (handoff.json), if any. */
-  readonly handoff?: { readonly from?: string; readonly noticeTime?: number; readonly actionTime?: number };
+  readonly handoff?: { readonly from?: string; readonly noticeTime?: number; readonly actionTime?: number; readonly step?: number };
 }
 
 function lastOf(events: readonly AgentEvent[], test: (event: AgentEvent) => boolean): AgentEvent | undefined {
@@ -48,6 +48,8 @@ export function bootRestoreOutcome(events: readonly AgentEvent[]): BootRestoreOu
   const from = handoffFields?.from ?? handoffFields?.instanceId;
   const noticeTime = handoffEvent ? timeField(handoffEvent, 'noticeTime') : undefined;
   const actionTime = handoffEvent ? timeField(handoffEvent, 'actionTime') : undefined;
+  // The last step the old box's agent knew of at its notice: what the resume is measured against.
+  const handoffStep = handoffEvent ? numberField(handoffEvent, 'step') : undefined;
   return {
     phase: final.fields.phase as BootRestoreOutcome['phase'],
     ...(restored ? { restoredAt: restored.time } : {}),
@@ -55,7 +57,7 @@ export function bootRestoreOutcome(events: readonly AgentEvent[]): BootRestoreOu
     ...(seq !== undefined ? { seq } : {}),
     ...(step !== undefined ? { step } : {}),
     ...(typeof final.fields.error === 'string' ? { error: final.fields.error } : {}),
-    ...(handoffFields ? { handoff: { ...(typeof from === 'string' ? { from } : {}), ...(noticeTime !== undefined ? { noticeTime } : {}), ...(actionTime !== undefined ? { actionTime } : {}) } } : {}),
+    ...(handoffFields ? { handoff: { ...(typeof from === 'string' ? { from } : {}), ...(noticeTime !== undefined ? { noticeTime } : {}), ...(actionTime !== undefined ? { actionTime } : {}), ...(handoffStep !== undefined ? { step: handoffStep } : {}) } } : {}),
   };
 }
 

@@ -229,7 +229,7 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
         return {
           ...(outcome.step !== undefined ? { resumedStep: outcome.step } : {}),
           ...(outcome.resumedAt !== undefined ? { at: outcome.resumedAt } : {}),
-          ...(handoff?.noticeTime !== undefined ? { notice: { time: handoff.noticeTime, ...(handoff.actionTime !== undefined ? { actionTime: handoff.actionTime } : {}), ...(handoff.from ? { instanceId: handoff.from } : {}) } } : {}),
+          ...(handoff?.noticeTime !== undefined ? { notice: { time: handoff.noticeTime, ...(handoff.actionTime !== undefined ? { actionTime: handoff.actionTime } : {}), ...(handoff.from ? { instanceId: handoff.from } : {}), ...(handoff.step !== undefined ? { step: handoff.step } : {}) } } : {}),
         };
       }
       // An editor lineage, or a fleet box with no checkpoint to restore: the window starts the session.

@@ -54,7 +54,7 @@ export interface ResumeReport {
   /** When the session started, if earlier than now (the box resumed itself before the window saw it). */
   readonly at?: number;
   /** The notice the box's predecessor left in the bucket (handoff.json), if the box waited for it. */
-  readonly notice?: { readonly time?: number; readonly actionTime?: number; readonly instanceId?: string };
+  readonly notice?: { readonly time?: number; readonly actionTime?: number; readonly instanceId?: string; readonly step?: number };
 }
 
 export interface RecoveryOptions {
@@ -368,6 +368,7 @@ export class RecoveryCoordinator {
       const finished: RecoveryRun = {
         ...before,
         ...(noticed ? { trigger: 'notice' as const } : {}),
+        ...(noticed && notice.step !== undefined && before.stepReached === undefined ? { stepReached: notice.step } : {}),
         // Resumed before this run began: the fleet and the box did it all while no window watched.
         ...(resumed.at !== undefined && before.timeline.notice !== undefined && resumed.at < before.timeline.notice ? { unwatched: true } : {}),
         phase: 'resumed',
