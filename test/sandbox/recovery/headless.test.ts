@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { DescribeFleetInstancesCommand, DescribeFleetsCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../../src/core/boxes/box';
@@ -7,9 +6,7 @@ import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
 import { headlessResume, type HeadlessResume } from './headlessWatch';
-import { BOX_WORKSPACE, fleetTrainerProfile, RecoveryRig, REGION, WORKSPACES } from './recoveryHarness';
-
-const SYSTEM_PYTHON = '/usr/bin/python3';
+import { BOX_WORKSPACE, fleetTrainerProfile, RecoveryRig, REGION, requireTorch, WORKSPACES } from './recoveryHarness';
 
 /**
  * Issue 12: the box is replaced and its session resumed with no editor at all. Only the sandbox
@@ -24,9 +21,7 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
   let rig: RecoveryRig;
 
   before(async () => {
-    if (!fs.existsSync(SYSTEM_PYTHON) || spawnFails(`${SYSTEM_PYTHON} -c "import torch"`)) {
-      throw new Error('python3-torch is not installed: run `apt-get install python3-torch` (.ci/run does).');
-    }
+    requireTorch();
     directory = tempDir('spotbox-headless-');
     sandbox = await startTestSandbox(directory);
     rig = new RecoveryRig(directory);
@@ -107,12 +102,3 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     assert.equal(REGION, 'us-east-1');
   });
 });
-
-function spawnFails(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', command], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-}

@@ -9,14 +9,12 @@ import type { JournalTail } from '../../../src/core/recovery/journalTail';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
-import { BOX_WORKSPACE, RecoveryRig, realTrainerProfile, WORKSPACES } from './recoveryHarness';
+import { BOX_WORKSPACE, RecoveryRig, realTrainerProfile, requireTorch, SYSTEM_PYTHON, WORKSPACES } from './recoveryHarness';
 
 /** Each recipe's folder is uploaded as the box's workspace; its train.py is started from there. */
 const BOX_TRAIN_PY = `${BOX_WORKSPACE}/train.py`;
 /** spotbox_train.py, which Spotbox puts on the box session's PYTHONPATH; a run without Spotbox copies it next to train.py. */
 const TRAIN_HELPER = path.resolve(__dirname, '../../../../resources/agent/spotbox_train.py');
-/** Debian's python3-torch is built for the system Python, which is what the boxes' `python3` is. */
-const SYSTEM_PYTHON = '/usr/bin/python3';
 const TOTAL_STEPS = 1200;
 
 interface JournalEvent {
@@ -32,9 +30,7 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
   const tails: JournalTail[] = [];
 
   before(async function () {
-    if (!fs.existsSync(SYSTEM_PYTHON) || spawnFails(`${SYSTEM_PYTHON} -c "import torch"`)) {
-      throw new Error('python3-torch is not installed: run `apt-get install python3-torch` (.ci/run does).');
-    }
+    requireTorch();
     directory = tempDir('spotbox-real-trainer-');
     sandbox = await startTestSandbox(directory);
     rig = new RecoveryRig(directory);
@@ -170,15 +166,6 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
     }
   });
 });
-
-function spawnFails(command: string): boolean {
-  try {
-    execFileSync('/bin/sh', ['-c', command], { stdio: 'ignore', timeout: 60_000 });
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 /**
  * The weights digest of the same script run start to end on this machine, with no Spotbox at all:

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -83,6 +84,18 @@ export function realTrainerProfile(name: string, command: string): SpotboxProfil
     checkpoint: { bucket: 'spotbox-sandbox', prefix: 'real', directory: '~/ckpt', signal: 'SIGUSR1', noticeSignal: 'SIGTERM' },
     session: { command, stepFile: '~/step' },
   };
+}
+
+/** Debian's python3-torch is built for the system Python, which is what the boxes' `python3` is. */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/** Fails a suite of real trainers at once, with the fix, where PyTorch is not installed. */
+export function requireTorch(): void {
+  try {
+    execFileSync(SYSTEM_PYTHON, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+  } catch {
+    throw new Error('python3-torch is not installed: run `apt-get install python3-torch` (.ci/run does).');
+  }
 }
 
 /** realTrainerProfile on the product's default for a checkpoint and a session: a fleet of type maintain replaces the box. */
