@@ -25,6 +25,11 @@ class Fail(Exception):
     pass
 
 
+class NotYet(Exception):
+    """Worth another try: the instance's credentials are not served yet, or the files not uploaded yet."""
+    pass  # The user data drops docstrings: the class keeps a body.
+
+
 def quote(text, safe='-_.~'):
     return urllib.parse.quote(text, safe=safe)
 
@@ -67,12 +72,13 @@ def aws_identity(cfg):
     base = (cfg.get('imdsEndpoint') or env.get('AWS_EC2_METADATA_SERVICE_ENDPOINT') or 'http://169.254.169.254').rstrip('/')
     status, token = request(base + '/latest/api/token', 'PUT', {'X-aws-ec2-metadata-token-ttl-seconds': '300'}, 2)
     if status != 200:
-        raise Fail('IMDS token: HTTP %d' % status)
+        raise NotYet('IMDS token: HTTP %d' % status)
 
     def get(path):
         status, body = request(base + '/latest/' + path, headers={'X-aws-ec2-metadata-token': token.decode()}, timeout=2)
         if status != 200:
-            raise Fail('IMDS %s: HTTP %d' % (path, status))
+            # Early in boot the role's keys may not be served yet; without an instance profile they never are.
+            raise NotYet('IMDS %s: HTTP %d (is an instance profile attached?)' % (path, status))
         return body.decode()
     role = get('meta-data/iam/security-credentials/').split('\n')[0].strip()
     doc = json.loads(get('meta-data/iam/security-credentials/' + role))
@@ -129,7 +135,7 @@ def install(cfg, clock=time.time, sleep=time.sleep, log=lambda message: None):
                     break
                 else:
                     raise Fail('s3://%s/%s: HTTP %d %s' % (cfg['bucket'], item['key'], status, data[:200].decode('utf-8', 'replace')))
-        except NET_ERRORS + (ValueError, KeyError) as e:
+        except NET_ERRORS + (ValueError, KeyError, NotYet) as e:
             problem = '%s: %s' % (type(e).__name__, e)
         if problem is None:
             break

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import { isBillable, type Box } from '../../core/boxes/box';
 import type { BoxStore } from '../../core/boxes/boxStore';
-import { FleetNotOursError, terminateBox } from '../../core/boxes/terminateBox';
+import { ec2TerminationCloud, FleetNotOursError, terminateBox } from '../../core/boxes/terminateBox';
+import { isEarlierFleetBox, lineageOfBox } from '../../core/recovery/lineageOfBox';
 import { UserCancelledError } from '../../core/errors';
 import { withEnded } from '../../core/recovery/lineageEnded';
 import type { LineageStore } from '../../core/recovery/lineageStore';
@@ -35,8 +36,15 @@ export async function terminateBoxCommand(deps: TerminateCommandDeps, argument: 
     throw new UserCancelledError();
   }
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Terminating ${box.name}` }, async (progress) => {
+    const record = await lineageOfBox(deps.lineages, box);
+    if (isEarlierFleetBox(record, box.instanceId)) {
+      // The lineage lives on on its replacement: this box goes alone, its fleet and launch resources stay.
+      await ec2TerminationCloud(deps.clients()).terminateInstance(box.region, box.instanceId);
+      progress.report({ message: `${box.name} goes on on ${record!.currentInstanceId}` });
+      await deps.boxStore.refresh();
+      return;
+    }
     // Ended on purpose: its lineage must not be "recovered" when the box disappears.
-    const record = await deps.lineages.findByInstance(box.instanceId);
     if (record) {
       await deps.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
     }

@@ -6,6 +6,7 @@ import { isActive } from '../recovery/recoveryCoordinator';
 import type { LineageStore } from '../recovery/lineageStore';
 import type { IdleConfirmation } from './boxUseCheck';
 import { samePeriod } from './idlePolicy';
+import { lineageOfBox } from '../recovery/lineageOfBox';
 
 export interface EndIdleBoxPorts {
   readonly lineages: LineageStore;
@@ -32,7 +33,7 @@ export type EndIdleBoxResult = 'terminated' | 'kept-running' | 'recovering' | 'i
  * passes none.
  */
 export async function endIdleBox(box: Box, ports: EndIdleBoxPorts, period?: number): Promise<EndIdleBoxResult> {
-  const record = await ports.lineages.findByInstance(box.instanceId);
+  const record = await lineageOfBox(ports.lineages, box);
   if (record && period !== undefined && samePeriod(record.idleKeptRunningFrom, period)) {
     return 'kept-running';
   }

@@ -11,7 +11,8 @@ import { rollBackAfter, RollbackJournal } from './rollbackJournal';
 import { TAGS } from '../aws/spotboxTags';
 import type { LaunchedBox, LaunchProgress, LaunchRequest } from './launchTypes';
 import { waitUntilGone } from './waitUntilGone';
-import { createMaintainFleet, deleteFleet, fleetErrors as fleetErrorsOf, waitForFleetInstance } from './maintainFleet';
+import { createMaintainFleet, fleetErrors as fleetErrorsOf, waitForFleetInstance } from './maintainFleet';
+import { deleteFleetWithInstances } from '../aws/deleteFleet';
 import { checkRootVolumeSize, encryptedRootMapping, rootDeviceOf, type ImageRootDevice } from './rootDevice';
 import { writePrivateKeyFile } from '../ssh/privateKeyFile';
 
@@ -188,7 +189,11 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
           clientToken: `${sessionId}-${capacityType}`,
         }),
       );
-      const removeFleet = async (): Promise<void> => deleteFleet(ec2, sdk, fleetId);
+      const removeFleet = async (): Promise<void> =>
+        deleteFleetWithInstances(ec2, fleetId).catch((error: unknown) => {
+          // Deleted already (the no-capacity path below, then the rollback): nothing launches.
+          if (!/NotFound/.test((error as { name?: string }).name ?? '')) throw error;
+        });
       journal.record(`fleet ${fleetId} and its boxes`, removeFleet);
       const first = await send('Waiting for the fleet', () => waitForFleetInstance(ec2, sdk, fleetId, { timeoutMs: request.fleetWaitMs ?? 60_000, ...(options.signal ? { signal: options.signal } : {}) }));
       if (first) {

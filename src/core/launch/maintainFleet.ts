@@ -105,18 +105,15 @@ export async function waitForFleetInstance(
   }
 }
 
+/** The fleet's target capacity now (DescribeFleets). */
+export async function fleetTarget(ec2: EC2Client, sdk: Ec2Module, fleetId: string): Promise<number | undefined> {
+  const described = await ec2.send(new sdk.DescribeFleetsCommand({ FleetIds: [fleetId] }));
+  return described.Fleets?.[0]?.TargetCapacitySpecification?.TotalTargetCapacity;
+}
+
 /** Sets the fleet's target; lowering it never terminates a box (the fleet's excess policy). */
 export async function setFleetTarget(ec2: EC2Client, sdk: Ec2Module, fleetId: string, target: number): Promise<void> {
   await ec2.send(
     new sdk.ModifyFleetCommand({ FleetId: fleetId, ExcessCapacityTerminationPolicy: 'no-termination', TargetCapacitySpecification: { TotalTargetCapacity: target } }),
   );
-}
-
-/** Deletes the fleet and terminates its boxes, so that nothing relaunches; refused deletions are errors. */
-export async function deleteFleet(ec2: EC2Client, sdk: Ec2Module, fleetId: string): Promise<void> {
-  const output = await ec2.send(new sdk.DeleteFleetsCommand({ FleetIds: [fleetId], TerminateInstances: true }));
-  const refused = (output.UnsuccessfulFleetDeletions ?? []).find((entry) => entry.FleetId === fleetId);
-  if (refused && refused.Error?.Code !== 'fleetIdDoesNotExist' && refused.Error?.Code !== 'fleetNotInDeletableState') {
-    throw new SpotboxError(`EC2 did not delete the fleet ${fleetId}: ${refused.Error?.Code ?? ''} ${refused.Error?.Message ?? ''}`.trim(), 'Delete it with Spotbox: Sweep Orphaned Resources, or in the EC2 console (Spot Requests, Fleets).');
-  }
 }

@@ -76,8 +76,9 @@ export async function waitForBootRestore(client: Client, options: { signal?: Abo
     {
       describe: 'the replacement to restore itself',
       intervalMs: options.intervalMs ?? 1_000,
-      timeoutMs: options.timeoutMs ?? 15 * 60_000,
-      timeoutError: () => new SpotboxError('The replacement did not finish restoring itself.', 'See ~/.spotbox/journal.jsonl and ~/.spotbox/agent.log on the box.'),
+      // The box's restore may take an hour (spotbox_session.py), after up to 300 s for the predecessor's checkpoint.
+      timeoutMs: options.timeoutMs ?? 70 * 60_000,
+      timeoutError: () => new SpotboxError('The replacement did not finish restoring itself within 70 minutes.', 'See ~/.spotbox/journal.jsonl and ~/.spotbox/agent.log on the box before restoring by hand: its own restore may still be writing.'),
       ...(options.signal ? { signal: options.signal } : {}),
     },
   );

@@ -251,7 +251,8 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
         // A fleet's boxes share the first launch's key pair, group and template: they stay while the fleet does.
         releaseLaunch: (sessionId) => (record.fleetId ? Promise.resolve() : deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) })),
       };
-      if (record.fleetId) {
+      // Not while the replacement was itself interrupted mid-run: the fleet's next box is the lineage's then.
+      if (record.fleetId && !record.recovery?.replacementInterrupted) {
         await terminateExtraFleetBoxes(await deps.clients().client(record.region), await sdk(), record, [record.currentInstanceId, instanceId], deps.logger).catch((error: unknown) =>
           deps.logger.warn(`checking the fleet of ${record.boxName} for a second box failed: ${String(error)}`),
         );

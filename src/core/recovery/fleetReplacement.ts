@@ -1,6 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Logger } from '../logging/logger';
-import { fleetInstances, setFleetTarget, waitForFleetInstance } from '../launch/maintainFleet';
+import { fleetInstances, fleetTarget, setFleetTarget, waitForFleetInstance } from '../launch/maintainFleet';
 import type { ReplacementBox } from './recoveryCoordinator';
 import type { LineageRecord, RecoveryRun } from './recoveryTypes';
 
@@ -62,10 +62,19 @@ export async function fleetReplacement(ec2: EC2Client, sdk: Ec2Module, record: L
       ...(instance?.LaunchTime ? { launchedAt: instance.LaunchTime.getTime() } : {}),
     };
   } finally {
-    if (raise) {
-      // Even when the wait failed: a fleet left at 2 would keep a second box for the lineage.
-      await setFleetTarget(ec2, sdk, fleetId, 1).catch((error: unknown) => options.logger.error(`lowering the fleet ${fleetId} back to 1 failed: ${String(error)}; it may keep two boxes`));
+    // Even when the wait failed, and whoever raised it (a window that closed mid-raise leaves it at 2
+    // for the next to find): a fleet above 1 would keep a second box for the lineage.
+    await lowerToOne(ec2, sdk, fleetId, raise, options.logger);
+  }
+}
+
+async function lowerToOne(ec2: EC2Client, sdk: Ec2Module, fleetId: string, raised: boolean, logger: Logger): Promise<void> {
+  try {
+    if (raised || ((await fleetTarget(ec2, sdk, fleetId)) ?? 1) > 1) {
+      await setFleetTarget(ec2, sdk, fleetId, 1);
     }
+  } catch (error) {
+    logger.error(`lowering the fleet ${fleetId} back to 1 failed: ${String(error)}; it may keep two boxes`);
   }
 }
 

@@ -101,7 +101,7 @@ export class RecoveryHub {
     for (const box of this.running.values()) {
       if (box.lineage && !this.adopted.has(box.instanceId)) {
         this.adopted.add(box.instanceId);
-        void this.adoptFleetReplacement(box).catch((error: unknown) => this.deps.logger.error(`following the fleet's replacement ${box.instanceId} of ${box.name} failed: ${String(error)}`));
+        void this.adoptFleetReplacement(box, now).catch((error: unknown) => this.deps.logger.error(`following the fleet's replacement ${box.instanceId} of ${box.name} failed: ${String(error)}`));
       }
     }
     const present = new Set(boxes.filter((box) => box.state !== 'terminated').map((box) => box.instanceId));
@@ -114,9 +114,15 @@ export class RecoveryHub {
    * no window was open (or before this one looked). The recovery then follows what the box did by
    * itself (its restore at boot) and records the timeline; it launches nothing.
    */
-  private async adoptFleetReplacement(box: Box): Promise<void> {
+  private async adoptFleetReplacement(box: Box, listed: ReadonlyMap<string, Box>): Promise<void> {
     const record = await this.deps.lineages.get(box.lineage!);
     if (!record?.fleetId || record.ended || isActive(record.recovery) || record.instanceIds.includes(box.instanceId)) {
+      return;
+    }
+    const current = listed.get(record.currentInstanceId);
+    if (current && (current.state === 'running' || current.state === 'pending' || current.state === 'interrupting')) {
+      // The lineage's box still runs: this one is not its replacement (the recovery's release ends such a box).
+      this.deps.logger.warn(`${box.name}: ${box.instanceId} runs beside the lineage's box ${record.currentInstanceId}; not taking it for a replacement`);
       return;
     }
     this.deps.logger.info(`${box.name}: the fleet replaced ${record.currentInstanceId} with ${box.instanceId} while no window watched; reading what happened`);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { TAGS } from '../../../src/core/aws/spotboxTags';
-import { deleteFleet } from '../../../src/core/launch/maintainFleet';
+import { deleteFleetWithInstances } from '../../../src/core/aws/deleteFleet';
 import type { Client } from 'ssh2';
 import type { AgentTuning } from '../../../src/core/agent/agentConfig';
 import { resolveBoxEndpoint } from '../../../src/core/attach/boxEndpoint';
@@ -260,7 +260,7 @@ export class RecoveryRig {
     for (const record of await this.lineages.list()) {
       if (record.fleetId) {
         const ec2 = await this.clients.client(record.region);
-        await deleteFleet(ec2, await import('@aws-sdk/client-ec2'), record.fleetId).catch(() => undefined);
+        await deleteFleetWithInstances(ec2, record.fleetId).catch(() => undefined);
         const sessions = new Set((await this.allInstances()).filter((instance) => instance.lineage === record.lineage).map((instance) => instance.sessionId));
         for (const sessionId of sessions) {
           if (sessionId) {

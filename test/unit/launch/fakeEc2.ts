@@ -13,6 +13,7 @@ export function fakeEc2(image: Image | undefined): { clients: Ec2ClientPool; sen
     // An instant fleet answers its instances; a maintain fleet only its id, its box then in DescribeFleetInstances.
     CreateFleetCommand: { FleetId: 'fleet-0abc', Instances: [{ InstanceIds: ['i-0abc'], InstanceType: 'g5.xlarge' }] },
     DescribeFleetInstancesCommand: { ActiveInstances: [{ InstanceId: 'i-0abc', InstanceType: 'g5.xlarge' }] },
+    DeleteFleetsCommand: { SuccessfulFleetDeletions: [{ FleetId: 'fleet-0abc' }] },
     DescribeInstancesCommand: { Reservations: [{ Instances: [{ InstanceType: 'g5.xlarge', Placement: { AvailabilityZone: 'us-east-1a' } }] }] },
   };
   const client = {

@@ -65,6 +65,13 @@ describe('RecoveryHub (journal events and the box list -> recovery, usage, notic
     assert.deepEqual(h.recovered, [{ trigger: 'lost', facts: { instanceId: 'i-0abc', instanceType: 'g5.xlarge' } }]);
   });
 
+  it('does not take a fleet box for a replacement while the lineage\'s own box still runs (it would end a healthy box)', async () => {
+    const h = hub({ record: lineage({ fleetId: 'fleet-1' }) });
+    h.hub.onBoxes([box('running'), { ...box('running', 'i-0extra'), lineage: 'llama-1' }]);
+    await settle();
+    assert.deepEqual(h.recovered, []);
+  });
+
   it('adopts nothing for an editor lineage, an ended one, a known box or a run under way', async () => {
     const running = { id: 'r', trigger: 'notice', owner: 'w', heartbeatAt: 0, interruptedInstanceId: 'i-0abc', interruptedPool: { instanceType: 'g5.xlarge' }, phase: 'launching', timeline: {} } as const;
     for (const record of [lineage(), lineage({ fleetId: 'fleet-1', ended: true }), lineage({ fleetId: 'fleet-1', instanceIds: ['i-0abc', 'i-0new'] }), lineage({ fleetId: 'fleet-1', recovery: running })]) {
