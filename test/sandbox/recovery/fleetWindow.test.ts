@@ -70,7 +70,7 @@ describe('Fleet lineages with a window open: the window and the fleet race, one 
   }
 
   it('a notice with time to spare: the window raises the fleet, the box restores itself and resumes at the exact step before the old box goes; one box afterwards', async () => {
-    const { record, oldBox, finished, run, coordinator, actionTime, stepReached } = await interrupt('window-raise', 60);
+    const { record, oldBox, finished, run, coordinator, actionTime, stepReached } = await interrupt('window-raise', 45);
     const replacementId = finished.currentInstanceId;
     assert.notEqual(replacementId, oldBox.instanceId);
     assert.ok(run.timeline.resumed! < actionTime, 'resumed before the old box\'s termination time');

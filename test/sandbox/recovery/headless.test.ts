@@ -54,8 +54,8 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     await eventually('the trainer past step 100', async () => ((await stepOn(oldBox)) >= 100 ? true : undefined), 120_000, 300);
 
     const noticeAt = Date.now();
-    const { time: actionTime } = sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 120 });
-    const resumed: HeadlessResume = await headlessResume(rig, record, { noticeAt, timeoutMs: 240_000 });
+    const { time: actionTime } = sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 45 });
+    const resumed: HeadlessResume = await headlessResume(rig, record, { noticeAt, timeoutMs: 180_000 });
 
     const oldLog = await fs.promises.readFile(resumed.oldTrainerLogCopy, 'utf8');
     const stoppedAt = Number(/stopping at step (\d+): the box is going/.exec(oldLog)?.[1]);
@@ -71,7 +71,7 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     assert.equal(described.Fleets?.[0]?.FleetState, 'active');
     const lineageBoxes = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage);
     assert.deepEqual(lineageBoxes.map((instance) => instance.instanceId).sort(), [oldBox.instanceId, resumed.replacementId].sort());
-    console.log(`      headless notice -> resumed: ${((resumed.resumedAt - noticeAt) / 1000).toFixed(1)} s (the notice's lead was 120 s)`);
+    console.log(`      headless notice -> resumed: ${((resumed.resumedAt - noticeAt) / 1000).toFixed(1)} s (the notice's lead was 45 s)`);
   });
 
   it('a hard termination (no notice): the replacement restores the newest periodic checkpoint, losing less than one interval', async () => {
