@@ -357,7 +357,10 @@ export class RecoveryCoordinator {
       const report = await this.ports.restore(record, replacementId, checkpoint, signal);
       // The box restored itself (a fleet lineage): its journal says which checkpoint and when.
       const restoredSeq = report?.seq !== undefined ? { checkpointSeq: report.seq, ...(report.step !== undefined ? { checkpointStep: report.step } : {}) } : {};
-      record = (await this.patchRun(lineage, restoredSeq, { restored: report?.at ?? this.now() }))!;
+      // A box that restored itself at `at` was running by then, whenever this window first saw it.
+      const running = record.recovery!.timeline.replacementRunning;
+      const ranBy = report?.at !== undefined && running !== undefined && report.at < running ? { replacementRunning: report.at } : {};
+      record = (await this.patchRun(lineage, restoredSeq, { ...ranBy, restored: report?.at ?? this.now() }))!;
     }
     const resumed = await this.ports.resume(record, replacementId, signal);
     const { resumedStep, notice } = resumed;

@@ -119,6 +119,19 @@ describe('RecoveryCoordinator', () => {
     assert.equal(run.resumedStep, 512);
   });
 
+  it('a box that restored itself before the window saw it running is shown running by then, not later', async () => {
+    const launchedAt = Date.now() - 20_000;
+    const { ports } = fakePorts({
+      launchReplacement: async () => ({ instanceId: 'i-fleet2', instanceType: 'g4dn.xlarge', lifecycle: 'spot', launchedAt }),
+      restore: async () => ({ at: launchedAt + 2_000, seq: '000003', step: 300 }),
+      resume: async () => ({ resumedStep: 300, at: launchedAt + 2_500 }),
+    });
+    const result = await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger }).recover('lost', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    const timeline = result!.recovery!.timeline;
+    assert.equal(timeline.replacementRunning, launchedAt + 2_000);
+    assert.ok(timeline.replacementLaunched! <= timeline.replacementRunning! && timeline.replacementRunning! <= timeline.restored! && timeline.restored! <= timeline.resumed!);
+  });
+
   it('starts nothing when another window holds the cloud claim', async () => {
     const { ports, calls } = fakePorts({ claim: async () => false });
     await new RecoveryCoordinator(store, ports, { windowId: 'w2', logger: silentLogger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
