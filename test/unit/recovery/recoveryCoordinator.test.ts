@@ -129,7 +129,7 @@ describe('RecoveryCoordinator', () => {
     const result = await new RecoveryCoordinator(store, ports, { windowId: 'w1', logger: silentLogger }).recover('lost', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
     const timeline = result!.recovery!.timeline;
     assert.equal(timeline.replacementRunning, launchedAt + 2_000);
-    assert.ok(timeline.replacementLaunched! <= timeline.replacementRunning! && timeline.replacementRunning! <= timeline.restored! && timeline.restored! <= timeline.resumed!);
+    assert.ok(timeline.replacementLaunched! <= timeline.replacementRunning && timeline.replacementRunning <= timeline.restored! && timeline.restored! <= timeline.resumed!);
   });
 
   it('starts nothing when another window holds the cloud claim', async () => {
