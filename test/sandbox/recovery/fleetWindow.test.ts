@@ -70,7 +70,7 @@ describe('Fleet lineages with a window open: the window and the fleet race, one 
   }
 
   it('a notice with time to spare: the window raises the fleet, the box restores itself and resumes at the exact step before the old box goes; one box afterwards', async () => {
-    const { record, oldBox, finished, run, coordinator, actionTime, stepReached } = await interrupt('window-raise', 45);
+    const { record, oldBox, finished, run, coordinator, actionTime, stepReached } = await interrupt('window-raise', 40);
     const replacementId = finished.currentInstanceId;
     assert.notEqual(replacementId, oldBox.instanceId);
     assert.ok(run.timeline.resumed! < actionTime, 'resumed before the old box\'s termination time');
@@ -85,7 +85,7 @@ describe('Fleet lineages with a window open: the window and the fleet race, one 
   });
 
   it('a late notice (under 30 s): the window launches nothing and follows the fleet\'s own replacement; one box afterwards', async () => {
-    const { record, oldBox, finished, run, coordinator, actionTime } = await interrupt('window-late', 20);
+    const { record, oldBox, finished, run, coordinator, actionTime } = await interrupt('window-late', 15);
     const replacementId = finished.currentInstanceId;
     assert.ok(run.timeline.replacementLaunched! >= actionTime - 1_000, 'the replacement came from the fleet, once EC2 reclaimed the box');
     await rig.trainerResumedOn(replacementId);

@@ -6,7 +6,7 @@ import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
 import { headlessResume, type HeadlessResume } from './headlessWatch';
-import { BOX_WORKSPACE, fleetTrainerProfile, RecoveryRig, REGION, requireTorch, WORKSPACES } from './recoveryHarness';
+import { BOX_WORKSPACE, fleetTrainerProfile, RecoveryRig, requireTorch, WORKSPACES } from './recoveryHarness';
 
 /**
  * Issue 12: the box is replaced and its session resumed with no editor at all. Only the sandbox
@@ -54,7 +54,7 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     await eventually('the trainer past step 100', async () => ((await stepOn(oldBox)) >= 100 ? true : undefined), 120_000, 300);
 
     const noticeAt = Date.now();
-    const { time: actionTime } = sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 45 });
+    const { time: actionTime } = sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 35 });
     const resumed: HeadlessResume = await headlessResume(rig, record, { noticeAt, timeoutMs: 180_000 });
 
     const oldLog = await fs.promises.readFile(resumed.oldTrainerLogCopy, 'utf8');
@@ -71,16 +71,16 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     assert.equal(described.Fleets?.[0]?.FleetState, 'active');
     const lineageBoxes = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage);
     assert.deepEqual(lineageBoxes.map((instance) => instance.instanceId).sort(), [oldBox.instanceId, resumed.replacementId].sort());
-    console.log(`      headless notice -> resumed: ${((resumed.resumedAt - noticeAt) / 1000).toFixed(1)} s (the notice's lead was 45 s)`);
+    console.log(`      headless notice -> resumed: ${((resumed.resumedAt - noticeAt) / 1000).toFixed(1)} s (the notice's lead was 35 s)`);
   });
 
   it('a hard termination (no notice): the replacement restores the newest periodic checkpoint, losing less than one interval', async () => {
-    const intervalSeconds = 15;
+    const intervalSeconds = 8;
     const command = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
     const record = await rig.launch(fleetTrainerProfile('headless-hard', command), { workspace: WORKSPACES.pytorchLoop, tuning: { intervalSeconds } });
     const oldBox = (await rig.box(record.currentInstanceId))!;
     // Past two periodic checkpoints, so the newest one is a periodic save taken while training.
-    await eventually('two periodic checkpoints', async () => ((await rig.run(oldBox, 'grep -c checkpoint-committed ~/.spotbox/journal.jsonl || true')).trim() >= '2' ? true : undefined), 120_000, 1_000);
+    await eventually('two periodic checkpoints', async () => (Number(await rig.run(oldBox, 'grep -c checkpoint-committed ~/.spotbox/journal.jsonl || true')) >= 2 ? true : undefined), 120_000, 1_000);
     const stepAtLoss = await stepOn(oldBox);
     const lostAt = Date.now();
     sandbox!.ec2.hardTerminate(oldBox.instanceId);
@@ -91,14 +91,5 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     assert.equal(resumed.boot.handoff, undefined, 'no notice, no handoff to wait for');
     assert.deepEqual(await fleetBoxes(record), [resumed.replacementId]);
     console.log(`      headless hard termination -> resumed: ${((resumed.resumedAt - lostAt) / 1000).toFixed(1)} s, ${stepAtLoss - resumedFrom} steps lost (interval ${intervalSeconds} s)`);
-  });
-
-  it('on a region without the lineage\'s box, nothing is relaunched once the fleet is deleted', async () => {
-    const record = await rig.launch(fleetTrainerProfile('headless-delete', 'sleep 600'));
-    await rig.releaseAll();
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const live = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage && instance.state !== 'terminated');
-    assert.deepEqual(live, [], 'the fleet went with the box: no replacement');
-    assert.equal(REGION, 'us-east-1');
   });
 });
