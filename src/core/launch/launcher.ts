@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { CreateFleetCommandOutput, EC2Client, Tag, TagSpecification, _InstanceType } from '@aws-sdk/client-ec2';
+import type { CreateFleetCommandOutput, EC2Client, FleetLaunchTemplateOverridesRequest, Tag, TagSpecification, _InstanceType } from '@aws-sdk/client-ec2';
 import { SpotboxError, UserCancelledError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { toUserError } from '../aws/awsErrors';
@@ -11,7 +11,7 @@ import { rollBackAfter, RollbackJournal } from './rollbackJournal';
 import { TAGS } from '../aws/spotboxTags';
 import type { LaunchedBox, LaunchProgress, LaunchRequest } from './launchTypes';
 import { waitUntilGone } from './waitUntilGone';
-import { createMaintainFleet, fleetErrors as fleetErrorsOf, waitForFleetInstance } from './maintainFleet';
+import { createMaintainFleet, fleetErrors as fleetErrorsOf, poolErrorLine, waitForFleetInstance } from './maintainFleet';
 import { deleteFleetWithInstances } from '../aws/deleteFleet';
 import { checkRootVolumeSize, encryptedRootMapping, rootDeviceOf, type ImageRootDevice } from './rootDevice';
 import { writePrivateKeyFile } from '../ssh/privateKeyFile';
@@ -139,6 +139,9 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
 
     step({ step: 'fleet', message: `Launching across ${request.pools.length} pool(s) (${request.allocationStrategy})` });
     const fleetErrors: string[] = [];
+    // Every type x zone of the profile; a spot pool never above the max-price guard.
+    const overridesFor = (capacityType: 'spot' | 'on-demand'): FleetLaunchTemplateOverridesRequest[] =>
+      request.pools.map((pool) => ({ InstanceType: pool.instanceType as _InstanceType, AvailabilityZone: pool.availabilityZone, ...(capacityType === 'spot' ? { MaxPrice: String(request.maxPricePerHour) } : {}) }));
     const fleet = async (capacityType: 'spot' | 'on-demand'): Promise<{ instanceId?: string; instanceType?: string; fleet: CreateFleetCommandOutput }> => {
       const output = await send('Launching the fleet', () =>
         ec2.send(
@@ -147,11 +150,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
             LaunchTemplateConfigs: [
               {
                 LaunchTemplateSpecification: { LaunchTemplateId: launchTemplateId, Version: '$Latest' },
-                Overrides: request.pools.map((pool) => ({
-                  InstanceType: pool.instanceType as _InstanceType,
-                  AvailabilityZone: pool.availabilityZone,
-                  ...(capacityType === 'spot' ? { MaxPrice: String(request.maxPricePerHour) } : {}),
-                })),
+                Overrides: overridesFor(capacityType),
               },
             ],
             TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: capacityType },
@@ -160,10 +159,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
           }),
         ),
       );
-      for (const error of output.Errors ?? []) {
-        const pool = error.LaunchTemplateAndOverrides?.Overrides;
-        fleetErrors.push(`${pool?.InstanceType ?? '?'} ${pool?.AvailabilityZone ?? ''}: ${error.ErrorCode ?? ''} ${error.ErrorMessage ?? ''}`.replace(/\s+/g, ' ').trim());
-      }
+      fleetErrors.push(...(output.Errors ?? []).map(poolErrorLine));
       const launched = (output.Instances ?? []).find((group) => (group.InstanceIds ?? []).length > 0);
       const instanceId = launched?.InstanceIds?.[0];
       if (instanceId) {
@@ -182,7 +178,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
       const fleetId = await send('Creating the fleet', () =>
         createMaintainFleet(ec2, sdk, {
           launchTemplateId,
-          overrides: request.pools.map((pool) => ({ InstanceType: pool.instanceType as _InstanceType, AvailabilityZone: pool.availabilityZone, ...(capacityType === 'spot' ? { MaxPrice: String(request.maxPricePerHour) } : {}) })),
+          overrides: overridesFor(capacityType),
           capacityType,
           allocationStrategy: request.allocationStrategy,
           tags: tagged('fleet'),
@@ -205,7 +201,7 @@ export async function launchBox(clients: Ec2ClientPool, request: LaunchRequest, 
     };
 
     let lifecycle: 'spot' | 'on-demand' = 'spot';
-    const launch = request.fleetType === 'maintain' ? (capacityType: 'spot' | 'on-demand') => maintained(capacityType) : fleet;
+    const launch = request.fleetType === 'maintain' ? maintained : fleet;
     let launched = await launch('spot');
     if (!launched.instanceId && request.onDemandFallback) {
       step({ step: 'fleet', message: 'No spot capacity in any pool: falling back to on-demand, as the profile allows' });

@@ -63,13 +63,16 @@ export async function fleetInstances(ec2: EC2Client, sdk: Ec2Module, fleetId: st
   return instances;
 }
 
+/** One pool a fleet could not use, as a line for the log and the user ("g5.xlarge us-east-1a: InsufficientInstanceCapacity ..."). */
+export function poolErrorLine(error: { readonly LaunchTemplateAndOverrides?: { readonly Overrides?: { readonly InstanceType?: string; readonly AvailabilityZone?: string } }; readonly ErrorCode?: string; readonly ErrorMessage?: string }): string {
+  const pool = error.LaunchTemplateAndOverrides?.Overrides;
+  return `${pool?.InstanceType ?? '?'} ${pool?.AvailabilityZone ?? ''}: ${error.ErrorCode ?? ''} ${error.ErrorMessage ?? ''}`.replace(/\s+/g, ' ').trim();
+}
+
 /** Why the fleet has launched nothing yet, as DescribeFleets reports it (one line per pool). */
 export async function fleetErrors(ec2: EC2Client, sdk: Ec2Module, fleetId: string): Promise<string[]> {
   const described = await ec2.send(new sdk.DescribeFleetsCommand({ FleetIds: [fleetId] }));
-  return (described.Fleets?.[0]?.Errors ?? []).map((error) => {
-    const pool = error.LaunchTemplateAndOverrides?.Overrides;
-    return `${pool?.InstanceType ?? '?'} ${pool?.AvailabilityZone ?? ''}: ${error.ErrorCode ?? ''} ${error.ErrorMessage ?? ''}`.replace(/\s+/g, ' ').trim();
-  });
+  return (described.Fleets?.[0]?.Errors ?? []).map(poolErrorLine);
 }
 
 /**
