@@ -11,7 +11,7 @@ import type { Logger } from '../logging/logger';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import { restoreOnBox, startSessionOnBox, waitForAgent } from './boxSessionOps';
-import { waitForBootRestore, type BootRestoreOutcome } from './bootRestoreJournal';
+import { waitForBootRestore } from './bootRestoreJournal';
 import { fleetReplacement, terminateExtraFleetBoxes } from './fleetReplacement';
 import { SpotboxError } from '../errors';
 import { ec2NoticeChecks } from './ec2NoticeCloud';
@@ -103,8 +103,6 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
   };
 
   const noticeChecks = deps.noticeChecks ?? ec2NoticeChecks(deps.clients);
-  // A fleet box's restore at boot, read by restore() and used by resume() of the same run.
-  const bootOutcomes = new Map<string, BootRestoreOutcome>();
 
   return {
     confirmNotice: (region, instanceId) => noticeChecks.confirm(region, instanceId),
@@ -199,7 +197,6 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       if (record.fleetId) {
         // The box restores itself at boot (it may have to wait for the emergency checkpoint); the window only watches.
         const outcome = await withBox(record, instanceId, signal, (client) => waitForBootRestore(client, { signal }));
-        bootOutcomes.set(instanceId, outcome);
         if (outcome.phase === 'failed') {
           throw new SpotboxError(`The replacement could not restore itself: ${outcome.error ?? 'see its journal'}`, 'See ~/.spotbox/journal.jsonl on the box; pick a checkpoint with Spotbox: Restore Checkpoint.');
         }
@@ -222,8 +219,9 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
         return {};
       }
       const session = record.session;
-      const outcome = bootOutcomes.get(instanceId);
-      bootOutcomes.delete(instanceId);
+      // A fleet box's journal says whether it started the session itself (read again: a window
+      // reloaded after the restore step continues here).
+      const outcome = record.fleetId ? await withBox(record, instanceId, signal, (client) => waitForBootRestore(client, { signal })) : undefined;
       if (outcome?.phase === 'resumed') {
         const handoff = outcome.handoff;
         return {
