@@ -3,6 +3,7 @@ import { dalyOptimalIntervalMinutes } from '../estimate/daly';
 import type { SpotboxProfile } from '../profile/profileTypes';
 import { buildAgentConfig, DEFAULT_CHECKPOINT_DIR, type AgentConfig, type AgentTuning, type BootTool } from './agentConfig';
 import { buildAgentUserData } from './agentUserData';
+import { installPins } from './bootTools';
 
 export interface ProfileAgent {
   /** The lineage id: names the checkpoints in S3, kept by every replacement box. */
@@ -70,7 +71,7 @@ export function agentForProfile(
     ...(profile.checkpoint.noticeSignal ? { noticeSignal: profile.checkpoint.noticeSignal } : {}),
     ...(profile.session?.stepFile ? { stepFile: profile.session.stepFile } : {}),
     ...(options.restoreAtBoot && profile.session ? { boot: { command: profile.session.command, workingDir: profile.session.workingDir ?? profile.workspaceDir } } : {}),
-    ...(options.install ? { install: options.install.map(({ key, path, sha256 }) => ({ key, path, sha256 })) } : {}),
+    ...(options.install ? { install: installPins(options.install) } : {}),
     // Activity reports feed idle stop only; without it they would only grow the journal.
     tuning: { idleReportSeconds: profile.idleStopMinutes > 0 ? IDLE_REPORT_SECONDS : 0, ...options.tuning },
   });

@@ -1,10 +1,9 @@
 import type { Client } from 'ssh2';
 import type { AgentTuning } from '../agent/agentConfig';
 import { agentForProfile, newLineageId } from '../agent/agentForProfile';
-import { bootToolFiles } from '../agent/bootTools';
+import { agentInstallFiles } from '../agent/bootTools';
 import { uploadBootTools } from '../checkpoint/bootToolsUpload';
 import { readBootstrapSource, readSessionTools } from '../session/sessionTools';
-import { AGENT_PATHS } from '../agent/agentConfig';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
@@ -119,10 +118,7 @@ export async function launchFromProfile(profile: SpotboxProfile, target: Profile
     const fleet = replacementEngineOf(profile) === 'fleet';
     const lineageId = newLineageId(profile.name);
     const tools = profile.checkpoint
-      ? bootToolFiles(profile.checkpoint, lineageId, [
-          { name: 'spotbox_agent.py', remote: AGENT_PATHS.script, content: Buffer.from(await ports.agentSource(), 'utf8') },
-          ...(await (ports.sessionTools ?? readSessionTools)()),
-        ])
+      ? agentInstallFiles(profile.checkpoint, lineageId, await ports.agentSource(), await (ports.sessionTools ?? readSessionTools)())
       : undefined;
     const agent = profile.checkpoint
       ? agentForProfile(profile, region, await (ports.bootstrapSource ?? readBootstrapSource)(), {

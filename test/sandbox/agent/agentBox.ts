@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { AGENT_PATHS, type AgentConfig } from '../../../src/core/agent/agentConfig';
-import { bootToolFiles } from '../../../src/core/agent/bootTools';
+import type { AgentConfig } from '../../../src/core/agent/agentConfig';
+import { agentInstallFiles, installPins } from '../../../src/core/agent/bootTools';
 import { uploadBootTools } from '../../../src/core/checkpoint/bootToolsUpload';
 import { readAgentSource } from '../../../src/core/agent/agentSource';
 import { buildAgentUserData } from '../../../src/core/agent/agentUserData';
@@ -41,11 +41,8 @@ export class AgentBox {
 
   static async launch(clients: Ec2ClientPool, ec2: EC2Client, config: AgentConfig, keyDirectory: string): Promise<AgentBox> {
     // As the launch does: the agent and the session tools go to the bucket, pinned in the config the bootstrap reads.
-    const files = bootToolFiles(config, config.session, [
-      { name: 'spotbox_agent.py', remote: AGENT_PATHS.script, content: Buffer.from(await readAgentSource(REPO_ROOT), 'utf8') },
-      ...(await readSessionTools()),
-    ]);
-    const pinned: AgentConfig = { ...config, install: files.map(({ key, path: where, sha256 }) => ({ key, path: where, sha256 })) };
+    const files = agentInstallFiles(config, config.session, await readAgentSource(REPO_ROOT), await readSessionTools());
+    const pinned: AgentConfig = { ...config, install: installPins(files) };
     await uploadBootTools(config, files, { region: REGION });
     const userData = buildAgentUserData({ bootstrapSource: await readBootstrapSource(), config: pinned, user: 'ubuntu' });
     const launched = await launchTestBox(clients, { boxName: 'agentbox', region: REGION, volumeGb: 100, userData, keyDirectory });

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { buildAgentConfig, type AgentConfig } from '../../../src/core/agent/agentConfig';
-import { bootToolFiles, type BootToolFile } from '../../../src/core/agent/bootTools';
+import { agentInstallFiles, installPins, type BootToolFile } from '../../../src/core/agent/bootTools';
 import { readBootstrapSource, readSessionTools } from '../../../src/core/session/sessionTools';
 import { readAgentSource } from '../../../src/core/agent/agentSource';
 import { buildAgentUserData, userDataSize } from '../../../src/core/agent/agentUserData';
@@ -34,11 +34,8 @@ describe('launch user data: a bootstrap that installs the agent from the bucket,
 
   before(async () => {
     bootstrapSource = await readBootstrapSource(AGENT_DIR);
-    files = bootToolFiles({ bucket: 'my-ckpts', prefix: 'spotbox/llama' }, 'run-1', [
-      { name: 'spotbox_agent.py', remote: '~/.spotbox/spotbox_agent.py', content: Buffer.from(await readAgentSource(REPO_ROOT), 'utf8') },
-      ...(await readSessionTools(AGENT_DIR)),
-    ]);
-    config = base(files.map(({ key, path: where, sha256 }) => ({ key, path: where, sha256 })));
+    files = agentInstallFiles({ bucket: 'my-ckpts', prefix: 'spotbox/llama' }, 'run-1', await readAgentSource(REPO_ROOT), await readSessionTools(AGENT_DIR));
+    config = base(installPins(files));
   });
 
   it('stays far below EC2\'s 16 KB, even with a fleet lineage\'s boot restore and a long command: the agent is not in it', () => {
