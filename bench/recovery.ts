@@ -48,7 +48,7 @@ async function main(): Promise<void> {
         const found = await rig.box(record.currentInstanceId);
         return found?.state === 'running' ? found : undefined;
       }, 120_000, 250);
-      await eventually('the trainer stepping', async () => (Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 120_000, 250);
+      await rig.trainerPast(box, 20, 'the trainer stepping', 120_000, 250);
       const coordinator = rig.coordinator(`bench-${cycle}`);
       let recovering: Promise<LineageRecord | undefined> | undefined;
       let visibleAt: number | undefined;

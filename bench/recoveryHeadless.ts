@@ -25,7 +25,7 @@ export async function headlessCycles(sandbox: RunningSandbox, rig: RecoveryRig, 
       const found = await rig.box(record.currentInstanceId);
       return found?.state === 'running' ? found : undefined;
     }, 120_000, 250);
-    await eventually('the trainer stepping', async () => (Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 120_000, 250);
+    await rig.trainerPast(box, 20, 'the trainer stepping', 120_000, 250);
     const noticeAt = Date.now();
     const { time } = sandbox.ec2.interruptSpot(box.instanceId, { leadSeconds: options.leadSeconds });
     try {

@@ -38,15 +38,11 @@ describe('Fleet lineages with a window open: the window and the fleet race, one 
     await stopTestSandbox(sandbox, directory);
   });
 
-  async function stepOn(box: Box): Promise<number> {
-    return Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)'));
-  }
-
   async function interrupt(name: string, leadSeconds: number) {
     const record = await rig.launch(fleetTrainerProfile(name, TRAINER), { workspace: WORKSPACES.pytorchLoop });
     assert.ok(record.fleetId);
     const oldBox = (await rig.box(record.currentInstanceId))!;
-    await eventually('the trainer past step 100', async () => ((await stepOn(oldBox)) >= 100 ? true : undefined), 120_000, 300);
+    await rig.trainerPast(oldBox, 100);
     const coordinator = rig.coordinator('window-1');
     let recovering: Promise<LineageRecord | undefined> | undefined;
     const { tail } = rig.follow(oldBox, { recover: (facts) => (recovering ??= coordinator.recover('notice', facts)) });

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { DescribeFleetInstancesCommand, DescribeFleetsCommand } from '@aws-sdk/client-ec2';
-import type { Box } from '../../../src/core/boxes/box';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
@@ -42,16 +41,12 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     return (output.ActiveInstances ?? []).map((instance) => instance.InstanceId!).sort();
   }
 
-  async function stepOn(box: Box): Promise<number> {
-    return Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)'));
-  }
-
   it('a spot notice: the agent saves on SIGTERM, EC2 reclaims the box, the fleet launches one replacement, which restores itself and resumes at the exact step', async () => {
     const command = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
     const record = await rig.launch(fleetTrainerProfile('headless-notice', command), { workspace: WORKSPACES.pytorchLoop });
     assert.ok(record.fleetId, 'the lineage is kept by a fleet');
     const oldBox = (await rig.box(record.currentInstanceId))!;
-    await eventually('the trainer past step 100', async () => ((await stepOn(oldBox)) >= 100 ? true : undefined), 120_000, 300);
+    await rig.trainerPast(oldBox, 100);
 
     const noticeAt = Date.now();
     const { time: actionTime } = sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 35 });
@@ -81,7 +76,7 @@ describe('Headless recovery: the fleet replaces the box and the box restores its
     const oldBox = (await rig.box(record.currentInstanceId))!;
     // Past two periodic checkpoints, so the newest one is a periodic save taken while training.
     await eventually('two periodic checkpoints', async () => (Number(await rig.run(oldBox, 'grep -c checkpoint-committed ~/.spotbox/journal.jsonl || true')) >= 2 ? true : undefined), 120_000, 1_000);
-    const stepAtLoss = await stepOn(oldBox);
+    const stepAtLoss = await rig.stepOn(oldBox);
     const lostAt = Date.now();
     sandbox!.ec2.hardTerminate(oldBox.instanceId);
     const resumed = await headlessResume(rig, record, { noticeAt: lostAt, timeoutMs: 180_000 });

@@ -47,10 +47,6 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
     await stopTestSandbox(sandbox, directory);
   });
 
-  async function stepOn(box: Box): Promise<number> {
-    return Number(await rig.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)'));
-  }
-
   async function journalOf(box: Box): Promise<JournalEvent[]> {
     const text = await rig.run(box, 'cat ~/.spotbox/journal.jsonl 2>/dev/null || true');
     return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalEvent);
@@ -60,14 +56,14 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
   async function interruptAndRecover(profile: SpotboxProfile, options: { workspace: string; minStep: number; leadSeconds: number; tuning?: AgentTuning; beforeNotice?: (box: Box) => Promise<void> }) {
     const record = await rig.launch(profile, { workspace: options.workspace, ...(options.tuning ? { tuning: options.tuning } : {}) });
     const oldBox = (await rig.box(record.currentInstanceId))!;
-    await eventually(`the trainer past step ${options.minStep}`, async () => ((await stepOn(oldBox)) >= options.minStep ? true : undefined), 120_000, 300);
+    await rig.trainerPast(oldBox, options.minStep);
     await options.beforeNotice?.(oldBox);
     const coordinator = rig.coordinator('window-1');
     let recovering: Promise<LineageRecord | undefined> | undefined;
     const { tail } = rig.follow(oldBox, { recover: (facts) => (recovering ??= coordinator.recover('notice', facts)) });
     tails.push(tail);
     const steps = rig.watchSteps(oldBox);
-    const stepAtNotice = await stepOn(oldBox);
+    const stepAtNotice = await rig.stepOn(oldBox);
     const { time: actionTime } = sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: options.leadSeconds });
     const finished = await eventually('the recovery to start', async () => recovering, 20_000, 100).then((work) => work);
     steps.stop();
@@ -104,7 +100,7 @@ describe('Real PyTorch trainers interrupted and resumed (examples/, python3-torc
     const journal = await journalOf(oldBox);
     assert.deepEqual(journal.filter((event) => event.type === 'trainer-notified'), [], 'no signal was sent');
     assert.ok(journal.some((event) => event.type === 'warning' && event.code === 'signal-not-sent'), 'the journal says why no signal went out');
-    const stepAfter = await stepOn(oldBox);
+    const stepAfter = await rig.stepOn(oldBox);
     assert.ok(stepAfter > run.checkpointStep!, `the old box's trainer was still training after the checkpoint (step ${stepAfter})`);
     assert.equal(run.checkpointStep! % 50, 0, `the checkpoint is one of the trainer's own saves (step ${run.checkpointStep})`);
     assert.ok(run.checkpointStep! > stepAtNotice - 50, `less than 50 steps before the notice (${stepAtNotice}); the saves made during the notice count too`);

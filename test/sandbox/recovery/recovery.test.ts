@@ -74,7 +74,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   it('on a spot notice: checkpoint committed before termination, replacement in another pool, trainer resumed at the exact step (0 lost)', async () => {
     const record = await rig.launch(trainerProfile('resume-notice'), { workspace: WORKSPACES.toy });
     const oldBox = (await rig.box(record.currentInstanceId))!;
-    await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
+    await rig.trainerPast(oldBox, 20, 'the trainer stepping on the box', 60_000);
 
     // No capacity for the interrupted type anywhere: the fleet must take the profile's other type.
     sandbox!.ec2.failCapacity({ region: REGION, instanceType: oldBox.instanceType, count: 0 });
@@ -267,7 +267,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   it('a window reloaded in the middle of a recovery: the next window takes it over and it completes once', async () => {
     const record = await rig.launch(trainerProfile('resume-reload'), { workspace: WORKSPACES.toy });
     const oldBox = (await rig.box(record.currentInstanceId))!;
-    await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
+    await rig.trainerPast(oldBox, 20, 'the trainer stepping on the box', 60_000);
     let reachedRestore: () => void = () => undefined;
     const restoring = new Promise<void>((resolve) => (reachedRestore = resolve));
     // The first window stops for good while restoring: its extension host is gone with the reload.
@@ -302,7 +302,7 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
   it('a second notice, on the replacement while it is restored, is recovered the same way', async () => {
     const record = await rig.launch(trainerProfile('resume-twice'), { workspace: WORKSPACES.toy });
     const oldBox = (await rig.box(record.currentInstanceId))!;
-    await eventually('the trainer stepping on the box', async () => (Number(await rig.run(oldBox, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)')) >= 20 ? true : undefined), 60_000);
+    await rig.trainerPast(oldBox, 20, 'the trainer stepping on the box', 60_000);
     let secondNotice = false;
     const realPorts = rig.ports();
     const coordinator: ReturnType<RecoveryRig['coordinator']> = rig.coordinator('window-1', {

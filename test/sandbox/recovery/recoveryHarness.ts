@@ -30,6 +30,8 @@ import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { eventually, sandboxImageId, TEST_OWNER_ID } from '../e2e/sandboxHarness';
 
 export const REGION = 'us-east-1';
+/** Reads the trainer's step file on the box: its first word, 0 while there is none. */
+const STEP_COMMAND = '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)';
 const REPO = path.resolve(__dirname, '../../../..');
 
 /**
@@ -235,13 +237,23 @@ export class RecoveryRig {
     });
   }
 
+  /** The step the box's trainer last wrote (`~/step`, the profiles' stepFile), 0 before its first. */
+  async stepOn(box: Box): Promise<number> {
+    return Number(await this.run(box, STEP_COMMAND));
+  }
+
+  /** Waits until the box's trainer has written `step` or a later one. */
+  async trainerPast(box: Box, step: number, what = `the trainer past step ${step}`, timeoutMs = 120_000, intervalMs = 300): Promise<void> {
+    await eventually(what, async () => ((await this.stepOn(box)) >= step ? true : undefined), timeoutMs, intervalMs);
+  }
+
   /** The highest step the box's trainer wrote (`~/step`), read over SSH until the box is gone. */
   watchSteps(box: Box): { last: () => number; stop: () => void } {
     let last = 0;
     let stopped = false;
     void (async () => {
       while (!stopped) {
-        const step = await this.run(box, '(cut -d" " -f1 ~/step 2>/dev/null || echo 0)').then(Number, () => undefined);
+        const step = await this.stepOn(box).catch(() => undefined);
         if (step === undefined) {
           return;
         }
