@@ -10,31 +10,22 @@ import threading
 import time
 import unittest
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 from xml.sax.saxutils import escape
 
 AGENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'resources', 'agent')
 sys.path.insert(0, AGENT_DIR)
 import spotbox_agent as agent  # noqa: E402
+from fake_http import QuietHandler, serve  # noqa: E402
 
 
-class FakeCloud(BaseHTTPRequestHandler):
+class FakeCloud(QuietHandler):
     """IMDSv2 and an S3 that keeps objects (path style, ListObjectsV2 with a delimiter) on one port."""
     objects = {}
     puts = []
     action = None
     fail_puts = False
     on_put = None
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=b''):
-        self.send_response(status)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def split(self):
         url = urllib.parse.urlsplit(self.path)
@@ -90,9 +81,7 @@ def events(journal, kind=None):
 
 class BootTestCase(unittest.TestCase):
     def setUp(self):
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), FakeCloud)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        self.url = serve(self, FakeCloud)
         FakeCloud.objects, FakeCloud.puts, FakeCloud.action, FakeCloud.fail_puts, FakeCloud.on_put = {}, [], None, False, None
         self.tmp = tempfile.mkdtemp(prefix='spotbox-boot-')
         self.home = os.path.join(self.tmp, 'home')
@@ -103,8 +92,6 @@ class BootTestCase(unittest.TestCase):
         os.environ.pop('SPOTBOX_STATE_DIR', None)
         self.addCleanup(env.stop)
         self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.addCleanup(self.server.server_close)
-        self.addCleanup(self.server.shutdown)
 
     def config(self, **boot):
         """agent.json of the new box, written where the agent reads it, with the session tools in S3."""

@@ -5,28 +5,18 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import unittest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 AGENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'resources', 'agent')
 sys.path.insert(0, AGENT_DIR)
 import spotbox_bootstrap as bootstrap  # noqa: E402
+from fake_http import QuietHandler, serve  # noqa: E402
 
 
-class Cloud(BaseHTTPRequestHandler):
+class Cloud(QuietHandler):
     """IMDSv2 whose role keys come only after `keys_after` asks (a booting box), and an S3 of `objects`."""
     objects, keys_after, asked, owners = {}, 0, 0, []
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=b''):
-        self.send_response(status)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_PUT(self):
         self.reply(200, b'token' if self.path == '/latest/api/token' else b'')
@@ -47,11 +37,7 @@ class Cloud(BaseHTTPRequestHandler):
 
 class BootstrapTest(unittest.TestCase):
     def setUp(self):
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Cloud)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.addCleanup(self.server.server_close)
-        self.addCleanup(self.server.shutdown)
-        url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        url = serve(self, Cloud)
         self.home = tempfile.mkdtemp(prefix='spotbox-bootstrap-')
         self.addCleanup(shutil.rmtree, self.home, True)
         env = mock.patch.dict(os.environ, {'HOME': self.home})

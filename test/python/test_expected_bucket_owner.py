@@ -2,31 +2,21 @@
 import json
 import os
 import sys
-import threading
 import unittest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 AGENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'resources', 'agent')
 sys.path.insert(0, AGENT_DIR)
 import spotbox_agent as agent  # noqa: E402
+from fake_http import QuietHandler, serve  # noqa: E402
 
 LISTING = b'<?xml version="1.0"?><ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>'
 
 
-class FakeCloud(BaseHTTPRequestHandler):
+class FakeCloud(QuietHandler):
     """IMDSv2 (token, identity document) and S3 on one port; S3 requests are kept for the test."""
     document = None
     requests = []
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=b''):
-        self.send_response(status)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_PUT(self):
         self.rfile.read(int(self.headers.get('content-length') or 0))
@@ -45,18 +35,12 @@ class FakeCloud(BaseHTTPRequestHandler):
 
 class ExpectedBucketOwnerTest(unittest.TestCase):
     def setUp(self):
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), FakeCloud)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        url = serve(self, FakeCloud)
         self.cfg = {'imdsEndpoint': url, 's3Endpoint': url, 'bucket': 'ckpt', 'region': 'us-east-1', 'uploadAttempts': 1}
         FakeCloud.requests = []
         env = mock.patch.dict(os.environ, {'AWS_ACCESS_KEY_ID': 'AKIDEXAMPLE', 'AWS_SECRET_ACCESS_KEY': 'secret'})
         env.start()
         self.addCleanup(env.stop)
-
-    def tearDown(self):
-        self.server.shutdown()
-        self.server.server_close()
 
     def s3(self, warnings):
         metadata = agent.Metadata(self.cfg)
