@@ -35,7 +35,7 @@ export interface LaunchCommandDeps {
   readonly lineages: LineageStore;
   /** The text of resources/agent/spotbox_agent.py, for the launch's user data. */
   readonly agentSource: () => Promise<string>;
-  /** spotbox.awsProfile, read at use: a fleet lineage's session tools go to the checkpoint bucket through S3. */
+  /** spotbox.awsProfile, read at use: the agent and the session tools go to the checkpoint bucket through S3. */
   readonly s3Profile: () => string | undefined;
   /** The usage ledger's sessions: checkpoint.intervalMinutes "auto" learns each pool's rate from them. */
   readonly usageSessions: () => Promise<readonly BoxSession[]>;

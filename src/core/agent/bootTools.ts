@@ -8,20 +8,16 @@ export interface BootToolFile extends BootTool {
 }
 
 /**
- * The agent and the session tools (runner, trainer helper) of a lineage, keyed by content under
- * the lineage's folder: `<prefix>/<lineage>/tools/<sha256>/<name>`. The box refuses a file whose
- * sha256 is not the one its user data pins, so a rewritten object in the bucket runs nothing.
+ * What a launch puts in the bucket for the bootstrap to install: the agent, then the session tools
+ * (runner, trainer helper), keyed by content under the lineage's folder:
+ * `<prefix>/<lineage>/tools/<sha256>/<name>`. The box refuses a file whose sha256 is not the one its
+ * user data pins, so a rewritten object in the bucket runs nothing.
  */
-export function bootToolFiles(location: CheckpointLocation, lineage: string, tools: ReadonlyArray<{ readonly name: string; readonly remote: string; readonly content: Buffer }>): BootToolFile[] {
-  return tools.map((tool) => {
+export function agentInstallFiles(location: CheckpointLocation, lineage: string, agentSource: string, sessionTools: ReadonlyArray<{ readonly name: string; readonly remote: string; readonly content: Buffer }>): BootToolFile[] {
+  return [{ name: 'spotbox_agent.py', remote: AGENT_PATHS.script, content: Buffer.from(agentSource, 'utf8') }, ...sessionTools].map((tool) => {
     const sha256 = createHash('sha256').update(tool.content).digest('hex');
     return { key: `${sessionFolder(location.prefix, lineage)}tools/${sha256}/${tool.name}`, path: tool.remote, sha256, content: tool.content };
   });
-}
-
-/** What a launch puts in the bucket for the bootstrap to install: the agent, then the session tools. */
-export function agentInstallFiles(location: CheckpointLocation, lineage: string, agentSource: string, sessionTools: ReadonlyArray<{ readonly name: string; readonly remote: string; readonly content: Buffer }>): BootToolFile[] {
-  return bootToolFiles(location, lineage, [{ name: 'spotbox_agent.py', remote: AGENT_PATHS.script, content: Buffer.from(agentSource, 'utf8') }, ...sessionTools]);
 }
 
 /** The pins the agent config carries (AgentConfig.install): each file without its content. */

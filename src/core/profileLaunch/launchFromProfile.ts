@@ -57,7 +57,7 @@ export interface ProfileLaunchPorts {
   readonly connect?: (endpoint: BoxEndpoint, signal: AbortSignal | undefined) => Promise<Client>;
   /** Defaults to provisionBox. */
   readonly provision?: (client: Client, profile: SpotboxProfile, options: ProvisionOptions) => Promise<ProvisionResult>;
-  /** The AWS profile for S3 (spotbox.awsProfile): a fleet lineage's session tools go to the checkpoint bucket. */
+  /** The AWS profile for S3 (spotbox.awsProfile): the agent and the session tools go to the checkpoint bucket. */
   readonly s3Profile?: () => string | undefined;
   /** Defaults to uploadBootTools (S3): puts the agent and the session tools in the bucket; returns the undo. */
   readonly uploadTools?: typeof uploadBootTools;
@@ -144,7 +144,7 @@ export async function launchFromProfile(profile: SpotboxProfile, target: Profile
       report('lineage', 'storing the agent and the session tools in the checkpoint bucket');
       const profileName = ports.s3Profile?.();
       const removeTools = await (ports.uploadTools ?? uploadBootTools)(profile.checkpoint, tools, { region, ...(profileName ? { profile: profileName } : {}), ...(launched.accountId ? { expectedBucketOwner: launched.accountId } : {}) });
-      journal.record('the session tools in the checkpoint bucket', removeTools);
+      journal.record('the agent and the session tools in the checkpoint bucket', removeTools);
     }
     if (agent) {
       report('lineage', `recording the lineage ${agent.lineage}`);

@@ -4,10 +4,10 @@ import { runRemoteCommand } from '../ssh/runRemoteCommand';
 import { done, notYet, pollUntil } from '../time/poll';
 import { numberField, parseAgentEvent, timeField, type AgentEvent } from './agentEvents';
 
-/** The phases the agent journals as it restores a fleet lineage's box at boot (boot_restore in the agent). */
-export type BootRestorePhase = 'started' | 'waiting-handoff' | 'restored' | 'resumed' | 'no-checkpoint' | 'failed';
-
-/** How the box's own restore at boot went, from its journal. */
+/**
+ * How the box's own restore at boot went, from its journal (boot_restore in the agent journals the
+ * phases started, waiting-handoff, restored, then one of the final three below).
+ */
 export interface BootRestoreOutcome {
   readonly phase: 'resumed' | 'no-checkpoint' | 'failed';
   readonly restoredAt?: number;
