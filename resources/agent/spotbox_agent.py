@@ -873,24 +873,15 @@ def write_file(path, data, mode=0o600):
 
 
 def boot_restore(cfg, s3, journal, instance, **clock):
-    """A box of a fleet lineage brings itself back with no editor open (the config's `boot`): the agent fetches
-    the session tools, each checked against its sha256, and the session runner (spotbox_session.py, boot) waits
-    for the predecessor's notice checkpoint, restores the newest one and starts the session in tmux. Once per
-    box: ~/.spotbox/boot-done holds the outcome. (The rest lives in the runner: user data has no room for it.)"""
+    """A box of a fleet lineage brings itself back with no editor open (the config's `boot`): the session runner
+    (spotbox_session.py, boot), which the user data's bootstrap installed beside the agent, pinned by its sha256,
+    waits for the predecessor's notice checkpoint, restores the newest one and starts the session in tmux. Once
+    per box: ~/.spotbox/boot-done holds the outcome."""
     done = os.path.join(os.path.dirname(cfg['journal']), 'boot-done')
     if os.path.exists(done):
         return None
     try:
         journal.write('boot-restore', phase='started', instance=instance, session=cfg['session'])
-        tools = []
-        # All checked before any is written: a box never runs a tool other than the one the editor uploaded.
-        for tool in cfg['boot'].get('tools') or []:
-            data = s3.get(tool['key'])
-            if data is None or hashlib.sha256(data).hexdigest() != tool['sha256'].lower():
-                raise Fail('%s: %s' % ('sha256 differs from the config' if data else 'missing in S3', tool['key']))
-            tools.append((os.path.expanduser(tool['path']), data))
-        for path, data in tools:
-            write_file(path, data, 0o644)
         import runpy
         outcome = runpy.run_path(os.path.expanduser('~/.spotbox/spotbox_session.py'))['boot'](sys.modules[__name__], cfg, s3, journal, instance, **clock)
     except Exception as e:
