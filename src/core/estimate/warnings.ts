@@ -1,3 +1,4 @@
+import { CLOUD_FACTS } from '../cloud/clouds';
 import type { EstimateInput, EstimateOptions, EstimateWarning } from './estimateTypes';
 import { measuredNoticeCheckpointTooSlow, noticeCheckpointCounts } from './noticeCheckpointFit';
 
@@ -6,7 +7,6 @@ const LONG_JOB_HOURS = 4;
 /** One interruption per 10 h: about 2.5x the H100 rate the article reports (4.1 %/h). */
 const HIGH_INTERRUPTIONS_PER_HOUR = 0.1;
 const GCP_PREEMPTIBLE_CAP_HOURS = 24;
-const NOTICE_SECONDS = { aws: 120, gcp: 30, azure: 30 } as const;
 /** Polling (AWS advises every 5 s) and a margin eat into the notice. */
 const NOTICE_OVERHEAD_SECONDS = 20;
 
@@ -62,7 +62,7 @@ export function warningsFor(facts: WarningFacts): EstimateWarning[] {
       message: `${(input.interruptionsPerHour * 100).toFixed(1)} % interruptions per hour is very high (H100 pools average 4.1 %): try another region or zone.`,
     });
   }
-  const usableNoticeMinutes = (NOTICE_SECONDS[cloud] - NOTICE_OVERHEAD_SECONDS) / 60;
+  const usableNoticeMinutes = (CLOUD_FACTS[cloud].noticeSeconds - NOTICE_OVERHEAD_SECONDS) / 60;
   const measured = input.measuredNoticeCheckpoint;
   if (input.noticeCheckpoint && measured && measuredNoticeCheckpointTooSlow(input)) {
     warnings.push({

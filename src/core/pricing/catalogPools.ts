@@ -1,3 +1,4 @@
+import { CLOUD_FACTS } from '../cloud/clouds';
 import { catalogAsOfMs } from './catalogLoader';
 import type { Catalogs, OtherCloudCatalog } from './catalogTypes';
 import type { GpuNeed } from './gpuNeed';
@@ -6,7 +7,7 @@ import { type InterruptionChoice, presetForModel, presetRate, rateFromBucket, us
 import type { GpuSpec, InterruptionRate, Pool, PricePoint } from './pricingTypes';
 
 /** Seconds of warning before a spot shutdown on AWS (GCP and Azure give 30, from their catalogs). */
-export const AWS_NOTICE_SECONDS = 120;
+export const AWS_NOTICE_SECONDS = CLOUD_FACTS.aws.noticeSeconds;
 
 /** Index of the middle bucket (10-15 %), used where no advisor figure exists. */
 const UNKNOWN_BUCKET = 2;

@@ -1,4 +1,6 @@
-export type Cloud = 'aws' | 'gcp' | 'azure';
+import type { CloudId } from '../cloud/clouds';
+
+export type Cloud = CloudId;
 
 /** A price with where it came from and how old it is; shown wherever the figure appears. */
 export interface PricePoint {

@@ -1,12 +1,12 @@
 import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
-import { isAwsRegionName } from '../config/regions';
+import { CLOUD_FACTS, CLOUDS } from '../cloud/clouds';
 import { KNOWN_GPU_MODELS } from '../pricing/gpuNeed';
+import { type CloudProfileRules, PROFILE_RULES } from './cloudRules';
 import { ProfileText } from './profilePositions';
 import {
   ALLOCATION_STRATEGIES,
   type CheckpointSettings,
   GPUS_RANGE,
-  IMAGE_ALIASES,
   PROFILE_DEFAULTS,
   REPLACEMENT_ENGINES,
   type ProfileParseResult,
@@ -20,13 +20,11 @@ type Path = ReadonlyArray<string | number>;
 
 // Patterns shared in spirit with resources/schemas/profile.schema.json (a unit test keeps them in step).
 export const PROFILE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
-export const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 // A word git clone takes as its URL: no spaces, and no leading dash that it could read as an option.
 export const GIT_REMOTE = /^[^\s-]\S*$/;
 
 export const TOP_KEYS = [
-  '$schema', 'name', 'regions', 'instanceTypes', 'gpu', 'gpus', 'maxPrice', 'allocationStrategy', 'onDemandFallback',
+  '$schema', 'name', 'cloud', 'regions', 'instanceTypes', 'gpu', 'gpus', 'maxPrice', 'allocationStrategy', 'onDemandFallback',
   'image', 'volumeGb', 'sshUser', 'workspaceDir', 'idleStopMinutes', 'checkpoint', 'session', 'cloneFrom', 'replacement',
 ];
 const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes', 'directory', 'signal', 'noticeSignal', 'instanceProfile'];
@@ -71,11 +69,15 @@ class FieldReader {
     const name = this.required(get('name'), ['name'], 'a box name such as "llama-train"', (node, path) =>
       this.string(node, path, PROFILE_NAME, 'lower-case letters, digits and dashes, 1 to 40 characters, not starting or ending with a dash'),
     );
-    const regions = this.required(get('regions'), ['regions'], 'a list of AWS regions such as ["us-east-1"]', (node, path) =>
-      this.list(node, path, (item, itemPath) => this.string(item, itemPath, { test: isAwsRegionName }, 'an AWS region name such as "us-east-1"')),
+    const cloud = this.optional(get('cloud'), ['cloud'], PROFILE_DEFAULTS.cloud, (node, path) => this.oneOf(node, path, CLOUDS));
+    const rules = cloud === undefined ? undefined : PROFILE_RULES[cloud];
+    if (cloud !== undefined && !rules) this.report(['cloud'], get('cloud'), `Spotbox cannot launch on ${CLOUD_FACTS[cloud].label} yet: use "aws" or "gcp"`);
+    // Without a known cloud the cloud-specific fields cannot be judged; they are checked once it is fixed.
+    const regions = rules && this.required(get('regions'), ['regions'], `a list of ${CLOUD_FACTS[cloud!].label} regions such as ["${CLOUD_FACTS[cloud!].regionExample}"]`, (node, path) =>
+      this.list(node, path, (item, itemPath) => this.string(item, itemPath, rules.region, rules.regionExpected)),
     );
-    const instanceTypes = get('instanceTypes') && this.list(get('instanceTypes')!, ['instanceTypes'], (item, itemPath) =>
-      this.string(item, itemPath, INSTANCE_TYPE, 'an EC2 instance type such as "g5.xlarge"'),
+    const instanceTypes = rules && get('instanceTypes') && this.list(get('instanceTypes')!, ['instanceTypes'], (item, itemPath) =>
+      this.string(item, itemPath, rules.machineType, rules.machineTypeExpected),
     );
     const gpu = get('gpu') && this.oneOf(get('gpu')!, ['gpu'], KNOWN_GPU_MODELS);
     const gpus = get('gpus') && this.number(get('gpus')!, ['gpus'], { ...GPUS_RANGE, integer: true });
@@ -87,21 +89,19 @@ class FieldReader {
       this.oneOf(node, path, ALLOCATION_STRATEGIES),
     );
     const onDemandFallback = this.optional(get('onDemandFallback'), ['onDemandFallback'], PROFILE_DEFAULTS.onDemandFallback, (node, path) => this.boolean(node, path));
-    const image = this.optional(get('image'), ['image'], PROFILE_DEFAULTS.image, (node, path) =>
-      this.string(node, path, { test: (v) => AMI_ID.test(v) || (IMAGE_ALIASES as readonly string[]).includes(v) }, `an AMI id such as "ami-0123456789abcdef0" or one of the aliases ${IMAGE_ALIASES.join(', ')}`),
-    );
+    const image = rules && this.optional(get('image'), ['image'], rules.defaultImage, (node, path) => this.string(node, path, rules.image, rules.imageExpected));
     const volumeGb = this.optional(get('volumeGb'), ['volumeGb'], PROFILE_DEFAULTS.volumeGb, (node, path) => this.number(node, path, { ...VOLUME_GB_RANGE, integer: true }));
     const sshUser = this.optional(get('sshUser'), ['sshUser'], PROFILE_DEFAULTS.sshUser, (node, path) => this.string(node, path, /^[a-z_][a-z0-9_-]{0,31}$/, 'a Linux user name such as "ubuntu"'));
     const workspaceDir = this.optional(get('workspaceDir'), ['workspaceDir'], PROFILE_DEFAULTS.workspaceDir, (node, path) => this.string(node, path, /^(~|\/)/, 'an absolute path or one under ~, such as "~/workspace"'));
     const idleStopMinutes = this.optional(get('idleStopMinutes'), ['idleStopMinutes'], PROFILE_DEFAULTS.idleStopMinutes, (node, path) => this.number(node, path, { min: 0, integer: true }));
-    const checkpoint = get('checkpoint') && this.checkpoint(get('checkpoint')!);
+    const checkpoint = rules && get('checkpoint') && this.checkpoint(get('checkpoint')!, rules);
     const session = get('session') && this.session(get('session')!);
     const replacement = get('replacement') && this.oneOf(get('replacement')!, ['replacement'], REPLACEMENT_ENGINES);
     const cloneFrom = get('cloneFrom') && this.string(get('cloneFrom')!, ['cloneFrom'], GIT_REMOTE, 'a git remote URL such as "https://github.com/you/project.git" or "git@github.com:you/project.git"');
-    if (name === undefined || regions === undefined || maxPrice === undefined || allocationStrategy === undefined || onDemandFallback === undefined) return undefined;
+    if (name === undefined || cloud === undefined || regions === undefined || maxPrice === undefined || allocationStrategy === undefined || onDemandFallback === undefined) return undefined;
     if (image === undefined || volumeGb === undefined || sshUser === undefined || workspaceDir === undefined || idleStopMinutes === undefined) return undefined;
     return {
-      name, regions, maxPrice, allocationStrategy, onDemandFallback, image, volumeGb, sshUser, workspaceDir, idleStopMinutes,
+      name, cloud, regions, maxPrice, allocationStrategy, onDemandFallback, image, volumeGb, sshUser, workspaceDir, idleStopMinutes,
       ...(instanceTypes ? { instanceTypes } : {}),
       ...(gpu !== undefined ? { gpu, gpus } : {}),
       ...(checkpoint ? { checkpoint } : {}),
@@ -124,10 +124,10 @@ class FieldReader {
     }
   }
 
-  private checkpoint(node: Node): CheckpointSettings | undefined {
+  private checkpoint(node: Node, rules: CloudProfileRules): CheckpointSettings | undefined {
     const fields = this.object(node, ['checkpoint'], CHECKPOINT_KEYS, '"checkpoint"');
     if (!fields) return undefined;
-    const bucket = this.required(fields.get('bucket'), ['checkpoint', 'bucket'], 'an S3 bucket name', (n, p) => this.string(n, p, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3 to 63 lower-case letters, digits, dots and dashes)'));
+    const bucket = this.required(fields.get('bucket'), ['checkpoint', 'bucket'], rules.bucketExpected, (n, p) => this.string(n, p, rules.bucket, rules.bucketExpected));
     const prefix = this.required(fields.get('prefix'), ['checkpoint', 'prefix'], 'a key prefix such as "spotbox/llama/"', (n, p) => this.string(n, p, /^[^\s]*$/, 'an S3 key prefix without spaces'));
     const command = fields.get('command') && this.string(fields.get('command')!, ['checkpoint', 'command'], /\S/, 'a shell command');
     const intervalNode = fields.get('intervalMinutes');

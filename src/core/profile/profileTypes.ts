@@ -1,3 +1,4 @@
+import type { CloudId } from '../cloud/clouds';
 import type { AllocationStrategy } from '../launch/launchTypes';
 
 /** Image aliases Spotbox resolves itself (newest matching Amazon image per region). */
@@ -39,6 +40,8 @@ export interface SessionSettings {
 /** `.spotbox/profile.json` once parsed: defaults filled in, shapes and ranges checked. */
 export interface SpotboxProfile {
   readonly name: string;
+  /** Where the box runs; "aws" when the profile does not say. Regions, types, image and bucket are in its words. */
+  readonly cloud: CloudId;
   readonly regions: readonly string[];
   /** Either explicit types, or a GPU need (`gpu` + `gpus`) expanded from the catalogs. */
   readonly instanceTypes?: readonly string[];
@@ -48,7 +51,7 @@ export interface SpotboxProfile {
   readonly maxPrice: number;
   readonly allocationStrategy: AllocationStrategy;
   readonly onDemandFallback: boolean;
-  /** An `ami-` id, or an alias from IMAGE_ALIASES resolved per region. */
+  /** On AWS an `ami-` id, or an alias from IMAGE_ALIASES resolved per region; on Google Cloud an image or family path. */
   readonly image: string;
   readonly volumeGb: number;
   readonly sshUser: string;
@@ -101,6 +104,7 @@ export interface ProfileParseResult {
 
 /** Defaults the parser fills in; the JSON schema states the same values. */
 export const PROFILE_DEFAULTS = {
+  cloud: 'aws' as CloudId,
   allocationStrategy: 'price-capacity-optimized' as AllocationStrategy,
   onDemandFallback: false,
   image: 'dlami:pytorch',

@@ -1,3 +1,4 @@
+import { CLOUD_FACTS } from '../cloud/clouds';
 import type { Catalogs } from '../pricing/catalogTypes';
 import type { ProfileLocator, ProfileProblem, SpotboxProfile } from './profileTypes';
 import { expandPools } from './expandPools';
@@ -23,6 +24,10 @@ export function catalogContext(catalogs: Catalogs, locate?: ProfileLocator): Pro
 export function validateProfile(profile: SpotboxProfile, context: ProfileContext): ProfileProblem[] {
   const locate = context.locate ?? ((path) => ({ path: [...path], line: 1, column: 1, offset: 0, length: 0 }));
   const problems: ProfileProblem[] = [];
+  if (profile.cloud !== 'aws') {
+    // The catalogs and checks below are AWS's; a profile for another cloud is judged by its own launcher.
+    return [{ message: `this version of Spotbox cannot launch on ${CLOUD_FACTS[profile.cloud].label} yet: use "cloud": "aws"`, ...locate(['cloud']) }];
+  }
   const regions = new Set(context.knownRegions);
   const types = new Set(context.knownInstanceTypes);
   profile.regions.forEach((region, index) => {

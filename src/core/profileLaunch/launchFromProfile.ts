@@ -1,3 +1,5 @@
+import { CLOUD_FACTS } from '../cloud/clouds';
+import { SpotboxError } from '../errors';
 import type { Client } from 'ssh2';
 import type { AgentTuning } from '../agent/agentConfig';
 import { agentForProfile, newLineageId } from '../agent/agentForProfile';
@@ -98,6 +100,10 @@ const defaultConnect = (endpoint: BoxEndpoint, signal: AbortSignal | undefined):
  */
 export async function launchFromProfile(profile: SpotboxProfile, target: ProfileLaunchTarget, ports: ProfileLaunchPorts, options: ProfileLaunchOptions): Promise<ProfileLaunchResult> {
   const { signal, logger } = options;
+  if (profile.cloud !== 'aws') {
+    // Checked before anything is created: every step below speaks EC2.
+    throw new SpotboxError(`This launch path speaks EC2, and the profile "${profile.name}" is for ${CLOUD_FACTS[profile.cloud].label}: set "cloud": "aws" or use a profile for AWS.`);
+  }
   const region = target.pools.region;
   const report = (step: ProfileLaunchStep, message: string): void => options.onProgress?.(step, message);
   const journal = new RollbackJournal(logger);

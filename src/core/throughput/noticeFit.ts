@@ -1,3 +1,4 @@
+import { CLOUD_FACTS } from '../cloud/clouds';
 import { uploadBytesPerSecond, type CheckpointUploads } from './checkpointUploads';
 
 /** The notice and what the agent keeps of it; AWS gives 120 s, the agent's noticeMarginSeconds defaults to 10. */
@@ -6,7 +7,7 @@ export interface NoticeBudget {
   readonly noticeMarginSeconds: number;
 }
 
-export const AWS_NOTICE_BUDGET: NoticeBudget = { noticeSeconds: 120, noticeMarginSeconds: 10 };
+export const AWS_NOTICE_BUDGET: NoticeBudget = { noticeSeconds: CLOUD_FACTS.aws.noticeSeconds, noticeMarginSeconds: 10 };
 
 /**
  * The seconds a notice checkpoint can count on for its upload. The agent must be done

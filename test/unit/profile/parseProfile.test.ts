@@ -89,7 +89,7 @@ describe('parseProfile (.spotbox/profile.json)', () => {
     const text = '{\n  "name": "x", "regions": ["us-east-1"], "gpu": "T4", "gpus": 1, "maxPrice": 1,\n  "maxprice": 2,\n  "session": { "command": "run", "cwd": "/" }\n}';
     const { problems } = parseProfile(text, FILE);
     assert.deepEqual(problems.map((p) => [p.path.join('.'), p.line, p.column]), [['maxprice', 3, 3], ['session.cwd', 4, 34]]);
-    assert.match(problems[0].message, /unknown field "maxprice" in the profile: allowed fields are name, regions/);
+    assert.match(problems[0].message, /unknown field "maxprice" in the profile: allowed fields are name, cloud, regions/);
   });
 
   it('reports bad values with the position of each: enum, range, type, pattern, list item', () => {

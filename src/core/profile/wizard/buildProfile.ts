@@ -14,6 +14,8 @@ export function buildProfile(answers: WizardAnswers): SpotboxProfile {
   const resume = resumeBlocks(name, answers);
   return {
     name,
+    // The wizard asks AWS's questions (regions, prices, images from AWS's catalogs).
+    cloud: 'aws',
     regions: [...regions],
     ...(capacity === TYPES_CHOICE ? { instanceTypes: [...(answers.instanceTypes ?? [])] } : { gpu: need?.[2] ?? capacity, gpus: Number(need?.[1] ?? 1) }),
     maxPrice,

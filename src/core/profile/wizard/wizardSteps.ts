@@ -229,7 +229,8 @@ export const STEPS: Record<WizardStepId, StepDefinition> = {
         items: [
           { id: WRITE_CHOICE, label: '$(check) Write .spotbox/profile.json', detail: profileFileText(profile).replace(/\s+/g, ' ').trim() },
           ...noteItems(missingSessionNote(profile), 'sessionCommand'),
-          ...Object.entries(profile).map(([key, value]) => ({ id: `${EDIT_PREFIX}${STEP_OF_FIELD[key] ?? 'review'}`, label: `"${key}": ${JSON.stringify(value)}`, description: STEP_OF_FIELD[key] ? 'change' : 'edit later in the file' })),
+          // The lines of the file as written (a default cloud is not written), so each line shown is one to find there.
+          ...Object.entries(JSON.parse(profileFileText(profile)) as Record<string, unknown>).map(([key, value]) => ({ id: `${EDIT_PREFIX}${STEP_OF_FIELD[key] ?? 'review'}`, label: `"${key}": ${JSON.stringify(value)}`, description: STEP_OF_FIELD[key] ? 'change' : 'edit later in the file' })),
         ],
       };
     },
