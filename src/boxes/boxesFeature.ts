@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Ec2ClientPool } from '../core/aws/ec2ClientPool';
 import { Ec2SpotPrices } from '../core/aws/ec2SpotPrices';
 import { Ec2BoxSource } from '../core/boxes/ec2BoxSource';
+import { MultiCloudBoxSource } from '../core/cloud/multiCloudBoxSource';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import type { Logger } from '../core/logging/logger';
@@ -28,8 +29,8 @@ export interface BoxesFeature {
 }
 
 /**
- * The boxes feature: the tree reconciled from EC2 (instances tagged by Spotbox in the configured
- * regions), the EC2 clients (they follow the spotbox.awsProfile setting), attach, and the release of
+ * The boxes feature: the tree reconciled from every connected cloud (on AWS, the instances tagged
+ * by Spotbox in the configured regions), the EC2 clients (they follow the spotbox.awsProfile setting), attach, and the release of
  * a launch's leftovers. The commands that act on a box are registered with all others
  * (commandRegistry.ts) over what this returns.
  */
@@ -49,7 +50,8 @@ export function createBoxesFeature(
 ): BoxesFeature {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
   let spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
-  const source = (): Ec2BoxSource => new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices);
+  // Every connected cloud in one tree; AWS is the one there is today.
+  const source = (): MultiCloudBoxSource => new MultiCloudBoxSource([new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices)]);
   let current = source();
   // No fetch here: the AWS SDK loads on the first refresh, when the view is first shown.
   deps.boxStore.useSource(current);

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Box, BoxState } from '../core/boxes/box';
+import { CLOUD_FACTS, CLOUDS, type CloudId } from '../core/cloud/clouds';
 import type { BoxStore } from '../core/boxes/boxStore';
 import { formatUsd, summarizeCost } from '../core/billing/costSummary';
 import type { Clock } from '../core/time/clock';
@@ -10,7 +11,8 @@ import { NOTICE_FIT_ADVICE, noticeFitSummary } from '../core/throughput/noticeFi
 import { escapeMarkdown } from './markdownEscape';
 
 export type BoxTreeNode =
-  | { readonly kind: 'region'; readonly region: string }
+  | { readonly kind: 'cloud'; readonly cloud: CloudId }
+  | { readonly kind: 'region'; readonly cloud: CloudId; readonly region: string }
   | { readonly kind: 'box'; readonly box: Box }
   | { readonly kind: 'forward'; readonly forward: ActivePortForward };
 
@@ -40,7 +42,7 @@ function uptime(box: Box, now: number): string {
 }
 
 /**
- * Regions, then boxes. Maps the box model to tree items only; node ids are the region name and the
+ * Clouds, then regions, then boxes. Maps the box model to tree items only; node ids are the region name and the
  * instance id, so expansion and selection survive refreshes.
  */
 export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vscode.Disposable {
@@ -91,11 +93,15 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
 
   getChildren(element?: BoxTreeNode): BoxTreeNode[] {
     if (!element) {
-      const regions = [...new Set(this.store.boxes.map((box) => box.region))].sort();
-      return regions.map((region) => ({ kind: 'region', region }));
+      // In CLOUDS order (AWS first), not by label: the order does not jump as boxes come and go.
+      return CLOUDS.filter((cloud) => this.store.boxes.some((box) => box.cloud === cloud)).map((cloud) => ({ kind: 'cloud', cloud }));
+    }
+    if (element.kind === 'cloud') {
+      const regions = [...new Set(this.boxesIn(element.cloud).map((box) => box.region))].sort();
+      return regions.map((region) => ({ kind: 'region', cloud: element.cloud, region }));
     }
     if (element.kind === 'region') {
-      return this.store.boxes.filter((box) => box.region === element.region).map((box) => ({ kind: 'box', box }));
+      return this.boxesIn(element.cloud, element.region).map((box) => ({ kind: 'box', box }));
     }
     if (element.kind === 'box') {
       return this.forwardsOf(element.box).map((forward) => ({ kind: 'forward', forward }));
@@ -105,8 +111,10 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
 
   getTreeItem(node: BoxTreeNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'cloud':
+        return this.cloudItem(node.cloud);
       case 'region':
-        return this.regionItem(node.region);
+        return this.regionItem(node.cloud, node.region);
       case 'box':
         return this.boxItem(node.box);
       case 'forward':
@@ -129,13 +137,30 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
     return item;
   }
 
-  private regionItem(region: string): vscode.TreeItem {
-    const boxes = this.store.boxes.filter((box) => box.region === region);
+  private boxesIn(cloud: CloudId, region?: string): Box[] {
+    return this.store.boxes.filter((box) => box.cloud === cloud && (region === undefined || box.region === region));
+  }
+
+  /** How many boxes and what they cost per hour together, for a group's description. */
+  private groupDescription(boxes: readonly Box[]): string {
     const cost = summarizeCost(boxes, this.clock.now());
+    return `${boxes.length} ${boxes.length === 1 ? 'box' : 'boxes'}${cost.billableBoxes > 0 ? ` · ${formatUsd(cost.hourlyUsd)}/h` : ''}`;
+  }
+
+  private cloudItem(cloud: CloudId): vscode.TreeItem {
+    const item = new vscode.TreeItem(CLOUD_FACTS[cloud].label, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `cloud:${cloud}`;
+    item.iconPath = new vscode.ThemeIcon('cloud');
+    item.description = this.groupDescription(this.boxesIn(cloud));
+    item.contextValue = `spotbox.cloud.${cloud}`;
+    return item;
+  }
+
+  private regionItem(cloud: CloudId, region: string): vscode.TreeItem {
     const item = new vscode.TreeItem(region, vscode.TreeItemCollapsibleState.Expanded);
-    item.id = `region:${region}`;
+    item.id = `region:${cloud}:${region}`;
     item.iconPath = new vscode.ThemeIcon('globe');
-    item.description = `${boxes.length} ${boxes.length === 1 ? 'box' : 'boxes'}${cost.billableBoxes > 0 ? ` · ${formatUsd(cost.hourlyUsd)}/h` : ''}`;
+    item.description = this.groupDescription(this.boxesIn(cloud, region));
     item.contextValue = 'spotbox.region';
     return item;
   }

@@ -18,7 +18,7 @@ function fixedSource(boxes: Box[]): BoxSource {
 
 // The tree's quick price is deliberately absurd: the ticker must bill from the history, not from it.
 const runningBox: Box = {
-  instanceId: 'i-0123456789abcdef0',
+  cloud: 'aws', instanceId: 'i-0123456789abcdef0',
   name: 'llama-finetune',
   region: 'us-east-1',
   availabilityZone: 'us-east-1a',

@@ -28,7 +28,7 @@ describe('Spot Boxes tree from the sandbox cloud', function () {
     fs.rmSync(keyDirectory, { recursive: true, force: true });
   });
 
-  it('shows boxes grouped by region, with type, state and price', async function () {
+  it('shows boxes grouped by cloud, then region, with type, state and price', async function () {
     const api = await activeApi();
     await vscode.workspace.getConfiguration('spotbox').update('regions', ['us-east-1', 'eu-west-1'], vscode.ConfigurationTarget.Global);
     for (const [boxName, region] of [['llama-a', 'us-east-1'], ['llama-b', 'us-east-1'], ['mistral', 'eu-west-1']] as const) {
@@ -55,9 +55,10 @@ describe('Spot Boxes tree from the sandbox cloud', function () {
     requireUiProbe(this, 'see the tree rows');
     const ui = await expectUi(
       { name: 'tree-three-boxes-two-regions', queries: { rows: '.sidebar .monaco-list-row', statusBarItems: '.statusbar-item' } },
-      (response) => (response.found.rows ?? []).length >= 5,
+      (response) => (response.found.rows ?? []).length >= 6,
     );
     const rows = (ui.found.rows ?? []).map((row) => row.text.replace(/\s+/g, ' '));
+    assert.ok(rows.some((row) => /^AWS\s*3 boxes · \$[\d.]+\/h/.test(row)), `the cloud group with its count and cost: ${rows.join(' | ')}`);
     assert.ok(rows.some((row) => row.startsWith('eu-west-1')) && rows.some((row) => row.startsWith('us-east-1')), rows.join(' | '));
     assert.ok(rows.some((row) => /^mistral\s*g\w+\.xlarge · \$[\d.]+\/h · running/.test(row)), rows.join(' | '));
     assert.ok((ui.found.statusBarItems ?? []).some((item) => item.text.includes('3 boxes')), 'the ticker counts the three boxes');

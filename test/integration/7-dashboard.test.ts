@@ -15,7 +15,7 @@ import { probeUiUntil, requireUiProbe } from './uiProbe';
 const MINUTE = 60_000;
 const started = Date.now();
 const llama: Box = {
-  instanceId: 'i-0dashboard000llama',
+  cloud: 'aws', instanceId: 'i-0dashboard000llama',
   name: 'dash-llama',
   region: 'us-east-1',
   availabilityZone: 'us-east-1b',

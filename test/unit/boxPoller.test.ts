@@ -22,7 +22,7 @@ class FakeClock implements Clock {
   }
 }
 
-const box = (state: Box['state']): Box => ({ instanceId: `i-${state}`, name: state, region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state });
+const box = (state: Box['state']): Box => ({ cloud: 'aws', instanceId: `i-${state}`, name: state, region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state });
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('BoxPoller', () => {

@@ -4,6 +4,7 @@ import { BoxStore, noBoxSource, type BoxSource } from '../../src/core/boxes/boxS
 import { silentLogger } from '../../src/core/logging/logger';
 
 const box = (name: string, instanceId: string): Box => ({
+  cloud: 'aws',
   instanceId,
   name,
   region: 'us-west-2',

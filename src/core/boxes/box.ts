@@ -1,7 +1,11 @@
+import type { CloudId } from '../cloud/clouds';
+
 export type BoxState = 'pending' | 'running' | 'interrupting' | 'stopping' | 'stopped' | 'terminated';
 
 /** A spot dev box as Spotbox shows it, reconciled from the cloud. */
 export interface Box {
+  /** Which cloud's word the box is read from; ids, regions and types are in its terms. */
+  readonly cloud: CloudId;
   readonly instanceId: string;
   readonly name: string;
   readonly region: string;

@@ -7,7 +7,7 @@ export function boxFromInstance(instance: Instance, region: string, hourlyPriceU
   const tag = (key: string): string | undefined => instance.Tags?.find((candidate) => candidate.Key === key)?.Value;
   const sshPort = Number(tag(TAGS.sshPort) ?? 22);
   return {
-    instanceId: instance.InstanceId ?? '',
+    cloud: 'aws', instanceId: instance.InstanceId ?? '',
     name: tag(TAGS.box) ?? instance.InstanceId ?? '',
     region,
     availabilityZone: instance.Placement?.AvailabilityZone ?? '',

@@ -6,7 +6,7 @@ import { TAGS } from '../aws/spotboxTags';
 import type { SpotPriceSource } from '../pricing/pricingTypes';
 import type { Box } from './box';
 import { boxFromInstance } from './boxFromInstance';
-import type { BoxSource } from './boxStore';
+import type { CloudBoxSource } from '../cloud/multiCloudBoxSource';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
@@ -15,7 +15,8 @@ const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped
  * configured region at once, so reloading the editor loses nothing. A region that fails is
  * reported; the others still show.
  */
-export class Ec2BoxSource implements BoxSource {
+export class Ec2BoxSource implements CloudBoxSource {
+  readonly cloud = 'aws' as const;
   readonly description: string;
   /** Regions whose last read failed, with why; shown to the user next to the tree. */
   lastProblems: string[] = [];

@@ -7,7 +7,7 @@ import { summarizeBoxCosts } from '../../../src/core/billing/costSummary';
 
 const HOUR = 3_600_000;
 const box = (overrides: Partial<Box>): Box => ({
-  instanceId: 'i-1',
+  cloud: 'aws', instanceId: 'i-1',
   name: 'box',
   region: 'us-east-1',
   availabilityZone: 'us-east-1a',

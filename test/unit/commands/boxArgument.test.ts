@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { knownBoxOf } from '../../../src/commands/boxArgument';
 import type { Box } from '../../../src/core/boxes/box';
 
-const box = (instanceId: string, region = 'us-east-1'): Box => ({ instanceId, name: 'llama', region, availabilityZone: `${region}a`, instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running' });
+const box = (instanceId: string, region = 'us-east-1'): Box => ({ cloud: 'aws', instanceId, name: 'llama', region, availabilityZone: `${region}a`, instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running' });
 
 describe('knownBoxOf (box arguments from the tree, or from another extension)', () => {
   const listed = [box('i-0123456789abcdef0'), box('i-0fedcba9876543210', 'eu-west-1')];

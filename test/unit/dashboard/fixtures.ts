@@ -9,7 +9,7 @@ export const DAY = 24 * HOUR;
 export const T0 = Date.UTC(2025, 4, 12, 8);
 
 export function box(overrides: Partial<Box> = {}): Box {
-  return { instanceId: 'i-1', name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running', launchTime: T0, ...overrides };
+  return { cloud: 'aws', instanceId: 'i-1', name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running', launchTime: T0, ...overrides };
 }
 
 export function session(overrides: Partial<BoxSession> = {}): BoxSession {

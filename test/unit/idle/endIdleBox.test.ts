@@ -10,7 +10,7 @@ import { silentLogger } from '../../../src/core/logging/logger';
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 
-const box: Box = { instanceId: 'i-idle', name: 'trainer', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running', sessionId: 'sess-1' };
+const box: Box = { cloud: 'aws', instanceId: 'i-idle', name: 'trainer', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running', sessionId: 'sess-1' };
 
 function record(extra: Partial<LineageRecord> = {}): LineageRecord {
   const launch = { boxName: 'trainer', region: 'us-east-1' } as LaunchRequest;

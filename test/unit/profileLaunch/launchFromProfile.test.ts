@@ -28,7 +28,7 @@ const profile = (overrides: Partial<SpotboxProfile> = {}): SpotboxProfile => ({
   ...overrides,
 });
 
-const runningBox: Box = { instanceId: 'i-0abc', name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running', publicIp: '203.0.113.9', keyName: 'k' };
+const runningBox: Box = { cloud: 'aws', instanceId: 'i-0abc', name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running', publicIp: '203.0.113.9', keyName: 'k' };
 const endpoint: BoxEndpoint = { instanceId: 'i-0abc', region: 'us-east-1', name: 'llama', host: '203.0.113.9', port: 22, user: 'ubuntu', privateKeyPath: '/k.pem', hostKeys: [] };
 
 /** The real launcher over a fake EC2; every other port records its call in `calls`, in order. */

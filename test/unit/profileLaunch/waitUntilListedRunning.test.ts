@@ -3,7 +3,7 @@ import type { Box } from '../../../src/core/boxes/box';
 import { waitUntilListedRunning } from '../../../src/core/profileLaunch/waitUntilListedRunning';
 import { PollClock } from '../time/pollClock';
 
-const box = (state: Box['state']): Box => ({ instanceId: 'i-0abc', name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state });
+const box = (state: Box['state']): Box => ({ cloud: 'aws', instanceId: 'i-0abc', name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state });
 
 describe('waitUntilListedRunning (the launch waits for its box in the list)', () => {
   it('answers the box as listed once it runs, looking every interval', async () => {

@@ -11,7 +11,7 @@ import type { LineageRecord, RecoveryTrigger } from '../../../src/core/recovery/
 import { CheckpointFitBoard } from '../../../src/core/throughput/checkpointFitBoard';
 import { FakeClock } from '../billing/fakeClock';
 
-const box = (state: Box['state'], instanceId = 'i-0abc'): Box => ({ instanceId, name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state });
+const box = (state: Box['state'], instanceId = 'i-0abc'): Box => ({ cloud: 'aws', instanceId, name: 'llama', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state });
 const event = (type: string, fields: Record<string, unknown> = {}, time = 1_000): AgentEvent => ({ type, time, fields });
 const lineage = (overrides: Partial<LineageRecord> = {}): LineageRecord => ({ lineage: 'llama-1', currentInstanceId: 'i-0abc', instanceIds: ['i-0abc'], ...overrides }) as unknown as LineageRecord;
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

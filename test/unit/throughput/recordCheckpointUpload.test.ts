@@ -14,7 +14,7 @@ import { recordCheckpointUpload } from '../../../src/core/throughput/recordCheck
 import type { Logger } from '../../../src/core/logging/logger';
 
 const MB = 1e6;
-const box: Box = { instanceId: 'i-first', name: 'llama-ft', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running' };
+const box: Box = { cloud: 'aws', instanceId: 'i-first', name: 'llama-ft', region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot', state: 'running' };
 /** A checkpoint of `gigabytes` GB whose upload ran at 50 MB/s: over 1.1 GB it does not fit the 55 s. */
 const committed = (time: number, gigabytes: number, instanceId = box.instanceId): CommittedCheckpoint => ({ time, instanceId, reason: 'periodic', bytes: gigabytes * 1_000 * MB, uploadedBytes: 500 * MB, seconds: 10 });
 

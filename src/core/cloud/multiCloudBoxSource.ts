@@ -1,0 +1,40 @@
+import { SpotboxError } from '../errors';
+import type { Box } from '../boxes/box';
+import type { BoxSource } from '../boxes/boxStore';
+import { CLOUD_FACTS, type CloudId } from './clouds';
+
+/** One cloud's list of boxes, with the regions (or zones) whose last read failed. */
+export interface CloudBoxSource extends BoxSource {
+  readonly cloud: CloudId;
+  readonly lastProblems: readonly string[];
+}
+
+/**
+ * The tree's one source over every cloud the user has connected: each cloud is read at once and
+ * apart, so a cloud that fails (expired login, no network to its API) is reported and the others
+ * still show. Only when every cloud fails does the refresh fail, with the first cloud's own error.
+ */
+export class MultiCloudBoxSource implements BoxSource {
+  readonly description: string;
+  /** Problems of the last refresh, each prefixed by its cloud when more than one is connected. */
+  lastProblems: string[] = [];
+
+  constructor(private readonly clouds: readonly CloudBoxSource[]) {
+    this.description = clouds.map((cloud) => cloud.description).join(' + ') || 'no cloud account connected';
+  }
+
+  async listBoxes(): Promise<Box[]> {
+    const results = await Promise.allSettled(this.clouds.map((cloud) => cloud.listBoxes()));
+    const label = (cloud: CloudBoxSource, problem: string): string => (this.clouds.length > 1 ? `${CLOUD_FACTS[cloud.cloud].label}: ${problem}` : problem);
+    this.lastProblems = results.flatMap((result, index) => {
+      const cloud = this.clouds[index]!;
+      return result.status === 'rejected' ? [label(cloud, result.reason instanceof Error ? result.reason.message : String(result.reason))] : cloud.lastProblems.map((problem) => label(cloud, problem));
+    });
+    const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed.length === this.clouds.length && failed.length > 0) {
+      const first = failed[0]!.reason;
+      throw first instanceof SpotboxError ? first : new SpotboxError(`Could not list boxes: ${this.lastProblems.join('; ')}`);
+    }
+    return results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+  }
+}
