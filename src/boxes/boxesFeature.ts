@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Ec2ClientPool } from '../core/aws/ec2ClientPool';
 import { Ec2SpotPrices } from '../core/aws/ec2SpotPrices';
 import { Ec2BoxSource } from '../core/boxes/ec2BoxSource';
-import { MultiCloudBoxSource } from '../core/cloud/multiCloudBoxSource';
+import { MultiCloudBoxSource } from '../core/boxes/multiCloudBoxSource';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import type { Logger } from '../core/logging/logger';

@@ -6,7 +6,7 @@ import { TAGS } from '../aws/spotboxTags';
 import type { SpotPriceSource } from '../pricing/pricingTypes';
 import type { Box } from './box';
 import { boxFromInstance } from './boxFromInstance';
-import type { CloudBoxSource } from '../cloud/multiCloudBoxSource';
+import type { CloudBoxSource } from './multiCloudBoxSource';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Box } from '../../../src/core/boxes/box';
 import type { CloudId } from '../../../src/core/cloud/clouds';
-import { MultiCloudBoxSource, type CloudBoxSource } from '../../../src/core/cloud/multiCloudBoxSource';
+import { MultiCloudBoxSource, type CloudBoxSource } from '../../../src/core/boxes/multiCloudBoxSource';
 import { SpotboxError } from '../../../src/core/errors';
 
 const box = (cloud: CloudId, instanceId: string): Box => ({ cloud, instanceId, name: instanceId, region: cloud === 'aws' ? 'us-east-1' : 'us-central1', availabilityZone: 'z', instanceType: 't', lifecycle: 'spot', state: 'running' });

@@ -1,7 +1,7 @@
 import { SpotboxError } from '../errors';
-import type { Box } from '../boxes/box';
-import type { BoxSource } from '../boxes/boxStore';
-import { CLOUD_FACTS, type CloudId } from './clouds';
+import type { Box } from './box';
+import type { BoxSource } from './boxStore';
+import { CLOUD_FACTS, type CloudId } from '../cloud/clouds';
 
 /** One cloud's list of boxes, with the regions (or zones) whose last read failed. */
 export interface CloudBoxSource extends BoxSource {
@@ -27,12 +27,12 @@ export class MultiCloudBoxSource implements BoxSource {
     const results = await Promise.allSettled(this.clouds.map((cloud) => cloud.listBoxes()));
     const label = (cloud: CloudBoxSource, problem: string): string => (this.clouds.length > 1 ? `${CLOUD_FACTS[cloud.cloud].label}: ${problem}` : problem);
     this.lastProblems = results.flatMap((result, index) => {
-      const cloud = this.clouds[index]!;
+      const cloud = this.clouds[index];
       return result.status === 'rejected' ? [label(cloud, result.reason instanceof Error ? result.reason.message : String(result.reason))] : cloud.lastProblems.map((problem) => label(cloud, problem));
     });
     const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed.length === this.clouds.length && failed.length > 0) {
-      const first = failed[0]!.reason;
+      const first: unknown = failed[0].reason;
       throw first instanceof SpotboxError ? first : new SpotboxError(`Could not list boxes: ${this.lastProblems.join('; ')}`);
     }
     return results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
