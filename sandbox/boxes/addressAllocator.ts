@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
+import * as path from 'path';
 
 export type AddressMode = 'loopback-ip' | 'per-box-port';
 
@@ -82,6 +83,7 @@ export class AddressAllocator {
 
   release(address: AllocatedAddress): void {
     if (this.mode === 'loopback-ip') {
+      releaseLoopbackClaim(address.ip);
       this.usedHosts.delete(hostNumber(address.ip));
     } else {
       this.usedPorts.delete(address.sshPort);
@@ -105,9 +107,12 @@ export class AddressAllocator {
       // Reserve before probing: concurrent boots must not pick the same number.
       this.usedHosts.add(n);
       const ip = `127.0.0.${n}`;
-      if ((await canListen(ip, SSH_PORT)) && (await canListen(ip, IMDS_PORT))) {
+      // A box's sshd binds only once it has booted: until then only the claim keeps another
+      // sandbox process (a parallel test worker) from taking the same address.
+      if (claimLoopbackAddress(ip) && (await canListen(ip, SSH_PORT)) && (await canListen(ip, IMDS_PORT))) {
         return { ip, sshPort: SSH_PORT, imdsPort: IMDS_PORT };
       }
+      releaseLoopbackClaim(ip);
       this.usedHosts.delete(n);
     }
     throw new Error('no free loopback address 127.0.0.2-254 for another box');
@@ -131,6 +136,52 @@ export class AddressAllocator {
     const sshPort = await take(previous?.sshPort);
     const imdsPort = await take(previous?.imdsPort);
     return { ip, sshPort, imdsPort };
+  }
+}
+
+/** Where sandbox processes on this machine claim loopback addresses, one file per address. */
+const CLAIMS_DIRECTORY = path.join(os.tmpdir(), 'spotbox-sandbox-addresses');
+
+/**
+ * Claims ip for this process against other processes: the file is created exclusively and holds
+ * the claimant's pid; a claim whose process is gone is stale and taken over.
+ */
+function claimLoopbackAddress(ip: string): boolean {
+  fs.mkdirSync(CLAIMS_DIRECTORY, { recursive: true });
+  const file = path.join(CLAIMS_DIRECTORY, ip);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(fs.readFileSync(file, 'utf8'));
+      // Ours: left by an earlier sandbox of this process (this allocator skips what it holds itself),
+      // so whether it is free is the listen probe's answer.
+      if (owner === process.pid) return true;
+      if (isAlive(owner)) return false;
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+function releaseLoopbackClaim(ip: string): void {
+  const file = path.join(CLAIMS_DIRECTORY, ip);
+  try {
+    if (Number(fs.readFileSync(file, 'utf8')) === process.pid) fs.rmSync(file, { force: true });
+  } catch {
+    // Not claimed (or already released): nothing to do.
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
