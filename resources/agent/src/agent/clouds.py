@@ -1,0 +1,33 @@
+"""The cloud the box runs on, chosen by the config's `cloud`: its metadata server, notice watcher and object store."""
+from .aws_metadata import Metadata
+from .aws_notice import AwsNoticeWatcher
+from .errors import Fail
+from .s3 import S3
+
+
+class AwsCloud:
+    """EC2 (IMDSv2) and S3."""
+
+    def __init__(self, cfg, warn=None):
+        self.cfg, self.metadata = cfg, Metadata(cfg)
+        self.metadata.warn = warn
+
+    def instance_id(self):
+        return self.metadata.get('meta-data/instance-id')
+
+    def notice_watcher(self):
+        return AwsNoticeWatcher(self.metadata)
+
+    def storage(self, on_retry=None, stop=None, deadline=None):
+        """The checkpoint bucket's client; `stop` cancels its requests, `deadline` ends its retries."""
+        return S3(self.cfg, self.metadata, on_retry, stop, deadline)
+
+
+CLOUDS = {'aws': AwsCloud}
+
+
+def cloud_for(cfg, warn=None):
+    try:
+        return CLOUDS[cfg.get('cloud') or 'aws'](cfg, warn)
+    except KeyError:
+        raise Fail('the agent config names an unknown cloud "%s" (aws or gcp)' % cfg.get('cloud'))
