@@ -9,8 +9,10 @@ DEFAULTS = {
     'prefix': 'spotbox', 'journal': '~/.spotbox/journal.jsonl', 'triggerFile': '~/.spotbox/checkpoint-now',
     'quietSeconds': 2, 'intervalSeconds': 0, 'keep': 3, 'workspaceMaxBytes': 1 << 30, 'pollSeconds': 2,
     'noticeMarginSeconds': 10, 'settleTimeoutSeconds': 60, 'concurrency': 8, 'uploadAttempts': 6,
-    'idleReportSeconds': 60, 'idleCpuPercent': 10, 'journalMaxBytes': 1 << 20,
+    'idleReportSeconds': 60, 'idleCpuPercent': 10, 'journalMaxBytes': 1 << 20, 'cloud': 'aws',
 }
+# Where the box runs: its metadata server, notice and object store (clouds.py).
+CLOUD_NAMES = ('aws', 'gcp')
 
 
 def load_config(path):
@@ -22,6 +24,8 @@ def load_config(path):
     for key in ('bucket', 'session', 'checkpointDir'):
         if not cfg.get(key):
             raise Fail('the agent config %s has no "%s"' % (path, key))
+    if cfg['cloud'] not in CLOUD_NAMES:
+        raise Fail('the agent config %s names an unknown cloud "%s" (%s)' % (path, cfg['cloud'], ' or '.join(CLOUD_NAMES)))
     cfg['configFile'] = os.path.abspath(os.path.expanduser(path))
     for key in ('journal', 'triggerFile', 'checkpointDir', 'workspaceDir', 'sessionPidFile', 'checkpointCommandDir', 'stepFile'):
         if cfg.get(key):
