@@ -24,6 +24,7 @@ export const ASSEMBLED_AGENT = path.join(REPO_ROOT, 'dist', 'agent', 'spotbox_ag
 export const AGENT_MODULES = [
   'errors', 'formats', 'config', 'journal', 'transport',
   'aws_metadata', 's3', 'aws_notice',
+  'gcp_metadata', 'gcp_notice', 'gcs',
   'clouds', 'layout', 'gitignore', 'files', 'upload', 'activity', 'boot', 'daemon', 'cli',
 ];
 

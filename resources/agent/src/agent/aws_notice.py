@@ -10,6 +10,9 @@ class AwsNoticeWatcher:
     def __init__(self, metadata):
         self.metadata = metadata
 
+    def start(self):
+        pass  # Nothing runs between polls.
+
     def poll(self):
         """(the instance action's JSON text or None, the rebalance recommendation's JSON text or None)."""
         action = self.metadata.get('meta-data/spot/instance-action')

@@ -2,6 +2,9 @@
 from .aws_metadata import Metadata
 from .aws_notice import AwsNoticeWatcher
 from .errors import Fail
+from .gcp_metadata import GcpMetadata
+from .gcp_notice import GcpNoticeWatcher
+from .gcs import Gcs
 from .s3 import S3
 
 
@@ -23,7 +26,23 @@ class AwsCloud:
         return S3(self.cfg, self.metadata, on_retry, stop, deadline)
 
 
-CLOUDS = {'aws': AwsCloud}
+class GcpCloud:
+    """Compute Engine (its metadata server) and Cloud Storage."""
+
+    def __init__(self, cfg, warn=None):
+        self.cfg, self.metadata = cfg, GcpMetadata(cfg)
+
+    def instance_id(self):
+        return self.metadata.instance_id()
+
+    def notice_watcher(self):
+        return GcpNoticeWatcher(self.metadata)
+
+    def storage(self, on_retry=None, stop=None, deadline=None):
+        return Gcs(self.cfg, self.metadata, on_retry, stop, deadline)
+
+
+CLOUDS = {'aws': AwsCloud, 'gcp': GcpCloud}
 
 
 def cloud_for(cfg, warn=None):

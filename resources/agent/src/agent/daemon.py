@@ -39,6 +39,7 @@ class Daemon:
             self.instance = self.cloud.instance_id()
         except NET_ERRORS + (Fail,):
             pass
+        self.notices.start()
         interval = float(self.cfg['intervalSeconds'] or 0)
         self.journal.write('agent-started', pid=os.getpid(), session=self.cfg['session'], instance=self.instance, intervalSeconds=interval)
         self.last_periodic = time.time()
