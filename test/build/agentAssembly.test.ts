@@ -25,7 +25,10 @@ function modulesFolder(files: Record<string, string>): string {
   return dir;
 }
 
-describe('the on-box agent, assembled from its modules (scripts/assembleAgent.mjs)', () => {
+describe('the on-box agent, assembled from its modules (scripts/assembleAgent.mjs)', function () {
+  // Each test starts node or python3: seconds on a busy machine.
+  this.timeout(30_000);
+
   it('is what the build wrote: dist/agent/spotbox_agent.py equals a fresh assembly of resources/agent/src/agent', () => {
     assert.ok(fs.existsSync(built), 'dist/agent/spotbox_agent.py is missing: run npm run build');
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-agent-')), 'spotbox_agent.py');
