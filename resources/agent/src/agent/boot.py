@@ -18,6 +18,7 @@ def boot_restore(cfg, s3, journal, instance, **clock):
     try:
         journal.write('boot-restore', phase='started', instance=instance, session=cfg['session'])
         import runpy
+        # The session runner gets the whole agent: once assembled, this module is all of it.
         outcome = runpy.run_path(os.path.expanduser('~/.spotbox/spotbox_session.py'))['boot'](sys.modules[__name__], cfg, s3, journal, instance, **clock)
     except Exception as e:
         outcome = dict(phase='failed', stage='tools', error='%s: %s' % (type(e).__name__, e))

@@ -1,4 +1,5 @@
-"""Where checkpoints live in the bucket: <prefix>/<session>/<seq>/, complete once manifest.json is there."""
+"""Where checkpoints live in the bucket: <prefix>/<session>/<seq>/, complete once manifest.json is there. The same on
+S3 and Cloud Storage: `store` is either client."""
 import re
 
 from .formats import as_json
@@ -8,9 +9,9 @@ def session_base(cfg):
     return '/'.join(p for p in (cfg['prefix'], cfg['session']) if p) + '/'
 
 
-def seq_folders(s3, base):
+def seq_folders(store, base):
     """Every seq folder of the session, complete or torn: {seq: folder prefix}."""
-    names = ((p[len(base):].strip('/'), p) for p in s3.list(base, '/')[1])
+    names = ((p[len(base):].strip('/'), p) for p in store.list(base, '/')[1])
     return dict((int(name), p) for name, p in names if re.match(r'\d{6,}$', name))
 
 
@@ -20,14 +21,14 @@ def valid_manifest(doc, seq):
                     and type(f.get('size')) is int and re.match(r'[0-9a-f]{64}$', str(f.get('sha256'))) for f in doc['files']))
 
 
-def load_manifest(s3, base, seq):
-    data = s3.get('%s%06d/manifest.json' % (base, seq))
+def load_manifest(store, base, seq):
+    data = store.get('%s%06d/manifest.json' % (base, seq))
     doc = as_json(data.decode('utf-8', 'replace')) if data is not None else None
     return doc if valid_manifest(doc, seq) else None
 
 
-def newest_complete(s3, base, folders):
+def newest_complete(store, base, folders):
     for seq in sorted(folders, reverse=True):
-        manifest = load_manifest(s3, base, seq)
+        manifest = load_manifest(store, base, seq)
         if manifest:
             return manifest

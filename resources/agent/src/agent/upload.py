@@ -18,10 +18,11 @@ COPY_MAX = 5 << 30
 
 
 class Uploader:
-    """One checkpoint's files: in parallel, big ones as parallel 8 MiB parts, unchanged ones copied."""
+    """One checkpoint's files: in parallel, big ones in 8 MiB parts (in parallel on S3, in order on GCS), unchanged ones
+    copied. `store` is the bucket's client, S3 or Gcs, which share these calls."""
 
-    def __init__(self, s3, cfg, previous, folder):
-        self.s3, self.folder = s3, folder
+    def __init__(self, store, cfg, previous, folder):
+        self.store, self.folder = store, folder
         self.previous = dict(((f['area'], f['path']), f) for f in (previous or {}).get('files', []))
         n = max(1, int(cfg['concurrency']))
         self.files, self.parts = cf.ThreadPoolExecutor(n), cf.ThreadPoolExecutor(n)
@@ -38,7 +39,7 @@ class Uploader:
             for job in jobs:
                 if job.done() and job.exception():
                     # The others stop at their next request rather than fill a checkpoint that will not be committed.
-                    self.s3.stop.set()
+                    self.store.stop.set()
                     raise job.exception()
             return [job.result() for job in jobs if job.result()]
         finally:
@@ -55,17 +56,17 @@ class Uploader:
             # folder (keep last K) can never take away a file that a newer manifest points to.
             if prev and prev['sha256'] == sha and prev['size'] == st.st_size <= COPY_MAX:
                 try:
-                    self.s3.copy(prev['key'], key)
+                    self.store.copy(prev['key'], key)
                     return self.done('copied', dict(path=rel, area=area, size=st.st_size, sha256=sha, key=key))
                 except StoreError:
                     pass  # The source is gone or the store cannot copy it: upload instead.
             if st.st_size <= PART:
                 with open(path, 'rb') as f:
                     data = f.read()
-                self.s3.put(key, data)
+                self.store.put(key, data)
                 sha, size = hashlib.sha256(data).hexdigest(), len(data)
             else:
-                sha, size = self.s3.upload_large(path, key, self.parts, self.slots, lambda: self.done('parts', None))
+                sha, size = self.store.upload_large(path, key, self.parts, self.slots, lambda: self.done('parts', None))
         except FileNotFoundError:
             with self.lock:
                 self.vanished.append(rel)
@@ -81,7 +82,7 @@ class Uploader:
         return entry
 
 
-def take_checkpoint(cfg, s3, journal, reason, instance=None, request=None):
+def take_checkpoint(cfg, store, journal, reason, instance=None, request=None):
     """Uploads the files, then the manifest: a checkpoint exists only once its manifest is written."""
     started, base, seq = time.time(), session_base(cfg), None
     try:
@@ -89,8 +90,8 @@ def take_checkpoint(cfg, s3, journal, reason, instance=None, request=None):
         # (think of a fresh replacement box syncing before its restore).
         if not os.path.isdir(cfg['checkpointDir']):
             raise Fail('the checkpoint directory %s does not exist; nothing saved' % cfg['checkpointDir'])
-        folders = seq_folders(s3, base)
-        previous = newest_complete(s3, base, folders)
+        folders = seq_folders(store, base)
+        previous = newest_complete(store, base, folders)
         # Above every folder, torn ones included, so a failed attempt's leftovers are never mixed in.
         seq = max(list(folders) + [0]) + 1
         folder = '%s%06d/' % (base, seq)
@@ -99,10 +100,10 @@ def take_checkpoint(cfg, s3, journal, reason, instance=None, request=None):
         # session and every seq (S3 does anyway; s3rver only sees objects one level down), and a
         # seq that has started.json but no manifest is plainly a failed or running checkpoint.
         if not folders:
-            s3.put(base + 'session.json', note)
-        s3.put(folder + 'started.json', note)
+            store.put(base + 'session.json', note)
+        store.put(folder + 'started.json', note)
         step = read_step(cfg['checkpointDir'])
-        uploader = Uploader(s3, cfg, previous, folder)
+        uploader = Uploader(store, cfg, previous, folder)
         files = uploader.run(collect(cfg, journal))
         if not files:
             raise Fail('nothing to save in %s or the workspace' % cfg['checkpointDir'])
@@ -112,27 +113,27 @@ def take_checkpoint(cfg, s3, journal, reason, instance=None, request=None):
                     'files': sorted(files, key=lambda f: (f['area'], f['path']))}
         if step is not None:
             manifest['step'] = step
-        s3.put(folder + 'manifest.json', json.dumps(manifest, indent=1).encode(), headers={'content-type': 'application/json'})
+        store.put(folder + 'manifest.json', json.dumps(manifest, indent=1).encode(), headers={'content-type': 'application/json'})
     except Exception as e:
         journal.write('checkpoint-failed', reason=reason, seq=seq, request=request, error=str(e), cancelled=isinstance(e, Cancelled) or None)
         return None
     journal.write('checkpoint-committed', reason=reason, seq=seq, request=request, step=step, files=len(files), bytes=sum(f['size'] for f in files),
                   seconds=round(time.time() - started, 3), **uploader.stats)
     try:
-        prune(s3, base, seq, int(cfg['keep']), journal)
+        prune(store, base, seq, int(cfg['keep']), journal)
     except Exception as e:
         journal.write('warning', code='prune-failed', message=str(e))
     return manifest
 
 
-def prune(s3, base, committed, keep, journal):
-    folders = seq_folders(s3, base)
-    kept = [seq for seq in sorted(folders, reverse=True) if seq <= committed and load_manifest(s3, base, seq)][:max(1, keep)]
+def prune(store, base, committed, keep, journal):
+    folders = seq_folders(store, base)
+    kept = [seq for seq in sorted(folders, reverse=True) if seq <= committed and load_manifest(store, base, seq)][:max(1, keep)]
     # Torn folders below our commit are abandoned attempts (one writer per session); above it, they may be in progress.
     doomed = [seq for seq in sorted(folders) if seq < committed and seq not in kept]
     for seq in doomed:
         # The manifest goes first: a folder half deleted is never taken for a complete checkpoint.
-        s3.delete([folders[seq] + 'manifest.json'])
-        s3.delete(s3.list(folders[seq])[0])
+        store.delete([folders[seq] + 'manifest.json'])
+        store.delete(store.list(folders[seq])[0])
     if doomed:
         journal.write('checkpoints-pruned', seqs=doomed, kept=sorted(kept))
