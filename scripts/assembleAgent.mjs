@@ -98,7 +98,9 @@ export function assembleAgent(modulesDir = AGENT_MODULES_DIR, order = AGENT_MODU
       definedBy.set(defined, name);
     }
     const text = kept.join('\n').replace(/^\n+/, '').replace(/\n+$/, '');
-    sections.push(`# ---- ${name}.py: ${docstring.split('\n')[0]}\n\n${text}`);
+    // The module's docstring, whole, as the section's heading comment.
+    const heading = `---- ${name}.py: ${docstring.trim()}`.split('\n').map((line) => `# ${line}`.trimEnd()).join('\n');
+    sections.push(`${heading}\n\n${text}`);
   }
   const besideOnTheBox = (line) => /^(from|import) spotbox_/.test(line);
   const byKindThenName = (a, b) => Number(a.startsWith('from ')) - Number(b.startsWith('from ')) || (a < b ? -1 : a > b ? 1 : 0);
