@@ -1,5 +1,6 @@
 """HTTP over one keep-alive connection per thread and host (resources/agent/src/agent/transport.py)."""
 import threading
+import time
 import unittest
 
 from assembled_agent import import_modules
@@ -13,9 +14,11 @@ class Counting(QuietHandler):
     protocol_version = 'HTTP/1.1'
     connections = set()
     close_next = False
+    delay = 0
 
     def do_GET(self):
         Counting.connections.add(self.client_address)
+        time.sleep(Counting.delay)
         self.send_response(200)
         self.send_header('Content-Length', '2')
         self.send_header('X-Answer', 'yes')
@@ -23,12 +26,15 @@ class Counting(QuietHandler):
             Counting.close_next = False
             self.send_header('Connection', 'close')
         self.end_headers()
-        self.wfile.write(b'ok')
+        try:
+            self.wfile.write(b'ok')
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # The client gave up waiting (a test of timeouts).
 
 
 class Transport(unittest.TestCase):
     def setUp(self):
-        Counting.connections, Counting.close_next = set(), False
+        Counting.connections, Counting.close_next, Counting.delay = set(), False, 0
         self.url = serve(self, Counting)
         transport._local.__dict__.pop('conns', None)
         self.addCleanup(self.close_connections)
@@ -55,6 +61,14 @@ class Transport(unittest.TestCase):
         transport.http_call(self.url + '/x')
         self.assertEqual(transport.http_call(self.url + '/x')[2], b'ok')
         self.assertEqual(len(Counting.connections), 2)
+
+    def test_each_request_has_its_own_timeout_on_a_kept_connection(self):
+        transport.http_call(self.url + '/x', timeout=0.3)
+        Counting.delay = 0.6
+        self.assertEqual(transport.http_call(self.url + '/x', timeout=5)[2], b'ok', 'a long poll after a short read')
+        with self.assertRaises(OSError):
+            transport.http_call(self.url + '/x', timeout=0.3)
+        self.assertEqual(len(Counting.connections), 2, 'the timed-out request tried once more on a new connection')
 
     def test_a_refused_connection_raises(self):
         with self.assertRaises(OSError):

@@ -116,7 +116,7 @@ class Daemon:
         the journal's notice line, which the editor acts on; a few seconds at most, the checkpoint matters more."""
         try:
             s3 = self.cloud.storage(deadline=time.time() + 4)
-            # A new connection of this thread's: it takes this timeout (http_call).
+            # Two tries of 2 s each (http_call applies each request's timeout).
             s3.attempts = s3.timeout = 2
             s3.put(session_base(self.cfg) + 'handoff.json', json.dumps(dict(instanceId=self.instance, noticeTime=now_iso(), actionTime=action_time, step=self.last_step)).encode())
         except Exception as e:

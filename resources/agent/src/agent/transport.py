@@ -10,7 +10,7 @@ _local = threading.local()
 
 
 def http_call(url, method='GET', headers=None, body=None, timeout=60):
-    """One keep-alive connection per thread and host."""
+    """One keep-alive connection per thread and host; `timeout` (seconds) bounds each wait for the server."""
     u = urllib.parse.urlsplit(url)
     conns = _local.__dict__.setdefault('conns', {})
     for attempt in (0, 1):
@@ -18,6 +18,12 @@ def http_call(url, method='GET', headers=None, body=None, timeout=60):
         reused = conn is not None
         if not reused:
             conn = conns[u.netloc] = (http.client.HTTPSConnection if u.scheme == 'https' else http.client.HTTPConnection)(u.netloc, timeout=timeout)
+        else:
+            # Each request its own timeout, on a kept connection too: a metadata long poll waits a minute on the
+            # connection a 2-second read opened.
+            conn.timeout = timeout
+            if conn.sock:
+                conn.sock.settimeout(timeout)
         try:
             conn.request(method, u.path + ('?' + u.query if u.query else ''), body=body, headers=headers or {})
             resp = conn.getresponse()
