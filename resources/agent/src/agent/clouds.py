@@ -30,6 +30,7 @@ class GcpCloud:
     """Compute Engine (its metadata server) and Cloud Storage."""
 
     def __init__(self, cfg, warn=None):
+        # `warn` is for the EC2 side's unknown bucket owner; Cloud Storage requests have no such check to warn about.
         self.cfg, self.metadata = cfg, GcpMetadata(cfg)
 
     def instance_id(self):
