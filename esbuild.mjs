@@ -16,6 +16,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { writeAssembledAgent } from './scripts/assembleAgent.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -188,6 +189,8 @@ async function buildFeatures(done = new Map()) {
 }
 
 if (watch) {
+  // The on-box agent is assembled once here; after editing its modules, run `node scripts/assembleAgent.mjs`.
+  writeAssembledAgent();
   // Features are found while bundling: build once to know them, then watch every bundle.
   await esbuild.build(extensionBuild);
   await buildFeatures();
@@ -200,6 +203,8 @@ if (watch) {
   console.log('[watch] watching src/ for changes (a newly added import() of a feature needs a restart)');
 } else {
   rmSync('dist', { recursive: true, force: true });
+  // The on-box agent's modules, as the one file a box runs (dist/agent/spotbox_agent.py).
+  writeAssembledAgent();
   const [result] = await Promise.all([esbuild.build(extensionBuild), esbuild.build(webviewBuild)]);
   const featureMetafiles = await buildFeatures();
   await Promise.all(referencedLazyModules([result.metafile, ...featureMetafiles.values()]).map((moduleName) => esbuild.build(vendorBuildOf(moduleName))));

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Spotbox bootstrap: installs the agent and its session tools from the checkpoint bucket at boot.
+"""Spotbox bootstrap: installs the agent and its session tools from the checkpoint bucket (S3, or Cloud Storage when the
+config's cloud is gcp) at boot.
 
 The launch's user data carries only this file and the agent's config (agent.json), whose `install`
 list names each file's S3 key, its place on the box and its sha256. A file whose sha256 differs is
@@ -101,6 +102,28 @@ def s3_get(cfg, key, identity):
     return request(u.scheme + '://' + u.netloc + path, headers=signed, timeout=60)
 
 
+def gcp_token(cfg):
+    """The VM's service account token from the metadata server, or None against STORAGE_EMULATOR_HOST (which Google's
+    client libraries send no credentials to)."""
+    env = os.environ
+    if env.get('STORAGE_EMULATOR_HOST') and not cfg.get('gcsEndpoint'):
+        return None
+    host = cfg.get('gceMetadataHost') or env.get('GCE_METADATA_HOST') or 'metadata.google.internal'
+    base = host if '://' in host else 'http://' + host
+    status, body = request(base.rstrip('/') + '/computeMetadata/v1/instance/service-accounts/default/token', headers={'Metadata-Flavor': 'Google'}, timeout=2)
+    if status != 200:
+        raise NotYet('metadata token: HTTP %d (has the VM a service account?)' % status)
+    return json.loads(body)['access_token']
+
+
+def gcs_get(cfg, key, token):
+    """(HTTP status, body) of the object `key` of the config's bucket, through the Cloud Storage JSON API."""
+    origin = cfg.get('gcsEndpoint') or os.environ.get('STORAGE_EMULATOR_HOST') or 'https://storage.googleapis.com'
+    origin = (origin if '://' in origin else 'http://' + origin).rstrip('/')
+    headers = {'Authorization': 'Bearer ' + token} if token else {}
+    return request(origin + '/storage/v1/b/%s/o/%s?alt=media' % (quote(cfg['bucket']), quote(key)), headers=headers, timeout=60)
+
+
 def write_file(path, data):
     """Written to a new temporary file beside it (never through a symlink), then renamed."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -117,24 +140,27 @@ def install(cfg, clock=time.time, sleep=time.sleep, log=lambda message: None):
     """Fetches every file of cfg['install'], all checked before any is written; retries what is not there yet."""
     deadline = clock() + float(cfg.get('installTimeoutSeconds', 600))
     fetched, delay = {}, 1.0
+    # The agent config's cloud: Cloud Storage on gcp, else S3.
+    gcp = cfg.get('cloud') == 'gcp'
+    scheme, credentials, fetch = ('gs', gcp_token, gcs_get) if gcp else ('s3', aws_identity, s3_get)
     while True:
         problem = None
         try:
-            identity = aws_identity(cfg)
+            identity = credentials(cfg)
             for item in cfg['install']:
                 if item['key'] in fetched:
                     continue
-                status, data = s3_get(cfg, item['key'], identity)
+                status, data = fetch(cfg, item['key'], identity)
                 if status == 200:
                     if hashlib.sha256(data).hexdigest() != item['sha256'].lower():
-                        raise Fail('refusing s3://%s/%s: its sha256 is not the one the launch pinned' % (cfg['bucket'], item['key']))
+                        raise Fail('refusing %s://%s/%s: its sha256 is not the one the launch pinned' % (scheme, cfg['bucket'], item['key']))
                     fetched[item['key']] = data
-                elif status in (403, 404, 500, 502, 503):
-                    # Not uploaded yet, credentials not yet valid, or S3 busy: worth another try.
-                    problem = 's3://%s/%s: HTTP %d' % (cfg['bucket'], item['key'], status)
+                elif status in (401, 403, 404, 500, 502, 503):
+                    # Not uploaded yet, credentials not yet valid, or the store busy: worth another try.
+                    problem = '%s://%s/%s: HTTP %d' % (scheme, cfg['bucket'], item['key'], status)
                     break
                 else:
-                    raise Fail('s3://%s/%s: HTTP %d %s' % (cfg['bucket'], item['key'], status, data[:200].decode('utf-8', 'replace')))
+                    raise Fail('%s://%s/%s: HTTP %d %s' % (scheme, cfg['bucket'], item['key'], status, data[:200].decode('utf-8', 'replace')))
         except NET_ERRORS + (ValueError, KeyError, NotYet) as e:
             problem = '%s: %s' % (type(e).__name__, e)
         if problem is None:

@@ -231,9 +231,9 @@ def restore(config_path, seq, dest_files, dest_workspace):
 
 def restore_checkpoint(agent, cfg, seq, dest_files, dest_workspace):
     import concurrent.futures as cf
-    metadata = agent.Metadata(cfg)
-    metadata.warn = lambda **kw: agent.Journal(cfg['journal'], int(cfg['journalMaxBytes'])).write('warning', **kw)
-    s3 = agent.S3(cfg, metadata, lambda **kw: sys.stderr.write('retrying %(what)s: %(error)s\n' % kw))
+    # The bucket of the config's cloud (S3, or GCS on Google Cloud), with the same layout and manifests.
+    cloud = agent.cloud_for(cfg, lambda **kw: agent.Journal(cfg['journal'], int(cfg['journalMaxBytes'])).write('warning', **kw))
+    s3 = cloud.storage(lambda **kw: sys.stderr.write('retrying %(what)s: %(error)s\n' % kw))
     base = agent.session_base(cfg)
     folders = agent.seq_folders(s3, base)
     manifest = (agent.load_manifest(s3, base, seq) if seq in folders else None) if seq is not None else agent.newest_complete(s3, base, folders)

@@ -19,6 +19,9 @@ describe('npm run package (the .vsix)', function () {
     const unexpected = files.filter((file) => !/^(dist|media|resources)\//.test(file) && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(file));
     assert.deepEqual(unexpected, []);
     assert.ok(files.includes('dist/extension.js'));
+    // The on-box agent as the build assembled it; its modules stay out of the package.
+    assert.ok(files.includes('dist/agent/spotbox_agent.py'));
+    assert.ok(!files.some((file) => file.startsWith('resources/agent/src/')), 'the agent ships assembled, not as modules');
     // The features bundled apart (esbuild.mjs) are required at run time: each one must ship.
     const features = fs.readdirSync(path.join(repoRoot, 'dist', 'features')).filter((file) => file.endsWith('.js'));
     assert.ok(features.length > 0, 'dist/features/ holds the lazily loaded features');

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DeleteFleetsCommand, DescribeFleetInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { readAgentSource } from '../../src/core/agent/agentSource';
+import { assembleAgentForTests } from '../assembledAgent';
 import { resolveBoxEndpoint } from '../../src/core/attach/boxEndpoint';
 import { connectEndpoint } from '../../src/core/attach/connectEndpoint';
 import { Ec2ClientPool } from '../../src/core/aws/ec2ClientPool';
@@ -91,7 +92,10 @@ describe('A window opened after a headless recovery shows what happened (inside 
       { pools: { region: UNSEEN_REGION, instanceTypes: [...profile.instanceTypes!] }, callerCidr: '127.0.0.1/32', keyDirectory: api.keyDirectory, owner: api.ownerId, localRoot: workspace },
       {
         clients,
-        agentSource: () => readAgentSource(REPO),
+        agentSource: () => {
+          assembleAgentForTests();
+          return readAgentSource(REPO);
+        },
         lineages: api.lineages,
         listBoxes: () => source.listBoxes(),
         endpointOf: (box, { signal, onWaiting }) => resolveBoxEndpoint(clients, box, { keyDirectory: api.keyDirectory, defaultUser: 'ubuntu', onWaiting, ...(signal ? { signal } : {}) }),

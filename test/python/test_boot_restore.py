@@ -3,7 +3,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -12,9 +11,9 @@ import urllib.parse
 from unittest import mock
 from xml.sax.saxutils import escape
 
-AGENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'resources', 'agent')
-sys.path.insert(0, AGENT_DIR)
-import spotbox_agent as agent  # noqa: E402
+from assembled_agent import AGENT_DIR, assembled_agent_dir, import_agent
+
+agent = import_agent()
 from fake_http import QuietHandler, serve  # noqa: E402
 
 
@@ -103,7 +102,7 @@ class BootTestCase(unittest.TestCase):
             json.dump(raw, f)
         for name, where in (('spotbox_agent.py', ''), ('spotbox_bootstrap.py', ''), ('spotbox_session.py', ''), ('spotbox_train.py', 'python')):
             os.makedirs(os.path.join(self.state, where), exist_ok=True)
-            shutil.copy(os.path.join(AGENT_DIR, name), os.path.join(self.state, where))
+            shutil.copy(os.path.join(assembled_agent_dir() if name == 'spotbox_agent.py' else AGENT_DIR, name), os.path.join(self.state, where))
         return agent.load_config(path)
 
     def s3(self, cfg):

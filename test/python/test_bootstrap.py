@@ -11,6 +11,7 @@ from unittest import mock
 AGENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'resources', 'agent')
 sys.path.insert(0, AGENT_DIR)
 import spotbox_bootstrap as bootstrap  # noqa: E402
+from fake_google import FakeGoogle  # noqa: E402
 from fake_http import QuietHandler, serve  # noqa: E402
 
 
@@ -78,6 +79,53 @@ class BootstrapTest(unittest.TestCase):
             self.install()
         self.assertGreaterEqual(self.clock[0], 2)
         self.assertLessEqual(self.clock[0], 5)
+
+
+
+class GcpBootstrapTest(unittest.TestCase):
+    """On Google Cloud (the config's cloud gcp): the files come from Cloud Storage with the metadata server's token."""
+
+    def setUp(self):
+        FakeGoogle.reset()
+        self.url = serve(self, FakeGoogle)
+        self.home = tempfile.mkdtemp(prefix='spotbox-bootstrap-')
+        self.addCleanup(shutil.rmtree, self.home, True)
+        env = mock.patch.dict(os.environ, {'HOME': self.home, 'GCE_METADATA_HOST': self.url[len('http://'):]})
+        env.start()
+        self.addCleanup(env.stop)
+        os.environ.pop('STORAGE_EMULATOR_HOST', None)
+        data = b'print("agent")\n'
+        sha = hashlib.sha256(data).hexdigest()
+        self.key = 'sb/run-1/tools/%s/spotbox_agent.py' % sha
+        self.cfg = {'cloud': 'gcp', 'bucket': 'ckpt', 'gcsEndpoint': self.url, 'installTimeoutSeconds': 5,
+                    'install': [{'key': self.key, 'path': '~/.spotbox/spotbox_agent.py', 'sha256': sha}]}
+        self.data = data
+        self.clock = [0.0]
+
+    def install(self):
+        return bootstrap.install(self.cfg, clock=lambda: self.clock[0], sleep=lambda seconds: self.clock.__setitem__(0, self.clock[0] + seconds))
+
+    def test_installs_from_cloud_storage_with_the_service_account_token(self):
+        FakeGoogle.objects[self.key] = self.data
+        self.install()
+        with open(os.path.join(self.home, '.spotbox', 'spotbox_agent.py'), 'rb') as f:
+            self.assertEqual(f.read(), self.data)
+        download = [r for r in FakeGoogle.requests if r[1].startswith('/storage/')][0]
+        self.assertEqual((download[1], download[2]), ('/storage/v1/b/ckpt/o/' + self.key.replace('/', '%2F'), {'alt': 'media'}))
+        self.assertEqual(download[3]['authorization'], 'Bearer token-1')
+        self.assertEqual(FakeGoogle.problems, [])
+
+    def test_waits_for_the_token_and_the_upload_then_gives_up(self):
+        FakeGoogle.fail['instance/service-accounts/default/token'] = 1
+        with self.assertRaisesRegex(bootstrap.Fail, 'gave up installing the Spotbox agent: .*gs://ckpt/.*HTTP 404'):
+            self.install()
+        self.assertGreaterEqual(FakeGoogle.token_requests, 1)
+
+    def test_refuses_an_object_whose_sha256_is_not_pinned(self):
+        FakeGoogle.objects[self.key] = b'import os; os.system("evil")\n'
+        with self.assertRaisesRegex(bootstrap.Fail, 'refusing gs://ckpt/'):
+            self.install()
+        self.assertFalse(os.path.exists(os.path.join(self.home, '.spotbox')))
 
 
 if __name__ == '__main__':

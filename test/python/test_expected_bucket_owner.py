@@ -1,13 +1,12 @@
 """The agent's S3 requests expect the box's own account to own the bucket (x-amz-expected-bucket-owner, signed)."""
 import json
 import os
-import sys
 import unittest
 from unittest import mock
 
-AGENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'resources', 'agent')
-sys.path.insert(0, AGENT_DIR)
-import spotbox_agent as agent  # noqa: E402
+from assembled_agent import import_agent
+
+agent = import_agent()
 from fake_http import QuietHandler, serve  # noqa: E402
 
 LISTING = b'<?xml version="1.0"?><ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>'

@@ -2,14 +2,13 @@
 import json
 import os
 import shutil
-import sys
 import tempfile
 import threading
 import unittest
 
-AGENT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'resources', 'agent')
-sys.path.insert(0, AGENT_DIR)
-import spotbox_agent as agent  # noqa: E402
+from assembled_agent import import_agent
+
+agent = import_agent()
 
 
 def lines_of(path):

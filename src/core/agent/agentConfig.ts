@@ -17,14 +17,23 @@ export const AGENT_PATHS = {
   log: '~/.spotbox/agent.log',
 } as const;
 
+/**
+ * Where the box runs, which picks the agent's metadata server, notice watcher and object store
+ * (resources/agent/src/agent/clouds.py). Absent means aws, so EC2 configs stay as they were.
+ */
+export const AGENT_CLOUDS = ['aws', 'gcp'] as const;
+export type AgentCloud = (typeof AGENT_CLOUDS)[number];
+
 /** Where the trainer writes its checkpoints when the caller names no other folder. */
 export const DEFAULT_CHECKPOINT_DIR = '~/checkpoints';
 
 /**
  * The agent's config file (`~/.spotbox/agent.json`), field for field as
- * resources/agent/spotbox_agent.py reads it; absent fields take the agent's defaults.
+ * the agent reads it (resources/agent/src/agent/config.py); absent fields take the agent's defaults.
  */
 export interface AgentConfig {
+  /** The cloud the box runs on; absent means aws. */
+  readonly cloud?: AgentCloud;
   /** Checkpoints of one training job, kept across replacement boxes: `<prefix>/<session>/<seq>/`. */
   readonly session: string;
   readonly bucket: string;
@@ -61,6 +70,10 @@ export interface AgentConfig {
   /** Overrides for S3-compatible stores; on AWS the agent uses https://s3.<region>.amazonaws.com. */
   readonly s3Endpoint?: string;
   readonly imdsEndpoint?: string;
+  /** On gcp: the Cloud Storage JSON API's origin instead of https://storage.googleapis.com (the agent also reads STORAGE_EMULATOR_HOST). */
+  readonly gcsEndpoint?: string;
+  /** On gcp: the metadata server's host[:port] instead of metadata.google.internal (the agent also reads GCE_METADATA_HOST). */
+  readonly gceMetadataHost?: string;
   /** Restore at boot (a fleet lineage): a replacement box brings itself back with no editor open. */
   readonly boot?: BootRestoreConfig;
   /**
@@ -101,6 +114,9 @@ export type AgentTuning = Partial<Pick<AgentConfig,
 export interface AgentConfigInput {
   /** Names the checkpoints in S3; the same id on the replacement box continues the same sequence. */
   readonly sessionId: string;
+  /** Default aws. */
+  readonly cloud?: AgentCloud;
+  /** An AWS region, or on gcp a Google Cloud region (us-central1). */
   readonly region: string;
   /** The profile's workspaceDir: saved with every checkpoint (minus .gitignore'd files). */
   readonly workspaceDir: string;
@@ -114,6 +130,7 @@ export interface AgentConfigInput {
   readonly stepFile?: string;
   readonly tuning?: AgentTuning;
   readonly s3Endpoint?: string;
+  readonly gcsEndpoint?: string;
   /** A fleet lineage's boot restore (needs the session it restarts). */
   readonly boot?: BootRestoreConfig;
   /** The files the bootstrap installs from the bucket (bootTools.ts). */
@@ -141,11 +158,22 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(input.sessionId)) {
     throw new SpotboxError(`"${input.sessionId}" cannot name a checkpoint session: use up to 128 letters, digits, dots, dashes and underscores.`);
   }
-  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(input.region)) {
+  const cloud = input.cloud ?? 'aws';
+  if (!(AGENT_CLOUDS as readonly string[]).includes(cloud)) {
+    throw new SpotboxError(`"${String(cloud)}" is not a cloud the agent runs on (${AGENT_CLOUDS.join(', ')}).`);
+  }
+  if (cloud === 'aws' && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(input.region)) {
     throw new SpotboxError(`"${input.region}" is not an AWS region name.`);
   }
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(checkpoint.bucket)) {
-    throw new SpotboxError(`"${checkpoint.bucket}" is not a valid S3 bucket name.`, fix);
+  if (cloud === 'gcp' && !/^[a-z]+-[a-z]+\d{1,2}$/.test(input.region)) {
+    throw new SpotboxError(`"${input.region}" is not a Google Cloud region name.`);
+  }
+  // Cloud Storage also allows underscores in bucket names; S3 does not.
+  if (!(cloud === 'gcp' ? /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/ : /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).test(checkpoint.bucket)) {
+    throw new SpotboxError(`"${checkpoint.bucket}" is not a valid ${cloud === 'gcp' ? 'Cloud Storage' : 'S3'} bucket name.`, fix);
+  }
+  if (cloud === 'gcp' && input.s3Endpoint) {
+    throw new SpotboxError('An S3 endpoint was given for a box on Google Cloud, whose checkpoints go to Cloud Storage.', 'This is a bug in Spotbox: report it with the Spotbox log.');
   }
   if (/\s/.test(checkpoint.prefix)) {
     throw new SpotboxError(`The checkpoint prefix "${checkpoint.prefix}" contains white space.`, fix);
@@ -181,6 +209,7 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
     }
   }
   return {
+    ...(cloud === 'gcp' ? { cloud } : {}),
     session: input.sessionId,
     bucket: checkpoint.bucket,
     prefix: checkpoint.prefix.replace(/^\/+|\/+$/g, ''),
@@ -195,6 +224,7 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
     ...(input.stepFile ? { stepFile: input.stepFile } : {}),
     ...(checkpoint.command ? { checkpointCommand: checkpoint.command, checkpointCommandDir: session?.workingDir ?? input.workspaceDir } : {}),
     ...(input.s3Endpoint ? { s3Endpoint: input.s3Endpoint } : {}),
+    ...(input.gcsEndpoint ? { gcsEndpoint: input.gcsEndpoint } : {}),
     ...(input.boot ? { boot: input.boot } : {}),
     ...(input.install ? { install: input.install } : {}),
     intervalSeconds: 0,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from 'ssh2';
-import { AGENT_SOURCE_PATH } from '../agent/agentSource';
+import { AGENT_RESOURCES_DIR } from '../agent/agentSource';
 import { SpotboxError } from '../errors';
 import { runRemoteCommand, shellPath } from '../ssh/runRemoteCommand';
 
@@ -23,7 +23,7 @@ export const SESSION_RUNNER = '~/.spotbox/spotbox_session.py';
  */
 export function sessionToolsDirectory(from = __dirname): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, path.dirname(AGENT_SOURCE_PATH));
+    const candidate = path.join(dir, AGENT_RESOURCES_DIR);
     if (fs.existsSync(path.join(candidate, SESSION_TOOLS[0].source))) {
       return candidate;
     }

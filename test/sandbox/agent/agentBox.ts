@@ -6,6 +6,7 @@ import type { AgentConfig } from '../../../src/core/agent/agentConfig';
 import { agentInstallFiles, installPins } from '../../../src/core/agent/bootTools';
 import { uploadBootTools } from '../../../src/core/checkpoint/bootToolsUpload';
 import { readAgentSource } from '../../../src/core/agent/agentSource';
+import { assembleAgentForTests } from '../../assembledAgent';
 import { buildAgentUserData } from '../../../src/core/agent/agentUserData';
 import type { Ec2ClientPool } from '../../../src/core/aws/ec2ClientPool';
 import { terminateBox } from '../../../src/core/boxes/terminateBox';
@@ -41,6 +42,7 @@ export class AgentBox {
 
   static async launch(clients: Ec2ClientPool, ec2: EC2Client, config: AgentConfig, keyDirectory: string): Promise<AgentBox> {
     // As the launch does: the agent and the session tools go to the bucket, pinned in the config the bootstrap reads.
+    assembleAgentForTests();
     const files = agentInstallFiles(config, config.session, await readAgentSource(REPO_ROOT), await readSessionTools());
     const pinned: AgentConfig = { ...config, install: installPins(files) };
     await uploadBootTools(config, files, { region: REGION });

@@ -17,9 +17,9 @@ import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { SANDBOX_BUCKET, type RunningSandbox } from '../../../sandbox/sandbox';
 import { sandboxImageId, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from './sandboxHarness';
+import { assembleAgentForTests } from '../../assembledAgent';
 
 const REGION = 'us-east-1';
-const REPO = path.resolve(__dirname, '../../../..');
 
 describe('Sandbox: a launch from a profile through the one pipeline (src/core/profileLaunch/launchFromProfile.ts)', function () {
   this.timeout(240_000);
@@ -60,7 +60,7 @@ describe('Sandbox: a launch from a profile through the one pipeline (src/core/pr
     const source = new Ec2BoxSource(clients, () => [REGION], new Ec2SpotPrices({ clients }));
     const ports: ProfileLaunchPorts = {
       clients,
-      agentSource: async () => fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'),
+      agentSource: async () => fs.readFileSync(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'),
       lineages,
       listBoxes: () => source.listBoxes(),
       endpointOf: (box, { signal, onWaiting }) => resolveBoxEndpoint(clients, box, { keyDirectory, defaultUser: 'ubuntu', pollMs: 300, onWaiting, ...(signal ? { signal } : {}) }),

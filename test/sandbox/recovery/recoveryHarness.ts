@@ -28,6 +28,7 @@ import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recov
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { eventually, sandboxImageId, TEST_OWNER_ID } from '../e2e/sandboxHarness';
+import { assembleAgentForTests } from '../../assembledAgent';
 
 export const REGION = 'us-east-1';
 /** Reads the trainer's step file on the box: its first word, 0 while there is none. */
@@ -164,7 +165,7 @@ export class RecoveryRig {
       },
       {
         clients: this.clients,
-        agentSource: async () => fs.readFileSync(path.join(REPO, 'resources', 'agent', 'spotbox_agent.py'), 'utf8'),
+        agentSource: async () => fs.readFileSync(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'),
         lineages: this.lineages,
         listBoxes: () => this.source.listBoxes(),
         endpointOf: (box, { signal, onWaiting }) => resolveBoxEndpoint(this.clients, box, { keyDirectory: this.keyDirectory, defaultUser: 'ubuntu', onWaiting, ...(signal ? { signal } : {}) }),

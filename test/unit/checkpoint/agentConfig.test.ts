@@ -71,6 +71,22 @@ describe('agent config from the profile', () => {
     assert.match(refused({ tuning: { pollSeconds: 5 } }), /pollSeconds must be a whole number from 1 to 2/);
   });
 
+  it('names Google Cloud only when the box runs there, with its region and bucket rules', () => {
+    assert.ok(!('cloud' in buildAgentConfig(input())), 'an EC2 config is as it was');
+    const config = buildAgentConfig(input({ cloud: 'gcp', region: 'us-central1', checkpoint: { bucket: 'my_ckpts', prefix: 'p' }, gcsEndpoint: 'http://127.0.0.1:4443' }));
+    assert.equal(config.cloud, 'gcp');
+    assert.equal(config.gcsEndpoint, 'http://127.0.0.1:4443');
+    assert.throws(() => buildAgentConfig(input({ cloud: 'gcp' })), /not a Google Cloud region/);
+    assert.throws(() => buildAgentConfig(input({ checkpoint: { bucket: 'my_ckpts', prefix: 'p' } })), /not a valid S3 bucket name/);
+    assert.throws(() => buildAgentConfig(input({ region: 'us-central1' })), /not an AWS region/);
+    const loaded = runAgentPython<Record<string, unknown>>(
+      ['import os, tempfile', 'with tempfile.TemporaryDirectory() as d:', "    open(os.path.join(d, 'agent.json'), 'w').write(sys.stdin.read())",
+        "    cfg = agent.load_config(os.path.join(d, 'agent.json'))", '    print(json.dumps([cfg["cloud"], type(agent.cloud_for(cfg)).__name__, type(agent.cloud_for(cfg).storage()).__name__]))'].join('\n'),
+      config,
+    );
+    assert.deepEqual(loaded, ['gcp', 'GcpCloud', 'Gcs']);
+  });
+
   it('is a config the agent loads: paths expanded in the agent user\'s home, defaults filled in', () => {
     const config = buildAgentConfig(input({ session: { command: 'x' }, signal: 'SIGUSR2' }));
     const loaded = runAgentPython<Record<string, unknown>>(

@@ -16,6 +16,7 @@ import { base85 } from '../../../src/core/agent/base85';
 import { compactPython } from '../../../src/core/agent/compactPython';
 import { userMessageOf } from '../../../src/core/errors';
 import { AGENT_DIR, REPO_ROOT } from './agentPython';
+import { assembleAgentForTests } from '../../assembledAgent';
 
 describe('launch user data: a bootstrap that installs the agent from the bucket, pinned by sha256', () => {
   let bootstrapSource: string;
@@ -33,6 +34,7 @@ describe('launch user data: a bootstrap that installs the agent from the bucket,
     });
 
   before(async () => {
+    assembleAgentForTests();
     bootstrapSource = await readBootstrapSource(AGENT_DIR);
     files = agentInstallFiles({ bucket: 'my-ckpts', prefix: 'spotbox/llama' }, 'run-1', await readAgentSource(REPO_ROOT), await readSessionTools(AGENT_DIR));
     config = base(installPins(files));
