@@ -2,7 +2,7 @@ import { SpotboxError } from '../errors';
 import { GcpApiError, type GoogleErrorItem } from './gcpApiError';
 
 /** What a launcher does about a failure: try the next zone or type, stop with a quota, fix the login, ... */
-export type GceProblem = 'no-capacity' | 'quota' | 'auth' | 'permission' | 'not-found' | 'other';
+export type GceProblem = 'no-capacity' | 'quota' | 'auth' | 'permission' | 'not-found' | 'network' | 'other';
 
 /** `error.errors[]` of a DONE Operation: items carry `code` (ZONE_RESOURCE_POOL_EXHAUSTED, QUOTA_EXCEEDED, ...). */
 export interface OperationErrorItem extends GoogleErrorItem {
@@ -80,7 +80,18 @@ export function classifyGceError(error: unknown): GceProblem {
   if (status === 403 || codes.some((code) => PERMISSION.has(code))) return 'permission';
   if (status === 404 || codes.includes('notFound') || codes.includes('RESOURCE_NOT_FOUND')) return 'not-found';
   if (status === 503 && error instanceof GceOperationError) return 'no-capacity';
+  if (networkCode(error) !== undefined) return 'network';
   return 'other';
+}
+
+const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+
+/** The socket error under Node's fetch failure ("fetch failed" with the code on its cause), or TimeoutError. */
+function networkCode(error: unknown): string | undefined {
+  const e = error as { name?: string; code?: string; cause?: { code?: string } } | undefined;
+  if (e?.name === 'TimeoutError') return 'timeout';
+  const code = e?.cause?.code ?? e?.code;
+  return code && NETWORK.has(code) ? code : undefined;
 }
 
 /** The quota's name and region, from `quotaInfo` or from Google's message ("Quota 'X' exceeded.  Limit: 0.0 in region r."). */
@@ -131,6 +142,13 @@ export function toGceError(error: unknown, context: GceErrorContext): SpotboxErr
       return new GceError(problem, `${context.action}: Google did not accept the credentials (${detail}).`, 'Run `gcloud auth application-default login` or choose a configuration whose credentials work (Spotbox: Choose GCP Project).', { cause: error });
     case 'permission':
       return new GceError(problem, `${context.action}: the credentials may not do this in project ${context.project} (${detail}).`, `Check that the Compute Engine API is enabled for ${context.project} and that the account has roles/compute.instanceAdmin.v1 (or choose another project).`, { cause: error });
+    case 'network':
+      return new GceError(
+        problem,
+        `${context.action}: Compute Engine did not answer (${networkCode(error)}).`,
+        'Check the network or proxy; if gcloud\'s configuration redirects the API (api_endpoint_overrides, e.g. the sandbox), check that it is running.',
+        { cause: error },
+      );
     case 'not-found':
       return new GceError(problem, `${context.action}: not found (${detail}).`, undefined, { cause: error });
     default:

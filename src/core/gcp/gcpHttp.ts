@@ -40,6 +40,7 @@ export interface GcpHttpOptions {
 }
 
 const RETRIED_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 const MAX_DELAY_MS = 16_000;
 
 /** JSON over HTTP to Google APIs: authorization, the query, Google's error shape, retries with backoff. */
@@ -68,8 +69,10 @@ export class GcpHttp {
       }
       if (response.ok) return response;
       const error = parseGcpError(response.status, await response.text(), { method: request.method, url });
-      // Capacity and quota answers (503 ZONE_RESOURCE_POOL_EXHAUSTED, 429/403 quota) do not change on a retry.
-      if (attempt >= attempts || !RETRIED_STATUS.has(response.status) || isNoCapacity(error) || isQuota(error)) throw error;
+      // Capacity and quota answers (503 ZONE_RESOURCE_POOL_EXHAUSTED, 429/403 quota) do not change on a retry;
+      // a 403 rate limit (Compute's "Rate Limit Exceeded") does.
+      const retryable = RETRIED_STATUS.has(response.status) || (response.status === 403 && error.reasons.some((reason) => RATE_LIMIT_REASONS.has(reason)));
+      if (attempt >= attempts || !retryable || isNoCapacity(error) || isQuota(error)) throw error;
       await this.backoff(attempt, response.headers.get('retry-after'), request.signal);
     }
   }
@@ -118,11 +121,12 @@ export function segment(value: string): string {
   return encodeURIComponent(value);
 }
 
+/** A timeout of one attempt, or a connection that failed or dropped (Node's fetch: TypeError "fetch failed" with the socket error as cause). */
 function isTransient(error: unknown): boolean {
-  const e = error as { name?: string; cause?: { code?: string } } | undefined;
+  const e = error as { name?: string; message?: string; cause?: { code?: string } } | undefined;
   if (e?.name === 'TimeoutError') return true;
   const code = e?.cause?.code ?? '';
-  return e?.name === 'TypeError' || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
+  return (e?.name === 'TypeError' && e.message === 'fetch failed') || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -3,7 +3,7 @@ import { SpotboxError } from '../../../src/core/errors';
 import { ComputeClient } from '../../../src/core/gcp/computeClient';
 import type { Operation } from '../../../src/core/gcp/computeTypes';
 import { GcpApiError } from '../../../src/core/gcp/gcpApiError';
-import { classifyGceError, GceOperationError } from '../../../src/core/gcp/gceErrors';
+import { classifyGceError, GceOperationError, toGceError } from '../../../src/core/gcp/gceErrors';
 import { buildBoxFirewall } from '../../../src/core/gcp/gceFirewallRequest';
 import { FakeGoogle, googleError, testHttp } from './fakeGoogle';
 
@@ -222,6 +222,30 @@ describe('ComputeClient (wire format against a local server answering as Compute
     const before = google.requests.length;
     await assert.rejects(client(3).compute.getInstance('us-central1-a', 'box-2'), (error: unknown) => error instanceof GcpApiError && error.httpStatus === 500 && error.message === 'Internal Error');
     assert.equal(google.requests.length - before, 3);
+  });
+
+  it('retries a 403 rate limit but not a 403 quota', async () => {
+    google.on('GET', `${P}/zones/us-central1-a/instances/box-1`, googleError(403, 'Rate Limit Exceeded', 'rateLimitExceeded'), { body: { name: 'box-1' } });
+    assert.equal((await client().compute.getInstance('us-central1-a', 'box-1'))?.name, 'box-1');
+    assert.equal(google.requests.length, 2);
+    google.on('GET', `${P}/zones/us-central1-a/instances/box-2`, googleError(403, "Quota 'CPUS' exceeded.  Limit: 24.0 in region us-central1.", 'quotaExceeded'));
+    await assert.rejects(client().compute.getInstance('us-central1-a', 'box-2'), (error: unknown) => classifyGceError(error) === 'quota');
+    assert.equal(google.requests.length, 3);
+  });
+
+  it('retries a refused connection, then reports the network problem with the endpoint as the next thing to check', async () => {
+    await google.close();
+    const { compute, sleeps } = client(3);
+    const error = await compute.getInstance('us-central1-a', 'box-1').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.equal(sleeps.length, 2, 'two retries after the first attempt');
+    assert.equal(classifyGceError(error), 'network');
+    const user = toGceError(error, { action: 'Reading box-1', project: 'proj-1' });
+    assert.match(user.message, /Compute Engine did not answer \(ECONNREFUSED\)/);
+    assert.match(user.nextStep ?? '', /api_endpoint_overrides/);
+    google = await new FakeGoogle().start();
   });
 
   it('parses Google\'s error shape: code, message, reasons', async () => {
