@@ -208,9 +208,9 @@ function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-/** STORAGE_EMULATOR_HOST may be a bare `host:port`; Google's libraries then assume http. */
+/** STORAGE_EMULATOR_HOST may be a bare `host:port`; @google-cloud/storage then assumes https, and so does Spotbox. */
 function withScheme(host: string): string {
-  return /^https?:\/\//.test(host) ? host : `http://${host}`;
+  return /^https?:\/\//.test(host) ? host : `https://${host}`;
 }
 
 function expandHome(file: string): string {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { manifestKey, seqFolder, type CheckpointLocation } from '../checkpoint/checkpointLayout';
 import { parseManifest, type CheckpointManifest } from '../checkpoint/manifest';
 import { SpotboxError } from '../errors';
@@ -104,6 +105,9 @@ export class GcsClient {
       });
     } catch (error) {
       if (error instanceof GcpApiError && error.httpStatus === 412) {
+        // A retried upload whose first attempt landed (its answer lost) meets its own object: same bytes, no conflict.
+        const existing = ifGenerationMatch === '0' ? await this.metadata(bucket, name) : undefined;
+        if (existing?.md5Hash && existing.md5Hash === createHash('md5').update(content).digest('base64')) return existing;
         throw new SpotboxError(
           `gs://${bucket}/${name} ${ifGenerationMatch === '0' ? 'already exists' : `is no longer generation ${ifGenerationMatch}`}; it was not overwritten.`,
           'Another window or launch may have written it; look at the bucket, then try again.',
@@ -146,6 +150,16 @@ export class GcsClient {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.deleteConcurrency ?? 8, Math.max(1, queue.length)) }, worker));
     return deleted;
+  }
+
+  /** The object's metadata, or undefined when it does not exist. */
+  async metadata(bucket: string, name: string, signal?: AbortSignal): Promise<GcsObject | undefined> {
+    try {
+      return await this.options.http.json<GcsObject>({ method: 'GET', url: this.objectUrl(bucket, name), retry: true, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      if (error instanceof GcpApiError && error.httpStatus === 404) return undefined;
+      throw error;
+    }
   }
 
   private objectUrl(bucket: string, name: string): string {

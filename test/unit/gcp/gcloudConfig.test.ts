@@ -74,6 +74,8 @@ describe('gcloud configuration', () => {
     assert.equal(viaEmulator.endpoints.storage, 'http://127.0.0.1:9023/storage/v1/');
     assert.equal(viaEmulator.endpoints.storageUpload, 'http://127.0.0.1:9023/upload/storage/v1/');
     assert.equal(viaEmulator.endpoints.compute, DEFAULT_ENDPOINTS.compute);
+    const bare = readGcloudConfig({ env: { CLOUDSDK_CONFIG: dir, STORAGE_EMULATOR_HOST: 'gcs.internal:4443' }, configuration: 'default' });
+    assert.equal(bare.endpoints.storage, 'https://gcs.internal:4443/storage/v1/', 'a bare host gets https, as @google-cloud/storage gives it');
     const both = readGcloudConfig({ env: { CLOUDSDK_CONFIG: dir, STORAGE_EMULATOR_HOST: 'http://127.0.0.1:9023' } });
     assert.equal(both.endpoints.storage, 'http://127.0.0.1:4002/storage/v1/');
   });

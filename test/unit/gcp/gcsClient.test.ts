@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as assert from 'node:assert/strict';
 import { SpotboxError } from '../../../src/core/errors';
 import { readGcloudConfig } from '../../../src/core/gcp/gcloudConfig';
@@ -71,7 +72,10 @@ describe('GcsClient (JSON API wire format; STORAGE_EMULATOR_HOST decides where i
     assert.equal(request.headers['content-type'], 'text/x-python');
     assert.equal(request.headers.authorization, 'Bearer test-token');
     assert.equal(request.body.toString('utf8'), 'print(1)\n');
+    google.on('GET', '/storage/v1/b/ckpts/o/spotbox%2FL1%2Fboot%2Ftools.py', { body: { name: 'spotbox/L1/boot/tools.py', generation: '1733540000000001', md5Hash: createHash('md5').update('print(1)\n').digest('base64') } });
     await assert.rejects(gcs.upload('ckpts', 'spotbox/L1/boot/tools.py', 'x'), (error: unknown) => error instanceof SpotboxError && /already exists; it was not overwritten/.test(error.message));
+    // The same bytes already there (a retry whose first attempt landed): that object is the answer.
+    assert.equal((await gcs.upload('ckpts', 'spotbox/L1/boot/tools.py', 'print(1)\n')).generation, '1733540000000001');
   });
 
   it('deletes a prefix object by object, each at the generation listed', async () => {
