@@ -1,3 +1,4 @@
+import { LiveCache } from '../pricing/liveCache';
 import type { Pool, PricePoint } from '../pricing/pricingTypes';
 import type { GcpHttp } from './gcpHttp';
 
@@ -191,6 +192,8 @@ export interface CloudBillingPricesOptions {
   /** SKUs per page (the API allows up to 5000). */
   readonly pageSize?: number;
   readonly now?: () => number;
+  /** How long one read of the SKU list is reused (default 6 h: Google changes Spot prices at most once a day). */
+  readonly ttlMs?: number;
 }
 
 /** Live GCP prices of catalog types: `type -> region -> price`, with when they were read. */
@@ -203,9 +206,19 @@ const MAX_PAGES = 50;
 
 /** Compute Engine's SKUs from the Cloud Billing Catalog API, priced into machines. */
 export class CloudBillingPrices {
-  constructor(private readonly options: CloudBillingPricesOptions) {}
+  private readonly cache: LiveCache<BillingSku[]>;
 
-  /** Every Compute Engine SKU, all pages (about 40,000 today: several pages of 5,000). */
+  constructor(private readonly options: CloudBillingPricesOptions) {
+    this.cache = new LiveCache({ ttlMs: options.ttlMs ?? 6 * 3600_000, now: () => (options.now ?? Date.now)() });
+  }
+
+  /** The relevant SKUs, read once per ttl (concurrent callers share one read; a failed read is not kept). */
+  async relevantSkus(signal?: AbortSignal): Promise<{ fetchedAt: number; skus: BillingSku[] }> {
+    const { fetchedAt, value } = await this.cache.get('compute', async () => relevantSkus(await this.computeSkus(signal)));
+    return { fetchedAt, skus: value };
+  }
+
+  /** Every Compute Engine SKU, all pages (tens of thousands: several pages of 5,000). */
   async computeSkus(signal?: AbortSignal): Promise<BillingSku[]> {
     const skus: BillingSku[] = [];
     let pageToken: string | undefined;
@@ -226,8 +239,8 @@ export class CloudBillingPrices {
 
   /** Prices of the types in the regions; a type without a known shape is left out. */
   async prices(instanceTypes: readonly string[], regions: readonly string[], signal?: AbortSignal): Promise<GcpLivePrices> {
-    const skus = relevantSkus(await this.computeSkus(signal));
-    const fetchedAt = (this.options.now ?? Date.now)();
+    // asOf is when the SKUs were read: that is the age a user cares about.
+    const { fetchedAt, skus } = await this.relevantSkus(signal);
     const prices = new Map<string, Map<string, GcpMachinePrice>>();
     for (const type of instanceTypes) {
       const shape = gcpMachineShape(type);

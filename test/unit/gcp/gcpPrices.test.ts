@@ -85,6 +85,8 @@ describe('GCP prices from the Cloud Billing Catalog', () => {
       );
       assert.equal(google.requests[0].headers.authorization, 'Bearer test-token');
       assert.deepEqual([...live.prices.keys()], ['a2-highgpu-1g', 'n1-standard-8+1xT4']);
+      await billing.prices(['a2-highgpu-1g'], ['us-central1']);
+      assert.equal(google.requests.length, 2, 'the SKU list is read once per ttl');
 
       const catalogs = await loadCatalogs(RESOURCES);
       const service = new PriceService({ catalogs, clock: { now: () => now }, ttlMs: 60_000 });
