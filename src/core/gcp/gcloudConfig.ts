@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SpotboxError } from '../errors';
 
 /**
  * gcloud's own configuration, read the way gcloud reads it, so that the same code talks to Google or
@@ -85,7 +86,7 @@ export function readGcloudConfig(options: GcloudConfigOptions = {}): GcloudConfi
   const configuration = options.configuration?.trim() || activeConfigurationName(options);
   if (!/^[a-z][-a-z0-9]*$/.test(configuration)) {
     // gcloud's own rule for names; it also keeps a name from climbing out of configurations/.
-    throw new Error(`"${configuration}" is not a gcloud configuration name (lowercase letters, digits and dashes, starting with a letter).`);
+    throw new SpotboxError(`"${configuration}" is not a gcloud configuration name (lowercase letters, digits and dashes, starting with a letter).`, 'Pick one that `gcloud config configurations list` shows.');
   }
   const ini = parseIni(read(path.join(configDir, 'configurations', `config_${configuration}`)) ?? '');
   const property = (section: string, name: string): string | undefined => {
