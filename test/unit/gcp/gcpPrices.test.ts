@@ -20,15 +20,19 @@ function sku(description: string, resourceGroup: string, usageType: string, usd:
 }
 
 const SKUS: BillingSku[] = [
+  // Dynamic Workload Scheduler prices come first, so a matcher that took them would be caught.
+  sku('Nvidia Tesla A100 GPU attached to DWS Defined Duration VMs running in Americas', 'GPU', 'OnDemand', 0.01),
+  sku('DWS Defined Duration A2 Core running in Americas', 'CPU', 'OnDemand', 0.001),
   sku('A2 Instance Core running in Americas', 'CPU', 'OnDemand', 0.031611),
   sku('A2 Instance Ram running in Americas', 'RAM', 'OnDemand', 0.004237, undefined, 'GiBy.h'),
   sku('Spot Preemptible A2 Instance Core running in Americas', 'CPU', 'Preemptible', 0.01),
   sku('Spot Preemptible A2 Instance Ram running in Americas', 'RAM', 'Preemptible', 0.0013, undefined, 'GiBy.h'),
   sku('Nvidia Tesla A100 GPU running in Americas', 'GPU', 'OnDemand', 2.933908),
-  sku('Spot Preemptible Nvidia Tesla A100 GPU running in Americas', 'GPU', 'Preemptible', 1.1),
+  // Spot GPU SKUs are named "... attached to Spot Preemptible VMs".
+  sku('Nvidia Tesla A100 GPU attached to Spot Preemptible VMs running in Americas', 'GPU', 'Preemptible', 1.1),
   sku('Nvidia Tesla A100 80GB GPU running in Americas', 'GPU', 'OnDemand', 3.9),
   sku('Spot Preemptible Nvidia Tesla A100 80GB GPU running in Americas', 'GPU', 'Preemptible', 1.6),
-  // Decoys: a commitment, sole tenancy, another region, a workstation GPU.
+  // Decoys: a commitment, sole tenancy, another region, a workstation GPU, Dynamic Workload Scheduler prices.
   sku('Commitment v1: A2 Cpu in Americas for 1 Year', 'CPU', 'Commit1Yr', 0.001),
   sku('A2 Sole Tenancy Instance Core running in Americas', 'CPU', 'OnDemand', 0.5),
   sku('A2 Instance Core running in EMEA', 'CPU', 'OnDemand', 0.9, ['europe-west4']),
