@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -103,5 +104,29 @@ describe('GCP clients over one gcloud configuration (as the sandbox writes it)',
 
   it('refuses a guest attribute whose blob names another key type', () => {
     assert.deepEqual(hostKeysFromGuestAttributes([{ namespace: 'hostkeys', key: 'ssh-rsa', value: ed25519Blob() }]), []);
+  });
+});
+
+describe('GCP clients stay out of the activation path', () => {
+  it('loading src/core/gcp and creating the clients does not load google-auth-library; the first call does', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-gcplazy-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'configurations'));
+      fs.writeFileSync(path.join(dir, 'configurations', 'config_default'), '[core]\nproject = p\n');
+      // A fresh process: this one already loaded the library for the other tests.
+      const probe = `
+        const loaded = () => Object.keys(require.cache).some((file) => file.includes('google-auth-library'));
+        const { createGcpClients } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/core/gcp/gcpClients.js'))});
+        const afterRequire = loaded();
+        createGcpClients({ env: { CLOUDSDK_CONFIG: ${JSON.stringify(dir)} } }).then(async (clients) => {
+          const afterCreate = loaded();
+          await clients.auth.accessToken().catch(() => undefined);
+          process.stdout.write(JSON.stringify({ afterRequire, afterCreate, afterCall: loaded() }));
+        });`;
+      const result = JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8', env: { ...process.env, METADATA_SERVER_DETECTION: 'none', GOOGLE_APPLICATION_CREDENTIALS: '', HOME: dir } })) as Record<string, boolean>;
+      assert.deepEqual(result, { afterRequire: false, afterCreate: false, afterCall: true });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
