@@ -121,24 +121,32 @@ export class ComputeClient {
     return this.call<Operation>('POST', `global/operations/${segment(operation)}/wait`, {}, undefined, { ...options, timeoutMs: options.timeoutMs ?? WAIT_CALL_TIMEOUT_MS });
   }
 
+  /** One `regionOperations.wait` (regional resources; Spotbox creates none today, but an operation may say so). */
+  waitRegionOperationOnce(region: string, operation: string, options: CallOptions & { timeoutMs?: number } = {}): Promise<Operation> {
+    return this.call<Operation>('POST', `regions/${segment(region)}/operations/${segment(operation)}/wait`, {}, undefined, { ...options, timeoutMs: options.timeoutMs ?? WAIT_CALL_TIMEOUT_MS });
+  }
+
   /**
-   * Waits until the operation is DONE, calling `wait` (zonal or global, by the operation's `zone`)
+   * Waits until the operation is DONE, calling `wait` (zonal, regional or global, by the operation's `zone`/`region`)
    * again whenever it returns early; then throws a GceOperationError if the operation failed.
    * Bounded by `deadline` and `signal`.
    */
   async waitForOperation(operation: Operation, options: WaitOptions): Promise<Operation> {
     const now = this.options.now ?? Date.now;
     const zone = lastSegment(operation.zone);
+    const region = zone ? undefined : lastSegment(operation.region);
     let current = operation;
     while (current.status !== 'DONE') {
       options.signal?.throwIfAborted();
       const remaining = options.deadline - now();
       if (remaining <= 0) {
-        throw new SpotboxError(`Operation ${operation.name} (${operation.operationType ?? 'compute'}) was not done by the deadline; it may still finish at Google.`, `Look at it with \`gcloud compute operations describe ${operation.name}${zone ? ` --zone ${zone}` : ' --global'} --project ${this.options.project}\`.`);
+        const scope = zone ? ` --zone ${zone}` : region ? ` --region ${region}` : ' --global';
+        throw new SpotboxError(`Operation ${operation.name} (${operation.operationType ?? 'compute'}) was not done by the deadline; it may still finish at Google.`, `Look at it with \`gcloud compute operations describe ${operation.name}${scope} --project ${this.options.project}\`.`);
       }
       const started = now();
       const timeoutMs = Math.min(remaining, WAIT_CALL_TIMEOUT_MS);
-      current = zone ? await this.waitZoneOperationOnce(zone, operation.name, { signal: options.signal, timeoutMs }) : await this.waitGlobalOperationOnce(operation.name, { signal: options.signal, timeoutMs });
+      const call = { signal: options.signal, timeoutMs };
+      current = zone ? await this.waitZoneOperationOnce(zone, operation.name, call) : region ? await this.waitRegionOperationOnce(region, operation.name, call) : await this.waitGlobalOperationOnce(operation.name, call);
       if (current.status !== 'DONE' && now() - started < MIN_WAIT_INTERVAL_MS) {
         await (this.options.sleep ?? defaultSleep)(MIN_WAIT_INTERVAL_MS, options.signal);
       }

@@ -130,6 +130,16 @@ describe('ComputeClient (wire format against a local server answering as Compute
     assert.deepEqual(JSON.parse(google.requests[0].body.toString('utf8')), rule);
   });
 
+  it('waits for a regional operation at regions/{region}/operations/{op}/wait', async () => {
+    const regional = op('operation-r', 'RUNNING', { zone: undefined, region: 'https://www.googleapis.com/compute/v1/projects/proj-1/regions/us-central1' });
+    google.on('POST', `${P}/regions/us-central1/operations/operation-r/wait`, { body: { ...regional, status: 'DONE' } });
+    assert.equal((await client().compute.waitForOperation(regional, { deadline: now + 60_000 })).status, 'DONE');
+    assert.deepEqual(
+      google.requests.map((request) => request.path),
+      [`${P}/regions/us-central1/operations/operation-r/wait`],
+    );
+  });
+
   it('lists with a filter and follows nextPageToken', async () => {
     google.route((request) => {
       if (request.path !== `${P}/zones/us-central1-a/instances`) return undefined;
