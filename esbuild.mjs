@@ -23,7 +23,8 @@ const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-const LAZY_MODULES = ['@aws-sdk/client-ec2', '@aws-sdk/client-fis', '@aws-sdk/client-pricing', '@aws-sdk/client-s3', 'ssh2'];
+// google-auth-library: GCP's Application Default Credentials (src/core/gcp/gcpAuth.ts), ~300 kB minified.
+const LAZY_MODULES = ['@aws-sdk/client-ec2', '@aws-sdk/client-fis', '@aws-sdk/client-pricing', '@aws-sdk/client-s3', 'ssh2', 'google-auth-library'];
 const vendorFileOf = (moduleName) => `vendor/${moduleName.replace(/^@aws-sdk\//, 'aws-').replace(/[^\w.-]/g, '-')}.js`;
 const lazyFilter = new RegExp(`^(${LAZY_MODULES.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
 
