@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Ec2ClientPool } from '../core/aws/ec2ClientPool';
 import { Ec2SpotPrices } from '../core/aws/ec2SpotPrices';
 import { Ec2BoxSource } from '../core/boxes/ec2BoxSource';
+import { LazyCloudBoxSource } from '../core/boxes/lazyCloudBoxSource';
 import { MultiCloudBoxSource } from '../core/boxes/multiCloudBoxSource';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
@@ -50,8 +51,18 @@ export function createBoxesFeature(
 ): BoxesFeature {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
   let spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
-  // Every connected cloud in one tree; AWS is the one there is today.
-  const source = (): MultiCloudBoxSource => new MultiCloudBoxSource([new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices)]);
+  // Every connected cloud in one tree: AWS always, Google Cloud once a gcloud configuration is chosen.
+  const source = (): MultiCloudBoxSource => {
+    const { gcpConfiguration, gcpProject } = deps.settings.settings;
+    const gcp = gcpConfiguration
+      ? [
+          new LazyCloudBoxSource('gcp', `Compute Engine (gcloud configuration ${gcpConfiguration})`, async () =>
+            (await import('../core/gcp/gceBoxes')).openGceBoxSource({ configuration: gcpConfiguration, ...(gcpProject ? { project: gcpProject } : {}) }),
+          ),
+        ]
+      : [];
+    return new MultiCloudBoxSource([new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices), ...gcp]);
+  };
   let current = source();
   // No fetch here: the AWS SDK loads on the first refresh, when the view is first shown.
   deps.boxStore.useSource(current);
@@ -62,7 +73,7 @@ export function createBoxesFeature(
         clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
         spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
       }
-      if (keys.includes('awsProfile') || keys.includes('regions')) {
+      if (keys.includes('awsProfile') || keys.includes('regions') || keys.includes('gcpConfiguration') || keys.includes('gcpProject')) {
         current = source();
         void deps.boxStore.setSource(current).catch((error: unknown) => deps.logger.warn(`listing boxes failed: ${error instanceof Error ? error.message : String(error)}`));
       }

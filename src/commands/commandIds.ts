@@ -23,6 +23,7 @@ export const COMMAND_HANDLER_FILES = {
   'spotbox.showRecoveryTimeline': 'recoveryTimeline/show',
   'spotbox.rehearseInterruption': 'interruption/rehearse',
   'spotbox.chooseAwsProfile': 'awsProfile/choose',
+  'spotbox.chooseGcpProject': 'gcpProject/choose',
 } as const;
 
 export type CommandId = keyof typeof COMMAND_HANDLER_FILES;

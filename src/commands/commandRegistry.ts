@@ -110,5 +110,6 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
         clientsFor: (profile) => new Ec2ClientPool({ ...(profile ? { profile } : {}) }),
         region: () => settings.settings.regions[0] ?? 'us-east-1',
       }),
+    'spotbox.chooseGcpProject': async () => (await import('./gcpProject/choose')).chooseGcpProjectCommand(),
   };
 }

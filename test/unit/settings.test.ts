@@ -12,9 +12,17 @@ describe('parseSettings', () => {
 
   it('keeps valid values and removes duplicate regions', () => {
     const { settings, problems } = parseSettings(
-      reading({ regions: ['eu-central-1', 'us-gov-west-1', 'eu-central-1'], awsProfile: ' research ', 'statusBar.costTicker': false }),
+      reading({ regions: ['eu-central-1', 'us-gov-west-1', 'eu-central-1'], awsProfile: ' research ', 'statusBar.costTicker': false, gcpConfiguration: 'spotbox-sandbox', gcpProject: 'my-project-123' }),
     );
-    assert.deepEqual(settings, { regions: ['eu-central-1', 'us-gov-west-1'], awsProfile: 'research', costTickerEnabled: false, checkIpUrl: DEFAULT_SETTINGS.checkIpUrl, fisRoleArn: '' });
+    assert.deepEqual(settings, {
+      regions: ['eu-central-1', 'us-gov-west-1'],
+      awsProfile: 'research',
+      costTickerEnabled: false,
+      checkIpUrl: DEFAULT_SETTINGS.checkIpUrl,
+      fisRoleArn: '',
+      gcpConfiguration: 'spotbox-sandbox',
+      gcpProject: 'my-project-123',
+    });
     assert.deepEqual(problems, []);
   });
 
@@ -23,6 +31,13 @@ describe('parseSettings', () => {
     assert.equal(parseSettings(reading({}), sandbox).settings.checkIpUrl, 'http://127.0.0.1:4123/checkip');
     assert.equal(parseSettings(reading({ checkIpUrl: 'https://ip.example.com' }), sandbox).settings.checkIpUrl, 'https://ip.example.com');
     assert.equal(parseSettings(reading({}), { SPOTBOX_CHECK_IP_URL: 'http://ip.example.com' }).settings.checkIpUrl, DEFAULT_SETTINGS.checkIpUrl, 'plain http off loopback is refused from there too');
+  });
+
+  it('refuses a gcloud configuration or project name that is not one, leaving Google Cloud unconnected', () => {
+    const { settings, problems } = parseSettings(reading({ gcpConfiguration: '../../etc', gcpProject: 'No Such Project' }));
+    assert.deepEqual([settings.gcpConfiguration, settings.gcpProject], ['', '']);
+    assert.deepEqual(problems.map((problem) => problem.key), ['gcpConfiguration', 'gcpProject']);
+    assert.match(problems[0]?.message ?? '', /Choose GCP Project/);
   });
 
   it('reports bad regions by name and keeps the good ones', () => {

@@ -12,6 +12,10 @@ export interface SpotboxSettings {
   readonly checkIpUrl: string;
   /** IAM role AWS FIS assumes to rehearse an interruption; empty until the user sets one. */
   readonly fisRoleArn: string;
+  /** The gcloud configuration Spotbox reads Google Cloud through; empty: Google Cloud is not connected. */
+  readonly gcpConfiguration: string;
+  /** A project chosen over the configuration's own; empty: the configuration's. */
+  readonly gcpProject: string;
 }
 
 export const SETTING_KEYS = {
@@ -20,6 +24,8 @@ export const SETTING_KEYS = {
   costTickerEnabled: 'statusBar.costTicker',
   checkIpUrl: 'checkIpUrl',
   fisRoleArn: 'fisRoleArn',
+  gcpConfiguration: 'gcpConfiguration',
+  gcpProject: 'gcpProject',
 } as const satisfies Record<keyof SpotboxSettings, string>;
 
 export type SettingKey = (typeof SETTING_KEYS)[keyof SpotboxSettings];
@@ -30,7 +36,14 @@ export const DEFAULT_SETTINGS: SpotboxSettings = {
   costTickerEnabled: true,
   checkIpUrl: 'https://checkip.amazonaws.com',
   fisRoleArn: '',
+  gcpConfiguration: '',
+  gcpProject: '',
 };
+
+/** gcloud's own rule for configuration names, which also keeps the name inside configurations/. */
+export const GCLOUD_CONFIGURATION_NAME = /^[a-z][-a-z0-9]*$/;
+/** Google Cloud project ids: 6 to 30 lower-case letters, digits and dashes, starting with a letter. */
+export const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 /**
  * Why a check-IP URL is refused, or undefined when it is fine. The answer decides which address
@@ -74,6 +87,14 @@ export interface SettingsProblem {
  */
 export function parseSettings(read: (key: SettingKey) => unknown, environment: { readonly SPOTBOX_CHECK_IP_URL?: string } = {}): { settings: SpotboxSettings; problems: SettingsProblem[] } {
   const problems: SettingsProblem[] = [];
+  /** An optional string setting: empty by default; a value not matching `pattern` is reported and not used. */
+  const readPattern = (key: SettingKey, pattern: RegExp, message: string): string => {
+    const raw = read(key);
+    if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return '';
+    if (typeof raw === 'string' && pattern.test(raw.trim())) return raw.trim();
+    problems.push({ key, message });
+    return '';
+  };
 
   const rawRegions = read(SETTING_KEYS.regions);
   let regions = DEFAULT_SETTINGS.regions;
@@ -128,5 +149,8 @@ export function parseSettings(read: (key: SettingKey) => unknown, environment: {
     problems.push({ key: SETTING_KEYS.fisRoleArn, message: 'spotbox.fisRoleArn must be an IAM role ARN (a string) such as arn:aws:iam::123456789012:role/SpotboxFisRole.' });
   }
 
-  return { settings: { regions, awsProfile, costTickerEnabled, checkIpUrl, fisRoleArn }, problems };
+  const gcpConfiguration = readPattern(SETTING_KEYS.gcpConfiguration, GCLOUD_CONFIGURATION_NAME, 'spotbox.gcpConfiguration must name a gcloud configuration (lower-case letters, digits and dashes), as `gcloud config configurations list` shows; pick one with Spotbox: Choose GCP Project.');
+  const gcpProject = readPattern(SETTING_KEYS.gcpProject, GCP_PROJECT_ID, 'spotbox.gcpProject must be a Google Cloud project id such as my-project-123; pick one with Spotbox: Choose GCP Project.');
+
+  return { settings: { regions, awsProfile, costTickerEnabled, checkIpUrl, fisRoleArn, gcpConfiguration, gcpProject }, problems };
 }

@@ -1,3 +1,4 @@
+import { regionOfZone } from './gceZones';
 import { SpotboxError } from '../errors';
 import { GcpApiError, type GoogleErrorItem } from './gcpApiError';
 
@@ -122,7 +123,7 @@ export function toGceError(error: unknown, context: GceErrorContext): SpotboxErr
   if (error instanceof SpotboxError) return error;
   const problem = classifyGceError(error);
   const detail = error instanceof Error ? error.message : String(error);
-  const region = context.zone?.replace(/-[a-z]$/, '');
+  const region = context.zone === undefined ? undefined : regionOfZone(context.zone);
   switch (problem) {
     case 'no-capacity':
       return new GceError(problem, `${context.action}: Google has no spot capacity for it${context.zone ? ` in ${context.zone}` : ''} right now (${detail}).`, 'Spotbox tries the next zone or machine type; if none has capacity, try again later or allow more regions.', { cause: error, ...(context.zone ? { zone: context.zone } : {}) });

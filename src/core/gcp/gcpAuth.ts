@@ -98,7 +98,8 @@ export class GcpAuth {
     return json?.project_id || json?.quota_project_id || undefined;
   }
 
-  private describeSource(): string {
+  /** Where the credentials come from, as a user names it: "<file>, from <how it was named>" or the metadata server. */
+  describeSource(): string {
     const source = this.source();
     return source.kind === 'file' ? `${source.file}, from ${source.origin}` : 'the metadata server';
   }
