@@ -16,6 +16,7 @@ import {
   type MachineType,
   type Operation,
   type SerialPortOutput,
+  type Zone,
 } from './computeTypes';
 
 export interface ComputeClientOptions {
@@ -170,6 +171,11 @@ export class ComputeClient {
 
   async getMachineType(zone: string, name: string, options: CallOptions = {}): Promise<MachineType | undefined> {
     return this.orUndefinedOn404(this.call<MachineType>('GET', `zones/${segment(zone)}/machineTypes/${segment(name)}`, {}, undefined, options));
+  }
+
+  /** The project's zones matching `filter` (e.g. `region = "https://.../regions/us-central1"`), all pages. */
+  listZones(filter?: string, options: CallOptions = {}): Promise<Zone[]> {
+    return this.allPages<Zone>('zones', { filter }, options);
   }
 
   listMachineTypes(zone: string, filter?: string, options: CallOptions = {}): Promise<MachineType[]> {

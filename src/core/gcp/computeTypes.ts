@@ -135,6 +135,14 @@ export interface FirewallRule {
   readonly creationTimestamp?: string;
 }
 
+/** A zone as `zones.list` returns it. */
+export interface Zone {
+  readonly name: string;
+  /** Region URL. */
+  readonly region?: string;
+  readonly status?: 'UP' | 'DOWN';
+}
+
 export interface MachineType {
   readonly name: string;
   readonly zone?: string;
