@@ -119,6 +119,18 @@ export interface BoxHost {
   stopAll(): Promise<void>;
 }
 
+/**
+ * A box host that can also power a box off the way Compute Engine does: ACPI G2 soft off (every
+ * process but init gets SIGTERM) and G3 off (all killed, the disk kept, as a STOPped VM keeps its
+ * boot disk). EC2's emulator needs neither.
+ */
+export interface PowerControlledBoxHost extends BoxHost {
+  /** Resolves with how many processes got SIGTERM (0 when the box is not running). */
+  softOff(instanceId: string): Promise<number>;
+  /** Kills every process of the box and its metadata service; keeps its disk for a later boot. */
+  powerOff(instanceId: string): Promise<void>;
+}
+
 export type SandboxEventKind =
   | 'instance-launched'
   | 'instance-running'

@@ -12,6 +12,7 @@ import {
   BoxSpec,
   EventSink,
   MetadataView,
+  PowerControlledBoxHost,
 } from '../contract';
 import { AddressAllocator, AddressMode, AllocatedAddress, loopbackIpUnavailableReason } from './addressAllocator';
 import { BoxProcess } from './boxProcess';
@@ -63,7 +64,7 @@ interface Box {
 /** The sshd privilege separation directory; sshd refuses to start without it. */
 const PRIVSEP_DIR = '/run/sshd';
 
-export class LocalBoxHost implements BoxHost {
+export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
   readonly mode: AddressMode;
   private readonly allocator: AddressAllocator;
   private readonly boxes = new Map<string, Box>();
@@ -159,6 +160,14 @@ export class LocalBoxHost implements BoxHost {
     }
     await removeTree(this.boxDir(instanceId));
     this.log(`boxes: ${instanceId} terminated, disk deleted`);
+  }
+
+  async powerOff(instanceId: string): Promise<void> {
+    const box = this.boxes.get(instanceId);
+    if (box) {
+      await this.stopBox(box);
+      this.log(`boxes: ${instanceId} powered off, disk kept`);
+    }
   }
 
   async dropSshConnections(instanceId: string): Promise<number> {

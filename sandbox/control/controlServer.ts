@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SandboxEvent } from '../contract';
 import { closeServer, readBody } from '../http/serverUtil';
 import type { CapacityFaultSpec, InterruptOptions, PriceSpike } from '../ec2/faultApi';
+import type { GceFault } from '../gcp/compute/faults';
 
 /** What the control API drives; the sandbox composition wires the real parts in. */
 export interface ControlTargets {
@@ -17,6 +18,10 @@ export interface ControlTargets {
   failS3(count: number, status?: number): void;
   failPricing(count: number, status?: number): void;
   dropSsh(instanceId: string): Promise<number>;
+  /** Compute Engine: a Spot preemption of the instance with that name (in `zone`, or the only zone it is in). */
+  preemptGce(name: string, zone?: string): unknown;
+  failGce(fault: GceFault): void;
+  failGcs(count: number, status?: number): void;
   events(filter: { kind?: string; since?: string }): SandboxEvent[];
   describe(): unknown;
 }
@@ -91,6 +96,13 @@ export class ControlServer {
       'POST /faults/pricing-errors': (body) => (targets.failPricing(num(body, 'count'), optNum(body, 'status')), { ok: true }),
       'POST /faults/drop-ssh': async (body) => ({ dropped: await targets.dropSsh(str(body, 'instanceId')) }),
       'POST /faults/clear': () => (targets.clearFaults(), { ok: true }),
+      'POST /gcp/faults/preempt': (body) => targets.preemptGce(str(body, 'instance'), optStr(body, 'zone')),
+      'POST /gcp/faults/capacity': (body) => (
+        targets.failGce({ kind: 'capacity', zone: str(body, 'zone'), machineType: optStr(body, 'machineType'), withDetails: body.withDetails === true, count: optNum(body, 'count') }),
+        { ok: true }
+      ),
+      'POST /gcp/faults/quota': (body) => (targets.failGce({ kind: 'quota', metric: str(body, 'metric'), region: optStr(body, 'region'), count: optNum(body, 'count') }), { ok: true }),
+      'POST /gcp/faults/gcs-errors': (body) => (targets.failGcs(num(body, 'count'), optNum(body, 'status')), { ok: true }),
     };
   }
 
