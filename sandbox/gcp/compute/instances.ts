@@ -110,7 +110,11 @@ export class InstanceService {
       guestAccelerators: insert.guestAccelerators,
       disks: insert.disks,
       sourceImage: insert.sourceImage,
-      serviceAccount: insert.serviceAccount,
+      // As on GCE, 'default' names the project's Compute Engine default service account.
+      serviceAccount: insert.serviceAccount && {
+        ...insert.serviceAccount,
+        email: insert.serviceAccount.email === 'default' ? `${this.o.projectNumber}-compute@developer.gserviceaccount.com` : insert.serviceAccount.email,
+      },
       loginUser: sshKeys[0]?.user,
       enableGuestAttributes: /^true$/i.test(guestAttributesFlag ?? ''),
       status: 'PROVISIONING',
