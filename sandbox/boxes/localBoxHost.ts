@@ -122,9 +122,11 @@ export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
       const address: BoxAddress = { ip: allocated.ip, sshPort: allocated.sshPort, imdsEndpoint };
       const keys = await ensureHostKeys(path.join(dir, 'ssh'), `root@${hostname.split('.')[0]}`);
       // HOME, USER and the working directory come from the box's own passwd, as on an instance.
-      // Google's libraries take the metadata server from GCE_METADATA_HOST (google-auth's ping from GCE_METADATA_IP).
+      // Google's libraries take the metadata server from GCE_METADATA_HOST (google-auth's ping from
+      // GCE_METADATA_IP; google-auth 1.x, as Debian ships it, from GCE_METADATA_ROOT).
+      const metadataHost = `${allocated.ip}:${allocated.imdsPort}`;
       const metadataVariables: Record<string, string> = spec.gce
-        ? { GCE_METADATA_HOST: `${allocated.ip}:${allocated.imdsPort}`, GCE_METADATA_IP: `${allocated.ip}:${allocated.imdsPort}` }
+        ? { GCE_METADATA_HOST: metadataHost, GCE_METADATA_IP: metadataHost, GCE_METADATA_ROOT: metadataHost }
         : { AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint };
       const environment = { ...spec.environment, ...metadataVariables };
       const boxMountScript = await this.writeBoxFiles(dir, disk, spec, allocated, keys, environment);
