@@ -1,7 +1,8 @@
 /**
  * The gcloud named configuration the sandbox writes, and the environment that selects it:
  * `<CLOUDSDK_CONFIG>/configurations/config_spotbox-sandbox` with the project, the service
- * account key (`auth/credential_file_override`) and `api_endpoint_overrides` for Compute,
+ * account key (`auth/credential_file_override`, and `auth/token_host` so that the gcloud CLI too
+ * gets its tokens from the sandbox) and `api_endpoint_overrides` for Compute,
  * Storage and Cloud Billing. It lives in the sandbox folder, like the AWS profile: nothing is
  * written to the user's own ~/.config/gcloud.
  */
@@ -13,6 +14,8 @@ export const GCLOUD_CONFIGURATION = 'spotbox-sandbox';
 export interface GcloudConfigurationInput {
   readonly project: string;
   readonly keyFile: string;
+  /** The token endpoint: gcloud itself takes it from `auth/token_host`, not from the key file's token_uri. */
+  readonly tokenUri: string;
   /** e.g. http://127.0.0.1:P/compute/v1/ */
   readonly compute: string;
   /** e.g. http://127.0.0.1:Q/storage/v1/ */
@@ -35,6 +38,8 @@ export function writeGcloudConfiguration(configDir: string, input: GcloudConfigu
       '',
       '[auth]',
       `credential_file_override = ${input.keyFile}`,
+      // Google's libraries use the key file's token_uri; the gcloud CLI uses this property instead.
+      `token_host = ${input.tokenUri}`,
       '',
       '[api_endpoint_overrides]',
       `compute = ${input.compute}`,

@@ -99,7 +99,7 @@ export async function startGcp(options: GcpSandboxOptions): Promise<RunningGcp> 
     const { url: computeUrl } = await options.listenOn(options.ports?.compute, (port) => compute.start(port));
     stops.push(() => compute.stop());
 
-    writeGcloudConfiguration(configDir, { project: GCP_PROJECT, keyFile, compute: computeUrl, storage: `${storageUrl}/storage/v1/` });
+    writeGcloudConfiguration(configDir, { project: GCP_PROJECT, keyFile, tokenUri, compute: computeUrl, storage: `${storageUrl}/storage/v1/` });
     const endpoints: GcpEndpoints = {
       gcpTokenUri: tokenUri,
       gcpCompute: computeUrl,

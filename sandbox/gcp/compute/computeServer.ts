@@ -18,6 +18,7 @@ import { instanceLink, projectLink } from './links';
 import { listFilter } from './listFilter';
 import { Operations, renderOperation } from './operations';
 import { page } from './paging';
+import { ProjectMetadata } from './projectMetadata';
 import { renderInstance } from './renderInstance';
 
 export interface ComputeEmulatorOptions {
@@ -51,11 +52,14 @@ export class ComputeEmulator {
   readonly operations: Operations;
   readonly instances: InstanceService;
   readonly firewalls: Firewalls;
+  readonly projectMetadata: ProjectMetadata;
   private server?: http.Server;
   private readonly routes: Array<{ method: string; pattern: string[]; handler: Handler }> = [];
 
   constructor(private readonly options: ComputeEmulatorOptions) {
     this.operations = new Operations(Date.now, options.operationWaitLimitMs);
+    const projectMetadata = new ProjectMetadata(options.project, options.projectNumber, options.projectAttributes ?? {}, this.operations);
+    this.projectMetadata = projectMetadata;
     this.instances = new InstanceService({
       project: options.project,
       projectNumber: options.projectNumber,
@@ -66,7 +70,7 @@ export class ComputeEmulator {
       tokens: options.tokens,
       bootDelayMs: options.bootDelayMs,
       boxEnvironment: options.boxEnvironment,
-      projectAttributes: () => options.projectAttributes ?? {},
+      projectAttributes: () => projectMetadata.attributes(),
       preemptionGraceMs: options.preemptionGraceMs,
     });
     this.firewalls = new Firewalls(options.project, this.operations);
@@ -89,7 +93,7 @@ export class ComputeEmulator {
   }
 
   private route(method: string, path: string, handler: Handler): void {
-    this.routes.push({ method, pattern: path.split('/'), handler });
+    this.routes.push({ method, pattern: path === '' ? [] : path.split('/'), handler });
   }
 
   private defineRoutes(): void {
@@ -104,6 +108,8 @@ export class ComputeEmulator {
       return { kind, id, ...(shown.length ? { items: shown } : {}), ...(nextPageToken ? { nextPageToken } : {}), selfLink: `${projectLink(project)}/${id.split('/').slice(2).join('/')}` };
     };
 
+    this.route('GET', '', () => this.projectMetadata.render());
+    this.route('POST', 'setCommonInstanceMetadata', async (call) => renderOperation(this.projectMetadata.set(await call.body(), call.user)));
     this.route('GET', 'zones', (call) => list('compute#zoneList', `projects/${project}/zones`, ZONES.map((zone) => renderZone(project, zone)), call.query));
     this.route('GET', 'zones/*', (_call, [zone]) => renderZone(project, zoned(zone)));
 

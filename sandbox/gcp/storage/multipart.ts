@@ -11,7 +11,9 @@ export interface MultipartUpload {
 }
 
 export function parseMultipartRelated(body: Buffer, contentTypeHeader: string | undefined): MultipartUpload {
-  const boundary = /boundary="?([^";]+)"?/i.exec(contentTypeHeader ?? '')?.[1];
+  // apitools (gcloud) quotes the boundary with single quotes and ends lines with a bare LF.
+  const quoted = /boundary=(?:"([^"]+)"|'([^']+)'|([^;\s]+))/i.exec(contentTypeHeader ?? '');
+  const boundary = quoted?.[1] ?? quoted?.[2] ?? quoted?.[3];
   if (!boundary || !/^multipart\/related/i.test(contentTypeHeader ?? '')) {
     throw new GoogleApiError(400, 'Multipart upload needs Content-Type multipart/related with a boundary.', 'badContent');
   }
@@ -27,8 +29,10 @@ export function parseMultipartRelated(body: Buffer, contentTypeHeader: string | 
     if (next < 0) {
       break;
     }
-    // Each part runs from after the delimiter's CRLF to the CRLF before the next delimiter.
-    parts.push(body.subarray(start + 2, next - 2));
+    // Each part runs from after the delimiter's line end to the line end before the next delimiter.
+    const from = body[start] === 0x0d && body[start + 1] === 0x0a ? start + 2 : body[start] === 0x0a ? start + 1 : start;
+    const to = body[next - 2] === 0x0d && body[next - 1] === 0x0a ? next - 2 : body[next - 1] === 0x0a ? next - 1 : next;
+    parts.push(body.subarray(from, Math.max(from, to)));
     at = next;
   }
   if (parts.length !== 2) {
@@ -45,14 +49,16 @@ export function parseMultipartRelated(body: Buffer, contentTypeHeader: string | 
 }
 
 function splitPart(part: Buffer): { headers: Record<string, string>; body: Buffer } {
-  const end = part.indexOf('\r\n\r\n');
+  const crlf = part.indexOf('\r\n\r\n');
+  const lf = part.indexOf('\n\n');
+  const [end, separator] = crlf >= 0 && (lf < 0 || crlf < lf) ? [crlf, 4] : [lf, 2];
   const headerText = end >= 0 ? part.subarray(0, end).toString('utf8') : '';
   const headers: Record<string, string> = {};
-  for (const line of headerText.split('\r\n')) {
+  for (const line of headerText.split(/\r?\n/)) {
     const colon = line.indexOf(':');
     if (colon > 0) {
       headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
     }
   }
-  return { headers, body: end >= 0 ? part.subarray(end + 4) : part };
+  return { headers, body: end >= 0 ? part.subarray(end + separator) : part };
 }
