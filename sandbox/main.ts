@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const { endpoints } = sandbox;
   console.log(`SPOTBOX_SANDBOX ${JSON.stringify({
     ec2: endpoints.ec2, s3: endpoints.s3, control: endpoints.control, awsConfigFile: endpoints.awsConfigFile, profile: endpoints.profile, sshMode: endpoints.sshMode,
-    gcpCompute: endpoints.gcpCompute, gcpStorage: endpoints.gcpStorage, gcpTokenUri: endpoints.gcpTokenUri, gcpProject: endpoints.gcpProject,
+    gcpCompute: endpoints.gcpCompute, gcpStorage: endpoints.gcpStorage, gcpBilling: endpoints.gcpBilling, gcpTokenUri: endpoints.gcpTokenUri, gcpProject: endpoints.gcpProject,
     gcpBucket: endpoints.gcpBucket, gcpKeyFile: endpoints.gcpKeyFile, gcpConfigDir: endpoints.gcpConfigDir, gcpConfiguration: endpoints.gcpConfiguration,
   })}`);
   log(`Sandbox cloud running (state in ${options.directory}). Use it from a shell with:`);

@@ -16,7 +16,7 @@ export interface SandboxOptions {
   readonly directory: string;
   readonly bootDelayMs?: { min: number; max: number };
   readonly consoleDelayMs?: number;
-  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number };
+  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number };
   /** Compute Engine Spot VMs' G2 soft off -> G3 off window; 30 s as on GCE. Only the sandbox's own unit tests shorten it. */
   readonly gcpPreemptionGraceMs?: number;
   readonly forcePerBoxPort?: boolean;
@@ -142,7 +142,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         const delay = options.bootDelayMs ?? { min: 2000, max: 6000 };
         return Math.round(delay.min + Math.random() * Math.max(0, delay.max - delay.min));
       },
-      ports: { oauth: options.ports?.gcpOauth ?? previousPorts.gcpOauth, compute: options.ports?.gcpCompute ?? previousPorts.gcpCompute, storage: options.ports?.gcpStorage ?? previousPorts.gcpStorage },
+      ports: { oauth: options.ports?.gcpOauth ?? previousPorts.gcpOauth, compute: options.ports?.gcpCompute ?? previousPorts.gcpCompute, storage: options.ports?.gcpStorage ?? previousPorts.gcpStorage, billing: options.ports?.gcpBilling ?? previousPorts.gcpBilling },
       listenOn,
       preemptionGraceMs: options.gcpPreemptionGraceMs,
     });
@@ -204,7 +204,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     fs.writeFileSync(path.join(directory, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
     fs.writeFileSync(portsFile, JSON.stringify({
       ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl), fis: portOf(fisUrl),
-      gcpOauth: gcp.ports.oauth, gcpCompute: gcp.ports.compute, gcpStorage: gcp.ports.storage,
+      gcpOauth: gcp.ports.oauth, gcpCompute: gcp.ports.compute, gcpStorage: gcp.ports.storage, gcpBilling: gcp.ports.billing,
     }));
     events.record('sandbox-started', { ...endpoints });
 
@@ -245,6 +245,7 @@ interface Ports {
   gcpOauth?: number;
   gcpCompute?: number;
   gcpStorage?: number;
+  gcpBilling?: number;
 }
 
 function readPreviousPorts(file: string): Ports {

@@ -8,6 +8,7 @@ import type { EventSink, PowerControlledBoxHost } from '../contract';
 import { AccessTokens } from './auth/accessTokens';
 import { OAuthServer } from './auth/oauthServer';
 import { loadOrCreateServiceAccountKey, writeServiceAccountKeyFile } from './auth/serviceAccountKey';
+import { BillingCatalogServer } from './billing/billingCatalogServer';
 import { ComputeEmulator } from './compute/computeServer';
 import { gcloudConfigurationEnvironment, writeGcloudConfiguration, GCLOUD_CONFIGURATION } from './gcloudConfiguration';
 import { StorageEmulator } from './storage/storageServer';
@@ -22,6 +23,7 @@ export interface GcpPorts {
   oauth?: number;
   compute?: number;
   storage?: number;
+  billing?: number;
 }
 
 export interface GcpSandboxOptions {
@@ -44,6 +46,8 @@ export interface GcpEndpoints {
   readonly gcpCompute: string;
   /** Cloud Storage: the host for STORAGE_EMULATOR_HOST; the JSON API is under /storage/v1/. */
   readonly gcpStorage: string;
+  /** Cloud Billing Catalog API root, ending in / (its SKUs under v1/services/6F81-5844-456A/skus). */
+  readonly gcpBilling: string;
   readonly gcpProject: string;
   readonly gcpBucket: string;
   readonly gcpKeyFile: string;
@@ -99,11 +103,16 @@ export async function startGcp(options: GcpSandboxOptions): Promise<RunningGcp> 
     const { url: computeUrl } = await options.listenOn(options.ports?.compute, (port) => compute.start(port));
     stops.push(() => compute.stop());
 
-    writeGcloudConfiguration(configDir, { project: GCP_PROJECT, keyFile, tokenUri, compute: computeUrl, storage: `${storageUrl}/storage/v1/` });
+    const billing = new BillingCatalogServer(tokens);
+    const { url: billingUrl } = await options.listenOn(options.ports?.billing, (port) => billing.start(port));
+    stops.push(() => billing.stop());
+
+    writeGcloudConfiguration(configDir, { project: GCP_PROJECT, keyFile, tokenUri, compute: computeUrl, storage: `${storageUrl}/storage/v1/`, cloudbilling: billingUrl });
     const endpoints: GcpEndpoints = {
       gcpTokenUri: tokenUri,
       gcpCompute: computeUrl,
       gcpStorage: storageUrl,
+      gcpBilling: billingUrl,
       gcpProject: GCP_PROJECT,
       gcpBucket: GCS_SANDBOX_BUCKET,
       gcpKeyFile: keyFile,
@@ -115,7 +124,7 @@ export async function startGcp(options: GcpSandboxOptions): Promise<RunningGcp> 
       compute,
       storage,
       tokens,
-      ports: { oauth: portOf(oauthUrl), compute: portOf(computeUrl), storage: portOf(storageUrl) },
+      ports: { oauth: portOf(oauthUrl), compute: portOf(computeUrl), storage: portOf(storageUrl), billing: portOf(billingUrl) },
       environment: gcloudConfigurationEnvironment(configDir, storageUrl),
       stop: stopAll,
     };
