@@ -98,6 +98,7 @@ export async function startGcp(options: GcpSandboxOptions): Promise<RunningGcp> 
       bootDelayMs: options.bootDelayMs,
       // Google's storage clients on the box honour STORAGE_EMULATOR_HOST; the metadata host is added per box.
       boxEnvironment: { STORAGE_EMULATOR_HOST: storageUrl },
+      stateFile: path.join(gcpDir, 'compute-state.json'),
       preemptionGraceMs: options.preemptionGraceMs,
     });
     const { url: computeUrl } = await options.listenOn(options.ports?.compute, (port) => compute.start(port));

@@ -3,6 +3,7 @@
  * `http://127.0.0.1:<port>/compute/v1/projects/{project}/...`, the root a client gets from gcloud's
  * `api_endpoint_overrides/compute`. Every call needs a bearer token the sandbox issued.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { EventSink, PowerControlledBoxHost } from '../../contract';
 import { closeServer, listen } from '../../http/serverUtil';
@@ -30,6 +31,8 @@ export interface ComputeEmulatorOptions {
   readonly bootDelayMs: () => number;
   readonly boxEnvironment: Readonly<Record<string, string>>;
   readonly projectAttributes?: Readonly<Record<string, string>>;
+  /** JSON file with instances, firewalls and project metadata; a new emulator on the same file resumes them. */
+  readonly stateFile?: string;
   /** Only the sandbox's own unit tests shorten these. */
   readonly preemptionGraceMs?: number;
   readonly operationWaitLimitMs?: number;
@@ -54,6 +57,8 @@ export class ComputeEmulator {
   readonly firewalls: Firewalls;
   readonly projectMetadata: ProjectMetadata;
   private server?: http.Server;
+  private saver?: NodeJS.Timeout;
+  private savedState = '';
   private readonly routes: Array<{ method: string; pattern: string[]; handler: Handler }> = [];
 
   constructor(private readonly options: ComputeEmulatorOptions) {
@@ -81,15 +86,48 @@ export class ComputeEmulator {
     const server = http.createServer((req, res) => void this.handle(req, res));
     const { url } = await listen(server, port, '127.0.0.1');
     this.server = server;
+    // Boxes boot again only once listening worked, so a retry on another port does not boot them twice.
+    this.restoreState();
+    this.saver = setInterval(() => this.saveState(), 500);
+    this.saver.unref();
     return { url: `${url}/compute/v1/` };
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.saver);
+    this.saveState();
     this.instances.dispose();
     this.operations.releaseAll();
     const server = this.server;
     this.server = undefined;
     await closeServer(server);
+  }
+
+  /** Writes the state file when anything changed (records change in many places; a snapshot compare catches all). */
+  private saveState(): void {
+    if (!this.options.stateFile) {
+      return;
+    }
+    const state = JSON.stringify({ instances: this.instances.snapshot(), firewalls: this.firewalls.snapshot(), projectMetadata: this.projectMetadata.snapshot() });
+    if (state !== this.savedState) {
+      fs.writeFileSync(`${this.options.stateFile}.tmp`, state);
+      fs.renameSync(`${this.options.stateFile}.tmp`, this.options.stateFile);
+      this.savedState = state;
+    }
+  }
+
+  private restoreState(): void {
+    if (!this.options.stateFile || !fs.existsSync(this.options.stateFile)) {
+      return;
+    }
+    const state = JSON.parse(fs.readFileSync(this.options.stateFile, 'utf8')) as {
+      instances?: Parameters<InstanceService['restore']>[0];
+      firewalls?: Parameters<Firewalls['restore']>[0];
+      projectMetadata?: Parameters<ProjectMetadata['restore']>[0];
+    };
+    this.projectMetadata.restore(state.projectMetadata ?? []);
+    this.firewalls.restore(state.firewalls ?? []);
+    this.instances.restore(state.instances ?? []);
   }
 
   private route(method: string, path: string, handler: Handler): void {

@@ -73,6 +73,16 @@ export class Firewalls {
     return this.finished('insert', name, id, user);
   }
 
+  snapshot(): Array<{ id: string; creationMs: number; resource: Record<string, unknown> }> {
+    return [...this.records.values()].map((record) => structuredClone(record));
+  }
+
+  restore(records: ReadonlyArray<{ id: string; creationMs: number; resource: Record<string, unknown> }>): void {
+    for (const record of records) {
+      this.records.set(String(record.resource.name), structuredClone(record));
+    }
+  }
+
   get(name: string): Record<string, unknown> {
     const record = this.records.get(name);
     if (!record) {

@@ -149,11 +149,48 @@ export class InstanceService {
     return operation;
   }
 
-  private boot(record: InstanceRecord, operation: OperationRecord, authorizedKeys: readonly string[]): void {
+  /** Every instance record, for the state file. */
+  snapshot(): InstanceRecord[] {
+    return [...this.records.values()].map((record) => structuredClone(record));
+  }
+
+  /**
+   * After a sandbox restart: instances that were up boot again (same address, same disk, same host
+   * keys); one stopping or preempted ends as GCE would have ended it; TERMINATED ones stay listed.
+   */
+  restore(records: readonly InstanceRecord[]): void {
+    for (const saved of records) {
+      const record: InstanceRecord = structuredClone(saved);
+      this.records.set(`${record.zone}/${record.name}`, record);
+      if (record.preempted || record.status === 'STOPPING') {
+        record.status = 'STOPPING';
+        this.finishPreemptionOrStop(record);
+      } else if (record.status !== 'TERMINATED') {
+        record.status = 'PROVISIONING';
+        const keys = parseSshKeys(metadataValue(record, 'ssh-keys'), this.now).filter((key) => key.user === record.loginUser).map((key) => key.publicKey);
+        this.boot(record, undefined, keys);
+      }
+    }
+  }
+
+  private finishPreemptionOrStop(record: InstanceRecord): void {
+    if (record.preempted) {
+      this.finishPreemption(record);
+      return;
+    }
+    void this.o.boxHost.powerOff(this.boxId(record)).finally(() => {
+      record.status = 'TERMINATED';
+      record.lastStopMs = this.now;
+    });
+  }
+
+  private boot(record: InstanceRecord, operation: OperationRecord | undefined, authorizedKeys: readonly string[]): void {
     if (this.records.get(`${record.zone}/${record.name}`) !== record) {
       return;
     }
     record.status = 'STAGING';
+    // The guest agent publishes the host keys again once this boot's sshd is up.
+    record.hostKeys = undefined;
     const spec: BoxSpec = {
       instanceId: this.boxId(record),
       region: regionOf(record.zone),
@@ -188,11 +225,16 @@ export class InstanceService {
           record.status = 'RUNNING';
           record.lastStartMs = this.now;
         }
-        this.o.operations.done(operation);
+        if (operation) {
+          this.o.operations.done(operation);
+        }
       },
       (error: unknown) => {
         record.status = 'TERMINATED';
         record.statusMessage = `The instance failed to start: ${String(error)}`;
+        if (!operation) {
+          return;
+        }
         this.o.operations.done(operation, { errors: [{ code: 'INTERNAL_ERROR', message: record.statusMessage }], httpStatus: 500, httpMessage: 'INTERNAL SERVER ERROR' });
       },
     );

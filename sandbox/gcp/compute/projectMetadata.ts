@@ -19,6 +19,15 @@ export class ProjectMetadata {
     this.fingerprint = fingerprintOf(this.items);
   }
 
+  snapshot(): MetadataItem[] {
+    return this.items.map((item) => ({ ...item }));
+  }
+
+  restore(items: readonly MetadataItem[]): void {
+    this.items = items.map((item) => ({ ...item }));
+    this.fingerprint = fingerprintOf(this.items);
+  }
+
   attributes(): Record<string, string> {
     return Object.fromEntries(this.items.map((item) => [item.key, item.value]));
   }
