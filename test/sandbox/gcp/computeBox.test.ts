@@ -113,6 +113,26 @@ describe('sandbox GCP: Compute Engine with a real box', function () {
     assert.equal(scopes['zones/us-east1-b'].warning?.code, 'NO_RESULTS_ON_PAGE');
   });
 
+  it('stops the VM (TERMINATED, disk kept) and starts it again with the same host key', async () => {
+    const c = context!;
+    const hostKey = async (): Promise<string> => eventually('host key', async () => {
+      const { status, json } = await c.call('GET', `${c.projectUrl}zones/${ZONE}/instances/trainer-1/getGuestAttributes?variableKey=hostkeys/ssh-ed25519`);
+      return status === 200 ? String(json.variableValue) : undefined;
+    });
+    const before = await hostKey();
+    const stopped = await c.call('POST', `${c.projectUrl}zones/${ZONE}/instances/trainer-1/stop`);
+    assert.equal(stopped.json.operationType, 'stop');
+    await waitForOperation(c, stopped.json);
+    const { json: terminated } = await c.call('GET', `${c.projectUrl}zones/${ZONE}/instances/trainer-1`);
+    assert.equal(terminated.status, 'TERMINATED');
+    assert.ok(terminated.lastStopTimestamp);
+    assert.equal((await c.call('GET', `${c.projectUrl}zones/${ZONE}/instances/trainer-1/getGuestAttributes?queryPath=hostkeys/`)).status, 404);
+    await waitForOperation(c, (await c.call('POST', `${c.projectUrl}zones/${ZONE}/instances/trainer-1/start`)).json);
+    assert.equal(await hostKey(), before);
+    const { json: running } = await c.call('GET', `${c.projectUrl}zones/${ZONE}/instances/trainer-1`);
+    assert.equal(running.status, 'RUNNING');
+  });
+
   it('deletes the instance: the operation finishes, the box is gone and the name 404s', async () => {
     const c = context!;
     const boxId = c.sandbox.gcp.compute.instances.boxId(c.sandbox.gcp.compute.instances.get(ZONE, 'trainer-1'));
