@@ -13,6 +13,8 @@ const USAGE = `Usage: npm run sandbox:ctl -- <command> [options]   (talks to a r
   pricing-errors <count> [--status 500|503]   Price List API 5xx for the next <count> calls
   drop-ssh <instance-id>                      drop the box's SSH connections
   gce-preempt <instance-name> [--zone ZONE]   Compute Engine Spot preemption (preempted=TRUE, soft off, 30 s, off)
+  gce-maintenance <instance-name> [--zone ZONE] [--event NONE|MIGRATE_ON_HOST_MAINTENANCE|TERMINATE_ON_HOST_MAINTENANCE]
+                                              instance/maintenance-event (default TERMINATE_...; not carried out)
   gce-capacity <zone> [--machine-type TYPE] [--with-details] [--count N]   ZONE_RESOURCE_POOL_EXHAUSTED for inserts there
   gce-quota <metric> [--region REGION] [--count N]   QUOTA_EXCEEDED, e.g. PREEMPTIBLE_NVIDIA_A100_GPUS or GPUS_ALL_REGIONS
   gcs-errors <count> [--status 500|503]       Cloud Storage 5xx for the next <count> requests
@@ -93,6 +95,11 @@ function request(args: string[]): { method: 'GET' | 'POST'; path: string; body?:
     case 'gce-preempt': {
       const zone = flag(rest, '--zone');
       return { method: 'POST', path: '/gcp/faults/preempt', body: { instance: need(1)[0], zone } };
+    }
+    case 'gce-maintenance': {
+      const zone = flag(rest, '--zone');
+      const event = flag(rest, '--event');
+      return { method: 'POST', path: '/gcp/faults/maintenance', body: { instance: need(1)[0], zone, event } };
     }
     case 'gce-capacity': {
       const machineType = flag(rest, '--machine-type');

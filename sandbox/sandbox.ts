@@ -162,6 +162,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         gcp.compute.faults.clear();
       },
       preemptGce: (name, zone) => gcp.compute.instances.preempt(name, zone),
+      announceGceMaintenance: (name, zone, event) => gcp.compute.instances.announceMaintenance(name, zone, event),
       failGce: (fault) => {
         gcp.compute.faults.add(fault);
         events.record('gce-fault', { ...fault });

@@ -13,6 +13,7 @@ import { readJsonObject, requireBearer, sendError, sendJson } from '../http/goog
 import { acceleratorOffered, acceleratorsIn, machineType, ZONES } from './catalog';
 import { machineTypesIn, renderAcceleratorType, renderMachineType, renderZone } from './catalogResources';
 import { GceFaults } from './faults';
+import { guestAttributes } from './gceBoxSpec';
 import { Firewalls } from './firewalls';
 import { InstanceService } from './instances';
 import { instanceLink, projectLink } from './links';
@@ -209,7 +210,7 @@ export class ComputeEmulator {
       const record = this.instances.get(zone, name);
       const queryPath = call.query.get('queryPath') ?? undefined;
       const variableKey = call.query.get('variableKey') ?? undefined;
-      const items = this.instances.guestAttributes(record, queryPath, variableKey);
+      const items = guestAttributes(record, queryPath, variableKey);
       if (!items) {
         // Not published (yet), or guest attributes are off for the VM: the path does not exist.
         throw GoogleApiError.notFound(`projects/${project}/zones/${zone}/instances/${name}/guestAttributes/${variableKey ?? queryPath ?? ''}`);

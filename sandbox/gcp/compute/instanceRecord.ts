@@ -1,5 +1,7 @@
 import type { BoxAddress, SshHostPublicKey } from '../../contract';
 
+export type MaintenanceEvent = 'NONE' | 'MIGRATE_ON_HOST_MAINTENANCE' | 'TERMINATE_ON_HOST_MAINTENANCE';
+
 export type InstanceStatus = 'PROVISIONING' | 'STAGING' | 'RUNNING' | 'STOPPING' | 'TERMINATED';
 
 export interface MetadataItem {
@@ -44,6 +46,8 @@ export interface InstanceRecord {
   address?: BoxAddress;
   hostKeys?: readonly SshHostPublicKey[];
   preempted: boolean;
+  /** `instance/maintenance-event` when a host maintenance is announced; NONE when absent. */
+  maintenanceEvent?: MaintenanceEvent;
   lastStartMs?: number;
   lastStopMs?: number;
 }

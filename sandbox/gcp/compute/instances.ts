@@ -1,22 +1,23 @@
 /**
  * The running side of Compute Engine instances: insert boots a real box through the box host,
- * delete/stop/start drive it, and a Spot preemption runs as GCE runs it: `instance/preempted`
- * turns TRUE (after `preemptionNoticeDuration` the VM gets ACPI G2 soft off: SIGTERM to its
- * processes), 30 s later G3 off, then the instance is TERMINATED, or deleted when
- * `instanceTerminationAction` is DELETE; a `compute.instances.preempted` operation records it.
+ * delete/stop/start drive it, the metadata view feeds the box's metadata server, and a Spot
+ * preemption is handed to spotPreemption.ts.
  */
-import { randomBytes } from 'node:crypto';
-import type { BoxSpec, EventSink, GceMetadataView, MetadataView, PowerControlledBoxHost, SshHostPublicKey } from '../../contract';
+import type { EventSink, GceMetadataView, MetadataView, PowerControlledBoxHost, SshHostPublicKey } from '../../contract';
 import type { AccessTokens, IssuedToken } from '../auth/accessTokens';
 import { GoogleApiError } from '../http/googleError';
 import { scalarText } from '../http/googleHttp';
-import { acceleratorOffered, regionOf, ZONES } from './catalog';
+import { acceleratorOffered, ZONES } from './catalog';
+import { gceBoxSpec } from './gceBoxSpec';
 import type { GceFaults } from './faults';
 import { validateInsert } from './insertValidation';
-import { metadataValue, type InstanceRecord, type MetadataItem } from './instanceRecord';
+import { metadataValue, type InstanceRecord, type MaintenanceEvent, type MetadataItem } from './instanceRecord';
 import { instanceLink } from './links';
+import { newInstanceRecord } from './newInstance';
 import type { OperationRecord, Operations } from './operations';
 import { fingerprintOf } from './renderInstance';
+import { RecordTimers } from './recordTimers';
+import { SPOT_SHUTDOWN_GRACE_MS, SpotPreemptions, type PreemptionSchedule } from './spotPreemption';
 import { parseSshKeys } from './sshKeys';
 
 export interface InstanceServiceOptions {
@@ -40,19 +41,30 @@ export interface InstanceServiceOptions {
   readonly now?: () => number;
 }
 
-/** GCE's G2 -> G3 window for Spot VMs. */
-export const SPOT_SHUTDOWN_GRACE_MS = 30_000;
 
 /** A box needs an account for its disk; with no ssh-keys item this one exists and no key opens it. */
 const KEYLESS_LOGIN_USER = 'gce-no-ssh-keys';
 
 export class InstanceService {
   private readonly records = new Map<string, InstanceRecord>();
-  private readonly timers = new Map<string, NodeJS.Timeout[]>();
+  private readonly timers = new RecordTimers();
+  private readonly preemptions: SpotPreemptions;
   private readonly boxTokens = new Map<string, IssuedToken>();
   private disposed = false;
 
-  constructor(private readonly o: InstanceServiceOptions) {}
+  constructor(private readonly o: InstanceServiceOptions) {
+    this.preemptions = new SpotPreemptions({
+      project: o.project,
+      boxHost: o.boxHost,
+      operations: o.operations,
+      events: o.events,
+      timers: this.timers,
+      graceMs: o.preemptionGraceMs ?? SPOT_SHUTDOWN_GRACE_MS,
+      now: () => this.now,
+      boxId: (record) => this.boxId(record),
+      forget: (record) => this.forget(record),
+    });
+  }
 
   private get now(): number {
     return (this.o.now ?? Date.now)();
@@ -88,38 +100,7 @@ export class InstanceService {
     if (this.records.has(`${zone}/${insert.name}`)) {
       throw GoogleApiError.alreadyExists(`projects/${this.o.project}/zones/${zone}/instances/${insert.name}`);
     }
-    const projectAttributes = this.o.projectAttributes();
-    const instanceSshKeys = insert.metadataItems.find((item) => item.key === 'ssh-keys')?.value;
-    const blockProjectKeys = /^true$/i.test(insert.metadataItems.find((item) => item.key === 'block-project-ssh-keys')?.value ?? '');
-    const sshKeys = parseSshKeys([instanceSshKeys, blockProjectKeys ? undefined : projectAttributes['ssh-keys']].filter(Boolean).join('\n'), this.now);
-    const guestAttributesFlag = insert.metadataItems.find((item) => item.key === 'enable-guest-attributes')?.value ?? projectAttributes['enable-guest-attributes'];
-    const record: InstanceRecord = {
-      // Google's instance ids are 19-digit decimal numbers.
-      id: (10n ** 18n + (BigInt('0x' + randomBytes(8).toString('hex')) % (9n * 10n ** 18n))).toString(),
-      project: this.o.project,
-      zone,
-      name: insert.name,
-      machineType: insert.machineType.name,
-      creationMs: this.now,
-      description: insert.description,
-      labels: insert.labels,
-      tags: insert.tags,
-      metadataItems: insert.metadataItems,
-      metadataFingerprint: fingerprintOf(insert.metadataItems),
-      scheduling: insert.scheduling,
-      guestAccelerators: insert.guestAccelerators,
-      disks: insert.disks,
-      sourceImage: insert.sourceImage,
-      // As on GCE, 'default' names the project's Compute Engine default service account.
-      serviceAccount: insert.serviceAccount && {
-        ...insert.serviceAccount,
-        email: insert.serviceAccount.email === 'default' ? `${this.o.projectNumber}-compute@developer.gserviceaccount.com` : insert.serviceAccount.email,
-      },
-      loginUser: sshKeys[0]?.user,
-      enableGuestAttributes: /^true$/i.test(guestAttributesFlag ?? ''),
-      status: 'PROVISIONING',
-      preempted: false,
-    };
+    const { record, sshKeys } = newInstanceRecord(insert, { project: this.o.project, projectNumber: this.o.projectNumber, zone, nowMs: this.now, projectAttributes: this.o.projectAttributes() });
     this.records.set(`${zone}/${record.name}`, record);
     const operation = this.o.operations.start({
       project: this.o.project, zone, operationType: 'insert', targetLink: instanceLink(this.o.project, zone, record.name), targetId: record.id, user, status: 'RUNNING',
@@ -137,7 +118,7 @@ export class InstanceService {
     });
     if (failure) {
       // As on GCE: the instance shows up while the insert runs, then the operation fails and it is gone.
-      this.later(record, this.o.failedInsertVisibleMs ?? 1500, () => {
+      this.timers.later(record.id, this.o.failedInsertVisibleMs ?? 1500, () => {
         this.records.delete(`${zone}/${record.name}`);
         this.o.operations.done(operation, failure);
         this.o.events.record('gce-fault', { name: record.name, zone, error: failure.errors[0].code });
@@ -145,7 +126,7 @@ export class InstanceService {
       return operation;
     }
     const keys = sshKeys.filter((key) => key.user === record.loginUser).map((key) => key.publicKey);
-    this.later(record, 300, () => this.boot(record, operation, keys));
+    this.timers.later(record.id, 300, () => this.boot(record, operation, keys));
     return operation;
   }
 
@@ -175,7 +156,7 @@ export class InstanceService {
 
   private finishPreemptionOrStop(record: InstanceRecord): void {
     if (record.preempted) {
-      this.finishPreemption(record);
+      this.preemptions.finish(record);
       return;
     }
     void this.o.boxHost.powerOff(this.boxId(record)).finally(() => {
@@ -191,30 +172,14 @@ export class InstanceService {
     record.status = 'STAGING';
     // The guest agent publishes the host keys again once this boot's sshd is up.
     record.hostKeys = undefined;
-    const spec: BoxSpec = {
-      instanceId: this.boxId(record),
-      region: regionOf(record.zone),
-      availabilityZone: record.zone,
-      instanceType: record.machineType,
-      lifecycle: record.scheduling.provisioningModel === 'SPOT' ? 'spot' : 'on-demand',
-      amiId: record.sourceImage,
-      loginUser: record.loginUser ?? KEYLESS_LOGIN_USER,
-      authorizedKey: authorizedKeys.length ? authorizedKeys.join('\n') : undefined,
-      httpTokens: 'optional',
+    const spec = gceBoxSpec(record, {
+      boxId: this.boxId(record),
+      projectNumber: this.o.projectNumber,
       bootDelayMs: this.o.bootDelayMs(),
       environment: this.o.boxEnvironment,
-      previousAddress: record.address,
-      gce: {
-        project: this.o.project,
-        projectNumber: this.o.projectNumber,
-        zone: record.zone,
-        instanceName: record.name,
-        numericId: record.id,
-        machineType: record.machineType,
-        startupScript: metadataValue(record, 'startup-script'),
-        serviceAccount: record.serviceAccount,
-      },
-    };
+      authorizedKeys,
+      keylessLoginUser: KEYLESS_LOGIN_USER,
+    });
     this.o.boxHost.boot(spec, () => this.metadataView(record), {
       onSshReady: (_id, hostKeys) => this.onSshReady(record, hostKeys),
       onBoxExited: (_id, reason) => this.onBoxExited(record, reason),
@@ -260,7 +225,7 @@ export class InstanceService {
   metadataView(record: InstanceRecord): MetadataView {
     const gce: GceMetadataView = {
       preempted: record.preempted,
-      maintenanceEvent: 'NONE',
+      maintenanceEvent: record.maintenanceEvent ?? 'NONE',
       attributes: Object.fromEntries(record.metadataItems.map((item) => [item.key, item.value])),
       projectAttributes: this.o.projectAttributes(),
       accessToken: record.serviceAccount ? this.boxToken(record) : undefined,
@@ -281,7 +246,7 @@ export class InstanceService {
   delete(zone: string, name: string, user: string): OperationRecord {
     const record = this.get(zone, name);
     const operation = this.o.operations.start({ project: this.o.project, zone, operationType: 'delete', targetLink: instanceLink(this.o.project, zone, name), targetId: record.id, user, status: 'RUNNING' });
-    this.cancelTimers(record);
+    this.timers.cancel(record.id);
     record.status = 'STOPPING';
     void this.o.boxHost.terminate(this.boxId(record)).finally(() => {
       this.forget(record);
@@ -298,7 +263,7 @@ export class InstanceService {
       this.o.operations.done(operation);
       return operation;
     }
-    this.cancelTimers(record);
+    this.timers.cancel(record.id);
     record.status = 'STOPPING';
     void this.o.boxHost.softOff(this.boxId(record))
       .then(() => this.o.boxHost.powerOff(this.boxId(record)))
@@ -320,7 +285,7 @@ export class InstanceService {
     record.preempted = false;
     record.status = 'PROVISIONING';
     const keys = parseSshKeys(metadataValue(record, 'ssh-keys'), this.now).filter((key) => key.user === record.loginUser).map((key) => key.publicKey);
-    this.later(record, 300, () => this.boot(record, operation, keys));
+    this.timers.later(record.id, 300, () => this.boot(record, operation, keys));
     return operation;
   }
 
@@ -340,103 +305,42 @@ export class InstanceService {
   }
 
   /**
-   * A Spot preemption of a RUNNING instance (found by name, in `zone` or any zone). Answers when
-   * each step happens, as epoch milliseconds.
+   * Announces a host maintenance event in the VM's metadata (what the guest sees before it); the
+   * maintenance itself (migration or termination) is not carried out. NONE ends the announcement.
    */
-  preempt(name: string, zone?: string): { name: string; zone: string; noticeAtMs: number; softOffAtMs: number; offAtMs: number } {
+  announceMaintenance(name: string, zone: string | undefined, event: MaintenanceEvent): { name: string; zone: string; maintenanceEvent: MaintenanceEvent } {
     const matches = this.list(zone).filter((record) => record.name === name);
     if (matches.length !== 1) {
       throw new Error(matches.length === 0 ? `unknown instance ${name}` : `instance name ${name} is in several zones; give the zone`);
     }
     const record = matches[0];
-    if (record.scheduling.provisioningModel !== 'SPOT') {
-      throw new Error(`invalid: ${name} is not a Spot VM`);
+    if (record.status !== 'RUNNING') {
+      throw new Error(`invalid: ${name} is ${record.status}`);
     }
-    if (record.status !== 'RUNNING' || record.preempted) {
-      throw new Error(`invalid: ${name} is ${record.preempted ? 'already preempted' : record.status}`);
-    }
-    const noticeMs = (record.scheduling.preemptionNoticeSeconds ?? 0) * 1000;
-    const graceMs = this.o.preemptionGraceMs ?? SPOT_SHUTDOWN_GRACE_MS;
-    const noticeAtMs = this.now;
-    record.preempted = true;
-    this.o.events.record('gce-preemption-notice', { name, zone: record.zone, softOffInMs: noticeMs });
-    const softOff = (): void => {
-      record.status = 'STOPPING';
-      const operation = this.o.operations.start({
-        project: this.o.project, zone: record.zone, operationType: 'compute.instances.preempted', targetLink: instanceLink(this.o.project, record.zone, name),
-        targetId: record.id, user: 'system', status: 'RUNNING',
-      });
-      operation.statusMessage = 'Instance was preempted.';
-      this.o.operations.done(operation);
-      void this.o.boxHost.softOff(this.boxId(record));
-      this.later(record, graceMs, () => this.finishPreemption(record));
-    };
-    if (noticeMs > 0) {
-      this.later(record, noticeMs, softOff);
-    } else {
-      softOff();
-    }
-    return { name, zone: record.zone, noticeAtMs, softOffAtMs: noticeAtMs + noticeMs, offAtMs: noticeAtMs + noticeMs + graceMs };
+    record.maintenanceEvent = event;
+    this.o.events.record('gce-fault', { name, zone: record.zone, maintenanceEvent: event });
+    return { name, zone: record.zone, maintenanceEvent: event };
   }
 
-  private finishPreemption(record: InstanceRecord): void {
-    const remove = record.scheduling.instanceTerminationAction === 'DELETE';
-    const boxId = this.boxId(record);
-    const done = (): void => {
-      if (remove) {
-        this.forget(record);
-      } else {
-        record.status = 'TERMINATED';
-        record.lastStopMs = this.now;
-      }
-      this.o.events.record('gce-preempted', { name: record.name, zone: record.zone, id: record.id, action: remove ? 'DELETE' : 'STOP' });
-    };
-    void (remove ? this.o.boxHost.terminate(boxId) : this.o.boxHost.powerOff(boxId)).finally(done);
-  }
-
-  /** Guest attributes published by the guest agent; only `hostkeys/` exists in the sandbox. */
-  guestAttributes(record: InstanceRecord, queryPath: string | undefined, variableKey: string | undefined): Array<{ namespace: string; key: string; value: string }> | undefined {
-    if (!record.enableGuestAttributes || !record.hostKeys || record.status !== 'RUNNING') {
-      return undefined;
+  /** A Spot preemption of a RUNNING instance (by name, in `zone` or the only zone it is in); see spotPreemption.ts. */
+  preempt(name: string, zone?: string): PreemptionSchedule {
+    const matches = this.list(zone).filter((record) => record.name === name);
+    if (matches.length !== 1) {
+      throw new Error(matches.length === 0 ? `unknown instance ${name}` : `instance name ${name} is in several zones; give the zone`);
     }
-    const all = record.hostKeys.map((key) => ({ namespace: 'hostkeys', key: key.algorithm, value: key.blobBase64 }));
-    const path = variableKey ?? queryPath ?? '';
-    const [namespace, key] = path.split('/');
-    const found = all.filter((item) => (!namespace || item.namespace === namespace) && (!key || item.key === key));
-    return found.length ? found : undefined;
+    return this.preemptions.preempt(matches[0]);
   }
 
   private forget(record: InstanceRecord): void {
-    this.cancelTimers(record);
+    this.timers.cancel(record.id);
     this.boxTokens.delete(record.id);
     if (this.records.get(`${record.zone}/${record.name}`) === record) {
       this.records.delete(`${record.zone}/${record.name}`);
     }
   }
 
-  private later(record: InstanceRecord, ms: number, action: () => void): void {
-    const timer = setTimeout(() => {
-      const list = this.timers.get(record.id) ?? [];
-      this.timers.set(record.id, list.filter((other) => other !== timer));
-      if (!this.disposed) {
-        action();
-      }
-    }, ms);
-    this.timers.set(record.id, [...(this.timers.get(record.id) ?? []), timer]);
-  }
-
-  private cancelTimers(record: InstanceRecord): void {
-    for (const timer of this.timers.get(record.id) ?? []) {
-      clearTimeout(timer);
-    }
-    this.timers.delete(record.id);
-  }
-
   dispose(): void {
     this.disposed = true;
-    for (const timers of this.timers.values()) {
-      timers.forEach(clearTimeout);
-    }
-    this.timers.clear();
+    this.timers.dispose();
   }
 }

@@ -36,8 +36,11 @@ export interface OperationRecord {
   httpErrorMessage?: string;
 }
 
-/** The longest a `wait` call holds (the real API: up to 2 minutes). */
-export const DEFAULT_WAIT_LIMIT_MS = 120_000;
+/**
+ * The longest a `wait` call holds. The real API holds up to 2 minutes and may answer earlier;
+ * holding at most 30 s makes a client that does not loop fail here too, on any long operation.
+ */
+export const DEFAULT_WAIT_LIMIT_MS = 30_000;
 
 export class Operations {
   private readonly records = new Map<string, OperationRecord>();

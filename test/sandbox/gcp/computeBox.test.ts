@@ -113,6 +113,27 @@ describe('sandbox GCP: Compute Engine with a real box', function () {
     assert.equal(scopes['zones/us-east1-b'].warning?.code, 'NO_RESULTS_ON_PAGE');
   });
 
+  it('updates metadata (fingerprint checked) and announces host maintenance to the guest', async () => {
+    const c = context!;
+    const metadataUrl = `${c.sandbox.gcp.compute.instances.get(ZONE, 'trainer-1').address!.imdsEndpoint}/computeMetadata/v1/instance/`;
+    const read = async (leaf: string): Promise<string> => (await fetch(metadataUrl + leaf, { headers: { 'Metadata-Flavor': 'Google' } })).text();
+    const { json: instance } = await c.call('GET', `${c.projectUrl}zones/${ZONE}/instances/trainer-1`);
+    const metadata = instance.metadata as { fingerprint: string; items: Array<{ key: string; value: string }> };
+    const stale = await c.call('POST', `${c.projectUrl}zones/${ZONE}/instances/trainer-1/setMetadata`, { fingerprint: 'stale', items: metadata.items });
+    assert.equal(stale.status, 412);
+    assert.equal((stale.json.error as { errors: Array<{ reason: string }> }).errors[0].reason, 'conditionNotMet');
+    const updated = await c.call('POST', `${c.projectUrl}zones/${ZONE}/instances/trainer-1/setMetadata`, { fingerprint: metadata.fingerprint, items: [...metadata.items, { key: 'spotbox-run', value: 'r42' }] });
+    await waitForOperation(c, updated.json);
+    assert.equal(await read('attributes/spotbox-run'), 'r42');
+
+    assert.equal(await read('maintenance-event'), 'NONE');
+    const response = await fetch(`${c.sandbox.endpoints.control}/gcp/faults/maintenance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instance: 'trainer-1' }) });
+    assert.equal(response.status, 200, await response.text());
+    assert.equal(await read('maintenance-event'), 'TERMINATE_ON_HOST_MAINTENANCE');
+    await fetch(`${c.sandbox.endpoints.control}/gcp/faults/maintenance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instance: 'trainer-1', event: 'NONE' }) });
+    assert.equal(await read('maintenance-event'), 'NONE');
+  });
+
   it('stops the VM (TERMINATED, disk kept) and starts it again with the same host key', async () => {
     const c = context!;
     const hostKey = async (): Promise<string> => eventually('host key', async () => {
