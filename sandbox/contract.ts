@@ -1,14 +1,19 @@
 /**
- * The seams between the sandbox's parts: the EC2 emulator (sandbox/ec2), the box host that runs
- * real sshd boxes with their metadata service (sandbox/boxes), and the composition in
- * sandbox/main.ts that adds S3, the control API and the CLI. Each part depends only on this file.
+ * The seams between the sandbox's parts: the EC2 and Compute Engine emulators (sandbox/ec2,
+ * sandbox/gcp), the box host that runs real sshd boxes with their metadata service
+ * (sandbox/boxes), and the composition in sandbox/main.ts that adds S3, GCS, the control API and
+ * the CLI. Each part depends only on this file.
  */
 
 export type InstanceLifecycle = 'spot' | 'on-demand';
 
 export type InstanceAction = 'terminate' | 'stop' | 'hibernate';
 
-/** What a box is asked to become; built by the EC2 emulator from RunInstances / CreateFleet. */
+/**
+ * What a box is asked to become; built by the EC2 emulator from RunInstances / CreateFleet, or by
+ * the Compute Engine emulator from instances.insert (then `gce` is set, and the EC2 fields carry
+ * their GCE counterparts: zone, machine type, image).
+ */
 export interface BoxSpec {
   readonly instanceId: string;
   readonly region: string;
@@ -29,25 +34,70 @@ export interface BoxSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** Address kept from an earlier boot (sandbox restart); the host allocates one when absent. */
   readonly previousAddress?: BoxAddress;
+  /** Present for a Compute Engine instance: the box imitates GCE's guest environment instead of EC2's. */
+  readonly gce?: GceGuest;
+}
+
+/**
+ * What differs on a Compute Engine guest: the metadata server (computeMetadata/v1 with
+ * `Metadata-Flavor: Google`, at GCE_METADATA_HOST), the host name (the instance name), the startup
+ * script run at every boot, and the host keys the guest agent publishes as guest attributes.
+ */
+export interface GceGuest {
+  readonly project: string;
+  /** Decimal project number; `instance/zone` reads `projects/<number>/zones/<zone>`. */
+  readonly projectNumber: string;
+  readonly zone: string;
+  readonly instanceName: string;
+  /** The instance's numeric id (decimal string), as `instance/id` answers it. */
+  readonly numericId: string;
+  readonly machineType: string;
+  /** Metadata item `startup-script`: run as root at every boot, as google_metadata_script_runner does. */
+  readonly startupScript?: string;
+  readonly serviceAccount?: { readonly email: string; readonly scopes: readonly string[] };
 }
 
 /** Where a box can be reached. In 'loopback-ip' mode sshPort is 22 and ip is 127.0.0.N (N >= 2). */
 export interface BoxAddress {
   readonly ip: string;
   readonly sshPort: number;
-  /** Value of AWS_EC2_METADATA_SERVICE_ENDPOINT inside the box, e.g. http://127.0.0.7:1338 */
+  /**
+   * The box's metadata service, e.g. http://127.0.0.7:1338: AWS_EC2_METADATA_SERVICE_ENDPOINT
+   * inside an EC2 box; a GCE box gets its host:port as GCE_METADATA_HOST.
+   */
   readonly imdsEndpoint: string;
 }
 
-/** The changing part of a box's metadata, owned by the EC2 emulator's state. */
+/** The changing part of a box's metadata, owned by the emulator's state. */
 export interface MetadataView {
   readonly instanceAction?: { readonly action: InstanceAction; readonly time: string };
   readonly rebalanceNoticeTime?: string;
+  /** A Compute Engine box's changing metadata (the box host serves it only to a box with `spec.gce`). */
+  readonly gce?: GceMetadataView;
+}
+
+export interface GceMetadataView {
+  /** `instance/preempted`: TRUE from the preemption notice on. */
+  readonly preempted: boolean;
+  /** `instance/maintenance-event`: NONE, MIGRATE_ON_HOST_MAINTENANCE or TERMINATE_ON_HOST_MAINTENANCE. */
+  readonly maintenanceEvent: string;
+  /** `instance/attributes/`: the instance's metadata items (ssh-keys, startup-script, ...). */
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly projectAttributes: Readonly<Record<string, string>>;
+  /** `instance/service-accounts/default/token`: absent when the instance has no service account. */
+  readonly accessToken?: { readonly token: string; readonly expiresAtMs: number };
+}
+
+/** A host public key as sshd presents it (what GCE's guest agent publishes as `hostkeys/<algorithm>`). */
+export interface SshHostPublicKey {
+  /** e.g. 'ssh-ed25519', 'ecdsa-sha2-nistp256' */
+  readonly algorithm: string;
+  readonly blobBase64: string;
 }
 
 export interface BoxLifecycleListener {
   /** sshd is listening and the host key is known (instance becomes 'running' with its IPs). */
-  onSshReady(instanceId: string): void;
+  onSshReady(instanceId: string, hostKeys?: readonly SshHostPublicKey[]): void;
   /** The box died on its own (its init process exited); the emulator may mark it terminated. */
   onBoxExited?(instanceId: string, reason: string): void;
 }
@@ -67,6 +117,18 @@ export interface BoxHost {
   dropSshConnections(instanceId: string): Promise<number>;
   /** Sandbox shutdown: kills every process of every box but keeps disks, so a restart can boot them again. */
   stopAll(): Promise<void>;
+}
+
+/**
+ * A box host that can also power a box off the way Compute Engine does: ACPI G2 soft off (every
+ * process but init gets SIGTERM) and G3 off (all killed, the disk kept, as a STOPped VM keeps its
+ * boot disk). EC2's emulator needs neither.
+ */
+export interface PowerControlledBoxHost extends BoxHost {
+  /** Resolves with how many processes got SIGTERM (0 when the box is not running). */
+  softOff(instanceId: string): Promise<number>;
+  /** Kills every process of the box and its metadata service; keeps its disk for a later boot. */
+  powerOff(instanceId: string): Promise<void>;
 }
 
 export type SandboxEventKind =
@@ -91,7 +153,14 @@ export type SandboxEventKind =
   | 'fleet-modified'
   | 'fleet-deleted'
   | 'sandbox-started'
-  | 'sandbox-stopped';
+  | 'sandbox-stopped'
+  | 'gce-instance-inserted'
+  | 'gce-instance-running'
+  | 'gce-instance-deleted'
+  | 'gce-preemption-notice'
+  | 'gce-preempted'
+  | 'gce-fault'
+  | 'gcs-fault';
 
 export interface SandboxEvent {
   readonly time: string;

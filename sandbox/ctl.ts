@@ -12,7 +12,13 @@ const USAGE = `Usage: npm run sandbox:ctl -- <command> [options]   (talks to a r
   s3-errors <count> [--status 500|503]        S3 5xx for the next <count> requests
   pricing-errors <count> [--status 500|503]   Price List API 5xx for the next <count> calls
   drop-ssh <instance-id>                      drop the box's SSH connections
-  clear                                       clear capacity/throttle/latency/Price List faults
+  gce-preempt <instance-name> [--zone ZONE]   Compute Engine Spot preemption (preempted=TRUE, soft off, 30 s, off)
+  gce-maintenance <instance-name> [--zone ZONE] [--event NONE|MIGRATE_ON_HOST_MAINTENANCE|TERMINATE_ON_HOST_MAINTENANCE]
+                                              instance/maintenance-event (default TERMINATE_...; not carried out)
+  gce-capacity <zone> [--machine-type TYPE] [--with-details] [--count N]   ZONE_RESOURCE_POOL_EXHAUSTED for inserts there
+  gce-quota <metric> [--region REGION] [--count N]   QUOTA_EXCEEDED, e.g. PREEMPTIBLE_NVIDIA_A100_GPUS or GPUS_ALL_REGIONS
+  gcs-errors <count> [--status 500|503]       Cloud Storage 5xx for the next <count> requests
+  clear                                       clear capacity/throttle/latency/Price List/Compute Engine faults
   events [--kind KIND]                        the event log
   state                                       instances as the sandbox sees them
 Options: --dir DIR (default .sandbox) or --control URL.`;
@@ -86,6 +92,34 @@ function request(args: string[]): { method: 'GET' | 'POST'; path: string; body?:
     }
     case 'drop-ssh':
       return { method: 'POST', path: '/faults/drop-ssh', body: { instanceId: need(1)[0] } };
+    case 'gce-preempt': {
+      const zone = flag(rest, '--zone');
+      return { method: 'POST', path: '/gcp/faults/preempt', body: { instance: need(1)[0], zone } };
+    }
+    case 'gce-maintenance': {
+      const zone = flag(rest, '--zone');
+      const event = flag(rest, '--event');
+      return { method: 'POST', path: '/gcp/faults/maintenance', body: { instance: need(1)[0], zone, event } };
+    }
+    case 'gce-capacity': {
+      const machineType = flag(rest, '--machine-type');
+      const count = numberOf(flag(rest, '--count'), '--count');
+      const withDetails = rest.includes('--with-details');
+      const args = rest.filter((arg) => arg !== '--with-details');
+      if (args.length < 1) {
+        throw new Error(`gce-capacity needs a zone\n${USAGE}`);
+      }
+      return { method: 'POST', path: '/gcp/faults/capacity', body: { zone: args[0], machineType, withDetails, count } };
+    }
+    case 'gce-quota': {
+      const region = flag(rest, '--region');
+      const count = numberOf(flag(rest, '--count'), '--count');
+      return { method: 'POST', path: '/gcp/faults/quota', body: { metric: need(1)[0], region, count } };
+    }
+    case 'gcs-errors': {
+      const status = numberOf(flag(rest, '--status'), '--status');
+      return { method: 'POST', path: '/gcp/faults/gcs-errors', body: { count: numberOf(need(1)[0], 'count'), status } };
+    }
     case 'clear':
       return { method: 'POST', path: '/faults/clear' };
     case 'events': {

@@ -11,7 +11,8 @@ interface MainOptions {
 
 const USAGE = `Usage: npm run sandbox [-- --no-editor] [--dir DIR] [--boot-delay MIN-MAX] [--port EDITOR_PORT]
   --no-editor         run headless in the foreground; prints one SPOTBOX_SANDBOX {...} line
-  --dir DIR           state folder (default .sandbox): EC2 state, boxes' disks, S3 data, events
+  --dir DIR           state folder (default .sandbox): EC2 state, boxes' disks, S3 and GCS data, events,
+                      the AWS profile and the gcloud configuration (<dir>/gcloud)
   --boot-delay A-B    seconds from launch to sshd up, uniform in [A, B] (default 5-20)
   --port N            port of the code-server editor (default 8080)`;
 
@@ -91,9 +92,14 @@ async function main(): Promise<void> {
     return shutdown(1);
   }
   const { endpoints } = sandbox;
-  console.log(`SPOTBOX_SANDBOX ${JSON.stringify({ ec2: endpoints.ec2, s3: endpoints.s3, control: endpoints.control, awsConfigFile: endpoints.awsConfigFile, profile: endpoints.profile, sshMode: endpoints.sshMode })}`);
+  console.log(`SPOTBOX_SANDBOX ${JSON.stringify({
+    ec2: endpoints.ec2, s3: endpoints.s3, control: endpoints.control, awsConfigFile: endpoints.awsConfigFile, profile: endpoints.profile, sshMode: endpoints.sshMode,
+    gcpCompute: endpoints.gcpCompute, gcpStorage: endpoints.gcpStorage, gcpBilling: endpoints.gcpBilling, gcpTokenUri: endpoints.gcpTokenUri, gcpProject: endpoints.gcpProject,
+    gcpBucket: endpoints.gcpBucket, gcpKeyFile: endpoints.gcpKeyFile, gcpConfigDir: endpoints.gcpConfigDir, gcpConfiguration: endpoints.gcpConfiguration,
+  })}`);
   log(`Sandbox cloud running (state in ${options.directory}). Use it from a shell with:`);
   log(`  export AWS_CONFIG_FILE=${endpoints.awsConfigFile} AWS_PROFILE=${endpoints.profile}`);
+  log(`  export CLOUDSDK_CONFIG=${endpoints.gcpConfigDir} CLOUDSDK_ACTIVE_CONFIG_NAME=${endpoints.gcpConfiguration} STORAGE_EMULATOR_HOST=${endpoints.gcpStorage}`);
   log(`Inject faults with: npm run sandbox:ctl -- help`);
   if (options.editor) {
     try {

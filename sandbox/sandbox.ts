@@ -8,6 +8,7 @@ import { ACCOUNT_ID } from './ec2/actions/common';
 import { FisServer } from './fis/fisServer';
 import { PricingServer } from './pricing/pricingServer';
 import { S3Sandbox } from './s3/s3Sandbox';
+import { startGcp, type GcpEndpoints, type RunningGcp } from './gcp/gcpSandbox';
 import { SANDBOX_ACCESS_KEY, SANDBOX_PROFILE, sandboxProfileEnvironment, writeSandboxProfile } from './awsProfile';
 
 export interface SandboxOptions {
@@ -15,13 +16,15 @@ export interface SandboxOptions {
   readonly directory: string;
   readonly bootDelayMs?: { min: number; max: number };
   readonly consoleDelayMs?: number;
-  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number };
+  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number };
+  /** Compute Engine Spot VMs' G2 soft off -> G3 off window; 30 s as on GCE. Only the sandbox's own unit tests shorten it. */
+  readonly gcpPreemptionGraceMs?: number;
   readonly forcePerBoxPort?: boolean;
   readonly seed?: number;
   readonly log?: (line: string) => void;
 }
 
-export interface SandboxEndpoints {
+export interface SandboxEndpoints extends GcpEndpoints {
   readonly ec2: string;
   readonly s3: string;
   readonly control: string;
@@ -44,8 +47,10 @@ export interface RunningSandbox {
   readonly pricing: PricingServer;
   readonly fis: FisServer;
   readonly boxHost: LocalBoxHost;
+  /** Google Cloud: Compute Engine, Cloud Storage, the token endpoint. */
+  readonly gcp: RunningGcp;
   readonly events: EventLog;
-  /** Environment that points AWS SDKs and Spotbox at this sandbox. */
+  /** Environment that points AWS SDKs, Google's clients (through the gcloud configuration) and Spotbox at this sandbox. */
   readonly environment: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -128,6 +133,21 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const fisUrl = (await listenOn(options.ports?.fis ?? previousPorts.fis, (port) => fis.start(port))).url;
     stops.push(() => fis.stop());
 
+    const gcp = await startGcp({
+      directory,
+      boxHost,
+      events,
+      // Uniform in the same range as EC2's boxes.
+      bootDelayMs: () => {
+        const delay = options.bootDelayMs ?? { min: 2000, max: 6000 };
+        return Math.round(delay.min + Math.random() * Math.max(0, delay.max - delay.min));
+      },
+      ports: { oauth: options.ports?.gcpOauth ?? previousPorts.gcpOauth, compute: options.ports?.gcpCompute ?? previousPorts.gcpCompute, storage: options.ports?.gcpStorage ?? previousPorts.gcpStorage, billing: options.ports?.gcpBilling ?? previousPorts.gcpBilling },
+      listenOn,
+      preemptionGraceMs: options.gcpPreemptionGraceMs,
+    });
+    stops.push(() => gcp.stop());
+
     const control = new ControlServer({
       interruptSpot: (id, interrupt) => ec2.interruptSpot(id, interrupt),
       recommendRebalance: (id) => ec2.recommendRebalance(id),
@@ -139,7 +159,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       clearFaults: () => {
         ec2.clearFaults();
         pricing.clearFaults();
+        gcp.compute.faults.clear();
       },
+      preemptGce: (name, zone) => gcp.compute.instances.preempt(name, zone),
+      announceGceMaintenance: (name, zone, event) => gcp.compute.instances.announceMaintenance(name, zone, event),
+      failGce: (fault) => {
+        gcp.compute.faults.add(fault);
+        events.record('gce-fault', { ...fault });
+      },
+      failGcs: (count, status) => gcp.storage.failNext(count, status),
       failS3: (count, status) => s3.failNext(count, status),
       failPricing: (count, status) => pricing.failNext(count, status),
       dropSsh: async (id) => {
@@ -150,7 +178,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         return boxHost.dropSshConnections(id);
       },
       events: (filter) => events.events(filter),
-      describe: () => ({ instances: ec2.listInstances(), fleets: ec2.listFleets(), sshMode: boxHost.mode }),
+      describe: () => ({
+        instances: ec2.listInstances(),
+        fleets: ec2.listFleets(),
+        gceInstances: gcp.compute.instances.list().map((record) => ({ name: record.name, zone: record.zone, id: record.id, status: record.status, preempted: record.preempted, address: record.address })),
+        sshMode: boxHost.mode,
+      }),
     });
     const controlUrl = (await listenOn(options.ports?.control ?? previousPorts.control, (port) => control.start(port))).url;
     stops.push(() => control.stop());
@@ -167,9 +200,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       awsCredentialsFile: profileFiles.credentialsFile,
       profile: SANDBOX_PROFILE,
       sshMode: boxHost.mode,
+      ...gcp.endpoints,
     };
     fs.writeFileSync(path.join(directory, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
-    fs.writeFileSync(portsFile, JSON.stringify({ ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl), fis: portOf(fisUrl) }));
+    fs.writeFileSync(portsFile, JSON.stringify({
+      ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl), fis: portOf(fisUrl),
+      gcpOauth: gcp.ports.oauth, gcpCompute: gcp.ports.compute, gcpStorage: gcp.ports.storage, gcpBilling: gcp.ports.billing,
+    }));
     events.record('sandbox-started', { ...endpoints });
 
     let stopped = false;
@@ -180,9 +217,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       pricing,
       fis,
       boxHost,
+      gcp,
       events,
       // The editor it opens asks the sandbox, not the internet, for "your public IP" (user settings still win).
-      environment: { ...sandboxProfileEnvironment(profileFiles), SPOTBOX_CHECK_IP_URL: endpoints.checkIp },
+      environment: { ...sandboxProfileEnvironment(profileFiles), ...gcp.environment, SPOTBOX_CHECK_IP_URL: endpoints.checkIp },
       stop: async () => {
         if (stopped) {
           return;
@@ -205,6 +243,10 @@ interface Ports {
   control?: number;
   pricing?: number;
   fis?: number;
+  gcpOauth?: number;
+  gcpCompute?: number;
+  gcpStorage?: number;
+  gcpBilling?: number;
 }
 
 function readPreviousPorts(file: string): Ports {

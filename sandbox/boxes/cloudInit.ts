@@ -3,6 +3,7 @@
  * write the host keys to the serial console, where a careful client reads them before trusting
  * the box (GetConsoleOutput).
  */
+import type { GceGuest } from '../contract';
 import { HostKey } from './hostKeys';
 
 const CLOUD_INIT_VERSION = '23.1.2-0ubuntu0~22.04.1';
@@ -26,6 +27,19 @@ export function ec2Hostname(ip: string, region: string): string {
   return region === 'us-east-1' ? `${base}.ec2.internal` : `${base}.${region}.compute.internal`;
 }
 
+/** A Compute Engine VM's fully qualified internal name; its short name (the hostname) is the instance name. */
+export function gceHostname(gce: GceGuest): string {
+  return `${gce.instanceName}.${gce.zone}.c.${gce.project}.internal`;
+}
+
+/** The kernel, NIC and cloud-init datasource differ per cloud's images. */
+const CLOUD_FLAVOURS = {
+  ec2: { kernel: '6.8.0-1021-aws', rootDevice: 'nvme0n1p1', nic: 'ens5', datasource: 'DataSourceEc2Local' },
+  gce: { kernel: '6.8.0-1019-gcp', rootDevice: 'sda1', nic: 'ens4', datasource: 'DataSourceGCELocal' },
+} as const;
+
+export type ConsoleCloud = keyof typeof CLOUD_FLAVOURS;
+
 function cloudInitTime(date: Date): string {
   return date.toUTCString().replace('GMT', '+0000');
 }
@@ -41,19 +55,21 @@ export function consoleBootText(opts: {
   readonly keys: readonly HostKey[];
   readonly bootStartedMs: number;
   readonly now: number;
+  readonly cloud?: ConsoleCloud;
 }): string {
+  const flavour = CLOUD_FLAVOURS[opts.cloud ?? 'ec2'];
   const short = opts.hostname.split('.')[0];
   const at = cloudInitTime(new Date(opts.now));
   const up = uptime(opts.bootStartedMs, opts.now);
   const lines = [
-    '[    0.000000] Linux version 6.8.0-1021-aws (buildd@lcy02-amd64-043) (x86_64-linux-gnu-gcc-12) #23~22.04.1-Ubuntu SMP',
-    '[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.0-1021-aws root=PARTUUID=spotbox-sandbox ro console=tty1 console=ttyS0 nvme_core.io_timeout=4294967295 panic=-1',
-    `[    2.104417] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Quota mode: none.`,
+    `[    0.000000] Linux version ${flavour.kernel} (buildd@lcy02-amd64-043) (x86_64-linux-gnu-gcc-12) #23~22.04.1-Ubuntu SMP`,
+    `[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-${flavour.kernel} root=PARTUUID=spotbox-sandbox ro console=tty1 console=ttyS0 nvme_core.io_timeout=4294967295 panic=-1`,
+    `[    2.104417] EXT4-fs (${flavour.rootDevice}): mounted filesystem with ordered data mode. Quota mode: none.`,
     `[  OK  ] Started OpenBSD Secure Shell server.`,
     `Cloud-init v. ${CLOUD_INIT_VERSION} running 'init' at ${at}. Up ${up} seconds.`,
     `ci-info: ++++++++++++++++++++++++++++++++++++++Net device info++++++++++++++++++++++++++++++++++++++`,
     `ci-info: | Device |  Up  |   Address   |    Mask     | Scope  |     Hw-Address    |`,
-    `ci-info: |  ens5  | True | ${opts.ip} | 255.0.0.0 | global | 0a:5b:c3:00:00:01 |`,
+    `ci-info: |  ${flavour.nic}  | True | ${opts.ip} | 255.0.0.0 | global | 0a:5b:c3:00:00:01 |`,
     `Cloud-init v. ${CLOUD_INIT_VERSION} running 'modules:config' at ${at}. Up ${up} seconds.`,
     `Cloud-init v. ${CLOUD_INIT_VERSION} running 'modules:final' at ${at}. Up ${up} seconds.`,
     '#############################################################',
@@ -70,10 +86,10 @@ export function consoleBootText(opts: {
 }
 
 /** The line cloud-init prints once user data has run. */
-export function consoleFinishedText(bootStartedMs: number, now: number): string {
+export function consoleFinishedText(bootStartedMs: number, now: number, cloud: ConsoleCloud = 'ec2'): string {
   return (
     `Cloud-init v. ${CLOUD_INIT_VERSION} finished at ${cloudInitTime(new Date(now))}. ` +
-    `Datasource DataSourceEc2Local.  Up ${uptime(bootStartedMs, now)} seconds\n`
+    `Datasource ${CLOUD_FLAVOURS[cloud].datasource}.  Up ${uptime(bootStartedMs, now)} seconds\n`
   );
 }
 

@@ -12,10 +12,12 @@ import {
   BoxSpec,
   EventSink,
   MetadataView,
+  PowerControlledBoxHost,
 } from '../contract';
 import { AddressAllocator, AddressMode, AllocatedAddress, loopbackIpUnavailableReason } from './addressAllocator';
 import { BoxProcess } from './boxProcess';
-import { consoleBootText, consoleFinishedText, decodeUserData, ec2Hostname, isUserScript } from './cloudInit';
+import { consoleBootText, consoleFinishedText, decodeUserData, ec2Hostname, gceHostname, isUserScript } from './cloudInit';
+import { GceMetadataServer } from './gceMetadataServer';
 import { ensureHostKeys, HostKey } from './hostKeys';
 import { ImdsServer } from './imdsServer';
 import { sleep } from './procfs';
@@ -45,7 +47,7 @@ interface Box {
   readonly address: BoxAddress;
   readonly hostname: string;
   readonly keys: readonly HostKey[];
-  readonly imds: ImdsServer;
+  readonly imds: ImdsServer | GceMetadataServer;
   readonly userData: Buffer | undefined;
   readonly environment: Readonly<Record<string, string>>;
   /** Run before sshd in the box's mount namespace: its own accounts, and the disk as the user's home. */
@@ -62,7 +64,7 @@ interface Box {
 /** The sshd privilege separation directory; sshd refuses to start without it. */
 const PRIVSEP_DIR = '/run/sshd';
 
-export class LocalBoxHost implements BoxHost {
+export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
   readonly mode: AddressMode;
   private readonly allocator: AddressAllocator;
   private readonly boxes = new Map<string, Box>();
@@ -113,17 +115,25 @@ export class LocalBoxHost implements BoxHost {
     const allocated = await this.allocator.allocate(
       previous ? { ip: previous.ip, sshPort: previous.sshPort, imdsPort: portOf(previous.imdsEndpoint) } : undefined,
     );
-    let imds: ImdsServer | undefined;
+    let imds: ImdsServer | GceMetadataServer | undefined;
     try {
-      const hostname = ec2Hostname(allocated.ip, spec.region);
+      const hostname = spec.gce ? gceHostname(spec.gce) : ec2Hostname(allocated.ip, spec.region);
       const imdsEndpoint = `http://${allocated.ip}:${allocated.imdsPort}`;
       const address: BoxAddress = { ip: allocated.ip, sshPort: allocated.sshPort, imdsEndpoint };
       const keys = await ensureHostKeys(path.join(dir, 'ssh'), `root@${hostname.split('.')[0]}`);
       // HOME, USER and the working directory come from the box's own passwd, as on an instance.
-      const environment = { ...spec.environment, AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint };
+      // Google's libraries take the metadata server from GCE_METADATA_HOST (google-auth's ping from
+      // GCE_METADATA_IP; google-auth 1.x, as Debian ships it, from GCE_METADATA_ROOT).
+      const metadataHost = `${allocated.ip}:${allocated.imdsPort}`;
+      const metadataVariables: Record<string, string> = spec.gce
+        ? { GCE_METADATA_HOST: metadataHost, GCE_METADATA_IP: metadataHost, GCE_METADATA_ROOT: metadataHost }
+        : { AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint };
+      const environment = { ...spec.environment, ...metadataVariables };
       const boxMountScript = await this.writeBoxFiles(dir, disk, spec, allocated, keys, environment);
-      const userData = decodeUserData(spec.userDataBase64);
-      imds = new ImdsServer({ spec, ip: allocated.ip, hostname, userData, launchTime: new Date().toISOString() }, metadata);
+      const userData = spec.gce ? undefined : decodeUserData(spec.userDataBase64);
+      imds = spec.gce
+        ? new GceMetadataServer({ spec, ip: allocated.ip, hostname }, metadata)
+        : new ImdsServer({ spec, ip: allocated.ip, hostname, userData, launchTime: new Date().toISOString() }, metadata);
       await imds.listen(allocated.ip, allocated.imdsPort);
 
       const box: Box = {
@@ -152,6 +162,14 @@ export class LocalBoxHost implements BoxHost {
     }
     await removeTree(this.boxDir(instanceId));
     this.log(`boxes: ${instanceId} terminated, disk deleted`);
+  }
+
+  async powerOff(instanceId: string): Promise<void> {
+    const box = this.boxes.get(instanceId);
+    if (box) {
+      await this.stopBox(box);
+      this.log(`boxes: ${instanceId} powered off, disk kept`);
+    }
   }
 
   async dropSshConnections(instanceId: string): Promise<number> {
@@ -183,7 +201,8 @@ export class LocalBoxHost implements BoxHost {
     keys: readonly HostKey[],
     environment: Readonly<Record<string, string>>,
   ): Promise<string> {
-    const accounts = await writeLoginUserFiles(dir, spec.loginUser, spec.authorizedKey);
+    // GCE images refuse root over SSH outright; EC2's cloud-init lets the key in only to say whom to log in as.
+    const accounts = await writeLoginUserFiles(dir, spec.loginUser, spec.gce ? undefined : spec.authorizedKey);
     await installAuthorizedKey(disk, spec.authorizedKey);
     const config = renderSshdConfig({
       ip: allocated.ip,
@@ -213,7 +232,7 @@ export class LocalBoxHost implements BoxHost {
     // As the VPC resolver does for an instance: its private DNS name and short name answer with its address.
     fs.writeFileSync(hostsPath, `${fs.readFileSync('/etc/hosts', 'utf8').trimEnd()}\n${box.address.ip} ${box.hostname} ${box.hostname.split('.')[0]}\n`);
     const proc = new BoxProcess({
-      // EC2 instances set the short name (ip-172-31-...) as their hostname.
+      // EC2 instances set the short name (ip-172-31-...) as their hostname; GCE ones the instance name.
       hostname: box.hostname.split('.')[0],
       hostsPath,
       mountScript: box.mountScript,
@@ -230,11 +249,12 @@ export class LocalBoxHost implements BoxHost {
     box.state = 'running';
     box.console = consoleBootText({
       hostname: box.hostname, ip: box.address.ip, keys: box.keys, bootStartedMs: box.bootStartedMs, now: Date.now(),
+      cloud: box.spec.gce ? 'gce' : 'ec2',
     });
-    void this.runUserData(box);
+    void (box.spec.gce ? this.runStartupScript(box, box.spec.gce.startupScript) : this.runUserData(box));
     this.log(`boxes: ${box.spec.instanceId} sshd ready`);
     try {
-      box.listener.onSshReady(box.spec.instanceId);
+      box.listener.onSshReady(box.spec.instanceId, box.keys.map((key) => ({ algorithm: key.algorithm, blobBase64: key.blobBase64 })));
     } catch (err) {
       // A listener bug must not be mistaken for a failed boot (which would kill a healthy box).
       this.log(`boxes: onSshReady for ${box.spec.instanceId} threw: ${(err as Error).message}`);
@@ -281,6 +301,64 @@ export class LocalBoxHost implements BoxHost {
     } catch (err) {
       this.log(`boxes: ${box.spec.instanceId} user data failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Like google_metadata_script_runner: the `startup-script` metadata item at every boot (not once
+   * per instance), as root, run by bash whether or not it starts with '#!'.
+   */
+  private async runStartupScript(box: Box, script: string | undefined): Promise<void> {
+    if (script === undefined) {
+      box.console += consoleFinishedText(box.bootStartedMs, Date.now(), 'gce');
+      return;
+    }
+    const outputPath = path.join(box.dir, 'startup-script.log');
+    try {
+      const scriptPath = path.join(box.dir, 'startup-script');
+      await fs.promises.writeFile(scriptPath, script, { mode: 0o700 });
+      box.console += `google_metadata_script_runner: Starting startup scripts (version 20231004.02).\n` +
+        `google_metadata_script_runner: Found startup-script in metadata.\n`;
+      const code = await box.proc!.run({
+        command: `exec /bin/bash -c ${scriptPath}`,
+        cwd: '/',
+        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...box.environment, HOME: '/root', USER: 'root', LOGNAME: 'root' },
+        outputPath,
+      });
+      if (box.state !== 'running') {
+        return;
+      }
+      box.console += `google_metadata_script_runner: startup-script exit status ${code ?? 'killed'}\n` +
+        `google_metadata_script_runner: Finished running startup scripts.\n` +
+        consoleFinishedText(box.bootStartedMs, Date.now(), 'gce');
+    } catch (err) {
+      this.log(`boxes: ${box.spec.instanceId} startup script failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * ACPI G2 soft off, as Compute Engine sends a preempted or stopped VM: SIGTERM to every process
+   * of the box (init excepted, which stays to be killed by terminate()). Resolves with how many were signalled.
+   */
+  async softOff(instanceId: string): Promise<number> {
+    const box = this.boxes.get(instanceId);
+    if (!box?.proc || box.state !== 'running') {
+      return 0;
+    }
+    const init = await box.proc.initHostPid();
+    let signalled = 0;
+    for (const pid of box.proc.pids()) {
+      if (pid === init) {
+        continue;
+      }
+      try {
+        process.kill(pid, 'SIGTERM');
+        signalled++;
+      } catch {
+        // It ended meanwhile.
+      }
+    }
+    this.log(`boxes: ${instanceId} soft off: SIGTERM to ${signalled} process(es)`);
+    return signalled;
   }
 
   private reportExit(box: Box, reason: string): void {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { SandboxEvent } from '../contract';
 import { closeServer, readBody } from '../http/serverUtil';
 import type { CapacityFaultSpec, InterruptOptions, PriceSpike } from '../ec2/faultApi';
+import type { GceFault } from '../gcp/compute/faults';
+import type { MaintenanceEvent } from '../gcp/compute/instanceRecord';
 
 /** What the control API drives; the sandbox composition wires the real parts in. */
 export interface ControlTargets {
@@ -17,6 +19,12 @@ export interface ControlTargets {
   failS3(count: number, status?: number): void;
   failPricing(count: number, status?: number): void;
   dropSsh(instanceId: string): Promise<number>;
+  /** Compute Engine: a Spot preemption of the instance with that name (in `zone`, or the only zone it is in). */
+  preemptGce(name: string, zone?: string): unknown;
+  failGce(fault: GceFault): void;
+  /** Compute Engine: `instance/maintenance-event` of that instance. */
+  announceGceMaintenance(name: string, zone: string | undefined, event: MaintenanceEvent): unknown;
+  failGcs(count: number, status?: number): void;
   events(filter: { kind?: string; since?: string }): SandboxEvent[];
   describe(): unknown;
 }
@@ -91,6 +99,20 @@ export class ControlServer {
       'POST /faults/pricing-errors': (body) => (targets.failPricing(num(body, 'count'), optNum(body, 'status')), { ok: true }),
       'POST /faults/drop-ssh': async (body) => ({ dropped: await targets.dropSsh(str(body, 'instanceId')) }),
       'POST /faults/clear': () => (targets.clearFaults(), { ok: true }),
+      'POST /gcp/faults/preempt': (body) => targets.preemptGce(str(body, 'instance'), optStr(body, 'zone')),
+      'POST /gcp/faults/maintenance': (body) => {
+        const event = optStr(body, 'event') ?? 'TERMINATE_ON_HOST_MAINTENANCE';
+        if (!['NONE', 'MIGRATE_ON_HOST_MAINTENANCE', 'TERMINATE_ON_HOST_MAINTENANCE'].includes(event)) {
+          throw new BadRequest('"event" must be NONE, MIGRATE_ON_HOST_MAINTENANCE or TERMINATE_ON_HOST_MAINTENANCE');
+        }
+        return targets.announceGceMaintenance(str(body, 'instance'), optStr(body, 'zone'), event as MaintenanceEvent);
+      },
+      'POST /gcp/faults/capacity': (body) => (
+        targets.failGce({ kind: 'capacity', zone: str(body, 'zone'), machineType: optStr(body, 'machineType'), withDetails: body.withDetails === true, count: optNum(body, 'count') }),
+        { ok: true }
+      ),
+      'POST /gcp/faults/quota': (body) => (targets.failGce({ kind: 'quota', metric: str(body, 'metric'), region: optStr(body, 'region'), count: optNum(body, 'count') }), { ok: true }),
+      'POST /gcp/faults/gcs-errors': (body) => (targets.failGcs(num(body, 'count'), optNum(body, 'status')), { ok: true }),
     };
   }
 

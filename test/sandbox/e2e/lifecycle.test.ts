@@ -63,7 +63,13 @@ describe('Sandbox: restarts and the `npm run sandbox` process', function () {
       const match = /^SPOTBOX_SANDBOX (\{.*\})$/.exec(line);
       assert.ok(match, `unexpected first line: ${line}`);
       const endpoints = JSON.parse(match[1]) as Record<string, string>;
-      assert.deepEqual(Object.keys(endpoints).sort(), ['awsConfigFile', 'control', 'ec2', 'profile', 's3', 'sshMode']);
+      assert.deepEqual(Object.keys(endpoints).sort(), [
+        'awsConfigFile', 'control', 'ec2',
+        // Google Cloud's endpoints, all named gcp*.
+        'gcpBilling', 'gcpBucket', 'gcpCompute', 'gcpConfigDir', 'gcpConfiguration', 'gcpKeyFile', 'gcpProject', 'gcpStorage', 'gcpTokenUri',
+        'profile', 's3', 'sshMode',
+      ]);
+      assert.match(fs.readFileSync(`${endpoints.gcpConfigDir}/configurations/config_${endpoints.gcpConfiguration}`, 'utf8'), /^project = spotbox-sandbox$/m);
       assert.equal(endpoints.profile, 'spotbox-sandbox');
       assert.match(fs.readFileSync(endpoints.awsConfigFile, 'utf8'), /\[profile spotbox-sandbox\]/);
       assert.equal((await fetch(`${endpoints.control}/health`)).status, 200);

@@ -1,0 +1,267 @@
+/**
+ * Compute Engine's REST API (compute/v1) on one loopback port:
+ * `http://127.0.0.1:<port>/compute/v1/projects/{project}/...`, the root a client gets from gcloud's
+ * `api_endpoint_overrides/compute`. Every call needs a bearer token the sandbox issued.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { EventSink, PowerControlledBoxHost } from '../../contract';
+import { closeServer, listen } from '../../http/serverUtil';
+import type { AccessTokens } from '../auth/accessTokens';
+import { GoogleApiError } from '../http/googleError';
+import { readJsonObject, requireBearer, sendError, sendJson } from '../http/googleHttp';
+import { acceleratorOffered, acceleratorsIn, machineType, ZONES } from './catalog';
+import { machineTypesIn, renderAcceleratorType, renderMachineType, renderZone } from './catalogResources';
+import { GceFaults } from './faults';
+import { guestAttributes } from './gceBoxSpec';
+import { Firewalls } from './firewalls';
+import { InstanceService } from './instances';
+import { instanceLink, projectLink } from './links';
+import { listFilter } from './listFilter';
+import { Operations, renderOperation } from './operations';
+import { page } from './paging';
+import { ProjectMetadata } from './projectMetadata';
+import { renderInstance } from './renderInstance';
+
+export interface ComputeEmulatorOptions {
+  readonly project: string;
+  readonly projectNumber: string;
+  readonly boxHost: PowerControlledBoxHost;
+  readonly events: EventSink;
+  readonly tokens: AccessTokens;
+  readonly bootDelayMs: () => number;
+  readonly boxEnvironment: Readonly<Record<string, string>>;
+  readonly projectAttributes?: Readonly<Record<string, string>>;
+  /** JSON file with instances, firewalls and project metadata; a new emulator on the same file resumes them. */
+  readonly stateFile?: string;
+  /** Only the sandbox's own unit tests shorten these. */
+  readonly preemptionGraceMs?: number;
+  readonly operationWaitLimitMs?: number;
+}
+
+interface Call {
+  readonly method: string;
+  readonly parts: string[];
+  readonly query: URLSearchParams;
+  readonly user: string;
+  body(): Promise<Record<string, unknown>>;
+}
+
+type Handler = (call: Call, params: string[]) => unknown;
+
+const PREFIX = '/compute/v1/projects/';
+
+export class ComputeEmulator {
+  readonly faults = new GceFaults();
+  readonly operations: Operations;
+  readonly instances: InstanceService;
+  readonly firewalls: Firewalls;
+  readonly projectMetadata: ProjectMetadata;
+  private server?: http.Server;
+  private saver?: NodeJS.Timeout;
+  private savedState = '';
+  private readonly routes: Array<{ method: string; pattern: string[]; handler: Handler }> = [];
+
+  constructor(private readonly options: ComputeEmulatorOptions) {
+    this.operations = new Operations(Date.now, options.operationWaitLimitMs);
+    const projectMetadata = new ProjectMetadata(options.project, options.projectNumber, options.projectAttributes ?? {}, this.operations);
+    this.projectMetadata = projectMetadata;
+    this.instances = new InstanceService({
+      project: options.project,
+      projectNumber: options.projectNumber,
+      boxHost: options.boxHost,
+      events: options.events,
+      operations: this.operations,
+      faults: this.faults,
+      tokens: options.tokens,
+      bootDelayMs: options.bootDelayMs,
+      boxEnvironment: options.boxEnvironment,
+      projectAttributes: () => projectMetadata.attributes(),
+      preemptionGraceMs: options.preemptionGraceMs,
+    });
+    this.firewalls = new Firewalls(options.project, this.operations);
+    this.defineRoutes();
+  }
+
+  async start(port = 0): Promise<{ url: string }> {
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    const { url } = await listen(server, port, '127.0.0.1');
+    this.server = server;
+    // Boxes boot again only once listening worked, so a retry on another port does not boot them twice.
+    this.restoreState();
+    this.saver = setInterval(() => this.saveState(), 500);
+    this.saver.unref();
+    return { url: `${url}/compute/v1/` };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.saver);
+    this.saveState();
+    this.instances.dispose();
+    this.operations.releaseAll();
+    const server = this.server;
+    this.server = undefined;
+    await closeServer(server);
+  }
+
+  /** Writes the state file when anything changed (records change in many places; a snapshot compare catches all). */
+  private saveState(): void {
+    if (!this.options.stateFile) {
+      return;
+    }
+    const state = JSON.stringify({ instances: this.instances.snapshot(), firewalls: this.firewalls.snapshot(), projectMetadata: this.projectMetadata.snapshot() });
+    if (state !== this.savedState) {
+      fs.writeFileSync(`${this.options.stateFile}.tmp`, state);
+      fs.renameSync(`${this.options.stateFile}.tmp`, this.options.stateFile);
+      this.savedState = state;
+    }
+  }
+
+  private restoreState(): void {
+    if (!this.options.stateFile || !fs.existsSync(this.options.stateFile)) {
+      return;
+    }
+    const state = JSON.parse(fs.readFileSync(this.options.stateFile, 'utf8')) as {
+      instances?: Parameters<InstanceService['restore']>[0];
+      firewalls?: Parameters<Firewalls['restore']>[0];
+      projectMetadata?: Parameters<ProjectMetadata['restore']>[0];
+    };
+    this.projectMetadata.restore(state.projectMetadata ?? []);
+    this.firewalls.restore(state.firewalls ?? []);
+    this.instances.restore(state.instances ?? []);
+  }
+
+  private route(method: string, path: string, handler: Handler): void {
+    this.routes.push({ method, pattern: path === '' ? [] : path.split('/'), handler });
+  }
+
+  private defineRoutes(): void {
+    const project = this.options.project;
+    const zoned = (zone: string): string => {
+      this.instances.assertZone(zone);
+      return zone;
+    };
+    const list = (kind: string, id: string, items: unknown[], query: URLSearchParams): Record<string, unknown> => {
+      const matching = items.filter(listFilter(query.get('filter')));
+      const { items: shown, nextPageToken } = page(matching, query);
+      return { kind, id, ...(shown.length ? { items: shown } : {}), ...(nextPageToken ? { nextPageToken } : {}), selfLink: `${projectLink(project)}/${id.split('/').slice(2).join('/')}` };
+    };
+
+    this.route('GET', '', () => this.projectMetadata.render());
+    this.route('POST', 'setCommonInstanceMetadata', async (call) => renderOperation(this.projectMetadata.set(await call.body(), call.user)));
+    this.route('GET', 'zones', (call) => list('compute#zoneList', `projects/${project}/zones`, ZONES.map((zone) => renderZone(project, zone)), call.query));
+    this.route('GET', 'zones/*', (_call, [zone]) => renderZone(project, zoned(zone)));
+
+    this.route('GET', 'zones/*/machineTypes', (call, [zone]) =>
+      list('compute#machineTypeList', `projects/${project}/zones/${zoned(zone)}/machineTypes`, machineTypesIn(zone).map((type) => renderMachineType(project, zone, type)), call.query));
+    this.route('GET', 'zones/*/machineTypes/*', (_call, [zone, name]) => {
+      const type = machineType(zoned(zone), name);
+      if (!type) {
+        throw GoogleApiError.notFound(`projects/${project}/zones/${zone}/machineTypes/${name}`);
+      }
+      return renderMachineType(project, zone, type);
+    });
+    this.route('GET', 'zones/*/acceleratorTypes', (call, [zone]) =>
+      list('compute#acceleratorTypeList', `projects/${project}/zones/${zoned(zone)}/acceleratorTypes`, acceleratorsIn(zone).map((a) => renderAcceleratorType(project, zone, a)), call.query));
+    this.route('GET', 'zones/*/acceleratorTypes/*', (_call, [zone, name]) => {
+      const accelerator = acceleratorOffered(zoned(zone), name);
+      if (!accelerator) {
+        throw GoogleApiError.notFound(`projects/${project}/zones/${zone}/acceleratorTypes/${name}`);
+      }
+      return renderAcceleratorType(project, zone, accelerator);
+    });
+
+    this.route('GET', 'aggregated/instances', (call) => {
+      const matches = listFilter(call.query.get('filter'));
+      const items: Record<string, unknown> = {};
+      for (const zone of ZONES) {
+        const instances = this.instances.list(zone).map(renderInstance).filter(matches);
+        items[`zones/${zone}`] = instances.length
+          ? { instances }
+          : { warning: { code: 'NO_RESULTS_ON_PAGE', message: `There are no results for scope 'zones/${zone}' on this page.`, data: [{ key: 'scope', value: `zones/${zone}` }] } };
+      }
+      return { kind: 'compute#instanceAggregatedList', id: `projects/${project}/aggregated/instances`, items, selfLink: `${projectLink(project)}/aggregated/instances` };
+    });
+    this.route('GET', 'zones/*/instances', (call, [zone]) =>
+      list('compute#instanceList', `projects/${project}/zones/${zoned(zone)}/instances`, this.instances.list(zone).map(renderInstance), call.query));
+    this.route('POST', 'zones/*/instances', async (call, [zone]) => renderOperation(this.instances.insert(zone, await call.body(), call.user)));
+    this.route('GET', 'zones/*/instances/*', (_call, [zone, name]) => renderInstance(this.instances.get(zone, name)));
+    this.route('DELETE', 'zones/*/instances/*', (call, [zone, name]) => renderOperation(this.instances.delete(zone, name, call.user)));
+    this.route('POST', 'zones/*/instances/*/stop', (call, [zone, name]) => renderOperation(this.instances.stop(zone, name, call.user)));
+    this.route('POST', 'zones/*/instances/*/start', (call, [zone, name]) => renderOperation(this.instances.start(zone, name, call.user)));
+    this.route('POST', 'zones/*/instances/*/setMetadata', async (call, [zone, name]) => renderOperation(this.instances.setMetadata(zone, name, await call.body(), call.user)));
+    this.route('GET', 'zones/*/instances/*/serialPort', (call, [zone, name]) => {
+      const record = this.instances.get(zone, name);
+      const port = Number(call.query.get('port') ?? 1);
+      if (port < 1 || port > 4) {
+        throw GoogleApiError.invalidField('port', port, 'Must be between 1 and 4.');
+      }
+      const text = Buffer.from(port === 1 ? this.options.boxHost.consoleOutput(this.instances.boxId(record)) : '');
+      const start = Math.min(Math.max(0, Number(call.query.get('start') ?? 0) || 0), text.length);
+      return {
+        kind: 'compute#serialPortOutput',
+        contents: text.subarray(start).toString('utf8'),
+        start: String(start),
+        next: String(text.length),
+        selfLink: `${instanceLink(project, zone, name)}/serialPort?port=${port}`,
+      };
+    });
+    this.route('GET', 'zones/*/instances/*/getGuestAttributes', (call, [zone, name]) => {
+      const record = this.instances.get(zone, name);
+      const queryPath = call.query.get('queryPath') ?? undefined;
+      const variableKey = call.query.get('variableKey') ?? undefined;
+      const items = guestAttributes(record, queryPath, variableKey);
+      if (!items) {
+        // Not published (yet), or guest attributes are off for the VM: the path does not exist.
+        throw GoogleApiError.notFound(`projects/${project}/zones/${zone}/instances/${name}/guestAttributes/${variableKey ?? queryPath ?? ''}`);
+      }
+      const selfLink = `${instanceLink(project, zone, name)}/guestAttributes/${variableKey ?? queryPath ?? ''}`;
+      return variableKey
+        ? { kind: 'compute#guestAttributes', variableKey, variableValue: items[0].value, selfLink }
+        : { kind: 'compute#guestAttributes', queryPath: queryPath ?? '', queryValue: { items }, selfLink };
+    });
+
+    this.route('GET', 'zones/*/operations', (call, [zone]) =>
+      list('compute#operationList', `projects/${project}/zones/${zoned(zone)}/operations`, this.operations.list(project, zone).map(renderOperation), call.query));
+    this.route('GET', 'zones/*/operations/*', (_call, [zone, name]) => renderOperation(this.operations.get(project, zoned(zone), name)));
+    this.route('POST', 'zones/*/operations/*/wait', async (_call, [zone, name]) => renderOperation(await this.operations.wait(project, zoned(zone), name)));
+    this.route('GET', 'global/operations', (call) => list('compute#operationList', `projects/${project}/global/operations`, this.operations.list(project, undefined).map(renderOperation), call.query));
+    this.route('GET', 'global/operations/*', (_call, [name]) => renderOperation(this.operations.get(project, undefined, name)));
+    this.route('POST', 'global/operations/*/wait', async (_call, [name]) => renderOperation(await this.operations.wait(project, undefined, name)));
+
+    this.route('GET', 'global/firewalls', (call) => list('compute#firewallList', `projects/${project}/global/firewalls`, this.firewalls.list(), call.query));
+    this.route('POST', 'global/firewalls', async (call) => renderOperation(this.firewalls.insert(await call.body(), call.user)));
+    this.route('GET', 'global/firewalls/*', (_call, [name]) => this.firewalls.get(name));
+    this.route('DELETE', 'global/firewalls/*', (call, [name]) => renderOperation(this.firewalls.delete(name, call.user)));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://compute');
+      if (!url.pathname.startsWith(PREFIX)) {
+        throw new GoogleApiError(404, `No such API path ${url.pathname}; this is Compute Engine v1 at /compute/v1/.`, 'notFound');
+      }
+      const [project, ...parts] = url.pathname.slice(PREFIX.length).split('/').filter((part) => part !== '').map(decodeURIComponent);
+      const token = requireBearer(req, this.options.tokens);
+      if (project !== this.options.project) {
+        throw GoogleApiError.notFound(`projects/${project}`);
+      }
+      const method = req.method ?? 'GET';
+      for (const route of this.routes) {
+        if (route.method !== method || route.pattern.length !== parts.length) {
+          continue;
+        }
+        const params: string[] = [];
+        if (route.pattern.every((segment, index) => (segment === '*' ? (params.push(parts[index]), true) : segment === parts[index]))) {
+          const call: Call = { method, parts, query: url.searchParams, user: token.principal, body: () => readJsonObject(req) };
+          sendJson(res, 200, await route.handler(call, params));
+          return;
+        }
+      }
+      throw new GoogleApiError(404, `The requested URL ${url.pathname} was not found on this server (method ${method}).`, 'notFound');
+    } catch (error) {
+      sendError(res, error);
+    }
+  }
+}
+
