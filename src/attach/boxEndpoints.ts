@@ -2,6 +2,7 @@ import type { Ec2ClientPool } from '../core/aws/ec2ClientPool';
 import type { Box } from '../core/boxes/box';
 import { resolveBoxEndpoint, type BoxEndpoint, type ResolveEndpointOptions } from '../core/attach/boxEndpoint';
 import type { SshAliasRegistry } from '../core/attach/sshAliasRegistry';
+import type { ComputeClient } from '../core/gcp/computeClient';
 
 /**
  * Endpoints by instance: the console is read once per box (host keys do not change while it
@@ -12,6 +13,7 @@ export class BoxEndpoints {
 
   constructor(
     private readonly clients: () => Ec2ClientPool,
+    private readonly gcpCompute: () => Promise<ComputeClient>,
     readonly aliases: SshAliasRegistry,
     private readonly options: Omit<ResolveEndpointOptions, 'signal' | 'onWaiting'>,
   ) {}
@@ -19,7 +21,7 @@ export class BoxEndpoints {
   async endpointOf(box: Box, extra: Pick<ResolveEndpointOptions, 'signal' | 'onWaiting'> = {}): Promise<BoxEndpoint> {
     let pending = this.resolved.get(box.instanceId);
     if (!pending) {
-      pending = resolveBoxEndpoint(this.clients(), box, { ...this.options, ...extra });
+      pending = this.resolve(box, { ...this.options, ...extra });
       this.resolved.set(box.instanceId, pending);
       // A failure (console not ready, cancelled) must not stick: the next attach asks again.
       pending.catch(() => this.resolved.delete(box.instanceId));
@@ -27,6 +29,15 @@ export class BoxEndpoints {
     const endpoint = await pending;
     await this.aliases.register(endpoint);
     return endpoint;
+  }
+
+  /** Each cloud pins host keys from its own word: EC2's console, or Google's guest attributes. */
+  private async resolve(box: Box, options: ResolveEndpointOptions): Promise<BoxEndpoint> {
+    if (box.cloud === 'gcp') {
+      const { resolveGceEndpoint } = await import('../core/gcp/gceEndpoint');
+      return resolveGceEndpoint(await this.gcpCompute(), box, options);
+    }
+    return resolveBoxEndpoint(this.clients(), box, options);
   }
 
   forget(instanceId: string): void {

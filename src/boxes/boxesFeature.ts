@@ -4,6 +4,8 @@ import { Ec2SpotPrices } from '../core/aws/ec2SpotPrices';
 import { Ec2BoxSource } from '../core/boxes/ec2BoxSource';
 import { LazyCloudBoxSource } from '../core/boxes/lazyCloudBoxSource';
 import { MultiCloudBoxSource } from '../core/boxes/multiCloudBoxSource';
+import { SpotboxError } from '../core/errors';
+import type { GcpClients } from '../core/gcp/gcpClients';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import type { Logger } from '../core/logging/logger';
@@ -17,6 +19,8 @@ import { CheckpointFitBoard } from '../core/throughput/checkpointFitBoard';
 
 export interface BoxesFeature {
   readonly clients: () => Ec2ClientPool;
+  /** Google Cloud's clients over the chosen gcloud configuration, made on first use; refused while none is chosen. */
+  readonly gcpClients: () => Promise<GcpClients>;
   readonly attach: AttachFeature;
   readonly keyDirectory: string;
   /** Removes what the box's launch created (key pair, group, template), logging what could not go. */
@@ -51,17 +55,24 @@ export function createBoxesFeature(
 ): BoxesFeature {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
   let spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
+  // Made on first use and again when the chosen configuration changes; a failed attempt is not kept.
+  let gcp: Promise<GcpClients> | undefined;
+  const gcpClients = (): Promise<GcpClients> => {
+    const { gcpConfiguration, gcpProject } = deps.settings.settings;
+    if (!gcpConfiguration) {
+      return Promise.reject(new SpotboxError('Google Cloud is not connected to Spotbox.', 'Run Spotbox: Choose GCP Project and pick a gcloud configuration.'));
+    }
+    gcp ??= import('../core/gcp/gcpClients').then(({ createGcpClients }) => createGcpClients({ configuration: gcpConfiguration, ...(gcpProject ? { project: gcpProject } : {}) }));
+    gcp.catch(() => (gcp = undefined));
+    return gcp;
+  };
   // Every connected cloud in one tree: AWS always, Google Cloud once a gcloud configuration is chosen.
   const source = (): MultiCloudBoxSource => {
-    const { gcpConfiguration, gcpProject } = deps.settings.settings;
-    const gcp = gcpConfiguration
-      ? [
-          new LazyCloudBoxSource('gcp', `Compute Engine (gcloud configuration ${gcpConfiguration})`, async () =>
-            (await import('../core/gcp/gceBoxes')).openGceBoxSource({ configuration: gcpConfiguration, ...(gcpProject ? { project: gcpProject } : {}) }),
-          ),
-        ]
+    const { gcpConfiguration } = deps.settings.settings;
+    const gcpSources = gcpConfiguration
+      ? [new LazyCloudBoxSource('gcp', `Compute Engine (gcloud configuration ${gcpConfiguration})`, async () => (await import('../core/gcp/gceBoxes')).gceBoxSourceOver(await gcpClients()))]
       : [];
-    return new MultiCloudBoxSource([new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices), ...gcp]);
+    return new MultiCloudBoxSource([new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices), ...gcpSources]);
   };
   let current = source();
   // No fetch here: the AWS SDK loads on the first refresh, when the view is first shown.
@@ -73,6 +84,9 @@ export function createBoxesFeature(
         clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
         spotPrices = new Ec2SpotPrices({ clients, requestTimeoutMs: 5_000 });
       }
+      if (keys.includes('gcpConfiguration') || keys.includes('gcpProject')) {
+        gcp = undefined;
+      }
       if (keys.includes('awsProfile') || keys.includes('regions') || keys.includes('gcpConfiguration') || keys.includes('gcpProject')) {
         current = source();
         void deps.boxStore.setSource(current).catch((error: unknown) => deps.logger.warn(`listing boxes failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -82,7 +96,7 @@ export function createBoxesFeature(
   );
 
   const keyDirectory = vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath;
-  const attach = createAttachFeature(context, { ...deps, clients: () => clients, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach'), lineages: deps.lineages });
+  const attach = createAttachFeature(context, { ...deps, clients: () => clients, gcpCompute: async () => (await gcpClients()).compute, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach'), lineages: deps.lineages });
   const checkpointFits = new CheckpointFitBoard();
   context.subscriptions.push(checkpointFits);
   registerBoxesView(context, {
@@ -106,5 +120,5 @@ export function createBoxesFeature(
       deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
     }
   };
-  return { clients: () => clients, attach, keyDirectory, releaseLaunchResources, checkpointFits, ownerId: deps.ownerId, profileDiagnostics };
+  return { clients: () => clients, gcpClients, attach, keyDirectory, releaseLaunchResources, checkpointFits, ownerId: deps.ownerId, profileDiagnostics };
 }

@@ -32,8 +32,16 @@ export function registerIdleStop(
         box,
         {
           lineages: deps.lineages,
-          terminate: (target) => terminateBox(deps.boxes.clients(), target, deps.boxes.ownerId),
-          release: deps.boxes.releaseLaunchResources,
+          terminate: async (target) => {
+            if (target.cloud === 'gcp') {
+              const { terminateGceBox } = await import('../core/gcp/gceTerminate');
+              await terminateGceBox((await deps.boxes.gcpClients()).compute, target, { ownerId: deps.boxes.ownerId, keyDirectory: deps.boxes.keyDirectory });
+              return;
+            }
+            await terminateBox(deps.boxes.clients(), target, deps.boxes.ownerId);
+          },
+          // A Compute Engine box's firewall rule and key went with it.
+          release: async (target) => (target.cloud === 'gcp' ? undefined : deps.boxes.releaseLaunchResources(target)),
           confirmIdle: async (target) => {
             const alias = await deps.boxes.attach.aliases.aliasOf(target.instanceId).catch(() => undefined);
             return confirmBoxIdle({

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import type { BoxStore } from '../../core/boxes/boxStore';
+import type { GcpClients } from '../../core/gcp/gcpClients';
 import type { PricingContext } from '../../core/calculator/pricingContext';
 import { isCancellation, SpotboxError, UserCancelledError } from '../../core/errors';
 import { launchFromProfile } from '../../core/profileLaunch/launchFromProfile';
@@ -25,6 +26,8 @@ export interface LaunchCommandDeps {
   readonly boxStore: BoxStore;
   readonly settings: SettingsReader;
   readonly clients: () => Ec2ClientPool;
+  /** Google Cloud's clients, for a profile with "cloud": "gcp". */
+  readonly gcpClients: () => Promise<GcpClients>;
   readonly pricing: () => Promise<PricingContext>;
   readonly diagnostics: vscode.DiagnosticCollection;
   readonly keyDirectory: string;
@@ -91,6 +94,14 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   const pricing = await deps.pricing();
   const { profile, uri } = await loadLaunchProfile(deps.diagnostics, pricing);
   await confirmUntrustedProfile(profile);
+  if (profile.cloud === 'gcp') {
+    const { launchOnGcp } = await import('./launchOnGcp');
+    await launchOnGcp(
+      { boxStore: deps.boxStore, gcpClients: deps.gcpClients, keyDirectory: deps.keyDirectory, ownerId: deps.ownerId, logger: deps.logger, callerIp: async () => (await sshCidr(deps.settings)).replace(/\/32$/, ''), workspaceRoot },
+      profile,
+    );
+    return;
+  }
   const regionPools = expandPools(profile, pricing.catalogs).filter((pools) => pools.instanceTypes.length > 0);
   if (regionPools.length === 0) {
     throw new SpotboxError(`No region of the profile "${profile.name}" offers its instance types.`, 'Add regions or change "instanceTypes" / "gpu" in .spotbox/profile.json.');

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import { isBillable, type Box } from '../../core/boxes/box';
+import type { ComputeClient } from '../../core/gcp/computeClient';
 import type { BoxStore } from '../../core/boxes/boxStore';
 import { ec2TerminationCloud, FleetNotOursError, terminateBox } from '../../core/boxes/terminateBox';
 import { isEarlierFleetBox, lineageOfBox } from '../../core/recovery/lineageOfBox';
@@ -12,6 +13,10 @@ import { boxFromArgumentOrPick } from '../boxFromArgumentOrPick';
 export interface TerminateCommandDeps {
   readonly boxStore: BoxStore;
   readonly clients: () => Ec2ClientPool;
+  /** Google Cloud's compute client, for a box on Compute Engine. */
+  readonly gcpCompute: () => Promise<ComputeClient>;
+  /** Where launches keep private keys: a Compute Engine box's key goes with it. */
+  readonly keyDirectory: string;
   readonly lineages: LineageStore;
   /** This installation's owner id: only a fleet carrying it is deleted with its box. */
   readonly ownerId: string;
@@ -34,6 +39,15 @@ export async function terminateBoxCommand(deps: TerminateCommandDeps, argument: 
   );
   if (answer !== confirm) {
     throw new UserCancelledError();
+  }
+  if (box.cloud === 'gcp') {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Terminating ${box.name}` }, async (progress) => {
+      const { terminateGceBox } = await import('../../core/gcp/gceTerminate');
+      progress.report({ message: 'deleting the instance, its disk and its firewall rule' });
+      await terminateGceBox(await deps.gcpCompute(), box, { ownerId: deps.ownerId, keyDirectory: deps.keyDirectory });
+      await deps.boxStore.refresh();
+    });
+    return;
   }
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Terminating ${box.name}` }, async (progress) => {
     const record = await lineageOfBox(deps.lineages, box);

@@ -24,9 +24,19 @@ export function catalogContext(catalogs: Catalogs, locate?: ProfileLocator): Pro
 export function validateProfile(profile: SpotboxProfile, context: ProfileContext): ProfileProblem[] {
   const locate = context.locate ?? ((path) => ({ path: [...path], line: 1, column: 1, offset: 0, length: 0 }));
   const problems: ProfileProblem[] = [];
+  if (profile.cloud === 'gcp') {
+    // AWS's catalogs do not judge Google's names: Compute Engine does, at launch. What this version
+    // cannot do on Google Cloud yet is said here, where the field is.
+    const unsupported = (field: 'checkpoint' | 'session' | 'gpu', message: string): void => {
+      if (profile[field] !== undefined) problems.push({ message, ...locate([field]) });
+    };
+    unsupported('checkpoint', 'checkpointing to Cloud Storage is not available on Google Cloud in this version: remove "checkpoint", or launch on AWS');
+    unsupported('session', 'resuming a session on a replacement is not available on Google Cloud in this version: remove "session", or launch on AWS');
+    unsupported('gpu', 'a GPU need is expanded on AWS only for now: on Google Cloud name the machine types, e.g. "instanceTypes": ["g2-standard-4"]');
+    return problems;
+  }
   if (profile.cloud !== 'aws') {
-    // The catalogs and checks below are AWS's; a profile for another cloud is judged by its own launcher.
-    return [{ message: `this version of Spotbox cannot launch on ${CLOUD_FACTS[profile.cloud].label} yet: use "cloud": "aws"`, ...locate(['cloud']) }];
+    return [{ message: `this version of Spotbox cannot launch on ${CLOUD_FACTS[profile.cloud].label} yet: use "cloud": "aws" or "gcp"`, ...locate(['cloud']) }];
   }
   const regions = new Set(context.knownRegions);
   const types = new Set(context.knownInstanceTypes);

@@ -1,13 +1,13 @@
 import { SpotboxError, userMessageOf } from '../errors';
 import { SshLoginRefusedError } from '../ssh/sshConnection';
-import type { LaunchedBox } from '../launch/launchTypes';
 
 /** A launch whose box runs but whose preparation (boot, host keys, workspace, session) did not finish: the box is kept. */
 export class BoxKeptError extends SpotboxError {
   constructor(
     message: string,
     nextStep: string,
-    readonly launched: LaunchedBox,
+    /** The kept box, by the id its cloud knows it by. */
+    readonly launched: { readonly instanceId: string },
     cause: unknown,
   ) {
     super(message, nextStep, { cause });
@@ -16,7 +16,7 @@ export class BoxKeptError extends SpotboxError {
 }
 
 /** Says what happened to a box that is kept after its preparation failed or was cancelled, and what to do with it. */
-export function boxKeptError(boxName: string, launched: LaunchedBox, error: unknown, cancelled: boolean): BoxKeptError {
+export function boxKeptError(boxName: string, launched: { readonly instanceId: string }, error: unknown, cancelled: boolean): BoxKeptError {
   if (cancelled) {
     return new BoxKeptError(`${boxName} (${launched.instanceId}) is running, but putting the workspace on it was cancelled.`, 'Attach to it, or terminate it from the Spot Boxes view.', launched, error);
   }

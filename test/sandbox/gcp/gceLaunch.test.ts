@@ -17,6 +17,8 @@ import { launchGceBox, type GceLaunchRequest } from '../../../src/core/gcp/gceLa
 import { terminateGceBox } from '../../../src/core/gcp/gceTerminate';
 import { RollbackJournal, rollBackAfter } from '../../../src/core/launch/rollbackJournal';
 import { silentLogger } from '../../../src/core/logging/logger';
+import { parseProfile } from '../../../src/core/profile/parseProfile';
+import { launchGceProfile } from '../../../src/core/profileLaunch/launchGceProfile';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { startGcpTestSandbox, stopTestSandbox, tempDir, type GcpTestContext } from './gcpHarness';
 
@@ -120,6 +122,33 @@ describe('GCP launch pipeline against the sandbox (src/core/gcp over the wire)',
     assert.deepEqual(await firewallNames(), []);
     assert.deepEqual(fs.readdirSync(keyDirectory), keysBefore);
     assert.deepEqual((await new GceBoxSource(async () => clients.compute, clients.project).listBoxes()).length, 0);
+  });
+
+  it('launches a profile end to end: the workspace uploaded to the box, then terminated with nothing left', async () => {
+    const workspace = fs.mkdtempSync(path.join(directory!, 'workspace-'));
+    fs.writeFileSync(path.join(workspace, 'train.py'), 'print("hello from the box")\n');
+    const parsed = parseProfile(JSON.stringify({ name: 'llama-ft', cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], maxPrice: 2, volumeGb: 50 }), 'profile.json');
+    assert.deepEqual(parsed.problems, []);
+    const progress: string[] = [];
+    const result = await launchGceProfile(parsed.profile!, { callerIp: '127.0.0.1', keyDirectory, owner: OWNER, localRoot: workspace }, { compute: clients.compute }, { logger: silentLogger, onProgress: (message) => progress.push(message) });
+    assert.equal(result.box.cloud, 'gcp');
+    assert.equal(result.provisioned.workspace, 'uploaded', JSON.stringify(result.provisioned));
+    const client = await connectEndpoint(result.endpoint, { retries: 10 });
+    try {
+      assert.equal((await runRemoteCommand(client, 'python3 ~/workspace/train.py')).stdout.trim(), 'hello from the box');
+    } finally {
+      client.end();
+    }
+    assert.ok(progress.includes('preparing the box'), progress.join(' | '));
+    await terminateGceBox(clients.compute, result.box, { ownerId: OWNER, keyDirectory });
+    assert.deepEqual(await firewallNames(), []);
+  });
+
+  it('refuses a Google Cloud profile asking for checkpoints before anything is created', async () => {
+    const parsed = parseProfile(JSON.stringify({ name: 'llama-ft', cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], maxPrice: 2, checkpoint: { bucket: 'spotbox-sandbox', prefix: 'p/' } }), 'profile.json');
+    await assert.rejects(launchGceProfile(parsed.profile!, { callerIp: '127.0.0.1', keyDirectory, owner: OWNER }, { compute: clients.compute }, { logger: silentLogger }), /not available on Google Cloud in this version/);
+    assert.deepEqual(await firewallNames(), []);
+    assert.equal((await new GceBoxSource(async () => clients.compute, clients.project).listBoxes()).length, 0);
   });
 
   it('refuses to terminate an instance another installation launched', async () => {

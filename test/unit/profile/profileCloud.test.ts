@@ -52,13 +52,14 @@ describe('profile "cloud": each cloud in its own words', () => {
     ]);
   });
 
-  it('says at "cloud" that this version launches a Google Cloud profile nowhere yet, instead of checking it against AWS catalogs', () => {
-    const { profile, locate } = parseProfile('{ "name": "x", "cloud": "gcp", "regions": ["us-central1"], "instanceTypes": ["g2-standard-4"], "maxPrice": 2 }', FILE);
-    assert.ok(profile);
-    const problems = validateProfile(profile, { knownRegions: ['us-east-1'], knownInstanceTypes: ['g5.xlarge'], locate });
-    assert.equal(problems.length, 1);
-    assert.deepEqual(problems[0].path, ['cloud']);
-    assert.match(problems[0].message, /cannot launch on Google Cloud yet/);
+  it('judges a Google Cloud profile by what this version can launch there, not against AWS catalogs', () => {
+    const plain = parseProfile('{ "name": "x", "cloud": "gcp", "regions": ["us-central1"], "instanceTypes": ["g2-standard-4"], "maxPrice": 2 }', FILE);
+    assert.deepEqual(validateProfile(plain.profile!, { knownRegions: ['us-east-1'], knownInstanceTypes: ['g5.xlarge'], locate: plain.locate }), []);
+    const resuming = parseProfile('{ "name": "x", "cloud": "gcp", "regions": ["us-central1"], "gpu": "L4", "gpus": 1, "maxPrice": 2, "checkpoint": { "bucket": "b_1", "prefix": "p/" }, "session": { "command": "python3 train.py" } }', FILE);
+    const problems = validateProfile(resuming.profile!, { knownRegions: [], knownInstanceTypes: [], locate: resuming.locate });
+    assert.deepEqual(problems.map((problem) => problem.path), [['checkpoint'], ['session'], ['gpu']]);
+    assert.match(problems[0].message, /not available on Google Cloud in this version/);
+    assert.match(problems[2].message, /"instanceTypes": \["g2-standard-4"\]/);
   });
 
   it('has the same per-cloud patterns in the JSON schema as the parser', () => {
