@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 
 const DEBIAN_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep', 'openssh-server', 'sudo', 'curl', 'python3', 'tmux', 'git'];
 /** Only the tests need them: the real PyTorch trainers of examples/ run on the sandbox's boxes; the AWS CLI checks the emulators. */
-const DEBIAN_TEST_PACKAGES = ['python3-torch', 'awscli'];
+const DEBIAN_TEST_PACKAGES = ['python3-torch', 'awscli', 'python3-google-auth', 'python3-requests'];
 
 function installed(pkg) {
   const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
