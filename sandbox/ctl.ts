@@ -12,7 +12,7 @@ const USAGE = `Usage: npm run sandbox:ctl -- <command> [options]   (talks to a r
   s3-errors <count> [--status 500|503]        S3 5xx for the next <count> requests
   pricing-errors <count> [--status 500|503]   Price List API 5xx for the next <count> calls
   drop-ssh <instance-id>                      drop the box's SSH connections
-  gce-preempt <instance-name> [--zone ZONE]   Compute Engine Spot preemption (preempted=TRUE, soft off, 30 s, off)
+  preempt <instance-name> [--zone ZONE]       Compute Engine Spot preemption (preempted=TRUE, soft off, 30 s, off); alias gce-preempt
   gce-maintenance <instance-name> [--zone ZONE] [--event NONE|MIGRATE_ON_HOST_MAINTENANCE|TERMINATE_ON_HOST_MAINTENANCE]
                                               instance/maintenance-event (default TERMINATE_...; not carried out)
   gce-capacity <zone> [--machine-type TYPE] [--with-details] [--count N]   ZONE_RESOURCE_POOL_EXHAUSTED for inserts there
@@ -92,6 +92,7 @@ function request(args: string[]): { method: 'GET' | 'POST'; path: string; body?:
     }
     case 'drop-ssh':
       return { method: 'POST', path: '/faults/drop-ssh', body: { instanceId: need(1)[0] } };
+    case 'preempt':
     case 'gce-preempt': {
       const zone = flag(rest, '--zone');
       return { method: 'POST', path: '/gcp/faults/preempt', body: { instance: need(1)[0], zone } };
