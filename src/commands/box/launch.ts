@@ -3,7 +3,7 @@ import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import type { BoxStore } from '../../core/boxes/boxStore';
 import type { GcpClients } from '../../core/gcp/gcpClients';
 import type { PricingContext } from '../../core/calculator/pricingContext';
-import { isCancellation, SpotboxError, UserCancelledError } from '../../core/errors';
+import { SpotboxError, UserCancelledError } from '../../core/errors';
 import { launchFromProfile } from '../../core/profileLaunch/launchFromProfile';
 import type { Logger } from '../../core/logging/logger';
 import { callerPublicIp, parseIpv4 } from '../../core/network/callerIp';
@@ -21,6 +21,7 @@ import type { BoxSession } from '../../core/dashboard/usageTypes';
 import { preflightEstimateLine, preflightNoticeFit } from '../../core/launch/preflightEstimate';
 import type { LineageStore } from '../../core/recovery/lineageStore';
 import type { BoxEndpoints } from '../../attach/boxEndpoints';
+import { withCancellableLaunch } from './cancellableLaunch';
 
 export interface LaunchCommandDeps {
   readonly boxStore: BoxStore;
@@ -154,43 +155,28 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   if (picked.autoInterval) {
     deps.logger.info(`checkpoint interval "auto": ${picked.autoInterval.explanation}`);
   }
-  const { launched: box } = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Launching ${profile.name} in ${region}`, cancellable: true },
-    async (progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      try {
-        return await launchFromProfile(
-          profile,
-          {
-            pools: picked.pools!,
-            callerCidr: cidr,
-            keyDirectory: deps.keyDirectory,
-            owner: deps.ownerId,
-            ...(workspaceRoot() !== undefined ? { localRoot: workspaceRoot() } : {}),
-            ...(picked.autoInterval ? { interruptionsPerHour: picked.autoInterval.perHour } : {}),
-          },
-          {
-            clients: deps.clients(),
-            agentSource: deps.agentSource,
-            s3Profile: deps.s3Profile,
-            lineages: deps.lineages,
-            // Through the store, so the tree shows the new box as it boots.
-            listBoxes: () => deps.boxStore.refresh(),
-            endpointOf: (running, options) => deps.endpoints.endpointOf(running, options),
-          },
-          { logger: deps.logger, signal: controller.signal, onProgress: (_step, message) => progress.report({ message }) },
-        );
-      } catch (error) {
-        if (isCancellation(error)) {
-          // Cancelled before the box was kept: everything the launch created is gone by now (a failed rollback is an error, not a cancellation).
-          void vscode.window.showInformationMessage(`Launch of ${profile.name} cancelled; nothing it created was left behind.`);
-        }
-        throw error;
-      } finally {
-        subscription.dispose();
-      }
-    },
+  const { launched: box } = await withCancellableLaunch(`Launching ${profile.name} in ${region}`, profile.name, (report, signal) =>
+    launchFromProfile(
+      profile,
+      {
+        pools: picked.pools!,
+        callerCidr: cidr,
+        keyDirectory: deps.keyDirectory,
+        owner: deps.ownerId,
+        ...(workspaceRoot() !== undefined ? { localRoot: workspaceRoot() } : {}),
+        ...(picked.autoInterval ? { interruptionsPerHour: picked.autoInterval.perHour } : {}),
+      },
+      {
+        clients: deps.clients(),
+        agentSource: deps.agentSource,
+        s3Profile: deps.s3Profile,
+        lineages: deps.lineages,
+        // Through the store, so the tree shows the new box as it boots.
+        listBoxes: () => deps.boxStore.refresh(),
+        endpointOf: (running, options) => deps.endpoints.endpointOf(running, options),
+      },
+      { logger: deps.logger, signal, onProgress: (_step, message) => report(message) },
+    ),
   );
   await deps.boxStore.refresh().catch(() => undefined);
   void vscode.window.showInformationMessage(

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type { BoxStore } from '../../core/boxes/boxStore';
-import { isCancellation, SpotboxError, UserCancelledError } from '../../core/errors';
+import { SpotboxError, UserCancelledError } from '../../core/errors';
 import type { GcpClients } from '../../core/gcp/gcpClients';
 import type { Logger } from '../../core/logging/logger';
 import type { SpotboxProfile } from '../../core/profile/profileTypes';
+import { withCancellableLaunch } from './cancellableLaunch';
 
 export interface GcpLaunchDeps {
   readonly boxStore: BoxStore;
@@ -59,27 +60,16 @@ export async function launchOnGcp(deps: GcpLaunchDeps, profile: SpotboxProfile):
     throw new UserCancelledError();
   }
   const { launchGceProfile } = await import('../../core/profileLaunch/launchGceProfile');
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Launching ${profile.name} on Google Cloud`, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const subscription = token.onCancellationRequested(() => controller.abort());
-    try {
-      const root = deps.workspaceRoot();
-      return await launchGceProfile(
-        profile,
-        { callerIp, keyDirectory: deps.keyDirectory, owner: deps.ownerId, ...(root !== undefined ? { localRoot: root } : {}) },
-        // Through the store, so the tree shows the new box as it boots.
-        { compute: clients.compute, listBoxes: () => deps.boxStore.refresh() },
-        { logger: deps.logger, signal: controller.signal, onProgress: (message) => progress.report({ message }) },
-      );
-    } catch (error) {
-      if (isCancellation(error)) {
-        void vscode.window.showInformationMessage(`Launch of ${profile.name} cancelled; nothing it created was left behind.`);
-      }
-      throw error;
-    } finally {
-      subscription.dispose();
-    }
-  });
+  const root = deps.workspaceRoot();
+  const result = await withCancellableLaunch(`Launching ${profile.name} on Google Cloud`, profile.name, (report, signal) =>
+    launchGceProfile(
+      profile,
+      { callerIp, keyDirectory: deps.keyDirectory, owner: deps.ownerId, ...(root !== undefined ? { localRoot: root } : {}) },
+      // Through the store, so the tree shows the new box as it boots.
+      { compute: clients.compute, listBoxes: () => deps.boxStore.refresh() },
+      { logger: deps.logger, signal, onProgress: report },
+    ),
+  );
   await deps.boxStore.refresh().catch(() => undefined);
   const skipped = result.launched.skipped.length > 0 ? ` No capacity first in ${result.launched.skipped.map((entry) => entry.placement.zone).join(', ')}.` : '';
   void vscode.window.showInformationMessage(`Launched ${profile.name}: ${result.launched.name} (${result.launched.machineType}, spot) in ${result.launched.zone}.${skipped}`);

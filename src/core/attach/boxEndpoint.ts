@@ -58,15 +58,20 @@ export async function resolveBoxEndpoint(clients: Ec2ClientPool, box: Box, optio
     );
   }
   const hostKeys = await consoleHostKeys(clients, box, options);
+  return endpointFor(box, { host: box.publicIp, privateKeyPath, hostKeys, defaultUser: options.defaultUser });
+}
+
+/** The endpoint of a box once its cloud has said where it is and which host keys are its own. */
+export function endpointFor(box: Box, found: { readonly host: string; readonly privateKeyPath: string; readonly hostKeys: readonly ConsoleHostKey[]; readonly defaultUser: string }): BoxEndpoint {
   return {
     instanceId: box.instanceId,
     region: box.region,
     name: box.name,
-    host: box.publicIp,
+    host: found.host,
     port: box.sshPort ?? 22,
-    user: box.sshUser ?? options.defaultUser,
-    privateKeyPath,
-    hostKeys,
+    user: box.sshUser ?? found.defaultUser,
+    privateKeyPath: found.privateKeyPath,
+    hostKeys: found.hostKeys,
     ...(box.workspaceDir !== undefined ? { workspaceDir: box.workspaceDir } : {}),
   };
 }

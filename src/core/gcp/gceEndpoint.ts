@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { BoxEndpoint, ResolveEndpointOptions } from '../attach/boxEndpoint';
+import { endpointFor, type BoxEndpoint, type ResolveEndpointOptions } from '../attach/boxEndpoint';
 import type { Box } from '../boxes/box';
 import { SpotboxError } from '../errors';
 import { privateKeyPathFor } from '../ssh/privateKeyFile';
@@ -54,15 +54,5 @@ export async function resolveGceEndpoint(compute: ComputeClient, box: Box, optio
       ...(options.sleep ? { sleep: options.sleep } : {}),
     },
   );
-  return {
-    instanceId: box.instanceId,
-    region: box.region,
-    name: box.name,
-    host: box.publicIp,
-    port: box.sshPort ?? 22,
-    user: box.sshUser ?? options.defaultUser,
-    privateKeyPath,
-    hostKeys,
-    ...(box.workspaceDir !== undefined ? { workspaceDir: box.workspaceDir } : {}),
-  };
+  return endpointFor(box, { host: box.publicIp, privateKeyPath, hostKeys, defaultUser: options.defaultUser });
 }
