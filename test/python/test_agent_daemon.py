@@ -80,3 +80,35 @@ class DaemonReactions(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class ShutdownSignal(unittest.TestCase):
+    """SIGTERM (daemon.request_shutdown): on GCE the soft off of a preemption comes with the notice, 30 s before the VM
+    is gone, so the agent must stay for the notice checkpoint instead of exiting at once."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix='spotbox-shutdown-')
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        cfg = {'journal': os.path.join(self.tmp, 'journal.jsonl'), 'journalMaxBytes': 1 << 20, 'noticeMarginSeconds': 10,
+               'prefix': 'sb', 'session': 'run-1', 'bucket': 'b', 'cloud': 'gcp', 'uploadAttempts': 1, 'region': 'us-central1'}
+        self.daemon = daemon.Daemon(cfg)
+
+    def test_without_a_notice_it_waits_briefly_for_one_then_goes(self):
+        self.daemon.request_shutdown()
+        self.assertFalse(self.daemon.may_stop(), 'the notice may come with the soft off')
+        self.daemon.shutdown_at -= daemon.SHUTDOWN_NOTICE_WAIT
+        self.assertTrue(self.daemon.may_stop())
+
+    def test_with_a_notice_it_stays_until_the_notice_checkpoint_is_done(self):
+        self.daemon.request_shutdown()
+        self.daemon.notice = 'preempted'
+        self.daemon.pending = [('notice', None, 0)]
+        self.assertFalse(self.daemon.may_stop(), 'the notice checkpoint is still to run')
+        self.daemon.pending = []
+        self.assertTrue(self.daemon.may_stop(), 'nothing left to save')
+
+    def test_a_second_signal_does_not_restart_the_wait(self):
+        self.daemon.request_shutdown()
+        first = self.daemon.shutdown_at
+        self.daemon.request_shutdown()
+        self.assertEqual(self.daemon.shutdown_at, first)

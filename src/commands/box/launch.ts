@@ -98,7 +98,16 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   if (profile.cloud === 'gcp') {
     const { launchOnGcp } = await import('./launchOnGcp');
     await launchOnGcp(
-      { boxStore: deps.boxStore, gcpClients: deps.gcpClients, keyDirectory: deps.keyDirectory, ownerId: deps.ownerId, logger: deps.logger, callerIp: async () => (await sshCidr(deps.settings)).replace(/\/32$/, ''), workspaceRoot },
+      {
+        boxStore: deps.boxStore,
+        gcpClients: deps.gcpClients,
+        keyDirectory: deps.keyDirectory,
+        ownerId: deps.ownerId,
+        logger: deps.logger,
+        callerIp: async () => (await sshCidr(deps.settings)).replace(/\/32$/, ''),
+        workspaceRoot,
+        agentSource: deps.agentSource,
+      },
       profile,
     );
     return;

@@ -15,6 +15,8 @@ export interface GcpLaunchDeps {
   /** The caller's address, asked for when the check-IP service cannot tell. */
   readonly callerIp: () => Promise<string>;
   readonly workspaceRoot: () => string | undefined;
+  /** The assembled agent, for a profile with a checkpoint block. */
+  readonly agentSource: () => Promise<string>;
 }
 
 interface GcpChoice extends vscode.QuickPickItem {
@@ -49,7 +51,7 @@ export async function launchOnGcp(deps: GcpLaunchDeps, profile: SpotboxProfile):
       {
         label: `$(rocket) Launch "${profile.name}" on Google Cloud (${clients.project})`,
         description: `${price} · guard $${profile.maxPrice}/h`,
-        detail: `Creates an SSH key, a firewall rule (SSH from ${callerIp}/32 only) and a Spot VM (deleted when preempted, ${profile.volumeGb} GB disk), trying ${types.join(', ')} in the zones of ${profile.regions.join(', ')} in order until one has capacity. Google gives a Spot VM 30 s of notice.`,
+        detail: `Creates an SSH key, a firewall rule (SSH from ${callerIp}/32 only) and a Spot VM (deleted when preempted, ${profile.volumeGb} GB disk), trying ${types.join(', ')} in the zones of ${profile.regions.join(', ')} in order until one has capacity. Google gives a Spot VM 30 s of notice.${checkpointNote(profile)}`,
         launch: true,
       },
       { label: '$(close) Cancel' },
@@ -66,11 +68,17 @@ export async function launchOnGcp(deps: GcpLaunchDeps, profile: SpotboxProfile):
       profile,
       { callerIp, keyDirectory: deps.keyDirectory, owner: deps.ownerId, ...(root !== undefined ? { localRoot: root } : {}) },
       // Through the store, so the tree shows the new box as it boots.
-      { compute: clients.compute, listBoxes: () => deps.boxStore.refresh() },
+      { compute: clients.compute, gcs: clients.gcs, agentSource: deps.agentSource, listBoxes: () => deps.boxStore.refresh() },
       { logger: deps.logger, signal, onProgress: report },
     ),
   );
   await deps.boxStore.refresh().catch(() => undefined);
   const skipped = result.launched.skipped.length > 0 ? ` No capacity first in ${result.launched.skipped.map((entry) => entry.placement.zone).join(', ')}.` : '';
   void vscode.window.showInformationMessage(`Launched ${profile.name}: ${result.launched.name} (${result.launched.machineType}, spot) in ${result.launched.zone}.${skipped}`);
+}
+
+/** What a preemption does to this profile's work on Google Cloud, said before anything is created. */
+function checkpointNote(profile: SpotboxProfile): string {
+  if (!profile.checkpoint) return ' Without a "checkpoint" block, work on the box is lost when Google takes it back.';
+  return ` On a preemption the agent checkpoints ${profile.checkpoint.directory ?? '~/checkpoints'} to gs://${profile.checkpoint.bucket}/${profile.checkpoint.prefix} within the 30 s; no replacement resumes the session on Google Cloud yet (restore it on a new box by hand).`;
 }

@@ -50,6 +50,8 @@ export function agentForProfile(
     install?: readonly BootTool[];
     /** A fleet lineage: each box restores itself at boot. */
     restoreAtBoot?: boolean;
+    /** On Google Cloud: the Cloud Storage origin when it is not Google's own (the editor's configured one). */
+    gcsEndpoint?: string;
   } = {},
 ): ProfileAgent | undefined {
   if (!profile.checkpoint) {
@@ -58,6 +60,7 @@ export function agentForProfile(
   const lineage = options.lineage ?? newLineageId(profile.name);
   const checkpointDir = profile.checkpoint.directory ?? DEFAULT_CHECKPOINT_DIR;
   const config = buildAgentConfig({
+    ...(profile.cloud === 'gcp' ? { cloud: 'gcp' as const, ...(options.gcsEndpoint ? { gcsEndpoint: options.gcsEndpoint } : {}) } : {}),
     sessionId: lineage,
     region,
     workspaceDir: profile.workspaceDir,

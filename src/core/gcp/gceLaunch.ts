@@ -26,6 +26,8 @@ export interface GceLaunchRequest {
   readonly keyDirectory: string;
   readonly lineage?: string;
   readonly startupScript?: string;
+  /** The box's identity for Cloud Storage (its agent's checkpoints); none when absent. */
+  readonly serviceAccount?: { readonly email: string; readonly scopes: readonly string[] };
 }
 
 export interface LaunchedGceBox {
@@ -98,6 +100,7 @@ export async function launchGceBox(compute: ComputeClient, request: GceLaunchReq
       workspaceDir: request.workspaceDir,
       labels: { box: request.boxName, owner: request.owner, session: sessionId, ...(request.lineage ? { lineage: request.lineage } : {}) },
       ...(request.startupScript !== undefined ? { startupScript: request.startupScript } : {}),
+      ...(request.serviceAccount ? { serviceAccount: request.serviceAccount } : {}),
     },
     placements,
     {

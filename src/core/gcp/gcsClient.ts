@@ -46,6 +46,11 @@ const MAX_PAGES = 1000;
 export class GcsClient {
   constructor(private readonly options: GcsClientOptions) {}
 
+  /** Where this client reaches Cloud Storage (`https://storage.googleapis.com`, or an emulator's origin). */
+  get origin(): string {
+    return new URL(this.options.endpoint).origin;
+  }
+
   /** Objects and (with a delimiter) prefixes under `prefix`, every page. */
   async list(bucket: string, prefix: string, options: { delimiter?: string; signal?: AbortSignal } = {}): Promise<GcsListing> {
     const objects: GcsObject[] = [];

@@ -27,11 +27,9 @@ export function validateProfile(profile: SpotboxProfile, context: ProfileContext
   if (profile.cloud === 'gcp') {
     // AWS's catalogs do not judge Google's names: Compute Engine does, at launch. What this version
     // cannot do on Google Cloud yet is said here, where the field is.
-    const unsupported = (field: 'checkpoint' | 'session' | 'gpu', message: string): void => {
+    const unsupported = (field: 'gpu', message: string): void => {
       if (profile[field] !== undefined) problems.push({ message, ...locate([field]) });
     };
-    unsupported('checkpoint', 'checkpointing to Cloud Storage is not available on Google Cloud in this version: remove "checkpoint", or launch on AWS');
-    unsupported('session', 'resuming a session on a replacement is not available on Google Cloud in this version: remove "session", or launch on AWS');
     unsupported('gpu', 'a GPU need is expanded on AWS only for now: on Google Cloud name the machine types, e.g. "instanceTypes": ["g2-standard-4"]');
     return problems;
   }

@@ -3,6 +3,11 @@ import type { BoxEndpoint } from '../attach/boxEndpoint';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import type { Box } from '../boxes/box';
 import { SpotboxError } from '../errors';
+import { agentForProfile, newLineageId } from '../agent/agentForProfile';
+import { agentInstallFiles, type BootToolFile } from '../agent/bootTools';
+import type { GcsClient } from '../gcp/gcsClient';
+import { uploadBootToolsToGcs } from '../gcp/gcsBootTools';
+import { readBootstrapSource, readSessionTools } from '../session/sessionTools';
 import type { ComputeClient } from '../gcp/computeClient';
 import { GceBoxSource } from '../gcp/gceBoxSource';
 import { resolveGceEndpoint } from '../gcp/gceEndpoint';
@@ -26,6 +31,14 @@ export interface GceProfileLaunchTarget {
 
 export interface GceProfileLaunchPorts {
   readonly compute: ComputeClient;
+  /** Where the agent and the session tools go for the box's bootstrap (the checkpoint bucket); needed with a checkpoint block. */
+  readonly gcs?: GcsClient;
+  /** The assembled agent; read only when the profile has a checkpoint block. */
+  readonly agentSource?: () => Promise<string>;
+  /** Defaults to resources/agent/spotbox_bootstrap.py, which the startup script carries. */
+  readonly bootstrapSource?: () => Promise<string>;
+  /** Defaults to resources/agent's session runner and trainer helper (sessionTools.ts). */
+  readonly sessionTools?: () => Promise<ReadonlyArray<{ readonly name: string; readonly remote: string; readonly content: Buffer }>>;
   /** The boxes as listed now: the editor's tree refresh, or Compute Engine itself (the default). */
   readonly listBoxes?: () => Promise<readonly Box[]>;
 }
@@ -39,6 +52,8 @@ export interface GceProfileLaunchOptions {
 
 export interface GceProfileLaunchResult {
   readonly launched: LaunchedGceBox;
+  /** With a checkpoint block: the lineage the box's agent checkpoints under. */
+  readonly lineage?: string;
   readonly box: Box;
   readonly endpoint: BoxEndpoint;
   readonly provisioned: ProvisionResult;
@@ -48,22 +63,27 @@ export interface GceProfileLaunchResult {
  * Launch a Spot box on Google Cloud from a profile, the one way every caller does it: launch
  * (key, firewall, instance in the first zone with capacity) -> running -> pinned endpoint ->
  * workspace. A failure or cancel before the box runs removes everything the launch created; once
- * it runs the box is kept and the failure says so (as on AWS). Checkpoints and automatic resume on
- * Google Cloud are not wired yet: a profile asking for them is refused before anything is created.
+ * it runs the box is kept and the failure says so (as on AWS). With a checkpoint block the box's
+ * startup script carries the agent's bootstrap, which installs the agent from the bucket (pinned by
+ * sha256) and checkpoints to Cloud Storage on a preemption. The session starts in tmux as on AWS;
+ * no replacement resumes it on Google Cloud yet (the pre-flight says so).
  */
 export async function launchGceProfile(profile: SpotboxProfile, target: GceProfileLaunchTarget, ports: GceProfileLaunchPorts, options: GceProfileLaunchOptions): Promise<GceProfileLaunchResult> {
   const { logger, signal } = options;
   const report = (message: string): void => options.onProgress?.(message);
   if (profile.cloud !== 'gcp') throw new SpotboxError(`The profile "${profile.name}" is not for Google Cloud.`, 'Set "cloud": "gcp", or launch it on its own cloud.');
-  if (profile.checkpoint || profile.session) {
-    throw new SpotboxError(`Checkpoints and automatic resume are not available on Google Cloud in this version, and the profile "${profile.name}" asks for them; nothing was created.`, 'Remove "checkpoint" and "session" to launch a plain Spot box on Google Cloud, or launch this profile on AWS.');
+  if (profile.checkpoint && (!ports.gcs || !ports.agentSource)) {
+    throw new SpotboxError('A Google Cloud launch with checkpoints needs Cloud Storage and the agent.', 'This is a bug in Spotbox: report it with the Spotbox log.');
   }
   if (!profile.instanceTypes) {
     throw new SpotboxError(`On Google Cloud the profile "${profile.name}" must name its machine types; a GPU need is expanded on AWS only for now.`, 'Use "instanceTypes": ["g2-standard-4"] (L4) or ["a2-highgpu-1g"] (A100) instead of "gpu" and "gpus".');
   }
   const journal = new RollbackJournal(logger);
   let launched: LaunchedGceBox;
+  let lineage: string | undefined;
   try {
+    const agent = profile.checkpoint ? await gceAgent(profile, ports) : undefined;
+    lineage = agent?.lineage;
     launched = await launchGceBox(
       ports.compute,
       {
@@ -77,9 +97,16 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
         callerIp: target.callerIp,
         owner: target.owner,
         keyDirectory: target.keyDirectory,
+        ...(agent ? { startupScript: agent.startupScript, lineage: agent.lineage, serviceAccount: GCS_SERVICE_ACCOUNT } : {}),
       },
       { logger, journal, ...(signal ? { signal } : {}), onProgress: report },
     );
+    if (agent && profile.checkpoint && ports.gcs) {
+      // After the launch, as on AWS: the box's bootstrap waits for them, and a bucket that refuses them
+      // fails the launch here, rolled back, rather than at the first checkpoint.
+      report(`storing the agent and the session tools in gs://${profile.checkpoint.bucket}`);
+      journal.record('the agent and the session tools in the checkpoint bucket', await uploadBootToolsToGcs(ports.gcs, profile.checkpoint.bucket, agent.tools, signal));
+    }
   } catch (error) {
     throw await rollBackAfter(journal, error, () => report('Removing what this launch created'));
   }
@@ -102,10 +129,29 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
     report('preparing the box');
     const provisioned = await provisionBox(client, profile, { ...(target.localRoot !== undefined ? { localRoot: target.localRoot } : {}), ...(signal ? { signal } : {}), onMessage: report });
     logger.info(`provisioned ${launched.name} in ${launched.zone}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}`);
-    return { launched, box, endpoint, provisioned };
+    return { launched, ...(lineage ? { lineage } : {}), box, endpoint, provisioned };
   } catch (error) {
     throw boxKeptError(profile.name, { instanceId: launched.name }, error, signal?.aborted ?? false);
   } finally {
     client?.end();
   }
 }
+
+/** The box's own identity, allowed to read and write Cloud Storage (the agent's checkpoints), nothing else. */
+const GCS_SERVICE_ACCOUNT = { email: 'default', scopes: ['https://www.googleapis.com/auth/devstorage.read_write'] } as const;
+
+/** The agent a checkpointing profile asks for on Google Cloud: its lineage, its tools for the bucket, and the startup script that installs them. */
+async function gceAgent(profile: SpotboxProfile, ports: GceProfileLaunchPorts): Promise<{ lineage: string; tools: BootToolFile[]; startupScript: string }> {
+  const lineage = newLineageId(profile.name);
+  const tools = agentInstallFiles(profile.checkpoint!, lineage, await ports.agentSource!(), await (ports.sessionTools ?? readSessionTools)());
+  // The box writes to the same Cloud Storage the editor is configured for (Google's, or the sandbox's).
+  const gcsOrigin = ports.gcs?.origin;
+  const agent = agentForProfile(profile, profile.regions[0], await (ports.bootstrapSource ?? readBootstrapSource)(), {
+    lineage,
+    install: tools,
+    ...(gcsOrigin && gcsOrigin !== GOOGLE_STORAGE_ORIGIN ? { gcsEndpoint: gcsOrigin } : {}),
+  });
+  return { lineage, tools, startupScript: agent!.userData };
+}
+
+const GOOGLE_STORAGE_ORIGIN = 'https://storage.googleapis.com';

@@ -44,8 +44,9 @@ def main(argv=None):
     try:
         cfg = load_config(args.config)
         if args.command == 'run':
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            Daemon(cfg).run()
+            daemon = Daemon(cfg)
+            signal.signal(signal.SIGTERM, lambda *_: daemon.request_shutdown())
+            daemon.run()
         if args.command == 'checkpoint-now':
             return checkpoint_now(cfg, args.wait, args.timeout)
     except Fail as e:

@@ -18,6 +18,10 @@ from .layout import session_base
 from .upload import take_checkpoint
 
 
+# Seconds a SIGTERM waits for a notice it may come with (GCE sends both at once; the watcher long-polls).
+SHUTDOWN_NOTICE_WAIT = 5
+
+
 class Daemon:
     def __init__(self, cfg):
         self.cfg, self.journal = cfg, Journal(cfg['journal'], int(cfg['journalMaxBytes']))
@@ -27,6 +31,13 @@ class Daemon:
         self.instance = self.notice = self.rebalance = self.worker = self.imds_error = None
         self.pending, self.stop, self.booting = [], threading.Event(), False
         self.last_step, self.step_reported_at = None, 0.0
+        self.shutdown_at = None
+
+    def request_shutdown(self):
+        """SIGTERM. On GCE it is the ACPI soft off of a preemption, sent with the notice itself and 30 s before the
+        VM is gone; the agent must outlive it long enough to upload the notice checkpoint (run() decides when to go)."""
+        if self.shutdown_at is None:
+            self.shutdown_at = time.time()
 
     def run(self):
         state_dir = os.path.dirname(self.cfg['journal'])
@@ -52,6 +63,9 @@ class Daemon:
             # Its own thread: nvidia-smi can take seconds, and the notice watch must not wait for it.
             threading.Thread(target=self.report_activity, args=(every,), daemon=True).start()
         while True:
+            if self.shutdown_at is not None and self.may_stop():
+                self.journal.write('agent-stopping', reason='SIGTERM', notice=self.notice is not None)
+                return
             try:
                 self.poll_metadata()
                 self.poll_trigger()
@@ -68,6 +82,13 @@ class Daemon:
                 # A bug here must not end the watch for notices.
                 self.journal.write('warning', code='agent-error', message='%s: %s' % (type(e).__name__, e))
             time.sleep(self.cfg['pollSeconds'])
+
+    def may_stop(self):
+        """After SIGTERM: at once when nothing needs saving; with a notice, once its checkpoint is done. A SIGTERM with
+        no notice yet waits SHUTDOWN_NOTICE_WAIT for one: GCE's preemption and soft off come together."""
+        if self.notice is not None:
+            return not self.pending and not (self.worker and self.worker.is_alive())
+        return time.time() - self.shutdown_at >= SHUTDOWN_NOTICE_WAIT
 
     def boot(self):
         try:
