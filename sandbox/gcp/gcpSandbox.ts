@@ -3,6 +3,7 @@
  * (booting real boxes through the shared box host), Cloud Storage, and the gcloud configuration
  * naming them, written once every port is known.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EventSink, PowerControlledBoxHost } from '../contract';
 import { AccessTokens } from './auth/accessTokens';
@@ -77,7 +78,8 @@ export async function startGcp(options: GcpSandboxOptions): Promise<RunningGcp> 
     stops.length = 0;
   };
   try {
-    const tokens = new AccessTokens();
+    fs.mkdirSync(gcpDir, { recursive: true, mode: 0o700 });
+    const tokens = new AccessTokens(Date.now, path.join(gcpDir, 'access-tokens.json'));
     const key = loadOrCreateServiceAccountKey(path.join(gcpDir, 'service-account.json'), GCP_PROJECT);
     tokens.acceptSelfSignedJwts(key.clientEmail, key.publicKey);
     const oauth = new OAuthServer(key, tokens);

@@ -1,4 +1,5 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
 import { verifyServiceAccountJwt } from './jwtAssertion';
 
 export interface IssuedToken {
@@ -13,13 +14,27 @@ export const TOKEN_LIFETIME_SECONDS = 3600;
 
 /**
  * The OAuth access tokens the sandbox has issued (to the test service account through the token
- * endpoint, or to a box through its metadata server). Compute and GCS accept exactly these.
+ * endpoint, or to a box through its metadata server). Compute and GCS accept exactly these. With a
+ * file they outlive a sandbox restart, as Google's live their hour whatever happens to a server:
+ * gcloud and the boxes keep the tokens they cached.
  */
 export class AccessTokens {
   private readonly issued = new Map<string, IssuedToken>();
   private readonly selfSigners: Array<{ email: string; publicKey: KeyObject }> = [];
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly file?: string,
+  ) {
+    if (file && fs.existsSync(file)) {
+      try {
+        for (const token of JSON.parse(fs.readFileSync(file, 'utf8')) as IssuedToken[]) this.issued.set(token.token, token);
+      } catch {
+        // A damaged file loses the old tokens only: clients ask for new ones, as after a revocation.
+      }
+      this.prune();
+    }
+  }
 
   issue(principal: string, scopes: readonly string[], lifetimeSeconds = TOKEN_LIFETIME_SECONDS): IssuedToken {
     this.prune();
@@ -31,6 +46,7 @@ export class AccessTokens {
       expiresAtMs: this.now() + lifetimeSeconds * 1000,
     };
     this.issued.set(token.token, token);
+    if (this.file) fs.writeFileSync(this.file, JSON.stringify([...this.issued.values()]), { mode: 0o600 });
     return token;
   }
 

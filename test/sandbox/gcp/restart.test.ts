@@ -38,6 +38,7 @@ describe('sandbox GCP: restart', function () {
     const firstKey = await hostKey(context, 'keeper');
     const firstIp = context.sandbox.gcp.compute.instances.get(ZONE, 'keeper').address!.ip;
     const keyFile = fs.readFileSync(context.sandbox.endpoints.gcpKeyFile, 'utf8');
+    const tokenBeforeRestart = context.token;
     await context.sandbox.stop();
 
     context = await startGcpTestSandbox(directory!);
@@ -52,6 +53,9 @@ describe('sandbox GCP: restart', function () {
     assert.equal((await context.call('GET', `${context.projectUrl}global/firewalls/keep-ssh`)).status, 200);
     const kept = await fetch(`${context.sandbox.endpoints.gcpStorage}/storage/v1/b/spotbox-sandbox/o/kept.txt?alt=media`, { headers: { authorization: `Bearer ${context.token}` } });
     assert.equal(await kept.text(), 'kept');
+    // gcloud and the boxes cache their tokens: one issued before the restart still works for its hour, as on Google.
+    const cached = await fetch(`${context.projectUrl}zones/${ZONE}/instances`, { headers: { authorization: `Bearer ${tokenBeforeRestart}` } });
+    assert.equal(cached.status, 200, 'a token issued before the restart is still accepted');
     await waitForOperation(context, (await context.call('DELETE', `${context.projectUrl}zones/${ZONE}/instances/keeper`)).json);
   });
 });
