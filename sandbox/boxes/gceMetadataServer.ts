@@ -6,7 +6,7 @@
  */
 import { createHash } from 'crypto';
 import * as http from 'http';
-import { AddressInfo } from 'net';
+import { closeServer, listenExclusive } from '../http/serverUtil';
 import type { BoxSpec, GceMetadataView, MetadataView } from '../contract';
 import { gceMetadataTree, listing, lookUp, recursiveJson, type MetadataTree } from './gceMetadataTree';
 
@@ -40,21 +40,12 @@ export class GceMetadataServer {
   }
 
   listen(ip: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: ip, port, exclusive: true }, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenExclusive(this.server, ip, port);
   }
 
   close(): Promise<void> {
     this.closed = true;
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 
   private async respond(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'crypto';
 import * as http from 'http';
-import { AddressInfo } from 'net';
+import { closeServer, listenExclusive } from '../http/serverUtil';
 import { BoxSpec, MetadataView } from '../contract';
 import { ACCOUNT_ID } from '../ec2/actions/common';
 
@@ -47,20 +47,11 @@ export class ImdsServer {
   }
 
   listen(ip: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: ip, port, exclusive: true }, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenExclusive(this.server, ip, port);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 
   private handle(req: http.IncomingMessage): Reply {

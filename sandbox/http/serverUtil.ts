@@ -28,6 +28,20 @@ export async function listen(server: http.Server, port: number, host: string): P
   return { url: `http://${host}:${(server.address() as AddressInfo).port}` };
 }
 
+/**
+ * Listens on ip:port alone (exclusive: a box's address is its own, never shared with a cluster
+ * worker) and answers the port bound; rejects when listening fails (address taken).
+ */
+export function listenExclusive(server: http.Server, ip: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: ip, port, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
 /** Stops listening and drops kept-alive connections, so a stopped sandbox holds no socket open. */
 export function closeServer(server: http.Server | undefined): Promise<void> {
   if (!server) {
