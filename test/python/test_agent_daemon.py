@@ -41,13 +41,17 @@ class Cloud:
         return self.store
 
 
+def daemon_config(folder, cloud, region):
+    """The least of an agent.json a Daemon runs on, its journal in `folder`."""
+    return {'journal': os.path.join(folder, 'journal.jsonl'), 'journalMaxBytes': 1 << 20, 'noticeMarginSeconds': 10,
+            'prefix': 'sb', 'session': 'run-1', 'bucket': 'b', 'cloud': cloud, 'uploadAttempts': 1, 'region': region}
+
+
 class DaemonReactions(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix='spotbox-daemon-')
         self.addCleanup(shutil.rmtree, self.tmp, True)
-        cfg = {'journal': os.path.join(self.tmp, 'journal.jsonl'), 'journalMaxBytes': 1 << 20, 'noticeMarginSeconds': 10,
-               'prefix': 'sb', 'session': 'run-1', 'bucket': 'b', 'cloud': 'aws', 'uploadAttempts': 1, 'region': 'us-east-1'}
-        self.daemon = daemon.Daemon(cfg)
+        self.daemon = daemon.Daemon(daemon_config(self.tmp, 'aws', 'us-east-1'))
         self.daemon.notices, self.daemon.cloud = Watcher(), Cloud()
         self.daemon.instance = 'vm-1'
 
@@ -89,9 +93,7 @@ class ShutdownSignal(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix='spotbox-shutdown-')
         self.addCleanup(shutil.rmtree, self.tmp, True)
-        cfg = {'journal': os.path.join(self.tmp, 'journal.jsonl'), 'journalMaxBytes': 1 << 20, 'noticeMarginSeconds': 10,
-               'prefix': 'sb', 'session': 'run-1', 'bucket': 'b', 'cloud': 'gcp', 'uploadAttempts': 1, 'region': 'us-central1'}
-        self.daemon = daemon.Daemon(cfg)
+        self.daemon = daemon.Daemon(daemon_config(self.tmp, 'gcp', 'us-central1'))
 
     def test_without_a_notice_it_waits_briefly_for_one_then_goes(self):
         self.daemon.request_shutdown()
