@@ -1,5 +1,4 @@
 import type { Instance } from '@aws-sdk/client-ec2';
-import { SpotboxError } from '../errors';
 import { toUserError } from '../aws/awsErrors';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
 import { TAGS } from '../aws/spotboxTags';
@@ -7,6 +6,7 @@ import type { SpotPriceSource } from '../pricing/pricingTypes';
 import type { Box } from './box';
 import { boxFromInstance } from './boxFromInstance';
 import type { CloudBoxSource } from './multiCloudBoxSource';
+import { boxesOfSettled } from './settledBoxes';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
@@ -34,11 +34,7 @@ export class Ec2BoxSource implements CloudBoxSource {
     const results = await Promise.allSettled(regions.map((region) => this.listRegion(region)));
     const problems = results.flatMap((result, index) => (result.status === 'rejected' ? [`${regions[index]}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`] : []));
     this.lastProblems = problems;
-    if (problems.length === regions.length && regions.length > 0) {
-      const first = results[0];
-      throw first?.status === 'rejected' && first.reason instanceof SpotboxError ? first.reason : new SpotboxError(`Could not list boxes: ${problems.join('; ')}`);
-    }
-    return results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    return boxesOfSettled(results, problems);
   }
 
   private async listRegion(region: string): Promise<Box[]> {

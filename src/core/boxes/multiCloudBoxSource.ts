@@ -1,6 +1,6 @@
-import { SpotboxError } from '../errors';
 import type { Box } from './box';
 import type { BoxSource } from './boxStore';
+import { boxesOfSettled } from './settledBoxes';
 import { CLOUD_FACTS, type CloudId } from '../cloud/clouds';
 
 /** One cloud's list of boxes, with the regions (or zones) whose last read failed. */
@@ -30,11 +30,6 @@ export class MultiCloudBoxSource implements BoxSource {
       const cloud = this.clouds[index];
       return result.status === 'rejected' ? [label(cloud, result.reason instanceof Error ? result.reason.message : String(result.reason))] : cloud.lastProblems.map((problem) => label(cloud, problem));
     });
-    const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed.length === this.clouds.length && failed.length > 0) {
-      const first: unknown = failed[0].reason;
-      throw first instanceof SpotboxError ? first : new SpotboxError(`Could not list boxes: ${this.lastProblems.join('; ')}`);
-    }
-    return results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    return boxesOfSettled(results, this.lastProblems);
   }
 }

@@ -8,7 +8,7 @@ import { writePrivateKeyFile } from '../ssh/privateKeyFile';
 import type { ComputeClient } from './computeClient';
 import type { Instance } from './computeTypes';
 import { gcePlacements } from './gcePlacements';
-import { createBoxFirewall, launchSpotInstance, type SpotPlacement } from './gceSpotLaunch';
+import { createBoxFirewall, deleteInstanceAndWait, launchSpotInstance, type SpotPlacement } from './gceSpotLaunch';
 
 /** What one Spot box on Compute Engine is made of; the profile's words, already checked. */
 export interface GceLaunchRequest {
@@ -119,8 +119,6 @@ export async function launchGceBox(compute: ComputeClient, request: GceLaunchReq
 /** Deletes the instance wherever it was asked for, waiting for each delete; one that is not there is fine. */
 async function deleteTriedInstances(compute: ComputeClient, name: string, tried: readonly SpotPlacement[]): Promise<void> {
   for (const zone of new Set(tried.map((placement) => placement.zone))) {
-    if (!(await compute.getInstance(zone, name))) continue;
-    const operation = await compute.deleteInstance(zone, name);
-    await compute.waitForOperation(operation, { deadline: Date.now() + 300_000 });
+    if (await compute.getInstance(zone, name)) await deleteInstanceAndWait(compute, zone, name, { deadline: Date.now() + 300_000 });
   }
 }

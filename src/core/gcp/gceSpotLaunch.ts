@@ -89,3 +89,10 @@ export async function deleteBoxFirewall(compute: ComputeClient, name: string, op
     throw toGceError(error, { action: `Deleting the firewall rule ${name}`, project: compute.project });
   }
 }
+
+/** Deletes an instance and waits until Google has (its boot disk goes with it). */
+export async function deleteInstanceAndWait(compute: ComputeClient, zone: string, name: string, options: { deadline: number; signal?: AbortSignal }): Promise<void> {
+  const call = options.signal ? { signal: options.signal } : {};
+  const operation = await compute.deleteInstance(zone, name, call);
+  await compute.waitForOperation(operation, { deadline: options.deadline, ...call });
+}

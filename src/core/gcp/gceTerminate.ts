@@ -6,7 +6,7 @@ import type { ComputeClient } from './computeClient';
 import { toGceError } from './gceErrors';
 import { boxFirewallName } from './gceFirewallRequest';
 import { LABELS } from './gceLabels';
-import { deleteBoxFirewall } from './gceSpotLaunch';
+import { deleteBoxFirewall, deleteInstanceAndWait } from './gceSpotLaunch';
 
 /**
  * Ends a Compute Engine box and what its launch made: the instance (waited for, so its disk is
@@ -23,8 +23,7 @@ export async function terminateGceBox(compute: ComputeClient, box: Pick<Box, 'in
       if (instance.labels?.[LABELS.managed] !== 'true' || owner !== options.ownerId) {
         throw new SpotboxError(`${box.instanceId} is not a box this Spotbox installation launched (owner label ${owner ?? 'missing'}), so Spotbox leaves it alone.`, `Delete it yourself if it is yours: gcloud compute instances delete ${box.instanceId} --zone ${box.availabilityZone}`);
       }
-      const operation = await compute.deleteInstance(box.availabilityZone, box.instanceId, call);
-      await compute.waitForOperation(operation, { deadline: Date.now() + 300_000, ...call });
+      await deleteInstanceAndWait(compute, box.availabilityZone, box.instanceId, { deadline: Date.now() + 300_000, ...call });
     }
     await deleteBoxFirewall(compute, boxFirewallName(box.instanceId), { deadline: Date.now() + 120_000, ...call });
   } catch (error) {
