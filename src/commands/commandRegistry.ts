@@ -87,10 +87,16 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
     'spotbox.openSandboxGuide': () => openSandboxGuideCommand(services.extensionUri),
     'spotbox.sweepOrphans': async () => {
       // The same lazily loaded bundle as the release of a launch's leftovers (hygieneFeature.ts).
-      const { sweepOrphansCommand, ec2HygieneCloud } = await import('../boxes/hygieneFeature');
+      const { sweepOrphansCommand, ec2HygieneCloud, gceHygieneCloud, GCE_SWEEP_SCOPE } = await import('../boxes/hygieneFeature');
       return sweepOrphansCommand({
-        cloud: () => ec2HygieneCloud(boxes.clients()),
-        regions: () => settings.settings.regions,
+        targets: async () => {
+          const { regions, gcpConfiguration } = settings.settings;
+          const aws = { id: 'aws' as const, cloud: ec2HygieneCloud(boxes.clients()), regions, where: regions.join(', ') };
+          if (!gcpConfiguration) return [aws];
+          // Connected lazily: a Google Cloud that cannot be reached is a problem line, and AWS is still swept.
+          const gcp = gceHygieneCloud(async () => (await boxes.gcpClients()).compute, boxes.keyDirectory);
+          return [aws, { id: 'gcp' as const, cloud: gcp, regions: [GCE_SWEEP_SCOPE], where: `Google Cloud (gcloud configuration ${gcpConfiguration})` }];
+        },
         ownerId: boxes.ownerId,
         keyDirectory: boxes.keyDirectory,
         boxStore,

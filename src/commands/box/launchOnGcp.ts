@@ -3,7 +3,7 @@ import type { BoxStore } from '../../core/boxes/boxStore';
 import { SpotboxError, UserCancelledError } from '../../core/errors';
 import type { GcpClients } from '../../core/gcp/gcpClients';
 import type { Logger } from '../../core/logging/logger';
-import type { SpotboxProfile } from '../../core/profile/profileTypes';
+import { replacementEngineOf, type SpotboxProfile } from '../../core/profile/profileTypes';
 import { withCancellableLaunch } from './cancellableLaunch';
 
 export interface GcpLaunchDeps {
@@ -80,5 +80,9 @@ export async function launchOnGcp(deps: GcpLaunchDeps, profile: SpotboxProfile):
 /** What a preemption does to this profile's work on Google Cloud, said before anything is created. */
 function checkpointNote(profile: SpotboxProfile): string {
   if (!profile.checkpoint) return ' Without a "checkpoint" block, work on the box is lost when Google takes it back.';
-  return ` On a preemption the agent checkpoints ${profile.checkpoint.directory ?? '~/checkpoints'} to gs://${profile.checkpoint.bucket}/${profile.checkpoint.prefix} within the 30 s; no replacement resumes the session on Google Cloud yet (restore it on a new box by hand).`;
+  const saved = ` On a preemption the agent checkpoints ${profile.checkpoint.directory ?? '~/checkpoints'} to gs://${profile.checkpoint.bucket}/${profile.checkpoint.prefix} within the 30 s`;
+  if (replacementEngineOf(profile) === 'fleet') {
+    return `${saved}; a managed instance group of one recreates the box where Google has capacity, and the new box restores the checkpoint and restarts the session by itself, with or without this window.`;
+  }
+  return `${saved}; without a "session" block in the profile nothing restarts by itself (add one to have the box recreated and the session resumed).`;
 }

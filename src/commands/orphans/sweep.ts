@@ -3,16 +3,17 @@ import * as vscode from 'vscode';
 import type { BoxStore } from '../../core/boxes/boxStore';
 import { UserCancelledError } from '../../core/errors';
 import { DEFAULT_GRACE_MS } from '../../core/hygiene/classifyOrphans';
-import { deleteOrphans } from '../../core/hygiene/deleteOrphans';
-import { findOrphans } from '../../core/hygiene/findOrphans';
+import { CLOUD_FACTS } from '../../core/cloud/clouds';
+import { GCE_SWEEP_SCOPE } from '../../core/hygiene/gceHygieneCloud';
+import { deleteOrphansInClouds, findOrphansInClouds, type SweepTarget } from '../../core/hygiene/sweepClouds';
 import { ageLabel, countByKind, describeOrphan, pickLabel, sweepSummary } from '../../core/hygiene/orphanLabels';
-import type { HygieneCloud, Orphan } from '../../core/hygiene/orphanTypes';
+import type { Orphan } from '../../core/hygiene/orphanTypes';
 import { sweepSections } from '../../core/hygiene/sweepChoices';
 import type { Logger } from '../../core/logging/logger';
 
 export interface SweepCommandDeps {
-  readonly cloud: () => HygieneCloud;
-  readonly regions: () => readonly string[];
+  /** Every connected cloud: AWS in the configured regions, Google Cloud once a configuration is chosen. */
+  readonly targets: () => Promise<readonly SweepTarget[]>;
   /** This installation's owner id: its orphans are ticked, other owners' are listed apart, unticked. */
   readonly ownerId: string;
   /** Where launches wrote private keys; a swept key pair's .pem goes too. */
@@ -42,9 +43,10 @@ const KIND_ICONS: Record<Orphan['kind'], string> = {
  * installation's resources start ticked; other owners' are listed apart (see sweepSections).
  */
 export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void> {
-  const regions = deps.regions();
-  const scan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking for orphaned Spotbox resources in ${regions.join(', ')}` }, async () =>
-    findOrphans(deps.cloud(), { regions, ownerId: deps.ownerId, endedFleetIds: await deps.endedFleetIds() }),
+  const targets = await deps.targets();
+  const where = targets.map((target) => target.where).join('; ');
+  const scan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking for orphaned Spotbox resources in ${where}` }, async () =>
+    findOrphansInClouds(targets, { ownerId: deps.ownerId, endedFleetIds: await deps.endedFleetIds() }),
   );
   for (const problem of scan.problems) deps.logger.warn(`sweep: ${problem}`);
   const ageless = scan.recent.filter((orphan) => orphan.createdAt === undefined).length;
@@ -66,7 +68,7 @@ export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void>
     ...section.choices.map(
       ({ orphan, picked, detail }): OrphanItem => ({
         label: `${KIND_ICONS[orphan.kind]} ${pickLabel(orphan)}`,
-        description: [orphan.region, ageLabel(orphan.createdAt, now), orphan.name && orphan.name !== orphan.id ? orphan.name : orphan.boxName].filter(Boolean).join(' · '),
+        description: [orphan.cloud && targets.length > 1 ? CLOUD_FACTS[orphan.cloud].label : '', orphan.region === GCE_SWEEP_SCOPE ? '' : orphan.region, ageLabel(orphan.createdAt, now), orphan.name && orphan.name !== orphan.id ? orphan.name : orphan.boxName].filter(Boolean).join(' · '),
         detail,
         picked,
         orphan,
@@ -95,7 +97,7 @@ export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void>
     `Delete ${countByKind(chosen)}?`,
     {
       modal: true,
-      detail: `${chosen.map((orphan) => `${describeOrphan(orphan)} in ${orphan.region}`).join('\n')}\n\n${ofOthers > 0 ? `${ofOthers} of these were not launched from this Spotbox installation. ` : ''}${chosen.some((orphan) => orphan.kind === 'fleet') ? 'Fleets are deleted first, so that they launch nothing more, with any instances they still run. ' : ''}Instances are terminated with their disks; private key files of deleted key pairs are removed from this machine.`,
+      detail: `${chosen.map((orphan) => `${describeOrphan(orphan)}${orphan.region === GCE_SWEEP_SCOPE ? '' : ` in ${orphan.region}`}`).join('\n')}\n\n${ofOthers > 0 ? `${ofOthers} of these were not launched from this Spotbox installation. ` : ''}${chosen.some((orphan) => orphan.kind === 'fleet') ? 'Fleets and managed instance groups are deleted first, so that they launch nothing more, with any instances they still run. ' : ''}Instances are terminated with their disks; private key files of deleted key pairs are removed from this machine.`,
     },
     confirm,
   );
@@ -108,7 +110,7 @@ export async function sweepOrphansCommand(deps: SweepCommandDeps): Promise<void>
     const subscription = token.onCancellationRequested(() => controller.abort());
     let reported = 0;
     try {
-      return await deleteOrphans(deps.cloud(), chosen, {
+      return await deleteOrphansInClouds(targets, chosen, {
         keyDirectory: deps.keyDirectory,
         logger: deps.logger,
         signal: controller.signal,

@@ -11,7 +11,11 @@ import {
   type GuestAttribute,
   type GuestAttributes,
   type Instance,
+  type InstanceGroupManager,
   type InstanceInsert,
+  type InstanceManagedByIgmError,
+  type InstanceTemplate,
+  type ManagedInstance,
   type ListPage,
   type MachineType,
   type Operation,
@@ -122,7 +126,7 @@ export class ComputeClient {
     return this.call<Operation>('POST', `global/operations/${segment(operation)}/wait`, {}, undefined, { ...options, timeoutMs: options.timeoutMs ?? WAIT_CALL_TIMEOUT_MS });
   }
 
-  /** One `regionOperations.wait` (regional resources; Spotbox creates none today, but an operation may say so). */
+  /** One `regionOperations.wait` (regional managed instance groups). */
   waitRegionOperationOnce(region: string, operation: string, options: CallOptions & { timeoutMs?: number } = {}): Promise<Operation> {
     return this.call<Operation>('POST', `regions/${segment(region)}/operations/${segment(operation)}/wait`, {}, undefined, { ...options, timeoutMs: options.timeoutMs ?? WAIT_CALL_TIMEOUT_MS });
   }
@@ -167,6 +171,58 @@ export class ComputeClient {
 
   listFirewalls(filter?: string, options: CallOptions = {}): Promise<FirewallRule[]> {
     return this.allPages<FirewallRule>('global/firewalls', { filter }, options);
+  }
+
+  insertInstanceTemplate(template: InstanceTemplate, options: CallOptions & { requestId?: string } = {}): Promise<Operation> {
+    return this.call<Operation>('POST', 'global/instanceTemplates', { requestId: options.requestId ?? this.requestId() }, template, options);
+  }
+
+  async getInstanceTemplate(name: string, options: CallOptions = {}): Promise<InstanceTemplate | undefined> {
+    return this.orUndefinedOn404(this.call<InstanceTemplate>('GET', `global/instanceTemplates/${segment(name)}`, {}, undefined, options));
+  }
+
+  listInstanceTemplates(filter?: string, options: CallOptions = {}): Promise<InstanceTemplate[]> {
+    return this.allPages<InstanceTemplate>('global/instanceTemplates', { filter }, options);
+  }
+
+  deleteInstanceTemplate(name: string, options: CallOptions & { requestId?: string } = {}): Promise<Operation> {
+    return this.call<Operation>('DELETE', `global/instanceTemplates/${segment(name)}`, { requestId: options.requestId ?? this.requestId() }, undefined, options);
+  }
+
+  /** A regional managed instance group; it creates its VMs itself, after the operation is DONE. */
+  insertRegionInstanceGroupManager(region: string, manager: InstanceGroupManager, options: CallOptions & { requestId?: string } = {}): Promise<Operation> {
+    return this.call<Operation>('POST', `regions/${segment(region)}/instanceGroupManagers`, { requestId: options.requestId ?? this.requestId() }, manager, options);
+  }
+
+  async getRegionInstanceGroupManager(region: string, name: string, options: CallOptions = {}): Promise<InstanceGroupManager | undefined> {
+    return this.orUndefinedOn404(this.call<InstanceGroupManager>('GET', `regions/${segment(region)}/instanceGroupManagers/${segment(name)}`, {}, undefined, options));
+  }
+
+  listRegionInstanceGroupManagers(region: string, filter?: string, options: CallOptions = {}): Promise<InstanceGroupManager[]> {
+    return this.allPages<InstanceGroupManager>(`regions/${segment(region)}/instanceGroupManagers`, { filter }, options);
+  }
+
+  /** Deletes the group and every VM in it; the operation is DONE when they are gone. */
+  deleteRegionInstanceGroupManager(region: string, name: string, options: CallOptions & { requestId?: string } = {}): Promise<Operation> {
+    return this.call<Operation>('DELETE', `regions/${segment(region)}/instanceGroupManagers/${segment(name)}`, { requestId: options.requestId ?? this.requestId() }, undefined, options);
+  }
+
+  /** The group's VMs, with what the group is doing to each (CREATING, RECREATING, NONE, ...). */
+  async listManagedInstances(region: string, name: string, options: CallOptions = {}): Promise<ManagedInstance[]> {
+    const found: ManagedInstance[] = [];
+    let pageToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await this.call<{ managedInstances?: ManagedInstance[]; nextPageToken?: string }>('POST', `regions/${segment(region)}/instanceGroupManagers/${segment(name)}/listManagedInstances`, { pageToken }, undefined, options);
+      found.push(...(page.managedInstances ?? []));
+      pageToken = page.nextPageToken || undefined;
+    } while (pageToken && ++pages < MAX_PAGES);
+    return found;
+  }
+
+  /** The group's failed tries to create or recreate VMs (no capacity, quota, ...), newest last. */
+  listManagedInstanceErrors(region: string, name: string, options: CallOptions = {}): Promise<InstanceManagedByIgmError[]> {
+    return this.allPages<InstanceManagedByIgmError>(`regions/${segment(region)}/instanceGroupManagers/${segment(name)}/listErrors`, {}, options);
   }
 
   async getMachineType(zone: string, name: string, options: CallOptions = {}): Promise<MachineType | undefined> {

@@ -79,6 +79,56 @@ export interface InstanceInsert {
   readonly serviceAccounts?: ReadonlyArray<{ readonly email: string; readonly scopes: readonly string[] }>;
 }
 
+/** An instance template's `properties`: an instance without name or zone; machine, disk and GPU types are bare names. */
+export type InstanceProperties = Omit<InstanceInsert, 'name'>;
+
+/** A global instance template, as `instanceTemplates.insert` takes it and `get` returns it. */
+export interface InstanceTemplate {
+  readonly name: string;
+  readonly description?: string;
+  readonly properties: InstanceProperties;
+  readonly id?: string;
+  readonly creationTimestamp?: string;
+  readonly selfLink?: string;
+}
+
+/** A regional managed instance group, as `regionInstanceGroupManagers.insert` takes it and `get` returns it. */
+export interface InstanceGroupManager {
+  readonly name: string;
+  readonly description?: string;
+  readonly baseInstanceName: string;
+  /** Template URL (partial on insert: `global/instanceTemplates/<name>`). */
+  readonly instanceTemplate: string;
+  readonly targetSize: number;
+  readonly distributionPolicy?: { readonly zones?: ReadonlyArray<{ readonly zone: string }>; readonly targetShape?: 'EVEN' | 'BALANCED' | 'ANY' | 'ANY_SINGLE_ZONE' };
+  readonly instanceFlexibilityPolicy?: { readonly instanceSelections?: Readonly<Record<string, { readonly machineTypes: readonly string[]; readonly rank?: number }>> };
+  readonly updatePolicy?: { readonly type?: 'PROACTIVE' | 'OPPORTUNISTIC'; readonly instanceRedistributionType?: 'PROACTIVE' | 'NONE' };
+  readonly id?: string;
+  readonly region?: string;
+  readonly creationTimestamp?: string;
+  readonly currentActions?: Readonly<Record<string, number>>;
+  readonly status?: { readonly isStable?: boolean };
+  readonly selfLink?: string;
+}
+
+/** One VM of a managed instance group (`listManagedInstances`). */
+export interface ManagedInstance {
+  /** Instance URL. */
+  readonly instance?: string;
+  readonly id?: string;
+  readonly name?: string;
+  readonly instanceStatus?: NonNullable<Instance['status']>;
+  readonly currentAction?: string;
+  readonly lastAttempt?: { readonly errors?: { readonly errors?: readonly OperationErrorItem[] } };
+}
+
+/** A failed try of a managed instance group (`listErrors`). */
+export interface InstanceManagedByIgmError {
+  readonly error?: { readonly code?: string; readonly message?: string };
+  readonly instanceActionDetails?: { readonly action?: string; readonly instance?: string };
+  readonly timestamp?: string;
+}
+
 /** An instance as `instances.get` / `list` return it. */
 export interface Instance {
   readonly id?: string;

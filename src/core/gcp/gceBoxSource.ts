@@ -2,6 +2,7 @@ import type { Box, BoxState } from '../boxes/box';
 import type { CloudBoxSource } from '../boxes/multiCloudBoxSource';
 import type { ComputeClient } from './computeClient';
 import { lastSegment, type Instance } from './computeTypes';
+import { groupOfInstance } from './gceBoxGroup';
 import { toGceError } from './gceErrors';
 import { LABELS, labelFilter, WORKSPACE_DIR_METADATA_KEY } from './gceLabels';
 import { regionOfZone } from './gceZones';
@@ -22,7 +23,8 @@ const STATES: Readonly<Record<NonNullable<Instance['status']>, BoxState>> = {
 /**
  * A box as Spotbox shows it, from a Compute Engine instance and its labels. The instance name is
  * the box's id: GCE addresses an instance by zone and name, and Spotbox's names carry a random
- * suffix, so a name is not reused by a later box.
+ * suffix. A group's VM recreated after a preemption keeps its name (GCE's repair does so): it is
+ * the same box of the same lineage, on a new machine.
  */
 export function boxFromGceInstance(instance: Instance, hourlyPriceUsd?: number): Box {
   const zone = lastSegment(instance.zone) ?? '';
@@ -31,6 +33,8 @@ export function boxFromGceInstance(instance: Instance, hourlyPriceUsd?: number):
   const workspaceDir = instance.metadata?.items?.find((item) => item.key === WORKSPACE_DIR_METADATA_KEY)?.value;
   const sshPort = Number(labels[LABELS.sshPort]);
   const spot = instance.scheduling?.provisioningModel === 'SPOT' || instance.scheduling?.preemptible === true;
+  // A group's VM carries Google's `created-by`: its key and firewall rule are named after the group.
+  const keyName = groupOfInstance(instance.metadata?.items)?.name ?? instance.name;
   return {
     cloud: 'gcp',
     instanceId: instance.name,
@@ -43,6 +47,7 @@ export function boxFromGceInstance(instance: Instance, hourlyPriceUsd?: number):
     ...(hourlyPriceUsd !== undefined ? { hourlyPriceUsd } : {}),
     ...(instance.creationTimestamp ? { launchTime: Date.parse(instance.creationTimestamp) } : {}),
     ...(natIp ? { publicIp: natIp } : {}),
+    keyName,
     ...(labels[LABELS.sshUser] ? { sshUser: labels[LABELS.sshUser] } : {}),
     ...(Number.isInteger(sshPort) && sshPort > 0 ? { sshPort } : {}),
     ...(workspaceDir ? { workspaceDir } : {}),

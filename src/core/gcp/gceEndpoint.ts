@@ -20,12 +20,13 @@ export async function resolveGceEndpoint(compute: ComputeClient, box: Box, optio
   if (!box.publicIp) {
     throw new SpotboxError(`${box.name} (${box.instanceId}) has no external address.`, 'Spotbox launches its boxes with one; launch a new box with Spotbox: Launch a Spot Box.');
   }
-  // The launch names the key after the instance (gceLaunch.ts).
-  const privateKeyPath = privateKeyPathFor(options.keyDirectory, `spotbox-${box.instanceId}`);
+  // The launch names the key after itself (gceLaunch.ts): the instance, or the group that keeps it.
+  const keyFile = `spotbox-${box.keyName ?? box.instanceId}`;
+  const privateKeyPath = privateKeyPathFor(options.keyDirectory, keyFile);
   if (!fs.existsSync(privateKeyPath)) {
     throw new SpotboxError(
       `The private key of ${box.name} is not on this machine: it was launched from another computer or the key was deleted.`,
-      `Copy spotbox-${box.instanceId}.pem into ${options.keyDirectory} (mode 0600), or launch a new box from here.`,
+      `Copy ${keyFile}.pem into ${options.keyDirectory} (mode 0600), or launch a new box from here.`,
     );
   }
   const hostKeys = await pollUntil(

@@ -1,4 +1,4 @@
-import type { AcceleratorConfig, InstanceInsert, MetadataItem } from './computeTypes';
+import type { AcceleratorConfig, InstanceInsert, InstanceProperties, InstanceTemplate, MetadataItem } from './computeTypes';
 import { spotboxLabels, WORKSPACE_DIR_METADATA_KEY } from './gceLabels';
 
 /** Series whose machine types carry their GPUs: no `guestAccelerators` (Google refuses them there). */
@@ -60,9 +60,40 @@ export function hasBuiltInGpus(machineType: string): boolean {
 export function buildSpotInstance(spec: GceSpotBoxSpec): InstanceInsert {
   checkSpec(spec);
   const zonePath = `zones/${spec.zone}`;
-  const guestAccelerators: AcceleratorConfig[] | undefined = spec.accelerator
-    ? [{ acceleratorType: `projects/${spec.project}/${zonePath}/acceleratorTypes/${spec.accelerator.type}`, acceleratorCount: spec.accelerator.count }]
-    : undefined;
+  return {
+    name: spec.name,
+    ...spotProperties(spec, {
+      machineType: `${zonePath}/machineTypes/${spec.machineType}`,
+      diskType: `${zonePath}/diskTypes/${spec.diskType ?? 'pd-balanced'}`,
+      acceleratorType: (type) => `projects/${spec.project}/${zonePath}/acceleratorTypes/${type}`,
+    }),
+  };
+}
+
+/**
+ * The instance template of a box kept by a managed instance group: the same Spot VM as
+ * buildSpotInstance, with no zone (machine, disk and GPU types are bare names, as templates take
+ * them). `spec.name` names the template, the group, the network tag and the key: the group's VMs
+ * are named by Google after it.
+ */
+export function buildSpotTemplate(spec: Omit<GceSpotBoxSpec, 'zone'>): InstanceTemplate {
+  checkSpec(spec);
+  return {
+    name: spec.name,
+    description: `Spotbox: the Spot VM of ${spec.labels.box}, kept by the managed instance group ${spec.name}.`,
+    properties: spotProperties(spec, { machineType: spec.machineType, diskType: spec.diskType ?? 'pd-balanced', acceleratorType: (type) => type }),
+  };
+}
+
+/** Where the types live: zone URLs for an instance, bare names for a template. */
+interface TypeNames {
+  readonly machineType: string;
+  readonly diskType: string;
+  readonly acceleratorType: (type: string) => string;
+}
+
+function spotProperties(spec: Omit<GceSpotBoxSpec, 'zone'>, types: TypeNames): InstanceProperties {
+  const guestAccelerators: AcceleratorConfig[] | undefined = spec.accelerator ? [{ acceleratorType: types.acceleratorType(spec.accelerator.type), acceleratorCount: spec.accelerator.count }] : undefined;
   const metadata: MetadataItem[] = [
     { key: 'ssh-keys', value: `${spec.sshUser}:${spec.sshPublicKey.trim()}` },
     { key: 'enable-guest-attributes', value: 'TRUE' },
@@ -74,8 +105,7 @@ export function buildSpotInstance(spec: GceSpotBoxSpec): InstanceInsert {
   ];
   const labels = spotboxLabels({ box: spec.labels.box, owner: spec.labels.owner, session: spec.labels.session, lineage: spec.labels.lineage, sshUser: spec.sshUser, sshPort: spec.labels.sshPort });
   return {
-    name: spec.name,
-    machineType: `${zonePath}/machineTypes/${spec.machineType}`,
+    machineType: types.machineType,
     labels,
     tags: { items: [boxNetworkTag(spec.name)] },
     metadata: { items: metadata },
@@ -84,7 +114,7 @@ export function buildSpotInstance(spec: GceSpotBoxSpec): InstanceInsert {
         boot: true,
         autoDelete: true,
         type: 'PERSISTENT',
-        initializeParams: { sourceImage: spec.image, diskSizeGb: String(spec.diskSizeGb), diskType: `${zonePath}/diskTypes/${spec.diskType ?? 'pd-balanced'}`, labels },
+        initializeParams: { sourceImage: spec.image, diskSizeGb: String(spec.diskSizeGb), diskType: types.diskType, labels },
       },
     ],
     networkInterfaces: [
@@ -101,10 +131,10 @@ export function buildSpotInstance(spec: GceSpotBoxSpec): InstanceInsert {
   };
 }
 
-function checkSpec(spec: GceSpotBoxSpec): void {
+function checkSpec(spec: Omit<GceSpotBoxSpec, 'zone'> & { readonly zone?: string }): void {
   const problems: string[] = [];
   if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(spec.name)) problems.push(`"${spec.name}" is not a GCE instance name (lowercase letters, digits and dashes, 1-63, starting with a letter)`);
-  if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(spec.zone)) problems.push(`"${spec.zone}" is not a zone such as us-central1-a`);
+  if (spec.zone !== undefined && !/^[a-z]+-[a-z]+\d+-[a-z]$/.test(spec.zone)) problems.push(`"${spec.zone}" is not a zone such as us-central1-a`);
   if (!/^[a-z0-9][-a-z0-9]*$/.test(spec.machineType)) problems.push(`"${spec.machineType}" is not a machine type name`);
   if (!/^[a-z_][a-z0-9_.-]{0,31}$/.test(spec.sshUser)) problems.push(`"${spec.sshUser}" is not a Linux user name`);
   if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( [^\n]*)?$/.test(spec.sshPublicKey.trim())) problems.push('the SSH public key is not one OpenSSH public key line');

@@ -7,7 +7,9 @@ import type { Logger } from '../logging/logger';
 import { writePrivateKeyFile } from '../ssh/privateKeyFile';
 import type { ComputeClient } from './computeClient';
 import type { Instance } from './computeTypes';
+import { launchSpotGroup } from './gceGroupLaunch';
 import { gcePlacements } from './gcePlacements';
+import { regionOfZone } from './gceZones';
 import { createBoxFirewall, deleteInstanceAndWait, launchSpotInstance, type SpotPlacement } from './gceSpotLaunch';
 
 /** What one Spot box on Compute Engine is made of; the profile's words, already checked. */
@@ -28,10 +30,20 @@ export interface GceLaunchRequest {
   readonly startupScript?: string;
   /** The box's identity for Cloud Storage (its agent's checkpoints); none when absent. */
   readonly serviceAccount?: { readonly email: string; readonly scopes: readonly string[] };
+  /**
+   * Keep the box in a managed instance group of one, which recreates it after a preemption (a
+   * lineage whose boxes restore themselves); otherwise a lone instance.
+   */
+  readonly group?: boolean;
 }
 
 export interface LaunchedGceBox {
+  /** The VM's name (for a group, Google's: the launch name and a suffix). */
   readonly name: string;
+  /** What the launch named after itself: the key file, the firewall rule, and a group's template and group. */
+  readonly launchName: string;
+  /** The region of the group that keeps the box, for a group launch. */
+  readonly groupRegion?: string;
   readonly zone: string;
   readonly machineType: string;
   readonly sessionId: string;
@@ -49,6 +61,8 @@ export interface GceLaunchOptions {
   readonly onProgress?: (message: string) => void;
   /** How long each Google operation may take (default 5 minutes). */
   readonly operationTimeoutMs?: number;
+  /** How long a region's group may try before the next region is asked (gceGroupLaunch.ts). */
+  readonly groupRegionWaitMs?: number;
 }
 
 /**
@@ -82,26 +96,38 @@ export async function launchGceBox(compute: ComputeClient, request: GceLaunchReq
   journal.record(`private key ${privateKeyPath}`, () => fs.rm(privateKeyPath, { force: true }));
 
   report(`opening SSH to ${name} from ${request.callerIp} only`);
-  const removeFirewall = await createBoxFirewall(compute, { boxName: name, callerIp: request.callerIp }, { deadline: deadline(), ...(signal ? { signal } : {}) });
+  const removeFirewall = await createBoxFirewall(compute, { boxName: name, callerIp: request.callerIp, owner: request.owner, session: sessionId }, { deadline: deadline(), ...(signal ? { signal } : {}) });
   journal.record(`firewall rule for ${name}`, removeFirewall);
 
+  const base = {
+    name,
+    image: request.image,
+    diskSizeGb: request.diskSizeGb,
+    sshUser: request.sshUser,
+    sshPublicKey: keys.public,
+    workspaceDir: request.workspaceDir,
+    labels: { box: request.boxName, owner: request.owner, session: sessionId, ...(request.lineage ? { lineage: request.lineage } : {}) },
+    ...(request.startupScript !== undefined ? { startupScript: request.startupScript } : {}),
+    ...(request.serviceAccount ? { serviceAccount: request.serviceAccount } : {}),
+  };
+  if (request.group) {
+    const launched = await launchSpotGroup(compute, base, placements, {
+      deadline: deadline(),
+      ...(signal ? { signal } : {}),
+      record: (description, undo) => journal.record(description, undo),
+      onProgress: report,
+      ...(options.groupRegionWaitMs !== undefined ? { regionWaitMs: options.groupRegionWaitMs } : {}),
+    });
+    for (const skipped of launched.skipped) options.logger.info(`no capacity: ${skipped.placement.machineType} in ${skipped.placement.zone}: ${skipped.reason}`);
+    return { name: launched.instance.name, launchName: name, groupRegion: regionOfZone(launched.placement.zone), zone: launched.placement.zone, machineType: launched.placement.machineType, sessionId, privateKeyPath, instance: launched.instance, skipped: launched.skipped };
+  }
   // Recorded before the insert: an insert that fails half-way (created, then no capacity) or a
   // cancel during the wait may still leave an instance, and deleting a missing one is a no-op.
   const tried: SpotPlacement[] = [];
   journal.record(`instance ${name}`, () => deleteTriedInstances(compute, name, tried));
   const launched = await launchSpotInstance(
     compute,
-    {
-      name,
-      image: request.image,
-      diskSizeGb: request.diskSizeGb,
-      sshUser: request.sshUser,
-      sshPublicKey: keys.public,
-      workspaceDir: request.workspaceDir,
-      labels: { box: request.boxName, owner: request.owner, session: sessionId, ...(request.lineage ? { lineage: request.lineage } : {}) },
-      ...(request.startupScript !== undefined ? { startupScript: request.startupScript } : {}),
-      ...(request.serviceAccount ? { serviceAccount: request.serviceAccount } : {}),
-    },
+    base,
     placements,
     {
       deadline: deadline(),
@@ -113,7 +139,7 @@ export async function launchGceBox(compute: ComputeClient, request: GceLaunchReq
     },
   );
   for (const skipped of launched.skipped) options.logger.info(`no capacity: ${skipped.placement.machineType} in ${skipped.placement.zone}: ${skipped.reason}`);
-  return { name, zone: launched.placement.zone, machineType: launched.placement.machineType, sessionId, privateKeyPath, instance: launched.instance, skipped: launched.skipped };
+  return { name, launchName: name, zone: launched.placement.zone, machineType: launched.placement.machineType, sessionId, privateKeyPath, instance: launched.instance, skipped: launched.skipped };
 }
 
 /** Deletes the instance wherever it was asked for, waiting for each delete; one that is not there is fine. */

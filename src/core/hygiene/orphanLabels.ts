@@ -9,18 +9,31 @@ export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
   'security-group': 'security group',
 };
 
+/** The same kinds in Compute Engine's words (gceHygieneCloud.ts maps them). */
+export const GCE_KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
+  fleet: 'managed instance group',
+  instance: 'VM',
+  'launch-template': 'instance template',
+  'key-pair': 'SSH key',
+  'security-group': 'firewall rule',
+};
+
+function kindLabel(orphan: Pick<Orphan, 'kind' | 'cloud'>): string {
+  return (orphan.cloud === 'gcp' ? GCE_KIND_LABELS : KIND_LABELS)[orphan.kind];
+}
+
 /**
  * "security group sg-0abc (spotbox-llama-1a2b3c4d)": the id EC2 knows it by, and its name when that
  * differs; "EC2 Fleet fleet-0abc (maintain, box llama)": a fleet has no name, its box tells whose.
  */
-export function describeOrphan(orphan: Pick<Orphan, 'kind' | 'id' | 'name' | 'boxName'>): string {
-  if (orphan.kind === 'fleet') return `${KIND_LABELS.fleet} ${orphan.id} (maintain${orphan.boxName ? `, box ${orphan.boxName}` : ''})`;
-  return `${KIND_LABELS[orphan.kind]} ${orphan.id}${orphan.name && orphan.name !== orphan.id ? ` (${orphan.name})` : ''}`;
+export function describeOrphan(orphan: Pick<Orphan, 'kind' | 'id' | 'name' | 'boxName' | 'cloud'>): string {
+  if (orphan.kind === 'fleet') return `${kindLabel(orphan)} ${orphan.id} (${orphan.cloud === 'gcp' ? 'keeps one VM' : 'maintain'}${orphan.boxName ? `, box ${orphan.boxName}` : ''})`;
+  return `${kindLabel(orphan)} ${orphan.id}${orphan.name && orphan.name !== orphan.id ? ` (${orphan.name})` : ''}`;
 }
 
 /** The sweep pick's label: kind and id (the name goes in the description), or for a fleet what it is. */
-export function pickLabel(orphan: Pick<Orphan, 'kind' | 'id' | 'boxName'>): string {
-  return orphan.kind === 'fleet' ? describeOrphan(orphan) : `${KIND_LABELS[orphan.kind]} ${orphan.id}`;
+export function pickLabel(orphan: Pick<Orphan, 'kind' | 'id' | 'boxName' | 'cloud'>): string {
+  return orphan.kind === 'fleet' ? describeOrphan(orphan) : `${kindLabel(orphan)} ${orphan.id}`;
 }
 
 /** "5 min old", "3 h old", "2 days old"; EC2 gives security groups no creation time. */

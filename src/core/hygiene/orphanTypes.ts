@@ -1,3 +1,5 @@
+import type { CloudId } from '../cloud/clouds';
+
 export type ResourceKind = 'fleet' | 'instance' | 'launch-template' | 'key-pair' | 'security-group';
 
 /** What the sweep needs of an EC2 Fleet of type maintain (DescribeFleets). */
@@ -32,6 +34,8 @@ export interface TaggedResource {
 
 /** A resource no live box needs, with why, offered to the user for deletion. */
 export interface Orphan {
+  /** Set by sweepClouds when more than one cloud is swept: which cloud's call deletes it. */
+  readonly cloud?: CloudId;
   readonly kind: ResourceKind;
   readonly id: string;
   readonly name?: string;

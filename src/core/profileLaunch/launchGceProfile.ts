@@ -14,7 +14,8 @@ import { resolveGceEndpoint } from '../gcp/gceEndpoint';
 import { launchGceBox, type LaunchedGceBox } from '../gcp/gceLaunch';
 import { RollbackJournal, rollBackAfter } from '../launch/rollbackJournal';
 import type { Logger } from '../logging/logger';
-import type { SpotboxProfile } from '../profile/profileTypes';
+import { replacementEngineOf, type SpotboxProfile } from '../profile/profileTypes';
+import type { AgentTuning } from '../agent/agentConfig';
 import { boxKeptError } from './boxKeptError';
 import { provisionBox, type ProvisionResult } from './provisionBox';
 import { waitUntilListedRunning } from './waitUntilListedRunning';
@@ -27,6 +28,8 @@ export interface GceProfileLaunchTarget {
   readonly owner: string;
   /** The local workspace to upload (nothing is uploaded without one, unless the profile clones). */
   readonly localRoot?: string;
+  /** Overrides of the agent's timings (tests and benches: a short checkpoint interval). */
+  readonly agentTuning?: AgentTuning;
 }
 
 export interface GceProfileLaunchPorts {
@@ -48,6 +51,8 @@ export interface GceProfileLaunchOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (message: string) => void;
   readonly hostKeyTimeoutMs?: number;
+  /** How long a region's managed instance group may try before the next region (gceGroupLaunch.ts). */
+  readonly groupRegionWaitMs?: number;
 }
 
 export interface GceProfileLaunchResult {
@@ -65,8 +70,10 @@ export interface GceProfileLaunchResult {
  * workspace. A failure or cancel before the box runs removes everything the launch created; once
  * it runs the box is kept and the failure says so (as on AWS). With a checkpoint block the box's
  * startup script carries the agent's bootstrap, which installs the agent from the bucket (pinned by
- * sha256) and checkpoints to Cloud Storage on a preemption. The session starts in tmux as on AWS;
- * no replacement resumes it on Google Cloud yet (the pre-flight says so).
+ * sha256) and checkpoints to Cloud Storage on a preemption. The session starts in tmux as on AWS.
+ * With a session and a checkpoint the box is kept by a managed instance group of one: after a
+ * preemption Google recreates the VM (same name, new machine), and its agent restores the newest
+ * checkpoint and restarts the session by itself, as a fleet lineage's box does on AWS.
  */
 export async function launchGceProfile(profile: SpotboxProfile, target: GceProfileLaunchTarget, ports: GceProfileLaunchPorts, options: GceProfileLaunchOptions): Promise<GceProfileLaunchResult> {
   const { logger, signal } = options;
@@ -82,7 +89,10 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
   let launched: LaunchedGceBox;
   let lineage: string | undefined;
   try {
-    const agent = profile.checkpoint ? await gceAgent(profile, ports) : undefined;
+    // With a session to resume, a managed instance group of one keeps the box: it recreates a
+    // preempted VM, whose agent restores the newest checkpoint and restarts the session (no editor needed).
+    const group = replacementEngineOf(profile) === 'fleet';
+    const agent = profile.checkpoint ? await gceAgent(profile, ports, { restoreAtBoot: group, ...(target.agentTuning ? { tuning: target.agentTuning } : {}) }) : undefined;
     lineage = agent?.lineage;
     launched = await launchGceBox(
       ports.compute,
@@ -98,8 +108,9 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
         owner: target.owner,
         keyDirectory: target.keyDirectory,
         ...(agent ? { startupScript: agent.startupScript, lineage: agent.lineage, serviceAccount: GCS_SERVICE_ACCOUNT } : {}),
+        group,
       },
-      { logger, journal, ...(signal ? { signal } : {}), onProgress: report },
+      { logger, journal, ...(signal ? { signal } : {}), onProgress: report, ...(options.groupRegionWaitMs !== undefined ? { groupRegionWaitMs: options.groupRegionWaitMs } : {}) },
     );
     if (agent && profile.checkpoint && ports.gcs) {
       // After the launch, as on AWS: the box's bootstrap waits for them, and a bucket that refuses them
@@ -141,7 +152,7 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
 const GCS_SERVICE_ACCOUNT = { email: 'default', scopes: ['https://www.googleapis.com/auth/devstorage.read_write'] } as const;
 
 /** The agent a checkpointing profile asks for on Google Cloud: its lineage, its tools for the bucket, and the startup script that installs them. */
-async function gceAgent(profile: SpotboxProfile, ports: GceProfileLaunchPorts): Promise<{ lineage: string; tools: BootToolFile[]; startupScript: string }> {
+async function gceAgent(profile: SpotboxProfile, ports: GceProfileLaunchPorts, options: { restoreAtBoot: boolean; tuning?: AgentTuning }): Promise<{ lineage: string; tools: BootToolFile[]; startupScript: string }> {
   const lineage = newLineageId(profile.name);
   const tools = agentInstallFiles(profile.checkpoint!, lineage, await ports.agentSource!(), await (ports.sessionTools ?? readSessionTools)());
   // The box writes to the same Cloud Storage the editor is configured for (Google's, or the sandbox's).
@@ -149,6 +160,8 @@ async function gceAgent(profile: SpotboxProfile, ports: GceProfileLaunchPorts): 
   const agent = agentForProfile(profile, profile.regions[0], await (ports.bootstrapSource ?? readBootstrapSource)(), {
     lineage,
     install: tools,
+    restoreAtBoot: options.restoreAtBoot,
+    ...(options.tuning ? { tuning: options.tuning } : {}),
     ...(gcsOrigin && gcsOrigin !== GOOGLE_STORAGE_ORIGIN ? { gcsEndpoint: gcsOrigin } : {}),
   });
   return { lineage, tools, startupScript: agent!.userData };

@@ -31,11 +31,18 @@ describe('GCE instances as boxes (gceBoxSource)', () => {
       hourlyPriceUsd: 0.24,
       launchTime: Date.parse('2026-12-07T11:00:00Z'),
       publicIp: '34.1.2.3',
+      keyName: 'llama-ft-3f9a1c',
       sshUser: 'ubuntu',
       workspaceDir: '~/workspace',
       sessionId: 'abc-1',
       lineage: 'llama-ft-1',
     });
+  });
+
+  it("names the key after the group for a group's VM (Google's created-by), after the instance otherwise", () => {
+    const managed = { ...instance, name: 'llama-ft-3f9a1c-x7k2', metadata: { items: [{ key: 'created-by', value: 'projects/318846218846/regions/us-central1/instanceGroupManagers/llama-ft-3f9a1c' }] } };
+    assert.equal(boxFromGceInstance(managed).keyName, 'llama-ft-3f9a1c');
+    assert.equal(boxFromGceInstance(managed).instanceId, 'llama-ft-3f9a1c-x7k2');
   });
 
   it('maps GCE statuses onto box states (STOPPING is a preemption under way)', () => {
