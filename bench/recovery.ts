@@ -10,16 +10,18 @@ import { eventually, processesMentioning, TEST_OWNER_ID } from '../test/sandbox/
 import { BOX_WORKSPACE, REGION, RecoveryRig, realTrainerProfile, trainerProfile, WORKSPACES } from '../test/sandbox/recovery/recoveryHarness';
 import { percentile, seconds } from './stats';
 import { argument, runBench } from './benchCli';
+import { gcpCycles } from './recoveryGcp';
 import { headlessCycles } from './recoveryHeadless';
 
 /**
- * `npm run bench:recovery [-- --cycles N] [-- --lead S] [-- --trainer pytorch] [-- --headless]`: spot notice to resumed session in the
+ * `npm run bench:recovery [-- --cycles N] [-- --lead S] [-- --trainer pytorch] [-- --headless] [-- --cloud gcp]`: spot notice to resumed session in the
  * sandbox, as the editor does it (journal followed over SSH, replacement at notice time, restore,
  * session restart). One lineage is interrupted N times in a row (the soak: each replacement is the
  * next one's victim). Prints per cycle and in total: notice -> visible in the editor, notice ->
  * checkpoint committed, notice -> resumed, steps lost; then lost checkpoints, orphans and box
  * processes left. With --headless no editor runs at all: the fleet replaces, the box restores
- * itself (recoveryHeadless.ts).
+ * itself (recoveryHeadless.ts). With --cloud gcp the same on Google Cloud: a managed instance group
+ * recreates the preempted VM, which restores itself (recoveryGcp.ts).
  */
 async function main(): Promise<void> {
   const cycles = Number(argument('--cycles') ?? 3);
@@ -34,6 +36,10 @@ async function main(): Promise<void> {
   let failures = 0;
   const coordinators: RecoveryCoordinator[] = [];
   try {
+    if (argument('--cloud') === 'gcp') {
+      failures += await gcpCycles(sandbox, directory, { cycles });
+      return;
+    }
     if (process.argv.includes('--headless')) {
       await headlessCycles(sandbox, rig, { cycles, leadSeconds });
       return;
