@@ -61,6 +61,13 @@ export function regionOf(zone: string): string {
   return zone.replace(/-[a-z]$/, '');
 }
 
+export const REGIONS: readonly string[] = [...new Set(ZONES.map(regionOf))].sort();
+
+/** The region's zones in the catalog, in name order (what a regional MIG spreads over when given no zones). */
+export function zonesIn(region: string): string[] {
+  return ZONES.filter((zone) => regionOf(zone) === region);
+}
+
 export function machineType(zone: string, name: string): MachineTypeSpec | undefined {
   return MACHINE_TYPES.find((type) => type.name === name && type.zones.includes(zone));
 }

@@ -10,18 +10,20 @@ import { closeServer, listen } from '../../http/serverUtil';
 import type { AccessTokens } from '../auth/accessTokens';
 import { GoogleApiError } from '../http/googleError';
 import { readJsonObject, requireBearer, sendError, sendJson } from '../http/googleHttp';
-import { acceleratorOffered, acceleratorsIn, machineType, ZONES } from './catalog';
-import { machineTypesIn, renderAcceleratorType, renderMachineType, renderZone } from './catalogResources';
+import { acceleratorOffered, acceleratorsIn, machineType, REGIONS, ZONES } from './catalog';
+import { machineTypesIn, renderAcceleratorType, renderMachineType, renderRegion, renderZone } from './catalogResources';
+import type { Call, Handler } from './computeRoutes';
 import { GceFaults } from './faults';
 import { guestAttributes } from './gceBoxSpec';
 import { Firewalls } from './firewalls';
 import { InstanceService } from './instances';
 import { instanceLink, projectLink } from './links';
 import { listFilter } from './listFilter';
-import { Operations, renderOperation } from './operations';
+import { Operations, renderOperation, type OperationRecord } from './operations';
 import { page } from './paging';
 import { ProjectMetadata } from './projectMetadata';
 import { renderInstance } from './renderInstance';
+import { RequestIds } from './requestIds';
 
 export interface ComputeEmulatorOptions {
   readonly project: string;
@@ -39,16 +41,6 @@ export interface ComputeEmulatorOptions {
   readonly operationWaitLimitMs?: number;
 }
 
-interface Call {
-  readonly method: string;
-  readonly parts: string[];
-  readonly query: URLSearchParams;
-  readonly user: string;
-  body(): Promise<Record<string, unknown>>;
-}
-
-type Handler = (call: Call, params: string[]) => unknown;
-
 const PREFIX = '/compute/v1/projects/';
 
 export class ComputeEmulator {
@@ -61,6 +53,7 @@ export class ComputeEmulator {
   private saver?: NodeJS.Timeout;
   private savedState = '';
   private readonly routes: Array<{ method: string; pattern: string[]; handler: Handler }> = [];
+  private readonly requestIds = new RequestIds();
 
   constructor(private readonly options: ComputeEmulatorOptions) {
     this.operations = new Operations(Date.now, options.operationWaitLimitMs);
@@ -135,6 +128,21 @@ export class ComputeEmulator {
     this.routes.push({ method, pattern: path === '' ? [] : path.split('/'), handler });
   }
 
+  private operationRoute(method: string, path: string, handler: (call: Call, params: string[]) => OperationRecord | Promise<OperationRecord>): void {
+    this.route(method, path, async (call, params) => {
+      const requestId = call.query.get('requestId');
+      const earlier = requestId ? this.requestIds.earlier(requestId) : undefined;
+      if (earlier) {
+        return renderOperation(earlier);
+      }
+      const operation = await handler(call, params);
+      if (requestId) {
+        this.requestIds.remember(requestId, operation);
+      }
+      return renderOperation(operation);
+    });
+  }
+
   private defineRoutes(): void {
     const project = this.options.project;
     const zoned = (zone: string): string => {
@@ -146,11 +154,19 @@ export class ComputeEmulator {
       const { items: shown, nextPageToken } = page(matching, query);
       return { kind, id, ...(shown.length ? { items: shown } : {}), ...(nextPageToken ? { nextPageToken } : {}), selfLink: `${projectLink(project)}/${id.split('/').slice(2).join('/')}` };
     };
+    const regional = (region: string): string => {
+      if (!REGIONS.includes(region)) {
+        throw GoogleApiError.notFound(`projects/${project}/regions/${region}`);
+      }
+      return region;
+    };
 
     this.route('GET', '', () => this.projectMetadata.render());
-    this.route('POST', 'setCommonInstanceMetadata', async (call) => renderOperation(this.projectMetadata.set(await call.body(), call.user)));
+    this.operationRoute('POST', 'setCommonInstanceMetadata', async (call) => this.projectMetadata.set(await call.body(), call.user));
     this.route('GET', 'zones', (call) => list('compute#zoneList', `projects/${project}/zones`, ZONES.map((zone) => renderZone(project, zone)), call.query));
     this.route('GET', 'zones/*', (_call, [zone]) => renderZone(project, zoned(zone)));
+    this.route('GET', 'regions', (call) => list('compute#regionList', `projects/${project}/regions`, REGIONS.map((region) => renderRegion(project, region)), call.query));
+    this.route('GET', 'regions/*', (_call, [region]) => renderRegion(project, regional(region)));
 
     this.route('GET', 'zones/*/machineTypes', (call, [zone]) =>
       list('compute#machineTypeList', `projects/${project}/zones/${zoned(zone)}/machineTypes`, machineTypesIn(zone).map((type) => renderMachineType(project, zone, type)), call.query));
@@ -184,12 +200,12 @@ export class ComputeEmulator {
     });
     this.route('GET', 'zones/*/instances', (call, [zone]) =>
       list('compute#instanceList', `projects/${project}/zones/${zoned(zone)}/instances`, this.instances.list(zone).map(renderInstance), call.query));
-    this.route('POST', 'zones/*/instances', async (call, [zone]) => renderOperation(this.instances.insert(zone, await call.body(), call.user)));
+    this.operationRoute('POST', 'zones/*/instances', async (call, [zone]) => this.instances.insert(zone, await call.body(), call.user));
     this.route('GET', 'zones/*/instances/*', (_call, [zone, name]) => renderInstance(this.instances.get(zone, name)));
-    this.route('DELETE', 'zones/*/instances/*', (call, [zone, name]) => renderOperation(this.instances.delete(zone, name, call.user)));
-    this.route('POST', 'zones/*/instances/*/stop', (call, [zone, name]) => renderOperation(this.instances.stop(zone, name, call.user)));
-    this.route('POST', 'zones/*/instances/*/start', (call, [zone, name]) => renderOperation(this.instances.start(zone, name, call.user)));
-    this.route('POST', 'zones/*/instances/*/setMetadata', async (call, [zone, name]) => renderOperation(this.instances.setMetadata(zone, name, await call.body(), call.user)));
+    this.operationRoute('DELETE', 'zones/*/instances/*', (call, [zone, name]) => this.instances.delete(zone, name, call.user));
+    this.operationRoute('POST', 'zones/*/instances/*/stop', (call, [zone, name]) => this.instances.stop(zone, name, call.user));
+    this.operationRoute('POST', 'zones/*/instances/*/start', (call, [zone, name]) => this.instances.start(zone, name, call.user));
+    this.operationRoute('POST', 'zones/*/instances/*/setMetadata', async (call, [zone, name]) => this.instances.setMetadata(zone, name, await call.body(), call.user));
     this.route('GET', 'zones/*/instances/*/serialPort', (call, [zone, name]) => {
       const record = this.instances.get(zone, name);
       const port = Number(call.query.get('port') ?? 1);
@@ -222,17 +238,21 @@ export class ComputeEmulator {
     });
 
     this.route('GET', 'zones/*/operations', (call, [zone]) =>
-      list('compute#operationList', `projects/${project}/zones/${zoned(zone)}/operations`, this.operations.list(project, zone).map(renderOperation), call.query));
-    this.route('GET', 'zones/*/operations/*', (_call, [zone, name]) => renderOperation(this.operations.get(project, zoned(zone), name)));
-    this.route('POST', 'zones/*/operations/*/wait', async (_call, [zone, name]) => renderOperation(await this.operations.wait(project, zoned(zone), name)));
-    this.route('GET', 'global/operations', (call) => list('compute#operationList', `projects/${project}/global/operations`, this.operations.list(project, undefined).map(renderOperation), call.query));
-    this.route('GET', 'global/operations/*', (_call, [name]) => renderOperation(this.operations.get(project, undefined, name)));
-    this.route('POST', 'global/operations/*/wait', async (_call, [name]) => renderOperation(await this.operations.wait(project, undefined, name)));
+      list('compute#operationList', `projects/${project}/zones/${zoned(zone)}/operations`, this.operations.list(project, { zone }).map(renderOperation), call.query));
+    this.route('GET', 'zones/*/operations/*', (_call, [zone, name]) => renderOperation(this.operations.get(project, { zone: zoned(zone) }, name)));
+    this.route('POST', 'zones/*/operations/*/wait', async (_call, [zone, name]) => renderOperation(await this.operations.wait(project, { zone: zoned(zone) }, name)));
+    this.route('GET', 'global/operations', (call) => list('compute#operationList', `projects/${project}/global/operations`, this.operations.list(project, 'global').map(renderOperation), call.query));
+    this.route('GET', 'global/operations/*', (_call, [name]) => renderOperation(this.operations.get(project, 'global', name)));
+    this.route('POST', 'global/operations/*/wait', async (_call, [name]) => renderOperation(await this.operations.wait(project, 'global', name)));
+    this.route('GET', 'regions/*/operations', (call, [region]) =>
+      list('compute#operationList', `projects/${project}/regions/${regional(region)}/operations`, this.operations.list(project, { region }).map(renderOperation), call.query));
+    this.route('GET', 'regions/*/operations/*', (_call, [region, name]) => renderOperation(this.operations.get(project, { region: regional(region) }, name)));
+    this.route('POST', 'regions/*/operations/*/wait', async (_call, [region, name]) => renderOperation(await this.operations.wait(project, { region: regional(region) }, name)));
 
     this.route('GET', 'global/firewalls', (call) => list('compute#firewallList', `projects/${project}/global/firewalls`, this.firewalls.list(), call.query));
-    this.route('POST', 'global/firewalls', async (call) => renderOperation(this.firewalls.insert(await call.body(), call.user)));
+    this.operationRoute('POST', 'global/firewalls', async (call) => this.firewalls.insert(await call.body(), call.user));
     this.route('GET', 'global/firewalls/*', (_call, [name]) => this.firewalls.get(name));
-    this.route('DELETE', 'global/firewalls/*', (call, [name]) => renderOperation(this.firewalls.delete(name, call.user)));
+    this.operationRoute('DELETE', 'global/firewalls/*', (call, [name]) => this.firewalls.delete(name, call.user));
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
