@@ -3,7 +3,6 @@
  * `http://127.0.0.1:<port>/compute/v1/projects/{project}/...`, the root a client gets from gcloud's
  * `api_endpoint_overrides/compute`. Every call needs a bearer token the sandbox issued.
  */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { EventSink, PowerControlledBoxHost } from '../../contract';
 import { closeServer, listen } from '../../http/serverUtil';
@@ -12,11 +11,15 @@ import { GoogleApiError } from '../http/googleError';
 import { readJsonObject, requireBearer, sendError, sendJson } from '../http/googleHttp';
 import { acceleratorOffered, acceleratorsIn, machineType, REGIONS, ZONES } from './catalog';
 import { machineTypesIn, renderAcceleratorType, renderMachineType, renderRegion, renderZone } from './catalogResources';
-import type { Call, Handler } from './computeRoutes';
+import type { Call, Handler, RouteTable } from './computeRoutes';
+import { ComputeStateFile } from './computeState';
 import { GceFaults } from './faults';
 import { guestAttributes } from './gceBoxSpec';
 import { Firewalls } from './firewalls';
+import { defineInstanceGroupRoutes } from './instanceGroupRoutes';
+import { InstanceGroupManagers } from './instanceGroupManagers';
 import { InstanceService } from './instances';
+import { InstanceTemplates } from './instanceTemplates';
 import { instanceLink, projectLink } from './links';
 import { listFilter } from './listFilter';
 import { Operations, renderOperation, type OperationRecord } from './operations';
@@ -34,11 +37,15 @@ export interface ComputeEmulatorOptions {
   readonly bootDelayMs: () => number;
   readonly boxEnvironment: Readonly<Record<string, string>>;
   readonly projectAttributes?: Readonly<Record<string, string>>;
-  /** JSON file with instances, firewalls and project metadata; a new emulator on the same file resumes them. */
+  /** JSON file with instances, firewalls, project metadata, instance templates and groups; a new emulator on the same file resumes them. */
   readonly stateFile?: string;
   /** Only the sandbox's own unit tests shorten these. */
   readonly preemptionGraceMs?: number;
   readonly operationWaitLimitMs?: number;
+  /** A managed instance group's wait from losing a VM to recreating it (default 3 s; GCE's is longer). */
+  readonly migRepairDelayMs?: number;
+  /** A group's wait before trying its zones and machine types again after every one failed (default 5 s). */
+  readonly migCreateRetryMs?: number;
 }
 
 const PREFIX = '/compute/v1/projects/';
@@ -49,9 +56,11 @@ export class ComputeEmulator {
   readonly instances: InstanceService;
   readonly firewalls: Firewalls;
   readonly projectMetadata: ProjectMetadata;
+  readonly templates: InstanceTemplates;
+  readonly groups: InstanceGroupManagers;
   private server?: http.Server;
   private saver?: NodeJS.Timeout;
-  private savedState = '';
+  private readonly stateFile?: ComputeStateFile;
   private readonly routes: Array<{ method: string; pattern: string[]; handler: Handler }> = [];
   private readonly requestIds = new RequestIds();
 
@@ -73,6 +82,19 @@ export class ComputeEmulator {
       preemptionGraceMs: options.preemptionGraceMs,
     });
     this.firewalls = new Firewalls(options.project, this.operations);
+    const templates = new InstanceTemplates({ project: options.project, operations: this.operations, usedBy: (name) => this.groups.usedBy(name) });
+    this.templates = templates;
+    this.groups = new InstanceGroupManagers({
+      project: options.project,
+      projectNumber: options.projectNumber,
+      operations: this.operations,
+      instances: this.instances,
+      templates,
+      events: options.events,
+      repairDelayMs: options.migRepairDelayMs,
+      createRetryMs: options.migCreateRetryMs,
+    });
+    this.stateFile = options.stateFile ? new ComputeStateFile(options.stateFile, this) : undefined;
     this.defineRoutes();
   }
 
@@ -81,47 +103,22 @@ export class ComputeEmulator {
     const { url } = await listen(server, port, '127.0.0.1');
     this.server = server;
     // Boxes boot again only once listening worked, so a retry on another port does not boot them twice.
-    this.restoreState();
-    this.saver = setInterval(() => this.saveState(), 500);
+    this.stateFile?.restore();
+    this.groups.start();
+    this.saver = setInterval(() => this.stateFile?.save(), 500);
     this.saver.unref();
     return { url: `${url}/compute/v1/` };
   }
 
   async stop(): Promise<void> {
     clearInterval(this.saver);
-    this.saveState();
+    this.groups.dispose();
+    this.stateFile?.save();
     this.instances.dispose();
     this.operations.releaseAll();
     const server = this.server;
     this.server = undefined;
     await closeServer(server);
-  }
-
-  /** Writes the state file when anything changed (records change in many places; a snapshot compare catches all). */
-  private saveState(): void {
-    if (!this.options.stateFile) {
-      return;
-    }
-    const state = JSON.stringify({ instances: this.instances.snapshot(), firewalls: this.firewalls.snapshot(), projectMetadata: this.projectMetadata.snapshot() });
-    if (state !== this.savedState) {
-      fs.writeFileSync(`${this.options.stateFile}.tmp`, state);
-      fs.renameSync(`${this.options.stateFile}.tmp`, this.options.stateFile);
-      this.savedState = state;
-    }
-  }
-
-  private restoreState(): void {
-    if (!this.options.stateFile || !fs.existsSync(this.options.stateFile)) {
-      return;
-    }
-    const state = JSON.parse(fs.readFileSync(this.options.stateFile, 'utf8')) as {
-      instances?: Parameters<InstanceService['restore']>[0];
-      firewalls?: Parameters<Firewalls['restore']>[0];
-      projectMetadata?: Parameters<ProjectMetadata['restore']>[0];
-    };
-    this.projectMetadata.restore(state.projectMetadata ?? []);
-    this.firewalls.restore(state.firewalls ?? []);
-    this.instances.restore(state.instances ?? []);
   }
 
   private route(method: string, path: string, handler: Handler): void {
@@ -153,6 +150,11 @@ export class ComputeEmulator {
       const matching = items.filter(listFilter(query.get('filter')));
       const { items: shown, nextPageToken } = page(matching, query);
       return { kind, id, ...(shown.length ? { items: shown } : {}), ...(nextPageToken ? { nextPageToken } : {}), selfLink: `${projectLink(project)}/${id.split('/').slice(2).join('/')}` };
+    };
+    const table: RouteTable = {
+      route: (method, path, handler) => this.route(method, path, handler),
+      operation: (method, path, handler) => this.operationRoute(method, path, handler),
+      list,
     };
     const regional = (region: string): string => {
       if (!REGIONS.includes(region)) {
@@ -248,6 +250,8 @@ export class ComputeEmulator {
       list('compute#operationList', `projects/${project}/regions/${regional(region)}/operations`, this.operations.list(project, { region }).map(renderOperation), call.query));
     this.route('GET', 'regions/*/operations/*', (_call, [region, name]) => renderOperation(this.operations.get(project, { region: regional(region) }, name)));
     this.route('POST', 'regions/*/operations/*/wait', async (_call, [region, name]) => renderOperation(await this.operations.wait(project, { region: regional(region) }, name)));
+
+    defineInstanceGroupRoutes(table, { project, templates: this.templates, groups: this.groups, regional });
 
     this.route('GET', 'global/firewalls', (call) => list('compute#firewallList', `projects/${project}/global/firewalls`, this.firewalls.list(), call.query));
     this.operationRoute('POST', 'global/firewalls', async (call) => this.firewalls.insert(await call.body(), call.user));
