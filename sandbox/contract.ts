@@ -160,6 +160,13 @@ export type SandboxEventKind =
   | 'gce-preemption-notice'
   | 'gce-preempted'
   | 'gce-fault'
+  | 'gce-mig-inserted'
+  | 'gce-mig-instance-creating'
+  | 'gce-mig-instance-failed'
+  | 'gce-mig-instance-running'
+  | 'gce-mig-repair'
+  | 'gce-mig-resized'
+  | 'gce-mig-deleted'
   | 'gcs-fault';
 
 export interface SandboxEvent {

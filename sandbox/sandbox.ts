@@ -19,6 +19,10 @@ export interface SandboxOptions {
   readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number };
   /** Compute Engine Spot VMs' G2 soft off -> G3 off window; 30 s as on GCE. Only the sandbox's own unit tests shorten it. */
   readonly gcpPreemptionGraceMs?: number;
+  /** A managed instance group's wait from losing a VM to recreating it under the same name: 3 s by default (GCE takes longer). */
+  readonly gcpMigRepairDelayMs?: number;
+  /** A managed instance group's wait before trying its zones and machine types again after all failed: 5 s by default. */
+  readonly gcpMigCreateRetryMs?: number;
   readonly forcePerBoxPort?: boolean;
   readonly seed?: number;
   readonly log?: (line: string) => void;
@@ -145,6 +149,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ports: { oauth: options.ports?.gcpOauth ?? previousPorts.gcpOauth, compute: options.ports?.gcpCompute ?? previousPorts.gcpCompute, storage: options.ports?.gcpStorage ?? previousPorts.gcpStorage, billing: options.ports?.gcpBilling ?? previousPorts.gcpBilling },
       listenOn,
       preemptionGraceMs: options.gcpPreemptionGraceMs,
+      migRepairDelayMs: options.gcpMigRepairDelayMs,
+      migCreateRetryMs: options.gcpMigCreateRetryMs,
     });
     stops.push(() => gcp.stop());
 
@@ -182,6 +188,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         instances: ec2.listInstances(),
         fleets: ec2.listFleets(),
         gceInstances: gcp.compute.instances.list().map((record) => ({ name: record.name, zone: record.zone, id: record.id, status: record.status, preempted: record.preempted, address: record.address })),
+        gceInstanceGroups: gcp.compute.groups.snapshot().map((group) => ({
+          name: group.name, region: group.region, targetSize: group.targetSize, template: group.templateName,
+          instances: group.managed.map((managed) => ({ name: managed.name, zone: managed.zone, currentAction: managed.currentAction })),
+        })),
         sshMode: boxHost.mode,
       }),
     });

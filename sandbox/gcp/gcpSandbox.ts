@@ -38,6 +38,9 @@ export interface GcpSandboxOptions {
   readonly listenOn: <T>(preferred: number | undefined, start: (port?: number) => Promise<T>) => Promise<T>;
   /** Only the sandbox's own unit tests shorten Spot's 30 s G2 -> G3 window. */
   readonly preemptionGraceMs?: number;
+  /** Managed instance groups: loss of a VM to its recreation, and the retry wait after failed creations (ComputeEmulatorOptions). */
+  readonly migRepairDelayMs?: number;
+  readonly migCreateRetryMs?: number;
 }
 
 export interface GcpEndpoints {
@@ -102,6 +105,8 @@ export async function startGcp(options: GcpSandboxOptions): Promise<RunningGcp> 
       boxEnvironment: { STORAGE_EMULATOR_HOST: storageUrl },
       stateFile: path.join(gcpDir, 'compute-state.json'),
       preemptionGraceMs: options.preemptionGraceMs,
+      migRepairDelayMs: options.migRepairDelayMs,
+      migCreateRetryMs: options.migCreateRetryMs,
     });
     const { url: computeUrl } = await options.listenOn(options.ports?.compute, (port) => compute.start(port));
     stops.push(() => compute.stop());

@@ -61,6 +61,22 @@ export function regionOf(zone: string): string {
   return zone.replace(/-[a-z]$/, '');
 }
 
+export const REGIONS: readonly string[] = [...new Set(ZONES.map(regionOf))].sort();
+
+/** The region's zones in the catalog, in name order (what a regional MIG spreads over when given no zones). */
+export function zonesIn(region: string): string[] {
+  return ZONES.filter((zone) => regionOf(zone) === region);
+}
+
+/** A machine type of that name in any zone (instance templates name types without a zone). */
+export function machineTypeAnywhere(name: string): MachineTypeSpec | undefined {
+  return MACHINE_TYPES.find((type) => type.name === name);
+}
+
+export function acceleratorAnywhere(name: string): AcceleratorSpec | undefined {
+  return ACCELERATOR_ZONES[name] ? ACCELERATORS.find((accelerator) => accelerator.name === name) : undefined;
+}
+
 export function machineType(zone: string, name: string): MachineTypeSpec | undefined {
   return MACHINE_TYPES.find((type) => type.name === name && type.zones.includes(zone));
 }

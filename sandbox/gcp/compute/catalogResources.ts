@@ -1,5 +1,5 @@
-/** Zones, machine types and accelerator types as Compute's read-only catalog resources. */
-import { catalogId, MACHINE_TYPES, regionOf, type AcceleratorSpec, type MachineTypeSpec } from './catalog';
+/** Regions, zones, machine types and accelerator types as Compute's read-only catalog resources. */
+import { catalogId, MACHINE_TYPES, regionOf, zonesIn, type AcceleratorSpec, type MachineTypeSpec } from './catalog';
 import { acceleratorTypeLink, computeTimestamp, machineTypeLink, regionLink, zoneLink } from './links';
 
 /** The catalog's resources are all "created" at the same moment. */
@@ -16,6 +16,20 @@ export function renderZone(project: string, zone: string): Record<string, unknow
     region: regionLink(project, regionOf(zone)),
     selfLink: zoneLink(project, zone),
     availableCpuPlatforms: ['Intel Cascade Lake', 'Intel Broadwell', 'Intel Sapphire Rapids'],
+    supportsPzs: false,
+  };
+}
+
+export function renderRegion(project: string, region: string): Record<string, unknown> {
+  return {
+    kind: 'compute#region',
+    id: catalogId(region),
+    creationTimestamp: CATALOG_CREATED,
+    name: region,
+    description: region,
+    status: 'UP',
+    zones: zonesIn(region).map((zone) => zoneLink(project, zone)),
+    selfLink: regionLink(project, region),
     supportsPzs: false,
   };
 }

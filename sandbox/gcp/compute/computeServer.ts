@@ -3,25 +3,30 @@
  * `http://127.0.0.1:<port>/compute/v1/projects/{project}/...`, the root a client gets from gcloud's
  * `api_endpoint_overrides/compute`. Every call needs a bearer token the sandbox issued.
  */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { EventSink, PowerControlledBoxHost } from '../../contract';
 import { closeServer, listen } from '../../http/serverUtil';
 import type { AccessTokens } from '../auth/accessTokens';
 import { GoogleApiError } from '../http/googleError';
 import { readJsonObject, requireBearer, sendError, sendJson } from '../http/googleHttp';
-import { acceleratorOffered, acceleratorsIn, machineType, ZONES } from './catalog';
-import { machineTypesIn, renderAcceleratorType, renderMachineType, renderZone } from './catalogResources';
+import { acceleratorOffered, acceleratorsIn, machineType, REGIONS, ZONES } from './catalog';
+import { machineTypesIn, renderAcceleratorType, renderMachineType, renderRegion, renderZone } from './catalogResources';
+import type { Call, Handler, RouteTable } from './computeRoutes';
+import { ComputeStateFile } from './computeState';
 import { GceFaults } from './faults';
 import { guestAttributes } from './gceBoxSpec';
 import { Firewalls } from './firewalls';
+import { defineInstanceGroupRoutes } from './instanceGroupRoutes';
+import { InstanceGroupManagers } from './instanceGroupManagers';
 import { InstanceService } from './instances';
+import { InstanceTemplates } from './instanceTemplates';
 import { instanceLink, projectLink } from './links';
 import { listFilter } from './listFilter';
-import { Operations, renderOperation } from './operations';
+import { Operations, renderOperation, type OperationRecord } from './operations';
 import { page } from './paging';
 import { ProjectMetadata } from './projectMetadata';
 import { renderInstance } from './renderInstance';
+import { RequestIds } from './requestIds';
 
 export interface ComputeEmulatorOptions {
   readonly project: string;
@@ -32,22 +37,16 @@ export interface ComputeEmulatorOptions {
   readonly bootDelayMs: () => number;
   readonly boxEnvironment: Readonly<Record<string, string>>;
   readonly projectAttributes?: Readonly<Record<string, string>>;
-  /** JSON file with instances, firewalls and project metadata; a new emulator on the same file resumes them. */
+  /** JSON file with instances, firewalls, project metadata, instance templates and groups; a new emulator on the same file resumes them. */
   readonly stateFile?: string;
   /** Only the sandbox's own unit tests shorten these. */
   readonly preemptionGraceMs?: number;
   readonly operationWaitLimitMs?: number;
+  /** A managed instance group's wait from losing a VM to recreating it (default 3 s; GCE's is longer). */
+  readonly migRepairDelayMs?: number;
+  /** A group's wait before trying its zones and machine types again after every one failed (default 5 s). */
+  readonly migCreateRetryMs?: number;
 }
-
-interface Call {
-  readonly method: string;
-  readonly parts: string[];
-  readonly query: URLSearchParams;
-  readonly user: string;
-  body(): Promise<Record<string, unknown>>;
-}
-
-type Handler = (call: Call, params: string[]) => unknown;
 
 const PREFIX = '/compute/v1/projects/';
 
@@ -57,10 +56,13 @@ export class ComputeEmulator {
   readonly instances: InstanceService;
   readonly firewalls: Firewalls;
   readonly projectMetadata: ProjectMetadata;
+  readonly templates: InstanceTemplates;
+  readonly groups: InstanceGroupManagers;
   private server?: http.Server;
   private saver?: NodeJS.Timeout;
-  private savedState = '';
+  private readonly stateFile?: ComputeStateFile;
   private readonly routes: Array<{ method: string; pattern: string[]; handler: Handler }> = [];
+  private readonly requestIds = new RequestIds();
 
   constructor(private readonly options: ComputeEmulatorOptions) {
     this.operations = new Operations(Date.now, options.operationWaitLimitMs);
@@ -80,6 +82,19 @@ export class ComputeEmulator {
       preemptionGraceMs: options.preemptionGraceMs,
     });
     this.firewalls = new Firewalls(options.project, this.operations);
+    const templates = new InstanceTemplates({ project: options.project, operations: this.operations, usedBy: (name) => this.groups.usedBy(name) });
+    this.templates = templates;
+    this.groups = new InstanceGroupManagers({
+      project: options.project,
+      projectNumber: options.projectNumber,
+      operations: this.operations,
+      instances: this.instances,
+      templates,
+      events: options.events,
+      repairDelayMs: options.migRepairDelayMs,
+      createRetryMs: options.migCreateRetryMs,
+    });
+    this.stateFile = options.stateFile ? new ComputeStateFile(options.stateFile, this) : undefined;
     this.defineRoutes();
   }
 
@@ -88,15 +103,17 @@ export class ComputeEmulator {
     const { url } = await listen(server, port, '127.0.0.1');
     this.server = server;
     // Boxes boot again only once listening worked, so a retry on another port does not boot them twice.
-    this.restoreState();
-    this.saver = setInterval(() => this.saveState(), 500);
+    this.stateFile?.restore();
+    this.groups.start();
+    this.saver = setInterval(() => this.stateFile?.save(), 500);
     this.saver.unref();
     return { url: `${url}/compute/v1/` };
   }
 
   async stop(): Promise<void> {
     clearInterval(this.saver);
-    this.saveState();
+    this.groups.dispose();
+    this.stateFile?.save();
     this.instances.dispose();
     this.operations.releaseAll();
     const server = this.server;
@@ -104,35 +121,23 @@ export class ComputeEmulator {
     await closeServer(server);
   }
 
-  /** Writes the state file when anything changed (records change in many places; a snapshot compare catches all). */
-  private saveState(): void {
-    if (!this.options.stateFile) {
-      return;
-    }
-    const state = JSON.stringify({ instances: this.instances.snapshot(), firewalls: this.firewalls.snapshot(), projectMetadata: this.projectMetadata.snapshot() });
-    if (state !== this.savedState) {
-      fs.writeFileSync(`${this.options.stateFile}.tmp`, state);
-      fs.renameSync(`${this.options.stateFile}.tmp`, this.options.stateFile);
-      this.savedState = state;
-    }
-  }
-
-  private restoreState(): void {
-    if (!this.options.stateFile || !fs.existsSync(this.options.stateFile)) {
-      return;
-    }
-    const state = JSON.parse(fs.readFileSync(this.options.stateFile, 'utf8')) as {
-      instances?: Parameters<InstanceService['restore']>[0];
-      firewalls?: Parameters<Firewalls['restore']>[0];
-      projectMetadata?: Parameters<ProjectMetadata['restore']>[0];
-    };
-    this.projectMetadata.restore(state.projectMetadata ?? []);
-    this.firewalls.restore(state.firewalls ?? []);
-    this.instances.restore(state.instances ?? []);
-  }
-
   private route(method: string, path: string, handler: Handler): void {
     this.routes.push({ method, pattern: path === '' ? [] : path.split('/'), handler });
+  }
+
+  private operationRoute(method: string, path: string, handler: (call: Call, params: string[]) => OperationRecord | Promise<OperationRecord>): void {
+    this.route(method, path, async (call, params) => {
+      const requestId = call.query.get('requestId');
+      const earlier = requestId ? this.requestIds.earlier(requestId) : undefined;
+      if (earlier) {
+        return renderOperation(earlier);
+      }
+      const operation = await handler(call, params);
+      if (requestId) {
+        this.requestIds.remember(requestId, operation);
+      }
+      return renderOperation(operation);
+    });
   }
 
   private defineRoutes(): void {
@@ -146,11 +151,24 @@ export class ComputeEmulator {
       const { items: shown, nextPageToken } = page(matching, query);
       return { kind, id, ...(shown.length ? { items: shown } : {}), ...(nextPageToken ? { nextPageToken } : {}), selfLink: `${projectLink(project)}/${id.split('/').slice(2).join('/')}` };
     };
+    const table: RouteTable = {
+      route: (method, path, handler) => this.route(method, path, handler),
+      operation: (method, path, handler) => this.operationRoute(method, path, handler),
+      list,
+    };
+    const regional = (region: string): string => {
+      if (!REGIONS.includes(region)) {
+        throw GoogleApiError.notFound(`projects/${project}/regions/${region}`);
+      }
+      return region;
+    };
 
     this.route('GET', '', () => this.projectMetadata.render());
-    this.route('POST', 'setCommonInstanceMetadata', async (call) => renderOperation(this.projectMetadata.set(await call.body(), call.user)));
+    this.operationRoute('POST', 'setCommonInstanceMetadata', async (call) => this.projectMetadata.set(await call.body(), call.user));
     this.route('GET', 'zones', (call) => list('compute#zoneList', `projects/${project}/zones`, ZONES.map((zone) => renderZone(project, zone)), call.query));
     this.route('GET', 'zones/*', (_call, [zone]) => renderZone(project, zoned(zone)));
+    this.route('GET', 'regions', (call) => list('compute#regionList', `projects/${project}/regions`, REGIONS.map((region) => renderRegion(project, region)), call.query));
+    this.route('GET', 'regions/*', (_call, [region]) => renderRegion(project, regional(region)));
 
     this.route('GET', 'zones/*/machineTypes', (call, [zone]) =>
       list('compute#machineTypeList', `projects/${project}/zones/${zoned(zone)}/machineTypes`, machineTypesIn(zone).map((type) => renderMachineType(project, zone, type)), call.query));
@@ -184,12 +202,12 @@ export class ComputeEmulator {
     });
     this.route('GET', 'zones/*/instances', (call, [zone]) =>
       list('compute#instanceList', `projects/${project}/zones/${zoned(zone)}/instances`, this.instances.list(zone).map(renderInstance), call.query));
-    this.route('POST', 'zones/*/instances', async (call, [zone]) => renderOperation(this.instances.insert(zone, await call.body(), call.user)));
+    this.operationRoute('POST', 'zones/*/instances', async (call, [zone]) => this.instances.insert(zone, await call.body(), call.user));
     this.route('GET', 'zones/*/instances/*', (_call, [zone, name]) => renderInstance(this.instances.get(zone, name)));
-    this.route('DELETE', 'zones/*/instances/*', (call, [zone, name]) => renderOperation(this.instances.delete(zone, name, call.user)));
-    this.route('POST', 'zones/*/instances/*/stop', (call, [zone, name]) => renderOperation(this.instances.stop(zone, name, call.user)));
-    this.route('POST', 'zones/*/instances/*/start', (call, [zone, name]) => renderOperation(this.instances.start(zone, name, call.user)));
-    this.route('POST', 'zones/*/instances/*/setMetadata', async (call, [zone, name]) => renderOperation(this.instances.setMetadata(zone, name, await call.body(), call.user)));
+    this.operationRoute('DELETE', 'zones/*/instances/*', (call, [zone, name]) => this.instances.delete(zone, name, call.user));
+    this.operationRoute('POST', 'zones/*/instances/*/stop', (call, [zone, name]) => this.instances.stop(zone, name, call.user));
+    this.operationRoute('POST', 'zones/*/instances/*/start', (call, [zone, name]) => this.instances.start(zone, name, call.user));
+    this.operationRoute('POST', 'zones/*/instances/*/setMetadata', async (call, [zone, name]) => this.instances.setMetadata(zone, name, await call.body(), call.user));
     this.route('GET', 'zones/*/instances/*/serialPort', (call, [zone, name]) => {
       const record = this.instances.get(zone, name);
       const port = Number(call.query.get('port') ?? 1);
@@ -222,17 +240,23 @@ export class ComputeEmulator {
     });
 
     this.route('GET', 'zones/*/operations', (call, [zone]) =>
-      list('compute#operationList', `projects/${project}/zones/${zoned(zone)}/operations`, this.operations.list(project, zone).map(renderOperation), call.query));
-    this.route('GET', 'zones/*/operations/*', (_call, [zone, name]) => renderOperation(this.operations.get(project, zoned(zone), name)));
-    this.route('POST', 'zones/*/operations/*/wait', async (_call, [zone, name]) => renderOperation(await this.operations.wait(project, zoned(zone), name)));
-    this.route('GET', 'global/operations', (call) => list('compute#operationList', `projects/${project}/global/operations`, this.operations.list(project, undefined).map(renderOperation), call.query));
-    this.route('GET', 'global/operations/*', (_call, [name]) => renderOperation(this.operations.get(project, undefined, name)));
-    this.route('POST', 'global/operations/*/wait', async (_call, [name]) => renderOperation(await this.operations.wait(project, undefined, name)));
+      list('compute#operationList', `projects/${project}/zones/${zoned(zone)}/operations`, this.operations.list(project, { zone }).map(renderOperation), call.query));
+    this.route('GET', 'zones/*/operations/*', (_call, [zone, name]) => renderOperation(this.operations.get(project, { zone: zoned(zone) }, name)));
+    this.route('POST', 'zones/*/operations/*/wait', async (_call, [zone, name]) => renderOperation(await this.operations.wait(project, { zone: zoned(zone) }, name)));
+    this.route('GET', 'global/operations', (call) => list('compute#operationList', `projects/${project}/global/operations`, this.operations.list(project, 'global').map(renderOperation), call.query));
+    this.route('GET', 'global/operations/*', (_call, [name]) => renderOperation(this.operations.get(project, 'global', name)));
+    this.route('POST', 'global/operations/*/wait', async (_call, [name]) => renderOperation(await this.operations.wait(project, 'global', name)));
+    this.route('GET', 'regions/*/operations', (call, [region]) =>
+      list('compute#operationList', `projects/${project}/regions/${regional(region)}/operations`, this.operations.list(project, { region }).map(renderOperation), call.query));
+    this.route('GET', 'regions/*/operations/*', (_call, [region, name]) => renderOperation(this.operations.get(project, { region: regional(region) }, name)));
+    this.route('POST', 'regions/*/operations/*/wait', async (_call, [region, name]) => renderOperation(await this.operations.wait(project, { region: regional(region) }, name)));
+
+    defineInstanceGroupRoutes(table, { project, templates: this.templates, groups: this.groups, regional });
 
     this.route('GET', 'global/firewalls', (call) => list('compute#firewallList', `projects/${project}/global/firewalls`, this.firewalls.list(), call.query));
-    this.route('POST', 'global/firewalls', async (call) => renderOperation(this.firewalls.insert(await call.body(), call.user)));
+    this.operationRoute('POST', 'global/firewalls', async (call) => this.firewalls.insert(await call.body(), call.user));
     this.route('GET', 'global/firewalls/*', (_call, [name]) => this.firewalls.get(name));
-    this.route('DELETE', 'global/firewalls/*', (call, [name]) => renderOperation(this.firewalls.delete(name, call.user)));
+    this.operationRoute('DELETE', 'global/firewalls/*', (call, [name]) => this.firewalls.delete(name, call.user));
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -1,8 +1,8 @@
 /** global/firewalls: the rules Spotbox opens for SSH (targetTags, sourceRanges, allowed ports). */
-import { randomBytes } from 'node:crypto';
 import { GoogleApiError } from '../http/googleError';
 import { computeTimestamp, firewallLink, networkLink } from './links';
 import type { OperationRecord, Operations } from './operations';
+import { newResourceId } from './resourceId';
 
 interface FirewallRecord {
   readonly id: string;
@@ -46,7 +46,7 @@ export class Firewalls {
         throw GoogleApiError.invalidField('resource.sourceRanges', range, 'Must be an IPv4 CIDR range.');
       }
     }
-    const id = (10n ** 18n + (BigInt('0x' + randomBytes(8).toString('hex')) % (9n * 10n ** 18n))).toString();
+    const id = newResourceId();
     const record: FirewallRecord = {
       id,
       creationMs: this.now(),

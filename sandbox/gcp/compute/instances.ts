@@ -85,6 +85,11 @@ export class InstanceService {
     return record;
   }
 
+  /** The instance of that name in the zone, if there is one (get without the 404). */
+  find(zone: string, name: string): InstanceRecord | undefined {
+    return this.records.get(`${zone}/${name}`);
+  }
+
   list(zone?: string): InstanceRecord[] {
     return [...this.records.values()].filter((record) => zone === undefined || record.zone === zone).sort((a, b) => a.name.localeCompare(b.name));
   }

@@ -8,6 +8,10 @@ export const instanceLink = (project: string, zone: string, name: string): strin
 export const machineTypeLink = (project: string, zone: string, name: string): string => `${zoneLink(project, zone)}/machineTypes/${name}`;
 export const acceleratorTypeLink = (project: string, zone: string, name: string): string => `${zoneLink(project, zone)}/acceleratorTypes/${name}`;
 export const firewallLink = (project: string, name: string): string => `${projectLink(project)}/global/firewalls/${name}`;
+export const diskTypeLink = (project: string, zone: string, name: string): string => `${zoneLink(project, zone)}/diskTypes/${name}`;
+export const instanceTemplateLink = (project: string, name: string): string => `${projectLink(project)}/global/instanceTemplates/${name}`;
+export const instanceGroupManagerLink = (project: string, region: string, name: string): string => `${regionLink(project, region)}/instanceGroupManagers/${name}`;
+export const instanceGroupLink = (project: string, region: string, name: string): string => `${regionLink(project, region)}/instanceGroups/${name}`;
 export const networkLink = (project: string, name = 'default'): string => `${projectLink(project)}/global/networks/${name}`;
 
 /** Compute's timestamps: RFC 3339 with the offset written out (Google writes Pacific time; UTC is as valid). */

@@ -1,9 +1,9 @@
 /** A new instance record from a validated insert: its id, its ssh-keys user, the flags the guest reads. */
-import { randomBytes } from 'node:crypto';
 import type { InstanceRecord } from './instanceRecord';
 import type { ValidatedInsert } from './insertValidation';
 import { fingerprintOf } from './renderInstance';
 import { parseSshKeys, type MetadataSshKey } from './sshKeys';
+import { newResourceId } from './resourceId';
 
 export function newInstanceRecord(
   insert: ValidatedInsert,
@@ -14,8 +14,7 @@ export function newInstanceRecord(
   const sshKeys = parseSshKeys([item('ssh-keys'), blockProjectKeys ? undefined : context.projectAttributes['ssh-keys']].filter(Boolean).join('\n'), context.nowMs);
   const guestAttributesFlag = item('enable-guest-attributes') ?? context.projectAttributes['enable-guest-attributes'];
   const record: InstanceRecord = {
-    // Google's instance ids are 19-digit decimal numbers.
-    id: (10n ** 18n + (BigInt('0x' + randomBytes(8).toString('hex')) % (9n * 10n ** 18n))).toString(),
+    id: newResourceId(),
     project: context.project,
     zone: context.zone,
     name: insert.name,

@@ -5,9 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GoogleApiError } from '../http/googleError';
-import { computeTimestamp, projectLink, zoneLink } from './links';
+import { computeTimestamp, projectLink, regionLink, zoneLink } from './links';
 
 export type OperationStatus = 'PENDING' | 'RUNNING' | 'DONE';
+
+/** Where an operation lives: `zones/z/operations`, `regions/r/operations` or `global/operations`. */
+export type OperationScope = { readonly zone: string } | { readonly region: string } | 'global';
 
 export interface OperationError {
   readonly code: string;
@@ -19,8 +22,9 @@ export interface OperationRecord {
   readonly id: string;
   readonly name: string;
   readonly project: string;
-  /** Absent for global operations (firewalls). */
+  /** Zonal operations (instances) carry a zone, regional ones (managed instance groups) a region, global ones neither. */
   readonly zone?: string;
+  readonly region?: string;
   readonly operationType: string;
   readonly targetLink: string;
   readonly targetId: string;
@@ -48,7 +52,7 @@ export class Operations {
 
   constructor(private readonly now: () => number = Date.now, private readonly waitLimitMs = DEFAULT_WAIT_LIMIT_MS) {}
 
-  start(fields: { project: string; zone?: string; operationType: string; targetLink: string; targetId: string; user: string; status?: OperationStatus }): OperationRecord {
+  start(fields: { project: string; zone?: string; region?: string; operationType: string; targetLink: string; targetId: string; user: string; status?: OperationStatus }): OperationRecord {
     const now = this.now();
     const record: OperationRecord = {
       id: String(BigInt('0x' + randomBytes(8).toString('hex')) % 10n ** 19n),
@@ -61,7 +65,7 @@ export class Operations {
     if (record.status !== 'PENDING') {
       record.startTimeMs = now;
     }
-    this.records.set(this.key(record.project, record.zone, record.name), record);
+    this.records.set(this.key(record.project, scopeOf(record), record.name), record);
     this.changed();
     return record;
   }
@@ -90,21 +94,22 @@ export class Operations {
     this.changed();
   }
 
-  get(project: string, zone: string | undefined, name: string): OperationRecord {
-    const record = this.records.get(this.key(project, zone, name));
+  get(project: string, scope: OperationScope, name: string): OperationRecord {
+    const record = this.records.get(this.key(project, scope, name));
     if (!record) {
-      throw GoogleApiError.notFound(`projects/${project}/${zone ? `zones/${zone}` : 'global'}/operations/${name}`);
+      throw GoogleApiError.notFound(`projects/${project}/${scopePath(scope)}/operations/${name}`);
     }
     return record;
   }
 
-  list(project: string, zone: string | undefined): OperationRecord[] {
-    return [...this.records.values()].filter((record) => record.project === project && record.zone === zone).sort((a, b) => a.insertTimeMs - b.insertTimeMs);
+  list(project: string, scope: OperationScope): OperationRecord[] {
+    const path = scopePath(scope);
+    return [...this.records.values()].filter((record) => record.project === project && scopePath(scopeOf(record)) === path).sort((a, b) => a.insertTimeMs - b.insertTimeMs);
   }
 
   /** Resolves with the operation once DONE, or at the limit (or at once, as the real API may). */
-  async wait(project: string, zone: string | undefined, name: string, limitMs = this.waitLimitMs): Promise<OperationRecord> {
-    const record = this.get(project, zone, name);
+  async wait(project: string, scope: OperationScope, name: string, limitMs = this.waitLimitMs): Promise<OperationRecord> {
+    const record = this.get(project, scope, name);
     if (record.status === 'DONE') {
       return record;
     }
@@ -138,18 +143,27 @@ export class Operations {
     }
   }
 
-  private key(project: string, zone: string | undefined, name: string): string {
-    return `${project}/${zone ?? 'global'}/${name}`;
+  private key(project: string, scope: OperationScope, name: string): string {
+    return `${project}/${scopePath(scope)}/${name}`;
   }
 }
 
+function scopeOf(record: OperationRecord): OperationScope {
+  return record.zone ? { zone: record.zone } : record.region ? { region: record.region } : 'global';
+}
+
+function scopePath(scope: OperationScope): string {
+  return scope === 'global' ? 'global' : 'zone' in scope ? `zones/${scope.zone}` : `regions/${scope.region}`;
+}
+
 export function renderOperation(record: OperationRecord): Record<string, unknown> {
-  const scope = record.zone ? zoneLink(record.project, record.zone) : `${projectLink(record.project)}/global`;
+  const scope = record.zone ? zoneLink(record.project, record.zone) : record.region ? regionLink(record.project, record.region) : `${projectLink(record.project)}/global`;
   return {
     kind: 'compute#operation',
     id: record.id,
     name: record.name,
     ...(record.zone ? { zone: zoneLink(record.project, record.zone) } : {}),
+    ...(record.region ? { region: regionLink(record.project, record.region) } : {}),
     operationType: record.operationType,
     targetLink: record.targetLink,
     targetId: record.targetId,

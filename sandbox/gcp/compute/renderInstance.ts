@@ -2,12 +2,24 @@
 import { createHash } from 'node:crypto';
 import { scalarText } from '../http/googleHttp';
 import { machineType } from './catalog';
-import type { InstanceRecord } from './instanceRecord';
+import type { InstanceRecord, SchedulingSettings } from './instanceRecord';
 import { acceleratorTypeLink, computeTimestamp, instanceLink, lastSegment, machineTypeLink, networkLink, regionLink, zoneLink } from './links';
 import { regionOf } from './catalog';
 
 export function fingerprintOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest().subarray(0, 8).toString('base64');
+}
+
+/** `scheduling` as instances and instance templates show it, defaults filled in. */
+export function renderScheduling(scheduling: SchedulingSettings): Record<string, unknown> {
+  return {
+    onHostMaintenance: scheduling.onHostMaintenance,
+    automaticRestart: scheduling.automaticRestart,
+    preemptible: scheduling.preemptible,
+    provisioningModel: scheduling.provisioningModel,
+    ...(scheduling.instanceTerminationAction ? { instanceTerminationAction: scheduling.instanceTerminationAction } : {}),
+    ...(scheduling.preemptionNoticeSeconds !== undefined ? { preemptionNoticeDuration: { seconds: String(scheduling.preemptionNoticeSeconds) } } : {}),
+  };
 }
 
 export function renderInstance(record: InstanceRecord): Record<string, unknown> {
@@ -59,14 +71,7 @@ export function renderInstance(record: InstanceRecord): Record<string, unknown> 
     },
     ...(record.serviceAccount ? { serviceAccounts: [{ email: record.serviceAccount.email, scopes: [...record.serviceAccount.scopes] }] } : {}),
     selfLink: instanceLink(project, zone, record.name),
-    scheduling: {
-      onHostMaintenance: scheduling.onHostMaintenance,
-      automaticRestart: scheduling.automaticRestart,
-      preemptible: scheduling.preemptible,
-      provisioningModel: scheduling.provisioningModel,
-      ...(scheduling.instanceTerminationAction ? { instanceTerminationAction: scheduling.instanceTerminationAction } : {}),
-      ...(scheduling.preemptionNoticeSeconds !== undefined ? { preemptionNoticeDuration: { seconds: String(scheduling.preemptionNoticeSeconds) } } : {}),
-    },
+    scheduling: renderScheduling(scheduling),
     ...(record.guestAccelerators.length
       ? { guestAccelerators: record.guestAccelerators.map((a) => ({ acceleratorType: acceleratorTypeLink(project, zone, lastSegment(a.acceleratorType)), acceleratorCount: a.acceleratorCount })) }
       : {}),

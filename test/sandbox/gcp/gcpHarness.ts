@@ -59,13 +59,15 @@ export async function requestServiceAccountToken(keyFile: string, scope: string,
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-/** Loops on operations.wait until the operation is DONE, as clients must (wait may answer early). */
+/** Loops on operations.wait (zonal, regional or global) until the operation is DONE, as clients must (wait may answer early). */
 export async function waitForOperation(context: GcpTestContext, operation: Record<string, unknown>, timeoutMs = 120_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   let current = operation;
   while (current.status !== 'DONE') {
     assert.ok(Date.now() < deadline, `operation ${String(current.name)} still ${String(current.status)}`);
-    const scope = typeof current.zone === 'string' ? `zones/${String(current.zone).split('/').pop()}` : 'global';
+    const scope = typeof current.zone === 'string'
+      ? `zones/${String(current.zone).split('/').pop()}`
+      : typeof current.region === 'string' ? `regions/${String(current.region).split('/').pop()}` : 'global';
     const { status, json } = await context.call('POST', `${context.projectUrl}${scope}/operations/${String(current.name)}/wait`);
     assert.equal(status, 200, JSON.stringify(json));
     current = json;
