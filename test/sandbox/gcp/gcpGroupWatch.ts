@@ -54,12 +54,16 @@ export async function preemptAndWatch(box: Box, options: PreemptOptions): Promis
   const connect = async (target: Box, retries = 10): Promise<Client> => connectEndpoint(await resolveGceEndpoint(compute, target, { keyDirectory: options.keyDirectory, defaultUser: 'ubuntu' }), { retries });
   const read = async (client: Client, command: string): Promise<string> => (await runRemoteCommand(client, command)).stdout;
 
+  const manifests = async (): Promise<string[]> => (await clients.gcs.list(options.bucket, options.checkpointPrefix)).objects.map((object) => object.name).filter((name) => name.endsWith('/manifest.json'));
+  // Earlier preemptions' notice checkpoints are not this one's.
+  const before = new Set(await manifests());
   const preemptedAt = Date.now();
   await options.preempt(box.instanceId);
   const manifest = await eventually(
     'the notice checkpoint in Cloud Storage',
     async () => {
-      for (const object of (await clients.gcs.list(options.bucket, options.checkpointPrefix)).objects.filter((candidate) => candidate.name.endsWith('/manifest.json'))) {
+      for (const name of (await manifests()).filter((candidate) => !before.has(candidate))) {
+        const object = { name };
         const doc = JSON.parse((await clients.gcs.readText(options.bucket, object.name)) ?? '{}') as { reason?: string; step?: number };
         if (doc.reason === 'notice') return { step: doc.step, at: Date.now() };
       }
