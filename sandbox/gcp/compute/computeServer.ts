@@ -25,6 +25,7 @@ import { listFilter } from './listFilter';
 import { Operations, renderOperation, type OperationRecord } from './operations';
 import { page } from './paging';
 import { ProjectMetadata } from './projectMetadata';
+import { isPublicImageProject, publicImage } from './publicImages';
 import { renderInstance } from './renderInstance';
 import { RequestIds } from './requestIds';
 
@@ -267,10 +268,15 @@ export class ComputeEmulator {
       }
       const [project, ...parts] = url.pathname.slice(PREFIX.length).split('/').filter((part) => part !== '').map(decodeURIComponent);
       const token = requireBearer(req, this.options.tokens);
+      const method = req.method ?? 'GET';
       if (project !== this.options.project) {
+        // Another project's public images are the only thing outside the sandbox's project a client reads.
+        if (method === 'GET' && isPublicImageProject(project) && parts[0] === 'global' && parts[1] === 'images') {
+          sendJson(res, 200, publicImage(project, parts.slice(2)));
+          return;
+        }
         throw GoogleApiError.notFound(`projects/${project}`);
       }
-      const method = req.method ?? 'GET';
       for (const route of this.routes) {
         if (route.method !== method || route.pattern.length !== parts.length) {
           continue;

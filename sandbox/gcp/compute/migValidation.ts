@@ -38,11 +38,9 @@ export function validateMigInsert(
   context: { project: string; region: string; template: (name: string) => InstanceTemplateRecord },
 ): ValidatedMig {
   const name = validateName(body.name);
-  const baseInstanceName = body.baseInstanceName;
-  if (typeof baseInstanceName !== 'string' || baseInstanceName === '') {
-    throw GoogleApiError.required('resource.baseInstanceName');
-  }
-  if (!BASE_INSTANCE_NAME.test(baseInstanceName)) {
+  // Without one, the base is a prefix of the group's name (gcloud's --base-instance-name help: "the prefix of instance group name").
+  const baseInstanceName = body.baseInstanceName === undefined || body.baseInstanceName === '' ? name.slice(0, 58) : body.baseInstanceName;
+  if (typeof baseInstanceName !== 'string' || !BASE_INSTANCE_NAME.test(baseInstanceName)) {
     throw GoogleApiError.invalidField('resource.baseInstanceName', baseInstanceName, `Must be a match of regex '${BASE_INSTANCE_NAME.source.slice(1, -1)}'`);
   }
   const template = context.template(templateName(body, context.project));
@@ -119,7 +117,8 @@ function templateName(body: Record<string, unknown>, project: string): string {
   if (typeof link !== 'string' || link === '') {
     throw GoogleApiError.required('resource.instanceTemplate');
   }
-  const match = /^(?:https:\/\/[^/]+\/compute\/v1\/)?(?:projects\/([^/]+)\/)?global\/instanceTemplates\/([^/]+)$/.exec(link);
+  // A full URL names the API's host; through an endpoint override (gcloud's api_endpoint_overrides) that is the sandbox's.
+  const match = /^(?:https?:\/\/[^/]+\/compute\/v1\/)?(?:projects\/([^/]+)\/)?global\/instanceTemplates\/([^/]+)$/.exec(link);
   if (!match) {
     throw GoogleApiError.invalidField('resource.instanceTemplate', link, 'The URL is malformed.');
   }
