@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Client } from 'ssh2';
 import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
 import type { Box } from '../../../src/core/boxes/box';
-import { createGcpClients, type GcpClients } from '../../../src/core/gcp/gcpClients';
+import type { GcpClients } from '../../../src/core/gcp/gcpClients';
 import { groupOfInstance } from '../../../src/core/gcp/gceBoxGroup';
 import { resolveGceEndpoint } from '../../../src/core/gcp/gceEndpoint';
 import { terminateGceBox } from '../../../src/core/gcp/gceTerminate';
@@ -25,32 +25,20 @@ import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { assembleAgentForTests } from '../../assembledAgent';
 import { BOX_WORKSPACE, requireTorch, WORKSPACES } from '../recovery/recoveryHarness';
 import { preemptAndWatch } from './gcpGroupWatch';
-import { eventually, startGcpTestSandbox, stopTestSandbox, tempDir, type GcpTestContext } from './gcpHarness';
+import { eventually, useGcpPipelineSandbox } from './gcpHarness';
 
 const OWNER = 'owner-gcp-group';
 const BUCKET = 'spotbox-sandbox';
 
 describe('GCP: a box kept by a managed instance group — preemption, replacement, resume, terminate, sweep (issue 13)', function () {
   this.timeout(360_000);
-  let directory: string | undefined;
-  let context: GcpTestContext | undefined;
+  const suite = useGcpPipelineSandbox('spotbox-gce-group-');
+  const control = (route: string, body: Record<string, unknown>): Promise<void> => suite.control(route, body);
   let clients: GcpClients;
   let keyDirectory: string;
-
-  before(async () => {
-    directory = tempDir('spotbox-gce-group-');
-    context = await startGcpTestSandbox(directory);
-    keyDirectory = fs.mkdtempSync(path.join(directory, 'keys-'));
-    clients = await createGcpClients({ configuration: 'spotbox-sandbox' });
+  before(() => {
+    ({ clients, keyDirectory } = suite);
   });
-  after(async () => {
-    await stopTestSandbox(context?.sandbox, directory);
-  });
-
-  const control = async (route: string, body: Record<string, unknown>): Promise<void> => {
-    const response = await fetch(`${context!.sandbox.endpoints.control}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal(response.status, 200, await response.text());
-  };
   const launch = async (name: string, command: string, prefix: string): Promise<GceProfileLaunchResult> => {
     const parsed = parseProfile(
       JSON.stringify({

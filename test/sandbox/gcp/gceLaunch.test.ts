@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
 import { GCP_DEFAULT_IMAGE } from '../../../src/core/profile/cloudRules';
-import { createGcpClients, type GcpClients } from '../../../src/core/gcp/gcpClients';
+import type { GcpClients } from '../../../src/core/gcp/gcpClients';
 import { GceBoxSource } from '../../../src/core/gcp/gceBoxSource';
 import { resolveGceEndpoint } from '../../../src/core/gcp/gceEndpoint';
 import { launchGceBox, type GceLaunchRequest } from '../../../src/core/gcp/gceLaunch';
@@ -20,31 +20,19 @@ import { silentLogger } from '../../../src/core/logging/logger';
 import { parseProfile } from '../../../src/core/profile/parseProfile';
 import { launchGceProfile } from '../../../src/core/profileLaunch/launchGceProfile';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
-import { startGcpTestSandbox, stopTestSandbox, tempDir, type GcpTestContext } from './gcpHarness';
+import { useGcpPipelineSandbox } from './gcpHarness';
 
 const OWNER = 'owner-gcp-launch';
 
 describe('GCP launch pipeline against the sandbox (src/core/gcp over the wire)', function () {
   this.timeout(240_000);
-  let directory: string | undefined;
-  let context: GcpTestContext | undefined;
+  const suite = useGcpPipelineSandbox('spotbox-gce-launch-');
+  const control = (route: string, body: Record<string, unknown>): Promise<void> => suite.control(route, body);
   let clients: GcpClients;
   let keyDirectory: string;
-
-  before(async () => {
-    directory = tempDir('spotbox-gce-launch-');
-    context = await startGcpTestSandbox(directory);
-    keyDirectory = fs.mkdtempSync(path.join(directory, 'keys-'));
-    clients = await createGcpClients({ configuration: 'spotbox-sandbox' });
+  before(() => {
+    ({ clients, keyDirectory } = suite);
   });
-  after(async () => {
-    await stopTestSandbox(context?.sandbox, directory);
-  });
-
-  const control = async (route: string, body: Record<string, unknown>): Promise<void> => {
-    const response = await fetch(`${context!.sandbox.endpoints.control}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal(response.status, 200, await response.text());
-  };
   const request = (overrides: Partial<GceLaunchRequest> = {}): GceLaunchRequest => ({
     boxName: 'llama',
     regions: ['us-central1'],
@@ -125,7 +113,7 @@ describe('GCP launch pipeline against the sandbox (src/core/gcp over the wire)',
   });
 
   it('launches a profile end to end: the workspace uploaded to the box, then terminated with nothing left', async () => {
-    const workspace = fs.mkdtempSync(path.join(directory!, 'workspace-'));
+    const workspace = fs.mkdtempSync(path.join(path.dirname(keyDirectory), 'workspace-'));
     fs.writeFileSync(path.join(workspace, 'train.py'), 'print("hello from the box")\n');
     const parsed = parseProfile(JSON.stringify({ name: 'llama-ft', cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], maxPrice: 2, volumeGb: 50 }), 'profile.json');
     assert.deepEqual(parsed.problems, []);

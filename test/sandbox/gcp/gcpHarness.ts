@@ -9,7 +9,8 @@ import { createSign } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunningSandbox, SandboxOptions } from '../../../sandbox/sandbox';
-import { startTestSandbox, tempDir } from '../e2e/sandboxHarness';
+import { createGcpClients, type GcpClients } from '../../../src/core/gcp/gcpClients';
+import { startTestSandbox, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
 
 export { eventually, stopTestSandbox, tempDir } from '../e2e/sandboxHarness';
 
@@ -110,4 +111,43 @@ export function spotInsertBody(name: string, publicKey: string, extra: { machine
 
 export function newTempDir(prefix: string): string {
   return tempDir(prefix);
+}
+
+/** What a suite driving Spotbox's own GCP pipeline (src/core/gcp) holds: its clients, a key folder, the sandbox's control API. */
+export interface GcpPipelineSuite {
+  readonly clients: GcpClients;
+  readonly keyDirectory: string;
+  /** POSTs to the sandbox's control API (faults, preemptions) and expects 200. */
+  control(route: string, body: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * Mocha hooks for such a suite: a sandbox in a temp folder, the clients the gcloud configuration it
+ * wrote gives, and a key folder; all stopped and removed after. Read the fields inside tests only.
+ */
+export function useGcpPipelineSandbox(prefix: string): GcpPipelineSuite {
+  let directory: string | undefined;
+  let context: GcpTestContext | undefined;
+  const suite = {} as { clients: GcpClients; keyDirectory: string };
+  before(async () => {
+    directory = tempDir(prefix);
+    context = await startGcpTestSandbox(directory);
+    suite.keyDirectory = fs.mkdtempSync(path.join(directory, 'keys-'));
+    suite.clients = await createGcpClients({ configuration: 'spotbox-sandbox' });
+  });
+  after(async () => {
+    await stopTestSandbox(context?.sandbox, directory);
+  });
+  return {
+    get clients() {
+      return suite.clients;
+    },
+    get keyDirectory() {
+      return suite.keyDirectory;
+    },
+    async control(route, body) {
+      const response = await fetch(`${context!.sandbox.endpoints.control}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(response.status, 200, await response.text());
+    },
+  };
 }
