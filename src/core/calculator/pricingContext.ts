@@ -4,7 +4,7 @@ import { estimate } from '../estimate/estimator';
 import { loadCatalogs } from '../pricing/catalogLoader';
 import type { Catalogs } from '../pricing/catalogTypes';
 import { priceAgeLabel } from '../pricing/priceAge';
-import { PriceService } from '../pricing/priceService';
+import { PriceService, type GcpLivePriceSource } from '../pricing/priceService';
 import type { Clock } from '../time/clock';
 import type { BoxSession } from '../dashboard/usageTypes';
 import { CalculatorService } from './calculatorService';
@@ -26,6 +26,8 @@ export interface PricingContextOptions {
   readonly clock: Pick<Clock, 'now'>;
   /** The usage ledger's sessions, for observed interruption rates (none: the catalogs' rates alone). */
   readonly usageSessions?: () => Promise<readonly BoxSession[]>;
+  /** The Billing Catalog of the connected Google Cloud (none: GCP rows from the catalog). */
+  readonly gcpLivePrices?: () => Promise<GcpLivePriceSource | undefined>;
 }
 
 const LIVE_PRICE_TTL_MS = 5 * 60_000;
@@ -44,6 +46,7 @@ export async function createPricingContext(options: PricingContextOptions): Prom
     clock: options.clock,
     ttlMs: LIVE_PRICE_TTL_MS,
     regionTimeoutMs: REGION_TIMEOUT_MS,
+    ...(options.livePrices && options.gcpLivePrices ? { gcpLivePrices: options.gcpLivePrices } : {}),
   });
   const knownRegions = Object.keys(catalogs.onDemand.regions);
   const calculator = new CalculatorService(async () => priceService, {

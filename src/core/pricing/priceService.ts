@@ -5,6 +5,7 @@ import type { Catalogs } from './catalogTypes';
 import { type GpuNeed, parseGpuNeed } from './gpuNeed';
 import { awsGpuSpec } from './gpuSpecs';
 import type { InterruptionChoice } from './interruption';
+import { withLiveGcpPrices, type GcpLivePrices } from '../gcp/gcpPrices';
 import { LiveCache } from './liveCache';
 import type { Cloud, OnDemandPriceSource, OnDemandQuote, Pool, PoolQuery, PoolScan, PricePoint, RegionNote, SpotPriceQuote, SpotPriceSource } from './pricingTypes';
 
@@ -20,6 +21,16 @@ export interface PriceServiceOptions {
   /** A region slower than this falls back to the catalog instead of holding up the scan. */
   readonly regionTimeoutMs?: number;
   readonly interruption?: InterruptionChoice;
+  /**
+   * Live Google Cloud prices (the Cloud Billing Catalog), when a gcloud configuration is connected;
+   * undefined (or a failure) leaves the GCP rows at the catalog's figures, with a note.
+   */
+  readonly gcpLivePrices?: () => Promise<GcpLivePriceSource | undefined>;
+}
+
+/** What the price service needs of the Billing Catalog client (gcpPrices.ts CloudBillingPrices). */
+export interface GcpLivePriceSource {
+  prices(instanceTypes: readonly string[], regions: readonly string[]): Promise<GcpLivePrices>;
 }
 
 /** Ranks the places a GPU job could run, with live AWS spot prices where they can be had. */
@@ -44,10 +55,27 @@ export class PriceService {
     const notes = perRegion.flatMap((r) => r.notes);
     if (query.includeOtherClouds) {
       const choice = this.choice();
-      pools.push(...otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice), ...otherCloudPools(catalogs, catalogs.azure, need, instanceType, choice));
+      const gcp = await this.liveGcp(otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice));
+      pools.push(...gcp.pools, ...otherCloudPools(catalogs, catalogs.azure, need, instanceType, choice));
+      notes.push(...gcp.notes);
     }
     pools.sort((a, b) => a.spot.usdPerHour - b.spot.usdPerHour || a.onDemand.usdPerHour - b.onDemand.usdPerHour);
     return { pools, notes };
+  }
+
+  /** GCP catalog pools priced live from the Billing Catalog where it has every part of the machine. */
+  private async liveGcp(pools: Pool[]): Promise<{ pools: Pool[]; notes: RegionNote[] }> {
+    if (pools.length === 0 || !this.options.gcpLivePrices) return { pools, notes: [] };
+    const types = [...new Set(pools.map((pool) => pool.instanceType))];
+    const regions = [...new Set(pools.map((pool) => pool.region))];
+    try {
+      const source = await this.options.gcpLivePrices();
+      if (!source) return { pools, notes: [] };
+      const live = await withTimeout(source.prices(types, regions), this.options.regionTimeoutMs, 'Google Cloud');
+      return { pools: withLiveGcpPrices(pools, live), notes: [] };
+    } catch (error) {
+      return { pools, notes: [{ region: 'Google Cloud', message: `Live Google Cloud prices unavailable (${userMessageOf(error)}); showing catalog estimates for Google Cloud.` }] };
+    }
   }
 
   /** The on-demand price from the catalogs; scanPools is where live on-demand prices come in. */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { PricingContext } from '../../core/calculator/pricingContext';
+import type { GcpLivePriceSource } from '../../core/pricing/priceService';
 import { readLedgerSessions, USAGE_LEDGER_FILE } from '../../core/dashboard/ledgerFile';
 import type { Logger } from '../../core/logging/logger';
 import type { Clock } from '../../core/time/clock';
@@ -16,7 +17,13 @@ export interface CalculatorFeature {
 
 export function registerCalculator(
   context: vscode.ExtensionContext,
-  deps: { settings: SettingsReader; clock: Clock; logger: Logger },
+  deps: {
+    settings: SettingsReader;
+    clock: Clock;
+    logger: Logger;
+    /** The connected Google Cloud's Billing Catalog, for live GCP rows; undefined while none is connected. */
+    gcpLivePrices: () => Promise<GcpLivePriceSource | undefined>;
+  },
 ): CalculatorFeature {
   let pricing: Promise<PricingContext> | undefined;
   const getPricing = (): Promise<PricingContext> => {
@@ -28,6 +35,7 @@ export function registerCalculator(
           awsProfile: deps.settings.settings.awsProfile,
           livePrices: true,
           clock: deps.clock,
+          gcpLivePrices: deps.gcpLivePrices,
           usageSessions: () =>
             readLedgerSessions(vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, (reason) =>
               deps.logger.warn(`the usage ledger cannot be read (${reason}); the calculator rates pools by their catalogs alone`),

@@ -119,6 +119,32 @@ describe('PriceService', () => {
     assert.match(scan.notes.find((n) => n.region === 'mars-north-1')?.message ?? '', /not in the price catalog/);
   });
 
+  it('prices the GCP rows live from the Billing Catalog when Google Cloud is connected, and falls back to the catalog with a note when it fails', async () => {
+    const asked: Array<{ types: readonly string[]; regions: readonly string[] }> = [];
+    const gcpLivePrices = async () => ({
+      prices: async (types: readonly string[], regions: readonly string[]) => {
+        asked.push({ types, regions });
+        const byRegion = new Map(regions.map((region) => [region, { spotUsdPerHour: 11.11, onDemandUsdPerHour: 88.88, skus: [], missing: [] }]));
+        return { fetchedAt: now - 60_000, prices: new Map(types.map((type) => [type, byRegion])) };
+      },
+    });
+    const live = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000, gcpLivePrices });
+    const scan = await live.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
+    const gcp = scan.pools.filter((pool) => pool.cloud === 'gcp');
+    assert.ok(gcp.length > 0);
+    for (const pool of gcp) {
+      assert.deepEqual(pool.spot, { usdPerHour: 11.11, source: 'live', asOf: now - 60_000, estimate: false });
+      assert.equal(pool.onDemand.usdPerHour, 88.88);
+    }
+    assert.equal(asked.length, 1, 'one Billing Catalog read for every GCP row');
+    assert.ok(scan.pools.filter((pool) => pool.cloud === 'azure').every((pool) => pool.spot.source === 'catalog'));
+
+    const failing = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000, gcpLivePrices: async () => ({ prices: async () => Promise.reject(new Error('403 billing API disabled')) }) });
+    const fallback = await failing.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
+    assert.ok(fallback.pools.filter((pool) => pool.cloud === 'gcp').every((pool) => pool.spot.source === 'catalog'));
+    assert.match(fallback.notes.find((note) => note.region === 'Google Cloud')?.message ?? '', /Live Google Cloud prices unavailable \(403 billing API disabled\); showing catalog estimates/);
+  });
+
   it('adds GCP and Azure equivalents with a 30 s notice', async () => {
     const service = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000 });
     const scan = await service.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
