@@ -2,7 +2,8 @@
  * The seams between the sandbox's parts: the EC2 and Compute Engine emulators (sandbox/ec2,
  * sandbox/gcp), the box host that runs real sshd boxes with their metadata service
  * (sandbox/boxes), and the composition in sandbox/main.ts that adds S3, GCS, the control API and
- * the CLI. Each part depends only on this file.
+ * the CLI. Each part depends only on this file. The Azure emulator (sandbox/azure) boots its VMs
+ * through the same box host with `spec.azure` set.
  */
 
 export type InstanceLifecycle = 'spot' | 'on-demand';
@@ -36,6 +37,59 @@ export interface BoxSpec {
   readonly previousAddress?: BoxAddress;
   /** Present for a Compute Engine instance: the box imitates GCE's guest environment instead of EC2's. */
   readonly gce?: GceGuest;
+  /** Present for an Azure VM: the box imitates an Azure Linux guest (IMDS, Scheduled Events, cloud-init's Azure datasource). */
+  readonly azure?: AzureGuest;
+}
+
+/**
+ * What differs on an Azure guest: IMDS at 169.254.169.254 (`Metadata: true`; in the sandbox at the
+ * box's own address, announced as AZURE_POD_IDENTITY_AUTHORITY_HOST, the override Azure's identity
+ * libraries honour), Scheduled Events, the managed identity's tokens, the host name (the VM name),
+ * and customData as cloud-init reads it. The EC2 fields carry their Azure counterparts: location,
+ * VM size, image URN; `loginUser` is `osProfile.adminUsername`.
+ */
+export interface AzureGuest {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly vmName: string;
+  /** `properties.vmId`: a GUID, new for every VM (a replacement has a new one). */
+  readonly vmId: string;
+  readonly location: string;
+  readonly vmSize: string;
+  readonly priority: 'Regular' | 'Low' | 'Spot';
+  readonly evictionPolicy?: 'Deallocate' | 'Delete';
+  /** `billingProfile.maxPrice`: -1 is "up to the pay-as-you-go price". */
+  readonly maxPrice?: number;
+  /** `osProfile.customData` as given (base64); cloud-init runs it when it starts with `#!`. */
+  readonly customDataBase64?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** The system-assigned identity, when the VM has one (IMDS then issues its tokens). */
+  readonly identity?: { readonly principalId: string; readonly tenantId: string };
+}
+
+/** One event of the Scheduled Events document, spelled as IMDS spells it. */
+export interface AzureScheduledEvent {
+  readonly EventId: string;
+  readonly EventType: 'Reboot' | 'Redeploy' | 'Freeze' | 'Preempt' | 'Terminate';
+  readonly ResourceType: 'VirtualMachine';
+  /** VM names (`Resources: ["myvm"]`). */
+  readonly Resources: readonly string[];
+  readonly EventStatus: 'Scheduled' | 'Started';
+  /** RFC 1123, e.g. "Mon, 19 Sep 2016 18:29:47 GMT"; '' once Started. */
+  readonly NotBefore: string;
+  readonly Description: string;
+  readonly EventSource: 'Platform' | 'User';
+  readonly DurationInSeconds: number;
+}
+
+/** An Azure box's changing metadata, owned by the ARM emulator's state. */
+export interface AzureMetadataView {
+  readonly scheduledEvents: { readonly DocumentIncarnation: number; readonly Events: readonly AzureScheduledEvent[] };
+  /**
+   * The managed identity's token for `resource` (e.g. https://storage.azure.com/), as IMDS's
+   * /metadata/identity/oauth2/token answers it; undefined when the VM has no identity.
+   */
+  managedIdentityToken?(resource: string): { readonly access_token: string; readonly expires_on: string; readonly expires_in: string; readonly resource: string; readonly token_type: 'Bearer' } | undefined;
 }
 
 /**
@@ -74,6 +128,8 @@ export interface MetadataView {
   readonly rebalanceNoticeTime?: string;
   /** A Compute Engine box's changing metadata (the box host serves it only to a box with `spec.gce`). */
   readonly gce?: GceMetadataView;
+  /** An Azure box's changing metadata (served only to a box with `spec.azure`). */
+  readonly azure?: AzureMetadataView;
 }
 
 export interface GceMetadataView {
@@ -100,6 +156,8 @@ export interface BoxLifecycleListener {
   onSshReady(instanceId: string, hostKeys?: readonly SshHostPublicKey[]): void;
   /** The box died on its own (its init process exited); the emulator may mark it terminated. */
   onBoxExited?(instanceId: string, reason: string): void;
+  /** An Azure box POSTed `{"StartRequests":[{"EventId":…}]}` to Scheduled Events: those events may start now. */
+  onScheduledEventsStarted?(instanceId: string, eventIds: readonly string[]): void;
 }
 
 export interface BoxHost {
@@ -167,7 +225,15 @@ export type SandboxEventKind =
   | 'gce-mig-repair'
   | 'gce-mig-resized'
   | 'gce-mig-deleted'
-  | 'gcs-fault';
+  | 'gcs-fault'
+  | 'azure-vm-created'
+  | 'azure-vm-running'
+  | 'azure-vm-deleted'
+  | 'azure-eviction-scheduled'
+  | 'azure-eviction-acknowledged'
+  | 'azure-evicted'
+  | 'azure-fault'
+  | 'azure-resource-group-deleted';
 
 export interface SandboxEvent {
   readonly time: string;
