@@ -18,7 +18,7 @@ import { registerIdleStop } from './idle/registerIdleStop';
 import { registerCalculator } from './webviews/calculator/registerCalculator';
 import { registerDashboard } from './webviews/dashboard/registerDashboard';
 import { ownerIdFrom } from './core/hygiene/ownership';
-import type { GcpLivePriceSource } from './core/pricing/priceService';
+import type { LivePoolPricer } from './core/pricing/priceService';
 
 /** Composition root: builds the services once, hands them to each feature, then registers every command over them. */
 export function activate(context: vscode.ExtensionContext): SpotboxApi {
@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   context.subscriptions.push(commandRuns);
   const commandContext = { logger, showLogs: () => channel.show(true), commandRuns };
   // Google's prices come from the same clients as its boxes (made on first use), once a configuration is chosen.
-  const gcpLivePrices = async (): Promise<GcpLivePriceSource | undefined> => (settings.settings.gcpConfiguration ? (await boxes.gcpClients()).billing : undefined);
+  const gcpLivePrices = async (): Promise<LivePoolPricer | undefined> => (settings.settings.gcpConfiguration ? (await import('./core/gcp/gcpPrices')).billingPoolPricer((await boxes.gcpClients()).billing) : undefined);
   const calculator = registerCalculator(context, { logger, settings, clock: systemClock, gcpLivePrices });
   // Shared by every window of this user: a reloaded or second window continues a recovery, never doubles it.
   const lineages = new LineageStore(vscode.Uri.joinPath(context.globalStorageUri, 'lineages').fsPath);

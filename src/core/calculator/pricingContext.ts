@@ -4,7 +4,7 @@ import { estimate } from '../estimate/estimator';
 import { loadCatalogs } from '../pricing/catalogLoader';
 import type { Catalogs } from '../pricing/catalogTypes';
 import { priceAgeLabel } from '../pricing/priceAge';
-import { PriceService, type GcpLivePriceSource } from '../pricing/priceService';
+import { PriceService, type LivePoolPricer } from '../pricing/priceService';
 import type { Clock } from '../time/clock';
 import type { BoxSession } from '../dashboard/usageTypes';
 import { CalculatorService } from './calculatorService';
@@ -27,7 +27,7 @@ export interface PricingContextOptions {
   /** The usage ledger's sessions, for observed interruption rates (none: the catalogs' rates alone). */
   readonly usageSessions?: () => Promise<readonly BoxSession[]>;
   /** The Billing Catalog of the connected Google Cloud (none: GCP rows from the catalog). */
-  readonly gcpLivePrices?: () => Promise<GcpLivePriceSource | undefined>;
+  readonly gcpLivePrices?: () => Promise<LivePoolPricer | undefined>;
 }
 
 const LIVE_PRICE_TTL_MS = 5 * 60_000;

@@ -1,4 +1,5 @@
 import { LiveCache } from '../pricing/liveCache';
+import type { LivePoolPricer } from '../pricing/priceService';
 import type { Pool, PricePoint } from '../pricing/pricingTypes';
 import type { GcpHttp } from './gcpHttp';
 
@@ -257,6 +258,18 @@ export class CloudBillingPrices {
  * GCP pools (from the catalog) with live prices where the Billing Catalog had every part: the
  * PricePoints become `source: 'live'`, `asOf` the time they were read, not estimates.
  */
+/** The price service's live pricer for GCP pools: one Billing Catalog read (cached) for every type and region asked. */
+export function billingPoolPricer(billing: Pick<CloudBillingPrices, 'prices'>): LivePoolPricer {
+  return {
+    async price(pools) {
+      const gcp = pools.filter((pool) => pool.cloud === 'gcp');
+      if (gcp.length === 0) return [...pools];
+      const live = await billing.prices([...new Set(gcp.map((pool) => pool.instanceType))], [...new Set(gcp.map((pool) => pool.region))]);
+      return withLiveGcpPrices(pools, live);
+    },
+  };
+}
+
 export function withLiveGcpPrices(pools: readonly Pool[], live: GcpLivePrices): Pool[] {
   return pools.map((pool) => {
     if (pool.cloud !== 'gcp') return pool;

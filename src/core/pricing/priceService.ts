@@ -5,7 +5,6 @@ import type { Catalogs } from './catalogTypes';
 import { type GpuNeed, parseGpuNeed } from './gpuNeed';
 import { awsGpuSpec } from './gpuSpecs';
 import type { InterruptionChoice } from './interruption';
-import { withLiveGcpPrices, type GcpLivePrices } from '../gcp/gcpPrices';
 import { LiveCache } from './liveCache';
 import type { Cloud, OnDemandPriceSource, OnDemandQuote, Pool, PoolQuery, PoolScan, PricePoint, RegionNote, SpotPriceQuote, SpotPriceSource } from './pricingTypes';
 
@@ -25,12 +24,15 @@ export interface PriceServiceOptions {
    * Live Google Cloud prices (the Cloud Billing Catalog), when a gcloud configuration is connected;
    * undefined (or a failure) leaves the GCP rows at the catalog's figures, with a note.
    */
-  readonly gcpLivePrices?: () => Promise<GcpLivePriceSource | undefined>;
+  readonly gcpLivePrices?: () => Promise<LivePoolPricer | undefined>;
 }
 
-/** What the price service needs of the Billing Catalog client (gcpPrices.ts CloudBillingPrices). */
-export interface GcpLivePriceSource {
-  prices(instanceTypes: readonly string[], regions: readonly string[]): Promise<GcpLivePrices>;
+/**
+ * Prices another cloud's catalog pools live (gcpPrices.ts billingPoolPricer over the Billing
+ * Catalog): the same pools back, each live where the cloud's price list has it, else as it was.
+ */
+export interface LivePoolPricer {
+  price(pools: readonly Pool[]): Promise<Pool[]>;
 }
 
 /** Ranks the places a GPU job could run, with live AWS spot prices where they can be had. */
@@ -55,7 +57,7 @@ export class PriceService {
     const notes = perRegion.flatMap((r) => r.notes);
     if (query.includeOtherClouds) {
       const choice = this.choice();
-      const gcp = await this.liveGcp(otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice));
+      const gcp = await this.livePools(otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice), this.options.gcpLivePrices, 'Google Cloud');
       pools.push(...gcp.pools, ...otherCloudPools(catalogs, catalogs.azure, need, instanceType, choice));
       notes.push(...gcp.notes);
     }
@@ -63,18 +65,15 @@ export class PriceService {
     return { pools, notes };
   }
 
-  /** GCP catalog pools priced live from the Billing Catalog where it has every part of the machine. */
-  private async liveGcp(pools: Pool[]): Promise<{ pools: Pool[]; notes: RegionNote[] }> {
-    if (pools.length === 0 || !this.options.gcpLivePrices) return { pools, notes: [] };
-    const types = [...new Set(pools.map((pool) => pool.instanceType))];
-    const regions = [...new Set(pools.map((pool) => pool.region))];
+  /** Catalog pools of another cloud priced live where its price list has every part; the catalog's figures with a note when it fails. */
+  private async livePools(pools: Pool[], pricer: (() => Promise<LivePoolPricer | undefined>) | undefined, cloudName: string): Promise<{ pools: Pool[]; notes: RegionNote[] }> {
+    if (pools.length === 0 || !pricer) return { pools, notes: [] };
     try {
-      const source = await this.options.gcpLivePrices();
+      const source = await pricer();
       if (!source) return { pools, notes: [] };
-      const live = await withTimeout(source.prices(types, regions), this.options.regionTimeoutMs, 'Google Cloud');
-      return { pools: withLiveGcpPrices(pools, live), notes: [] };
+      return { pools: await withTimeout(source.price(pools), this.options.regionTimeoutMs, cloudName), notes: [] };
     } catch (error) {
-      return { pools, notes: [{ region: 'Google Cloud', message: `Live Google Cloud prices unavailable (${userMessageOf(error)}); showing catalog estimates for Google Cloud.` }] };
+      return { pools, notes: [{ region: cloudName, message: `Live ${cloudName} prices unavailable (${userMessageOf(error)}); showing catalog estimates for ${cloudName}.` }] };
     }
   }
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { PricingContext } from '../../core/calculator/pricingContext';
-import type { GcpLivePriceSource } from '../../core/pricing/priceService';
+import type { LivePoolPricer } from '../../core/pricing/priceService';
 import { readLedgerSessions, USAGE_LEDGER_FILE } from '../../core/dashboard/ledgerFile';
 import type { Logger } from '../../core/logging/logger';
 import type { Clock } from '../../core/time/clock';
@@ -22,7 +22,7 @@ export function registerCalculator(
     clock: Clock;
     logger: Logger;
     /** The connected Google Cloud's Billing Catalog, for live GCP rows; undefined while none is connected. */
-    gcpLivePrices: () => Promise<GcpLivePriceSource | undefined>;
+    gcpLivePrices: () => Promise<LivePoolPricer | undefined>;
   },
 ): CalculatorFeature {
   let pricing: Promise<PricingContext> | undefined;

@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { createPricingContext } from '../../../src/core/calculator/pricingContext';
+import { billingPoolPricer } from '../../../src/core/gcp/gcpPrices';
 import { useGcpPipelineSandbox } from './gcpHarness';
 
 const RESOURCES = path.resolve(__dirname, '../../../../resources/prices');
@@ -15,7 +16,7 @@ describe('sandbox GCP: the calculator prices Google Cloud rows from the Billing 
   const suite = useGcpPipelineSandbox('spotbox-gcp-calculator-');
 
   it('shows live GCP spot and on-demand prices, the sum of the SKUs the Billing Catalog lists', async () => {
-    const context = await createPricingContext({ catalogDir: RESOURCES, livePrices: true, clock: { now: () => Date.now() }, gcpLivePrices: async () => suite.clients.billing });
+    const context = await createPricingContext({ catalogDir: RESOURCES, livePrices: true, clock: { now: () => Date.now() }, gcpLivePrices: async () => billingPoolPricer(suite.clients.billing) });
     const scan = await context.priceService.scanPools({ gpu: '1x A100', regions: ['us-east-1'], includeOtherClouds: true });
     const gcp = scan.pools.filter((pool) => pool.cloud === 'gcp');
     assert.ok(gcp.length > 0, 'the catalog has GCP rows for 1x A100');

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { billingPoolPricer } from '../../../src/core/gcp/gcpPrices';
 import { loadCatalogs } from '../../../src/core/pricing/catalogLoader';
 import type { Catalogs } from '../../../src/core/pricing/catalogTypes';
 import { PriceService } from '../../../src/core/pricing/priceService';
@@ -121,7 +122,7 @@ describe('PriceService', () => {
 
   it('prices the GCP rows live from the Billing Catalog when Google Cloud is connected, and falls back to the catalog with a note when it fails', async () => {
     const asked: Array<{ types: readonly string[]; regions: readonly string[] }> = [];
-    const gcpLivePrices = async () => ({
+    const gcpLivePrices = async () => billingPoolPricer({
       prices: async (types: readonly string[], regions: readonly string[]) => {
         asked.push({ types, regions });
         const byRegion = new Map(regions.map((region) => [region, { spotUsdPerHour: 11.11, onDemandUsdPerHour: 88.88, skus: [], missing: [] }]));
@@ -139,7 +140,7 @@ describe('PriceService', () => {
     assert.equal(asked.length, 1, 'one Billing Catalog read for every GCP row');
     assert.ok(scan.pools.filter((pool) => pool.cloud === 'azure').every((pool) => pool.spot.source === 'catalog'));
 
-    const failing = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000, gcpLivePrices: async () => ({ prices: async () => Promise.reject(new Error('403 billing API disabled')) }) });
+    const failing = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000, gcpLivePrices: async () => billingPoolPricer({ prices: async () => Promise.reject(new Error('403 billing API disabled')) }) });
     const fallback = await failing.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
     assert.ok(fallback.pools.filter((pool) => pool.cloud === 'gcp').every((pool) => pool.spot.source === 'catalog'));
     assert.match(fallback.notes.find((note) => note.region === 'Google Cloud')?.message ?? '', /Live Google Cloud prices unavailable \(403 billing API disabled\); showing catalog estimates/);
