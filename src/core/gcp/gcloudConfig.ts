@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseIni } from '../config/ini';
 import { SpotboxError } from '../errors';
 
 /**
@@ -57,7 +58,6 @@ export interface GcloudConfigOptions extends GcloudSources {
   readonly project?: string;
 }
 
-type Ini = Map<string, Map<string, string>>;
 
 export function gcloudConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.CLOUDSDK_CONFIG || path.join(os.homedir(), '.config', 'gcloud');
@@ -164,25 +164,6 @@ export function listGcpProjects(sources: GcloudSources = {}): GcpProjectChoice[]
   const fromGoogle = env.GOOGLE_CLOUD_PROJECT?.trim();
   if (fromGoogle) add({ project: fromGoogle, configuration: activeConfigurationName(sources), source: 'GOOGLE_CLOUD_PROJECT' });
   return choices;
-}
-
-/** gcloud's INI: `[section]`, `key = value`; `#`/`;` comment lines. */
-export function parseIni(text: string): Ini {
-  const sections: Ini = new Map();
-  let current: Map<string, string> | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue;
-    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(trimmed);
-    if (header) {
-      current = sections.get(header[1]) ?? new Map<string, string>();
-      sections.set(header[1], current);
-      continue;
-    }
-    const setting = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(trimmed);
-    if (current && setting) current.set(setting[1].trim().toLowerCase(), setting[2].trim());
-  }
-  return sections;
 }
 
 function pickProject(chosen: string | undefined, env: NodeJS.ProcessEnv, fromFile: string | undefined): Pick<GcloudConfig, 'project' | 'projectSource'> {

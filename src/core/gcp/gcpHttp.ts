@@ -1,3 +1,4 @@
+import { abortableSleep, isTransientFetchError } from '../network/fetchRetry';
 import { parseGcpError } from './gcpApiError';
 import { isNoCapacity, isQuota } from './gceErrors';
 
@@ -63,7 +64,7 @@ export class GcpHttp {
       try {
         response = await this.once(url, request);
       } catch (error) {
-        if (attempt >= attempts || request.signal?.aborted || !isTransient(error)) throw error;
+        if (attempt >= attempts || request.signal?.aborted || !isTransientFetchError(error)) throw error;
         await this.backoff(attempt, undefined, request.signal);
         continue;
       }
@@ -99,7 +100,7 @@ export class GcpHttp {
     const base = this.options.baseDelayMs ?? 500;
     const fromHeader = retryAfter && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) * 1000 : undefined;
     const jittered = Math.min(MAX_DELAY_MS, base * 2 ** (attempt - 1)) * (this.options.random ?? Math.random)();
-    await (this.options.sleep ?? sleep)(Math.min(MAX_DELAY_MS, fromHeader ?? jittered), signal);
+    await (this.options.sleep ?? abortableSleep)(Math.min(MAX_DELAY_MS, fromHeader ?? jittered), signal);
   }
 }
 
@@ -119,26 +120,4 @@ export function withQuery(url: string, query: Readonly<Record<string, QueryValue
 /** Percent-encodes one path segment (an object name keeps no `/` unescaped, as the JSON API wants). */
 export function segment(value: string): string {
   return encodeURIComponent(value);
-}
-
-/** A timeout of one attempt, or a connection that failed or dropped (Node's fetch: TypeError "fetch failed" with the socket error as cause). */
-function isTransient(error: unknown): boolean {
-  const e = error as { name?: string; message?: string; cause?: { code?: string } } | undefined;
-  if (e?.name === 'TimeoutError') return true;
-  const code = e?.cause?.code ?? '';
-  return (e?.name === 'TypeError' && e.message === 'fetch failed') || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
