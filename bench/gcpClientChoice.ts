@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { build } from 'esbuild';
 import { argument, runBench } from './benchCli';
-import { percentile } from './stats';
+import { bundle, folderBytes, install, latestOf, measureRequires, newestForThisNode, printComparison, type Side } from './clientChoice';
 
 /**
  * Which Compute client Spotbox should ship, measured: Google's `@google-cloud/compute` (the newest
@@ -19,75 +17,6 @@ import { percentile } from './stats';
 const ROOT = path.resolve(__dirname, '../..');
 const SDK = '@google-cloud/compute';
 const AUTH = 'google-auth-library';
-
-interface Side {
-  readonly name: string;
-  readonly installedBytes?: number;
-  readonly packageBytes?: number;
-  readonly bundleBytes?: number;
-  readonly requireMs?: number[];
-  readonly problem?: string;
-}
-
-function npm(args: string[], cwd: string): string {
-  return execFileSync('npm', args, { cwd, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Bytes of every file under a folder (as `du --apparent-size` counts them). */
-function folderBytes(folder: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-    const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) total += folderBytes(full);
-    else if (entry.isFile()) total += fs.statSync(full).size;
-  }
-  return total;
-}
-
-/** The newest version whose `engines.node` admits this Node (7.x declares >=22). `@*` would answer for the latest only; `@>=0` lists every release.. */
-function newestForThisNode(cwd: string): { version: string; engines: string } {
-  const engines = JSON.parse(npm(['view', `${SDK}@>=0`, 'version', 'engines', '--json'], cwd)) as Array<{ version: string; engines?: { node?: string } }> | { version: string; engines?: { node?: string } };
-  const candidates = (Array.isArray(engines) ? engines : [engines]).filter((entry) => /^\d+\.\d+\.\d+$/.test(entry.version) && admits(entry.engines?.node, process.versions.node));
-  const newest = candidates.sort((a, b) => compareVersions(b.version, a.version))[0];
-  if (!newest) throw new Error(`no ${SDK} release declares support for Node ${process.versions.node}`);
-  return { version: newest.version, engines: newest.engines?.node ?? '*' };
-}
-
-/** Numeric comparison of `x.y.z` versions. */
-function compareVersions(a: string, b: string): number {
-  const [x, y] = [a, b].map((version) => version.split('.').map(Number));
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
-}
-
-/** Whether an engines range admits `node`. Only the forms Google's packages use (`>=X[.Y.Z]`, `*`, absent); anything else counts as not admitted. */
-function admits(range: string | undefined, node: string): boolean {
-  if (range === undefined || range.trim() === '*') return true;
-  const floor = /^>=\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(range.trim());
-  return floor ? compareVersions(node, `${floor[1]}.${floor[2] ?? 0}.${floor[3] ?? 0}`) >= 0 : false;
-}
-
-function install(dir: string, spec: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true }));
-  // --ignore-scripts: nothing of it runs at install; protobufjs's postinstall only prints a notice.
-  npm(['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', spec], dir);
-}
-
-async function bundle(contents: string, resolveDir: string, outfile: string): Promise<number> {
-  await build({ stdin: { contents, resolveDir, loader: 'ts', sourcefile: 'entry.ts' }, bundle: true, minify: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error' });
-  return fs.statSync(outfile).size;
-}
-
-/** require() time of a bundle in a fresh process, in ms (the module's own top-level work included). */
-function requireMs(file: string): number {
-  const probe = `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t)); process.exit(0);`;
-  return Number(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 120_000 }));
-}
-
-const mb = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / 1e6).toFixed(2)} MB`);
-const kb = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / 1e3).toFixed(0)} kB`);
-const ms = (samples: number[] | undefined): string => (samples && samples.length > 0 ? `${percentile(samples, 50).toFixed(0)} ms (${samples.map((s) => s.toFixed(0)).join(', ')})` : 'n/a');
 
 async function main(): Promise<void> {
   const runs = Number(argument('--runs') ?? 5);
@@ -130,10 +59,9 @@ async function main(): Promise<void> {
   const sdkDir = path.join(work, 'sdk');
   try {
     fs.mkdirSync(sdkDir, { recursive: true });
-    const { version, engines } = newestForThisNode(sdkDir);
-    const latest = npm(['view', SDK, 'version'], sdkDir).trim();
-    const latestEngines = npm(['view', `${SDK}@${latest}`, 'engines.node'], sdkDir).trim();
-    console.log(`${SDK}: newest for Node ${process.versions.node} is ${version} (engines.node ${engines}); latest is ${latest} (engines.node ${latestEngines})`);
+    const { version, engines } = newestForThisNode(SDK, sdkDir);
+    const latest = latestOf(SDK, sdkDir);
+    console.log(`${SDK}: newest for Node ${process.versions.node} is ${version} (engines.node ${engines}); latest is ${latest.version} (engines.node ${latest.engines})`);
     install(sdkDir, `${SDK}@${version}`);
     // The registry lists no dist.unpackedSize for 6.x: the installed package folder is the unpacked size.
     const packageBytes = folderBytes(path.join(sdkDir, 'node_modules', ...SDK.split('/')));
@@ -144,24 +72,8 @@ async function main(): Promise<void> {
     sdk = { name: SDK, problem: `could not be installed or bundled here: ${(error as Error).message.split('\n')[0]}` };
   }
 
-  // Alternate the two, so that load on the machine falls on both alike.
-  for (let run = 0; run < runs; run++) {
-    if (!rest.problem) rest.requireMs?.push(requireMs(path.join(restDir, 'rest.js')));
-    if (!sdk.problem) sdk.requireMs?.push(requireMs(path.join(sdkDir, 'sdk.js')));
-  }
-
-  console.log('');
-  const rows: Array<[string, (side: Side) => string]> = [
-    ['installed (node_modules)', (side) => mb(side.installedBytes)],
-    ['package unpacked¹', (side) => mb(side.packageBytes)],
-    ['bundle (minified, cjs)', (side) => kb(side.bundleBytes)],
-    [`require, median of ${runs}`, (side) => ms(side.requireMs)],
-  ];
-  const width = 28;
-  console.log(`${''.padEnd(width)}| ${sdk.name}\n${''.padEnd(width)}| vs ${rest.name}`);
-  for (const side of [sdk, rest]) if (side.problem) console.log(`${side.name}: ${side.problem}`);
-  for (const [label, value] of rows) console.log(`${label.padEnd(width)}| ${value(sdk).padEnd(40)} | ${value(rest)}`);
-  console.log(`¹ ${SDK}'s own folder; ${AUTH}'s folder plus the TypeScript of src/core/gcp on the other side. Installed: the package with all its dependencies.`);
+  measureRequires([{ side: rest, bundle: path.join(restDir, 'rest.js') }, { side: sdk, bundle: path.join(sdkDir, 'sdk.js') }], runs);
+  printComparison(sdk, rest, runs, `${SDK}'s own folder; ${AUTH}'s folder plus the TypeScript of src/core/gcp on the other side. Installed: the package with all its dependencies.`);
   console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (!process.argv.includes('--keep')) fs.rmSync(work, { recursive: true, force: true });
 }
