@@ -1,4 +1,5 @@
 import type { ArmHttp } from './armHttp';
+import { listAll } from './armPaging';
 import type { NetworkInterface, NetworkSecurityGroup, PublicIpAddress, SecurityRule, Tags, VirtualNetwork } from './armTypes';
 
 export const NETWORK_API_VERSION = '2024-05-01';
@@ -47,6 +48,11 @@ export class NetworkClient {
   async getPublicIp(resourceGroup: string, name: string, signal?: AbortSignal): Promise<PublicIpAddress | undefined> {
     const response = await this.http.call<PublicIpAddress>({ method: 'GET', path: this.path(resourceGroup, 'publicIPAddresses', name), apiVersion: NETWORK_API_VERSION, accept: [404], ...(signal ? { signal } : {}) });
     return response.status === 404 ? undefined : response.body;
+  }
+
+  /** Every public IP of the subscription, to give each listed VM its address in one call. */
+  listPublicIps(signal?: AbortSignal): Promise<PublicIpAddress[]> {
+    return listAll<PublicIpAddress>(this.http, { path: `subscriptions/${this.subscriptionId}/providers/Microsoft.Network/publicIPAddresses`, apiVersion: NETWORK_API_VERSION }, signal);
   }
 
   async getSecurityGroup(resourceGroup: string, name: string, signal?: AbortSignal): Promise<NetworkSecurityGroup | undefined> {

@@ -34,7 +34,7 @@ export function parseConsoleHostKeyLines(consoleText: string): ConsoleHostKey[] 
   }
   const keys: ConsoleHostKey[] = [];
   for (const line of last.split(/\r?\n/)) {
-    const key = parseKeyLine(line.trim());
+    const key = parseHostKeyLine(line.trim());
     if (key) {
       keys.push(key);
     }
@@ -42,7 +42,8 @@ export function parseConsoleHostKeyLines(consoleText: string): ConsoleHostKey[] 
   return keys;
 }
 
-function parseKeyLine(line: string): ConsoleHostKey | undefined {
+/** One `<type> <base64> [comment]` host key line (after any console prefix), checked against the type its blob names. */
+export function parseHostKeyLine(line: string): ConsoleHostKey | undefined {
   // Find the key type anywhere on the line, then parse from there (skipping any console prefix).
   const start = KEY_TYPES.map((type) => line.indexOf(`${type} `)).filter((index) => index >= 0).sort((a, b) => a - b)[0];
   if (start === undefined) {
