@@ -58,5 +58,27 @@ const GCP_RULES: CloudProfileRules = {
   bucketExpected: 'a Cloud Storage bucket name (3 to 63 lower-case letters, digits, dashes and underscores)',
 };
 
-/** Azure profiles are read once the Azure launcher exists; until then the parser refuses them. */
-export const PROFILE_RULES: Readonly<Partial<Record<CloudId, CloudProfileRules>>> = { aws: AWS_RULES, gcp: GCP_RULES };
+/** Azure regions (ARM location names): `eastus`, `westeurope`, `southcentralus`, `eastus2`. */
+export const AZURE_REGION = /^[a-z]+[a-z0-9]*$/;
+/** Azure VM sizes: `Standard_NC4as_T4_v3`, `Standard_ND96isr_H100_v5`. */
+export const AZURE_VM_SIZE = /^(?:Standard|Basic)_[A-Za-z0-9_]+$/;
+/** A marketplace image URN, `publisher:offer:sku:version`, as `az vm image list` prints it. */
+export const AZURE_IMAGE = /^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+$/;
+/** Microsoft's Ubuntu HPC image: Ubuntu 22.04 with the NVIDIA driver and CUDA, for the N-series GPUs. */
+export const AZURE_DEFAULT_IMAGE = 'microsoft-dsvm:ubuntu-hpc:2204:latest';
+/** `<storage account>/<container>`: an account is 3-24 lower-case letters and digits; a container 3-63 with dashes. */
+export const AZURE_BLOB_CONTAINER = /^[a-z0-9]{3,24}\/[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
+
+const AZURE_RULES: CloudProfileRules = {
+  region: AZURE_REGION,
+  regionExpected: `an Azure region name such as "${CLOUD_FACTS.azure.regionExample}"`,
+  machineType: AZURE_VM_SIZE,
+  machineTypeExpected: `an ${CLOUD_FACTS.azure.machineWord} such as "${CLOUD_FACTS.azure.machineExample}"`,
+  image: AZURE_IMAGE,
+  imageExpected: `a marketplace image URN such as "${AZURE_DEFAULT_IMAGE}"`,
+  defaultImage: AZURE_DEFAULT_IMAGE,
+  bucket: AZURE_BLOB_CONTAINER,
+  bucketExpected: 'a storage account and a Blob container as "<account>/<container>", such as "mylabstore/checkpoints"',
+};
+
+export const PROFILE_RULES: Readonly<Record<CloudId, CloudProfileRules>> = { aws: AWS_RULES, gcp: GCP_RULES, azure: AZURE_RULES };

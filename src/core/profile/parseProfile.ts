@@ -71,7 +71,6 @@ class FieldReader {
     );
     const cloud = this.optional(get('cloud'), ['cloud'], PROFILE_DEFAULTS.cloud, (node, path) => this.oneOf(node, path, CLOUDS));
     const rules = cloud === undefined ? undefined : PROFILE_RULES[cloud];
-    if (cloud !== undefined && !rules) this.report(['cloud'], get('cloud'), `Spotbox cannot launch on ${CLOUD_FACTS[cloud].label} yet: use "aws" or "gcp"`);
     // Without a known cloud the cloud-specific fields cannot be judged; they are checked once it is fixed.
     const regions = rules && this.required(get('regions'), ['regions'], `a list of ${CLOUD_FACTS[cloud!].label} regions such as ["${CLOUD_FACTS[cloud!].regionExample}"]`, (node, path) =>
       this.list(node, path, (item, itemPath) => this.string(item, itemPath, rules.region, rules.regionExpected)),

@@ -24,17 +24,14 @@ export function catalogContext(catalogs: Catalogs, locate?: ProfileLocator): Pro
 export function validateProfile(profile: SpotboxProfile, context: ProfileContext): ProfileProblem[] {
   const locate = context.locate ?? ((path) => ({ path: [...path], line: 1, column: 1, offset: 0, length: 0 }));
   const problems: ProfileProblem[] = [];
-  if (profile.cloud === 'gcp') {
-    // AWS's catalogs do not judge Google's names: Compute Engine does, at launch. What this version
-    // cannot do on Google Cloud yet is said here, where the field is.
-    const unsupported = (field: 'gpu', message: string): void => {
-      if (profile[field] !== undefined) problems.push({ message, ...locate([field]) });
-    };
-    unsupported('gpu', 'a GPU need is expanded on AWS only for now: on Google Cloud name the machine types, e.g. "instanceTypes": ["g2-standard-4"]');
-    return problems;
-  }
   if (profile.cloud !== 'aws') {
-    return [{ message: `this version of Spotbox cannot launch on ${CLOUD_FACTS[profile.cloud].label} yet: use "cloud": "aws" or "gcp"`, ...locate(['cloud']) }];
+    // AWS's catalogs do not judge another cloud's names: that cloud does, at launch. What this
+    // version cannot do there yet is said here, where the field is.
+    if (profile.gpu !== undefined) {
+      const example = CLOUD_FACTS[profile.cloud].machineExample;
+      problems.push({ message: `a GPU need is expanded on AWS only for now: on ${CLOUD_FACTS[profile.cloud].label} name the ${CLOUD_FACTS[profile.cloud].machineWord}s, e.g. "instanceTypes": ["${example}"]`, ...locate(['gpu']) });
+    }
+    return problems;
   }
   const regions = new Set(context.knownRegions);
   const types = new Set(context.knownInstanceTypes);

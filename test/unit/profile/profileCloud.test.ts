@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AMI_ID, EC2_INSTANCE_TYPE, GCP_DEFAULT_IMAGE, GCP_IMAGE, GCP_MACHINE_TYPE, GCP_REGION, GCS_BUCKET, S3_BUCKET } from '../../../src/core/profile/cloudRules';
+import { AMI_ID, AZURE_BLOB_CONTAINER, AZURE_DEFAULT_IMAGE, AZURE_IMAGE, AZURE_REGION, AZURE_VM_SIZE, EC2_INSTANCE_TYPE, GCP_DEFAULT_IMAGE, GCP_IMAGE, GCP_MACHINE_TYPE, GCP_REGION, GCS_BUCKET, S3_BUCKET } from '../../../src/core/profile/cloudRules';
 import { parseProfile } from '../../../src/core/profile/parseProfile';
 import { validateProfile } from '../../../src/core/profile/validateProfile';
 
@@ -43,13 +43,26 @@ describe('profile "cloud": each cloud in its own words', () => {
     assert.match(onGcp[2], /expected a Cloud Storage bucket name/);
   });
 
-  it('refuses an unknown cloud and a cloud it cannot launch on, without judging the rest', () => {
+  it('refuses an unknown cloud without judging the rest', () => {
     assert.deepEqual(problemsOf('{ "name": "x", "cloud": "oracle", "regions": ["whatever"], "instanceTypes": ["g5.xlarge"], "maxPrice": 2 }'), [
       '"oracle" is not allowed for "cloud": use one of aws, gcp, azure',
     ]);
-    assert.deepEqual(problemsOf('{ "name": "x", "cloud": "azure", "regions": ["eastus"], "instanceTypes": ["Standard_NC4as_T4_v3"], "maxPrice": 2 }'), [
-      'Spotbox cannot launch on Azure yet: use "aws" or "gcp"',
-    ]);
+  });
+
+  it('reads an Azure profile in Azure\'s words (regions, VM sizes, an image URN, "<account>/<container>") and refuses AWS words there', () => {
+    const { profile, problems } = parseProfile('{ "name": "x", "cloud": "azure", "regions": ["eastus", "westeurope"], "instanceTypes": ["Standard_NC4as_T4_v3"], "maxPrice": 2, "checkpoint": { "bucket": "mylab1/checkpoints", "prefix": "p/" } }', FILE);
+    assert.deepEqual(problems, []);
+    assert.equal(profile?.image, AZURE_DEFAULT_IMAGE);
+    assert.equal(profile?.checkpoint?.bucket, 'mylab1/checkpoints');
+    assert.deepEqual(validateProfile(profile, { knownRegions: [], knownInstanceTypes: [] }), []);
+    const onAzure = problemsOf('{ "name": "x", "cloud": "azure", "regions": ["us-east-1"], "instanceTypes": ["g5.xlarge"], "maxPrice": 2, "image": "ami-0123456789abcdef0", "checkpoint": { "bucket": "my-bucket", "prefix": "p/" } }');
+    assert.equal(onAzure.length, 4, onAzure.join('; '));
+    assert.match(onAzure[0], /expected an Azure region name such as "eastus"/);
+    assert.match(onAzure[1], /expected an Azure VM size such as "Standard_NC4as_T4_v3"/);
+    assert.match(onAzure[2], /expected a marketplace image URN/);
+    assert.match(onAzure[3], /"<account>\/<container>"/);
+    const gpu = parseProfile('{ "name": "x", "cloud": "azure", "regions": ["eastus"], "gpu": "T4", "gpus": 1, "maxPrice": 2 }', FILE);
+    assert.match(validateProfile(gpu.profile!, { knownRegions: [], knownInstanceTypes: [], locate: gpu.locate })[0].message, /on Azure name the Azure VM sizes, e.g. "instanceTypes": \["Standard_NC4as_T4_v3"\]/);
   });
 
   it('judges a Google Cloud profile by what this version can launch there, not against AWS catalogs', () => {
@@ -63,18 +76,24 @@ describe('profile "cloud": each cloud in its own words', () => {
 
   it('has the same per-cloud patterns in the JSON schema as the parser', () => {
     type Patterns = { properties: { regions: { items: { pattern: string } }; instanceTypes: { items: { pattern: string } }; image: { pattern: string }; checkpoint: { properties: { bucket: { pattern: string } } } } };
-    const schema = JSON.parse(fs.readFileSync(path.resolve('resources/schemas/profile.schema.json'), 'utf8')) as { allOf: Array<{ if: unknown; then: Patterns; else: Patterns }> };
-    const [rule] = schema.allOf;
-    assert.deepEqual(rule.if, { required: ['cloud'], properties: { cloud: { const: 'gcp' } } });
+    const schema = JSON.parse(fs.readFileSync(path.resolve('resources/schemas/profile.schema.json'), 'utf8')) as { allOf: Array<{ if: unknown; then: Patterns }> };
+    const [gcp, azure, aws] = schema.allOf;
+    assert.deepEqual(gcp.if, { required: ['cloud'], properties: { cloud: { const: 'gcp' } } });
+    assert.deepEqual(azure.if, { required: ['cloud'], properties: { cloud: { const: 'azure' } } });
+    assert.deepEqual(aws.if, { not: { required: ['cloud'], properties: { cloud: { enum: ['gcp', 'azure'] } } } });
     const same = (schemaPattern: string, parser: RegExp): void => assert.equal(schemaPattern, parser.source.replace(/\(\?:/g, '(').replace(/\\\//g, '/'));
-    same(rule.then.properties.regions.items.pattern, GCP_REGION);
-    same(rule.then.properties.instanceTypes.items.pattern, GCP_MACHINE_TYPE);
-    same(rule.then.properties.image.pattern, GCP_IMAGE);
-    same(rule.then.properties.checkpoint.properties.bucket.pattern, GCS_BUCKET);
-    same(rule.else.properties.instanceTypes.items.pattern, EC2_INSTANCE_TYPE);
-    same(rule.else.properties.checkpoint.properties.bucket.pattern, S3_BUCKET);
-    assert.ok(new RegExp(rule.else.properties.image.pattern).test('ami-0123456789abcdef0') && AMI_ID.test('ami-0123456789abcdef0'));
-    assert.ok(!new RegExp(rule.else.properties.image.pattern).test(GCP_DEFAULT_IMAGE));
+    same(gcp.then.properties.regions.items.pattern, GCP_REGION);
+    same(gcp.then.properties.instanceTypes.items.pattern, GCP_MACHINE_TYPE);
+    same(gcp.then.properties.image.pattern, GCP_IMAGE);
+    same(gcp.then.properties.checkpoint.properties.bucket.pattern, GCS_BUCKET);
+    same(azure.then.properties.regions.items.pattern, AZURE_REGION);
+    same(azure.then.properties.instanceTypes.items.pattern, AZURE_VM_SIZE);
+    same(azure.then.properties.image.pattern, AZURE_IMAGE);
+    same(azure.then.properties.checkpoint.properties.bucket.pattern, AZURE_BLOB_CONTAINER);
+    same(aws.then.properties.instanceTypes.items.pattern, EC2_INSTANCE_TYPE);
+    same(aws.then.properties.checkpoint.properties.bucket.pattern, S3_BUCKET);
+    assert.ok(new RegExp(aws.then.properties.image.pattern).test('ami-0123456789abcdef0') && AMI_ID.test('ami-0123456789abcdef0'));
+    assert.ok(!new RegExp(aws.then.properties.image.pattern).test(GCP_DEFAULT_IMAGE));
   });
 });
 
