@@ -26,7 +26,7 @@ const watch = process.argv.includes('--watch');
 // google-auth-library: GCP's Application Default Credentials (src/core/gcp/gcpAuth.ts), ~300 kB minified.
 // @azure/identity: Azure credentials (src/core/azure/azureAuth.ts), with MSAL.
 const LAZY_MODULES = ['@aws-sdk/client-ec2', '@aws-sdk/client-fis', '@aws-sdk/client-pricing', '@aws-sdk/client-s3', 'ssh2', 'google-auth-library', '@azure/identity'];
-const vendorFileOf = (moduleName) => `vendor/${moduleName.replace(/^@aws-sdk\//, 'aws-').replace(/[^\w.-]/g, '-')}.js`;
+const vendorFileOf = (moduleName) => `vendor/${moduleName.replace(/^@aws-sdk\//, 'aws-').replace(/^@/, '').replace(/[^\w.-]/g, '-')}.js`;
 const lazyFilter = new RegExp(`^(${LAZY_MODULES.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
 
 /**

@@ -1,3 +1,4 @@
+import type { AzureClients } from '../core/azure/azureClients';
 import type { ComputeClient } from '../core/gcp/computeClient';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -28,12 +29,12 @@ export interface AttachFeature {
  */
 export function createAttachFeature(
   context: vscode.ExtensionContext,
-  deps: { boxStore: BoxStore; clients: () => Ec2ClientPool; gcpCompute: () => Promise<ComputeClient>; keyDirectory: string; sshDirectory: string; logger: Logger; lineages?: LineageStore },
+  deps: { boxStore: BoxStore; clients: () => Ec2ClientPool; gcpCompute: () => Promise<ComputeClient>; azureClients: () => Promise<AzureClients>; keyDirectory: string; sshDirectory: string; logger: Logger; lineages?: LineageStore },
 ): AttachFeature {
   const files = spotboxSshFiles(deps.sshDirectory);
   const aliases = new SshAliasRegistry(files);
   const forwards = new PortForwardRegistry();
-  const endpoints = new BoxEndpoints(deps.clients, deps.gcpCompute, aliases, { keyDirectory: deps.keyDirectory, defaultUser: PROFILE_DEFAULTS.sshUser });
+  const endpoints = new BoxEndpoints(deps.clients, deps.gcpCompute, deps.azureClients, aliases, { keyDirectory: deps.keyDirectory, defaultUser: PROFILE_DEFAULTS.sshUser });
   const lineages = deps.lineages;
   const liveBoxOf = lineages
     ? async (box: Box): Promise<{ box?: Box; recovering: boolean }> => {

@@ -2,6 +2,7 @@ import type { Ec2ClientPool } from '../core/aws/ec2ClientPool';
 import type { Box } from '../core/boxes/box';
 import { resolveBoxEndpoint, type BoxEndpoint, type ResolveEndpointOptions } from '../core/attach/boxEndpoint';
 import type { SshAliasRegistry } from '../core/attach/sshAliasRegistry';
+import type { AzureClients } from '../core/azure/azureClients';
 import type { ComputeClient } from '../core/gcp/computeClient';
 
 /**
@@ -14,6 +15,7 @@ export class BoxEndpoints {
   constructor(
     private readonly clients: () => Ec2ClientPool,
     private readonly gcpCompute: () => Promise<ComputeClient>,
+    private readonly azureClients: () => Promise<AzureClients>,
     readonly aliases: SshAliasRegistry,
     private readonly options: Omit<ResolveEndpointOptions, 'signal' | 'onWaiting'>,
   ) {}
@@ -31,8 +33,12 @@ export class BoxEndpoints {
     return endpoint;
   }
 
-  /** Each cloud pins host keys from its own word: EC2's console, or Google's guest attributes. */
+  /** Each cloud pins host keys from its own word: EC2's console, Google's guest attributes, or the host key tag the launch wrote in ARM. */
   private async resolve(box: Box, options: ResolveEndpointOptions): Promise<BoxEndpoint> {
+    if (box.cloud === 'azure') {
+      const { resolveAzureEndpoint } = await import('../core/azure/azureEndpoint');
+      return resolveAzureEndpoint(await this.azureClients(), box, options);
+    }
     if (box.cloud === 'gcp') {
       const { resolveGceEndpoint } = await import('../core/gcp/gceEndpoint');
       return resolveGceEndpoint(await this.gcpCompute(), box, options);

@@ -6,6 +6,7 @@ import { LazyCloudBoxSource } from '../core/boxes/lazyCloudBoxSource';
 import { MultiCloudBoxSource } from '../core/boxes/multiCloudBoxSource';
 import { SpotboxError } from '../core/errors';
 import type { GcpClients } from '../core/gcp/gcpClients';
+import type { AzureClients } from '../core/azure/azureClients';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import type { Logger } from '../core/logging/logger';
@@ -21,6 +22,8 @@ export interface BoxesFeature {
   readonly clients: () => Ec2ClientPool;
   /** Google Cloud's clients over the chosen gcloud configuration, made on first use; refused while none is chosen. */
   readonly gcpClients: () => Promise<GcpClients>;
+  /** Azure's clients over the chosen subscription and the Azure CLI's active cloud, made on first use; refused while none is chosen. */
+  readonly azureClients: () => Promise<AzureClients>;
   readonly attach: AttachFeature;
   readonly keyDirectory: string;
   /** Removes what the box's launch created (key pair, group, template), logging what could not go. */
@@ -66,13 +69,29 @@ export function createBoxesFeature(
     gcp.catch(() => (gcp = undefined));
     return gcp;
   };
-  // Every connected cloud in one tree: AWS always, Google Cloud once a gcloud configuration is chosen.
+  let azure: Promise<AzureClients> | undefined;
+  const azureClients = (): Promise<AzureClients> => {
+    const { azureSubscription } = deps.settings.settings;
+    if (!azureSubscription) {
+      return Promise.reject(new SpotboxError('Azure is not connected to Spotbox.', 'Run Spotbox: Choose Azure Subscription.'));
+    }
+    azure ??= (async () => {
+      const [{ createAzureClients }, { readAzureCliConfig }, { azureTokenSource }] = await Promise.all([import('../core/azure/azureClients'), import('../core/azure/azureCliConfig'), import('../azure/azureCredential')]);
+      return createAzureClients({ subscriptionId: azureSubscription, credential: await azureTokenSource(readAzureCliConfig(), { interactive: false }) });
+    })();
+    azure.catch(() => (azure = undefined));
+    return azure;
+  };
+  // Every connected cloud in one tree: AWS always, Google Cloud and Azure once the user has chosen them.
   const source = (): MultiCloudBoxSource => {
-    const { gcpConfiguration } = deps.settings.settings;
+    const { gcpConfiguration, azureSubscription } = deps.settings.settings;
     const gcpSources = gcpConfiguration
       ? [new LazyCloudBoxSource('gcp', `Compute Engine (gcloud configuration ${gcpConfiguration})`, async () => (await import('../core/gcp/gceBoxes')).gceBoxSourceOver(await gcpClients()))]
       : [];
-    return new MultiCloudBoxSource([new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices), ...gcpSources]);
+    const azureSources = azureSubscription
+      ? [new LazyCloudBoxSource('azure', `Azure (subscription ${azureSubscription})`, async () => new (await import('../core/azure/azureBoxSource')).AzureBoxSource(azureClients, azureSubscription))]
+      : [];
+    return new MultiCloudBoxSource([new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices), ...gcpSources, ...azureSources]);
   };
   let current = source();
   // No fetch here: the AWS SDK loads on the first refresh, when the view is first shown.
@@ -87,7 +106,10 @@ export function createBoxesFeature(
       if (keys.includes('gcpConfiguration') || keys.includes('gcpProject')) {
         gcp = undefined;
       }
-      if (keys.includes('awsProfile') || keys.includes('regions') || keys.includes('gcpConfiguration') || keys.includes('gcpProject')) {
+      if (keys.includes('azureSubscription')) {
+        azure = undefined;
+      }
+      if (keys.includes('awsProfile') || keys.includes('regions') || keys.includes('gcpConfiguration') || keys.includes('gcpProject') || keys.includes('azureSubscription')) {
         current = source();
         void deps.boxStore.setSource(current).catch((error: unknown) => deps.logger.warn(`listing boxes failed: ${error instanceof Error ? error.message : String(error)}`));
       }
@@ -96,7 +118,7 @@ export function createBoxesFeature(
   );
 
   const keyDirectory = vscode.Uri.joinPath(context.globalStorageUri, 'keys').fsPath;
-  const attach = createAttachFeature(context, { ...deps, clients: () => clients, gcpCompute: async () => (await gcpClients()).compute, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach'), lineages: deps.lineages });
+  const attach = createAttachFeature(context, { ...deps, clients: () => clients, gcpCompute: async () => (await gcpClients()).compute, azureClients, keyDirectory, sshDirectory: deps.sshDirectory, logger: deps.logger.child('attach'), lineages: deps.lineages });
   const checkpointFits = new CheckpointFitBoard();
   context.subscriptions.push(checkpointFits);
   registerBoxesView(context, {
@@ -120,5 +142,5 @@ export function createBoxesFeature(
       deps.logger.warn(`could not remove ${failure.orphan.kind} ${failure.orphan.id}: ${failure.message}`);
     }
   };
-  return { clients: () => clients, gcpClients, attach, keyDirectory, releaseLaunchResources, checkpointFits, ownerId: deps.ownerId, profileDiagnostics };
+  return { clients: () => clients, gcpClients, azureClients, attach, keyDirectory, releaseLaunchResources, checkpointFits, ownerId: deps.ownerId, profileDiagnostics };
 }

@@ -24,6 +24,7 @@ export const COMMAND_HANDLER_FILES = {
   'spotbox.rehearseInterruption': 'interruption/rehearse',
   'spotbox.chooseAwsProfile': 'awsProfile/choose',
   'spotbox.chooseGcpProject': 'gcpProject/choose',
+  'spotbox.chooseAzureSubscription': 'azureSubscription/choose',
 } as const;
 
 export type CommandId = keyof typeof COMMAND_HANDLER_FILES;

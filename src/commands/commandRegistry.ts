@@ -68,6 +68,7 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
         settings,
         clients: boxes.clients,
         gcpClients: boxes.gcpClients,
+        azureClients: boxes.azureClients,
         pricing: () => services.calculator.pricing(),
         diagnostics: boxes.profileDiagnostics,
         keyDirectory: boxes.keyDirectory,
@@ -81,7 +82,7 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
       }),
     'spotbox.attach': (argument) => attachCommand(boxes.attach.commandDeps, argument),
     'spotbox.openTerminal': (argument) => openTerminalCommand(boxes.attach.commandDeps, argument),
-    'spotbox.terminateBox': (argument) => terminateBoxCommand({ boxStore, clients: boxes.clients, gcpCompute: async () => (await boxes.gcpClients()).compute, keyDirectory: boxes.keyDirectory, lineages, ownerId: boxes.ownerId, releaseLaunchResources: boxes.releaseLaunchResources }, argument),
+    'spotbox.terminateBox': (argument) => terminateBoxCommand({ boxStore, clients: boxes.clients, gcpCompute: async () => (await boxes.gcpClients()).compute, azureClients: boxes.azureClients, keyDirectory: boxes.keyDirectory, lineages, ownerId: boxes.ownerId, releaseLaunchResources: boxes.releaseLaunchResources }, argument),
     'spotbox.refresh': () => refreshBoxesCommand(boxStore),
     'spotbox.showLog': () => showLogCommand(services.showLogs),
     'spotbox.openSandboxGuide': () => openSandboxGuideCommand(services.extensionUri),
@@ -118,5 +119,6 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
         region: () => settings.settings.regions[0] ?? 'us-east-1',
       }),
     'spotbox.chooseGcpProject': async () => (await import('./gcpProject/choose')).chooseGcpProjectCommand(),
+    'spotbox.chooseAzureSubscription': async () => (await import('./azureSubscription/choose')).chooseAzureSubscriptionCommand(),
   };
 }

@@ -33,15 +33,15 @@ export function registerIdleStop(
         {
           lineages: deps.lineages,
           terminate: async (target) => {
-            if (target.cloud === 'gcp') {
-              const { terminateGceBox } = await import('../core/gcp/gceTerminate');
-              await terminateGceBox((await deps.boxes.gcpClients()).compute, target, { ownerId: deps.boxes.ownerId, keyDirectory: deps.boxes.keyDirectory });
+            if (target.cloud !== 'aws') {
+              const { terminateOnOtherCloud } = await import('../boxes/terminateOnOtherClouds');
+              await terminateOnOtherCloud({ ...target, cloud: target.cloud }, { gcpCompute: async () => (await deps.boxes.gcpClients()).compute, azureClients: deps.boxes.azureClients, ownerId: deps.boxes.ownerId, keyDirectory: deps.boxes.keyDirectory });
               return;
             }
             await terminateBox(deps.boxes.clients(), target, deps.boxes.ownerId);
           },
-          // A Compute Engine box's firewall rule and key went with it.
-          release: async (target) => (target.cloud === 'gcp' ? undefined : deps.boxes.releaseLaunchResources(target)),
+          // A Compute Engine box's firewall rule and key, an Azure box's resource group, went with it.
+          release: async (target) => (target.cloud !== 'aws' ? undefined : deps.boxes.releaseLaunchResources(target)),
           confirmIdle: async (target) => {
             const alias = await deps.boxes.attach.aliases.aliasOf(target.instanceId).catch(() => undefined);
             return confirmBoxIdle({

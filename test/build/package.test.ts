@@ -29,15 +29,16 @@ describe('npm run package (the .vsix)', function () {
     assert.ok(!files.some((file) => file.endsWith('.map') || file.startsWith('media/readme/')), 'no source maps or README-only images');
   });
 
-  // 0.91 MB with the AWS clients and ssh2; google-auth-library (Google Cloud's credentials) adds 0.11 MB.
-  // @google-cloud/compute instead would add a 30 MB bundle (bench/gcpClientChoice.ts).
-  it('is under 1.2 MB', () => {
+  // 0.91 MB with the AWS clients and ssh2; google-auth-library (Google Cloud's credentials) adds 0.11 MB,
+  // @azure/identity (Azure's, with MSAL) 0.2 MB. @google-cloud/compute instead would add a 30 MB bundle
+  // (bench/gcpClientChoice.ts), Azure's ARM SDKs 2.1 MB more than the REST client (bench/azureClientChoice.ts).
+  it('is under 1.4 MB', () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-vsix-')), 'spotbox.vsix');
     try {
       execFileSync(vsce, ['package', ...VSCE_FLAGS, '--out', out], { cwd: repoRoot, stdio: 'ignore' });
       const size = fs.statSync(out).size;
       console.log(`      spotbox.vsix: ${(size / 1024).toFixed(1)} KiB`);
-      assert.ok(size < 1_200_000, `${size} bytes`);
+      assert.ok(size < 1_400_000, `${size} bytes`);
     } finally {
       fs.rmSync(path.dirname(out), { recursive: true, force: true });
     }

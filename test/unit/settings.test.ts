@@ -12,7 +12,7 @@ describe('parseSettings', () => {
 
   it('keeps valid values and removes duplicate regions', () => {
     const { settings, problems } = parseSettings(
-      reading({ regions: ['eu-central-1', 'us-gov-west-1', 'eu-central-1'], awsProfile: ' research ', 'statusBar.costTicker': false, gcpConfiguration: 'spotbox-sandbox', gcpProject: 'my-project-123' }),
+      reading({ regions: ['eu-central-1', 'us-gov-west-1', 'eu-central-1'], awsProfile: ' research ', 'statusBar.costTicker': false, gcpConfiguration: 'spotbox-sandbox', gcpProject: 'my-project-123', azureSubscription: '0b1f6471-1bf0-4dda-aec3-cb9272f09590' }),
     );
     assert.deepEqual(settings, {
       regions: ['eu-central-1', 'us-gov-west-1'],
@@ -22,6 +22,7 @@ describe('parseSettings', () => {
       fisRoleArn: '',
       gcpConfiguration: 'spotbox-sandbox',
       gcpProject: 'my-project-123',
+      azureSubscription: '0b1f6471-1bf0-4dda-aec3-cb9272f09590',
     });
     assert.deepEqual(problems, []);
   });
@@ -38,6 +39,13 @@ describe('parseSettings', () => {
     assert.deepEqual([settings.gcpConfiguration, settings.gcpProject], ['', '']);
     assert.deepEqual(problems.map((problem) => problem.key), ['gcpConfiguration', 'gcpProject']);
     assert.match(problems[0]?.message ?? '', /Choose GCP Project/);
+  });
+
+  it('refuses an Azure subscription that is not a GUID, leaving Azure unconnected', () => {
+    const { settings, problems } = parseSettings(reading({ azureSubscription: 'my-subscription' }));
+    assert.equal(settings.azureSubscription, '');
+    assert.deepEqual(problems.map((problem) => problem.key), ['azureSubscription']);
+    assert.match(problems[0]?.message ?? '', /Choose Azure Subscription/);
   });
 
   it('reports bad regions by name and keeps the good ones', () => {

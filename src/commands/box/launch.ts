@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import type { BoxStore } from '../../core/boxes/boxStore';
+import type { AzureClients } from '../../core/azure/azureClients';
 import type { GcpClients } from '../../core/gcp/gcpClients';
 import type { PricingContext } from '../../core/calculator/pricingContext';
 import { SpotboxError, UserCancelledError } from '../../core/errors';
@@ -29,6 +30,8 @@ export interface LaunchCommandDeps {
   readonly clients: () => Ec2ClientPool;
   /** Google Cloud's clients, for a profile with "cloud": "gcp". */
   readonly gcpClients: () => Promise<GcpClients>;
+  /** Azure's clients, for a profile with "cloud": "azure". */
+  readonly azureClients: () => Promise<AzureClients>;
   readonly pricing: () => Promise<PricingContext>;
   readonly diagnostics: vscode.DiagnosticCollection;
   readonly keyDirectory: string;
@@ -95,6 +98,23 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   const pricing = await deps.pricing();
   const { profile, uri } = await loadLaunchProfile(deps.diagnostics, pricing);
   await confirmUntrustedProfile(profile);
+  if (profile.cloud === 'azure') {
+    const { launchOnAzure } = await import('./launchOnAzure');
+    await launchOnAzure(
+      {
+        boxStore: deps.boxStore,
+        azureClients: deps.azureClients,
+        keyDirectory: deps.keyDirectory,
+        ownerId: deps.ownerId,
+        logger: deps.logger,
+        callerIp: async () => (await sshCidr(deps.settings)).replace(/\/32$/, ''),
+        workspaceRoot,
+        priceService: async () => pricing.priceService,
+      },
+      profile,
+    );
+    return;
+  }
   if (profile.cloud === 'gcp') {
     const { launchOnGcp } = await import('./launchOnGcp');
     await launchOnGcp(

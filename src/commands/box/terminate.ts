@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { Ec2ClientPool } from '../../core/aws/ec2ClientPool';
 import { isBillable, type Box } from '../../core/boxes/box';
+import type { AzureClients } from '../../core/azure/azureClients';
 import type { ComputeClient } from '../../core/gcp/computeClient';
+import { TERMINATION_PROGRESS, terminateOnOtherCloud } from '../../boxes/terminateOnOtherClouds';
 import type { BoxStore } from '../../core/boxes/boxStore';
 import { ec2TerminationCloud, FleetNotOursError, terminateBox } from '../../core/boxes/terminateBox';
 import { isEarlierFleetBox, lineageOfBox } from '../../core/recovery/lineageOfBox';
@@ -15,7 +17,9 @@ export interface TerminateCommandDeps {
   readonly clients: () => Ec2ClientPool;
   /** Google Cloud's compute client, for a box on Compute Engine. */
   readonly gcpCompute: () => Promise<ComputeClient>;
-  /** Where launches keep private keys: a Compute Engine box's key goes with it. */
+  /** Azure's clients, for a box on Azure. */
+  readonly azureClients: () => Promise<AzureClients>;
+  /** Where launches keep private keys: a Compute Engine or Azure box's key goes with it. */
   readonly keyDirectory: string;
   readonly lineages: LineageStore;
   /** This installation's owner id: only a fleet carrying it is deleted with its box. */
@@ -40,11 +44,11 @@ export async function terminateBoxCommand(deps: TerminateCommandDeps, argument: 
   if (answer !== confirm) {
     throw new UserCancelledError();
   }
-  if (box.cloud === 'gcp') {
+  if (box.cloud !== 'aws') {
+    const cloudBox = { ...box, cloud: box.cloud };
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Terminating ${box.name}` }, async (progress) => {
-      const { terminateGceBox } = await import('../../core/gcp/gceTerminate');
-      progress.report({ message: 'deleting the instance, its disk and its firewall rule' });
-      await terminateGceBox(await deps.gcpCompute(), box, { ownerId: deps.ownerId, keyDirectory: deps.keyDirectory });
+      progress.report({ message: TERMINATION_PROGRESS[cloudBox.cloud] });
+      await terminateOnOtherCloud(cloudBox, deps);
       await deps.boxStore.refresh();
     });
     return;

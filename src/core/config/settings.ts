@@ -16,6 +16,8 @@ export interface SpotboxSettings {
   readonly gcpConfiguration: string;
   /** A project chosen over the configuration's own; empty: the configuration's. */
   readonly gcpProject: string;
+  /** The Azure subscription Spotbox reads (through the Azure CLI's active cloud); empty: Azure is not connected. */
+  readonly azureSubscription: string;
 }
 
 export const SETTING_KEYS = {
@@ -26,6 +28,7 @@ export const SETTING_KEYS = {
   fisRoleArn: 'fisRoleArn',
   gcpConfiguration: 'gcpConfiguration',
   gcpProject: 'gcpProject',
+  azureSubscription: 'azureSubscription',
 } as const satisfies Record<keyof SpotboxSettings, string>;
 
 export type SettingKey = (typeof SETTING_KEYS)[keyof SpotboxSettings];
@@ -38,12 +41,16 @@ export const DEFAULT_SETTINGS: SpotboxSettings = {
   fisRoleArn: '',
   gcpConfiguration: '',
   gcpProject: '',
+  azureSubscription: '',
 };
 
 /** gcloud's own rule for configuration names, which also keeps the name inside configurations/. */
 export const GCLOUD_CONFIGURATION_NAME = /^[a-z][-a-z0-9]*$/;
 /** Google Cloud project ids: 6 to 30 lower-case letters, digits and dashes, starting with a letter. */
 export const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+/** An Azure subscription id: a GUID. */
+export const AZURE_SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /**
  * Why a check-IP URL is refused, or undefined when it is fine. The answer decides which address
@@ -152,5 +159,7 @@ export function parseSettings(read: (key: SettingKey) => unknown, environment: {
   const gcpConfiguration = readPattern(SETTING_KEYS.gcpConfiguration, GCLOUD_CONFIGURATION_NAME, 'spotbox.gcpConfiguration must name a gcloud configuration (lower-case letters, digits and dashes), as `gcloud config configurations list` shows; pick one with Spotbox: Choose GCP Project.');
   const gcpProject = readPattern(SETTING_KEYS.gcpProject, GCP_PROJECT_ID, 'spotbox.gcpProject must be a Google Cloud project id such as my-project-123; pick one with Spotbox: Choose GCP Project.');
 
-  return { settings: { regions, awsProfile, costTickerEnabled, checkIpUrl, fisRoleArn, gcpConfiguration, gcpProject }, problems };
+  const azureSubscription = readPattern(SETTING_KEYS.azureSubscription, AZURE_SUBSCRIPTION_ID, 'spotbox.azureSubscription must be an Azure subscription id (a GUID); pick one with Spotbox: Choose Azure Subscription.');
+
+  return { settings: { regions, awsProfile, costTickerEnabled, checkIpUrl, fisRoleArn, gcpConfiguration, gcpProject, azureSubscription }, problems };
 }

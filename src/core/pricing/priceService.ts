@@ -85,6 +85,13 @@ export class PriceService {
     return price && { usdPerHour: price.onDemandUsdPerHour, source: 'catalog', asOf: catalogAsOfMs(catalog.asOf), estimate: price.estimate };
   }
 
+  /** The Spot price another cloud's catalog lists for a machine (live prices come in through scanPools). */
+  catalogSpotPrice(cloud: 'gcp' | 'azure', region: string, instanceType: string): PricePoint | undefined {
+    const catalog = cloud === 'gcp' ? this.options.catalogs.gcp : this.options.catalogs.azure;
+    const price = catalog.instanceTypes[instanceType]?.prices[region];
+    return price && { usdPerHour: price.spotUsdPerHour, source: 'catalog', asOf: catalogAsOfMs(catalog.asOf), estimate: price.estimate };
+  }
+
   /** Forgets cached live prices, e.g. on a user's explicit refresh. */
   clearCache(): void {
     this.spotCache.clear();
