@@ -6,4 +6,5 @@
 export { sweepOrphansCommand } from '../commands/orphans/sweep';
 export { ec2HygieneCloud } from '../core/hygiene/ec2HygieneCloud';
 export { GCE_SWEEP_SCOPE, gceHygieneCloud } from '../core/hygiene/gceHygieneCloud';
+export { AZURE_SWEEP_SCOPE, azureHygieneCloud } from '../core/hygiene/azureHygieneCloud';
 export { releaseSessionResources } from '../core/hygiene/releaseSessionResources';

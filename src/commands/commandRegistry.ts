@@ -88,15 +88,16 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
     'spotbox.openSandboxGuide': () => openSandboxGuideCommand(services.extensionUri),
     'spotbox.sweepOrphans': async () => {
       // The same lazily loaded bundle as the release of a launch's leftovers (hygieneFeature.ts).
-      const { sweepOrphansCommand, ec2HygieneCloud, gceHygieneCloud, GCE_SWEEP_SCOPE } = await import('../boxes/hygieneFeature');
+      const { sweepOrphansCommand, ec2HygieneCloud, gceHygieneCloud, GCE_SWEEP_SCOPE, azureHygieneCloud, AZURE_SWEEP_SCOPE } = await import('../boxes/hygieneFeature');
       return sweepOrphansCommand({
         targets: async () => {
-          const { regions, gcpConfiguration } = settings.settings;
-          const aws = { id: 'aws' as const, cloud: ec2HygieneCloud(boxes.clients()), regions, where: regions.join(', ') };
-          if (!gcpConfiguration) return [aws];
-          // Connected lazily: a Google Cloud that cannot be reached is a problem line, and AWS is still swept.
-          const gcp = gceHygieneCloud(async () => (await boxes.gcpClients()).compute, boxes.keyDirectory);
-          return [aws, { id: 'gcp' as const, cloud: gcp, regions: [GCE_SWEEP_SCOPE], where: `Google Cloud (gcloud configuration ${gcpConfiguration})` }];
+          const { regions, gcpConfiguration, azureSubscription } = settings.settings;
+          // Other clouds are connected lazily: one that cannot be reached is a problem line, and the rest are still swept.
+          return [
+            { id: 'aws' as const, cloud: ec2HygieneCloud(boxes.clients()), regions, where: regions.join(', ') },
+            ...(gcpConfiguration ? [{ id: 'gcp' as const, cloud: gceHygieneCloud(async () => (await boxes.gcpClients()).compute, boxes.keyDirectory), regions: [GCE_SWEEP_SCOPE], where: `Google Cloud (gcloud configuration ${gcpConfiguration})` }] : []),
+            ...(azureSubscription ? [{ id: 'azure' as const, cloud: azureHygieneCloud(boxes.azureClients, boxes.keyDirectory), regions: [AZURE_SWEEP_SCOPE], where: `Azure (subscription ${azureSubscription})` }] : []),
+          ];
         },
         ownerId: boxes.ownerId,
         keyDirectory: boxes.keyDirectory,

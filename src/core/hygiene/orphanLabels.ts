@@ -18,8 +18,17 @@ export const GCE_KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
   'security-group': 'firewall rule',
 };
 
+/** The same kinds in Azure's words (azureHygieneCloud.ts maps them): a box's resource group stands where its security group would. */
+export const AZURE_KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
+  fleet: 'scale set',
+  instance: 'VM',
+  'launch-template': 'VM model',
+  'key-pair': 'SSH key',
+  'security-group': 'resource group',
+};
+
 function kindLabel(orphan: Pick<Orphan, 'kind' | 'cloud'>): string {
-  return (orphan.cloud === 'gcp' ? GCE_KIND_LABELS : KIND_LABELS)[orphan.kind];
+  return (orphan.cloud === 'gcp' ? GCE_KIND_LABELS : orphan.cloud === 'azure' ? AZURE_KIND_LABELS : KIND_LABELS)[orphan.kind];
 }
 
 /**
