@@ -10,9 +10,14 @@ const RENEW_BEFORE_MS = 5 * 60_000;
 
 export interface AzureIdentityOptions {
   readonly config: AzureCliConfig;
+  /** What the token is for; ARM's (`armScopeOf`) by default, `STORAGE_SCOPE` for Blob storage. */
+  readonly scope?: string;
   /** The library, for tests that count loads; `import('@azure/identity')` otherwise. */
   readonly loadLibrary?: () => Promise<typeof import('@azure/identity')>;
 }
+
+/** Blob storage's scope, the same in every cloud. */
+export const STORAGE_SCOPE = 'https://storage.azure.com/.default';
 
 /** `<audience>/.default`: the scope Entra ID issues ARM tokens for. */
 export function armScopeOf(config: AzureCliConfig): string {
@@ -37,7 +42,7 @@ export class AzureIdentityTokens implements ArmTokenSource {
     const credential = await this.credentialOnce();
     let token: AccessToken | null;
     try {
-      token = await credential.getToken(armScopeOf(this.options.config), signal ? { abortSignal: signal } : {});
+      token = await credential.getToken(this.options.scope ?? armScopeOf(this.options.config), signal ? { abortSignal: signal } : {});
     } catch (error) {
       throw new SpotboxError(`No Azure credentials worked for cloud "${this.options.config.cloudName}": ${firstLine(error)}`, NO_AZURE_CREDENTIALS_STEP, { cause: error });
     }
