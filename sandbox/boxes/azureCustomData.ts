@@ -46,18 +46,29 @@ export async function readAzureCustomData(data: Buffer | undefined): Promise<Azu
   if (!text.startsWith('#cloud-config')) {
     return { ...none, ignored: ['customData that is neither a #! script nor #cloud-config'] };
   }
-  return cloudConfig(await parseYaml(text));
+  const parsed = await parseYaml(text);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || 'yaml_error' in parsed) {
+    // cloud-init logs a document it cannot read and boots on with the image's defaults (new host keys).
+    const reason = (parsed as { yaml_error?: string } | null)?.yaml_error ?? 'not a YAML mapping';
+    return { ...none, ignored: [`the #cloud-config, which does not parse (${reason})`] };
+  }
+  return cloudConfig(parsed as Record<string, unknown>);
 }
 
-async function parseYaml(text: string): Promise<Record<string, unknown>> {
-  const child = execFileAsync('python3', ['-c', 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout, default=str)']);
+/** PyYAML's safe_load, as cloud-init reads user data; a document it cannot read gives `{yaml_error}`. */
+async function parseYaml(text: string): Promise<unknown> {
+  const program = [
+    'import sys, json, yaml',
+    'try:',
+    '    doc = yaml.safe_load(sys.stdin)',
+    'except yaml.YAMLError as err:',
+    '    doc = {"yaml_error": str(err).splitlines()[0]}',
+    'json.dump(doc, sys.stdout, default=str)',
+  ].join('\n');
+  const child = execFileAsync('python3', ['-c', program]);
   child.child.stdin?.end(text);
   const { stdout } = await child;
-  const parsed = JSON.parse(stdout) as unknown;
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error('#cloud-config is not a YAML mapping');
-  }
-  return parsed as Record<string, unknown>;
+  return JSON.parse(stdout) as unknown;
 }
 
 function cloudConfig(doc: Record<string, unknown>): AzureCustomData {
