@@ -85,6 +85,11 @@ export class AzureImdsServer {
       req.resume();
       return badRequest('Required metadata header not specified');
     }
+    if (path === '/metadata/versions') {
+      // The one path without api-version: how a client finds the versions this IMDS knows.
+      req.resume();
+      return json(200, { apiVersions: INSTANCE_VERSIONS });
+    }
     const versions = isIdentity ? IDENTITY_VERSIONS : path === '/metadata/scheduledevents' ? SCHEDULED_EVENTS_VERSIONS : INSTANCE_VERSIONS;
     const apiVersion = url.searchParams.get('api-version');
     if (apiVersion === null || !versions.includes(apiVersion)) {

@@ -89,6 +89,8 @@ describe('sandbox boxes: the IMDS of an Azure box', function () {
     const badVersion = (await (await get('/metadata/scheduledevents?api-version=2021-02-01')).json()) as { 'newest-versions': string[] };
     assert.ok(badVersion['newest-versions'].includes('2020-07-01'), 'Scheduled Events lists its own versions');
     assert.equal((await get('/metadata/nothing?api-version=2021-02-01')).status, 404);
+    const versions = (await (await get('/metadata/versions')).json()) as { apiVersions: string[] };
+    assert.ok(versions.apiVersions.includes('2021-02-01') && versions.apiVersions.includes(body['newest-versions'][0]));
   });
 
   it('serves the instance document as IMDS spells it, and text leaves', async () => {
