@@ -183,7 +183,8 @@ export class AzureImdsServer {
   }
 
   private turnScheduledEventsOn(): Promise<void> {
-    this.scheduledEventsOn ??= new Promise((resolve) => setTimeout(resolve, Math.max(0, this.options.scheduledEventsFirstCallDelayMs)));
+    // unref: a box stopped during the wait must not hold the sandbox process open (the waiting request's socket does meanwhile).
+    this.scheduledEventsOn ??= new Promise((resolve) => setTimeout(resolve, Math.max(0, this.options.scheduledEventsFirstCallDelayMs)).unref());
     return this.scheduledEventsOn;
   }
 }
