@@ -249,6 +249,26 @@ describe('boxes/LocalBoxHost: Azure boxes (real sshd, IMDS, cloud-init customDat
     assert.equal(fs.readFileSync(runs, 'utf8'), 'booted script-1\n', 'cloud-init ran it once per instance');
   });
 
+  it('in loopback-ip mode (the sandbox default) has its own 127.0.0.N with sshd on :22 and IMDS on :1338', async function () {
+    const loopback = new LocalBoxHost({ stateDir, scheduledEventsFirstCallDelayMs: 0 });
+    if (loopback.mode !== 'loopback-ip') {
+      this.skip();
+    }
+    const saved = host;
+    host = loopback;
+    try {
+      const box = await boot('loopback-1', '#!/bin/sh\ntrue\n');
+      await box.ready;
+      assert.equal(box.address.sshPort, 22);
+      assert.equal(box.address.imdsEndpoint, `http://${box.address.ip}:1338`);
+      const out = await sh(box, 'echo "$AZURE_POD_IDENTITY_AUTHORITY_HOST"; curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/instance/network/interface/0/ipv4/ipAddress/0/privateIpAddress?api-version=2021-02-01&format=text"');
+      assert.equal(out, `${box.address.imdsEndpoint}\n${box.address.ip}`);
+    } finally {
+      host = saved;
+      await loopback.stopAll();
+    }
+  });
+
   it('evicts as Azure does: the OS gets SIGTERM (softOff), then the VM and its disk are gone (terminate)', async () => {
     const box = await boot('evicted-1', '#!/bin/sh\ntrue\n');
     await box.ready;
