@@ -3,7 +3,8 @@
  * write the host keys to the serial console, where a careful client reads them before trusting
  * the box (GetConsoleOutput).
  */
-import type { GceGuest } from '../contract';
+import { createHash } from 'crypto';
+import type { AzureGuest, GceGuest } from '../contract';
 import { HostKey } from './hostKeys';
 
 const CLOUD_INIT_VERSION = '23.1.2-0ubuntu0~22.04.1';
@@ -32,10 +33,22 @@ export function gceHostname(gce: GceGuest): string {
   return `${gce.instanceName}.${gce.zone}.c.${gce.project}.internal`;
 }
 
+/**
+ * An Azure VM's fully qualified name: the VM name under the virtual network's internal DNS suffix
+ * (`<random>.<x>.internal.cloudapp.net`, made here from the resource group, where the sandbox puts
+ * one network per group); its short name (the hostname) is the VM name.
+ */
+export function azureHostname(azure: AzureGuest): string {
+  const digest = createHash('sha256').update(`${azure.subscriptionId}/${azure.resourceGroup}`).digest();
+  const suffix = [...digest.subarray(0, 26)].map((byte) => String.fromCharCode(97 + (byte % 26))).join('');
+  return `${azure.vmName}.${suffix}.bx.internal.cloudapp.net`;
+}
+
 /** The kernel, NIC and cloud-init datasource differ per cloud's images. */
 const CLOUD_FLAVOURS = {
   ec2: { kernel: '6.8.0-1021-aws', rootDevice: 'nvme0n1p1', nic: 'ens5', datasource: 'DataSourceEc2Local' },
   gce: { kernel: '6.8.0-1019-gcp', rootDevice: 'sda1', nic: 'ens4', datasource: 'DataSourceGCELocal' },
+  azure: { kernel: '6.8.0-1020-azure', rootDevice: 'sda1', nic: 'eth0', datasource: 'DataSourceAzure [seed=/dev/sr0]' },
 } as const;
 
 export type ConsoleCloud = keyof typeof CLOUD_FLAVOURS;

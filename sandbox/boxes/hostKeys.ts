@@ -49,3 +49,40 @@ export async function ensureHostKeys(dir: string, comment: string): Promise<Host
   }
   return keys;
 }
+
+/** A host key handed to the box from outside (cloud-init's `ssh_keys`): the box presents it and no other. */
+export interface InjectedHostKey {
+  readonly type: 'ed25519' | 'ecdsa' | 'rsa';
+  /** OpenSSH private key file text. */
+  readonly privateKey: string;
+  /** The `.pub` line; derived from the private key when absent. */
+  readonly publicKey?: string;
+}
+
+/**
+ * Writes injected keys where ensureHostKeys would have made them, as cloud-init's cc_ssh writes
+ * `ssh_keys` to /etc/ssh (after deleting the image's keys when `ssh_deletekeys`, its default).
+ */
+export async function installHostKeys(dir: string, injected: readonly InjectedHostKey[], deleteExisting: boolean): Promise<HostKey[]> {
+  await fs.promises.mkdir(dir, { recursive: true });
+  if (deleteExisting) {
+    for (const name of await fs.promises.readdir(dir)) {
+      if (name.startsWith('ssh_host_')) {
+        await fs.promises.rm(path.join(dir, name), { force: true });
+      }
+    }
+  }
+  const keys: HostKey[] = [];
+  for (const key of injected) {
+    const privateKeyPath = path.join(dir, `ssh_host_${key.type}_key`);
+    await fs.promises.writeFile(privateKeyPath, key.privateKey.endsWith('\n') ? key.privateKey : key.privateKey + '\n', { mode: 0o600 });
+    const publicLine = key.publicKey?.trim() || (await execFileAsync('ssh-keygen', ['-y', '-f', privateKeyPath])).stdout.trim();
+    await fs.promises.writeFile(privateKeyPath + '.pub', publicLine + '\n', { mode: 0o644 });
+    // "256 SHA256:... comment (ED25519)": the size and name as ssh-keygen reports them, not guessed from the type.
+    const listed = (await execFileAsync('ssh-keygen', ['-l', '-f', privateKeyPath + '.pub'])).stdout.trim();
+    const [, bits, label] = /^(\d+) \S+ .*\((\w+)\)$/.exec(listed) ?? [];
+    const [algorithm, blobBase64] = publicLine.split(/\s+/);
+    keys.push({ privateKeyPath, algorithm, blobBase64, label: label ?? key.type.toUpperCase(), bits: Number(bits ?? 0), fingerprint: sha256Fingerprint(blobBase64) });
+  }
+  return keys;
+}

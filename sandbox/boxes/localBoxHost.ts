@@ -16,7 +16,9 @@ import {
 } from '../contract';
 import { AddressAllocator, AddressMode, AllocatedAddress, loopbackIpUnavailableReason } from './addressAllocator';
 import { BoxProcess } from './boxProcess';
-import { consoleBootText, consoleFinishedText, decodeUserData, ec2Hostname, gceHostname, isUserScript } from './cloudInit';
+import { AzureImdsServer } from './azureImdsServer';
+import { prepareAzureFirstBoot } from './azureGuest';
+import { azureHostname, consoleBootText, consoleFinishedText, ConsoleCloud, decodeUserData, ec2Hostname, gceHostname, isUserScript } from './cloudInit';
 import { GceMetadataServer } from './gceMetadataServer';
 import { ensureHostKeys, HostKey } from './hostKeys';
 import { ImdsServer } from './imdsServer';
@@ -34,7 +36,11 @@ export interface LocalBoxHostOptions {
   readonly forcePerBoxPort?: boolean;
   /** How long to wait for a started sshd to accept TCP connections. */
   readonly sshStartTimeoutMs?: number;
+  /** An Azure box's first Scheduled Events call waits this long (Azure: up to 2 minutes while the service turns on); default 3 s. */
+  readonly scheduledEventsFirstCallDelayMs?: number;
 }
+
+type MetadataServer = ImdsServer | GceMetadataServer | AzureImdsServer;
 
 type BoxState = 'booting' | 'running' | 'exited' | 'stopping';
 
@@ -47,7 +53,7 @@ interface Box {
   readonly address: BoxAddress;
   readonly hostname: string;
   readonly keys: readonly HostKey[];
-  readonly imds: ImdsServer | GceMetadataServer;
+  readonly imds: MetadataServer;
   readonly userData: Buffer | undefined;
   readonly environment: Readonly<Record<string, string>>;
   /** Run before sshd in the box's mount namespace: its own accounts, and the disk as the user's home. */
@@ -115,25 +121,35 @@ export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
     const allocated = await this.allocator.allocate(
       previous ? { ip: previous.ip, sshPort: previous.sshPort, imdsPort: portOf(previous.imdsEndpoint) } : undefined,
     );
-    let imds: ImdsServer | GceMetadataServer | undefined;
+    let imds: MetadataServer | undefined;
     try {
-      const hostname = spec.gce ? gceHostname(spec.gce) : ec2Hostname(allocated.ip, spec.region);
+      const hostname = spec.gce ? gceHostname(spec.gce) : spec.azure ? azureHostname(spec.azure) : ec2Hostname(allocated.ip, spec.region);
       const imdsEndpoint = `http://${allocated.ip}:${allocated.imdsPort}`;
       const address: BoxAddress = { ip: allocated.ip, sshPort: allocated.sshPort, imdsEndpoint };
-      const keys = await ensureHostKeys(path.join(dir, 'ssh'), `root@${hostname.split('.')[0]}`);
+      // An Azure box's keys may come in its customData (cloud-init's ssh_keys), so its first boot makes them.
+      const azureBoot = spec.azure ? await prepareAzureFirstBoot(dir, disk, spec, hostname) : undefined;
+      const keys = azureBoot?.keys ?? (await ensureHostKeys(path.join(dir, 'ssh'), `root@${hostname.split('.')[0]}`));
       // HOME, USER and the working directory come from the box's own passwd, as on an instance.
       // Google's libraries take the metadata server from GCE_METADATA_HOST (google-auth's ping from
-      // GCE_METADATA_IP; google-auth 1.x, as Debian ships it, from GCE_METADATA_ROOT).
+      // GCE_METADATA_IP; google-auth 1.x, as Debian ships it, from GCE_METADATA_ROOT). Azure's
+      // identity libraries (JS, Python, .NET, MSAL) take IMDS from AZURE_POD_IDENTITY_AUTHORITY_HOST.
       const metadataHost = `${allocated.ip}:${allocated.imdsPort}`;
       const metadataVariables: Record<string, string> = spec.gce
         ? { GCE_METADATA_HOST: metadataHost, GCE_METADATA_IP: metadataHost, GCE_METADATA_ROOT: metadataHost }
-        : { AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint };
+        : spec.azure
+          ? { AZURE_POD_IDENTITY_AUTHORITY_HOST: imdsEndpoint }
+          : { AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint };
       const environment = { ...spec.environment, ...metadataVariables };
-      const boxMountScript = await this.writeBoxFiles(dir, disk, spec, allocated, keys, environment);
-      const userData = spec.gce ? undefined : decodeUserData(spec.userDataBase64);
-      imds = spec.gce
-        ? new GceMetadataServer({ spec, ip: allocated.ip, hostname }, metadata)
-        : new ImdsServer({ spec, ip: allocated.ip, hostname, userData, launchTime: new Date().toISOString() }, metadata);
+      const boxMountScript = [await this.writeBoxFiles(dir, disk, spec, allocated, keys, environment), ...(azureBoot?.mounts ?? [])].join(' && ');
+      const userData = spec.gce ? undefined : azureBoot ? azureBoot.script : decodeUserData(spec.userDataBase64);
+      if (spec.gce) {
+        imds = new GceMetadataServer({ spec, ip: allocated.ip, hostname }, metadata);
+      } else if (spec.azure) {
+        const firstCallDelayMs = this.options.scheduledEventsFirstCallDelayMs ?? 3000;
+        imds = new AzureImdsServer({ spec, ip: allocated.ip, hostname }, metadata, listener, { scheduledEventsFirstCallDelayMs: firstCallDelayMs });
+      } else {
+        imds = new ImdsServer({ spec, ip: allocated.ip, hostname, userData, launchTime: new Date().toISOString() }, metadata);
+      }
       await imds.listen(allocated.ip, allocated.imdsPort);
 
       const box: Box = {
@@ -201,8 +217,9 @@ export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
     keys: readonly HostKey[],
     environment: Readonly<Record<string, string>>,
   ): Promise<string> {
-    // GCE images refuse root over SSH outright; EC2's cloud-init lets the key in only to say whom to log in as.
-    const accounts = await writeLoginUserFiles(dir, spec.loginUser, spec.gce ? undefined : spec.authorizedKey);
+    // GCE and Azure images refuse root over SSH outright (Azure puts osProfile's key for the admin
+    // user only); EC2's cloud-init lets the key in only to say whom to log in as.
+    const accounts = await writeLoginUserFiles(dir, spec.loginUser, spec.gce || spec.azure ? undefined : spec.authorizedKey);
     await installAuthorizedKey(disk, spec.authorizedKey);
     const config = renderSshdConfig({
       ip: allocated.ip,
@@ -249,7 +266,7 @@ export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
     box.state = 'running';
     box.console = consoleBootText({
       hostname: box.hostname, ip: box.address.ip, keys: box.keys, bootStartedMs: box.bootStartedMs, now: Date.now(),
-      cloud: box.spec.gce ? 'gce' : 'ec2',
+      cloud: consoleCloud(box.spec),
     });
     void (box.spec.gce ? this.runStartupScript(box, box.spec.gce.startupScript) : this.runUserData(box));
     this.log(`boxes: ${box.spec.instanceId} sshd ready`);
@@ -266,7 +283,7 @@ export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
     const outputPath = path.join(box.dir, 'cloud-init-output.log');
     const marker = path.join(box.dir, 'user-data.done');
     const finish = (extra = ''): void => {
-      box.console += extra + consoleFinishedText(box.bootStartedMs, Date.now());
+      box.console += extra + consoleFinishedText(box.bootStartedMs, Date.now(), consoleCloud(box.spec));
     };
     try {
       if (!isUserScript(box.userData) || fs.existsSync(marker)) {
@@ -336,7 +353,7 @@ export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
   }
 
   /**
-   * ACPI G2 soft off, as Compute Engine sends a preempted or stopped VM: SIGTERM to every process
+   * ACPI G2 soft off, as Compute Engine sends a preempted or stopped VM (and Azure an evicted one): SIGTERM to every process
    * of the box (init excepted, which stays to be killed by terminate()). Resolves with how many were signalled.
    */
   async softOff(instanceId: string): Promise<number> {
@@ -386,6 +403,10 @@ export class LocalBoxHost implements BoxHost, PowerControlledBoxHost {
     this.allocator.release(box.allocated);
     this.boxes.delete(box.spec.instanceId);
   }
+}
+
+function consoleCloud(spec: BoxSpec): ConsoleCloud {
+  return spec.gce ? 'gce' : spec.azure ? 'azure' : 'ec2';
 }
 
 function portOf(url: string): number | undefined {
