@@ -36,9 +36,9 @@ class AzureNoticeWatcher:
 
     unreachable_code = 'imds-unreachable'
 
-    def __init__(self, metadata, interval=1.0, sleep=time.sleep, first_timeout=FIRST_CALL_TIMEOUT, backoff_cap=30.0):
+    def __init__(self, metadata, interval=1.0, sleep=time.sleep, first_timeout=FIRST_CALL_TIMEOUT, timeout=10, backoff_cap=30.0):
         self.metadata, self.interval, self.sleep = metadata, interval, sleep
-        self.first_timeout, self.backoff_cap = first_timeout, backoff_cap
+        self.first_timeout, self.timeout, self.backoff_cap = first_timeout, timeout, backoff_cap
         self.notice, self.event_id, self.error, self.acknowledged = None, None, None, False
         self.lock, self.thread = threading.Lock(), None
 
@@ -63,7 +63,7 @@ class AzureNoticeWatcher:
         while rounds is None or rounds > 0:
             rounds = None if rounds is None else rounds - 1
             try:
-                status, text = self.metadata.call(SCHEDULED_EVENTS, [('api-version', EVENTS_API)], timeout=self.first_timeout if first else 10)
+                status, text = self.metadata.call(SCHEDULED_EVENTS, [('api-version', EVENTS_API)], timeout=self.first_timeout if first else self.timeout)
                 if status == 200:
                     self.seen(json.loads(text))
             except NET_ERRORS + (Fail, ValueError, KeyError, TypeError) as e:
