@@ -189,9 +189,8 @@ class Daemon:
             # A trainer told nothing on a notice goes on saving by itself: wait for its saves of the first half too.
             self.wait_quiet(before, told, settle_until, stop, not told and deadline is not None)
             s3 = self.cloud.storage(lambda **kw: self.journal.write('upload-retry', **kw), stop, deadline)
-            manifest = take_checkpoint(self.cfg, s3, self.journal, reason, self.instance, request)
-            if manifest and reason == 'notice':
-                self.notice_checkpointed()
+            # Only a committed notice checkpoint lets the cloud evict the box early (Azure's acknowledgement).
+            take_checkpoint(self.cfg, s3, self.journal, reason, self.instance, request, self.notice_checkpointed if reason == 'notice' else None)
         except Exception as e:
             self.journal.write('checkpoint-failed', reason=reason, request=request, error='%s: %s' % (type(e).__name__, e))
 
