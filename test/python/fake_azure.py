@@ -9,6 +9,7 @@ import json
 import threading
 import time
 import urllib.parse
+import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
 from fake_http import QuietHandler
@@ -21,7 +22,6 @@ def error_xml(code):
 
 
 class FakeAzure(QuietHandler):
-    protocol_version = 'HTTP/1.1'
     lock = threading.Lock()
 
     @classmethod
@@ -169,7 +169,6 @@ class FakeAzure(QuietHandler):
                 return self.answer(400, error_xml('InvalidBlobOrBlock'))
             return self.answer(201)
         if comp == 'blocklist':
-            import xml.etree.ElementTree as ET
             ids = [e.text for e in ET.fromstring(body)]
             staged = FakeAzure.blocks.pop(name, {})
             if any(i not in staged for i in ids):

@@ -1,7 +1,8 @@
 """The Azure Blob storage client (resources/agent/src/agent/blob.py), against a fake Blob service on the wire: Put
 Blob, blocks in parallel then Put Block List, List Blobs pages, ranged Get Blob, Copy Blob, Delete, errors, retries."""
-import concurrent.futures as cf
 import base64
+import concurrent.futures as cf
+import hashlib
 import os
 import tempfile
 import threading
@@ -74,7 +75,6 @@ class BlobTest(unittest.TestCase):
                 blob.PART = original
         self.assertEqual((size, len(parts)), (len(data), 6))
         self.assertEqual(FakeAzure.objects['big.bin'], data)
-        import hashlib
         self.assertEqual(sha, hashlib.sha256(data).hexdigest())
         blocks = [r for r in self.blob_requests() if r[2].get('comp') == 'block']
         self.assertEqual(len(blocks), 6)

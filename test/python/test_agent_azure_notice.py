@@ -65,7 +65,7 @@ class AzureNoticeTest(unittest.TestCase):
         self.assertEqual(watcher.poll(), (None, None), 'still waiting for the service to start: no error')
         thread.join(10)
         self.assertEqual(watcher.poll(), (None, None))
-        self.assertEqual(len(self.event_requests()), 2)
+        self.assertEqual(len(self.event_requests()), 2, FakeAzure.requests)
         self.assertEqual(self.sleeps, [1.0, 1.0], 'the slow first call did not count as a failure')
 
     def test_a_short_first_timeout_would_have_failed(self):

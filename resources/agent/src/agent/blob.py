@@ -79,7 +79,8 @@ class Blob:
             else:
                 if status in ok:
                     return status, reply_headers, data
-                if status == 401 and not refreshed:
+                # 401 is Azure's answer to an expired or revoked token; Azurite (and a clock-skewed token) says 403 AuthenticationFailed.
+                if (status == 401 or (status == 403 and error_code(data) == 'AuthenticationFailed')) and not refreshed:
                     self.metadata.forget_token()
                     refreshed = True
                     continue
