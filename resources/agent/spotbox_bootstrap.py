@@ -139,7 +139,9 @@ def azure_token(cfg):
 
 def blob_get(cfg, key, token):
     """(HTTP status, body) of Get Blob of `key` in the config's container (`blobEndpoint`, or `storageAccount`'s endpoint)."""
-    endpoint = (cfg.get('blobEndpoint') or 'https://%s.blob.core.windows.net' % cfg.get('storageAccount')).rstrip('/')
+    if not cfg.get('blobEndpoint') and not cfg.get('storageAccount'):
+        raise Fail('the agent config has neither "blobEndpoint" nor "storageAccount"')
+    endpoint = (cfg.get('blobEndpoint') or 'https://%s.blob.core.windows.net' % cfg['storageAccount']).rstrip('/')
     headers = {'Authorization': 'Bearer ' + token, 'x-ms-version': '2021-08-06', 'x-ms-date': time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}
     return request('%s/%s/%s' % (endpoint, quote(container(cfg)), quote(key, '/-_.~')), headers=headers, timeout=60)
 
