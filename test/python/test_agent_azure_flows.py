@@ -139,6 +139,21 @@ class AzureFlows(unittest.TestCase):
         self.assertEqual([r for r in FakeAzure.requests if r[0] == 'POST'], [])
         self.assertEqual(events(cfg['journal'], 'notice-acknowledged'), [])
 
+    def test_a_refused_acknowledgement_is_a_warning_and_the_checkpoint_stands(self):
+        cfg = self.config(pollSeconds=0.2, idleReportSeconds=0, noticeMarginSeconds=0, quietSeconds=0.2)
+        self.write('checkpoints/progress.json', b'{"step": 9}')
+        FakeAzure.fail['events-post'] = [400]
+        self.run_daemon(cfg)
+        FakeAzure.add_event('Preempt', not_before=time.time() + 6, event_id='E-3')
+        deadline, warnings = time.time() + 30, []
+        while not warnings and time.time() < deadline:
+            time.sleep(0.1)
+            warnings = [w for w in events(cfg['journal'], 'warning') if w['code'] == 'acknowledge-failed']
+        self.assertEqual(len(warnings), 1, events(cfg['journal']))
+        self.assertIn('E-3: HTTP 400', warnings[0]['message'])
+        self.assertEqual(events(cfg['journal'], 'checkpoint-committed')[0]['reason'], 'notice')
+        self.assertEqual(events(cfg['journal'], 'notice-acknowledged'), [])
+
 
 if __name__ == '__main__':
     unittest.main()

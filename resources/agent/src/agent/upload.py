@@ -18,8 +18,8 @@ COPY_MAX = 5 << 30
 
 
 class Uploader:
-    """One checkpoint's files: in parallel, big ones in 8 MiB parts (in parallel on S3, in order on GCS), unchanged ones
-    copied. `store` is the bucket's client, S3 or Gcs, which share these calls."""
+    """One checkpoint's files: in parallel, big ones in 8 MiB parts (in parallel on S3 and Blob storage, in order on GCS),
+    unchanged ones copied. `store` is the bucket's client, S3, Gcs or Blob, which share these calls."""
 
     def __init__(self, store, cfg, previous, folder):
         self.store, self.folder = store, folder
