@@ -112,6 +112,7 @@ class AzureFlows(unittest.TestCase):
         while not FakeAzure.scheduled_calls and time.time() < deadline:
             time.sleep(0.05)
         self.assertGreaterEqual(FakeAzure.scheduled_calls, 1, 'Scheduled Events is called at agent start')
+        self.assertEqual(FakeAzure.token_requests, 1, 'the storage token is fetched at start, not when the notice comes')
         FakeAzure.add_event('Preempt', not_before=time.time() + 10, event_id='E-1')
         acknowledged = self.wait_for(cfg, 'notice-acknowledged')
         self.assertEqual(acknowledged[0]['eventIds'], ['E-1'], events(cfg['journal']))

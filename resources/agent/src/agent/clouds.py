@@ -4,7 +4,7 @@ from .aws_notice import AwsNoticeWatcher
 from .azure_metadata import AzureMetadata
 from .azure_notice import AzureNoticeWatcher
 from .blob import Blob
-from .errors import Fail
+from .errors import Fail, NET_ERRORS
 from .gcp_metadata import GcpMetadata
 from .gcp_notice import GcpNoticeWatcher
 from .gcs import Gcs
@@ -53,6 +53,12 @@ class AzureCloud:
         self.cfg, self.metadata = cfg, AzureMetadata(cfg)
 
     def instance_id(self):
+        """The VM's vmId. Read at agent start, which is also when the storage token is fetched: the first upload may be
+        a notice's, which has no seconds to spend on IMDS retries."""
+        try:
+            self.metadata.token()
+        except NET_ERRORS + (Fail,):
+            pass  # Fetched again by the first request that needs it.
         return self.metadata.instance_id()
 
     def notice_watcher(self):
