@@ -25,6 +25,7 @@ export const AGENT_MODULES = [
   'errors', 'formats', 'config', 'journal', 'transport',
   'aws_metadata', 's3', 'aws_notice',
   'gcp_metadata', 'gcp_notice', 'gcs',
+  'azure_metadata', 'azure_notice', 'blob',
   'clouds', 'layout', 'gitignore', 'files', 'upload', 'activity', 'boot', 'daemon', 'cli',
 ];
 

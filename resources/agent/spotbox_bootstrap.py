@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Spotbox bootstrap: installs the agent and its session tools from the checkpoint bucket (S3, or Cloud Storage when the
-config's cloud is gcp) at boot.
+config's cloud is gcp, Blob storage when it is azure) at boot.
 
 The launch's user data carries only this file and the agent's config (agent.json), whose `install`
 list names each file's S3 key, its place on the box and its sha256. A file whose sha256 differs is
@@ -124,6 +124,32 @@ def gcs_get(cfg, key, token):
     return request(origin + '/storage/v1/b/%s/o/%s?alt=media' % (quote(cfg['bucket']), quote(key)), headers=headers, timeout=60)
 
 
+def azure_token(cfg):
+    """The managed identity's token for Blob storage from IMDS (its base URL from `imdsEndpoint` or
+    AZURE_POD_IDENTITY_AUTHORITY_HOST, as Azure's identity libraries read it)."""
+    base = cfg.get('imdsEndpoint') or os.environ.get('AZURE_POD_IDENTITY_AUTHORITY_HOST') or 'http://169.254.169.254'
+    base = (base if '://' in base else 'http://' + base).rstrip('/')
+    query = urllib.parse.urlencode([('api-version', '2018-02-01'), ('resource', 'https://storage.azure.com/')])
+    status, body = request(base + '/metadata/identity/oauth2/token?' + query, headers={'Metadata': 'true'}, timeout=5)
+    if status != 200:
+        # 404 and 410 early in boot (the identity not yet assigned, IMDS updating), as Microsoft documents.
+        raise NotYet('IMDS token: HTTP %d (has the VM a managed identity?)' % status)
+    return json.loads(body)['access_token']
+
+
+def blob_get(cfg, key, token):
+    """(HTTP status, body) of Get Blob of `key` in the config's container (`blobEndpoint`, or `storageAccount`'s endpoint)."""
+    if not cfg.get('blobEndpoint') and not cfg.get('storageAccount'):
+        raise Fail('the agent config has neither "blobEndpoint" nor "storageAccount"')
+    endpoint = (cfg.get('blobEndpoint') or 'https://%s.blob.core.windows.net' % cfg['storageAccount']).rstrip('/')
+    headers = {'Authorization': 'Bearer ' + token, 'x-ms-version': '2021-08-06', 'x-ms-date': time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}
+    return request('%s/%s/%s' % (endpoint, quote(container(cfg)), quote(key, '/-_.~')), headers=headers, timeout=60)
+
+
+def container(cfg):
+    return cfg.get('container') or cfg['bucket']
+
+
 def write_file(path, data):
     """Written to a new temporary file beside it (never through a symlink), then renamed."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -140,9 +166,9 @@ def install(cfg, clock=time.time, sleep=time.sleep, log=lambda message: None):
     """Fetches every file of cfg['install'], all checked before any is written; retries what is not there yet."""
     deadline = clock() + float(cfg.get('installTimeoutSeconds', 600))
     fetched, delay = {}, 1.0
-    # The agent config's cloud: Cloud Storage on gcp, else S3.
-    gcp = cfg.get('cloud') == 'gcp'
-    scheme, credentials, fetch = ('gs', gcp_token, gcs_get) if gcp else ('s3', aws_identity, s3_get)
+    # The agent config's cloud: Cloud Storage on gcp, Blob storage on azure, else S3.
+    scheme, credentials, fetch = {'gcp': ('gs', gcp_token, gcs_get), 'azure': ('azure', azure_token, blob_get)}.get(cfg.get('cloud'), ('s3', aws_identity, s3_get))
+    where = container(cfg) if cfg.get('cloud') == 'azure' else cfg.get('bucket')
     while True:
         problem = None
         try:
@@ -153,14 +179,14 @@ def install(cfg, clock=time.time, sleep=time.sleep, log=lambda message: None):
                 status, data = fetch(cfg, item['key'], identity)
                 if status == 200:
                     if hashlib.sha256(data).hexdigest() != item['sha256'].lower():
-                        raise Fail('refusing %s://%s/%s: its sha256 is not the one the launch pinned' % (scheme, cfg['bucket'], item['key']))
+                        raise Fail('refusing %s://%s/%s: its sha256 is not the one the launch pinned' % (scheme, where, item['key']))
                     fetched[item['key']] = data
                 elif status in (401, 403, 404, 500, 502, 503):
                     # Not uploaded yet, credentials not yet valid, or the store busy: worth another try.
-                    problem = '%s://%s/%s: HTTP %d' % (scheme, cfg['bucket'], item['key'], status)
+                    problem = '%s://%s/%s: HTTP %d' % (scheme, where, item['key'], status)
                     break
                 else:
-                    raise Fail('%s://%s/%s: HTTP %d %s' % (scheme, cfg['bucket'], item['key'], status, data[:200].decode('utf-8', 'replace')))
+                    raise Fail('%s://%s/%s: HTTP %d %s' % (scheme, where, item['key'], status, data[:200].decode('utf-8', 'replace')))
         except NET_ERRORS + (ValueError, KeyError, NotYet) as e:
             problem = '%s: %s' % (type(e).__name__, e)
         if problem is None:

@@ -40,8 +40,8 @@ class LoadConfig(unittest.TestCase):
 
     def test_an_unknown_cloud_is_refused(self):
         self.assertEqual(self.load(cloud='gcp')['cloud'], 'gcp')
-        with self.assertRaisesRegex(errors.Fail, 'cloud "azure"'):
-            self.load(cloud='azure')
+        with self.assertRaisesRegex(errors.Fail, 'cloud "oci"'):
+            self.load(cloud='oci')
 
     def test_an_unreadable_file_is_a_failure_not_a_traceback(self):
         with self.assertRaisesRegex(errors.Fail, 'cannot read'):

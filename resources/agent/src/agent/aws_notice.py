@@ -18,3 +18,7 @@ class AwsNoticeWatcher:
         action = self.metadata.get('meta-data/spot/instance-action')
         rebalance = self.metadata.get('meta-data/events/recommendations/rebalance')
         return action, rebalance
+
+    def notice_checkpointed(self):
+        """EC2 takes no acknowledgement: the instance goes at the action's time whatever the agent does."""
+        return None

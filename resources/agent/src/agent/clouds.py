@@ -1,7 +1,10 @@
 """The cloud the box runs on, chosen by the config's `cloud`: its metadata server, notice watcher and object store."""
 from .aws_metadata import Metadata
 from .aws_notice import AwsNoticeWatcher
-from .errors import Fail
+from .azure_metadata import AzureMetadata
+from .azure_notice import AzureNoticeWatcher
+from .blob import Blob
+from .errors import Fail, NET_ERRORS
 from .gcp_metadata import GcpMetadata
 from .gcp_notice import GcpNoticeWatcher
 from .gcs import Gcs
@@ -43,11 +46,33 @@ class GcpCloud:
         return Gcs(self.cfg, self.metadata, on_retry, stop, deadline)
 
 
-CLOUDS = {'aws': AwsCloud, 'gcp': GcpCloud}
+class AzureCloud:
+    """An Azure VM (IMDS: its vmId, Scheduled Events, the managed identity's token) and Blob storage."""
+
+    def __init__(self, cfg, warn=None):
+        self.cfg, self.metadata = cfg, AzureMetadata(cfg)
+
+    def instance_id(self):
+        """The VM's vmId. Read at agent start, which is also when the storage token is fetched: the first upload may be
+        a notice's, which has no seconds to spend on IMDS retries."""
+        try:
+            self.metadata.token()
+        except NET_ERRORS + (Fail,):
+            pass  # Fetched again by the first request that needs it.
+        return self.metadata.instance_id()
+
+    def notice_watcher(self):
+        return AzureNoticeWatcher(self.metadata)
+
+    def storage(self, on_retry=None, stop=None, deadline=None):
+        return Blob(self.cfg, self.metadata, on_retry, stop, deadline)
+
+
+CLOUDS = {'aws': AwsCloud, 'gcp': GcpCloud, 'azure': AzureCloud}
 
 
 def cloud_for(cfg, warn=None):
     try:
         return CLOUDS[cfg.get('cloud') or 'aws'](cfg, warn)
     except KeyError:
-        raise Fail('the agent config names an unknown cloud "%s" (aws or gcp)' % cfg.get('cloud'))
+        raise Fail('the agent config names an unknown cloud "%s" (aws, gcp or azure)' % cfg.get('cloud'))

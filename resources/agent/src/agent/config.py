@@ -12,7 +12,7 @@ DEFAULTS = {
     'idleReportSeconds': 60, 'idleCpuPercent': 10, 'journalMaxBytes': 1 << 20, 'cloud': 'aws',
 }
 # Where the box runs: its metadata server, notice and object store (clouds.py).
-CLOUD_NAMES = ('aws', 'gcp')
+CLOUD_NAMES = ('aws', 'gcp', 'azure')
 
 
 def load_config(path):
@@ -21,6 +21,13 @@ def load_config(path):
             cfg = dict(DEFAULTS, **json.load(f))
     except (OSError, ValueError) as e:
         raise Fail('cannot read the agent config %s: %s' % (path, e))
+    if cfg['cloud'] == 'azure':
+        # Blob storage: the container plays the bucket's part, in the account that `blobEndpoint` (or `storageAccount`) names.
+        if not cfg.get('blobEndpoint') and not cfg.get('storageAccount'):
+            raise Fail('the agent config %s has neither "blobEndpoint" nor "storageAccount" (cloud azure)' % path)
+        if not cfg.get('container'):
+            raise Fail('the agent config %s has no "container" (cloud azure)' % path)
+        cfg.setdefault('bucket', cfg['container'])
     for key in ('bucket', 'session', 'checkpointDir'):
         if not cfg.get(key):
             raise Fail('the agent config %s has no "%s"' % (path, key))

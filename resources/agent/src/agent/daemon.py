@@ -189,9 +189,21 @@ class Daemon:
             # A trainer told nothing on a notice goes on saving by itself: wait for its saves of the first half too.
             self.wait_quiet(before, told, settle_until, stop, not told and deadline is not None)
             s3 = self.cloud.storage(lambda **kw: self.journal.write('upload-retry', **kw), stop, deadline)
-            take_checkpoint(self.cfg, s3, self.journal, reason, self.instance, request)
+            # Only a committed notice checkpoint lets the cloud evict the box early (Azure's acknowledgement).
+            take_checkpoint(self.cfg, s3, self.journal, reason, self.instance, request, self.notice_checkpointed if reason == 'notice' else None)
         except Exception as e:
             self.journal.write('checkpoint-failed', reason=reason, request=request, error='%s: %s' % (type(e).__name__, e))
+
+    def notice_checkpointed(self):
+        """The notice checkpoint is committed: the cloud may be told (Azure's Scheduled Events then evict at once)."""
+        try:
+            acknowledged = self.notices.notice_checkpointed()
+        except Exception as e:
+            # The checkpoint is safe; the cloud just goes at the notice's time instead of now.
+            self.journal.write('warning', code='acknowledge-failed', message='%s: %s' % (type(e).__name__, e))
+        else:
+            if acknowledged:
+                self.journal.write('notice-acknowledged', **acknowledged)
 
     def tell_trainer(self, until, stop, reason):
         told = False

@@ -18,8 +18,8 @@ COPY_MAX = 5 << 30
 
 
 class Uploader:
-    """One checkpoint's files: in parallel, big ones in 8 MiB parts (in parallel on S3, in order on GCS), unchanged ones
-    copied. `store` is the bucket's client, S3 or Gcs, which share these calls."""
+    """One checkpoint's files: in parallel, big ones in 8 MiB parts (in parallel on S3 and Blob storage, in order on GCS),
+    unchanged ones copied. `store` is the bucket's client, S3, Gcs or Blob, which share these calls."""
 
     def __init__(self, store, cfg, previous, folder):
         self.store, self.folder = store, folder
@@ -82,8 +82,9 @@ class Uploader:
         return entry
 
 
-def take_checkpoint(cfg, store, journal, reason, instance=None, request=None):
-    """Uploads the files, then the manifest: a checkpoint exists only once its manifest is written."""
+def take_checkpoint(cfg, store, journal, reason, instance=None, request=None, on_commit=None):
+    """Uploads the files, then the manifest: a checkpoint exists only once its manifest is written. `on_commit` is
+    called once it is, before old checkpoints are pruned (a notice's acknowledgement should not wait for that)."""
     started, base, seq = time.time(), session_base(cfg), None
     try:
         # An empty checkpoint would become the newest and, with keep-last-K, push out the good ones
@@ -119,6 +120,8 @@ def take_checkpoint(cfg, store, journal, reason, instance=None, request=None):
         return None
     journal.write('checkpoint-committed', reason=reason, seq=seq, request=request, step=step, files=len(files), bytes=sum(f['size'] for f in files),
                   seconds=round(time.time() - started, 3), **uploader.stats)
+    if on_commit:
+        on_commit()
     try:
         prune(store, base, seq, int(cfg['keep']), journal)
     except Exception as e:
