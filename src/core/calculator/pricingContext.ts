@@ -4,7 +4,7 @@ import { estimate } from '../estimate/estimator';
 import { loadCatalogs } from '../pricing/catalogLoader';
 import type { Catalogs } from '../pricing/catalogTypes';
 import { priceAgeLabel } from '../pricing/priceAge';
-import { PriceService, type GcpLivePriceSource } from '../pricing/priceService';
+import { PriceService, type AzureLivePriceSource, type GcpLivePriceSource } from '../pricing/priceService';
 import type { Clock } from '../time/clock';
 import type { BoxSession } from '../dashboard/usageTypes';
 import { CalculatorService } from './calculatorService';
@@ -28,6 +28,8 @@ export interface PricingContextOptions {
   readonly usageSessions?: () => Promise<readonly BoxSession[]>;
   /** The Billing Catalog of the connected Google Cloud (none: GCP rows from the catalog). */
   readonly gcpLivePrices?: () => Promise<GcpLivePriceSource | undefined>;
+  /** Azure's Retail Prices API (e.g. an AzureRetailPrices at azureRetailPricesUrl(process.env); none: Azure rows from the catalog). */
+  readonly azureLivePrices?: () => Promise<AzureLivePriceSource | undefined>;
 }
 
 const LIVE_PRICE_TTL_MS = 5 * 60_000;
@@ -47,6 +49,7 @@ export async function createPricingContext(options: PricingContextOptions): Prom
     ttlMs: LIVE_PRICE_TTL_MS,
     regionTimeoutMs: REGION_TIMEOUT_MS,
     ...(options.livePrices && options.gcpLivePrices ? { gcpLivePrices: options.gcpLivePrices } : {}),
+    ...(options.livePrices && options.azureLivePrices ? { azureLivePrices: options.azureLivePrices } : {}),
   });
   const knownRegions = Object.keys(catalogs.onDemand.regions);
   const calculator = new CalculatorService(async () => priceService, {

@@ -6,6 +6,7 @@ import { type GpuNeed, parseGpuNeed } from './gpuNeed';
 import { awsGpuSpec } from './gpuSpecs';
 import type { InterruptionChoice } from './interruption';
 import { withLiveGcpPrices, type GcpLivePrices } from '../gcp/gcpPrices';
+import { withLiveAzurePrices, type AzureLivePrices } from '../azure/azureRetailPrices';
 import { LiveCache } from './liveCache';
 import type { Cloud, OnDemandPriceSource, OnDemandQuote, Pool, PoolQuery, PoolScan, PricePoint, RegionNote, SpotPriceQuote, SpotPriceSource } from './pricingTypes';
 
@@ -26,11 +27,21 @@ export interface PriceServiceOptions {
    * undefined (or a failure) leaves the GCP rows at the catalog's figures, with a note.
    */
   readonly gcpLivePrices?: () => Promise<GcpLivePriceSource | undefined>;
+  /**
+   * Live Azure prices (the Retail Prices API, which needs no sign-in); undefined (or a failure)
+   * leaves the Azure rows at the catalog's figures, with a note.
+   */
+  readonly azureLivePrices?: () => Promise<AzureLivePriceSource | undefined>;
 }
 
 /** What the price service needs of the Billing Catalog client (gcpPrices.ts CloudBillingPrices). */
 export interface GcpLivePriceSource {
   prices(instanceTypes: readonly string[], regions: readonly string[]): Promise<GcpLivePrices>;
+}
+
+/** What the price service needs of the Retail Prices client (azureRetailPrices.ts AzureRetailPrices). */
+export interface AzureLivePriceSource {
+  prices(sizes: readonly string[], regions: readonly string[]): Promise<AzureLivePrices>;
 }
 
 /** Ranks the places a GPU job could run, with live AWS spot prices where they can be had. */
@@ -55,9 +66,13 @@ export class PriceService {
     const notes = perRegion.flatMap((r) => r.notes);
     if (query.includeOtherClouds) {
       const choice = this.choice();
-      const gcp = await this.liveGcp(otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice));
-      pools.push(...gcp.pools, ...otherCloudPools(catalogs, catalogs.azure, need, instanceType, choice));
-      notes.push(...gcp.notes);
+      // Both clouds at once: the scan waits for the slower, not the sum.
+      const [gcp, azure] = await Promise.all([
+        this.liveGcp(otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice)),
+        this.liveAzure(otherCloudPools(catalogs, catalogs.azure, need, instanceType, choice)),
+      ]);
+      pools.push(...gcp.pools, ...azure.pools);
+      notes.push(...gcp.notes, ...azure.notes);
     }
     pools.sort((a, b) => a.spot.usdPerHour - b.spot.usdPerHour || a.onDemand.usdPerHour - b.onDemand.usdPerHour);
     return { pools, notes };
@@ -75,6 +90,25 @@ export class PriceService {
       return { pools: withLiveGcpPrices(pools, live), notes: [] };
     } catch (error) {
       return { pools, notes: [{ region: 'Google Cloud', message: `Live Google Cloud prices unavailable (${userMessageOf(error)}); showing catalog estimates for Google Cloud.` }] };
+    }
+  }
+
+  /**
+   * Azure catalog pools priced live from the Retail Prices API where it lists the size's Linux
+   * meters; a region it could not read keeps the catalog's figures, with a note.
+   */
+  private async liveAzure(pools: Pool[]): Promise<{ pools: Pool[]; notes: RegionNote[] }> {
+    if (pools.length === 0 || !this.options.azureLivePrices) return { pools, notes: [] };
+    const sizes = [...new Set(pools.map((pool) => pool.instanceType))];
+    const regions = [...new Set(pools.map((pool) => pool.region))];
+    try {
+      const source = await this.options.azureLivePrices();
+      if (!source) return { pools, notes: [] };
+      const live = await withTimeout(source.prices(sizes, regions), this.options.regionTimeoutMs, 'Azure');
+      const notes = live.unavailable.map(({ region, reason }) => ({ region: `Azure ${region}`, message: `Live Azure prices unavailable in ${region} (${reason}); showing catalog estimates there.` }));
+      return { pools: withLiveAzurePrices(pools, live), notes };
+    } catch (error) {
+      return { pools, notes: [{ region: 'Azure', message: `Live Azure prices unavailable (${userMessageOf(error)}); showing catalog estimates for Azure.` }] };
     }
   }
 
