@@ -140,8 +140,14 @@ export class AzureRetailPrices {
   private async page(url: URL, outer?: AbortSignal): Promise<AzureRetailPricePage> {
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 5_000);
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
-    const response = await (this.options.fetch ?? fetch)(url, { headers: { accept: 'application/json' }, signal });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, { headers: { accept: 'application/json' }, signal });
+      text = await response.text();
+    } catch (error) {
+      throw unreachable(error, url, timeout.aborted ? this.options.requestTimeoutMs ?? 5_000 : undefined, outer);
+    }
     if (!response.ok) throw refusal(response, text);
     try {
       return JSON.parse(text) as AzureRetailPricePage;
@@ -153,6 +159,19 @@ export class AzureRetailPrices {
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
+}
+
+/**
+ * Node's fetch says only "fetch failed" and hides why in `cause` (ECONNREFUSED, ENOTFOUND, a
+ * certificate it does not trust): a note the user reads should name it.
+ */
+function unreachable(error: unknown, url: URL, timedOutAfterMs: number | undefined, outer?: AbortSignal): Error {
+  if (outer?.aborted) return error instanceof Error ? error : new Error(String(error));
+  if (timedOutAfterMs !== undefined) return new Error(`Azure Retail Prices (${url.host}) did not answer within ${timedOutAfterMs} ms`);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+  const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
+  const why = cause ? (code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message) : error instanceof Error ? error.message : String(error);
+  return new Error(`Cannot reach Azure Retail Prices at ${url.host} (${why})`);
 }
 
 /** The API's error: `{"Error":{"Code":"BadRequest","Message":"Invalid OData parameters supplied"}}`, or just a status. */

@@ -216,7 +216,7 @@ describe('sandbox Azure: Retail Prices API', function () {
       const azure = fallback.pools.filter((pool) => pool.cloud === 'azure');
       assert.ok(azure.length > 0 && azure.every((pool) => pool.spot.source === 'catalog' && pool.onDemand.source === 'catalog'));
       for (const pool of azure) assert.equal(pool.spot.usdPerHour, CATALOG.instanceTypes[pool.instanceType].prices[pool.region].spotUsdPerHour);
-      assert.match(fallback.notes.find((note) => note.region === 'Azure')?.message ?? '', /^Live Azure prices unavailable \(.+\); showing catalog estimates for Azure\.$/);
+      assert.match(fallback.notes.find((note) => note.region === 'Azure')?.message ?? '', /^Live Azure prices unavailable \(Cannot reach Azure Retail Prices at 127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\)\); showing catalog estimates for Azure\.$/);
     });
   });
 });

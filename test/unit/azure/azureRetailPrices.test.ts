@@ -129,7 +129,7 @@ describe('Azure Retail Prices', () => {
     await assert.rejects(client.prices([A100], ['uksouth']), /answered 429; retry after 7 s/);
   });
 
-  it('refuses a next page on another server and gives a silent region up after its timeout', async () => {
+  it('refuses a next page on another server, gives a silent request or region up after its timeout, and says why a server cannot be reached', async () => {
     const { fetch } = fakeFetch(() => ({ body: { Items: [], NextPageLink: 'https://elsewhere.example/api/retail/prices?$skip=100', Count: 0 } }));
     await assert.rejects(new AzureRetailPrices({ baseUrl: 'https://prices.example', fetch }).prices([A100], ['eastus']), /next page is on another server \(https:\/\/elsewhere\.example\)/);
 
@@ -138,6 +138,12 @@ describe('Azure Retail Prices', () => {
     const started = Date.now();
     await assert.rejects(new AzureRetailPrices({ baseUrl: 'https://prices.example', fetch: silent, regionTimeoutMs: 200 }).prices([A100], ['eastus']), /did not answer for eastus within 200 ms/);
     assert.ok(Date.now() - started < 2_000);
+    await assert.rejects(new AzureRetailPrices({ baseUrl: 'https://prices.example', fetch: silent, requestTimeoutMs: 100, regionTimeoutMs: 5_000 }).prices([A100], ['eastus']), /^Error: Azure Retail Prices \(prices\.example\) did not answer within 100 ms$/);
+
+    const refused = (async () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
+    }) as typeof fetch;
+    await assert.rejects(new AzureRetailPrices({ baseUrl: 'http://127.0.0.1:9', fetch: refused }).prices([A100], ['eastus']), /^Error: Cannot reach Azure Retail Prices at 127\.0\.0\.1:9 \(connect ECONNREFUSED 127\.0\.0\.1:9\)$/);
   });
 
   it('turns Azure catalog pools live where a meter was found, leaving other clouds and unpriced parts alone', () => {
