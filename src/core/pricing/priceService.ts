@@ -105,8 +105,15 @@ export class PriceService {
       const source = await this.options.azureLivePrices();
       if (!source) return { pools, notes: [] };
       const live = await withTimeout(source.prices(sizes, regions), this.options.regionTimeoutMs, 'Azure');
-      const notes = live.unavailable.map(({ region, reason }) => ({ region: `Azure ${region}`, message: `Live Azure prices unavailable in ${region} (${reason}); showing catalog estimates there.` }));
-      return { pools: withLiveAzurePrices(pools, live), notes };
+      const priced = withLiveAzurePrices(pools, live);
+      const unread = new Set(live.unavailable.map(({ region }) => region));
+      const notes: RegionNote[] = live.unavailable.map(({ region, reason }) => ({ region: `Azure ${region}`, message: `Live Azure prices unavailable in ${region} (${reason}); showing catalog estimates there.` }));
+      // A size Azure lists no Linux Spot meter for in a read region (retired, or not offered as Spot there).
+      for (const region of regions.filter((candidate) => !unread.has(candidate))) {
+        const missing = priced.filter((pool) => pool.region === region && pool.spot.source !== 'live').map((pool) => pool.instanceType);
+        if (missing.length > 0) notes.push({ region: `Azure ${region}`, message: `No live Azure Spot price for ${missing.join(', ')} in ${region}; catalog estimates shown for ${missing.length === 1 ? 'it' : 'them'}.` });
+      }
+      return { pools: priced, notes };
     } catch (error) {
       return { pools, notes: [{ region: 'Azure', message: `Live Azure prices unavailable (${userMessageOf(error)}); showing catalog estimates for Azure.` }] };
     }

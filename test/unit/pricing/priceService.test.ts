@@ -151,24 +151,29 @@ describe('PriceService', () => {
       prices: async (sizes: readonly string[], regions: readonly string[]) => {
         asked.push({ sizes, regions });
         const byRegion = new Map(regions.filter((region) => region !== 'westeurope').map((region) => [region, { spotUsdPerHour: 22.22, onDemandUsdPerHour: 77.77, fetchedAt: now - 30_000, meters: [] }]));
-        return { fetchedAt: now - 30_000, prices: new Map(sizes.map((size) => [size, byRegion])), unavailable: [{ region: 'westeurope', reason: '503 busy' }] };
+        // Azure lists no meter for the first size anywhere.
+        return { fetchedAt: now - 30_000, prices: new Map(sizes.slice(1).map((size) => [size, byRegion])), unavailable: [{ region: 'westeurope', reason: '503 busy' }] };
       },
     });
     const live = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000, azureLivePrices });
-    const scan = await live.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
+    const scan = await live.scanPools({ gpu: '1x A100', regions: ['us-west-2'], includeOtherClouds: true });
     const azure = scan.pools.filter((pool) => pool.cloud === 'azure');
     assert.ok(azure.some((pool) => pool.region === 'eastus') && azure.some((pool) => pool.region === 'westeurope'));
-    for (const pool of azure.filter((candidate) => candidate.region !== 'westeurope')) {
+    const unlisted = asked[0].sizes[0];
+    assert.ok(azure.some((pool) => pool.instanceType !== unlisted && pool.region === 'eastus'), 'some sizes are listed');
+    for (const pool of azure.filter((candidate) => candidate.region !== 'westeurope' && candidate.instanceType !== unlisted)) {
       assert.deepEqual(pool.spot, { usdPerHour: 22.22, source: 'live', asOf: now - 30_000, estimate: false });
       assert.equal(pool.onDemand.usdPerHour, 77.77);
     }
+    assert.ok(azure.filter((pool) => pool.instanceType === unlisted).every((pool) => pool.spot.source === 'catalog'));
+    assert.equal(scan.notes.find((note) => note.region === 'Azure eastus')?.message, `No live Azure Spot price for ${unlisted} in eastus; catalog estimates shown for it.`);
     assert.ok(azure.filter((pool) => pool.region === 'westeurope').every((pool) => pool.spot.source === 'catalog'));
     assert.match(scan.notes.find((note) => note.region === 'Azure westeurope')?.message ?? '', /Live Azure prices unavailable in westeurope \(503 busy\); showing catalog estimates there/);
     assert.equal(asked.length, 1, 'one Retail Prices read for every Azure row');
     assert.ok(scan.pools.filter((pool) => pool.cloud === 'gcp').every((pool) => pool.spot.source === 'catalog'));
 
     const failing = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000, azureLivePrices: async () => ({ prices: async () => Promise.reject(new Error('getaddrinfo ENOTFOUND prices.azure.com')) }) });
-    const fallback = await failing.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
+    const fallback = await failing.scanPools({ gpu: '1x A100', regions: ['us-west-2'], includeOtherClouds: true });
     assert.ok(fallback.pools.filter((pool) => pool.cloud === 'azure').every((pool) => pool.spot.source === 'catalog'));
     assert.match(fallback.notes.find((note) => note.region === 'Azure')?.message ?? '', /^Live Azure prices unavailable \(getaddrinfo ENOTFOUND prices\.azure\.com\); showing catalog estimates for Azure\.$/);
   });
