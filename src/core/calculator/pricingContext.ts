@@ -28,6 +28,8 @@ export interface PricingContextOptions {
   readonly usageSessions?: () => Promise<readonly BoxSession[]>;
   /** The Billing Catalog of the connected Google Cloud (none: GCP rows from the catalog). */
   readonly gcpLivePrices?: () => Promise<LivePoolPricer | undefined>;
+  /** Azure's Retail Prices API (retailPoolPricer over an AzureRetailPrices; none: Azure rows from the catalog). */
+  readonly azureLivePrices?: () => Promise<LivePoolPricer | undefined>;
 }
 
 const LIVE_PRICE_TTL_MS = 5 * 60_000;
@@ -47,6 +49,7 @@ export async function createPricingContext(options: PricingContextOptions): Prom
     ttlMs: LIVE_PRICE_TTL_MS,
     regionTimeoutMs: REGION_TIMEOUT_MS,
     ...(options.livePrices && options.gcpLivePrices ? { gcpLivePrices: options.gcpLivePrices } : {}),
+    ...(options.livePrices && options.azureLivePrices ? { azureLivePrices: options.azureLivePrices } : {}),
   });
   const knownRegions = Object.keys(catalogs.onDemand.regions);
   const calculator = new CalculatorService(async () => priceService, {

@@ -263,9 +263,9 @@ export function billingPoolPricer(billing: Pick<CloudBillingPrices, 'prices'>): 
   return {
     async price(pools) {
       const gcp = pools.filter((pool) => pool.cloud === 'gcp');
-      if (gcp.length === 0) return [...pools];
+      if (gcp.length === 0) return { pools: [...pools] };
       const live = await billing.prices([...new Set(gcp.map((pool) => pool.instanceType))], [...new Set(gcp.map((pool) => pool.region))]);
-      return withLiveGcpPrices(pools, live);
+      return { pools: withLiveGcpPrices(pools, live) };
     },
   };
 }

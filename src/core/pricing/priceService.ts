@@ -25,6 +25,11 @@ export interface PriceServiceOptions {
    * undefined (or a failure) leaves the GCP rows at the catalog's figures, with a note.
    */
   readonly gcpLivePrices?: () => Promise<LivePoolPricer | undefined>;
+  /**
+   * Live Azure prices (azureRetailPrices.ts retailPoolPricer over the Retail Prices API, which needs
+   * no sign-in); undefined (or a failure) leaves the Azure rows at the catalog's figures, with a note.
+   */
+  readonly azureLivePrices?: () => Promise<LivePoolPricer | undefined>;
 }
 
 /**
@@ -32,7 +37,8 @@ export interface PriceServiceOptions {
  * Catalog): the same pools back, each live where the cloud's price list has it, else as it was.
  */
 export interface LivePoolPricer {
-  price(pools: readonly Pool[]): Promise<Pool[]>;
+  /** The pools, live where the price list had them; notes for what it could not price (a region it could not read). */
+  price(pools: readonly Pool[]): Promise<{ readonly pools: Pool[]; readonly notes?: readonly RegionNote[] }>;
 }
 
 /** Ranks the places a GPU job could run, with live AWS spot prices where they can be had. */
@@ -57,9 +63,13 @@ export class PriceService {
     const notes = perRegion.flatMap((r) => r.notes);
     if (query.includeOtherClouds) {
       const choice = this.choice();
-      const gcp = await this.livePools(otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice), this.options.gcpLivePrices, 'Google Cloud');
-      pools.push(...gcp.pools, ...otherCloudPools(catalogs, catalogs.azure, need, instanceType, choice));
-      notes.push(...gcp.notes);
+      // Both clouds at once: the scan waits for the slower, not the sum.
+      const [gcp, azure] = await Promise.all([
+        this.livePools(otherCloudPools(catalogs, catalogs.gcp, need, instanceType, choice), this.options.gcpLivePrices, 'Google Cloud'),
+        this.livePools(otherCloudPools(catalogs, catalogs.azure, need, instanceType, choice), this.options.azureLivePrices, 'Azure'),
+      ]);
+      pools.push(...gcp.pools, ...azure.pools);
+      notes.push(...gcp.notes, ...azure.notes);
     }
     pools.sort((a, b) => a.spot.usdPerHour - b.spot.usdPerHour || a.onDemand.usdPerHour - b.onDemand.usdPerHour);
     return { pools, notes };
@@ -71,7 +81,8 @@ export class PriceService {
     try {
       const source = await pricer();
       if (!source) return { pools, notes: [] };
-      return { pools: await withTimeout(source.price(pools), this.options.regionTimeoutMs, cloudName), notes: [] };
+      const priced = await withTimeout(source.price(pools), this.options.regionTimeoutMs, cloudName);
+      return { pools: priced.pools, notes: [...(priced.notes ?? [])] };
     } catch (error) {
       return { pools, notes: [{ region: cloudName, message: `Live ${cloudName} prices unavailable (${userMessageOf(error)}); showing catalog estimates for ${cloudName}.` }] };
     }

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { retailPoolPricer } from '../../../src/core/azure/azureRetailPrices';
 import { billingPoolPricer } from '../../../src/core/gcp/gcpPrices';
 import { loadCatalogs } from '../../../src/core/pricing/catalogLoader';
 import type { Catalogs } from '../../../src/core/pricing/catalogTypes';
@@ -144,6 +145,39 @@ describe('PriceService', () => {
     const fallback = await failing.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
     assert.ok(fallback.pools.filter((pool) => pool.cloud === 'gcp').every((pool) => pool.spot.source === 'catalog'));
     assert.match(fallback.notes.find((note) => note.region === 'Google Cloud')?.message ?? '', /Live Google Cloud prices unavailable \(403 billing API disabled\); showing catalog estimates/);
+  });
+
+  it('prices the Azure rows live from the Retail Prices API, notes a region it could not read, and falls back to the catalog with a note when it fails', async () => {
+    const asked: Array<{ sizes: readonly string[]; regions: readonly string[] }> = [];
+    const azureLivePrices = async () => retailPoolPricer({
+      prices: async (sizes: readonly string[], regions: readonly string[]) => {
+        asked.push({ sizes, regions });
+        const byRegion = new Map(regions.filter((region) => region !== 'westeurope').map((region) => [region, { spotUsdPerHour: 22.22, onDemandUsdPerHour: 77.77, fetchedAt: now - 30_000, meters: [] }]));
+        // Azure lists no meter for the first size anywhere.
+        return { fetchedAt: now - 30_000, prices: new Map(sizes.slice(1).map((size) => [size, byRegion])), unavailable: [{ region: 'westeurope', reason: '503 busy' }] };
+      },
+    });
+    const live = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000, azureLivePrices });
+    const scan = await live.scanPools({ gpu: '1x A100', regions: ['us-west-2'], includeOtherClouds: true });
+    const azure = scan.pools.filter((pool) => pool.cloud === 'azure');
+    assert.ok(azure.some((pool) => pool.region === 'eastus') && azure.some((pool) => pool.region === 'westeurope'));
+    const unlisted = asked[0].sizes[0];
+    assert.ok(azure.some((pool) => pool.instanceType !== unlisted && pool.region === 'eastus'), 'some sizes are listed');
+    for (const pool of azure.filter((candidate) => candidate.region !== 'westeurope' && candidate.instanceType !== unlisted)) {
+      assert.deepEqual(pool.spot, { usdPerHour: 22.22, source: 'live', asOf: now - 30_000, estimate: false });
+      assert.equal(pool.onDemand.usdPerHour, 77.77);
+    }
+    assert.ok(azure.filter((pool) => pool.instanceType === unlisted).every((pool) => pool.spot.source === 'catalog'));
+    assert.equal(scan.notes.find((note) => note.region === 'Azure eastus')?.message, `No live Azure Spot price for ${unlisted} in eastus; catalog estimates shown for it.`);
+    assert.ok(azure.filter((pool) => pool.region === 'westeurope').every((pool) => pool.spot.source === 'catalog'));
+    assert.match(scan.notes.find((note) => note.region === 'Azure westeurope')?.message ?? '', /Live Azure prices unavailable in westeurope \(503 busy\); showing catalog estimates there/);
+    assert.equal(asked.length, 1, 'one Retail Prices read for every Azure row');
+    assert.ok(scan.pools.filter((pool) => pool.cloud === 'gcp').every((pool) => pool.spot.source === 'catalog'));
+
+    const failing = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000, azureLivePrices: async () => retailPoolPricer({ prices: async () => Promise.reject(new Error('getaddrinfo ENOTFOUND prices.azure.com')) }) });
+    const fallback = await failing.scanPools({ gpu: '1x A100', regions: ['us-west-2'], includeOtherClouds: true });
+    assert.ok(fallback.pools.filter((pool) => pool.cloud === 'azure').every((pool) => pool.spot.source === 'catalog'));
+    assert.match(fallback.notes.find((note) => note.region === 'Azure')?.message ?? '', /^Live Azure prices unavailable \(getaddrinfo ENOTFOUND prices\.azure\.com\); showing catalog estimates for Azure\.$/);
   });
 
   it('adds GCP and Azure equivalents with a 30 s notice', async () => {
