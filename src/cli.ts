@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { AzureRetailPrices, azureRetailPricesUrl, retailPoolPricer } from './core/azure/azureRetailPrices';
 import { createPricingContext } from './core/calculator/pricingContext';
 import { systemClock } from './core/time/clock';
 import { findCatalogDir } from './cli/catalogDir';
@@ -41,7 +42,14 @@ async function main(argv: string[]): Promise<number> {
     }
     const now = (): number => systemClock.now();
     const pricingFor = (values: { profile?: string; offline?: boolean }) =>
-      createPricingContext({ catalogDir: findCatalogDir(__dirname), awsProfile: values.profile, livePrices: values.offline !== true, clock: systemClock });
+      createPricingContext({
+        catalogDir: findCatalogDir(__dirname),
+        awsProfile: values.profile,
+        livePrices: values.offline !== true,
+        clock: systemClock,
+        // Azure's retail prices need no sign-in; Google's need a gcloud configuration, which the CLI does not choose.
+        azureLivePrices: async () => retailPoolPricer(new AzureRetailPrices({ baseUrl: azureRetailPricesUrl(process.env) })),
+      });
     if (command === 'estimate') {
       const { values } = parseArgs({ args: rest, options: ESTIMATE_OPTIONS, strict: true, allowPositionals: false });
       console.log(values.help ? USAGE : await runEstimate(values, await pricingFor(values), now));

@@ -34,7 +34,11 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const commandContext = { logger, showLogs: () => channel.show(true), commandRuns };
   // Google's prices come from the same clients as its boxes (made on first use), once a configuration is chosen.
   const gcpLivePrices = async (): Promise<LivePoolPricer | undefined> => (settings.settings.gcpConfiguration ? (await import('./core/gcp/gcpPrices')).billingPoolPricer((await boxes.gcpClients()).billing) : undefined);
-  const calculator = registerCalculator(context, { logger, settings, clock: systemClock, gcpLivePrices });
+  // Azure's retail prices need no sign-in: one client (its 6 h cache) for the window's life, made on first use.
+  let azurePricer: Promise<LivePoolPricer> | undefined;
+  const azureLivePrices = (): Promise<LivePoolPricer> =>
+    (azurePricer ??= import('./core/azure/azureRetailPrices').then(({ AzureRetailPrices, azureRetailPricesUrl, retailPoolPricer }) => retailPoolPricer(new AzureRetailPrices({ baseUrl: azureRetailPricesUrl(process.env) }))));
+  const calculator = registerCalculator(context, { logger, settings, clock: systemClock, gcpLivePrices, azureLivePrices });
   // Shared by every window of this user: a reloaded or second window continues a recovery, never doubles it.
   const lineages = new LineageStore(vscode.Uri.joinPath(context.globalStorageUri, 'lineages').fsPath);
   const notices = new NoticeBoard();

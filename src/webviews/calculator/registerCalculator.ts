@@ -23,6 +23,8 @@ export function registerCalculator(
     logger: Logger;
     /** The connected Google Cloud's Billing Catalog, for live GCP rows; undefined while none is connected. */
     gcpLivePrices: () => Promise<LivePoolPricer | undefined>;
+    /** Azure's Retail Prices API (no sign-in), for live Azure rows. */
+    azureLivePrices: () => Promise<LivePoolPricer | undefined>;
   },
 ): CalculatorFeature {
   let pricing: Promise<PricingContext> | undefined;
@@ -36,6 +38,7 @@ export function registerCalculator(
           livePrices: true,
           clock: deps.clock,
           gcpLivePrices: deps.gcpLivePrices,
+          azureLivePrices: deps.azureLivePrices,
           usageSessions: () =>
             readLedgerSessions(vscode.Uri.joinPath(context.globalStorageUri, USAGE_LEDGER_FILE).fsPath, (reason) =>
               deps.logger.warn(`the usage ledger cannot be read (${reason}); the calculator rates pools by their catalogs alone`),
