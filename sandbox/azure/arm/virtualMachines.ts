@@ -319,12 +319,21 @@ export class VirtualMachines {
   private metadataView(vm: VmState): AzureMetadataView {
     return {
       scheduledEvents: { DocumentIncarnation: vm.documentIncarnation, Events: vm.scheduledEvents },
-      managedIdentityToken: vm.principalId ? (resource: string) => {
-        // IMDS's answer: expires_* as strings, the resource as asked.
-        const { token, claims } = this.o.tokens.issue(resource.replace(/\/$/, '') === STORAGE_AUDIENCE ? STORAGE_AUDIENCE : resource, { objectId: vm.principalId! });
-        return { access_token: token, expires_on: String(claims.exp), expires_in: String(claims.exp - Math.floor(Date.now() / 1000)), resource, token_type: 'Bearer' as const };
-      } : undefined,
+      managedIdentityToken: vm.principalId ? (resource: string) => this.identityToken(vm, resource) : undefined,
     };
+  }
+
+  /** What IMDS's /metadata/identity/oauth2/token gives the VM `name` (undefined without a system-assigned identity). */
+  managedIdentityToken(group: string, name: string, resource: string): ReturnType<NonNullable<AzureMetadataView['managedIdentityToken']>> {
+    const found = this.o.store.find(group, VM_TYPE, name);
+    const vm = found ? this.vms.get(found.id.toLowerCase()) : undefined;
+    return vm?.principalId ? this.identityToken(vm, resource) : undefined;
+  }
+
+  private identityToken(vm: VmState, resource: string): { access_token: string; expires_on: string; expires_in: string; resource: string; token_type: 'Bearer' } {
+    // IMDS's answer: expires_* as strings, the resource as asked; the token's aud is the resource.
+    const { token, claims } = this.o.tokens.issue(resource.replace(/\/$/, '') === STORAGE_AUDIENCE ? STORAGE_AUDIENCE : resource, { objectId: vm.principalId! });
+    return { access_token: token, expires_on: String(claims.exp), expires_in: String(claims.exp - Math.floor(Date.now() / 1000)), resource, token_type: 'Bearer' };
   }
 
   private forget(vm: VmState, deleted: boolean): void {
