@@ -178,7 +178,7 @@ export class ArmEmulator {
       if (!operation) {
         throw new ArmError(404, 'NotFound', `The operation '${original[4]}' was not found.`);
       }
-      return { status: 200, body: this.operations.render(operation) };
+      return { status: 200, body: this.operations.render(operation), headers: operation.status === 'InProgress' ? { 'Retry-After': String(operation.retryAfterSeconds) } : {} };
     }
     if (namespace === 'microsoft.compute') {
       if (tail[0] === 'locations' && tail[2] === 'vmsizes' && tail.length === 3) {

@@ -14,6 +14,8 @@ export interface AsyncOperation {
   readonly location: string;
   readonly apiVersion: string;
   readonly startTime: string;
+  /** `Retry-After` of the answers while InProgress (SDKs wait 30 s without it). */
+  readonly retryAfterSeconds: number;
   status: 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
   endTime?: string;
   error?: { code: string; message: string };
@@ -26,8 +28,8 @@ export class AsyncOperations {
 
   constructor(private readonly subscriptionId: string) {}
 
-  start(namespace: string, location: string, apiVersion: string): AsyncOperation {
-    const operation: AsyncOperation = { id: randomUUID(), namespace, location, apiVersion, startTime: new Date().toISOString(), status: 'InProgress' };
+  start(namespace: string, location: string, apiVersion: string, retryAfterSeconds = 1): AsyncOperation {
+    const operation: AsyncOperation = { id: randomUUID(), namespace, location, apiVersion, retryAfterSeconds, startTime: new Date().toISOString(), status: 'InProgress' };
     this.operations.set(operation.id, operation);
     return operation;
   }

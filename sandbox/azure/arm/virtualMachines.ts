@@ -125,7 +125,7 @@ export class VirtualMachines {
       },
     };
     this.o.store.put(resource);
-    const operation = this.o.operations.start('Microsoft.Compute', request.location, apiVersion);
+    const operation = this.o.operations.start('Microsoft.Compute', request.location, apiVersion, this.o.retryAfterSeconds);
     const vm: VmState = {
       resourceId: id, vmId, boxId: `azvm-${vmId}`, request, principalId: resource.identity?.principalId as string | undefined, timeCreated: String(resource.properties.timeCreated),
       provisioning: 'Creating', power: 'starting', operation, documentIncarnation: 1, scheduledEvents: [], timers: [], evicting: false,
