@@ -118,6 +118,7 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
         SPOTBOX_AZURE_CONTAINER: AZURE_SANDBOX_CONTAINER,
       },
       evictionNoticeMs: options.evictionNoticeMs,
+      stateFile: path.join(azureDir, 'arm-state.json'),
     });
     const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => arm.start(port));
     stops.push(() => arm.stop());

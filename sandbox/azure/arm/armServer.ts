@@ -11,6 +11,7 @@ import { ARM_AUDIENCE, type EntraTokens } from '../auth/entraTokens';
 import { HttpsServer, readText, sendJson } from '../http/httpsServer';
 import type { TestCertificates } from '../tls/testCertificates';
 import { ArmError } from './armError';
+import { ArmStateFile } from './armStateFile';
 import { AsyncOperations, type AsyncOperation } from './asyncOperations';
 import { AzureFaults } from './faults';
 import { Network, NETWORK_TYPES, tagsOf } from './network';
@@ -31,6 +32,8 @@ export interface ArmEmulatorOptions {
   readonly boxEnvironment: Readonly<Record<string, string>>;
   /** Only the emulator's own tests shorten the 30 s of a Preempt event. */
   readonly evictionNoticeMs?: number;
+  /** Where groups, resources and VMs are kept across restarts; absent: in memory only. */
+  readonly stateFile?: string;
 }
 
 /** The audiences ARM accepts: the Azure CLI still asks for the classic one. */
@@ -51,6 +54,8 @@ export class ArmEmulator {
   readonly vms: VirtualMachines;
   private readonly server: HttpsServer;
   private readonly groupDeletions = new Map<string, AsyncOperation>();
+  private readonly state?: ArmStateFile;
+  private saveTimer?: NodeJS.Timeout;
   private url = '';
 
   constructor(private readonly o: ArmEmulatorOptions) {
@@ -62,6 +67,7 @@ export class ArmEmulator {
     });
     this.network = new Network({ store: this.store, operations: this.operations, publicAddressOf: (id) => this.vms.publicAddressOf(id), vmOfNic: (id) => this.vms.vmOfNic(id) });
     this.server = new HttpsServer(o.certificates, (req, res) => this.handle(req, res));
+    this.state = o.stateFile ? new ArmStateFile(o.stateFile, this.store, this.vms) : undefined;
   }
 
   async start(port = 0): Promise<{ url: string }> {
@@ -69,10 +75,18 @@ export class ArmEmulator {
     this.url = url;
     this.operations.baseUrl = url;
     this.vms.baseUrl = url;
+    if (this.state) {
+      this.state.restore();
+      // State changes in requests and in timers (boots, evictions): a cheap snapshot compare catches both.
+      this.saveTimer = setInterval(() => this.state?.save(), 500);
+      this.saveTimer.unref();
+    }
     return { url };
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.saveTimer);
+    this.state?.save();
     this.vms.stop();
     await this.server.stop();
   }

@@ -14,10 +14,16 @@ import { tagsOf } from './network';
 import { newEtag, renderResource } from './renderResource';
 import type { ArmResource, ResourceStore } from './resourceStore';
 import { SpotEvictions } from './spotEviction';
-import { parseVmRequest, ubuntuVersionOf } from './vmRequest';
+import { parseVmRequest, ubuntuVersionOf, type VmRequest } from './vmRequest';
+import { vmSize } from './vmSizes';
 import type { VmState } from './vmState';
 
 export const VM_TYPE = 'Microsoft.Compute/virtualMachines';
+
+/** A VM as the state file keeps it (its size by name; no timers, operations or events). */
+export interface SavedVm extends Omit<VmState, 'request' | 'timers' | 'operation' | 'scheduledEvents'> {
+  readonly request: Omit<VmRequest, 'size'> & { readonly sizeName: string };
+}
 
 export interface VirtualMachinesOptions {
   readonly subscriptionId: string;
@@ -253,6 +259,49 @@ export class VirtualMachines {
     return vm && vm.power === 'running' ? vm.address?.ip : undefined;
   }
 
+  saved(): SavedVm[] {
+    return [...this.vms.values()].map((vm) => ({
+      resourceId: vm.resourceId, vmId: vm.vmId, boxId: vm.boxId, principalId: vm.principalId, timeCreated: vm.timeCreated, provisioning: vm.provisioning,
+      power: vm.power, address: vm.address, documentIncarnation: vm.documentIncarnation, evicting: vm.evicting,
+      request: { ...vm.request, size: undefined, sizeName: vm.request.size.name },
+    }));
+  }
+
+  /**
+   * A restarted sandbox: VMs that ran boot their boxes again at their old addresses; a VM whose
+   * eviction had begun is evicted now; one still creating fails (its operation is gone).
+   */
+  restore(saved: readonly SavedVm[]): void {
+    for (const item of saved) {
+      const size = vmSize(item.request.sizeName);
+      const resource = this.o.store.get(item.resourceId);
+      if (!size || !resource) {
+        continue;
+      }
+      const vm: VmState = { ...item, request: { ...item.request, size }, timers: [], scheduledEvents: [], operation: undefined };
+      this.vms.set(item.resourceId.toLowerCase(), vm);
+      if (vm.evicting) {
+        if (vm.request.evictionPolicy === 'Delete') {
+          this.forget(vm, false);
+        } else {
+          vm.evicting = false;
+          vm.power = 'deallocated';
+          vm.address = undefined;
+        }
+      } else if (vm.provisioning === 'Creating') {
+        vm.provisioning = 'Failed';
+        vm.power = 'stopped';
+      } else if (vm.provisioning === 'Deleting') {
+        this.forget(vm, true);
+      } else if (vm.power === 'running' || vm.power === 'starting') {
+        vm.power = 'starting';
+        void this.boot(vm, resource).catch(() => {
+          vm.power = 'stopped';
+        });
+      }
+    }
+  }
+
   snapshot(): Array<Record<string, unknown>> {
     return [...this.vms.values()].map((vm) => ({ ...this.describe(vm), provisioningState: vm.provisioning, powerState: vm.power, address: vm.address, scheduledEvents: vm.scheduledEvents }));
   }
@@ -277,6 +326,7 @@ export class VirtualMachines {
       httpTokens: 'optional',
       bootDelayMs: this.o.bootDelayMs(),
       environment: this.o.boxEnvironment,
+      previousAddress: vm.address,
       azure: {
         subscriptionId: this.o.subscriptionId,
         resourceGroup: resource.resourceGroup,
@@ -294,7 +344,7 @@ export class VirtualMachines {
     };
     vm.address = await this.o.boxHost.boot(spec, () => ({ azure: this.metadataView(vm) }), {
       onSshReady: () => {
-        if (vm.provisioning === 'Creating') {
+        if (vm.provisioning === 'Creating' || (vm.provisioning === 'Succeeded' && vm.power === 'starting')) {
           vm.provisioning = 'Succeeded';
           vm.power = 'running';
           if (vm.operation) {

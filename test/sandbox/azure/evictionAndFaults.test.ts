@@ -4,7 +4,7 @@
  * maxPrice, throttling.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createNetwork, eventually, LOCATION, spotVmBody, startAzureTestSandbox, stopTestSandbox, tempDir, type AzureTestContext } from './azureHarness';
@@ -51,7 +51,16 @@ describe('Azure sandbox: Spot eviction (30 s) and injected faults', function () 
     const startedAt = Date.now();
     const simulated = await c.arm('POST', vmPath('evict-delete', 'spot1').replace('/spot1?', '/spot1/simulateEviction?'));
     assert.equal(simulated.status, 204, simulated.text);
-    const evicted = await control('/azure/evict', { vm: 'spot2' });
+    // The control API through `npm run sandbox:ctl -- evict spot2` (the resource group is found by name).
+    // Not execFileSync: the sandbox answering it runs in this process.
+    const ctl = await new Promise<string>((resolve, reject) => execFile(process.execPath, [path.resolve(__dirname, '../../../sandbox/ctl.js'), '--control', c.sandbox.endpoints.control, 'evict', 'spot2'], { encoding: 'utf8', timeout: 30_000 }, (error, stdout) => {
+      if (error) {
+        reject(new Error(`sandbox:ctl evict failed: ${error.message}`));
+      } else {
+        resolve(stdout);
+      }
+    }));
+    const evicted = JSON.parse(ctl) as Record<string, unknown>;
     assert.equal(evicted.resourceGroup, 'evict-deallocate');
     const notBefore = Date.parse(String(evicted.notBefore));
     assert.match(String(evicted.notBefore), /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
