@@ -12,9 +12,10 @@ import { HttpsServer, readText, sendJson } from '../http/httpsServer';
 import type { TestCertificates } from '../tls/testCertificates';
 import { ArmError } from './armError';
 import { ArmStateFile } from './armStateFile';
-import { AsyncOperations, type AsyncOperation } from './asyncOperations';
+import { ResourceGroups, type Reply } from './resourceGroups';
+import { AsyncOperations } from './asyncOperations';
 import { AzureFaults } from './faults';
-import { Network, NETWORK_TYPES, tagsOf } from './network';
+import { Network, NETWORK_TYPES } from './network';
 import { renderGenericResource, renderGroup } from './renderResource';
 import { matchesFilter, parseFilter } from './resourceFilter';
 import { ResourceStore } from './resourceStore';
@@ -40,12 +41,6 @@ export interface ArmEmulatorOptions {
 const ARM_AUDIENCES = [ARM_AUDIENCE, 'https://management.core.windows.net/'];
 const SUBSCRIPTION_NAME = 'Spotbox Sandbox';
 
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 export class ArmEmulator {
   readonly store: ResourceStore;
   readonly operations: AsyncOperations;
@@ -53,7 +48,7 @@ export class ArmEmulator {
   readonly network: Network;
   readonly vms: VirtualMachines;
   private readonly server: HttpsServer;
-  private readonly groupDeletions = new Map<string, AsyncOperation>();
+  private readonly groups: ResourceGroups;
   private readonly state?: ArmStateFile;
   private saveTimer?: NodeJS.Timeout;
   private url = '';
@@ -66,6 +61,7 @@ export class ArmEmulator {
       tokens: o.tokens, bootDelayMs: o.bootDelayMs, boxEnvironment: o.boxEnvironment, evictionNoticeMs: o.evictionNoticeMs ?? 30_000, retryAfterSeconds: 10,
     });
     this.network = new Network({ store: this.store, operations: this.operations, publicAddressOf: (id) => this.vms.publicAddressOf(id), vmOfNic: (id) => this.vms.vmOfNic(id) });
+    this.groups = new ResourceGroups({ store: this.store, operations: this.operations, vms: this.vms, events: o.events });
     this.server = new HttpsServer(o.certificates, (req, res) => this.handle(req, res));
     this.state = o.stateFile ? new ArmStateFile(o.stateFile, this.store, this.vms) : undefined;
   }
@@ -167,7 +163,7 @@ export class ArmEmulator {
       return { status: 200, body: { value: this.store.list().filter((item) => matchesFilter(item, filter)).map(renderGenericResource) } };
     }
     if (rest[0] === 'operationresults' && rest.length === 2 && method === 'GET') {
-      return this.operationResult(parts[3]);
+      return this.groups.operationResult(parts[3]);
     }
     if (rest[0] === 'providers' && rest.length >= 2) {
       return this.subscriptionProviderRoute(method, rest.slice(1), parts.slice(3), query);
@@ -222,7 +218,7 @@ export class ArmEmulator {
     }
     const groupName = original[0];
     if (rest.length === 1) {
-      return this.resourceGroup(method, groupName, apiVersion, body);
+      return this.groups.handle(method, groupName, apiVersion, body);
     }
     if (rest[1] === 'resources' && rest.length === 2 && method === 'GET') {
       this.store.requireGroup(groupName);
@@ -289,87 +285,6 @@ export class ArmEmulator {
       }
     }
     throw new ArmError(404, 'InvalidResourceType', `The resource type '${original.slice(2, 4).join('/')}' could not be found in the namespace '${original[2] ?? ''}' for api version '${apiVersion}'.`);
-  }
-
-  private resourceGroup(method: string, name: string, apiVersion: string, body: Record<string, unknown>): Reply {
-    const existing = this.store.group(name);
-    switch (method) {
-      case 'HEAD':
-        return { status: existing ? 204 : 404 };
-      case 'GET':
-        if (!existing) {
-          throw ArmError.resourceGroupNotFound(name);
-        }
-        return { status: 200, body: renderGroup(this.store, existing) };
-      case 'PUT':
-      case 'PATCH': {
-        if (!/^[-\w._()]{1,90}$/.test(name) || name.endsWith('.')) {
-          throw new ArmError(400, 'InvalidResourceGroup', `The provided resource group name '${name}' has these invalid characters: '${name.replace(/[-\w._()]/g, '')}'. The name can only be a letter, digit, '-', '.', '_', '(', and ')'.`);
-        }
-        if (existing?.provisioningState === 'Deleting') {
-          throw new ArmError(409, 'ResourceGroupBeingDeleted', `The resource group '${name}' is in deprovisioning state and cannot perform this operation.`);
-        }
-        if (method === 'PATCH') {
-          if (!existing) {
-            throw ArmError.resourceGroupNotFound(name);
-          }
-          existing.tags = body.tags !== undefined ? tagsOf(body.tags) : existing.tags;
-          return { status: 200, body: renderGroup(this.store, existing) };
-        }
-        const location = typeof body.location === 'string' ? body.location.toLowerCase() : '';
-        if (!location) {
-          throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
-        }
-        if (existing && existing.location !== location) {
-          throw new ArmError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${location}'. The Resource group already exists in location '${existing.location}'.`);
-        }
-        const group = existing ?? { name, location, tags: {}, provisioningState: 'Succeeded' as const };
-        group.tags = tagsOf(body.tags);
-        this.store.putGroup(group);
-        return { status: existing ? 200 : 201, body: renderGroup(this.store, group) };
-      }
-      case 'DELETE': {
-        if (!existing) {
-          throw ArmError.resourceGroupNotFound(name);
-        }
-        let operation = this.groupDeletions.get(name.toLowerCase());
-        if (!operation) {
-          operation = this.operations.start('Microsoft.Resources', existing.location, apiVersion);
-          this.groupDeletions.set(name.toLowerCase(), operation);
-          existing.provisioningState = 'Deleting';
-          void this.deleteGroup(existing.name, operation);
-        }
-        return { status: 202, headers: { Location: this.operations.locationUrl(operation), 'Retry-After': '1' } };
-      }
-      default:
-        throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${method}' is not supported at this path.`);
-    }
-  }
-
-  private async deleteGroup(name: string, operation: AsyncOperation): Promise<void> {
-    await this.vms.deleteAllIn(name);
-    const removed = this.store.list({ group: name });
-    for (const resource of removed) {
-      this.store.remove(resource.id);
-    }
-    this.store.deleteGroup(name);
-    this.groupDeletions.delete(name.toLowerCase());
-    this.operations.succeed(operation);
-    this.o.events.record('azure-resource-group-deleted', { resourceGroup: name, resources: removed.map((resource) => resource.id) });
-  }
-
-  private operationResult(id: string): Reply {
-    const operation = this.operations.get(id);
-    if (!operation) {
-      throw new ArmError(404, 'NotFound', `The operation '${id}' was not found.`);
-    }
-    if (operation.status === 'InProgress') {
-      return { status: 202, headers: { Location: this.operations.locationUrl(operation), 'Retry-After': '1' } };
-    }
-    if (operation.status === 'Failed') {
-      return { status: 409, body: { error: operation.error } };
-    }
-    return { status: 200 };
   }
 
   private serveConsole(url: URL, res: http.ServerResponse): void {
