@@ -14,7 +14,8 @@ import { tagsOf } from './network';
 import { newEtag, renderResource } from './renderResource';
 import type { ArmResource, ResourceStore } from './resourceStore';
 import { SpotEvictions } from './spotEviction';
-import { parseVmRequest, ubuntuVersionOf, type VmRequest } from './vmRequest';
+import { parseVmRequest, type VmRequest } from './vmRequest';
+import { renderInstanceView } from './vmInstanceView';
 import { vmSize } from './vmSizes';
 import type { VmState } from './vmState';
 
@@ -161,7 +162,7 @@ export class VirtualMachines {
 
   instanceView(group: string, name: string): Record<string, unknown> {
     const resource = this.o.store.require(group, VM_TYPE, name);
-    return this.renderInstanceView(resource);
+    return renderInstanceView(resource, this.vms.get(resource.id.toLowerCase()));
   }
 
   list(group?: string): Record<string, unknown>[] {
@@ -412,27 +413,8 @@ export class VirtualMachines {
     const vm = this.vms.get(resource.id.toLowerCase());
     return renderResource(resource, {
       provisioningState: vm?.provisioning ?? 'Succeeded',
-      ...(withInstanceView ? { instanceView: this.renderInstanceView(resource) } : {}),
+      ...(withInstanceView ? { instanceView: renderInstanceView(resource, this.vms.get(resource.id.toLowerCase())) } : {}),
     });
-  }
-
-  private renderInstanceView(resource: ArmResource): Record<string, unknown> {
-    const vm = this.vms.get(resource.id.toLowerCase());
-    const time = new Date().toISOString();
-    const provisioning = vm?.provisioning ?? 'Succeeded';
-    const power = vm?.power ?? 'running';
-    const powerText: Record<string, string> = { starting: 'VM starting', running: 'VM running', stopping: 'VM stopping', deallocated: 'VM deallocated', stopped: 'VM stopped' };
-    return {
-      computerName: resource.name,
-      osName: 'ubuntu',
-      osVersion: ubuntuVersionOf(vm?.request.imageUrn ?? ''),
-      vmAgent: { vmAgentVersion: '2.12.0.2', statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: power === 'running' ? 'Ready' : 'Not Ready', time }] },
-      hyperVGeneration: 'V2',
-      statuses: [
-        { code: `ProvisioningState/${provisioning.toLowerCase()}`, level: provisioning === 'Failed' ? 'Error' : 'Info', displayStatus: `Provisioning ${provisioning === 'Succeeded' ? 'succeeded' : provisioning.toLowerCase()}`, ...(provisioning === 'Succeeded' ? { time } : {}) },
-        { code: `PowerState/${power}`, level: 'Info', displayStatus: powerText[power] },
-      ],
-    };
   }
 
   private consoleSignature(vmId: string, expiry: string): string {
