@@ -78,7 +78,9 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
     stops.length = 0;
   };
   try {
-    fs.mkdirSync(azureDir, { recursive: true, mode: 0o700 });
+    // Traversable (not listable) so that boxes' users reach tls/ (their SSL_CERT_FILE); the principal file is 0600.
+    fs.mkdirSync(azureDir, { recursive: true, mode: 0o711 });
+    fs.chmodSync(azureDir, 0o711);
     const certificates = loadOrCreateTestCertificates(path.join(azureDir, 'tls'));
     const principal = loadOrCreateServicePrincipal(path.join(azureDir, 'service-principal.json'));
     const tokens = new EntraTokens(principal);

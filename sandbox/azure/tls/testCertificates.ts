@@ -27,7 +27,9 @@ export interface TestCertificates {
 const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 export function loadOrCreateTestCertificates(directory: string): TestCertificates {
-  fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  // Readable by a box's login user (its SSL_CERT_FILE points here); the keys alone are private.
+  fs.mkdirSync(directory, { recursive: true, mode: 0o755 });
+  fs.chmodSync(directory, 0o755);
   const caFile = path.join(directory, 'ca.pem');
   const caKey = path.join(directory, 'ca-key.pem');
   const certFile = path.join(directory, 'server.pem');
@@ -52,11 +54,16 @@ export function loadOrCreateTestCertificates(directory: string): TestCertificate
     openssl(['x509', '-req', '-in', request, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-days', '825', '-sha256', '-extfile', extensions, '-out', certFile]);
     fs.rmSync(request, { force: true });
   }
+  fs.chmodSync(caKey, 0o600);
+  fs.chmodSync(keyFile, 0o600);
+  for (const file of [caFile, certFile]) {
+    fs.chmodSync(file, 0o644);
+  }
   const ca = fs.readFileSync(caFile, 'utf8');
   const bundleFile = path.join(directory, 'bundle.pem');
   // Rewritten at every start: the system store may have changed since.
   const system = fs.existsSync(SYSTEM_BUNDLE) ? fs.readFileSync(SYSTEM_BUNDLE, 'utf8') : '';
-  fs.writeFileSync(bundleFile, `${system}${system.endsWith('\n') || !system ? '' : '\n'}${ca}`);
+  fs.writeFileSync(bundleFile, `${system}${system.endsWith('\n') || !system ? '' : '\n'}${ca}`, { mode: 0o644 });
   return { caFile, certFile, keyFile, bundleFile, cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8'), ca };
 }
 

@@ -23,6 +23,8 @@ describe('Azure sandbox: resource groups, network and a Spot VM with a real box'
 
   before(async () => {
     directory = tempDir('spotbox-azure-vm-');
+    // mkdtemp makes it 0700; `npm run sandbox`'s .sandbox is 0755: a box's user must reach azure/tls (SSL_CERT_FILE).
+    fs.chmodSync(directory, 0o711);
     context = await startAzureTestSandbox(directory);
     const keyPath = path.join(directory, 'id_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tester@spotbox', '-f', keyPath]);
@@ -107,8 +109,12 @@ describe('Azure sandbox: resource groups, network and a Spot VM with a real box'
     assert.equal(tampered.status, 403);
 
     const box = c.sandbox.endpoints.sshMode === 'loopback-ip' ? { host: ip, port: 22 } : { host: '127.0.0.1', port: c.sandbox.azure.arm.vms.snapshot()[0].address ? Number((c.sandbox.azure.arm.vms.snapshot()[0].address as { sshPort: number }).sshPort) : 22 };
-    const login = await sshExec({ ...box, privateKey: keys.privateKey, username: 'azureuser', pinnedFingerprints: fingerprints.map((item) => item.fingerprint) }, 'id -un; echo "$SPOTBOX_AZURE_BLOB_ENDPOINT"');
-    assert.deepEqual(login.stdout.trim().split('\n'), ['azureuser', c.sandbox.endpoints.azureBlob]);
+    const login = await sshExec({ ...box, privateKey: keys.privateKey, username: 'azureuser', pinnedFingerprints: fingerprints.map((item) => item.fingerprint) }, 'id -un; echo "$SPOTBOX_AZURE_BLOB_ENDPOINT"; '
+      // The box trusts the sandbox's HTTPS through the bundle in SSL_CERT_FILE (Blob answers an anonymous list with an auth error, over good TLS).
+      + 'curl -sS -o /dev/null -w "%{http_code}" --cacert "$SSL_CERT_FILE" "$SPOTBOX_AZURE_BLOB_ENDPOINT/$SPOTBOX_AZURE_CONTAINER?restype=container&comp=list"');
+    const [user, blob, status] = login.stdout.trim().split('\n');
+    assert.deepEqual([user, blob], ['azureuser', c.sandbox.endpoints.azureBlob]);
+    assert.match(status, /^40[13]$/, `TLS to Azurite from the box: ${login.stdout} ${login.stderr}`);
   });
 
   it('lists VMs per group and per subscription, and resources by tag', async () => {
@@ -120,6 +126,10 @@ describe('Azure sandbox: resource groups, network and a Spot VM with a real box'
     const filter = encodeURIComponent("tagName eq 'spotbox-owner' and tagValue eq 'tester'");
     const tagged = await c.arm('GET', `${c.subscriptionPath}/resources${RESOURCES}&$filter=${filter}`);
     assert.deepEqual((tagged.json.value as Array<{ type: string }>).map((item) => item.type), ['Microsoft.Compute/virtualMachines']);
+    const skus = await c.arm('GET', `${c.subscriptionPath}/providers/Microsoft.Compute/skus?api-version=2021-07-01&$filter=${encodeURIComponent("location eq 'eastus'")}`);
+    const a100 = (skus.json.value as Array<{ name: string; locations: string[]; capabilities: Array<{ name: string; value: string }> }>).find((sku) => sku.name === 'Standard_NC24ads_A100_v4');
+    assert.deepEqual(a100?.locations, ['eastus']);
+    assert.equal(a100?.capabilities.find((item) => item.name === 'GPUs')?.value, '1');
     const nicDelete = await c.arm('DELETE', `${c.subscriptionPath}/resourceGroups/spotbox-box1/providers/Microsoft.Network/networkInterfaces/box-nic?api-version=2024-05-01`);
     assert.equal(nicDelete.status, 400);
     assert.equal((nicDelete.json.error as { code: string }).code, 'NicInUse');
