@@ -64,12 +64,16 @@ describe('Sandbox: restarts and the `npm run sandbox` process', function () {
       assert.ok(match, `unexpected first line: ${line}`);
       const endpoints = JSON.parse(match[1]) as Record<string, string>;
       assert.deepEqual(Object.keys(endpoints).sort(), [
-        'awsConfigFile', 'control', 'ec2',
+        'awsConfigFile',
+        // Azure's endpoints, all named azure*.
+        'azureArm', 'azureAuthority', 'azureBlob', 'azureCaFile', 'azureConfigDir', 'azureContainer', 'azureStorageAccount', 'azureSubscriptionId', 'azureTenantId',
+        'control', 'ec2',
         // Google Cloud's endpoints, all named gcp*.
         'gcpBilling', 'gcpBucket', 'gcpCompute', 'gcpConfigDir', 'gcpConfiguration', 'gcpKeyFile', 'gcpProject', 'gcpStorage', 'gcpTokenUri',
         'profile', 's3', 'sshMode',
       ]);
       assert.match(fs.readFileSync(`${endpoints.gcpConfigDir}/configurations/config_${endpoints.gcpConfiguration}`, 'utf8'), /^project = spotbox-sandbox$/m);
+      assert.match(fs.readFileSync(`${endpoints.azureConfigDir}/config`, 'utf8'), /^name = SpotboxSandbox$/m);
       assert.equal(endpoints.profile, 'spotbox-sandbox');
       assert.match(fs.readFileSync(endpoints.awsConfigFile, 'utf8'), /\[profile spotbox-sandbox\]/);
       assert.equal((await fetch(`${endpoints.control}/health`)).status, 200);

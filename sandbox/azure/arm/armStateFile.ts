@@ -1,0 +1,53 @@
+/**
+ * ARM's state file (`<sandbox>/azure/arm-state.json`): resource groups, resources and what the
+ * sandbox keeps about each VM, so that a restarted sandbox resumes them and boots their boxes again
+ * at the same addresses (operations are not kept). Written whenever a snapshot differs from the last one.
+ */
+import * as fs from 'node:fs';
+import type { ArmResource, ResourceGroup, ResourceStore } from './resourceStore';
+import type { SavedVm, VirtualMachines } from './virtualMachines';
+
+interface SavedState {
+  readonly groups: ResourceGroup[];
+  readonly resources: ArmResource[];
+  readonly vms: SavedVm[];
+}
+
+export class ArmStateFile {
+  private saved = '';
+
+  constructor(
+    private readonly file: string,
+    private readonly store: ResourceStore,
+    private readonly vms: VirtualMachines,
+  ) {}
+
+  save(): void {
+    const state = JSON.stringify({ groups: this.store.listGroups(), resources: this.store.list(), vms: this.vms.saved() } satisfies SavedState);
+    if (state !== this.saved) {
+      fs.writeFileSync(`${this.file}.tmp`, state);
+      fs.renameSync(`${this.file}.tmp`, this.file);
+      this.saved = state;
+    }
+  }
+
+  restore(): void {
+    if (!fs.existsSync(this.file)) {
+      return;
+    }
+    const state = JSON.parse(fs.readFileSync(this.file, 'utf8')) as SavedState;
+    for (const group of state.groups) {
+      // A deletion cut short by the stop finishes now: the group is gone.
+      if (group.provisioningState !== 'Deleting') {
+        this.store.putGroup(group);
+      }
+    }
+    for (const resource of state.resources) {
+      if (this.store.group(resource.resourceGroup)) {
+        this.store.put(resource);
+      }
+    }
+    this.vms.restore(state.vms.filter((vm) => this.store.get(vm.resourceId)));
+    this.saved = JSON.stringify(state);
+  }
+}
