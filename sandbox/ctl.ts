@@ -18,7 +18,12 @@ const USAGE = `Usage: npm run sandbox:ctl -- <command> [options]   (talks to a r
   gce-capacity <zone> [--machine-type TYPE] [--with-details] [--count N]   ZONE_RESOURCE_POOL_EXHAUSTED for inserts there
   gce-quota <metric> [--region REGION] [--count N]   QUOTA_EXCEEDED, e.g. PREEMPTIBLE_NVIDIA_A100_GPUS or GPUS_ALL_REGIONS
   gcs-errors <count> [--status 500|503]       Cloud Storage 5xx for the next <count> requests
-  clear                                       clear capacity/throttle/latency/Price List/Compute Engine faults
+  evict <vm-name> [--resource-group GROUP]    Azure Spot eviction (Preempt Scheduled Event, NotBefore +30 s, then evicted)
+  azure-capacity [--size SIZE] [--location LOC] [--code SkuNotAvailable|AllocationFailed|OverconstrainedAllocationRequest] [--count N]
+  azure-quota [--family FAMILY] [--size SIZE] [--count N]   OperationNotAllowed (quota) for VM creations
+  azure-throttle <count>                      ARM 429 TooManyRequests for the next <count> calls
+  azure-spot-price <size> <usd-per-hour>      the sandbox's Spot price of a size (maxPrice below it is refused)
+  clear                                       clear capacity/throttle/latency/Price List/Compute Engine/Azure faults
   events [--kind KIND]                        the event log
   state                                       instances as the sandbox sees them
 Options: --dir DIR (default .sandbox) or --control URL.`;
@@ -120,6 +125,29 @@ function request(args: string[]): { method: 'GET' | 'POST'; path: string; body?:
     case 'gcs-errors': {
       const status = numberOf(flag(rest, '--status'), '--status');
       return { method: 'POST', path: '/gcp/faults/gcs-errors', body: { count: numberOf(need(1)[0], 'count'), status } };
+    }
+    case 'evict': {
+      const resourceGroup = flag(rest, '--resource-group');
+      return { method: 'POST', path: '/azure/evict', body: { vm: need(1)[0], resourceGroup } };
+    }
+    case 'azure-capacity': {
+      const vmSize = flag(rest, '--size');
+      const location = flag(rest, '--location');
+      const code = flag(rest, '--code');
+      const count = numberOf(flag(rest, '--count'), '--count');
+      return { method: 'POST', path: '/azure/faults/capacity', body: { vmSize, location, code, count } };
+    }
+    case 'azure-quota': {
+      const family = flag(rest, '--family');
+      const vmSize = flag(rest, '--size');
+      const count = numberOf(flag(rest, '--count'), '--count');
+      return { method: 'POST', path: '/azure/faults/quota', body: { family, vmSize, count } };
+    }
+    case 'azure-throttle':
+      return { method: 'POST', path: '/azure/faults/throttle', body: { count: numberOf(need(1)[0], 'count') } };
+    case 'azure-spot-price': {
+      const [vmSize, price] = need(2);
+      return { method: 'POST', path: '/azure/faults/spot-price', body: { vmSize, pricePerHour: numberOf(price, 'price') } };
     }
     case 'clear':
       return { method: 'POST', path: '/faults/clear' };

@@ -96,9 +96,12 @@ async function main(): Promise<void> {
     ec2: endpoints.ec2, s3: endpoints.s3, control: endpoints.control, awsConfigFile: endpoints.awsConfigFile, profile: endpoints.profile, sshMode: endpoints.sshMode,
     gcpCompute: endpoints.gcpCompute, gcpStorage: endpoints.gcpStorage, gcpBilling: endpoints.gcpBilling, gcpTokenUri: endpoints.gcpTokenUri, gcpProject: endpoints.gcpProject,
     gcpBucket: endpoints.gcpBucket, gcpKeyFile: endpoints.gcpKeyFile, gcpConfigDir: endpoints.gcpConfigDir, gcpConfiguration: endpoints.gcpConfiguration,
+    azureArm: endpoints.azureArm, azureAuthority: endpoints.azureAuthority, azureTenantId: endpoints.azureTenantId, azureSubscriptionId: endpoints.azureSubscriptionId,
+    azureBlob: endpoints.azureBlob, azureStorageAccount: endpoints.azureStorageAccount, azureContainer: endpoints.azureContainer, azureCaFile: endpoints.azureCaFile, azureConfigDir: endpoints.azureConfigDir,
   })}`);
   log(`Sandbox cloud running (state in ${options.directory}). Use it from a shell with:`);
   log(`  export AWS_CONFIG_FILE=${endpoints.awsConfigFile} AWS_PROFILE=${endpoints.profile}`);
+  log(`  export AZURE_CONFIG_DIR=${endpoints.azureConfigDir} NODE_EXTRA_CA_CERTS=${endpoints.azureCaFile}   (service principal: AZURE_* in the editor's environment)`);
   log(`  export CLOUDSDK_CONFIG=${endpoints.gcpConfigDir} CLOUDSDK_ACTIVE_CONFIG_NAME=${endpoints.gcpConfiguration} STORAGE_EMULATOR_HOST=${endpoints.gcpStorage}`);
   log(`Inject faults with: npm run sandbox:ctl -- help`);
   if (options.editor) {

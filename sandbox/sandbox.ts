@@ -9,6 +9,7 @@ import { FisServer } from './fis/fisServer';
 import { PricingServer } from './pricing/pricingServer';
 import { S3Sandbox } from './s3/s3Sandbox';
 import { startGcp, type GcpEndpoints, type RunningGcp } from './gcp/gcpSandbox';
+import { startAzure, type AzureEndpoints, type RunningAzure } from './azure/azureSandbox';
 import { SANDBOX_ACCESS_KEY, SANDBOX_PROFILE, sandboxProfileEnvironment, writeSandboxProfile } from './awsProfile';
 
 export interface SandboxOptions {
@@ -16,19 +17,21 @@ export interface SandboxOptions {
   readonly directory: string;
   readonly bootDelayMs?: { min: number; max: number };
   readonly consoleDelayMs?: number;
-  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number };
+  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number; azureArm?: number; azureEntra?: number; azureBlob?: number };
   /** Compute Engine Spot VMs' G2 soft off -> G3 off window; 30 s as on GCE. Only the sandbox's own unit tests shorten it. */
   readonly gcpPreemptionGraceMs?: number;
   /** A managed instance group's wait from losing a VM to recreating it under the same name: 3 s by default (GCE takes longer). */
   readonly gcpMigRepairDelayMs?: number;
   /** A managed instance group's wait before trying its zones and machine types again after all failed: 5 s by default. */
   readonly gcpMigCreateRetryMs?: number;
+  /** Azure Spot VMs' time from the Preempt Scheduled Event to the eviction; 30 s as on Azure. Only the sandbox's own tests shorten it. */
+  readonly azureEvictionNoticeMs?: number;
   readonly forcePerBoxPort?: boolean;
   readonly seed?: number;
   readonly log?: (line: string) => void;
 }
 
-export interface SandboxEndpoints extends GcpEndpoints {
+export interface SandboxEndpoints extends GcpEndpoints, AzureEndpoints {
   readonly ec2: string;
   readonly s3: string;
   readonly control: string;
@@ -53,6 +56,8 @@ export interface RunningSandbox {
   readonly boxHost: LocalBoxHost;
   /** Google Cloud: Compute Engine, Cloud Storage, the token endpoint. */
   readonly gcp: RunningGcp;
+  /** Azure: Resource Manager, Entra ID's token endpoint, Azurite's Blob service. */
+  readonly azure: RunningAzure;
   readonly events: EventLog;
   /** Environment that points AWS SDKs, Google's clients (through the gcloud configuration) and Spotbox at this sandbox. */
   readonly environment: Record<string, string>;
@@ -154,6 +159,21 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     stops.push(() => gcp.stop());
 
+    const azure = await startAzure({
+      directory,
+      boxHost,
+      events,
+      bootDelayMs: () => {
+        const delay = options.bootDelayMs ?? { min: 2000, max: 6000 };
+        return Math.round(delay.min + Math.random() * Math.max(0, delay.max - delay.min));
+      },
+      ports: { arm: options.ports?.azureArm ?? previousPorts.azureArm, entra: options.ports?.azureEntra ?? previousPorts.azureEntra, blob: options.ports?.azureBlob ?? previousPorts.azureBlob },
+      listenOn,
+      evictionNoticeMs: options.azureEvictionNoticeMs,
+      log,
+    });
+    stops.push(() => azure.stop());
+
     const control = new ControlServer({
       interruptSpot: (id, interrupt) => ec2.interruptSpot(id, interrupt),
       recommendRebalance: (id) => ec2.recommendRebalance(id),
@@ -166,6 +186,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         ec2.clearFaults();
         pricing.clearFaults();
         gcp.compute.faults.clear();
+        azure.arm.faults.clear();
+      },
+      evictAzure: (vm, resourceGroup) => azure.arm.vms.evict(resourceGroup, vm),
+      failAzure: (fault) => {
+        azure.arm.faults.add(fault);
+        events.record('azure-fault', { ...fault });
       },
       preemptGce: (name, zone) => gcp.compute.instances.preempt(name, zone),
       announceGceMaintenance: (name, zone, event) => gcp.compute.instances.announceMaintenance(name, zone, event),
@@ -192,6 +218,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
           name: group.name, region: group.region, targetSize: group.targetSize, template: group.templateName,
           instances: group.managed.map((managed) => ({ name: managed.name, zone: managed.zone, currentAction: managed.currentAction })),
         })),
+        azureVms: azure.arm.vms.snapshot(),
         sshMode: boxHost.mode,
       }),
     });
@@ -211,11 +238,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       profile: SANDBOX_PROFILE,
       sshMode: boxHost.mode,
       ...gcp.endpoints,
+      ...azure.endpoints,
     };
     fs.writeFileSync(path.join(directory, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
     fs.writeFileSync(portsFile, JSON.stringify({
       ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl), fis: portOf(fisUrl),
       gcpOauth: gcp.ports.oauth, gcpCompute: gcp.ports.compute, gcpStorage: gcp.ports.storage, gcpBilling: gcp.ports.billing,
+      azureArm: azure.ports.arm, azureEntra: azure.ports.entra, azureBlob: azure.ports.blob,
     }));
     events.record('sandbox-started', { ...endpoints });
 
@@ -228,9 +257,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       fis,
       boxHost,
       gcp,
+      azure,
       events,
       // The editor it opens asks the sandbox, not the internet, for "your public IP" (user settings still win).
-      environment: { ...sandboxProfileEnvironment(profileFiles), ...gcp.environment, SPOTBOX_CHECK_IP_URL: endpoints.checkIp },
+      environment: { ...sandboxProfileEnvironment(profileFiles), ...gcp.environment, ...azure.environment, SPOTBOX_CHECK_IP_URL: endpoints.checkIp },
       stop: async () => {
         if (stopped) {
           return;
@@ -257,6 +287,9 @@ interface Ports {
   gcpCompute?: number;
   gcpStorage?: number;
   gcpBilling?: number;
+  azureArm?: number;
+  azureEntra?: number;
+  azureBlob?: number;
 }
 
 function readPreviousPorts(file: string): Ports {

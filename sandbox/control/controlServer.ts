@@ -5,6 +5,7 @@ import { closeServer, readBody } from '../http/serverUtil';
 import type { CapacityFaultSpec, InterruptOptions, PriceSpike } from '../ec2/faultApi';
 import type { GceFault } from '../gcp/compute/faults';
 import type { MaintenanceEvent } from '../gcp/compute/instanceRecord';
+import type { AzureCapacityCode, AzureFault } from '../azure/arm/faults';
 
 /** What the control API drives; the sandbox composition wires the real parts in. */
 export interface ControlTargets {
@@ -25,6 +26,9 @@ export interface ControlTargets {
   /** Compute Engine: `instance/maintenance-event` of that instance. */
   announceGceMaintenance(name: string, zone: string | undefined, event: MaintenanceEvent): unknown;
   failGcs(count: number, status?: number): void;
+  /** Azure: a Spot eviction of that VM (Preempt Scheduled Event, 30 s, evicted). */
+  evictAzure(vm: string, resourceGroup: string | undefined): unknown;
+  failAzure(fault: AzureFault): void;
   events(filter: { kind?: string; since?: string }): SandboxEvent[];
   describe(): unknown;
 }
@@ -112,6 +116,18 @@ export class ControlServer {
         { ok: true }
       ),
       'POST /gcp/faults/quota': (body) => (targets.failGce({ kind: 'quota', metric: str(body, 'metric'), region: optStr(body, 'region'), count: optNum(body, 'count') }), { ok: true }),
+      'POST /azure/evict': (body) => targets.evictAzure(str(body, 'vm'), optStr(body, 'resourceGroup')),
+      'POST /azure/faults/capacity': (body) => {
+        const code = optStr(body, 'code') ?? 'AllocationFailed';
+        if (!['SkuNotAvailable', 'AllocationFailed', 'OverconstrainedAllocationRequest'].includes(code)) {
+          throw new BadRequest('"code" must be SkuNotAvailable, AllocationFailed or OverconstrainedAllocationRequest');
+        }
+        targets.failAzure({ kind: 'capacity', vmSize: optStr(body, 'vmSize'), location: optStr(body, 'location'), code: code as AzureCapacityCode, count: optNum(body, 'count') });
+        return { ok: true };
+      },
+      'POST /azure/faults/quota': (body) => (targets.failAzure({ kind: 'quota', family: optStr(body, 'family'), vmSize: optStr(body, 'vmSize'), count: optNum(body, 'count') }), { ok: true }),
+      'POST /azure/faults/throttle': (body) => (targets.failAzure({ kind: 'throttle', count: num(body, 'count'), retryAfterSeconds: optNum(body, 'retryAfterSeconds') }), { ok: true }),
+      'POST /azure/faults/spot-price': (body) => (targets.failAzure({ kind: 'spot-price', vmSize: str(body, 'vmSize'), pricePerHour: num(body, 'pricePerHour') }), { ok: true }),
       'POST /gcp/faults/gcs-errors': (body) => (targets.failGcs(num(body, 'count'), optNum(body, 'status')), { ok: true }),
     };
   }

@@ -1,0 +1,389 @@
+/**
+ * The sandbox's Azure Resource Manager over HTTPS, for one subscription: bearer tokens from the
+ * sandbox's Entra ID (401 `InvalidAuthenticationToken` otherwise), `api-version` required (400
+ * `MissingApiVersionParameter`), resource groups, the generic resource list, Microsoft.Network and
+ * Microsoft.Compute (see network.ts, virtualMachines.ts), and the operations they start.
+ */
+import { randomUUID } from 'node:crypto';
+import type * as http from 'node:http';
+import type { EventSink, PowerControlledBoxHost } from '../../contract';
+import { ARM_AUDIENCE, type EntraTokens } from '../auth/entraTokens';
+import { HttpsServer, readText, sendJson } from '../http/httpsServer';
+import type { TestCertificates } from '../tls/testCertificates';
+import { ArmError } from './armError';
+import { AsyncOperations, type AsyncOperation } from './asyncOperations';
+import { AzureFaults } from './faults';
+import { Network, NETWORK_TYPES, tagsOf } from './network';
+import { renderGenericResource, renderGroup } from './renderResource';
+import { matchesFilter, parseFilter } from './resourceFilter';
+import { ResourceStore } from './resourceStore';
+import { VirtualMachines } from './virtualMachines';
+import { renderSkus, renderVmSizes } from './vmSizes';
+
+export interface ArmEmulatorOptions {
+  readonly subscriptionId: string;
+  readonly tenantId: string;
+  readonly tokens: EntraTokens;
+  readonly certificates: TestCertificates;
+  readonly boxHost: PowerControlledBoxHost;
+  readonly events: EventSink;
+  readonly bootDelayMs: () => number;
+  readonly boxEnvironment: Readonly<Record<string, string>>;
+  /** Only the emulator's own tests shorten the 30 s of a Preempt event. */
+  readonly evictionNoticeMs?: number;
+}
+
+/** The audiences ARM accepts: the Azure CLI still asks for the classic one. */
+const ARM_AUDIENCES = [ARM_AUDIENCE, 'https://management.core.windows.net/'];
+const SUBSCRIPTION_NAME = 'Spotbox Sandbox';
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class ArmEmulator {
+  readonly store: ResourceStore;
+  readonly operations: AsyncOperations;
+  readonly faults = new AzureFaults();
+  readonly network: Network;
+  readonly vms: VirtualMachines;
+  private readonly server: HttpsServer;
+  private readonly groupDeletions = new Map<string, AsyncOperation>();
+  private url = '';
+
+  constructor(private readonly o: ArmEmulatorOptions) {
+    this.store = new ResourceStore(o.subscriptionId);
+    this.operations = new AsyncOperations(o.subscriptionId);
+    this.vms = new VirtualMachines({
+      subscriptionId: o.subscriptionId, tenantId: o.tenantId, store: this.store, operations: this.operations, faults: this.faults, boxHost: o.boxHost, events: o.events,
+      tokens: o.tokens, bootDelayMs: o.bootDelayMs, boxEnvironment: o.boxEnvironment, evictionNoticeMs: o.evictionNoticeMs ?? 30_000, retryAfterSeconds: 10,
+    });
+    this.network = new Network({ store: this.store, operations: this.operations, publicAddressOf: (id) => this.vms.publicAddressOf(id), vmOfNic: (id) => this.vms.vmOfNic(id) });
+    this.server = new HttpsServer(o.certificates, (req, res) => this.handle(req, res));
+  }
+
+  async start(port = 0): Promise<{ url: string }> {
+    const { url } = await this.server.start(port);
+    this.url = url;
+    this.operations.baseUrl = url;
+    this.vms.baseUrl = url;
+    return { url };
+  }
+
+  async stop(): Promise<void> {
+    this.vms.stop();
+    await this.server.stop();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const common = { 'x-ms-request-id': requestId, 'x-ms-correlation-request-id': req.headers['x-ms-correlation-request-id']?.toString() ?? requestId, 'x-ms-routing-request-id': `SANDBOX:${requestId}` };
+    const url = new URL(req.url ?? '/', this.url);
+    let reply: Reply;
+    try {
+      if (req.method === 'GET' && url.pathname.startsWith('/bootdiagnostics/')) {
+        this.serveConsole(url, res);
+        return;
+      }
+      this.authenticate(req);
+      this.faults.checkThrottle();
+      const apiVersion = url.searchParams.get('api-version');
+      if (!apiVersion) {
+        throw new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      }
+      const body = req.method === 'PUT' || req.method === 'PATCH' || req.method === 'POST' ? parseBody(await readText(req)) : {};
+      reply = await this.route(req.method ?? 'GET', url, apiVersion, body);
+    } catch (error) {
+      const armError = error instanceof ArmError ? error : new ArmError(500, 'InternalServerError', String(error));
+      reply = { status: armError.status, body: armError.body(), headers: {
+        ...armError.headers,
+        ...(armError.status === 401 ? { 'WWW-Authenticate': `Bearer authorization_uri="${this.url}/${this.o.tenantId}", error="invalid_token", error_description="${armError.message}"` } : {}),
+      } };
+    }
+    const rateLimit: Record<string, string> = req.method === 'GET' || req.method === 'HEAD' ? { 'x-ms-ratelimit-remaining-subscription-reads': '11999' } : { 'x-ms-ratelimit-remaining-subscription-writes': '1199' };
+    if (req.method === 'HEAD') {
+      res.writeHead(reply.status, { ...rateLimit, ...common, ...reply.headers });
+      res.end();
+      return;
+    }
+    sendJson(res, reply.status, reply.body, { ...rateLimit, ...common, ...reply.headers });
+  }
+
+  private authenticate(req: http.IncomingMessage): void {
+    const header = req.headers.authorization;
+    if (!header) {
+      throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.");
+    }
+    if (!this.o.tokens.verify(match[1], ARM_AUDIENCES)) {
+      throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
+    }
+  }
+
+  private async route(method: string, url: URL, apiVersion: string, body: Record<string, unknown>): Promise<Reply> {
+    const parts = url.pathname.split('/').filter((part) => part !== '').map(decodeURIComponent);
+    const lower = parts.map((part) => part.toLowerCase());
+    const query = url.searchParams;
+    if (lower[0] === 'tenants' && parts.length === 1 && method === 'GET') {
+      return { status: 200, body: { value: [{ id: `/tenants/${this.o.tenantId}`, tenantId: this.o.tenantId, tenantCategory: 'Home', displayName: 'Spotbox Sandbox', defaultDomain: 'spotboxsandbox.onmicrosoft.com' }] } };
+    }
+    if (lower[0] !== 'subscriptions') {
+      throw new ArmError(404, 'InvalidResourceType', `The resource type '${parts[0] ?? ''}' could not be found.`);
+    }
+    if (parts.length === 1 && method === 'GET') {
+      return { status: 200, body: { value: [this.subscription()], count: { type: 'Total', value: 1 } } };
+    }
+    if (lower[1] !== this.o.subscriptionId.toLowerCase()) {
+      throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${parts[1]}' could not be found.`);
+    }
+    const rest = lower.slice(2);
+    if (rest.length === 0 && method === 'GET') {
+      return { status: 200, body: this.subscription() };
+    }
+    if (rest[0] === 'resourcegroups') {
+      return this.resourceGroupRoute(method, parts.slice(3), rest.slice(1), query, apiVersion, body);
+    }
+    if (rest[0] === 'resources' && rest.length === 1 && method === 'GET') {
+      const filter = parseFilter(query.get('$filter'));
+      return { status: 200, body: { value: this.store.list().filter((item) => matchesFilter(item, filter)).map(renderGenericResource) } };
+    }
+    if (rest[0] === 'operationresults' && rest.length === 2 && method === 'GET') {
+      return this.operationResult(parts[3]);
+    }
+    if (rest[0] === 'providers' && rest.length >= 2) {
+      return this.subscriptionProviderRoute(method, rest.slice(1), parts.slice(3), query);
+    }
+    throw new ArmError(404, 'InvalidResourceType', `The resource type '${parts.slice(2).join('/')}' could not be found in the namespace.`);
+  }
+
+  private subscription(): Record<string, unknown> {
+    return {
+      id: `/subscriptions/${this.o.subscriptionId}`, authorizationSource: 'RoleBased', managedByTenants: [], subscriptionId: this.o.subscriptionId, tenantId: this.o.tenantId,
+      displayName: SUBSCRIPTION_NAME, state: 'Enabled', subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+    };
+  }
+
+  private subscriptionProviderRoute(method: string, rest: string[], original: string[], query: URLSearchParams): Reply {
+    const [namespace, ...tail] = rest;
+    if (method !== 'GET') {
+      throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${method}' is not supported at this path.`);
+    }
+    if (tail[0] === 'locations' && tail[2] === 'operations' && tail.length === 4) {
+      const operation = this.operations.get(original[4]);
+      if (!operation) {
+        throw new ArmError(404, 'NotFound', `The operation '${original[4]}' was not found.`);
+      }
+      return { status: 200, body: this.operations.render(operation) };
+    }
+    if (namespace === 'microsoft.compute') {
+      if (tail[0] === 'locations' && tail[2] === 'vmsizes' && tail.length === 3) {
+        return { status: 200, body: renderVmSizes() };
+      }
+      if (tail[0] === 'skus' && tail.length === 1) {
+        const location = /location\s+eq\s+'([^']+)'/i.exec(query.get('$filter') ?? '')?.[1];
+        return { status: 200, body: renderSkus(location) };
+      }
+      if (tail[0] === 'virtualmachines' && tail.length === 1) {
+        return { status: 200, body: { value: this.vms.list() } };
+      }
+    }
+    if (namespace === 'microsoft.network' && tail.length === 1 && NETWORK_TYPES[tail[0]]) {
+      return { status: 200, body: { value: this.store.list({ type: NETWORK_TYPES[tail[0]] }).map((item) => this.network.render(item)) } };
+    }
+    throw new ArmError(404, 'InvalidResourceType', `The resource type '${original.slice(1).join('/')}' could not be found in the namespace '${original[0]}'.`);
+  }
+
+  private resourceGroupRoute(method: string, original: string[], rest: string[], query: URLSearchParams, apiVersion: string, body: Record<string, unknown>): Reply {
+    if (rest.length === 0) {
+      if (method !== 'GET') {
+        throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${method}' is not supported at this path.`);
+      }
+      const filter = parseFilter(query.get('$filter'));
+      return { status: 200, body: { value: this.store.listGroups().filter((group) => matchesFilter({ ...group, type: 'Microsoft.Resources/resourceGroups' }, filter)).map((group) => renderGroup(this.store, group)) } };
+    }
+    const groupName = original[0];
+    if (rest.length === 1) {
+      return this.resourceGroup(method, groupName, apiVersion, body);
+    }
+    if (rest[1] === 'resources' && rest.length === 2 && method === 'GET') {
+      this.store.requireGroup(groupName);
+      const filter = parseFilter(query.get('$filter'));
+      return { status: 200, body: { value: this.store.list({ group: groupName }).filter((item) => matchesFilter(item, filter)).map(renderGenericResource) } };
+    }
+    if (rest[1] !== 'providers' || rest.length < 4) {
+      throw new ArmError(404, 'InvalidResourceType', `The resource type '${original.slice(1).join('/')}' could not be found.`);
+    }
+    const namespace = rest[2];
+    const typeKey = rest[3];
+    const name = original[4];
+    if (namespace === 'microsoft.network' && NETWORK_TYPES[typeKey]) {
+      const type = NETWORK_TYPES[typeKey];
+      if (rest.length === 4 && method === 'GET') {
+        this.store.requireGroup(groupName);
+        return { status: 200, body: { value: this.store.list({ group: groupName, type }).map((item) => this.network.render(item)) } };
+      }
+      if (rest.length === 5) {
+        switch (method) {
+          case 'PUT': return this.network.put(groupName, type, name, body, apiVersion);
+          case 'GET': return { status: 200, body: this.network.render(this.store.require(groupName, type, name)) };
+          case 'DELETE': return this.network.delete(groupName, type, name, apiVersion);
+          default: break;
+        }
+      }
+      if (rest.length === 7 && typeKey === 'virtualnetworks' && rest[5] === 'subnets' && method === 'GET') {
+        const vnet = this.store.require(groupName, type, name);
+        const subnet = (vnet.properties.subnets as Array<{ name: string }>).find((item) => item.name.toLowerCase() === rest[6]);
+        if (!subnet) {
+          throw new ArmError(404, 'NotFound', `Resource ${vnet.id}/subnets/${original[6]} not found.`);
+        }
+        return { status: 200, body: subnet };
+      }
+    }
+    if (namespace === 'microsoft.compute' && typeKey === 'virtualmachines') {
+      if (rest.length === 4 && method === 'GET') {
+        return { status: 200, body: { value: this.vms.list(groupName) } };
+      }
+      if (rest.length === 5) {
+        switch (method) {
+          case 'PUT': return this.vms.put(groupName, name, body, apiVersion);
+          case 'GET': return { status: 200, body: this.vms.get(groupName, name, /instanceView/i.test(query.get('$expand') ?? '')) };
+          case 'DELETE': return this.vms.delete(groupName, name, apiVersion);
+          default: break;
+        }
+      }
+      if (rest.length === 6) {
+        const action = `${method} ${rest[5]}`;
+        if (action === 'GET instanceview') {
+          return { status: 200, body: this.vms.instanceView(groupName, name) };
+        }
+        if (action === 'POST simulateeviction') {
+          this.vms.simulateEviction(groupName, name);
+          return { status: 204 };
+        }
+        if (action === 'POST retrievebootdiagnosticsdata') {
+          const minutes = Number(query.get('sasUriExpirationTimeInMinutes') ?? '120');
+          if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+            throw ArmError.invalidParameter('sasUriExpirationTimeInMinutes must be between 1 and 1440.', 'sasUriExpirationTimeInMinutes');
+          }
+          return { status: 200, body: this.vms.retrieveBootDiagnosticsData(groupName, name, minutes) };
+        }
+      }
+    }
+    throw new ArmError(404, 'InvalidResourceType', `The resource type '${original.slice(2, 4).join('/')}' could not be found in the namespace '${original[2] ?? ''}' for api version '${apiVersion}'.`);
+  }
+
+  private resourceGroup(method: string, name: string, apiVersion: string, body: Record<string, unknown>): Reply {
+    const existing = this.store.group(name);
+    switch (method) {
+      case 'HEAD':
+        return { status: existing ? 204 : 404 };
+      case 'GET':
+        if (!existing) {
+          throw ArmError.resourceGroupNotFound(name);
+        }
+        return { status: 200, body: renderGroup(this.store, existing) };
+      case 'PUT':
+      case 'PATCH': {
+        if (!/^[-\w._()]{1,90}$/.test(name) || name.endsWith('.')) {
+          throw new ArmError(400, 'InvalidResourceGroup', `The provided resource group name '${name}' has these invalid characters: '${name.replace(/[-\w._()]/g, '')}'. The name can only be a letter, digit, '-', '.', '_', '(', and ')'.`);
+        }
+        if (existing?.provisioningState === 'Deleting') {
+          throw new ArmError(409, 'ResourceGroupBeingDeleted', `The resource group '${name}' is in deprovisioning state and cannot perform this operation.`);
+        }
+        if (method === 'PATCH') {
+          if (!existing) {
+            throw ArmError.resourceGroupNotFound(name);
+          }
+          existing.tags = body.tags !== undefined ? tagsOf(body.tags) : existing.tags;
+          return { status: 200, body: renderGroup(this.store, existing) };
+        }
+        const location = typeof body.location === 'string' ? body.location.toLowerCase() : '';
+        if (!location) {
+          throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+        }
+        if (existing && existing.location !== location) {
+          throw new ArmError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${location}'. The Resource group already exists in location '${existing.location}'.`);
+        }
+        const group = existing ?? { name, location, tags: {}, provisioningState: 'Succeeded' as const };
+        group.tags = tagsOf(body.tags);
+        this.store.putGroup(group);
+        return { status: existing ? 200 : 201, body: renderGroup(this.store, group) };
+      }
+      case 'DELETE': {
+        if (!existing) {
+          throw ArmError.resourceGroupNotFound(name);
+        }
+        let operation = this.groupDeletions.get(name.toLowerCase());
+        if (!operation) {
+          operation = this.operations.start('Microsoft.Resources', existing.location, apiVersion);
+          this.groupDeletions.set(name.toLowerCase(), operation);
+          existing.provisioningState = 'Deleting';
+          void this.deleteGroup(existing.name, operation);
+        }
+        return { status: 202, headers: { Location: this.operations.locationUrl(operation), 'Retry-After': '1' } };
+      }
+      default:
+        throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${method}' is not supported at this path.`);
+    }
+  }
+
+  private async deleteGroup(name: string, operation: AsyncOperation): Promise<void> {
+    await this.vms.deleteAllIn(name);
+    const removed = this.store.list({ group: name });
+    for (const resource of removed) {
+      this.store.remove(resource.id);
+    }
+    this.store.deleteGroup(name);
+    this.groupDeletions.delete(name.toLowerCase());
+    this.operations.succeed(operation);
+    this.o.events.record('azure-resource-group-deleted', { resourceGroup: name, resources: removed.map((resource) => resource.id) });
+  }
+
+  private operationResult(id: string): Reply {
+    const operation = this.operations.get(id);
+    if (!operation) {
+      throw new ArmError(404, 'NotFound', `The operation '${id}' was not found.`);
+    }
+    if (operation.status === 'InProgress') {
+      return { status: 202, headers: { Location: this.operations.locationUrl(operation), 'Retry-After': '1' } };
+    }
+    if (operation.status === 'Failed') {
+      return { status: 409, body: { error: operation.error } };
+    }
+    return { status: 200 };
+  }
+
+  private serveConsole(url: URL, res: http.ServerResponse): void {
+    const vmId = url.pathname.split('/')[2] ?? '';
+    const text = this.vms.serialConsole(vmId, url.searchParams);
+    if (text === undefined) {
+      res.writeHead(403, { 'Content-Type': 'application/xml', 'x-ms-error-code': 'AuthenticationFailed' });
+      res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.</Message></Error>');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(text)), 'x-ms-blob-type': 'AppendBlob' });
+    res.end(text);
+  }
+}
+
+function parseBody(text: string): Record<string, unknown> {
+  if (!text.trim()) {
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+  }
+  return parsed as Record<string, unknown>;
+}
+

@@ -1,0 +1,164 @@
+/**
+ * The sandbox's Azure: its own CA and HTTPS certificate, the Entra ID token endpoint for its
+ * service principal, Azure Resource Manager (booting real boxes through the shared box host),
+ * Azurite's Blob service, and the Azure CLI configuration naming them, written once every port is
+ * known. Every server is HTTPS, as Azure's SDKs require for bearer tokens.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import type { EventSink, PowerControlledBoxHost } from '../contract';
+import { ArmEmulator } from './arm/armServer';
+import { EntraServer } from './auth/entraServer';
+import { EntraTokens, STORAGE_AUDIENCE } from './auth/entraTokens';
+import { loadOrCreateServicePrincipal, type ServicePrincipal } from './auth/servicePrincipal';
+import { AZURE_SANDBOX_CLOUD, writeAzureCliConfiguration } from './azureCliConfiguration';
+import { AzuriteBlob, AZURITE_ACCOUNT } from './azurite/azuriteProcess';
+import { loadOrCreateTestCertificates, nodeExtraCaFile, type TestCertificates } from './tls/testCertificates';
+
+/** Container that exists from the start, for checkpoints and workspaces. */
+export const AZURE_SANDBOX_CONTAINER = 'spotbox-sandbox';
+
+export interface AzurePorts {
+  arm?: number;
+  entra?: number;
+  blob?: number;
+}
+
+export interface AzureSandboxOptions {
+  /** The sandbox folder; Azure state goes to <directory>/azure, the Azure CLI configuration to <directory>/azure-cli. */
+  readonly directory: string;
+  readonly boxHost: PowerControlledBoxHost;
+  readonly events: EventSink;
+  readonly bootDelayMs: () => number;
+  readonly ports?: AzurePorts;
+  readonly listenOn: <T>(preferred: number | undefined, start: (port?: number) => Promise<T>) => Promise<T>;
+  /** Only the sandbox's own tests shorten the 30 s between a Preempt event and the eviction. */
+  readonly evictionNoticeMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface AzureEndpoints {
+  /** Azure Resource Manager, ending in '/'. */
+  readonly azureArm: string;
+  /** The authority host (AZURE_AUTHORITY_HOST), ending in '/'. */
+  readonly azureAuthority: string;
+  readonly azureTenantId: string;
+  readonly azureSubscriptionId: string;
+  /** Azurite's account endpoint, path-style: https://127.0.0.1:P/devstoreaccount1 */
+  readonly azureBlob: string;
+  readonly azureStorageAccount: string;
+  readonly azureContainer: string;
+  /** The sandbox's CA (PEM). */
+  readonly azureCaFile: string;
+  /** AZURE_CONFIG_DIR of the Azure CLI configuration naming the sandbox's cloud. */
+  readonly azureConfigDir: string;
+  readonly azureCloud: string;
+}
+
+export interface RunningAzure {
+  readonly endpoints: AzureEndpoints;
+  readonly arm: ArmEmulator;
+  readonly tokens: EntraTokens;
+  readonly principal: ServicePrincipal;
+  readonly certificates: TestCertificates;
+  readonly ports: Required<AzurePorts>;
+  /** The service principal (EnvironmentCredential's names), the CLI configuration, and CA trust for Node and Python. */
+  readonly environment: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startAzure(options: AzureSandboxOptions): Promise<RunningAzure> {
+  const azureDir = path.join(options.directory, 'azure');
+  const configDir = path.join(options.directory, 'azure-cli');
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      await stop().catch(() => undefined);
+    }
+    stops.length = 0;
+  };
+  try {
+    fs.mkdirSync(azureDir, { recursive: true, mode: 0o700 });
+    const certificates = loadOrCreateTestCertificates(path.join(azureDir, 'tls'));
+    const principal = loadOrCreateServicePrincipal(path.join(azureDir, 'service-principal.json'));
+    const tokens = new EntraTokens(principal);
+
+    const entra = new EntraServer(principal, tokens, certificates);
+    const { authorityHost } = await options.listenOn(options.ports?.entra, (port) => entra.start(port));
+    stops.push(() => entra.stop());
+
+    const azurite = new AzuriteBlob({
+      location: path.join(azureDir, 'azurite'),
+      certificates,
+      storageToken: () => tokens.issue(STORAGE_AUDIENCE).token,
+      containers: [AZURE_SANDBOX_CONTAINER],
+      log: options.log,
+    });
+    const { url: blobUrl, accountUrl } = await options.listenOn(options.ports?.blob, (port) => azurite.start(port));
+    stops.push(() => azurite.stop());
+
+    const trust = {
+      NODE_EXTRA_CA_CERTS: nodeExtraCaFile(certificates),
+      REQUESTS_CA_BUNDLE: certificates.bundleFile,
+      SSL_CERT_FILE: certificates.bundleFile,
+    };
+
+    const arm = new ArmEmulator({
+      subscriptionId: principal.subscriptionId,
+      tenantId: principal.tenantId,
+      tokens,
+      certificates,
+      boxHost: options.boxHost,
+      events: options.events,
+      bootDelayMs: options.bootDelayMs,
+      boxEnvironment: {
+        ...trust,
+        SPOTBOX_AZURE_BLOB_ENDPOINT: accountUrl,
+        SPOTBOX_AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT,
+        SPOTBOX_AZURE_CONTAINER: AZURE_SANDBOX_CONTAINER,
+      },
+      evictionNoticeMs: options.evictionNoticeMs,
+    });
+    const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => arm.start(port));
+    stops.push(() => arm.stop());
+
+    writeAzureCliConfiguration(configDir, { resourceManager: `${armUrl}/`, activeDirectory: authorityHost, subscriptionId: principal.subscriptionId });
+    const endpoints: AzureEndpoints = {
+      azureArm: `${armUrl}/`,
+      azureAuthority: authorityHost,
+      azureTenantId: principal.tenantId,
+      azureSubscriptionId: principal.subscriptionId,
+      azureBlob: accountUrl,
+      azureStorageAccount: AZURITE_ACCOUNT,
+      azureContainer: AZURE_SANDBOX_CONTAINER,
+      azureCaFile: certificates.caFile,
+      azureConfigDir: configDir,
+      azureCloud: AZURE_SANDBOX_CLOUD,
+    };
+    return {
+      endpoints,
+      arm,
+      tokens,
+      principal,
+      certificates,
+      ports: { arm: portOf(armUrl), entra: portOf(authorityHost), blob: portOf(blobUrl) },
+      environment: {
+        ...trust,
+        AZURE_CONFIG_DIR: configDir,
+        AZURE_TENANT_ID: principal.tenantId,
+        AZURE_CLIENT_ID: principal.clientId,
+        AZURE_CLIENT_SECRET: principal.clientSecret,
+        AZURE_AUTHORITY_HOST: authorityHost,
+        AZURE_SUBSCRIPTION_ID: principal.subscriptionId,
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
