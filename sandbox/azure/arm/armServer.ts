@@ -199,7 +199,8 @@ export class ArmEmulator {
         return { status: 200, body: renderSkus(location) };
       }
       if (tail[0] === 'virtualmachines' && tail.length === 1) {
-        return { status: 200, body: { value: this.vms.list() } };
+        // `statusOnly=true` (List All): each VM with its instance view, as the portal's list reads power states.
+        return { status: 200, body: { value: this.vms.list(undefined, /^true$/i.test(query.get('statusOnly') ?? '')) } };
       }
     }
     if (namespace === 'microsoft.network' && tail.length === 1 && NETWORK_TYPES[tail[0]]) {
@@ -256,7 +257,7 @@ export class ArmEmulator {
     }
     if (namespace === 'microsoft.compute' && typeKey === 'virtualmachines') {
       if (rest.length === 4 && method === 'GET') {
-        return { status: 200, body: { value: this.vms.list(groupName) } };
+        return { status: 200, body: { value: this.vms.list(groupName, /^true$/i.test(query.get('statusOnly') ?? '')) } };
       }
       if (rest.length === 5) {
         switch (method) {

@@ -165,11 +165,11 @@ export class VirtualMachines {
     return renderInstanceView(resource, this.vms.get(resource.id.toLowerCase()));
   }
 
-  list(group?: string): Record<string, unknown>[] {
+  list(group?: string, withInstanceView = false): Record<string, unknown>[] {
     if (group) {
       this.o.store.requireGroup(group);
     }
-    return this.o.store.list({ group, type: VM_TYPE }).map((resource) => this.render(resource, false));
+    return this.o.store.list({ group, type: VM_TYPE }).map((resource) => this.render(resource, withInstanceView));
   }
 
   delete(group: string, name: string, apiVersion: string): { status: number; headers: Record<string, string> } {

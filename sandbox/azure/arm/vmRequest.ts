@@ -20,17 +20,22 @@ export interface VmRequest {
   readonly systemAssignedIdentity: boolean;
 }
 
-/** Canonical's Ubuntu images the sandbox has: `offer:sku` (any version). */
+/**
+ * The Ubuntu images the sandbox has, `publisher:offer:sku` (any version): Canonical's, and
+ * Microsoft's Ubuntu HPC image (Ubuntu 22.04 with the NVIDIA driver and CUDA, for N-series GPUs),
+ * whose login user is the osProfile's admin as on every Azure Linux image.
+ */
 const UBUNTU_IMAGES: Record<string, string> = {
-  '0001-com-ubuntu-server-jammy:22_04-lts': '22.04',
-  '0001-com-ubuntu-server-jammy:22_04-lts-gen2': '22.04',
-  'ubuntu-24_04-lts:server': '24.04',
-  'ubuntu-24_04-lts:server-gen1': '24.04',
+  'canonical:0001-com-ubuntu-server-jammy:22_04-lts': '22.04',
+  'canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2': '22.04',
+  'canonical:ubuntu-24_04-lts:server': '24.04',
+  'canonical:ubuntu-24_04-lts:server-gen1': '24.04',
+  'microsoft-dsvm:ubuntu-hpc:2204': '22.04',
 };
 
 export function ubuntuVersionOf(imageUrn: string): string {
-  const [, offer, sku] = imageUrn.split(':');
-  return UBUNTU_IMAGES[`${offer}:${sku}`.toLowerCase()] ?? '22.04';
+  const [publisher, offer, sku] = imageUrn.split(':');
+  return UBUNTU_IMAGES[`${publisher}:${offer}:${sku}`.toLowerCase()] ?? '22.04';
 }
 
 export function parseVmRequest(body: Record<string, unknown>, store: ResourceStore): VmRequest {
@@ -49,7 +54,7 @@ export function parseVmRequest(body: Record<string, unknown>, store: ResourceSto
   }
   const image = object(object(properties.storageProfile).imageReference);
   const imageUrn = [image.publisher, image.offer, image.sku, image.version ?? 'latest'].map(textOf).join(':');
-  if (textOf(image.publisher).toLowerCase() !== 'canonical' || !UBUNTU_IMAGES[`${textOf(image.offer)}:${textOf(image.sku)}`.toLowerCase()]) {
+  if (!UBUNTU_IMAGES[`${textOf(image.publisher)}:${textOf(image.offer)}:${textOf(image.sku)}`.toLowerCase()]) {
     throw new ArmError(404, 'PlatformImageNotFound', `The platform image '${imageUrn}' is not available. Verify that all fields in the storage profile are correct. For more details about storage profile information, please refer to https://aka.ms/storageprofile`, 'imageReference');
   }
   const priority = (properties.priority ?? 'Regular') as string;

@@ -39,8 +39,8 @@ export interface AzureSpotVmSpec {
 /**
  * The Spot VM as ARM takes it: `priority: Spot`, `evictionPolicy: Delete` (an evicted VM and its
  * disk are deleted; the group keeps the network, removed with the group), the price guard, password
- * login off, the one SSH key, boot diagnostics on (the serial log), and the OS disk and NIC deleted
- * with the VM.
+ * login off, the one SSH key, boot diagnostics on (the serial log), and the OS disk deleted with
+ * the VM (the NIC is the group's).
  */
 export function buildSpotVm(spec: AzureSpotVmSpec): Record<string, unknown> {
   return {
@@ -65,7 +65,8 @@ export function buildSpotVm(spec: AzureSpotVmSpec): Record<string, unknown> {
           ssh: { publicKeys: [{ path: `/home/${spec.adminUsername}/.ssh/authorized_keys`, keyData: spec.sshPublicKey.trim() }] },
         },
       },
-      networkProfile: { networkInterfaces: [{ id: spec.networkInterfaceId, properties: { primary: true, deleteOption: 'Delete' } }] },
+      // The NIC stays with the box's group: a VM that failed to allocate is deleted and the next size reuses it.
+      networkProfile: { networkInterfaces: [{ id: spec.networkInterfaceId, properties: { primary: true, deleteOption: 'Detach' } }] },
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
     },
   };

@@ -1,0 +1,58 @@
+/**
+ * Spotbox's Azure pipeline run as a user's editor runs it: a separate Node process started with the
+ * sandbox's environment (the Azure CLI configuration naming the sandbox's cloud, the service
+ * principal @azure/identity reads, NODE_EXTRA_CA_CERTS for the sandbox's CA, which Node reads only
+ * at start-up). One command per run, its result as one JSON line on stdout:
+ *
+ *   node spotboxAzureClient.js launch '<profile json>' <keyDirectory>
+ *   node spotboxAzureClient.js list
+ *   node spotboxAzureClient.js terminate '<box json>' <keyDirectory> <owner>
+ *   node spotboxAzureClient.js sweep <keyDirectory> <owner>
+ */
+import { AzureBoxSource } from '../../../src/core/azure/azureBoxSource';
+import { createAzureClients } from '../../../src/core/azure/azureClients';
+import { terminateAzureBox } from '../../../src/core/azure/azureTerminate';
+import type { Box } from '../../../src/core/boxes/box';
+import { azureHygieneCloud, AZURE_SWEEP_SCOPE } from '../../../src/core/hygiene/azureHygieneCloud';
+import { deleteOrphans } from '../../../src/core/hygiene/deleteOrphans';
+import { findOrphans } from '../../../src/core/hygiene/findOrphans';
+import { silentLogger } from '../../../src/core/logging/logger';
+import { parseProfile } from '../../../src/core/profile/parseProfile';
+import { launchAzureProfile } from '../../../src/core/profileLaunch/launchAzureProfile';
+
+async function main(): Promise<unknown> {
+  const [command, ...args] = process.argv.slice(2);
+  const clients = createAzureClients();
+  switch (command) {
+    case 'launch': {
+      const parsed = parseProfile(args[0], '.spotbox/profile.json');
+      if (!parsed.profile) throw new Error(parsed.problems.map((problem) => problem.message).join('; '));
+      const progress: string[] = [];
+      const result = await launchAzureProfile(parsed.profile, { callerIp: '127.0.0.1', keyDirectory: args[1], owner: args[2] }, { azure: clients }, { logger: silentLogger, onProgress: (message) => {
+        progress.push(message);
+        process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+      } });
+      const { launched, box, endpoint } = result;
+      return { launched: { name: launched.name, resourceGroup: launched.resourceGroup, location: launched.location, vmSize: launched.vmSize, publicIp: launched.publicIp, hostPublicKey: launched.hostPublicKey, privateKeyPath: launched.privateKeyPath, skipped: launched.skipped }, box, endpoint, progress };
+    }
+    case 'list':
+      return { boxes: await new AzureBoxSource(async () => clients, clients.subscriptionId).listBoxes() };
+    case 'terminate':
+      await terminateAzureBox(clients, JSON.parse(args[0]) as Box, { ownerId: args[2], keyDirectory: args[1] });
+      return { terminated: true };
+    case 'sweep': {
+      const cloud = azureHygieneCloud(async () => clients, args[0]);
+      const scan = await findOrphans(cloud, { regions: [AZURE_SWEEP_SCOPE], ownerId: args[1], graceMs: 0 });
+      const result = await deleteOrphans(cloud, scan.orphans, { keyDirectory: args[0], logger: silentLogger });
+      return { found: scan.orphans.map((orphan) => `${orphan.kind} ${orphan.name ?? orphan.id}`), deleted: result.deleted.length, failed: result.failed.map((failure) => failure.message) };
+    }
+    default:
+      throw new Error(`unknown command ${command}`);
+  }
+}
+
+// One command per process: exit once its line is written (keep-alive connections would hold the process open).
+const finish = (line: unknown): void => {
+  process.stdout.write(`${JSON.stringify(line)}\n`, () => process.exit(0));
+};
+main().then(finish, (error: unknown) => finish({ error: error instanceof Error ? error.message : String(error), name: error instanceof Error ? error.name : undefined }));
