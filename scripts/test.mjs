@@ -9,21 +9,28 @@ const steps = [
   { name: 'compile tests', script: 'compile-tests' },
   { name: 'bundle', script: 'build' },
   { name: 'unit tests', script: 'test:unit', counts: 'mocha' },
-  { name: 'on-box Python tests (unittest)', script: 'test:python', counts: 'unittest' },
+  // The agent's tests mostly wait on their fake servers' timeouts and backoffs: they run beside the
+  // build checks and the sandbox tests (their output printed whole when they end), not before them.
+  { name: 'on-box Python tests (unittest)', script: 'test:python', counts: 'unittest', background: true },
   { name: 'build checks', script: 'test:build', counts: 'mocha' },
   { name: 'sandbox cloud tests (real SDK, HTTP, sshd)', script: 'test:sandbox', counts: 'mocha' },
-  { name: 'integration tests (inside VS Code)', script: 'test:integration', counts: 'plain' },
+  { name: 'integration tests (inside VS Code)', script: 'test:integration', counts: 'plain', afterBackground: true },
 ];
+
+// Background steps run in their own process group, ended with the run if another step fails.
+const children = [];
 
 function runStep(step) {
   return new Promise((resolve) => {
-    console.log(`\n=== ${step.name}: npm run ${step.script}`);
-    const child = spawn('npm', ['run', '--silent', step.script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    console.log(`\n=== ${step.name}: npm run ${step.script}${step.background ? ' (in the background; its output follows when it ends)' : ''}`);
+    const child = spawn('npm', ['run', '--silent', step.script], { stdio: ['ignore', 'pipe', step.background ? 'pipe' : 'inherit'], detached: Boolean(step.background) });
+    if (step.background) children.push(child);
     let output = '';
     child.stdout.on('data', (chunk) => {
-      process.stdout.write(chunk);
+      if (!step.background) process.stdout.write(chunk);
       output += chunk;
     });
+    child.stderr?.on('data', (chunk) => (output += chunk));
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
 }
@@ -53,8 +60,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const step of steps) {
-  const { code, output } = await runStep(step);
+const background = [];
+async function finish(step, { code, output }) {
+  if (step.background) console.log(`\n=== ${step.name}: ended\n${output}`);
   if (step.counts) {
     const counts = countsOf(step.counts, output);
     passed += counts.passed;
@@ -63,8 +71,27 @@ for (const step of steps) {
   if (code !== 0) {
     console.error(`\n${step.name} failed (exit ${code}).`);
     console.log(`total: ${passed} passed, ${Math.max(failed, 1)} failed`);
+    for (const child of children) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already ended.
+      }
+    }
     process.exit(1);
   }
 }
+async function joinBackground() {
+  for (const { step, running } of background.splice(0)) await finish(step, await running);
+}
+for (const step of steps) {
+  if (step.afterBackground) await joinBackground();
+  if (step.background) {
+    background.push({ step, running: runStep(step) });
+    continue;
+  }
+  await finish(step, await runStep(step));
+}
+await joinBackground();
 console.log(`\nAll checks passed in ${Math.round((Date.now() - started) / 1000)} s.`);
 console.log(`total: ${passed} passed, ${failed} failed`);
