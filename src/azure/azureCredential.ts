@@ -11,11 +11,11 @@ import { PUBLIC_CLOUD } from '../core/azure/azureCliConfig';
  * which follows the Azure CLI's active cloud. `interactive` lets VS Code ask the user to sign in
  * when neither has a token (the Choose command); the tree and launches never pop a sign-in.
  */
-export async function azureTokenSource(config: AzureCliConfig, options: { interactive: boolean }): Promise<ArmTokenSource> {
+export async function azureTokenSource(config: AzureCliConfig, options: { interactive: boolean; /** Another resource's scope (Blob storage's); ARM's by default. */ scope?: string }): Promise<ArmTokenSource> {
   const [{ AzureIdentityTokens }, { FirstWorkingTokens }] = await Promise.all([import('../core/azure/azureAuth'), import('../core/azure/firstWorkingTokens')]);
-  const identity = { name: 'Azure CLI / environment / managed identity', source: new AzureIdentityTokens({ config }) };
+  const identity = { name: 'Azure CLI / environment / managed identity', source: new AzureIdentityTokens({ config, ...(options.scope ? { scope: options.scope } : {}) }) };
   if (config.cloudName !== PUBLIC_CLOUD) return identity.source;
-  const scope = armScopeOf(config);
+  const scope = options.scope ?? armScopeOf(config);
   const vscodeAccount = (createIfNone: boolean): ArmTokenSource => ({
     async token() {
       const session = await vscode.authentication.getSession('microsoft', [scope], createIfNone ? { createIfNone: true } : { silent: true });

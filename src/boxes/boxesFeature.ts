@@ -76,8 +76,14 @@ export function createBoxesFeature(
       return Promise.reject(new SpotboxError('Azure is not connected to Spotbox.', 'Run Spotbox: Choose Azure Subscription.'));
     }
     azure ??= (async () => {
-      const [{ createAzureClients }, { readAzureCliConfig }, { azureTokenSource }] = await Promise.all([import('../core/azure/azureClients'), import('../core/azure/azureCliConfig'), import('../azure/azureCredential')]);
-      return createAzureClients({ subscriptionId: azureSubscription, credential: await azureTokenSource(readAzureCliConfig(), { interactive: false }) });
+      const [{ createAzureClients }, { readAzureCliConfig }, { azureTokenSource }, { STORAGE_SCOPE }] = await Promise.all([import('../core/azure/azureClients'), import('../core/azure/azureCliConfig'), import('../azure/azureCredential'), import('../core/azure/azureAuth')]);
+      const config = readAzureCliConfig();
+      return createAzureClients({
+        subscriptionId: azureSubscription,
+        credential: await azureTokenSource(config, { interactive: false }),
+        // The agent's files for a box's bootstrap go to Blob storage with the same sign-in.
+        storageCredential: await azureTokenSource(config, { interactive: false, scope: STORAGE_SCOPE }),
+      });
     })();
     azure.catch(() => (azure = undefined));
     return azure;

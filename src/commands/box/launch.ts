@@ -110,6 +110,7 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
         callerIp: async () => (await sshCidr(deps.settings)).replace(/\/32$/, ''),
         workspaceRoot,
         priceService: async () => pricing.priceService,
+        agentSource: deps.agentSource,
       },
       profile,
     );

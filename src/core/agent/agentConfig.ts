@@ -21,8 +21,10 @@ export const AGENT_PATHS = {
  * Where the box runs, which picks the agent's metadata server, notice watcher and object store
  * (resources/agent/src/agent/clouds.py). Absent means aws, so EC2 configs stay as they were.
  */
-export const AGENT_CLOUDS = ['aws', 'gcp'] as const;
+export const AGENT_CLOUDS = ['aws', 'gcp', 'azure'] as const;
 export type AgentCloud = (typeof AGENT_CLOUDS)[number];
+
+const STORE_WORDS: Record<AgentCloud, string> = { aws: 'S3 bucket', gcp: 'Cloud Storage bucket', azure: 'Blob storage account/container' };
 
 /** Where the trainer writes its checkpoints when the caller names no other folder. */
 export const DEFAULT_CHECKPOINT_DIR = '~/checkpoints';
@@ -72,6 +74,10 @@ export interface AgentConfig {
   readonly imdsEndpoint?: string;
   /** On gcp: the Cloud Storage JSON API's origin instead of https://storage.googleapis.com (the agent also reads STORAGE_EMULATOR_HOST). */
   readonly gcsEndpoint?: string;
+  /** On azure: the storage account's Blob endpoint as ARM gives it (`https://<account>.blob.core.windows.net/`). */
+  readonly blobEndpoint?: string;
+  /** On azure: the container, in the account `blobEndpoint` names (the bucket field repeats it). */
+  readonly container?: string;
   /** On gcp: the metadata server's host[:port] instead of metadata.google.internal (the agent also reads GCE_METADATA_HOST). */
   readonly gceMetadataHost?: string;
   /** Restore at boot (a fleet lineage): a replacement box brings itself back with no editor open. */
@@ -131,6 +137,8 @@ export interface AgentConfigInput {
   readonly tuning?: AgentTuning;
   readonly s3Endpoint?: string;
   readonly gcsEndpoint?: string;
+  /** On azure (required there): the checkpoint account's Blob endpoint, from ARM. The bucket is `account/container`. */
+  readonly blobEndpoint?: string;
   /** A fleet lineage's boot restore (needs the session it restarts). */
   readonly boot?: BootRestoreConfig;
   /** The files the bootstrap installs from the bucket (bootTools.ts). */
@@ -168,12 +176,19 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
   if (cloud === 'gcp' && !/^[a-z]+-[a-z]+\d{1,2}$/.test(input.region)) {
     throw new SpotboxError(`"${input.region}" is not a Google Cloud region name.`);
   }
-  // Cloud Storage also allows underscores in bucket names; S3 does not.
-  if (!(cloud === 'gcp' ? /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/ : /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).test(checkpoint.bucket)) {
-    throw new SpotboxError(`"${checkpoint.bucket}" is not a valid ${cloud === 'gcp' ? 'Cloud Storage' : 'S3'} bucket name.`, fix);
+  if (cloud === 'azure' && !/^[a-z]+[a-z0-9]*$/.test(input.region)) {
+    throw new SpotboxError(`"${input.region}" is not an Azure region name.`);
   }
-  if (cloud === 'gcp' && input.s3Endpoint) {
-    throw new SpotboxError('An S3 endpoint was given for a box on Google Cloud, whose checkpoints go to Cloud Storage.', 'This is a bug in Spotbox: report it with the Spotbox log.');
+  // Cloud Storage also allows underscores in bucket names; S3 does not; on Azure the bucket is account/container.
+  const bucketRule = cloud === 'gcp' ? /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/ : cloud === 'azure' ? /^[a-z0-9]{3,24}\/[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/ : /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+  if (!bucketRule.test(checkpoint.bucket)) {
+    throw new SpotboxError(`"${checkpoint.bucket}" is not a valid ${STORE_WORDS[cloud]} name.`, fix);
+  }
+  if (cloud === 'azure' && !input.blobEndpoint) {
+    throw new SpotboxError('A box on Azure needs its checkpoint account\'s Blob endpoint.', 'This is a bug in Spotbox: report it with the Spotbox log.');
+  }
+  if (cloud !== 'aws' && input.s3Endpoint) {
+    throw new SpotboxError(`An S3 endpoint was given for a box on ${cloud === 'gcp' ? 'Google Cloud, whose checkpoints go to Cloud Storage' : 'Azure, whose checkpoints go to Blob storage'}.`, 'This is a bug in Spotbox: report it with the Spotbox log.');
   }
   if (/\s/.test(checkpoint.prefix)) {
     throw new SpotboxError(`The checkpoint prefix "${checkpoint.prefix}" contains white space.`, fix);
@@ -209,9 +224,11 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
     }
   }
   return {
-    ...(cloud === 'gcp' ? { cloud } : {}),
+    ...(cloud !== 'aws' ? { cloud } : {}),
     session: input.sessionId,
-    bucket: checkpoint.bucket,
+    // On Azure the agent's store is the container in the account blobEndpoint names.
+    bucket: cloud === 'azure' ? checkpoint.bucket.split('/')[1] : checkpoint.bucket,
+    ...(cloud === 'azure' ? { container: checkpoint.bucket.split('/')[1], blobEndpoint: input.blobEndpoint } : {}),
     prefix: checkpoint.prefix.replace(/^\/+|\/+$/g, ''),
     region: input.region,
     checkpointDir,

@@ -52,6 +52,8 @@ export function agentForProfile(
     restoreAtBoot?: boolean;
     /** On Google Cloud: the Cloud Storage origin when it is not Google's own (the editor's configured one). */
     gcsEndpoint?: string;
+    /** On Azure: the checkpoint account's Blob endpoint, as ARM gives it. */
+    blobEndpoint?: string;
   } = {},
 ): ProfileAgent | undefined {
   if (!profile.checkpoint) {
@@ -61,6 +63,7 @@ export function agentForProfile(
   const checkpointDir = profile.checkpoint.directory ?? DEFAULT_CHECKPOINT_DIR;
   const config = buildAgentConfig({
     ...(profile.cloud === 'gcp' ? { cloud: 'gcp' as const, ...(options.gcsEndpoint ? { gcsEndpoint: options.gcsEndpoint } : {}) } : {}),
+    ...(profile.cloud === 'azure' ? { cloud: 'azure' as const, ...(options.blobEndpoint ? { blobEndpoint: options.blobEndpoint } : {}) } : {}),
     sessionId: lineage,
     region,
     workspaceDir: profile.workspaceDir,

@@ -50,6 +50,17 @@ export class NetworkClient {
     return response.status === 404 ? undefined : response.body;
   }
 
+  /** A network resource by the id ARM gave (a VM's NIC, a NIC's public IP); undefined when gone. */
+  async getById<T extends NetworkInterface | PublicIpAddress>(id: string, signal?: AbortSignal): Promise<T | undefined> {
+    const response = await this.http.call<T>({ method: 'GET', path: id.replace(/^\/+/, ''), apiVersion: NETWORK_API_VERSION, accept: [404], ...(signal ? { signal } : {}) });
+    return response.status === 404 ? undefined : response.body;
+  }
+
+  /** Every NIC of the subscription: which public IP is which VM's. */
+  listNetworkInterfaces(signal?: AbortSignal): Promise<NetworkInterface[]> {
+    return listAll<NetworkInterface>(this.http, { path: `subscriptions/${this.subscriptionId}/providers/Microsoft.Network/networkInterfaces`, apiVersion: NETWORK_API_VERSION }, signal);
+  }
+
   /** Every public IP of the subscription, to give each listed VM its address in one call. */
   listPublicIps(signal?: AbortSignal): Promise<PublicIpAddress[]> {
     return listAll<PublicIpAddress>(this.http, { path: `subscriptions/${this.subscriptionId}/providers/Microsoft.Network/publicIPAddresses`, apiVersion: NETWORK_API_VERSION }, signal);

@@ -77,6 +77,8 @@ export interface VirtualMachine {
     readonly timeCreated?: string;
     readonly osProfile?: { readonly adminUsername?: string; readonly computerName?: string };
     readonly networkProfile?: { readonly networkInterfaces?: readonly SubResource[] };
+    /** Set on a Flexible scale set's instance. */
+    readonly virtualMachineScaleSet?: SubResource;
     readonly instanceView?: { readonly statuses?: readonly InstanceViewStatus[] };
   };
 }
@@ -91,4 +93,29 @@ export interface Subscription {
   readonly displayName: string;
   readonly state?: string;
   readonly tenantId?: string;
+}
+
+/** A Flexible scale set: its instances are ordinary VMs that name it in `virtualMachineScaleSet`. */
+export interface VirtualMachineScaleSet {
+  readonly id: string;
+  readonly name: string;
+  readonly location: string;
+  readonly tags?: Tags;
+  readonly sku?: { readonly name?: string; readonly capacity?: number };
+  readonly identity?: { readonly type: string; readonly principalId?: string; readonly tenantId?: string };
+  readonly properties: { readonly provisioningState?: string; readonly uniqueId?: string; readonly orchestrationMode?: string };
+}
+
+/** The parts of a storage account Spotbox reads: where its Blob endpoint is, and its id (a role's scope). */
+export interface StorageAccount {
+  readonly id: string;
+  readonly name: string;
+  readonly location: string;
+  readonly properties: { readonly primaryEndpoints?: { readonly blob?: string } };
+}
+
+export interface RoleAssignment {
+  readonly id: string;
+  readonly name: string;
+  readonly properties: { readonly roleDefinitionId: string; readonly principalId: string; readonly scope?: string };
 }

@@ -2,7 +2,8 @@ import { TAGS } from '../aws/spotboxTags';
 import type { Box, BoxState } from '../boxes/box';
 import type { CloudBoxSource } from '../boxes/multiCloudBoxSource';
 import { parseResourceId } from './armResourceId';
-import type { PublicIpAddress, VirtualMachine } from './armTypes';
+import type { NetworkInterface, PublicIpAddress, VirtualMachine } from './armTypes';
+import { launchRecordFrom, scaleSetsById, type LaunchRecord } from './azureLaunchRecord';
 import { powerStateOf } from './armVirtualMachines';
 import type { AzureClients } from './azureClients';
 
@@ -23,8 +24,8 @@ function stateOf(vm: VirtualMachine): BoxState {
  * the box's id (ARM addresses a VM by group and name, and each box has a group of its own); the VM
  * name is the launch's name, which its key file is named after.
  */
-export function boxFromAzureVm(vm: VirtualMachine, publicIp?: string, hourlyPriceUsd?: number): Box {
-  const tags = vm.tags ?? {};
+export function boxFromAzureVm(vm: VirtualMachine, publicIp?: string, hourlyPriceUsd?: number, record: LaunchRecord = { tags: vm.tags ?? {}, launchName: vm.name }): Box {
+  const tags = record.tags;
   return {
     cloud: 'azure',
     instanceId: vm.id,
@@ -37,7 +38,7 @@ export function boxFromAzureVm(vm: VirtualMachine, publicIp?: string, hourlyPric
     ...(hourlyPriceUsd !== undefined ? { hourlyPriceUsd } : {}),
     ...(vm.properties.timeCreated ? { launchTime: Date.parse(vm.properties.timeCreated) } : {}),
     ...(publicIp ? { publicIp } : {}),
-    keyName: vm.name,
+    keyName: record.launchName,
     ...(tags[TAGS.sshUser] ? { sshUser: tags[TAGS.sshUser] } : {}),
     ...(tags[TAGS.workspaceDir] ? { workspaceDir: tags[TAGS.workspaceDir] } : {}),
     ...(tags[TAGS.session] ? { sessionId: tags[TAGS.session] } : {}),
@@ -46,8 +47,9 @@ export function boxFromAzureVm(vm: VirtualMachine, publicIp?: string, hourlyPric
 }
 
 /**
- * The subscription's Spotbox boxes: VMs tagged spotbox:managed=true, with their power states (one
- * `statusOnly` list) and addresses (one list of public IPs, matched by the box's resource group).
+ * The subscription's Spotbox boxes: VMs tagged spotbox:managed=true (or instances of a scale set
+ * so tagged), with their power states (one `statusOnly` list) and addresses (one list each of NICs
+ * and public IPs).
  */
 export class AzureBoxSource implements CloudBoxSource {
   readonly cloud = 'azure' as const;
@@ -64,21 +66,39 @@ export class AzureBoxSource implements CloudBoxSource {
 
   async listBoxes(): Promise<Box[]> {
     const clients = await this.clients();
-    const [vms, ips] = await Promise.all([clients.virtualMachines.listAll(), clients.network.listPublicIps()]);
-    const ipOfGroup = new Map<string, PublicIpAddress>();
-    for (const ip of ips) {
-      const group = parseResourceId(ip.id)?.resourceGroup.toLowerCase();
-      if (group && ip.properties.ipAddress) ipOfGroup.set(group, ip);
-    }
+    const [vms, ips, nics, sets] = await Promise.all([clients.virtualMachines.listAll(), clients.network.listPublicIps(), clients.network.listNetworkInterfaces(), clients.scaleSets.listAll()]);
+    const scaleSets = scaleSetsById(sets);
+    const addressOf = publicAddresses(ips, nics);
     return Promise.all(
       vms
-        .filter((vm) => vm.tags?.[TAGS.managed] === 'true')
-        .map(async (vm) => {
-          const group = parseResourceId(vm.id)?.resourceGroup.toLowerCase();
-          const box = boxFromAzureVm(vm, group ? ipOfGroup.get(group)?.properties.ipAddress : undefined);
+        .map((vm) => ({ vm, record: launchRecordFrom(vm, scaleSets) }))
+        .filter(({ record }) => record.tags[TAGS.managed] === 'true')
+        .map(async ({ vm, record }) => {
+          const box = boxFromAzureVm(vm, addressOf(vm), undefined, record);
           const price = box.lifecycle === 'spot' ? await this.spotPrice(box.region, box.instanceType).catch(() => undefined) : undefined;
           return price === undefined ? box : { ...box, hourlyPriceUsd: price };
         }),
     );
   }
+}
+
+/**
+ * Each VM's public address: through its primary NIC's public IP (ARM's word on which is whose); a
+ * box's group holds one VM at a time, so the group's only address serves while a NIC is not listed yet.
+ */
+function publicAddresses(ips: readonly PublicIpAddress[], nics: readonly NetworkInterface[]): (vm: VirtualMachine) => string | undefined {
+  const ipById = new Map(ips.filter((ip) => ip.properties.ipAddress).map((ip) => [ip.id.toLowerCase(), ip.properties.ipAddress!]));
+  const nicById = new Map(nics.map((nic) => [nic.id.toLowerCase(), nic]));
+  const ipsOfGroup = new Map<string, string[]>();
+  for (const ip of ips) {
+    const group = parseResourceId(ip.id)?.resourceGroup.toLowerCase();
+    if (group && ip.properties.ipAddress) ipsOfGroup.set(group, [...(ipsOfGroup.get(group) ?? []), ip.properties.ipAddress]);
+  }
+  return (vm) => {
+    const nic = nicById.get(vm.properties.networkProfile?.networkInterfaces?.[0]?.id?.toLowerCase() ?? '');
+    const ipId = nic?.properties.ipConfigurations?.find((configuration) => configuration.properties?.publicIPAddress)?.properties?.publicIPAddress?.id;
+    if (ipId) return ipById.get(ipId.toLowerCase());
+    const inGroup = ipsOfGroup.get(parseResourceId(vm.id)?.resourceGroup.toLowerCase() ?? '') ?? [];
+    return inGroup.length === 1 ? inGroup[0] : undefined;
+  };
 }

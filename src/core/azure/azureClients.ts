@@ -1,9 +1,11 @@
 import { SpotboxError } from '../errors';
-import { AzureIdentityTokens } from './azureAuth';
+import { AzureIdentityTokens, STORAGE_SCOPE } from './azureAuth';
 import { readAzureCliConfig, type AzureCliConfig } from './azureCliConfig';
 import { ArmHttp, type ArmTokenSource } from './armHttp';
 import { NetworkClient } from './armNetwork';
 import { ResourceGroupClient } from './armResourceGroups';
+import { RoleAssignmentClient } from './armRoleAssignments';
+import { ScaleSetClient } from './armScaleSets';
 import { VirtualMachineClient } from './armVirtualMachines';
 
 export interface AzureClientsOptions {
@@ -12,6 +14,8 @@ export interface AzureClientsOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Another token source (VS Code's Microsoft sign-in); the @azure/identity chain otherwise. */
   readonly credential?: ArmTokenSource;
+  /** The same for Blob storage's scope; the @azure/identity chain otherwise. */
+  readonly storageCredential?: ArmTokenSource;
   readonly userAgent?: string;
 }
 
@@ -22,6 +26,10 @@ export interface AzureClients {
   readonly resourceGroups: ResourceGroupClient;
   readonly network: NetworkClient;
   readonly virtualMachines: VirtualMachineClient;
+  readonly scaleSets: ScaleSetClient;
+  readonly roleAssignments: RoleAssignmentClient;
+  /** Blob storage tokens (`https://storage.azure.com/.default`) from the same sign-in: the editor's uploads of the agent for a box's bootstrap. */
+  readonly storageCredential: ArmTokenSource;
 }
 
 export const NO_SUBSCRIPTION_STEP = 'Run `az account set --subscription <id>` or pick one with Spotbox: Choose Azure Subscription.';
@@ -43,5 +51,8 @@ export function createAzureClients(options: AzureClientsOptions = {}): AzureClie
     resourceGroups: new ResourceGroupClient(http, subscriptionId),
     network: new NetworkClient(http, subscriptionId),
     virtualMachines: new VirtualMachineClient(http, subscriptionId),
+    scaleSets: new ScaleSetClient(http, subscriptionId),
+    roleAssignments: new RoleAssignmentClient(http, subscriptionId),
+    storageCredential: options.storageCredential ?? new AzureIdentityTokens({ config, scope: STORAGE_SCOPE }),
   };
 }

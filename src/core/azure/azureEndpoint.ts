@@ -7,11 +7,12 @@ import { parseHostKeyLine } from '../ssh/consoleHostKeys';
 import { privateKeyPathFor } from '../ssh/privateKeyFile';
 import { parseResourceId } from './armResourceId';
 import type { AzureClients } from './azureClients';
+import { launchRecordOf } from './azureLaunchRecord';
 import { HOST_KEY_TAG } from './azureVmRequest';
 
 /**
  * How to reach an Azure box: its public IP, the login user and key of its launch, and the host key
- * the launch made for it and installed through cloud-init, read back from the VM's tag in ARM (what
+ * the launch made for it and installed through cloud-init, read back from the VM's (or its scale set's) tag in ARM (what
  * this installation wrote, not what the box says). No recorded key, no connection: never trust on
  * first use.
  */
@@ -23,12 +24,13 @@ export async function resolveAzureEndpoint(clients: AzureClients, box: Box, opti
   if (!id) throw new SpotboxError(`${box.instanceId} is not an Azure VM id.`, 'Refresh the Spot Boxes view.');
   const vm = await clients.virtualMachines.get(id.resourceGroup, id.name, options.signal);
   if (!vm) throw new SpotboxError(`${box.name} is gone from Azure (evicted or deleted).`, 'Refresh the Spot Boxes view; a box whose profile resumes comes back as a new VM.');
-  const hostKey = vm.tags?.[HOST_KEY_TAG] ? parseHostKeyLine(vm.tags[HOST_KEY_TAG]) : undefined;
+  const { tags, launchName } = await launchRecordOf(clients, vm, options.signal);
+  const hostKey = tags[HOST_KEY_TAG] ? parseHostKeyLine(tags[HOST_KEY_TAG]) : undefined;
   if (!hostKey) {
     throw new SpotboxError(`${box.name} has no host key recorded by Spotbox (tag ${HOST_KEY_TAG}), so its identity cannot be verified.`, 'Spotbox attaches only to Azure boxes it launched; launch one with Spotbox: Launch a Spot Box.');
   }
   if (!box.publicIp) throw new SpotboxError(`${box.name} has no public IP address yet.`, 'Wait until the tree shows its address.');
-  const keyFile = `spotbox-${vm.name}`;
+  const keyFile = `spotbox-${launchName}`;
   const privateKeyPath = privateKeyPathFor(options.keyDirectory, keyFile);
   if (!fs.existsSync(privateKeyPath)) {
     throw new SpotboxError(
@@ -36,6 +38,6 @@ export async function resolveAzureEndpoint(clients: AzureClients, box: Box, opti
       `Copy ${keyFile}.pem into ${options.keyDirectory} (mode 0600), or launch a new box from here.`,
     );
   }
-  const sshUser = vm.tags?.[TAGS.sshUser] ?? vm.properties.osProfile?.adminUsername;
+  const sshUser = tags[TAGS.sshUser] ?? vm.properties.osProfile?.adminUsername;
   return endpointFor({ ...box, ...(sshUser ? { sshUser } : {}) }, { host: box.publicIp, privateKeyPath, hostKeys: [hostKey], defaultUser: options.defaultUser });
 }

@@ -7,7 +7,8 @@ import type { Logger } from '../logging/logger';
 import { writePrivateKeyFile } from '../ssh/privateKeyFile';
 import { isNoCapacity, isPriceAboveMax, isQuota, ArmApiError } from './armError';
 import { sshFromCallerRule } from './armNetwork';
-import type { VirtualMachine } from './armTypes';
+import type { VirtualMachine, VirtualMachineScaleSet } from './armTypes';
+import { placeScaleSet } from './azureScaleSetPlacement';
 import type { AzureClients } from './azureClients';
 import { buildAzureCloudConfig } from './azureCloudConfig';
 import { boxTags, buildSpotVm, type ImageReference } from './azureVmRequest';
@@ -31,6 +32,12 @@ export interface AzureLaunchRequest {
   readonly lineage?: string;
   /** The agent's bootstrap, run once at first boot; with it the VM gets a system-assigned identity. */
   readonly firstBootScript?: string;
+  /**
+   * Keep the box with a Spot scale set of one that Azure restores after an eviction (a session to
+   * resume): each new instance boots from the same model and restores itself. Its identity is
+   * system-assigned, as a lone VM's with a bootstrap.
+   */
+  readonly scaleSet?: boolean;
 }
 
 export interface LaunchedAzureBox {
@@ -44,7 +51,10 @@ export interface LaunchedAzureBox {
   readonly publicIp: string;
   /** The host key made for the box and installed by cloud-init: pinned from the start. */
   readonly hostPublicKey: string;
+  /** The box's VM; with a scale set, its first instance. */
   readonly vm: VirtualMachine;
+  /** The scale set that keeps the box, when the request asked for one. */
+  readonly scaleSet?: VirtualMachineScaleSet;
   readonly skipped: ReadonlyArray<{ readonly location: string; readonly vmSize: string; readonly reason: string }>;
 }
 
@@ -95,6 +105,23 @@ export async function launchAzureBox(clients: AzureClients, request: AzureLaunch
     const nsg = await clients.network.putSecurityGroup(resourceGroup, `${name}-nsg`, location, [sshFromCallerRule(request.callerIp)], tags, signal);
     const vnet = await clients.network.putVirtualNetwork(resourceGroup, `${name}-vnet`, location, '10.0.0.0/16', { name: 'default', addressPrefix: '10.0.0.0/24', securityGroupId: nsg.id }, tags, signal);
     const subnetId = vnet.properties.subnets?.[0]?.id ?? `${vnet.id}/subnets/default`;
+    if (request.scaleSet) {
+      const placed = await placeScaleSet(
+        clients,
+        resourceGroup,
+        { name, location, image: request.image, diskSizeGb: request.diskSizeGb, adminUsername: request.adminUsername, sshPublicKey: keys.public, customData, maxPrice: request.maxPrice, tags, securityGroupId: nsg.id, subnetId },
+        request.vmSizes,
+        { logger: options.logger, ...(signal ? { signal } : {}), onProgress: report, onNoCapacity: (vmSize, reason) => skipped.push({ location, vmSize, reason }), onError: (error, vmSize) => toAzureLaunchError(error, { vmSize, location, maxPrice: request.maxPrice }) },
+      );
+      if (placed) {
+        for (const skip of skipped) options.logger.info(`no capacity: ${skip.vmSize} in ${skip.location}: ${skip.reason}`);
+        return { name, resourceGroup, location, vmSize: placed.vmSize, sessionId, privateKeyPath, publicIp: placed.publicIp, hostPublicKey, vm: placed.vm, scaleSet: placed.scaleSet, skipped };
+      }
+      report(`no Spot capacity in ${location}; removing its resource group`);
+      await clients.resourceGroups.delete(resourceGroup, signal);
+      groupDeleted = true;
+      continue;
+    }
     const ip = await clients.network.putPublicIp(resourceGroup, `${name}-ip`, location, tags, signal);
     const nic = await clients.network.putNetworkInterface(resourceGroup, `${name}-nic`, location, subnetId, ip.id, nsg.id, tags, signal);
 

@@ -5,10 +5,12 @@ import { SpotboxError } from '../errors';
 import { privateKeyPathFor } from '../ssh/privateKeyFile';
 import { parseResourceId } from './armResourceId';
 import type { AzureClients } from './azureClients';
+import { deleteBoxGroup } from './azureBoxGroup';
 
 /**
- * Ends an Azure box and everything its launch made by deleting the box's own resource group (VM,
- * disk, NIC, public IP, network, NSG), then its private key. Only a group tagged with this
+ * Ends an Azure box and everything its launch made by deleting the box's own resource group (VM or
+ * scale set, disks, NICs, public IPs, network, NSG) and the checkpoint role its identity held, then
+ * its private key. Only a group tagged with this
  * installation's owner is deleted: the tags are read from ARM, not from the tree's copy.
  */
 export async function terminateAzureBox(clients: AzureClients, box: Pick<Box, 'instanceId' | 'name' | 'keyName'>, options: { ownerId: string; keyDirectory: string; signal?: AbortSignal }): Promise<void> {
@@ -20,7 +22,7 @@ export async function terminateAzureBox(clients: AzureClients, box: Pick<Box, 'i
     if (group.tags?.[TAGS.managed] !== 'true' || owner !== options.ownerId) {
       throw new SpotboxError(`Resource group ${id.resourceGroup} is not one this Spotbox installation created (owner tag ${owner ?? 'missing'}), so Spotbox leaves it alone.`, `Delete it yourself if it is yours: az group delete --name ${id.resourceGroup}`);
     }
-    await clients.resourceGroups.delete(id.resourceGroup, options.signal);
+    await deleteBoxGroup(clients, group, options.signal);
   }
   await fs.rm(privateKeyPathFor(options.keyDirectory, `spotbox-${box.keyName ?? id.name}`), { force: true });
 }

@@ -48,26 +48,38 @@ export function buildSpotVm(spec: AzureSpotVmSpec): Record<string, unknown> {
     tags: spec.tags,
     ...(spec.identity ? { identity: { type: 'SystemAssigned' } } : {}),
     properties: {
-      priority: 'Spot',
-      evictionPolicy: 'Delete',
-      billingProfile: { maxPrice: spec.maxPrice },
+      ...spotTerms(spec.maxPrice),
       hardwareProfile: { vmSize: spec.vmSize },
-      storageProfile: {
-        imageReference: { ...spec.image },
-        osDisk: { createOption: 'FromImage', deleteOption: 'Delete', diskSizeGB: spec.diskSizeGb, managedDisk: { storageAccountType: 'StandardSSD_LRS' } },
-      },
-      osProfile: {
-        computerName: spec.name,
-        adminUsername: spec.adminUsername,
-        customData: Buffer.from(spec.customData, 'utf8').toString('base64'),
-        linuxConfiguration: {
-          disablePasswordAuthentication: true,
-          ssh: { publicKeys: [{ path: `/home/${spec.adminUsername}/.ssh/authorized_keys`, keyData: spec.sshPublicKey.trim() }] },
-        },
-      },
+      storageProfile: storageProfileOf(spec),
+      osProfile: { computerName: spec.name, ...loginOf(spec) },
       // The NIC stays with the box's group: a VM that failed to allocate is deleted and the next size reuses it.
       networkProfile: { networkInterfaces: [{ id: spec.networkInterfaceId, properties: { primary: true, deleteOption: 'Detach' } }] },
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+    },
+  };
+}
+
+/** Spot, deleted on eviction (its disk with it), and the price guard. */
+export function spotTerms(maxPrice: number): Record<string, unknown> {
+  return { priority: 'Spot', evictionPolicy: 'Delete', billingProfile: { maxPrice } };
+}
+
+/** The image and an OS disk deleted with the VM. */
+export function storageProfileOf(spec: Pick<AzureSpotVmSpec, 'image' | 'diskSizeGb'>): Record<string, unknown> {
+  return {
+    imageReference: { ...spec.image },
+    osDisk: { createOption: 'FromImage', deleteOption: 'Delete', diskSizeGB: spec.diskSizeGb, managedDisk: { storageAccountType: 'StandardSSD_LRS' } },
+  };
+}
+
+/** The login: password login off, the one SSH key, and the customData cloud-init reads. */
+export function loginOf(spec: Pick<AzureSpotVmSpec, 'adminUsername' | 'customData' | 'sshPublicKey'>): Record<string, unknown> {
+  return {
+    adminUsername: spec.adminUsername,
+    customData: Buffer.from(spec.customData, 'utf8').toString('base64'),
+    linuxConfiguration: {
+      disablePasswordAuthentication: true,
+      ssh: { publicKeys: [{ path: `/home/${spec.adminUsername}/.ssh/authorized_keys`, keyData: spec.sshPublicKey.trim() }] },
     },
   };
 }

@@ -1,28 +1,24 @@
-import type { GcsClient } from './gcsClient';
+import { storeBootTools } from '../agent/bootToolsStore';
 import { SpotboxError } from '../errors';
+import type { GcsClient } from './gcsClient';
 
-/**
- * Puts the agent and the session tools in the checkpoint bucket for the box's bootstrap (it pins
- * each by sha256, bootTools.ts), as uploadBootTools does on S3. Returns the undo for the launch's
- * rollback: each object it wrote, and only those.
- */
-export async function uploadBootToolsToGcs(gcs: GcsClient, bucket: string, files: ReadonlyArray<{ readonly key: string; readonly content: Buffer }>, signal?: AbortSignal): Promise<() => Promise<void>> {
-  const written: string[] = [];
-  try {
-    for (const file of files) {
-      // Content-addressed keys: an object already there holds these very bytes (the upload says so on a 412).
-      await gcs.upload(bucket, file.key, file.content, { contentType: 'text/x-python', ...(signal ? { signal } : {}) });
-      written.push(file.key);
-    }
-  } catch (error) {
-    if (error instanceof SpotboxError) throw error;
-    throw new SpotboxError(
+/** Puts the agent and the session tools in the checkpoint bucket for the box's bootstrap, as uploadBootTools does on S3; returns the rollback's undo. */
+export function uploadBootToolsToGcs(gcs: GcsClient, bucket: string, files: ReadonlyArray<{ readonly key: string; readonly content: Buffer }>, signal?: AbortSignal): Promise<() => Promise<void>> {
+  return storeBootTools(
+    {
+      put: async (key, content, putSignal) => {
+        await gcs.upload(bucket, key, content, { contentType: 'text/x-python', ...(putSignal ? { signal: putSignal } : {}) });
+      },
+      remove: async (key) => {
+        await gcs.deleteObject(bucket, key);
+      },
+    },
+    files,
+    (error) => new SpotboxError(
       `Storing the agent and the session tools in gs://${bucket} failed: ${error instanceof Error ? error.message : String(error)}`,
       'Check that the bucket exists and that your gcloud credentials may write to it (roles/storage.objectAdmin on the bucket).',
       { cause: error },
-    );
-  }
-  return async () => {
-    for (const key of written) await gcs.deleteObject(bucket, key);
-  };
+    ),
+    signal,
+  );
 }

@@ -5,6 +5,8 @@ import { parseResourceId } from '../azure/armResourceId';
 import type { VirtualMachine } from '../azure/armTypes';
 import { powerStateOf } from '../azure/armVirtualMachines';
 import type { AzureClients } from '../azure/azureClients';
+import { deleteBoxGroup } from '../azure/azureBoxGroup';
+import { launchRecordFrom, scaleSetsById } from '../azure/azureLaunchRecord';
 import { privateKeyPathFor } from '../ssh/privateKeyFile';
 import type { HygieneCloud, TaggedResource } from './orphanTypes';
 
@@ -30,11 +32,14 @@ export function azureHygieneCloud(clients: () => Promise<AzureClients>, keyDirec
   return {
     async listTagged() {
       const azure = await clients();
-      const [vms, groups] = await Promise.all([azure.virtualMachines.listAll(), azure.resourceGroups.listByTag(TAGS.managed, 'true')]);
+      const [vms, groups, sets] = await Promise.all([azure.virtualMachines.listAll(), azure.resourceGroups.listByTag(TAGS.managed, 'true'), azure.scaleSets.listAll()]);
+      const scaleSets = scaleSetsById(sets);
       const resources: TaggedResource[] = [];
       for (const vm of vms) {
-        if (vm.tags?.[TAGS.managed] !== 'true') continue;
-        resources.push({ kind: 'instance', id: vm.id, name: vm.name, region: AZURE_SWEEP_SCOPE, tags: vm.tags, state: stateOf(vm), ...created(vm.properties.timeCreated) });
+        // A scale set's instance carries no tags of its own: its set's say whose it is.
+        const { tags } = launchRecordFrom(vm, scaleSets);
+        if (tags[TAGS.managed] !== 'true') continue;
+        resources.push({ kind: 'instance', id: vm.id, name: vm.name, region: AZURE_SWEEP_SCOPE, tags, state: stateOf(vm), ...created(vm.properties.timeCreated) });
       }
       for (const group of groups) {
         // Resource groups carry no creation time in ARM; the sweep's grace period then counts from the session's oldest sibling.
@@ -53,7 +58,11 @@ export function azureHygieneCloud(clients: () => Promise<AzureClients>, keyDirec
         ids.map(async (id) => {
           const parts = parseResourceId(id);
           if (!parts) throw new Error(`${id} is not an Azure VM id.`);
-          await azure.virtualMachines.delete(parts.resourceGroup, parts.name);
+          // An instance alone would be restored by its scale set: the set goes instead.
+          const vm = await azure.virtualMachines.get(parts.resourceGroup, parts.name);
+          const set = vm?.properties.virtualMachineScaleSet?.id ? parseResourceId(vm.properties.virtualMachineScaleSet.id) : undefined;
+          if (set) await azure.scaleSets.delete(set.resourceGroup, set.name);
+          else await azure.virtualMachines.delete(parts.resourceGroup, parts.name);
         }),
       );
     },
@@ -78,7 +87,8 @@ export function azureHygieneCloud(clients: () => Promise<AzureClients>, keyDirec
     async deleteSecurityGroup(_region, group) {
       const azure = await clients();
       try {
-        await azure.resourceGroups.delete(group);
+        const found = await azure.resourceGroups.get(group);
+        if (found) await deleteBoxGroup(azure, found);
       } catch (error) {
         if (!(error instanceof ArmApiError && error.status === 404)) throw error;
       }

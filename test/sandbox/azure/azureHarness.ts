@@ -5,7 +5,7 @@
  * separate process with the sandbox's environment, as a user's tools would run.
  */
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import type { RunningSandbox, SandboxOptions } from '../../../sandbox/sandbox';
@@ -149,4 +149,35 @@ export async function createNetwork(context: AzureTestContext, group: string, pr
     },
   });
   return { nicId: String(nic.id), publicIpPath: `${base}/publicIPAddresses/${prefix}-ip${network}` };
+}
+
+const SPOTBOX_CLIENT = path.join(__dirname, 'spotboxAzureClient.js');
+
+/**
+ * Runs one command of Spotbox's Azure pipeline (spotboxAzureClient.ts) as a separate Node process
+ * with the sandbox's environment, as the editor runs it; resolves with its JSON answer.
+ */
+export function runAzureClient<T>(context: AzureTestContext, args: readonly string[], timeoutMs = 240_000): Promise<T & { error?: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SPOTBOX_CLIENT, ...args], { env: { ...process.env, ...context.sandbox.environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let ended = false;
+    child.stdout.on('end', () => (ended = true));
+    // Not on close: something on the box side may keep a pipe open; the client's line is written
+    // before it exits, and read here at most a second after.
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      void (ended ? Promise.resolve() : new Promise((settle) => setTimeout(settle, 1000))).then(() => answer(code));
+    });
+    const answer = (code: number | null): void => {
+      if (process.env.SPOTBOX_TEST_VERBOSE) process.stderr.write(stderr);
+      const line = stdout.trim().split('\n').pop();
+      if (!line) reject(new Error(`the client exited (${code}) without an answer\n${stderr}`));
+      else resolve(JSON.parse(line) as T & { error?: string });
+    };
+  });
 }

@@ -4,11 +4,16 @@
  * principal @azure/identity reads, NODE_EXTRA_CA_CERTS for the sandbox's CA, which Node reads only
  * at start-up). One command per run, its result as one JSON line on stdout:
  *
- *   node spotboxAzureClient.js launch '<profile json>' <keyDirectory>
+ *   node spotboxAzureClient.js launch '<profile json>' <keyDirectory> <owner> [<local workspace>]
  *   node spotboxAzureClient.js list
+ *   node spotboxAzureClient.js evict-and-watch '<box json>' <keyDirectory> <control url> <blob endpoint> <container> <checkpoint prefix>
  *   node spotboxAzureClient.js terminate '<box json>' <keyDirectory> <owner>
  *   node spotboxAzureClient.js sweep <keyDirectory> <owner>
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assembleAgentForTests } from '../../assembledAgent';
+import { evictAndWatch } from './azureScaleSetWatch';
 import { AzureBoxSource } from '../../../src/core/azure/azureBoxSource';
 import { createAzureClients } from '../../../src/core/azure/azureClients';
 import { terminateAzureBox } from '../../../src/core/azure/azureTerminate';
@@ -28,12 +33,21 @@ async function main(): Promise<unknown> {
       const parsed = parseProfile(args[0], '.spotbox/profile.json');
       if (!parsed.profile) throw new Error(parsed.problems.map((problem) => problem.message).join('; '));
       const progress: string[] = [];
-      const result = await launchAzureProfile(parsed.profile, { callerIp: '127.0.0.1', keyDirectory: args[1], owner: args[2] }, { azure: clients }, { logger: silentLogger, onProgress: (message) => {
+      const agentSource = async (): Promise<string> => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8');
+      const result = await launchAzureProfile(parsed.profile, { callerIp: '127.0.0.1', keyDirectory: args[1], owner: args[2], ...(args[3] ? { localRoot: args[3] } : {}) }, { azure: clients, agentSource }, { logger: silentLogger, onProgress: (message) => {
         progress.push(message);
         process.stderr.write(`${new Date().toISOString()} ${message}\n`);
       } });
-      const { launched, box, endpoint } = result;
-      return { launched: { name: launched.name, resourceGroup: launched.resourceGroup, location: launched.location, vmSize: launched.vmSize, publicIp: launched.publicIp, hostPublicKey: launched.hostPublicKey, privateKeyPath: launched.privateKeyPath, skipped: launched.skipped }, box, endpoint, progress };
+      const { launched, box, endpoint, lineage } = result;
+      return { lineage, scaleSet: launched.scaleSet?.id, launched: { name: launched.name, resourceGroup: launched.resourceGroup, location: launched.location, vmSize: launched.vmSize, publicIp: launched.publicIp, hostPublicKey: launched.hostPublicKey, privateKeyPath: launched.privateKeyPath, skipped: launched.skipped }, box, endpoint, progress };
+    }
+    case 'evict-and-watch': {
+      const [boxJson, keyDirectory, control, blobEndpoint, container, checkpointPrefix] = args;
+      const evict = async (vm: string, resourceGroup: string): Promise<void> => {
+        const response = await fetch(`${control}/azure/evict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vm, resourceGroup }) });
+        if (response.status !== 200) throw new Error(`evict ${vm}: ${response.status} ${await response.text()}`);
+      };
+      return evictAndWatch(JSON.parse(boxJson) as Box, { clients, keyDirectory, blobEndpoint, container, checkpointPrefix, evict });
     }
     case 'list':
       return { boxes: await new AzureBoxSource(async () => clients, clients.subscriptionId).listBoxes() };

@@ -7,15 +7,13 @@
  * first size; a Spot price above the guard refused with nothing left; the sweep.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Box } from '../../../src/core/boxes/box';
 import type { BoxEndpoint } from '../../../src/core/attach/boxEndpoint';
 import { sshExec } from '../e2e/sshExec';
-import { startAzureTestSandbox, stopTestSandbox, tempDir, type AzureTestContext } from './azureHarness';
+import { runAzureClient, startAzureTestSandbox, stopTestSandbox, tempDir, type AzureTestContext } from './azureHarness';
 
-const CLIENT = path.join(__dirname, 'spotboxAzureClient.js');
 const CLIENT_OWNER = 'owner-azure-launch';
 
 interface Launched {
@@ -30,29 +28,7 @@ describe('Azure launch pipeline against the sandbox (src/core/azure over the wir
   let directory: string;
   let context: AzureTestContext;
   let keyDirectory: string;
-  const client = <T>(...args: string[]): Promise<T & { error?: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLIENT, ...args], { env: { ...process.env, ...context.sandbox.environment }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-      let ended = false;
-      child.stdout.on('end', () => (ended = true));
-      // Not on close: something on the box side may keep a pipe open; the client's line is written
-      // before it exits, and read here at most a second after.
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        void (ended ? Promise.resolve() : new Promise((settle) => setTimeout(settle, 1000))).then(() => answer(code));
-      });
-      const answer = (code: number | null): void => {
-        if (process.env.SPOTBOX_TEST_VERBOSE) process.stderr.write(stderr);
-        const line = stdout.trim().split('\n').pop();
-        if (!line) reject(new Error(`the client exited (${code}) without an answer\n${stderr}`));
-        else resolve(JSON.parse(line) as T & { error?: string });
-      };
-    });
+  const client = <T>(...args: string[]): Promise<T & { error?: string }> => runAzureClient<T>(context, args);
   const profile = (extra: Record<string, unknown> = {}): string => JSON.stringify({ name: 'llama', cloud: 'azure', regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], maxPrice: 2, ...extra });
   const groupsTagged = async (): Promise<string[]> => {
     const reply = await context.arm('GET', `${context.subscriptionPath}/resourcegroups?api-version=2021-04-01&$filter=${encodeURIComponent("tagName eq 'spotbox:managed' and tagValue eq 'true'")}`);

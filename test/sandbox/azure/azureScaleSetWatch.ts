@@ -1,0 +1,94 @@
+/**
+ * What a user sees of an Azure Spot eviction with no editor open, measured: the trainer's log on the
+ * evicted instance, the notice checkpoint in Blob storage, the scale set's new instance, its own
+ * restore (its agent journal) and the trainer's log there. Only ARM, Blob storage and SSH are read;
+ * nothing here acts on the box or the lineage, except asking the sandbox to evict. Runs inside the
+ * child client (spotboxAzureClient.ts), which trusts the sandbox's CA.
+ */
+import type { Client } from 'ssh2';
+import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
+import type { AzureClients } from '../../../src/core/azure/azureClients';
+import { resolveAzureEndpoint } from '../../../src/core/azure/azureEndpoint';
+import { waitForScaleSetReplacement } from '../../../src/core/azure/azureScaleSetReplacement';
+import { BlobClient } from '../../../src/core/azure/blobClient';
+import { parseResourceId } from '../../../src/core/azure/armResourceId';
+import type { Box } from '../../../src/core/boxes/box';
+import { waitForBootRestore, type BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
+import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
+import { eventually } from '../e2e/sandboxHarness';
+
+export interface AzureEviction {
+  readonly evictedAt: number;
+  /** When the manifest of the notice checkpoint was seen in Blob storage (epoch ms), and its step. */
+  readonly checkpointAt: number;
+  readonly checkpointStep?: number;
+  /** "stopping at step N" in the evicted instance's log: where the trainer saved on SIGTERM. */
+  readonly stoppedAt: number;
+  readonly replacement: Box;
+  readonly replacementRunningAt: number;
+  readonly boot: BootRestoreOutcome;
+  readonly resumedStep: number;
+  readonly trainerLog: string;
+  readonly oldId: string;
+}
+
+export interface EvictOptions {
+  readonly clients: AzureClients;
+  readonly keyDirectory: string;
+  readonly blobEndpoint: string;
+  readonly container: string;
+  /** `<prefix>/<lineage>/` of the lineage's checkpoints. */
+  readonly checkpointPrefix: string;
+  /** Asks the sandbox to evict the VM (its control route). */
+  readonly evict: (vmName: string, resourceGroup: string) => Promise<void>;
+  readonly timeoutMs?: number;
+}
+
+export async function evictAndWatch(box: Box, options: EvictOptions): Promise<AzureEviction> {
+  const { clients } = options;
+  const timeoutMs = options.timeoutMs ?? 240_000;
+  const id = parseResourceId(box.instanceId);
+  const vm = id ? await clients.virtualMachines.get(id.resourceGroup, id.name) : undefined;
+  const scaleSetId = vm?.properties.virtualMachineScaleSet?.id;
+  if (!id || !vm || !scaleSetId) throw new Error(`${box.instanceId} is not a scale set's instance`);
+  const blob = new BlobClient({ endpoint: options.blobEndpoint, credential: clients.storageCredential });
+  const connect = async (target: Box, retries = 10): Promise<Client> => connectEndpoint(await resolveAzureEndpoint(clients, target, { keyDirectory: options.keyDirectory, defaultUser: 'azureuser' }), { retries });
+  const read = async (client: Client, command: string): Promise<string> => (await runRemoteCommand(client, command)).stdout;
+  const manifests = async (): Promise<string[]> => (await blob.listBlobs(options.container, options.checkpointPrefix)).filter((name) => name.endsWith('/manifest.json'));
+
+  // Earlier evictions' notice checkpoints are not this one's.
+  const before = new Set(await manifests());
+  const evictedAt = Date.now();
+  await options.evict(id.name, id.resourceGroup);
+  const manifest = await eventually(
+    'the notice checkpoint in Blob storage',
+    async () => {
+      for (const name of (await manifests()).filter((candidate) => !before.has(candidate))) {
+        const doc = JSON.parse((await blob.getBlob(options.container, name))?.toString('utf8') ?? '{}') as { reason?: string; step?: number };
+        if (doc.reason === 'notice') return { step: doc.step, at: Date.now() };
+      }
+      return undefined;
+    },
+    40_000,
+    250,
+  );
+  // The trainer saved and stopped; the instance's sshd lives until the eviction (at NotBefore, or soon after the acknowledgement).
+  const late = await connect(box, 3).catch(() => undefined);
+  const oldLog = late ? await read(late, 'cat ~/trainer.log').finally(() => late.end()) : '';
+  const stoppedAt = Number(/stopping at step (\d+)/.exec(oldLog)?.[1] ?? NaN);
+
+  const replacement = await waitForScaleSetReplacement(clients, scaleSetId, { knownIds: [vm.id], timeoutMs, intervalMs: 1_000 });
+  const replacementRunningAt = Date.now();
+  const next = await connect(replacement);
+  try {
+    const boot = await waitForBootRestore(next, { timeoutMs });
+    const trainerLog = await eventually('the trainer to resume on the new instance', async () => {
+      const text = await read(next, 'cat ~/trainer.log 2>/dev/null || true');
+      return /resumed at step \d+/.test(text) ? text : undefined;
+    }, timeoutMs, 500);
+    const resumedStep = Number(/resumed at step (\d+)/.exec(trainerLog)?.[1]);
+    return { evictedAt, checkpointAt: manifest.at, ...(manifest.step !== undefined ? { checkpointStep: manifest.step } : {}), stoppedAt, replacement, replacementRunningAt, boot, resumedStep, trainerLog, oldId: vm.id };
+  } finally {
+    next.end();
+  }
+}
