@@ -10,11 +10,12 @@ import { eventually, processesMentioning, TEST_OWNER_ID } from '../test/sandbox/
 import { BOX_WORKSPACE, REGION, RecoveryRig, realTrainerProfile, trainerProfile, WORKSPACES } from '../test/sandbox/recovery/recoveryHarness';
 import { percentile, seconds } from './stats';
 import { argument, runBench } from './benchCli';
+import { azureCycles } from './recoveryAzure';
 import { gcpCycles } from './recoveryGcp';
 import { headlessCycles } from './recoveryHeadless';
 
 /**
- * `npm run bench:recovery [-- --cycles N] [-- --lead S] [-- --trainer pytorch] [-- --headless] [-- --cloud gcp]`: spot notice to resumed session in the
+ * `npm run bench:recovery [-- --cycles N] [-- --lead S] [-- --trainer pytorch] [-- --headless] [-- --cloud gcp|azure]`: spot notice to resumed session in the
  * sandbox, as the editor does it (journal followed over SSH, replacement at notice time, restore,
  * session restart). One lineage is interrupted N times in a row (the soak: each replacement is the
  * next one's victim). Prints per cycle and in total: notice -> visible in the editor, notice ->
@@ -38,6 +39,10 @@ async function main(): Promise<void> {
   try {
     if (argument('--cloud') === 'gcp') {
       failures += await gcpCycles(sandbox, directory, { cycles });
+      return;
+    }
+    if (argument('--cloud') === 'azure') {
+      failures += await azureCycles(sandbox, directory, { cycles });
       return;
     }
     if (process.argv.includes('--headless')) {

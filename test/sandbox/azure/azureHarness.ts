@@ -157,7 +157,7 @@ const SPOTBOX_CLIENT = path.join(__dirname, 'spotboxAzureClient.js');
  * Runs one command of Spotbox's Azure pipeline (spotboxAzureClient.ts) as a separate Node process
  * with the sandbox's environment, as the editor runs it; resolves with its JSON answer.
  */
-export function runAzureClient<T>(context: AzureTestContext, args: readonly string[], timeoutMs = 240_000): Promise<T & { error?: string }> {
+export function runAzureClient<T>(context: Pick<AzureTestContext, 'sandbox'>, args: readonly string[], timeoutMs = 240_000): Promise<T & { error?: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SPOTBOX_CLIENT, ...args], { env: { ...process.env, ...context.sandbox.environment }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
