@@ -13,7 +13,8 @@ import { waitForScaleSetReplacement } from '../../../src/core/azure/azureScaleSe
 import { BlobClient } from '../../../src/core/azure/blobClient';
 import { parseResourceId } from '../../../src/core/azure/armResourceId';
 import type { Box } from '../../../src/core/boxes/box';
-import { waitForBootRestore, type BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
+import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
+import { resumedOnBox } from '../e2e/resumedOnBox';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { eventually } from '../e2e/sandboxHarness';
 
@@ -81,12 +82,7 @@ export async function evictAndWatch(box: Box, options: EvictOptions): Promise<Az
   const replacementRunningAt = Date.now();
   const next = await connect(replacement);
   try {
-    const boot = await waitForBootRestore(next, { timeoutMs });
-    const trainerLog = await eventually('the trainer to resume on the new instance', async () => {
-      const text = await read(next, 'cat ~/trainer.log 2>/dev/null || true');
-      return /resumed at step \d+/.test(text) ? text : undefined;
-    }, timeoutMs, 500);
-    const resumedStep = Number(/resumed at step (\d+)/.exec(trainerLog)?.[1]);
+    const { boot, trainerLog, resumedStep } = await resumedOnBox(next, timeoutMs);
     return { evictedAt, checkpointAt: manifest.at, ...(manifest.step !== undefined ? { checkpointStep: manifest.step } : {}), stoppedAt, replacement, replacementRunningAt, boot, resumedStep, trainerLog, oldId: vm.id };
   } finally {
     next.end();

@@ -11,7 +11,8 @@ import type { GcpClients } from '../../../src/core/gcp/gcpClients';
 import { groupOfInstance } from '../../../src/core/gcp/gceBoxGroup';
 import { resolveGceEndpoint } from '../../../src/core/gcp/gceEndpoint';
 import { waitForGroupReplacement } from '../../../src/core/gcp/gceGroupReplacement';
-import { waitForBootRestore, type BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
+import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
+import { resumedOnBox } from '../e2e/resumedOnBox';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import { eventually } from '../e2e/sandboxHarness';
 
@@ -81,12 +82,7 @@ export async function preemptAndWatch(box: Box, options: PreemptOptions): Promis
   const replacementRunningAt = Date.now();
   const next = await connect(replacement);
   try {
-    const boot = await waitForBootRestore(next, { timeoutMs });
-    const trainerLog = await eventually('the trainer to resume on the new VM', async () => {
-      const text = await read(next, 'cat ~/trainer.log 2>/dev/null || true');
-      return /resumed at step \d+/.test(text) ? text : undefined;
-    }, timeoutMs, 500);
-    const resumedStep = Number(/resumed at step (\d+)/.exec(trainerLog)?.[1]);
+    const { boot, trainerLog, resumedStep } = await resumedOnBox(next, timeoutMs);
     const now = await compute.getInstance(replacement.availabilityZone, replacement.instanceId);
     return { preemptedAt, checkpointAt: manifest.at, ...(manifest.step !== undefined ? { checkpointStep: manifest.step } : {}), stoppedAt, replacement, replacementRunningAt, boot, resumedStep, trainerLog, oldId: instance.id, ...(now?.id ? { newId: now.id } : {}) };
   } finally {
