@@ -6,6 +6,7 @@ import type { VirtualMachine } from '../azure/armTypes';
 import { powerStateOf } from '../azure/armVirtualMachines';
 import type { AzureClients } from '../azure/azureClients';
 import { privateKeyPathFor } from '../ssh/privateKeyFile';
+import { createdAtOf } from './createdAt';
 import type { HygieneCloud, TaggedResource } from './orphanTypes';
 
 /** ARM lists a subscription at once: the sweep reads Azure as one scope. */
@@ -34,7 +35,7 @@ export function azureHygieneCloud(clients: () => Promise<AzureClients>, keyDirec
       const resources: TaggedResource[] = [];
       for (const vm of vms) {
         if (vm.tags?.[TAGS.managed] !== 'true') continue;
-        resources.push({ kind: 'instance', id: vm.id, name: vm.name, region: AZURE_SWEEP_SCOPE, tags: vm.tags, state: stateOf(vm), ...created(vm.properties.timeCreated) });
+        resources.push({ kind: 'instance', id: vm.id, name: vm.name, region: AZURE_SWEEP_SCOPE, tags: vm.tags, state: stateOf(vm), ...createdAtOf(vm.properties.timeCreated) });
       }
       for (const group of groups) {
         // Resource groups carry no creation time in ARM; the sweep's grace period then counts from the session's oldest sibling.
@@ -89,7 +90,3 @@ export function azureHygieneCloud(clients: () => Promise<AzureClients>, keyDirec
   };
 }
 
-function created(timestamp: string | undefined): { createdAt?: number } {
-  const at = timestamp ? Date.parse(timestamp) : NaN;
-  return Number.isFinite(at) ? { createdAt: at } : {};
-}
