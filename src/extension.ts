@@ -55,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
     lineages,
     notices,
     ownerId,
+    azureSpotPrice: async (region, vmSize) => (await (await calculator.pricing()).priceService.otherCloudSpotPrices('azure', [vmSize], [region])).quotes[0]?.spot.usdPerHour,
   });
 
   const costTicker = registerCostTicker(context, { boxStore, settings, clock: systemClock, logger: logger.child('cost'), pricing: () => calculator.pricing(), clients: boxes.clients, notices });

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundledVsCodeVersion, codeServerEntry, ensureCodeServer, which } from './installCodeServer';
 import { spawnGroup, stopGroup, waitForHttp } from './processes';
+import { SANDBOX_EDITOR_TLS_SETTINGS } from './sandboxTrust';
 
 export interface EditorSession {
   readonly description: string;
@@ -44,6 +45,7 @@ export async function openEditor(options: OpenEditorOptions): Promise<EditorSess
   if (!fs.existsSync(settingsFile)) {
     fs.writeFileSync(settingsFile, JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never' }, null, 2));
   }
+  keepSandboxTrust(settingsFile, options.log);
   const authority = `127.0.0.1:${options.port}`;
   const server = spawnGroup(
     process.execPath,
@@ -68,6 +70,19 @@ export async function openEditor(options: OpenEditorOptions): Promise<EditorSess
     closed: exitOf(server),
     stop: () => stopGroup(server),
   };
+}
+
+/** Adds the sandbox's TLS settings to the demo editor's settings (kept from earlier runs, perhaps edited since). */
+function keepSandboxTrust(settingsFile: string, log: (line: string) => void): void {
+  let settings: Record<string, unknown>;
+  try {
+    settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+  } catch {
+    log(`${settingsFile} is not plain JSON: add ${JSON.stringify(SANDBOX_EDITOR_TLS_SETTINGS)} to it yourself, or Azure in the editor will not trust the sandbox's certificate.`);
+    return;
+  }
+  if (Object.entries(SANDBOX_EDITOR_TLS_SETTINGS).every(([key, value]) => settings[key] === value)) return;
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, ...SANDBOX_EDITOR_TLS_SETTINGS }, null, 2));
 }
 
 function exitOf(child: ChildProcess): Promise<void> {

@@ -54,6 +54,8 @@ export function createBoxesFeature(
     notices: NoticeBoard;
     /** This installation's owner id (ownership.ts): launches tag it, the sweep and release require it. */
     ownerId: string;
+    /** An Azure Spot VM's price per hour (the calculator's: live Retail Prices, else the catalog's), for the tree. */
+    azureSpotPrice: (region: string, vmSize: string) => Promise<number | undefined>;
   },
 ): BoxesFeature {
   let clients = new Ec2ClientPool({ profile: deps.settings.settings.awsProfile || undefined });
@@ -95,7 +97,7 @@ export function createBoxesFeature(
       ? [new LazyCloudBoxSource('gcp', `Compute Engine (gcloud configuration ${gcpConfiguration})`, async () => (await import('../core/gcp/gceBoxes')).gceBoxSourceOver(await gcpClients()))]
       : [];
     const azureSources = azureSubscription
-      ? [new LazyCloudBoxSource('azure', `Azure (subscription ${azureSubscription})`, async () => new (await import('../core/azure/azureBoxSource')).AzureBoxSource(azureClients, azureSubscription))]
+      ? [new LazyCloudBoxSource('azure', `Azure (subscription ${azureSubscription})`, async () => new (await import('../core/azure/azureBoxSource')).AzureBoxSource(azureClients, azureSubscription, deps.azureSpotPrice))]
       : [];
     return new MultiCloudBoxSource([new Ec2BoxSource(clients, () => deps.settings.settings.regions, spotPrices), ...gcpSources, ...azureSources]);
   };

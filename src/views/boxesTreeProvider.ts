@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Box, BoxState } from '../core/boxes/box';
 import { CLOUD_FACTS, CLOUDS, type CloudId } from '../core/cloud/clouds';
 import type { BoxStore } from '../core/boxes/boxStore';
-import { formatUsd, summarizeCost } from '../core/billing/costSummary';
+import { formatUsd, groupCostText, summarizeCost } from '../core/billing/costSummary';
 import type { Clock } from '../core/time/clock';
 import type { ActivePortForward, PortForwardRegistry } from '../core/attach/portForwardRegistry';
 import { countdownLabel, type BoxNotice, type NoticeBoard } from '../core/recovery/noticeBoard';
@@ -143,8 +143,7 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
 
   /** How many boxes and what they cost per hour together, for a group's description. */
   private groupDescription(boxes: readonly Box[]): string {
-    const cost = summarizeCost(boxes, this.clock.now());
-    return `${boxes.length} ${boxes.length === 1 ? 'box' : 'boxes'}${cost.billableBoxes > 0 ? ` · ${formatUsd(cost.hourlyUsd)}/h` : ''}`;
+    return groupCostText(boxes.length, summarizeCost(boxes, this.clock.now()));
   }
 
   private cloudItem(cloud: CloudId): vscode.TreeItem {
@@ -190,7 +189,7 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
     item.tooltip = new vscode.MarkdownString(
       [
         `**${escapeMarkdown(box.name)}** (${escapeMarkdown(box.instanceId)})`,
-        escapeMarkdown(`${box.instanceType}, ${box.lifecycle}, ${box.availabilityZone}`),
+        escapeMarkdown(`${CLOUD_FACTS[box.cloud].label} · ${box.instanceType}, ${box.lifecycle}, ${box.availabilityZone}`),
         `State: ${box.state}${box.publicIp ? ` · ${box.publicIp}` : ''}`,
         box.hourlyPriceUsd === undefined ? 'Price: unknown' : `Price: ${formatUsd(box.hourlyPriceUsd)}/h · so far ${formatUsd(accrued)}${up ? ` over ${up}` : ''}`,
         ...(fit ? [noticeFitSummary(fit)] : []),
@@ -198,7 +197,7 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
       ].join('\n\n'),
     );
     item.tooltip.supportThemeIcons = true;
-    item.accessibilityInformation = { label: `${box.name}, ${box.instanceType} in ${box.availabilityZone}, ${box.state}${price}${tooBig ? ', checkpoint too big for the notice' : ''}` };
+    item.accessibilityInformation = { label: `${box.name}, ${box.instanceType} in ${box.availabilityZone} on ${CLOUD_FACTS[box.cloud].label}, ${box.state}${price}${tooBig ? ', checkpoint too big for the notice' : ''}` };
     return item;
   }
 

@@ -134,3 +134,45 @@ export async function leaveSandboxLaunches(): Promise<void> {
   await vscode.workspace.getConfiguration('spotbox').update('checkIpUrl', undefined, vscode.ConfigurationTarget.Global);
   await vscode.workspace.getConfiguration('spotbox').update('regions', undefined, vscode.ConfigurationTarget.Global);
 }
+
+/** The modal question a test answered, as the user would have read it. */
+export interface AnsweredModal {
+  readonly message: string;
+  readonly detail?: string;
+  readonly buttons: readonly string[];
+}
+
+/**
+ * Answers the next modal warning (Terminate Box's confirmation) with `button`, after reading it as
+ * a user would: VS Code's test host refuses to render modal dialogs (its DialogService throws
+ * "refused to show dialog in tests"), so no click can reach one. This stands in for that one dialog
+ * and nothing else: the extension and this test share one `vscode` API object (same extension
+ * folder), a non-modal message passes through untouched, the stand-in is removed at the first modal,
+ * and a question that does not match `question` or lacks `button` is dismissed (the command then
+ * ends cancelled, and the returned promise rejects with what was asked; so it does when no modal
+ * comes within `timeoutMs`).
+ */
+export function answerNextModal(question: RegExp, button: string, timeoutMs = 30_000): Promise<AnsweredModal> {
+  const window = vscode.window as unknown as { showWarningMessage: (message: string, ...rest: unknown[]) => Thenable<unknown> };
+  const original = window.showWarningMessage;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      window.showWarningMessage = original;
+      reject(new Error(`no modal question within ${timeoutMs} ms`));
+    }, timeoutMs);
+    window.showWarningMessage = function (message: string, ...rest: unknown[]): Thenable<unknown> {
+      const options = rest[0] as vscode.MessageOptions | undefined;
+      if (typeof options !== 'object' || options === null || options.modal !== true) return original.call(this, message, ...rest);
+      window.showWarningMessage = original;
+      clearTimeout(timer);
+      const buttons = rest.slice(1).map((item) => (typeof item === 'string' ? item : String((item as vscode.MessageItem).title)));
+      const asked: AnsweredModal = { message, ...(options.detail ? { detail: options.detail } : {}), buttons };
+      if (!question.test(message) || !buttons.includes(button)) {
+        reject(new Error(`the modal asked ${JSON.stringify(asked)}, not ${question} with "${button}"`));
+        return Promise.resolve(undefined);
+      }
+      resolve(asked);
+      return Promise.resolve(rest.slice(1).find((item) => item === button || (item as vscode.MessageItem | undefined)?.title === button));
+    };
+  });
+}

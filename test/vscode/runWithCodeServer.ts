@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { bundledVsCodeVersion, codeServerEntry, ensureCodeServer, which } from '../../scripts/editor/installCodeServer';
 import { freePort, spawnGroup, stopGroup, waitForHttp } from '../../scripts/editor/processes';
+import { SANDBOX_EDITOR_TLS_SETTINGS } from '../../scripts/editor/sandboxTrust';
 import { LAUNCHER_ENV, PROGRESS_FILE, RESULTS_DIR_ENV, RESULTS_FILE, UI_PROBE_DIR_ENV } from './resultsProtocol';
 import { UiProbeServer } from './uiProbeServer';
 import type { ChildProcess } from 'node:child_process';
@@ -39,7 +40,8 @@ export async function runWithCodeServer(options: LaunchOptions): Promise<void> {
     path.join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'workbench.tips.enabled': false, 'update.mode': 'none', 'git.openRepositoryInParentFolders': 'never',
       // The DOM renderer keeps the terminal's text in the page, where the UI probe can read it.
-      'terminal.integrated.gpuAcceleration': 'off' }),
+      'terminal.integrated.gpuAcceleration': 'off',
+      ...SANDBOX_EDITOR_TLS_SETTINGS }),
   );
   const probeDir = path.join(scratch, 'ui-probe');
   const port = await freePort();

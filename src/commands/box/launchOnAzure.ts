@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { AzureClients } from '../../core/azure/azureClients';
 import type { BoxStore } from '../../core/boxes/boxStore';
+import { CLOUD_FACTS } from '../../core/cloud/clouds';
 import { SpotboxError, UserCancelledError } from '../../core/errors';
+import { preflightPriceNotes, preflightSpotPrice } from '../../core/launch/preflightSpotPrice';
 import type { Logger } from '../../core/logging/logger';
 import type { PriceService } from '../../core/pricing/priceService';
 import { replacementEngineOf, type SpotboxProfile } from '../../core/profile/profileTypes';
@@ -15,44 +17,46 @@ export interface AzureLaunchDeps {
   readonly logger: Logger;
   readonly callerIp: () => Promise<string>;
   readonly workspaceRoot: () => string | undefined;
-  /** The calculator's prices: the Spot price of each size and region the profile names, for the pre-flight. */
+  /** The calculator's price service: the Spot price of each size and region the profile names, for the pre-flight. */
   readonly priceService: () => Promise<PriceService>;
   /** The assembled agent, for a profile with a checkpoint block. */
   readonly agentSource: () => Promise<string>;
 }
+
+/** Where a live Azure price comes from, as the pre-flight names it. */
+const RETAIL_PRICES = 'Retail Prices API';
 
 interface AzureChoice extends vscode.QuickPickItem {
   readonly launch?: boolean;
 }
 
 /**
- * The Launch command for an Azure profile: a pre-flight (the profile's cheapest known Spot price
- * against its guard, what will be created), then the launch with progress and cancel
- * (launchAzureProfile: everything deleted until the box runs).
+ * The Launch command for an Azure profile: a pre-flight (the profile's cheapest Spot price, live or
+ * the catalog's, with its source and age, against its guard; what will be created), then the launch
+ * with progress and cancel (launchAzureProfile: everything deleted until the box runs).
  */
 export async function launchOnAzure(deps: AzureLaunchDeps, profile: SpotboxProfile): Promise<void> {
   const clients = await deps.azureClients();
   const sizes = profile.instanceTypes ?? [];
   const callerIp = await deps.callerIp();
-  const prices = await deps.priceService();
-  const quotes = sizes
-    .flatMap((size) => profile.regions.map((region) => ({ size, region, point: prices.catalogSpotPrice('azure', region, size) })))
-    .filter((quote): quote is typeof quote & { point: NonNullable<typeof quote.point> } => quote.point !== undefined)
-    .sort((a, b) => a.point.usdPerHour - b.point.usdPerHour);
+  // The calculator's prices: live from the Retail Prices API where it answers, the catalog's otherwise.
+  const { quotes, notes } = await (await deps.priceService()).otherCloudSpotPrices('azure', sizes, profile.regions);
   const cheapest = quotes[0];
-  if (cheapest && cheapest.point.usdPerHour > profile.maxPrice) {
+  const now = Date.now();
+  if (cheapest && cheapest.spot.usdPerHour > profile.maxPrice) {
     throw new SpotboxError(
-      `Spot ${cheapest.size} in ${cheapest.region} costs about $${cheapest.point.usdPerHour.toFixed(3)}/h (${cheapest.point.source}), the cheapest of the profile, above its $${profile.maxPrice}/h guard; nothing was created.`,
+      `Spot ${preflightSpotPrice(cheapest, RETAIL_PRICES, now)} is the cheapest of the profile, above its $${profile.maxPrice}/h guard; nothing was created.`,
       'Raise maxPrice in .spotbox/profile.json or add cheaper VM sizes or regions.',
     );
   }
-  const price = cheapest ? `from $${cheapest.point.usdPerHour.toFixed(3)}/h ${cheapest.size} in ${cheapest.region} (${cheapest.point.source === 'live' ? 'Retail Prices API' : 'catalog estimate'})` : 'no Spot price known for these sizes';
+  const price = cheapest ? `from ${preflightSpotPrice(cheapest, RETAIL_PRICES, now)}` : 'no Spot price known for these sizes';
+  const priceNotes = preflightPriceNotes(notes, CLOUD_FACTS.azure.label, profile.regions).map((note) => `$(warning) ${note} `).join('');
   const picked = await vscode.window.showQuickPick<AzureChoice>(
     [
       {
         label: `$(rocket) Launch "${profile.name}" on Azure (subscription ${clients.subscriptionId})`,
         description: `${price} · guard $${profile.maxPrice}/h`,
-        detail: `Creates an SSH key, a host key pinned from the start, and per region a resource group of its own with an NSG (SSH from ${callerIp}/32 only), a network, a public IP and a Spot VM (maxPrice $${profile.maxPrice}/h, deleted when evicted, ${profile.volumeGb} GB disk), trying ${sizes.join(', ')} in ${profile.regions.join(', ')} in order until one has capacity. Azure gives a Spot VM at least 30 s of notice.${checkpointNote(profile)}`,
+        detail: `${priceNotes}Creates an SSH key, a host key pinned from the start, and per region a resource group of its own with an NSG (SSH from ${callerIp}/32 only), a network, a public IP and a Spot VM (maxPrice $${profile.maxPrice}/h, deleted when evicted, ${profile.volumeGb} GB disk), trying ${sizes.join(', ')} in ${profile.regions.join(', ')} in order until one has capacity. Azure gives a Spot VM at least 30 s of notice.${checkpointNote(profile)}`,
         launch: true,
       },
       { label: '$(close) Cancel' },

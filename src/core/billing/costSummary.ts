@@ -76,6 +76,18 @@ export function formatUsd(amount: number): string {
   return amount < 10 ? `$${amount.toFixed(2)}` : `$${amount.toFixed(amount < 1000 ? 1 : 0)}`;
 }
 
+/**
+ * A tree group's description (a cloud, a region): "2 boxes · $3.42/h"; a box without a known price
+ * is said, never counted as $0 ("1 box · price unknown", "3 boxes · $0.60/h + 1 unpriced").
+ */
+export function groupCostText(boxCount: number, summary: CostSummary): string {
+  const boxes = `${boxCount} ${boxCount === 1 ? 'box' : 'boxes'}`;
+  const priced = summary.billableBoxes - summary.unpricedBoxes;
+  if (summary.billableBoxes === 0) return boxes;
+  if (priced === 0) return `${boxes} · price unknown`;
+  return `${boxes} · ${formatUsd(summary.hourlyUsd)}/h${summary.unpricedBoxes > 0 ? ` + ${summary.unpricedBoxes} unpriced` : ''}`;
+}
+
 /** The status-bar text, e.g. "2 boxes $3.42/h · $12.10". */
 export function costTickerText(summary: CostSummary): string {
   const boxes = `${summary.billableBoxes} ${summary.billableBoxes === 1 ? 'box' : 'boxes'}`;

@@ -8,6 +8,7 @@ import type { AzureClients } from '../azure/azureClients';
 import { deleteBoxGroup } from '../azure/azureBoxGroup';
 import { launchRecordFrom, scaleSetsById } from '../azure/azureLaunchRecord';
 import { privateKeyPathFor } from '../ssh/privateKeyFile';
+import { createdAtOf } from './createdAt';
 import type { HygieneCloud, TaggedResource } from './orphanTypes';
 
 /** ARM lists a subscription at once: the sweep reads Azure as one scope. */
@@ -39,7 +40,7 @@ export function azureHygieneCloud(clients: () => Promise<AzureClients>, keyDirec
         // A scale set's instance carries no tags of its own: its set's say whose it is.
         const { tags } = launchRecordFrom(vm, scaleSets);
         if (tags[TAGS.managed] !== 'true') continue;
-        resources.push({ kind: 'instance', id: vm.id, name: vm.name, region: AZURE_SWEEP_SCOPE, tags, state: stateOf(vm), ...created(vm.properties.timeCreated) });
+        resources.push({ kind: 'instance', id: vm.id, name: vm.name, region: AZURE_SWEEP_SCOPE, tags, state: stateOf(vm), ...createdAtOf(vm.properties.timeCreated) });
       }
       for (const group of groups) {
         // Resource groups carry no creation time in ARM; the sweep's grace period then counts from the session's oldest sibling.
@@ -99,7 +100,3 @@ export function azureHygieneCloud(clients: () => Promise<AzureClients>, keyDirec
   };
 }
 
-function created(timestamp: string | undefined): { createdAt?: number } {
-  const at = timestamp ? Date.parse(timestamp) : NaN;
-  return Number.isFinite(at) ? { createdAt: at } : {};
-}

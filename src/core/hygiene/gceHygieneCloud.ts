@@ -9,6 +9,7 @@ import { LABELS, labelFilter } from '../gcp/gceLabels';
 import { deleteBoxFirewall, deleteInstanceAndWait } from '../gcp/gceSpotLaunch';
 import { regionOfZone } from '../gcp/gceZones';
 import { privateKeyPathFor } from '../ssh/privateKeyFile';
+import { createdAtOf } from './createdAt';
 import type { HygieneCloud, TaggedResource } from './orphanTypes';
 
 /**
@@ -59,19 +60,19 @@ export function gceHygieneCloud(compute: () => Promise<ComputeClient>, keyDirect
       for (const instance of instances) {
         const zone = lastSegment(instance.zone) ?? '';
         zones.set(instance.name, zone);
-        resources.push({ kind: 'instance', id: instance.name, region: regionOfZone(zone), tags: tagsOf(instance.labels), ...created(instance.creationTimestamp), ...(instance.status ? { state: STATES[instance.status] } : {}) });
+        resources.push({ kind: 'instance', id: instance.name, region: regionOfZone(zone), tags: tagsOf(instance.labels), ...createdAtOf(instance.creationTimestamp), ...(instance.status ? { state: STATES[instance.status] } : {}) });
       }
       for (const { region, group } of groups) {
         const template = templateByName.get(lastSegment(group.instanceTemplate) ?? '');
         resources.push(groupResource(region, group, template));
       }
       for (const template of templates) {
-        resources.push({ kind: 'launch-template', id: template.name, region: GCE_SWEEP_SCOPE, tags: tagsOf(template.properties?.labels), ...created(template.creationTimestamp) });
+        resources.push({ kind: 'launch-template', id: template.name, region: GCE_SWEEP_SCOPE, tags: tagsOf(template.properties?.labels), ...createdAtOf(template.creationTimestamp) });
       }
       for (const rule of firewalls) {
         const ownership = firewallOwnership(rule.description);
         if (!ownership || !rule.name.startsWith('spotbox-ssh-')) continue;
-        resources.push({ kind: 'security-group', id: rule.name, region: GCE_SWEEP_SCOPE, tags: { [TAGS.managed]: 'true', [TAGS.owner]: ownership.owner, [TAGS.session]: ownership.session }, ...created(rule.creationTimestamp) });
+        resources.push({ kind: 'security-group', id: rule.name, region: GCE_SWEEP_SCOPE, tags: { [TAGS.managed]: 'true', [TAGS.owner]: ownership.owner, [TAGS.session]: ownership.session }, ...createdAtOf(rule.creationTimestamp) });
       }
       return resources;
     },
@@ -125,7 +126,7 @@ function groupResource(region: string, group: InstanceGroupManager, template: In
     name: group.name,
     region,
     tags: tagsOf(template?.properties?.labels),
-    ...created(group.creationTimestamp),
+    ...createdAtOf(group.creationTimestamp),
     fleet: { state: 'active', targetCapacity: group.targetSize, errorCodes: [], launchTemplateExists: template !== undefined },
   };
 }
@@ -138,11 +139,6 @@ function tagsOf(labels: Readonly<Record<string, string>> | undefined): Record<st
     if (value !== undefined) tags[TAGS[name]] = value;
   }
   return tags;
-}
-
-function created(timestamp: string | undefined): { createdAt?: number } {
-  const at = timestamp ? Date.parse(timestamp) : NaN;
-  return Number.isFinite(at) ? { createdAt: at } : {};
 }
 
 async function goneOn404(call: Promise<void>): Promise<void> {

@@ -41,6 +41,13 @@ export interface LivePoolPricer {
   price(pools: readonly Pool[]): Promise<{ readonly pools: Pool[]; readonly notes?: readonly RegionNote[] }>;
 }
 
+/** One machine's Spot price in one region: live, or the catalog's with its date. */
+export interface SpotQuote {
+  readonly instanceType: string;
+  readonly region: string;
+  readonly spot: PricePoint;
+}
+
 /** Ranks the places a GPU job could run, with live AWS spot prices where they can be had. */
 export class PriceService {
   private readonly spotCache: LiveCache<SpotPriceQuote[]>;
@@ -96,11 +103,18 @@ export class PriceService {
     return price && { usdPerHour: price.onDemandUsdPerHour, source: 'catalog', asOf: catalogAsOfMs(catalog.asOf), estimate: price.estimate };
   }
 
-  /** The Spot price another cloud's catalog lists for a machine (live prices come in through scanPools). */
-  catalogSpotPrice(cloud: 'gcp' | 'azure', region: string, instanceType: string): PricePoint | undefined {
-    const catalog = cloud === 'gcp' ? this.options.catalogs.gcp : this.options.catalogs.azure;
-    const price = catalog.instanceTypes[instanceType]?.prices[region];
-    return price && { usdPerHour: price.spotUsdPerHour, source: 'catalog', asOf: catalogAsOfMs(catalog.asOf), estimate: price.estimate };
+  /**
+   * Spot prices of another cloud's machines in these regions, cheapest first, for a launch's
+   * pre-flight: live where the cloud's price list has them (the calculator's own pricer, cache and
+   * notes), else the catalog's figure; a machine or region the catalog does not list is left out.
+   */
+  async otherCloudSpotPrices(cloud: 'gcp' | 'azure', instanceTypes: readonly string[], regions: readonly string[]): Promise<{ quotes: SpotQuote[]; notes: RegionNote[] }> {
+    const { catalogs } = this.options;
+    const catalog = cloud === 'gcp' ? catalogs.gcp : catalogs.azure;
+    const pools = [...new Set(instanceTypes)].flatMap((type) => otherCloudPools(catalogs, catalog, undefined, type, this.choice())).filter((pool) => regions.includes(pool.region));
+    const priced = await this.livePools(pools, cloud === 'gcp' ? this.options.gcpLivePrices : this.options.azureLivePrices, cloud === 'gcp' ? 'Google Cloud' : 'Azure');
+    const quotes = priced.pools.map((pool) => ({ instanceType: pool.instanceType, region: pool.region, spot: pool.spot })).sort((a, b) => a.spot.usdPerHour - b.spot.usdPerHour);
+    return { quotes, notes: priced.notes };
   }
 
   /** Forgets cached live prices, e.g. on a user's explicit refresh. */

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Box } from '../../../src/core/boxes/box';
 import type { BoxCost } from '../../../src/core/billing/boxCost';
-import { costTickerText, formatUsd, summarizeBoxCosts, summarizeCost } from '../../../src/core/billing/costSummary';
+import { costTickerText, formatUsd, groupCostText, summarizeBoxCosts, summarizeCost } from '../../../src/core/billing/costSummary';
 
 const HOUR = 3_600_000;
 const box = (overrides: Partial<Box>): Box => ({
@@ -70,5 +70,18 @@ describe('summarizeBoxCosts', () => {
     assert.equal(summary.savingsUsd, 3, 'the box without an on-demand price adds no savings');
     assert.equal(summary.estimatedBoxes, 1);
     assert.equal(costTickerText(summary), '3 boxes $4.50/h · $10.0 (+1 unpriced)');
+  });
+});
+
+describe('groupCostText (a cloud or region row of the tree)', () => {
+  it('says what the group costs per hour, and says a box without a price instead of counting it as $0', () => {
+    const now = 10 * HOUR;
+    const priced = box({ instanceId: 'i-1', hourlyPriceUsd: 0.32, launchTime: now - HOUR });
+    const unpriced = box({ instanceId: 'i-2', cloud: 'azure', launchTime: now - HOUR });
+    const stopped = box({ instanceId: 'i-3', state: 'stopped', hourlyPriceUsd: 1 });
+    assert.equal(groupCostText(1, summarizeCost([priced], now)), '1 box · $0.32/h');
+    assert.equal(groupCostText(1, summarizeCost([unpriced], now)), '1 box · price unknown');
+    assert.equal(groupCostText(2, summarizeCost([priced, unpriced], now)), '2 boxes · $0.32/h + 1 unpriced');
+    assert.equal(groupCostText(1, summarizeCost([stopped], now)), '1 box', 'nothing billed: no price');
   });
 });

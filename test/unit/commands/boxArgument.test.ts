@@ -19,4 +19,16 @@ describe('knownBoxOf (box arguments from the tree, or from another extension)', 
       assert.throws(() => knownBoxOf(listed, argument), /nothing was done/, JSON.stringify(argument));
     }
   });
+
+  it('answers a Compute Engine or Azure box from its tree node (their ids are an instance name and a resource id), on its own cloud only', () => {
+    const gce: Box = { ...box('three-gcp', 'us-central1'), cloud: 'gcp', availabilityZone: 'us-central1-a', instanceType: 'g2-standard-4' };
+    const azureId = '/subscriptions/ae15450e-8854-42fa-8d9c-1f2376c3fe3b/resourceGroups/spotbox-three-azure-1a2b3c/providers/Microsoft.Compute/virtualMachines/three-azure';
+    const azure: Box = { ...box(azureId, 'eastus'), cloud: 'azure', availabilityZone: 'eastus', instanceType: 'Standard_NC4as_T4_v3' };
+    const boxes = [...listed, gce, azure];
+    assert.equal(knownBoxOf(boxes, { kind: 'box', box: gce }), gce);
+    assert.equal(knownBoxOf(boxes, { kind: 'box', box: azure }), azure);
+    assert.throws(() => knownBoxOf(boxes, { kind: 'box', box: { ...gce, cloud: 'aws' } }), /three-gcp is not a box Spotbox lists; nothing was done/);
+    assert.throws(() => knownBoxOf(boxes, { kind: 'box', box: { ...gce, instanceId: '' } }), /not a box; nothing was done/);
+    assert.throws(() => knownBoxOf(boxes, { kind: 'box', box: { ...gce, instanceId: 'x'.repeat(2000) } }), /not a box; nothing was done/);
+  });
 });

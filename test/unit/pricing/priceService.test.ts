@@ -180,6 +180,35 @@ describe('PriceService', () => {
     assert.match(fallback.notes.find((note) => note.region === 'Azure')?.message ?? '', /^Live Azure prices unavailable \(getaddrinfo ENOTFOUND prices\.azure\.com\); showing catalog estimates for Azure\.$/);
   });
 
+  it("prices an Azure launch's sizes and regions for its pre-flight through the same live pricer, cheapest first, the catalog's figure with a note when the Retail Prices API fails", async () => {
+    const asked: Array<{ sizes: readonly string[]; regions: readonly string[] }> = [];
+    const azureLivePrices = async () => retailPoolPricer({
+      prices: async (sizes: readonly string[], regions: readonly string[]) => {
+        asked.push({ sizes, regions });
+        // eastus live for the T4 size only; westeurope not read.
+        return { fetchedAt: now - 120_000, prices: new Map([['Standard_NC4as_T4_v3', new Map([['eastus', { spotUsdPerHour: 0.1234, onDemandUsdPerHour: 0.526, fetchedAt: now - 120_000, meters: [] }]])]]), unavailable: [{ region: 'westeurope', reason: '503 busy' }] };
+      },
+    });
+    const live = new PriceService({ catalogs, clock, ttlMs: 60_000, azureLivePrices });
+    const { quotes, notes } = await live.otherCloudSpotPrices('azure', ['Standard_NC4as_T4_v3', 'Standard_NC24ads_A100_v4', 'Not_A_Size'], ['eastus', 'westeurope', 'mars']);
+    assert.deepEqual(asked, [{ sizes: ['Standard_NC4as_T4_v3', 'Standard_NC24ads_A100_v4'], regions: ['eastus', 'westeurope'] }], "one read, of the profile's sizes and regions the catalog lists");
+    assert.deepEqual(quotes[0], { instanceType: 'Standard_NC4as_T4_v3', region: 'eastus', spot: { usdPerHour: 0.1234, source: 'live', asOf: now - 120_000, estimate: false } });
+    assert.deepEqual(quotes.map((quote) => quote.spot.usdPerHour), [...quotes.map((quote) => quote.spot.usdPerHour)].sort((a, b) => a - b), 'cheapest first');
+    assert.ok(quotes.every((quote) => ['eastus', 'westeurope'].includes(quote.region) && quote.instanceType !== 'Not_A_Size'));
+    const westeurope = quotes.find((quote) => quote.instanceType === 'Standard_NC4as_T4_v3' && quote.region === 'westeurope');
+    assert.equal(westeurope?.spot.source, 'catalog');
+    assert.equal(westeurope?.spot.usdPerHour, catalogs.azure.instanceTypes.Standard_NC4as_T4_v3.prices.westeurope.spotUsdPerHour);
+    assert.match(notes.find((note) => note.region === 'Azure westeurope')?.message ?? '', /Live Azure prices unavailable in westeurope \(503 busy\)/);
+    assert.equal(notes.find((note) => note.region === 'Azure eastus')?.message, 'No live Azure Spot price for Standard_NC24ads_A100_v4 in eastus; catalog estimates shown for it.');
+
+    const failing = new PriceService({ catalogs, clock, ttlMs: 60_000, azureLivePrices: async () => retailPoolPricer({ prices: async () => Promise.reject(new Error('getaddrinfo ENOTFOUND prices.azure.com')) }) });
+    const fallback = await failing.otherCloudSpotPrices('azure', ['Standard_NC4as_T4_v3'], ['eastus']);
+    assert.deepEqual(fallback.quotes.map((quote) => quote.spot.source), ['catalog']);
+    assert.deepEqual(fallback.notes, [{ region: 'Azure', message: 'Live Azure prices unavailable (getaddrinfo ENOTFOUND prices.azure.com); showing catalog estimates for Azure.' }]);
+    const offline = await new PriceService({ catalogs, clock, ttlMs: 60_000 }).otherCloudSpotPrices('azure', ['Standard_NC4as_T4_v3'], ['eastus']);
+    assert.deepEqual(offline, { quotes: [{ instanceType: 'Standard_NC4as_T4_v3', region: 'eastus', spot: fallback.quotes[0].spot }], notes: [] }, 'no live pricer (live prices off): the catalog, no note');
+  });
+
   it('adds GCP and Azure equivalents with a 30 s notice', async () => {
     const service = new PriceService({ catalogs, spotPriceSource: h100(), clock, ttlMs: 60_000 });
     const scan = await service.scanPools({ gpu: '8x H100', regions: ['us-west-2'], includeOtherClouds: true });
