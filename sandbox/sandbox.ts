@@ -26,6 +26,8 @@ export interface SandboxOptions {
   readonly gcpMigCreateRetryMs?: number;
   /** Azure Spot VMs' time from the Preempt Scheduled Event to the eviction; 30 s as on Azure. Only the sandbox's own tests shorten it. */
   readonly azureEvictionNoticeMs?: number;
+  /** Azure Try & Restore: from a scale set instance's eviction to its replacement's create (default in arm/virtualMachineScaleSets.ts). */
+  readonly azureSpotRestoreDelayMs?: number;
   readonly forcePerBoxPort?: boolean;
   readonly seed?: number;
   readonly log?: (line: string) => void;
@@ -170,6 +172,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ports: { arm: options.ports?.azureArm ?? previousPorts.azureArm, entra: options.ports?.azureEntra ?? previousPorts.azureEntra, blob: options.ports?.azureBlob ?? previousPorts.azureBlob },
       listenOn,
       evictionNoticeMs: options.azureEvictionNoticeMs,
+      spotRestoreDelayMs: options.azureSpotRestoreDelayMs,
       log,
     });
     stops.push(() => azure.stop());
@@ -189,6 +192,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         azure.arm.faults.clear();
       },
       evictAzure: (vm, resourceGroup) => azure.arm.vms.evict(resourceGroup, vm),
+      setAzureSpotRestoreDelay: (ms) => {
+        azure.arm.scaleSets.restoreDelayMs = ms;
+      },
       failAzure: (fault) => {
         azure.arm.faults.add(fault);
         events.record('azure-fault', { ...fault });
@@ -219,6 +225,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
           instances: group.managed.map((managed) => ({ name: managed.name, zone: managed.zone, currentAction: managed.currentAction })),
         })),
         azureVms: azure.arm.vms.snapshot(),
+        azureScaleSets: azure.arm.scaleSets.snapshot(),
         sshMode: boxHost.mode,
       }),
     });

@@ -34,6 +34,8 @@ export interface AzureSandboxOptions {
   readonly listenOn: <T>(preferred: number | undefined, start: (port?: number) => Promise<T>) => Promise<T>;
   /** Only the sandbox's own tests shorten the 30 s between a Preempt event and the eviction. */
   readonly evictionNoticeMs?: number;
+  /** Try & Restore's delay after a scale set instance's eviction. */
+  readonly spotRestoreDelayMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -120,6 +122,7 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
         SPOTBOX_AZURE_CONTAINER: AZURE_SANDBOX_CONTAINER,
       },
       evictionNoticeMs: options.evictionNoticeMs,
+      spotRestoreDelayMs: options.spotRestoreDelayMs,
       stateFile: path.join(azureDir, 'arm-state.json'),
     });
     const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => arm.start(port));

@@ -19,6 +19,7 @@ import { Network, NETWORK_TYPES } from './network';
 import { renderGenericResource, renderGroup } from './renderResource';
 import { matchesFilter, parseFilter } from './resourceFilter';
 import { ResourceStore } from './resourceStore';
+import { VirtualMachineScaleSets } from './virtualMachineScaleSets';
 import { VirtualMachines } from './virtualMachines';
 import { renderSkus, renderVmSizes } from './vmSizes';
 
@@ -33,6 +34,8 @@ export interface ArmEmulatorOptions {
   readonly boxEnvironment: Readonly<Record<string, string>>;
   /** Only the emulator's own tests shorten the 30 s of a Preempt event. */
   readonly evictionNoticeMs?: number;
+  /** Try & Restore's delay after an eviction (virtualMachineScaleSets.ts gives the default). */
+  readonly spotRestoreDelayMs?: number;
   /** Where groups, resources and VMs are kept across restarts; absent: in memory only. */
   readonly stateFile?: string;
 }
@@ -47,6 +50,7 @@ export class ArmEmulator {
   readonly faults = new AzureFaults();
   readonly network: Network;
   readonly vms: VirtualMachines;
+  readonly scaleSets: VirtualMachineScaleSets;
   private readonly server: HttpsServer;
   private readonly groups: ResourceGroups;
   private readonly state?: ArmStateFile;
@@ -61,9 +65,13 @@ export class ArmEmulator {
       tokens: o.tokens, bootDelayMs: o.bootDelayMs, boxEnvironment: o.boxEnvironment, evictionNoticeMs: o.evictionNoticeMs ?? 30_000, retryAfterSeconds: 10,
     });
     this.network = new Network({ store: this.store, operations: this.operations, publicAddressOf: (id) => this.vms.publicAddressOf(id), vmOfNic: (id) => this.vms.vmOfNic(id) });
-    this.groups = new ResourceGroups({ store: this.store, operations: this.operations, vms: this.vms, events: o.events });
+    this.scaleSets = new VirtualMachineScaleSets({
+      tenantId: o.tenantId, store: this.store, operations: this.operations, faults: this.faults, vms: this.vms, network: this.network, events: o.events, retryAfterSeconds: 10,
+      restoreDelayMs: o.spotRestoreDelayMs,
+    });
+    this.groups = new ResourceGroups({ store: this.store, operations: this.operations, vms: this.vms, scaleSets: this.scaleSets, events: o.events });
     this.server = new HttpsServer(o.certificates, (req, res) => this.handle(req, res));
-    this.state = o.stateFile ? new ArmStateFile(o.stateFile, this.store, this.vms) : undefined;
+    this.state = o.stateFile ? new ArmStateFile(o.stateFile, this.store, this.vms, this.scaleSets) : undefined;
   }
 
   async start(port = 0): Promise<{ url: string }> {
@@ -83,6 +91,7 @@ export class ArmEmulator {
   async stop(): Promise<void> {
     clearInterval(this.saveTimer);
     this.state?.save();
+    this.scaleSets.stop();
     this.vms.stop();
     await this.server.stop();
   }
@@ -202,6 +211,9 @@ export class ArmEmulator {
         // `statusOnly=true` (List All): each VM with its instance view, as the portal's list reads power states.
         return { status: 200, body: { value: this.vms.list(undefined, /^true$/i.test(query.get('statusOnly') ?? '')) } };
       }
+      if (tail[0] === 'virtualmachinescalesets' && tail.length === 1) {
+        return { status: 200, body: { value: this.scaleSets.list() } };
+      }
     }
     if (namespace === 'microsoft.network' && tail.length === 1 && NETWORK_TYPES[tail[0]]) {
       return { status: 200, body: { value: this.store.list({ type: NETWORK_TYPES[tail[0]] }).map((item) => this.network.render(item)) } };
@@ -253,6 +265,20 @@ export class ArmEmulator {
           throw new ArmError(404, 'NotFound', `Resource ${vnet.id}/subnets/${original[6]} not found.`);
         }
         return { status: 200, body: subnet };
+      }
+    }
+    if (namespace === 'microsoft.compute' && typeKey === 'virtualmachinescalesets') {
+      if (rest.length === 4 && method === 'GET') {
+        return { status: 200, body: { value: this.scaleSets.list(groupName) } };
+      }
+      if (rest.length === 5) {
+        switch (method) {
+          case 'PUT': return this.scaleSets.put(groupName, name, body, apiVersion);
+          case 'PATCH': return this.scaleSets.patch(groupName, name, body, apiVersion);
+          case 'GET': return { status: 200, body: this.scaleSets.get(groupName, name) };
+          case 'DELETE': return this.scaleSets.delete(groupName, name, apiVersion);
+          default: break;
+        }
       }
     }
     if (namespace === 'microsoft.compute' && typeKey === 'virtualmachines') {

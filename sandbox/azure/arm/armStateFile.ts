@@ -1,10 +1,12 @@
 /**
- * ARM's state file (`<sandbox>/azure/arm-state.json`): resource groups, resources and what the
+ * ARM's state file (`<sandbox>/azure/arm-state.json`): resource groups, resources (scale sets with
+ * their VM profile) and what the
  * sandbox keeps about each VM, so that a restarted sandbox resumes them and boots their boxes again
  * at the same addresses (operations are not kept). Written whenever a snapshot differs from the last one.
  */
 import * as fs from 'node:fs';
 import type { ArmResource, ResourceGroup, ResourceStore } from './resourceStore';
+import type { VirtualMachineScaleSets } from './virtualMachineScaleSets';
 import type { SavedVm, VirtualMachines } from './virtualMachines';
 
 interface SavedState {
@@ -20,6 +22,7 @@ export class ArmStateFile {
     private readonly file: string,
     private readonly store: ResourceStore,
     private readonly vms: VirtualMachines,
+    private readonly scaleSets: VirtualMachineScaleSets,
   ) {}
 
   save(): void {
@@ -48,6 +51,8 @@ export class ArmStateFile {
       }
     }
     this.vms.restore(state.vms.filter((vm) => this.store.get(vm.resourceId)));
+    // Scale sets (resources, with their model) resume Try & Restore where instances are missing.
+    this.scaleSets.resume();
     this.saved = JSON.stringify(state);
   }
 }

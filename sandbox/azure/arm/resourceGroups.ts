@@ -1,7 +1,8 @@
 /**
  * Resource groups: PUT (201/200; a different location is 409 InvalidResourceGroupLocation), PATCH
  * (tags), GET, HEAD (204/404), and DELETE — 202 with `Location: …/operationresults/{id}`; the
- * deletion terminates every VM's box and removes every resource in the group, then the group.
+ * deletion stops its scale sets' restores, terminates every VM's box and removes every resource in
+ * the group, then the group.
  */
 import type { EventSink } from '../../contract';
 import { ArmError } from './armError';
@@ -9,6 +10,7 @@ import type { AsyncOperation, AsyncOperations } from './asyncOperations';
 import { tagsOf } from './network';
 import { renderGroup } from './renderResource';
 import type { ResourceStore } from './resourceStore';
+import type { VirtualMachineScaleSets } from './virtualMachineScaleSets';
 import type { VirtualMachines } from './virtualMachines';
 
 export interface Reply {
@@ -21,6 +23,7 @@ export interface ResourceGroupsContext {
   readonly store: ResourceStore;
   readonly operations: AsyncOperations;
   readonly vms: VirtualMachines;
+  readonly scaleSets: VirtualMachineScaleSets;
   readonly events: EventSink;
 }
 
@@ -85,6 +88,7 @@ export class ResourceGroups {
   }
 
   private async deleteGroup(name: string, operation: AsyncOperation): Promise<void> {
+    this.c.scaleSets.deleteAllIn(name);
     await this.c.vms.deleteAllIn(name);
     const removed = this.c.store.list({ group: name });
     for (const resource of removed) {
