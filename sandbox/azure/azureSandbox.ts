@@ -123,6 +123,8 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       },
       evictionNoticeMs: options.evictionNoticeMs,
       spotRestoreDelayMs: options.spotRestoreDelayMs,
+      servicePrincipalObjectId: principal.objectId,
+      storageAccount: { name: AZURITE_ACCOUNT, blobUrl: accountUrl, location: 'eastus' },
       stateFile: path.join(azureDir, 'arm-state.json'),
     });
     const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => arm.start(port));

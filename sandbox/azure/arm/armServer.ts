@@ -1,8 +1,10 @@
 /**
  * The sandbox's Azure Resource Manager over HTTPS, for one subscription: bearer tokens from the
  * sandbox's Entra ID (401 `InvalidAuthenticationToken` otherwise), `api-version` required (400
- * `MissingApiVersionParameter`), resource groups, the generic resource list, Microsoft.Network and
- * Microsoft.Compute (see network.ts, virtualMachines.ts), and the operations they start.
+ * `MissingApiVersionParameter`), resource groups, the generic resource list, Microsoft.Network,
+ * Microsoft.Compute (network.ts, virtualMachines.ts, virtualMachineScaleSets.ts), the sandbox's
+ * storage account (storageAccounts.ts), role assignments at any scope (roleAssignments.ts), and the
+ * operations they start.
  */
 import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
@@ -10,7 +12,7 @@ import type { EventSink, PowerControlledBoxHost } from '../../contract';
 import { ARM_AUDIENCE, type EntraTokens } from '../auth/entraTokens';
 import { HttpsServer, readText, sendJson } from '../http/httpsServer';
 import type { TestCertificates } from '../tls/testCertificates';
-import { ArmError } from './armError';
+import { ArmError, textOf } from './armError';
 import { ArmStateFile } from './armStateFile';
 import { ResourceGroups, type Reply } from './resourceGroups';
 import { AsyncOperations } from './asyncOperations';
@@ -19,6 +21,8 @@ import { Network, NETWORK_TYPES } from './network';
 import { renderGenericResource, renderGroup } from './renderResource';
 import { matchesFilter, parseFilter } from './resourceFilter';
 import { ResourceStore } from './resourceStore';
+import { RoleAssignments } from './roleAssignments';
+import { ensureSandboxStorageAccount, refuseStorageAccountChange, renderStorageAccount, STORAGE_ACCOUNT_TYPE, type SandboxStorageAccount } from './storageAccounts';
 import { VirtualMachineScaleSets } from './virtualMachineScaleSets';
 import { VirtualMachines } from './virtualMachines';
 import { renderSkus, renderVmSizes } from './vmSizes';
@@ -34,6 +38,10 @@ export interface ArmEmulatorOptions {
   readonly boxEnvironment: Readonly<Record<string, string>>;
   /** Only the emulator's own tests shorten the 30 s of a Preempt event. */
   readonly evictionNoticeMs?: number;
+  /** The sandbox's service principal (`createdBy` of role assignments; a principal the directory has). */
+  readonly servicePrincipalObjectId: string;
+  /** Azurite's account, served as a Microsoft.Storage resource. */
+  readonly storageAccount?: SandboxStorageAccount;
   /** Try & Restore's delay after an eviction (virtualMachineScaleSets.ts gives the default). */
   readonly spotRestoreDelayMs?: number;
   /** Where groups, resources and VMs are kept across restarts; absent: in memory only. */
@@ -51,6 +59,7 @@ export class ArmEmulator {
   readonly network: Network;
   readonly vms: VirtualMachines;
   readonly scaleSets: VirtualMachineScaleSets;
+  readonly roleAssignments: RoleAssignments;
   private readonly server: HttpsServer;
   private readonly groups: ResourceGroups;
   private readonly state?: ArmStateFile;
@@ -69,9 +78,13 @@ export class ArmEmulator {
       tenantId: o.tenantId, store: this.store, operations: this.operations, faults: this.faults, vms: this.vms, network: this.network, events: o.events, retryAfterSeconds: 10,
       restoreDelayMs: o.spotRestoreDelayMs,
     });
-    this.groups = new ResourceGroups({ store: this.store, operations: this.operations, vms: this.vms, scaleSets: this.scaleSets, events: o.events });
+    this.roleAssignments = new RoleAssignments({
+      subscriptionId: o.subscriptionId, tenantId: o.tenantId, store: this.store, callerObjectId: o.servicePrincipalObjectId,
+      knownPrincipal: (id) => this.principalIds().has(id.toLowerCase()),
+    });
+    this.groups = new ResourceGroups({ store: this.store, operations: this.operations, vms: this.vms, scaleSets: this.scaleSets, roleAssignments: this.roleAssignments, events: o.events });
     this.server = new HttpsServer(o.certificates, (req, res) => this.handle(req, res));
-    this.state = o.stateFile ? new ArmStateFile(o.stateFile, this.store, this.vms, this.scaleSets) : undefined;
+    this.state = o.stateFile ? new ArmStateFile(o.stateFile, this.store, this.vms, this.scaleSets, this.roleAssignments) : undefined;
   }
 
   async start(port = 0): Promise<{ url: string }> {
@@ -79,8 +92,11 @@ export class ArmEmulator {
     this.url = url;
     this.operations.baseUrl = url;
     this.vms.baseUrl = url;
+    this.state?.restore();
+    if (this.o.storageAccount) {
+      ensureSandboxStorageAccount(this.store, this.o.storageAccount);
+    }
     if (this.state) {
-      this.state.restore();
       // State changes in requests and in timers (boots, evictions): a cheap snapshot compare catches both.
       this.saveTimer = setInterval(() => this.state?.save(), 500);
       this.saveTimer.unref();
@@ -160,6 +176,10 @@ export class ArmEmulator {
     if (lower[1] !== this.o.subscriptionId.toLowerCase()) {
       throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${parts[1]}' could not be found.`);
     }
+    const authorization = lower.findIndex((part, index) => part === 'providers' && lower[index + 1] === 'microsoft.authorization' && lower[index + 2] === 'roleassignments');
+    if (authorization >= 2 && parts.length <= authorization + 4) {
+      return this.roleAssignments.handle(method, `/${parts.slice(0, authorization).join('/')}`, parts[authorization + 3], body, query.get('$filter'));
+    }
     const rest = lower.slice(2);
     if (rest.length === 0 && method === 'GET') {
       return { status: 200, body: this.subscription() };
@@ -178,6 +198,12 @@ export class ArmEmulator {
       return this.subscriptionProviderRoute(method, rest.slice(1), parts.slice(3), query);
     }
     throw new ArmError(404, 'InvalidResourceType', `The resource type '${parts.slice(2).join('/')}' could not be found in the namespace.`);
+  }
+
+  /** The directory's principals: the service principal and every system-assigned identity (VMs', scale sets'). */
+  principalIds(): Set<string> {
+    const ids = this.store.list().map((resource) => textOf(resource.identity?.principalId).toLowerCase()).filter(Boolean);
+    return new Set([this.o.servicePrincipalObjectId.toLowerCase(), ...ids]);
   }
 
   private subscription(): Record<string, unknown> {
@@ -214,6 +240,9 @@ export class ArmEmulator {
       if (tail[0] === 'virtualmachinescalesets' && tail.length === 1) {
         return { status: 200, body: { value: this.scaleSets.list() } };
       }
+    }
+    if (namespace === 'microsoft.storage' && tail[0] === 'storageaccounts' && tail.length === 1) {
+      return { status: 200, body: { value: this.store.list({ type: STORAGE_ACCOUNT_TYPE }).map(renderStorageAccount) } };
     }
     if (namespace === 'microsoft.network' && tail.length === 1 && NETWORK_TYPES[tail[0]]) {
       return { status: 200, body: { value: this.store.list({ type: NETWORK_TYPES[tail[0]] }).map((item) => this.network.render(item)) } };
@@ -265,6 +294,15 @@ export class ArmEmulator {
           throw new ArmError(404, 'NotFound', `Resource ${vnet.id}/subnets/${original[6]} not found.`);
         }
         return { status: 200, body: subnet };
+      }
+    }
+    if (namespace === 'microsoft.storage' && typeKey === 'storageaccounts') {
+      if (rest.length === 4 && method === 'GET') {
+        this.store.requireGroup(groupName);
+        return { status: 200, body: { value: this.store.list({ group: groupName, type: STORAGE_ACCOUNT_TYPE }).map(renderStorageAccount) } };
+      }
+      if (rest.length === 5) {
+        return method === 'GET' ? { status: 200, body: renderStorageAccount(this.store.require(groupName, STORAGE_ACCOUNT_TYPE, name)) } : refuseStorageAccountChange(method);
       }
     }
     if (namespace === 'microsoft.compute' && typeKey === 'virtualmachinescalesets') {

@@ -1,8 +1,8 @@
 /**
  * Resource groups: PUT (201/200; a different location is 409 InvalidResourceGroupLocation), PATCH
  * (tags), GET, HEAD (204/404), and DELETE — 202 with `Location: …/operationresults/{id}`; the
- * deletion stops its scale sets' restores, terminates every VM's box and removes every resource in
- * the group, then the group.
+ * deletion stops its scale sets' restores, terminates every VM's box and removes every resource and
+ * role assignment in the group, then the group.
  */
 import type { EventSink } from '../../contract';
 import { ArmError } from './armError';
@@ -10,6 +10,7 @@ import type { AsyncOperation, AsyncOperations } from './asyncOperations';
 import { tagsOf } from './network';
 import { renderGroup } from './renderResource';
 import type { ResourceStore } from './resourceStore';
+import type { RoleAssignments } from './roleAssignments';
 import type { VirtualMachineScaleSets } from './virtualMachineScaleSets';
 import type { VirtualMachines } from './virtualMachines';
 
@@ -24,6 +25,7 @@ export interface ResourceGroupsContext {
   readonly operations: AsyncOperations;
   readonly vms: VirtualMachines;
   readonly scaleSets: VirtualMachineScaleSets;
+  readonly roleAssignments: RoleAssignments;
   readonly events: EventSink;
 }
 
@@ -94,6 +96,7 @@ export class ResourceGroups {
     for (const resource of removed) {
       this.c.store.remove(resource.id);
     }
+    this.c.roleAssignments.deleteAllIn(name);
     this.c.store.deleteGroup(name);
     this.groupDeletions.delete(name.toLowerCase());
     this.c.operations.succeed(operation);
