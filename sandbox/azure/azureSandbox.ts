@@ -1,8 +1,8 @@
 /**
  * The sandbox's Azure: its own CA and HTTPS certificate, the Entra ID token endpoint for its
  * service principal, Azure Resource Manager (booting real boxes through the shared box host),
- * Azurite's Blob service, and the Azure CLI configuration naming them, written once every port is
- * known. Every server is HTTPS, as Azure's SDKs require for bearer tokens.
+ * Azurite's Blob service, the Retail Prices API, and the Azure CLI configuration naming them,
+ * written once every port is known. Every server is HTTPS, as Azure's SDKs require for bearer tokens.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -13,6 +13,7 @@ import { EntraTokens, STORAGE_AUDIENCE } from './auth/entraTokens';
 import { loadOrCreateServicePrincipal, type ServicePrincipal } from './auth/servicePrincipal';
 import { AZURE_SANDBOX_CLOUD, writeAzureCliConfiguration } from './azureCliConfiguration';
 import { AzuriteBlob, AZURITE_ACCOUNT } from './azurite/azuriteProcess';
+import { RetailPricesServer } from './retailPrices/retailPricesServer';
 import { loadOrCreateTestCertificates, nodeExtraCaFile, type TestCertificates } from './tls/testCertificates';
 
 /** Container that exists from the start, for checkpoints and workspaces. */
@@ -22,6 +23,7 @@ export interface AzurePorts {
   arm?: number;
   entra?: number;
   blob?: number;
+  retailPrices?: number;
 }
 
 export interface AzureSandboxOptions {
@@ -55,11 +57,14 @@ export interface AzureEndpoints {
   /** AZURE_CONFIG_DIR of the Azure CLI configuration naming the sandbox's cloud. */
   readonly azureConfigDir: string;
   readonly azureCloud: string;
+  /** Azure's Retail Prices API (what https://prices.azure.com answers), the base URL without a path. */
+  readonly azureRetailPrices: string;
 }
 
 export interface RunningAzure {
   readonly endpoints: AzureEndpoints;
   readonly arm: ArmEmulator;
+  readonly retailPrices: RetailPricesServer;
   readonly tokens: EntraTokens;
   readonly principal: ServicePrincipal;
   readonly certificates: TestCertificates;
@@ -130,6 +135,10 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
     const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => arm.start(port));
     stops.push(() => arm.stop());
 
+    const retailPrices = new RetailPricesServer({ tls: { cert: certificates.cert, key: certificates.key } });
+    const { url: retailPricesUrl } = await options.listenOn(options.ports?.retailPrices, (port) => retailPrices.start(port));
+    stops.push(() => retailPrices.stop());
+
     writeAzureCliConfiguration(configDir, { resourceManager: `${armUrl}/`, activeDirectory: authorityHost, subscriptionId: principal.subscriptionId });
     const endpoints: AzureEndpoints = {
       azureArm: `${armUrl}/`,
@@ -142,14 +151,16 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       azureCaFile: certificates.caFile,
       azureConfigDir: configDir,
       azureCloud: AZURE_SANDBOX_CLOUD,
+      azureRetailPrices: retailPricesUrl,
     };
     return {
       endpoints,
       arm,
+      retailPrices,
       tokens,
       principal,
       certificates,
-      ports: { arm: portOf(armUrl), entra: portOf(authorityHost), blob: portOf(blobUrl) },
+      ports: { arm: portOf(armUrl), entra: portOf(authorityHost), blob: portOf(blobUrl), retailPrices: portOf(retailPricesUrl) },
       environment: {
         ...trust,
         AZURE_CONFIG_DIR: configDir,
@@ -158,6 +169,8 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
         AZURE_CLIENT_SECRET: principal.clientSecret,
         AZURE_AUTHORITY_HOST: authorityHost,
         AZURE_SUBSCRIPTION_ID: principal.subscriptionId,
+        // src/core/azure/azureRetailPrices.ts reads it: live prices from the sandbox, not from Azure.
+        SPOTBOX_AZURE_RETAIL_PRICES_URL: retailPricesUrl,
       },
       stop: stopAll,
     };

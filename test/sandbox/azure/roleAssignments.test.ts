@@ -2,11 +2,15 @@
  * The sandbox's storage account (Azurite's devstoreaccount1 as a Microsoft.Storage resource) and role
  * assignments over the wire: "Storage Blob Data Contributor" for a scale set's identity on the
  * account, the list by principal, 409 RoleAssignmentExists, 400 PrincipalNotFound and
- * RoleDefinitionDoesNotExist, DELETE 200/204, and the assignment outliving its scale set (as on Azure).
+ * RoleDefinitionDoesNotExist, DELETE 200/204, and the assignment outliving its scale set (as on
+ * Azure). And the running sandbox's Retail Prices API, read by Spotbox's own client with the
+ * sandbox's environment (one sandbox for the file).
  */
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startAzureTestSandbox, stopTestSandbox, tempDir, type AzureTestContext } from './azureHarness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runNodeClient, startAzureTestSandbox, stopTestSandbox, tempDir, type AzureTestContext } from './azureHarness';
 import { createScaleSetNetwork, scaleSetBody } from './scaleSetHarness';
 
 const AUTHORIZATION = '?api-version=2022-04-01';
@@ -14,7 +18,7 @@ const STORAGE = '?api-version=2023-05-01';
 const COMPUTE = '?api-version=2024-07-01';
 const BLOB_DATA_CONTRIBUTOR = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
 
-describe('Azure sandbox: the storage account and role assignments', function () {
+describe('Azure sandbox: the storage account, role assignments, the Retail Prices API', function () {
   this.timeout(120_000);
   let directory: string;
   let context: AzureTestContext | undefined;
@@ -93,5 +97,22 @@ describe('Azure sandbox: the storage account and role assignments', function () 
     const gone = await c.arm('GET', assignmentPath(accountScope, name));
     assert.equal(gone.status, 404);
     assert.equal((gone.json.error as { code: string }).code, 'RoleAssignmentNotFound');
+  });
+
+  it('runs the Retail Prices API: its port in ports.json, azureRetailPrices, and SPOTBOX_AZURE_RETAIL_PRICES_URL for Spotbox\'s client', async () => {
+    const { sandbox } = context!;
+    assert.match(sandbox.endpoints.azureRetailPrices, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(sandbox.environment.SPOTBOX_AZURE_RETAIL_PRICES_URL, sandbox.endpoints.azureRetailPrices);
+    const ports = JSON.parse(fs.readFileSync(path.join(directory, 'ports.json'), 'utf8')) as { azureRetailPrices?: number };
+    assert.equal(ports.azureRetailPrices, Number(new URL(sandbox.endpoints.azureRetailPrices).port));
+    // As the editor reads them: a Node started with the sandbox's environment (it trusts the sandbox's CA).
+    const client = path.resolve(__dirname, '../../../src/core/azure/azureRetailPrices.js');
+    const live = await runNodeClient(`
+      const { AzureRetailPrices, azureRetailPricesUrl } = require(${JSON.stringify(client)});
+      new AzureRetailPrices({ baseUrl: azureRetailPricesUrl(process.env) }).prices(['Standard_NC4as_T4_v3'], ['eastus'])
+        .then((found) => console.log(JSON.stringify(found.prices.get('Standard_NC4as_T4_v3').get('eastus'))), (error) => { console.error(String(error.cause ?? error)); process.exit(1); });`, sandbox.environment);
+    const spot = sandbox.azure.retailPrices.items.find((item) => item.armSkuName === 'Standard_NC4as_T4_v3' && item.armRegionName === 'eastus' && item.type === 'Consumption' && item.skuName.endsWith(' Spot') && !item.productName.endsWith(' Windows'));
+    assert.ok(spot, 'the sandbox lists the Linux Spot meter');
+    assert.equal(live.spotUsdPerHour, spot.retailPrice);
   });
 });
