@@ -17,7 +17,7 @@ export interface SandboxOptions {
   readonly directory: string;
   readonly bootDelayMs?: { min: number; max: number };
   readonly consoleDelayMs?: number;
-  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number; azureArm?: number; azureEntra?: number; azureBlob?: number; azureRetailPrices?: number };
+  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number; azureArm?: number; azureEntra?: number; azureBlob?: number; azureAzurite?: number; azureRetailPrices?: number };
   /** Compute Engine Spot VMs' G2 soft off -> G3 off window; 30 s as on GCE. Only the sandbox's own unit tests shorten it. */
   readonly gcpPreemptionGraceMs?: number;
   /** A managed instance group's wait from losing a VM to recreating it under the same name: 3 s by default (GCE takes longer). */
@@ -171,7 +171,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       },
       ports: {
         arm: options.ports?.azureArm ?? previousPorts.azureArm, entra: options.ports?.azureEntra ?? previousPorts.azureEntra, blob: options.ports?.azureBlob ?? previousPorts.azureBlob,
-        retailPrices: options.ports?.azureRetailPrices ?? previousPorts.azureRetailPrices,
+        azurite: options.ports?.azureAzurite ?? previousPorts.azureAzurite, retailPrices: options.ports?.azureRetailPrices ?? previousPorts.azureRetailPrices,
       },
       listenOn,
       evictionNoticeMs: options.azureEvictionNoticeMs,
@@ -254,7 +254,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     fs.writeFileSync(portsFile, JSON.stringify({
       ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl), fis: portOf(fisUrl),
       gcpOauth: gcp.ports.oauth, gcpCompute: gcp.ports.compute, gcpStorage: gcp.ports.storage, gcpBilling: gcp.ports.billing,
-      azureArm: azure.ports.arm, azureEntra: azure.ports.entra, azureBlob: azure.ports.blob, azureRetailPrices: azure.ports.retailPrices,
+      azureArm: azure.ports.arm, azureEntra: azure.ports.entra, azureBlob: azure.ports.blob, azureAzurite: azure.ports.azurite, azureRetailPrices: azure.ports.retailPrices,
     }));
     events.record('sandbox-started', { ...endpoints });
 
@@ -300,6 +300,7 @@ interface Ports {
   azureArm?: number;
   azureEntra?: number;
   azureBlob?: number;
+  azureAzurite?: number;
   azureRetailPrices?: number;
 }
 

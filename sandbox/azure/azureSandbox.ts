@@ -1,18 +1,21 @@
 /**
  * The sandbox's Azure: its own CA and HTTPS certificate, the Entra ID token endpoint for its
  * service principal, Azure Resource Manager (booting real boxes through the shared box host),
- * Azurite's Blob service, the Retail Prices API, and the Azure CLI configuration naming them,
+ * Azurite's Blob service behind a proxy that checks managed identities' Storage Blob Data roles
+ * (azurite/blobRoleProxy.ts), the Retail Prices API, and the Azure CLI configuration naming them,
  * written once every port is known. Every server is HTTPS, as Azure's SDKs require for bearer tokens.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { EventSink, PowerControlledBoxHost } from '../contract';
 import { ArmEmulator } from './arm/armServer';
+import { SANDBOX_STORAGE_GROUP, STORAGE_ACCOUNT_TYPE } from './arm/storageAccounts';
 import { EntraServer } from './auth/entraServer';
 import { EntraTokens, STORAGE_AUDIENCE } from './auth/entraTokens';
 import { loadOrCreateServicePrincipal, type ServicePrincipal } from './auth/servicePrincipal';
 import { AZURE_SANDBOX_CLOUD, writeAzureCliConfiguration } from './azureCliConfiguration';
 import { AzuriteBlob, AZURITE_ACCOUNT } from './azurite/azuriteProcess';
+import { BlobRoleProxy } from './azurite/blobRoleProxy';
 import { RetailPricesServer } from './retailPrices/retailPricesServer';
 import { loadOrCreateTestCertificates, nodeExtraCaFile, type TestCertificates } from './tls/testCertificates';
 
@@ -22,7 +25,10 @@ export const AZURE_SANDBOX_CONTAINER = 'spotbox-sandbox';
 export interface AzurePorts {
   arm?: number;
   entra?: number;
+  /** The advertised Blob endpoint: the role-checking proxy in front of Azurite. */
   blob?: number;
+  /** Azurite itself. */
+  azurite?: number;
   retailPrices?: number;
 }
 
@@ -103,8 +109,18 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       containers: [AZURE_SANDBOX_CONTAINER],
       log: options.log,
     });
-    const { url: blobUrl, accountUrl } = await options.listenOn(options.ports?.blob, (port) => azurite.start(port));
+    const { url: azuriteUrl } = await options.listenOn(options.ports?.azurite, (port) => azurite.start(port));
     stops.push(() => azurite.stop());
+    // ARM starts later (its boxes need the Blob URL): until then the proxy lets everything through.
+    let arm: ArmEmulator | undefined;
+    const blobProxy = new BlobRoleProxy(certificates, azuriteUrl, () => arm && {
+      accountScope: arm.store.resourceId(SANDBOX_STORAGE_GROUP, STORAGE_ACCOUNT_TYPE, AZURITE_ACCOUNT),
+      isManagedIdentity: (objectId) => objectId.toLowerCase() !== principal.objectId.toLowerCase() && arm!.principalIds().has(objectId.toLowerCase()),
+      rolesOn: (objectId, scope) => arm!.roleAssignments.rolesOn(objectId, scope),
+    });
+    const { url: blobUrl } = await options.listenOn(options.ports?.blob, (port) => blobProxy.start(port));
+    stops.push(() => blobProxy.stop());
+    const accountUrl = `${blobUrl}/${AZURITE_ACCOUNT}`;
 
     const trust = {
       NODE_EXTRA_CA_CERTS: nodeExtraCaFile(certificates),
@@ -112,7 +128,7 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       SSL_CERT_FILE: certificates.bundleFile,
     };
 
-    const arm = new ArmEmulator({
+    arm = new ArmEmulator({
       subscriptionId: principal.subscriptionId,
       tenantId: principal.tenantId,
       tokens,
@@ -132,8 +148,9 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       storageAccount: { name: AZURITE_ACCOUNT, blobUrl: accountUrl, location: 'eastus' },
       stateFile: path.join(azureDir, 'arm-state.json'),
     });
-    const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => arm.start(port));
-    stops.push(() => arm.stop());
+    const started = arm;
+    const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => started.start(port));
+    stops.push(() => started.stop());
 
     const retailPrices = new RetailPricesServer({ tls: { cert: certificates.cert, key: certificates.key } });
     const { url: retailPricesUrl } = await options.listenOn(options.ports?.retailPrices, (port) => retailPrices.start(port));
@@ -155,12 +172,12 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
     };
     return {
       endpoints,
-      arm,
+      arm: started,
       retailPrices,
       tokens,
       principal,
       certificates,
-      ports: { arm: portOf(armUrl), entra: portOf(authorityHost), blob: portOf(blobUrl), retailPrices: portOf(retailPricesUrl) },
+      ports: { arm: portOf(armUrl), entra: portOf(authorityHost), blob: portOf(blobUrl), azurite: portOf(azuriteUrl), retailPrices: portOf(retailPricesUrl) },
       environment: {
         ...trust,
         AZURE_CONFIG_DIR: configDir,

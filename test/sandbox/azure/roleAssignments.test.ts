@@ -3,14 +3,15 @@
  * assignments over the wire: "Storage Blob Data Contributor" for a scale set's identity on the
  * account, the list by principal, 409 RoleAssignmentExists, 400 PrincipalNotFound and
  * RoleDefinitionDoesNotExist, DELETE 200/204, and the assignment outliving its scale set (as on
- * Azure). And the running sandbox's Retail Prices API, read by Spotbox's own client with the
+ * Azure); Blob refusing the identity's token (403 AuthorizationPermissionMismatch) until it holds
+ * the role. And the running sandbox's Retail Prices API, read by Spotbox's own client with the
  * sandbox's environment (one sandbox for the file).
  */
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runNodeClient, startAzureTestSandbox, stopTestSandbox, tempDir, type AzureTestContext } from './azureHarness';
+import { httpsRequest, runNodeClient, startAzureTestSandbox, stopTestSandbox, tempDir, type AzureTestContext } from './azureHarness';
 import { createScaleSetNetwork, scaleSetBody } from './scaleSetHarness';
 
 const AUTHORIZATION = '?api-version=2022-04-01';
@@ -65,9 +66,20 @@ describe('Azure sandbox: the storage account, role assignments, the Retail Price
     const badRole = await grant(randomUUID(), principalId, `/${c.subscriptionPath}/providers/Microsoft.Authorization/roleDefinitions/${randomUUID()}`);
     assert.equal((badRole.json.error as { code: string }).code, 'RoleDefinitionDoesNotExist');
 
+    // Blob, through the sandbox's role-checking proxy, with a token of the scale set's identity.
+    const { token: identityToken } = c.sandbox.azure.tokens.issue('https://storage.azure.com', { objectId: principalId });
+    const putBlob = (): ReturnType<typeof httpsRequest> => httpsRequest('PUT', `${c.sandbox.endpoints.azureBlob}/${c.sandbox.endpoints.azureContainer}/rbac/checkpoint.txt`, c.sandbox.azure.certificates.ca, 'step 1', {
+      authorization: `Bearer ${identityToken}`, 'x-ms-version': '2021-08-06', 'x-ms-date': new Date().toUTCString(), 'x-ms-blob-type': 'BlockBlob',
+    });
+    const before = await putBlob();
+    assert.equal(before.status, 403, before.text);
+    assert.equal(before.headers['x-ms-error-code'], 'AuthorizationPermissionMismatch');
+
     const name = randomUUID();
     const granted = await grant(name, principalId);
     assert.equal(granted.status, 201, granted.text);
+    const after = await putBlob();
+    assert.equal(after.status, 201, after.text);
     assert.deepEqual({ ...(granted.json.properties as Record<string, unknown>), createdOn: undefined, updatedOn: undefined, createdBy: undefined, updatedBy: undefined }, {
       roleDefinitionId, principalId, principalType: 'ServicePrincipal', scope: accountScope, condition: null, conditionVersion: null,
       createdOn: undefined, updatedOn: undefined, createdBy: undefined, updatedBy: undefined, delegatedManagedIdentityResourceId: null, description: null,
