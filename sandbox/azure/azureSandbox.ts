@@ -112,11 +112,14 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
     const { url: azuriteUrl } = await options.listenOn(options.ports?.azurite, (port) => azurite.start(port));
     stops.push(() => azurite.stop());
     // ARM starts later (its boxes need the Blob URL): until then the proxy lets everything through.
-    let arm: ArmEmulator | undefined;
-    const blobProxy = new BlobRoleProxy(certificates, azuriteUrl, () => arm && {
-      accountScope: arm.store.resourceId(SANDBOX_STORAGE_GROUP, STORAGE_ACCOUNT_TYPE, AZURITE_ACCOUNT),
-      isManagedIdentity: (objectId) => objectId.toLowerCase() !== principal.objectId.toLowerCase() && arm!.principalIds().has(objectId.toLowerCase()),
-      rolesOn: (objectId, scope) => arm!.roleAssignments.rolesOn(objectId, scope),
+    const late: { arm?: ArmEmulator } = {};
+    const blobProxy = new BlobRoleProxy(certificates, azuriteUrl, () => {
+      const arm = late.arm;
+      return arm && {
+        accountScope: arm.store.resourceId(SANDBOX_STORAGE_GROUP, STORAGE_ACCOUNT_TYPE, AZURITE_ACCOUNT),
+        isManagedIdentity: (objectId) => objectId.toLowerCase() !== principal.objectId.toLowerCase() && arm.principalIds().has(objectId.toLowerCase()),
+        rolesOn: (objectId, scope) => arm.roleAssignments.rolesOn(objectId, scope),
+      };
     });
     const { url: blobUrl } = await options.listenOn(options.ports?.blob, (port) => blobProxy.start(port));
     stops.push(() => blobProxy.stop());
@@ -128,7 +131,7 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       SSL_CERT_FILE: certificates.bundleFile,
     };
 
-    arm = new ArmEmulator({
+    const arm = new ArmEmulator({
       subscriptionId: principal.subscriptionId,
       tenantId: principal.tenantId,
       tokens,
@@ -148,9 +151,9 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       storageAccount: { name: AZURITE_ACCOUNT, blobUrl: accountUrl, location: 'eastus' },
       stateFile: path.join(azureDir, 'arm-state.json'),
     });
-    const started = arm;
-    const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => started.start(port));
-    stops.push(() => started.stop());
+    late.arm = arm;
+    const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => arm.start(port));
+    stops.push(() => arm.stop());
 
     const retailPrices = new RetailPricesServer({ tls: { cert: certificates.cert, key: certificates.key } });
     const { url: retailPricesUrl } = await options.listenOn(options.ports?.retailPrices, (port) => retailPrices.start(port));
@@ -172,7 +175,7 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
     };
     return {
       endpoints,
-      arm: started,
+      arm,
       retailPrices,
       tokens,
       principal,
