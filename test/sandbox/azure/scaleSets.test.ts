@@ -170,8 +170,11 @@ describe('Azure sandbox: Spot scale sets (Flexible) with Try & Restore', functio
     assert.equal(c.sandbox.events.events({ kind: 'azure-vmss-restored' }).length, 1);
   });
 
-  it('with no capacity the restore tries again; without spotRestorePolicy an evicted instance is not replaced', async () => {
+  it('with no capacity the restore tries again (delay set through the control API); without spotRestorePolicy an evicted instance is not replaced', async () => {
     const c = context!;
+    const delay = await fetch(`${c.sandbox.endpoints.control}/azure/scale-sets/restore-delay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 1500 }) });
+    assert.equal(delay.status, 200, await delay.text());
+    assert.equal(c.sandbox.azure.arm.scaleSets.restoreDelayMs, 1500);
     const network = await createScaleSetNetwork(c, 'vmss');
     const created = await c.arm('PUT', scaleSetPath('vmss', 'plain'), scaleSetBody(network, keys.publicKey, { spotRestore: false, vmSize: 'Standard_D2s_v5' }));
     assert.equal(created.status, 201, created.text);
