@@ -52,6 +52,10 @@ export interface AzureGuest {
   readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly vmName: string;
+  /** `osProfile.computerName`, the guest's hostname (a scale set instance's differs from its VM name); absent: the VM name. */
+  readonly computerName?: string;
+  /** The Flexible scale set the VM is an instance of (IMDS `compute.vmScaleSetName`). */
+  readonly vmScaleSetName?: string;
   /** `properties.vmId`: a GUID, new for every VM (a replacement has a new one). */
   readonly vmId: string;
   readonly location: string;
@@ -233,7 +237,12 @@ export type SandboxEventKind =
   | 'azure-eviction-acknowledged'
   | 'azure-evicted'
   | 'azure-fault'
-  | 'azure-resource-group-deleted';
+  | 'azure-resource-group-deleted'
+  | 'azure-vmss-created'
+  | 'azure-vmss-deleted'
+  | 'azure-vmss-restored'
+  | 'azure-vmss-restore-retry'
+  | 'azure-vmss-restore-timed-out';
 
 export interface SandboxEvent {
   readonly time: string;

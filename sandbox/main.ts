@@ -98,10 +98,12 @@ async function main(): Promise<void> {
     gcpBucket: endpoints.gcpBucket, gcpKeyFile: endpoints.gcpKeyFile, gcpConfigDir: endpoints.gcpConfigDir, gcpConfiguration: endpoints.gcpConfiguration,
     azureArm: endpoints.azureArm, azureAuthority: endpoints.azureAuthority, azureTenantId: endpoints.azureTenantId, azureSubscriptionId: endpoints.azureSubscriptionId,
     azureBlob: endpoints.azureBlob, azureStorageAccount: endpoints.azureStorageAccount, azureContainer: endpoints.azureContainer, azureCaFile: endpoints.azureCaFile, azureConfigDir: endpoints.azureConfigDir,
+    azureRetailPrices: endpoints.azureRetailPrices,
   })}`);
   log(`Sandbox cloud running (state in ${options.directory}). Use it from a shell with:`);
   log(`  export AWS_CONFIG_FILE=${endpoints.awsConfigFile} AWS_PROFILE=${endpoints.profile}`);
   log(`  export AZURE_CONFIG_DIR=${endpoints.azureConfigDir} NODE_EXTRA_CA_CERTS=${endpoints.azureCaFile}   (service principal: AZURE_* in the editor's environment)`);
+  log(`  export SPOTBOX_AZURE_RETAIL_PRICES_URL=${endpoints.azureRetailPrices}   (Azure's Retail Prices API, served by the sandbox)`);
   log(`  export CLOUDSDK_CONFIG=${endpoints.gcpConfigDir} CLOUDSDK_ACTIVE_CONFIG_NAME=${endpoints.gcpConfiguration} STORAGE_EMULATOR_HOST=${endpoints.gcpStorage}`);
   log(`Inject faults with: npm run sandbox:ctl -- help`);
   if (options.editor) {

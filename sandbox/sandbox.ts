@@ -17,7 +17,7 @@ export interface SandboxOptions {
   readonly directory: string;
   readonly bootDelayMs?: { min: number; max: number };
   readonly consoleDelayMs?: number;
-  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number; azureArm?: number; azureEntra?: number; azureBlob?: number };
+  readonly ports?: { ec2?: number; s3?: number; control?: number; pricing?: number; fis?: number; gcpOauth?: number; gcpCompute?: number; gcpStorage?: number; gcpBilling?: number; azureArm?: number; azureEntra?: number; azureBlob?: number; azureAzurite?: number; azureRetailPrices?: number };
   /** Compute Engine Spot VMs' G2 soft off -> G3 off window; 30 s as on GCE. Only the sandbox's own unit tests shorten it. */
   readonly gcpPreemptionGraceMs?: number;
   /** A managed instance group's wait from losing a VM to recreating it under the same name: 3 s by default (GCE takes longer). */
@@ -26,6 +26,8 @@ export interface SandboxOptions {
   readonly gcpMigCreateRetryMs?: number;
   /** Azure Spot VMs' time from the Preempt Scheduled Event to the eviction; 30 s as on Azure. Only the sandbox's own tests shorten it. */
   readonly azureEvictionNoticeMs?: number;
+  /** Azure Try & Restore: from a scale set instance's eviction to its replacement's create (default in arm/virtualMachineScaleSets.ts). */
+  readonly azureSpotRestoreDelayMs?: number;
   readonly forcePerBoxPort?: boolean;
   readonly seed?: number;
   readonly log?: (line: string) => void;
@@ -167,9 +169,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         const delay = options.bootDelayMs ?? { min: 2000, max: 6000 };
         return Math.round(delay.min + Math.random() * Math.max(0, delay.max - delay.min));
       },
-      ports: { arm: options.ports?.azureArm ?? previousPorts.azureArm, entra: options.ports?.azureEntra ?? previousPorts.azureEntra, blob: options.ports?.azureBlob ?? previousPorts.azureBlob },
+      ports: {
+        arm: options.ports?.azureArm ?? previousPorts.azureArm, entra: options.ports?.azureEntra ?? previousPorts.azureEntra, blob: options.ports?.azureBlob ?? previousPorts.azureBlob,
+        azurite: options.ports?.azureAzurite ?? previousPorts.azureAzurite, retailPrices: options.ports?.azureRetailPrices ?? previousPorts.azureRetailPrices,
+      },
       listenOn,
       evictionNoticeMs: options.azureEvictionNoticeMs,
+      spotRestoreDelayMs: options.azureSpotRestoreDelayMs,
       log,
     });
     stops.push(() => azure.stop());
@@ -189,6 +195,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         azure.arm.faults.clear();
       },
       evictAzure: (vm, resourceGroup) => azure.arm.vms.evict(resourceGroup, vm),
+      setAzureSpotRestoreDelay: (ms) => {
+        azure.arm.scaleSets.restoreDelayMs = ms;
+      },
       failAzure: (fault) => {
         azure.arm.faults.add(fault);
         events.record('azure-fault', { ...fault });
@@ -219,6 +228,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
           instances: group.managed.map((managed) => ({ name: managed.name, zone: managed.zone, currentAction: managed.currentAction })),
         })),
         azureVms: azure.arm.vms.snapshot(),
+        azureScaleSets: azure.arm.scaleSets.snapshot(),
         sshMode: boxHost.mode,
       }),
     });
@@ -244,7 +254,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     fs.writeFileSync(portsFile, JSON.stringify({
       ec2: portOf(ec2Url), s3: portOf(s3Url), control: portOf(controlUrl), pricing: portOf(pricingUrl), fis: portOf(fisUrl),
       gcpOauth: gcp.ports.oauth, gcpCompute: gcp.ports.compute, gcpStorage: gcp.ports.storage, gcpBilling: gcp.ports.billing,
-      azureArm: azure.ports.arm, azureEntra: azure.ports.entra, azureBlob: azure.ports.blob,
+      azureArm: azure.ports.arm, azureEntra: azure.ports.entra, azureBlob: azure.ports.blob, azureAzurite: azure.ports.azurite, azureRetailPrices: azure.ports.retailPrices,
     }));
     events.record('sandbox-started', { ...endpoints });
 
@@ -290,6 +300,8 @@ interface Ports {
   azureArm?: number;
   azureEntra?: number;
   azureBlob?: number;
+  azureAzurite?: number;
+  azureRetailPrices?: number;
 }
 
 function readPreviousPorts(file: string): Ports {

@@ -1,18 +1,22 @@
 /**
  * The sandbox's Azure: its own CA and HTTPS certificate, the Entra ID token endpoint for its
  * service principal, Azure Resource Manager (booting real boxes through the shared box host),
- * Azurite's Blob service, and the Azure CLI configuration naming them, written once every port is
- * known. Every server is HTTPS, as Azure's SDKs require for bearer tokens.
+ * Azurite's Blob service behind a proxy that checks managed identities' Storage Blob Data roles
+ * (azurite/blobRoleProxy.ts), the Retail Prices API, and the Azure CLI configuration naming them,
+ * written once every port is known. Every server is HTTPS, as Azure's SDKs require for bearer tokens.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { EventSink, PowerControlledBoxHost } from '../contract';
 import { ArmEmulator } from './arm/armServer';
+import { SANDBOX_STORAGE_GROUP, STORAGE_ACCOUNT_TYPE } from './arm/storageAccounts';
 import { EntraServer } from './auth/entraServer';
 import { EntraTokens, STORAGE_AUDIENCE } from './auth/entraTokens';
 import { loadOrCreateServicePrincipal, type ServicePrincipal } from './auth/servicePrincipal';
 import { AZURE_SANDBOX_CLOUD, writeAzureCliConfiguration } from './azureCliConfiguration';
 import { AzuriteBlob, AZURITE_ACCOUNT } from './azurite/azuriteProcess';
+import { BlobRoleProxy } from './azurite/blobRoleProxy';
+import { RetailPricesServer } from './retailPrices/retailPricesServer';
 import { loadOrCreateTestCertificates, nodeExtraCaFile, type TestCertificates } from './tls/testCertificates';
 
 /** Container that exists from the start, for checkpoints and workspaces. */
@@ -21,7 +25,11 @@ export const AZURE_SANDBOX_CONTAINER = 'spotbox-sandbox';
 export interface AzurePorts {
   arm?: number;
   entra?: number;
+  /** The advertised Blob endpoint: the role-checking proxy in front of Azurite. */
   blob?: number;
+  /** Azurite itself. */
+  azurite?: number;
+  retailPrices?: number;
 }
 
 export interface AzureSandboxOptions {
@@ -34,6 +42,8 @@ export interface AzureSandboxOptions {
   readonly listenOn: <T>(preferred: number | undefined, start: (port?: number) => Promise<T>) => Promise<T>;
   /** Only the sandbox's own tests shorten the 30 s between a Preempt event and the eviction. */
   readonly evictionNoticeMs?: number;
+  /** Try & Restore's delay after a scale set instance's eviction. */
+  readonly spotRestoreDelayMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -53,11 +63,14 @@ export interface AzureEndpoints {
   /** AZURE_CONFIG_DIR of the Azure CLI configuration naming the sandbox's cloud. */
   readonly azureConfigDir: string;
   readonly azureCloud: string;
+  /** Azure's Retail Prices API (what https://prices.azure.com answers), the base URL without a path. */
+  readonly azureRetailPrices: string;
 }
 
 export interface RunningAzure {
   readonly endpoints: AzureEndpoints;
   readonly arm: ArmEmulator;
+  readonly retailPrices: RetailPricesServer;
   readonly tokens: EntraTokens;
   readonly principal: ServicePrincipal;
   readonly certificates: TestCertificates;
@@ -96,8 +109,21 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       containers: [AZURE_SANDBOX_CONTAINER],
       log: options.log,
     });
-    const { url: blobUrl, accountUrl } = await options.listenOn(options.ports?.blob, (port) => azurite.start(port));
+    const { url: azuriteUrl } = await options.listenOn(options.ports?.azurite, (port) => azurite.start(port));
     stops.push(() => azurite.stop());
+    // ARM starts later (its boxes need the Blob URL): until then the proxy lets everything through.
+    const late: { arm?: ArmEmulator } = {};
+    const blobProxy = new BlobRoleProxy(certificates, azuriteUrl, () => {
+      const arm = late.arm;
+      return arm && {
+        accountScope: arm.store.resourceId(SANDBOX_STORAGE_GROUP, STORAGE_ACCOUNT_TYPE, AZURITE_ACCOUNT),
+        isManagedIdentity: (objectId) => objectId.toLowerCase() !== principal.objectId.toLowerCase() && arm.principalIds().has(objectId.toLowerCase()),
+        rolesOn: (objectId, scope) => arm.roleAssignments.rolesOn(objectId, scope),
+      };
+    });
+    const { url: blobUrl } = await options.listenOn(options.ports?.blob, (port) => blobProxy.start(port));
+    stops.push(() => blobProxy.stop());
+    const accountUrl = `${blobUrl}/${AZURITE_ACCOUNT}`;
 
     const trust = {
       NODE_EXTRA_CA_CERTS: nodeExtraCaFile(certificates),
@@ -120,10 +146,18 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
         SPOTBOX_AZURE_CONTAINER: AZURE_SANDBOX_CONTAINER,
       },
       evictionNoticeMs: options.evictionNoticeMs,
+      spotRestoreDelayMs: options.spotRestoreDelayMs,
+      servicePrincipalObjectId: principal.objectId,
+      storageAccount: { name: AZURITE_ACCOUNT, blobUrl: accountUrl, location: 'eastus' },
       stateFile: path.join(azureDir, 'arm-state.json'),
     });
+    late.arm = arm;
     const { url: armUrl } = await options.listenOn(options.ports?.arm, (port) => arm.start(port));
     stops.push(() => arm.stop());
+
+    const retailPrices = new RetailPricesServer({ tls: { cert: certificates.cert, key: certificates.key } });
+    const { url: retailPricesUrl } = await options.listenOn(options.ports?.retailPrices, (port) => retailPrices.start(port));
+    stops.push(() => retailPrices.stop());
 
     writeAzureCliConfiguration(configDir, { resourceManager: `${armUrl}/`, activeDirectory: authorityHost, subscriptionId: principal.subscriptionId });
     const endpoints: AzureEndpoints = {
@@ -137,14 +171,16 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
       azureCaFile: certificates.caFile,
       azureConfigDir: configDir,
       azureCloud: AZURE_SANDBOX_CLOUD,
+      azureRetailPrices: retailPricesUrl,
     };
     return {
       endpoints,
       arm,
+      retailPrices,
       tokens,
       principal,
       certificates,
-      ports: { arm: portOf(armUrl), entra: portOf(authorityHost), blob: portOf(blobUrl) },
+      ports: { arm: portOf(armUrl), entra: portOf(authorityHost), blob: portOf(blobUrl), azurite: portOf(azuriteUrl), retailPrices: portOf(retailPricesUrl) },
       environment: {
         ...trust,
         AZURE_CONFIG_DIR: configDir,
@@ -153,6 +189,8 @@ export async function startAzure(options: AzureSandboxOptions): Promise<RunningA
         AZURE_CLIENT_SECRET: principal.clientSecret,
         AZURE_AUTHORITY_HOST: authorityHost,
         AZURE_SUBSCRIPTION_ID: principal.subscriptionId,
+        // src/core/azure/azureRetailPrices.ts reads it: live prices from the sandbox, not from Azure.
+        SPOTBOX_AZURE_RETAIL_PRICES_URL: retailPricesUrl,
       },
       stop: stopAll,
     };

@@ -36,12 +36,13 @@ export function gceHostname(gce: GceGuest): string {
 /**
  * An Azure VM's fully qualified name: the VM name under the virtual network's internal DNS suffix
  * (`<random>.<x>.internal.cloudapp.net`, made here from the resource group, where the sandbox puts
- * one network per group); its short name (the hostname) is the VM name.
+ * one network per group); its short name (the hostname) is the computer name (the VM name unless
+ * osProfile says otherwise, as for a scale set's instance).
  */
 export function azureHostname(azure: AzureGuest): string {
   const digest = createHash('sha256').update(`${azure.subscriptionId}/${azure.resourceGroup}`).digest();
   const suffix = [...digest.subarray(0, 26)].map((byte) => String.fromCharCode(97 + (byte % 26))).join('');
-  return `${azure.vmName}.${suffix}.bx.internal.cloudapp.net`;
+  return `${azure.computerName ?? azure.vmName}.${suffix}.bx.internal.cloudapp.net`;
 }
 
 /** The kernel, NIC and cloud-init datasource differ per cloud's images. */

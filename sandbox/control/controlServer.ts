@@ -29,6 +29,8 @@ export interface ControlTargets {
   /** Azure: a Spot eviction of that VM (Preempt Scheduled Event, 30 s, evicted). */
   evictAzure(vm: string, resourceGroup: string | undefined): unknown;
   failAzure(fault: AzureFault): void;
+  /** Azure: Try & Restore's delay from a scale set instance's eviction to its replacement. */
+  setAzureSpotRestoreDelay(ms: number): void;
   events(filter: { kind?: string; since?: string }): SandboxEvent[];
   describe(): unknown;
 }
@@ -117,6 +119,14 @@ export class ControlServer {
       ),
       'POST /gcp/faults/quota': (body) => (targets.failGce({ kind: 'quota', metric: str(body, 'metric'), region: optStr(body, 'region'), count: optNum(body, 'count') }), { ok: true }),
       'POST /azure/evict': (body) => targets.evictAzure(str(body, 'vm'), optStr(body, 'resourceGroup')),
+      'POST /azure/scale-sets/restore-delay': (body) => {
+        const ms = num(body, 'ms');
+        if (!Number.isInteger(ms) || ms < 0) {
+          throw new BadRequest('"ms" must be a whole number of milliseconds, 0 or more');
+        }
+        targets.setAzureSpotRestoreDelay(ms);
+        return { ok: true, ms };
+      },
       'POST /azure/faults/capacity': (body) => {
         const code = optStr(body, 'code') ?? 'AllocationFailed';
         if (!['SkuNotAvailable', 'AllocationFailed', 'OverconstrainedAllocationRequest'].includes(code)) {

@@ -1,8 +1,10 @@
 /**
  * The sandbox's Azure Resource Manager over HTTPS, for one subscription: bearer tokens from the
  * sandbox's Entra ID (401 `InvalidAuthenticationToken` otherwise), `api-version` required (400
- * `MissingApiVersionParameter`), resource groups, the generic resource list, Microsoft.Network and
- * Microsoft.Compute (see network.ts, virtualMachines.ts), and the operations they start.
+ * `MissingApiVersionParameter`), resource groups, the generic resource list, Microsoft.Network,
+ * Microsoft.Compute (network.ts, virtualMachines.ts, virtualMachineScaleSets.ts), the sandbox's
+ * storage account (storageAccounts.ts), role assignments at any scope (roleAssignments.ts), and the
+ * operations they start.
  */
 import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
@@ -10,7 +12,7 @@ import type { EventSink, PowerControlledBoxHost } from '../../contract';
 import { ARM_AUDIENCE, type EntraTokens } from '../auth/entraTokens';
 import { HttpsServer, readText, sendJson } from '../http/httpsServer';
 import type { TestCertificates } from '../tls/testCertificates';
-import { ArmError } from './armError';
+import { ArmError, textOf } from './armError';
 import { ArmStateFile } from './armStateFile';
 import { ResourceGroups, type Reply } from './resourceGroups';
 import { AsyncOperations } from './asyncOperations';
@@ -19,6 +21,9 @@ import { Network, NETWORK_TYPES } from './network';
 import { renderGenericResource, renderGroup } from './renderResource';
 import { matchesFilter, parseFilter } from './resourceFilter';
 import { ResourceStore } from './resourceStore';
+import { RoleAssignments } from './roleAssignments';
+import { ensureSandboxStorageAccount, refuseStorageAccountChange, renderStorageAccount, STORAGE_ACCOUNT_TYPE, type SandboxStorageAccount } from './storageAccounts';
+import { VirtualMachineScaleSets } from './virtualMachineScaleSets';
 import { VirtualMachines } from './virtualMachines';
 import { renderSkus, renderVmSizes } from './vmSizes';
 
@@ -33,6 +38,12 @@ export interface ArmEmulatorOptions {
   readonly boxEnvironment: Readonly<Record<string, string>>;
   /** Only the emulator's own tests shorten the 30 s of a Preempt event. */
   readonly evictionNoticeMs?: number;
+  /** The sandbox's service principal (`createdBy` of role assignments; a principal the directory has). */
+  readonly servicePrincipalObjectId: string;
+  /** Azurite's account, served as a Microsoft.Storage resource. */
+  readonly storageAccount?: SandboxStorageAccount;
+  /** Try & Restore's delay after an eviction (virtualMachineScaleSets.ts gives the default). */
+  readonly spotRestoreDelayMs?: number;
   /** Where groups, resources and VMs are kept across restarts; absent: in memory only. */
   readonly stateFile?: string;
 }
@@ -47,6 +58,8 @@ export class ArmEmulator {
   readonly faults = new AzureFaults();
   readonly network: Network;
   readonly vms: VirtualMachines;
+  readonly scaleSets: VirtualMachineScaleSets;
+  readonly roleAssignments: RoleAssignments;
   private readonly server: HttpsServer;
   private readonly groups: ResourceGroups;
   private readonly state?: ArmStateFile;
@@ -61,9 +74,17 @@ export class ArmEmulator {
       tokens: o.tokens, bootDelayMs: o.bootDelayMs, boxEnvironment: o.boxEnvironment, evictionNoticeMs: o.evictionNoticeMs ?? 30_000, retryAfterSeconds: 10,
     });
     this.network = new Network({ store: this.store, operations: this.operations, publicAddressOf: (id) => this.vms.publicAddressOf(id), vmOfNic: (id) => this.vms.vmOfNic(id) });
-    this.groups = new ResourceGroups({ store: this.store, operations: this.operations, vms: this.vms, events: o.events });
+    this.scaleSets = new VirtualMachineScaleSets({
+      tenantId: o.tenantId, store: this.store, operations: this.operations, faults: this.faults, vms: this.vms, network: this.network, events: o.events, retryAfterSeconds: 10,
+      restoreDelayMs: o.spotRestoreDelayMs,
+    });
+    this.roleAssignments = new RoleAssignments({
+      subscriptionId: o.subscriptionId, tenantId: o.tenantId, store: this.store, callerObjectId: o.servicePrincipalObjectId,
+      knownPrincipal: (id) => this.principalIds().has(id.toLowerCase()),
+    });
+    this.groups = new ResourceGroups({ store: this.store, operations: this.operations, vms: this.vms, scaleSets: this.scaleSets, roleAssignments: this.roleAssignments, events: o.events });
     this.server = new HttpsServer(o.certificates, (req, res) => this.handle(req, res));
-    this.state = o.stateFile ? new ArmStateFile(o.stateFile, this.store, this.vms) : undefined;
+    this.state = o.stateFile ? new ArmStateFile(o.stateFile, this.store, this.vms, this.scaleSets, this.roleAssignments) : undefined;
   }
 
   async start(port = 0): Promise<{ url: string }> {
@@ -71,8 +92,11 @@ export class ArmEmulator {
     this.url = url;
     this.operations.baseUrl = url;
     this.vms.baseUrl = url;
+    this.state?.restore();
+    if (this.o.storageAccount) {
+      ensureSandboxStorageAccount(this.store, this.o.storageAccount);
+    }
     if (this.state) {
-      this.state.restore();
       // State changes in requests and in timers (boots, evictions): a cheap snapshot compare catches both.
       this.saveTimer = setInterval(() => this.state?.save(), 500);
       this.saveTimer.unref();
@@ -83,6 +107,7 @@ export class ArmEmulator {
   async stop(): Promise<void> {
     clearInterval(this.saveTimer);
     this.state?.save();
+    this.scaleSets.stop();
     this.vms.stop();
     await this.server.stop();
   }
@@ -151,6 +176,10 @@ export class ArmEmulator {
     if (lower[1] !== this.o.subscriptionId.toLowerCase()) {
       throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${parts[1]}' could not be found.`);
     }
+    const authorization = lower.findIndex((part, index) => part === 'providers' && lower[index + 1] === 'microsoft.authorization' && lower[index + 2] === 'roleassignments');
+    if (authorization >= 2 && parts.length <= authorization + 4) {
+      return this.roleAssignments.handle(method, `/${parts.slice(0, authorization).join('/')}`, parts[authorization + 3], body, query.get('$filter'));
+    }
     const rest = lower.slice(2);
     if (rest.length === 0 && method === 'GET') {
       return { status: 200, body: this.subscription() };
@@ -169,6 +198,12 @@ export class ArmEmulator {
       return this.subscriptionProviderRoute(method, rest.slice(1), parts.slice(3), query);
     }
     throw new ArmError(404, 'InvalidResourceType', `The resource type '${parts.slice(2).join('/')}' could not be found in the namespace.`);
+  }
+
+  /** The directory's principals: the service principal and every system-assigned identity (VMs', scale sets'). */
+  principalIds(): Set<string> {
+    const ids = this.store.list().map((resource) => textOf(resource.identity?.principalId).toLowerCase()).filter(Boolean);
+    return new Set([this.o.servicePrincipalObjectId.toLowerCase(), ...ids]);
   }
 
   private subscription(): Record<string, unknown> {
@@ -202,6 +237,12 @@ export class ArmEmulator {
         // `statusOnly=true` (List All): each VM with its instance view, as the portal's list reads power states.
         return { status: 200, body: { value: this.vms.list(undefined, /^true$/i.test(query.get('statusOnly') ?? '')) } };
       }
+      if (tail[0] === 'virtualmachinescalesets' && tail.length === 1) {
+        return { status: 200, body: { value: this.scaleSets.list() } };
+      }
+    }
+    if (namespace === 'microsoft.storage' && tail[0] === 'storageaccounts' && tail.length === 1) {
+      return { status: 200, body: { value: this.store.list({ type: STORAGE_ACCOUNT_TYPE }).map(renderStorageAccount) } };
     }
     if (namespace === 'microsoft.network' && tail.length === 1 && NETWORK_TYPES[tail[0]]) {
       return { status: 200, body: { value: this.store.list({ type: NETWORK_TYPES[tail[0]] }).map((item) => this.network.render(item)) } };
@@ -253,6 +294,29 @@ export class ArmEmulator {
           throw new ArmError(404, 'NotFound', `Resource ${vnet.id}/subnets/${original[6]} not found.`);
         }
         return { status: 200, body: subnet };
+      }
+    }
+    if (namespace === 'microsoft.storage' && typeKey === 'storageaccounts') {
+      if (rest.length === 4 && method === 'GET') {
+        this.store.requireGroup(groupName);
+        return { status: 200, body: { value: this.store.list({ group: groupName, type: STORAGE_ACCOUNT_TYPE }).map(renderStorageAccount) } };
+      }
+      if (rest.length === 5) {
+        return method === 'GET' ? { status: 200, body: renderStorageAccount(this.store.require(groupName, STORAGE_ACCOUNT_TYPE, name)) } : refuseStorageAccountChange(method);
+      }
+    }
+    if (namespace === 'microsoft.compute' && typeKey === 'virtualmachinescalesets') {
+      if (rest.length === 4 && method === 'GET') {
+        return { status: 200, body: { value: this.scaleSets.list(groupName) } };
+      }
+      if (rest.length === 5) {
+        switch (method) {
+          case 'PUT': return this.scaleSets.put(groupName, name, body, apiVersion);
+          case 'PATCH': return this.scaleSets.patch(groupName, name, body, apiVersion);
+          case 'GET': return { status: 200, body: this.scaleSets.get(groupName, name) };
+          case 'DELETE': return this.scaleSets.delete(groupName, name, apiVersion);
+          default: break;
+        }
       }
     }
     if (namespace === 'microsoft.compute' && typeKey === 'virtualmachines') {

@@ -164,8 +164,8 @@ export class Network {
     }
   }
 
-  /** Network's answer to a reference to nothing. */
-  private requireReference(referenced: string, by: string): void {
+  /** Network's answer to a reference to nothing (400 InvalidResourceReference). */
+  requireReference(referenced: string, by: string): void {
     const parts = referenced.split('/');
     const subnetIndex = parts.findIndex((part) => part.toLowerCase() === 'subnets');
     const parentId = subnetIndex > 0 ? parts.slice(0, subnetIndex).join('/') : referenced;

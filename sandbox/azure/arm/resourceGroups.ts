@@ -1,7 +1,8 @@
 /**
  * Resource groups: PUT (201/200; a different location is 409 InvalidResourceGroupLocation), PATCH
  * (tags), GET, HEAD (204/404), and DELETE — 202 with `Location: …/operationresults/{id}`; the
- * deletion terminates every VM's box and removes every resource in the group, then the group.
+ * deletion stops its scale sets' restores, terminates every VM's box and removes every resource and
+ * role assignment in the group, then the group.
  */
 import type { EventSink } from '../../contract';
 import { ArmError } from './armError';
@@ -9,6 +10,8 @@ import type { AsyncOperation, AsyncOperations } from './asyncOperations';
 import { tagsOf } from './network';
 import { renderGroup } from './renderResource';
 import type { ResourceStore } from './resourceStore';
+import type { RoleAssignments } from './roleAssignments';
+import type { VirtualMachineScaleSets } from './virtualMachineScaleSets';
 import type { VirtualMachines } from './virtualMachines';
 
 export interface Reply {
@@ -21,6 +24,8 @@ export interface ResourceGroupsContext {
   readonly store: ResourceStore;
   readonly operations: AsyncOperations;
   readonly vms: VirtualMachines;
+  readonly scaleSets: VirtualMachineScaleSets;
+  readonly roleAssignments: RoleAssignments;
   readonly events: EventSink;
 }
 
@@ -85,11 +90,13 @@ export class ResourceGroups {
   }
 
   private async deleteGroup(name: string, operation: AsyncOperation): Promise<void> {
+    this.c.scaleSets.deleteAllIn(name);
     await this.c.vms.deleteAllIn(name);
     const removed = this.c.store.list({ group: name });
     for (const resource of removed) {
       this.c.store.remove(resource.id);
     }
+    this.c.roleAssignments.deleteAllIn(name);
     this.c.store.deleteGroup(name);
     this.groupDeletions.delete(name.toLowerCase());
     this.c.operations.succeed(operation);

@@ -24,6 +24,8 @@ export interface ArmResource {
   identity?: Record<string, unknown>;
   zones?: string[];
   etag: string;
+  /** What the resource keeps but ARM never answers (a scale set's VM profile with its customData); saved with it. */
+  model?: Record<string, unknown>;
 }
 
 export class ResourceStore {

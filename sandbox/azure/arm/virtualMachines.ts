@@ -7,8 +7,8 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { AzureMetadataView, BoxSpec, EventSink, PowerControlledBoxHost } from '../../contract';
 import { STORAGE_AUDIENCE, type EntraTokens } from '../auth/entraTokens';
-import { ArmError } from './armError';
-import type { AsyncOperations } from './asyncOperations';
+import { ArmError, textOf } from './armError';
+import type { AsyncOperation, AsyncOperations } from './asyncOperations';
 import type { AzureFaults } from './faults';
 import { tagsOf } from './network';
 import { newEtag, renderResource } from './renderResource';
@@ -24,6 +24,21 @@ export const VM_TYPE = 'Microsoft.Compute/virtualMachines';
 /** A VM as the state file keeps it (its size by name; no timers, operations or events). */
 export interface SavedVm extends Omit<VmState, 'request' | 'timers' | 'operation' | 'scheduledEvents'> {
   readonly request: Omit<VmRequest, 'size'> & { readonly sizeName: string };
+}
+
+export interface VmCreateExtras {
+  /** The allocation fault the create ends with (the caller took it from the faults). */
+  readonly failure?: ArmError;
+  /** A scale set's identity, which its instances use (the VM resource then has none of its own). */
+  readonly principalId?: string;
+}
+
+/** What a scale set hears about its instances (VMs whose `virtualMachineScaleSet.id` names it). */
+export interface ScaleSetInstanceHooks {
+  /** The instance's create ended: running, or failed with `error`. */
+  settled(scaleSetId: string, error?: ArmError): void;
+  /** The instance is gone: evicted (Spot, evictionPolicy Delete) or deleted. */
+  gone(scaleSetId: string, evicted: boolean): void;
 }
 
 export interface VirtualMachinesOptions {
@@ -49,6 +64,8 @@ export class VirtualMachines {
   private readonly consoleKey = randomBytes(32);
   /** Set when the server knows its URL: boot diagnostics links point there. */
   baseUrl = '';
+  /** Set by the scale sets. */
+  scaleSetHooks?: ScaleSetInstanceHooks;
 
   constructor(private readonly o: VirtualMachinesOptions) {
     this.evictions = new SpotEvictions({
@@ -92,12 +109,28 @@ export class VirtualMachines {
         throw new ArmError(400, 'NicInUse', `Network Interface ${nicId} is used by existing resource ${user}. In order to delete the network interface, it must be dissociated from the resource. To learn more, see aka.ms/deletenic.`);
       }
     }
+    this.checkCreate(request);
+    const { resource, operation } = this.create(groupRecord.name, name, body, request, apiVersion, { failure: this.o.faults.allocationFailure(request.size, request.location) });
+    return { status: 201, body: this.render(resource, false), headers: this.o.operations.headers(operation, false, this.o.retryAfterSeconds) };
+  }
+
+  /** What a create is refused with before anything is made: quota, SkuNotAvailable, a maxPrice below the Spot price. */
+  checkCreate(request: Omit<VmRequest, 'nicIds'>): void {
     const vCpusInUse = [...this.vms.values()].filter((vm) => vm.request.size.family === request.size.family).reduce((sum, vm) => sum + vm.request.size.vCpus, 0);
     this.o.faults.checkCreate(request.size, request.location, vCpusInUse);
     const spotPrice = this.o.faults.spotPrice(request.size);
     if (request.priority === 'Spot' && request.maxPrice !== undefined && request.maxPrice !== -1 && request.maxPrice < spotPrice) {
       throw new ArmError(409, 'SpotPriceGreaterThanProvidedMaxPrice', `Unable to perform operation 'Create VM' since the provided max price '${request.maxPrice} USD' is lower than the current spot price '${spotPrice} USD' for Azure Spot VM size '${request.size.name}'. For more information, see http://aka.ms/AzureSpot/errormessages.`);
     }
+  }
+
+  /**
+   * A checked VM PUT made real: the resource, its operation, and the box booting (or, with
+   * `failure`, the operation failing with that allocation fault half a second later).
+   * A scale set's instances come this way, with the scale set's identity.
+   */
+  create(group: string, name: string, body: Record<string, unknown>, request: VmRequest, apiVersion: string, extras: VmCreateExtras = {}): { resource: ArmResource; operation: AsyncOperation } {
+    const id = this.o.store.resourceId(group, VM_TYPE, name);
     const vmId = randomUUID();
     const properties = body.properties as Record<string, unknown>;
     const storageProfile = properties.storageProfile as Record<string, unknown>;
@@ -109,11 +142,11 @@ export class VirtualMachines {
       id,
       name,
       type: VM_TYPE,
-      resourceGroup: groupRecord.name,
+      resourceGroup: group,
       location: request.location,
       tags: tagsOf(body.tags),
       etag: newEtag(),
-      ...(request.systemAssignedIdentity ? { identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: this.o.tenantId } } : {}),
+      ...(request.systemAssignedIdentity && !extras.principalId ? { identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: this.o.tenantId } } : {}),
       properties: {
         ...properties,
         vmId,
@@ -124,7 +157,7 @@ export class VirtualMachines {
           osDisk: {
             osType: 'Linux', name: `${name}_OsDisk_1_${vmId.replace(/-/g, '')}`, createOption: 'FromImage', caching: 'ReadWrite', deleteOption: 'Detach', diskSizeGB: 30,
             ...osDisk,
-            managedDisk: { storageAccountType: 'Premium_LRS', ...(osDisk.managedDisk as object), id: `${this.o.store.groupId(groupRecord.name)}/providers/Microsoft.Compute/disks/${name}_OsDisk_1_${vmId.replace(/-/g, '')}` },
+            managedDisk: { storageAccountType: 'Premium_LRS', ...(osDisk.managedDisk as object), id: `${this.o.store.groupId(group)}/providers/Microsoft.Compute/disks/${name}_OsDisk_1_${vmId.replace(/-/g, '')}` },
           },
           dataDisks: [],
         },
@@ -134,26 +167,26 @@ export class VirtualMachines {
     this.o.store.put(resource);
     const operation = this.o.operations.start('Microsoft.Compute', request.location, apiVersion, this.o.retryAfterSeconds);
     const vm: VmState = {
-      resourceId: id, vmId, boxId: `azvm-${vmId}`, request, principalId: resource.identity?.principalId as string | undefined, timeCreated: String(resource.properties.timeCreated),
+      resourceId: id, vmId, boxId: `azvm-${vmId}`, request, principalId: extras.principalId ?? resource.identity?.principalId as string | undefined, timeCreated: String(resource.properties.timeCreated),
       provisioning: 'Creating', power: 'starting', operation, documentIncarnation: 1, scheduledEvents: [], timers: [], evicting: false,
     };
     this.vms.set(id.toLowerCase(), vm);
     this.o.events.record('azure-vm-created', { ...this.describe(vm), vmSize: request.size.name, priority: request.priority, evictionPolicy: request.evictionPolicy, maxPrice: request.maxPrice });
-    const failure = this.o.faults.allocationFailure(request.size, request.location);
+    const failure = extras.failure;
     if (failure) {
       vm.timers.push(setTimeout(() => {
         vm.provisioning = 'Failed';
         vm.power = 'stopped';
-        this.o.operations.fail(operation, failure);
+        this.settle(vm, failure);
         this.o.events.record('azure-fault', { ...this.describe(vm), code: failure.code });
       }, 500));
     } else {
       void this.boot(vm, resource).catch((error: unknown) => {
         vm.provisioning = 'Failed';
-        this.o.operations.fail(operation, new ArmError(200, 'InternalExecutionError', `The box did not boot: ${String(error)}`));
+        this.settle(vm, new ArmError(200, 'InternalExecutionError', `The box did not boot: ${String(error)}`));
       });
     }
-    return { status: 201, body: this.render(resource, false), headers: this.o.operations.headers(operation, false, this.o.retryAfterSeconds) };
+    return { resource, operation };
   }
 
   get(group: string, name: string, expandInstanceView: boolean): Record<string, unknown> {
@@ -332,6 +365,8 @@ export class VirtualMachines {
         subscriptionId: this.o.subscriptionId,
         resourceGroup: resource.resourceGroup,
         vmName: resource.name,
+        computerName: textOf((resource.properties.osProfile as { computerName?: string } | undefined)?.computerName) || undefined,
+        vmScaleSetName: scaleSetOf(resource)?.split('/').pop(),
         vmId: vm.vmId,
         location: vm.request.location,
         vmSize: vm.request.size.name,
@@ -348,16 +383,14 @@ export class VirtualMachines {
         if (vm.provisioning === 'Creating' || (vm.provisioning === 'Succeeded' && vm.power === 'starting')) {
           vm.provisioning = 'Succeeded';
           vm.power = 'running';
-          if (vm.operation) {
-            this.o.operations.succeed(vm.operation);
-          }
+          this.settle(vm);
           this.o.events.record('azure-vm-running', { ...this.describe(vm), ip: vm.address?.ip, sshPort: vm.address?.sshPort });
         }
       },
       onBoxExited: (_id, reason) => {
         if (vm.provisioning === 'Creating' && vm.operation) {
           vm.provisioning = 'Failed';
-          this.o.operations.fail(vm.operation, new ArmError(200, 'VMAgentStatusCommunicationError', `The VM did not start: ${reason}`));
+          this.settle(vm, new ArmError(200, 'VMAgentStatusCommunicationError', `The VM did not start: ${reason}`));
         }
         if (!vm.evicting) {
           vm.power = 'stopped';
@@ -387,6 +420,21 @@ export class VirtualMachines {
     return { access_token: token, expires_on: String(claims.exp), expires_in: String(claims.exp - Math.floor(Date.now() / 1000)), resource, token_type: 'Bearer' };
   }
 
+  /** The VM's create ended (its operation and, for a scale set's instance, the scale set hear it). */
+  private settle(vm: VmState, error?: ArmError): void {
+    if (vm.operation) {
+      if (error) {
+        this.o.operations.fail(vm.operation, error);
+      } else {
+        this.o.operations.succeed(vm.operation);
+      }
+    }
+    const scaleSetId = scaleSetOf(this.o.store.get(vm.resourceId));
+    if (scaleSetId) {
+      this.scaleSetHooks?.settled(scaleSetId, error);
+    }
+  }
+
   private forget(vm: VmState, deleted: boolean): void {
     vm.timers.forEach(clearTimeout);
     const resource = this.o.store.get(vm.resourceId);
@@ -397,11 +445,27 @@ export class VirtualMachines {
       const nics = ((resource.properties.networkProfile as { networkInterfaces?: Array<{ id?: string; properties?: { deleteOption?: string } }> } | undefined)?.networkInterfaces ?? []);
       for (const nic of nics) {
         if (nic.id && nic.properties?.deleteOption === 'Delete') {
-          this.o.store.remove(nic.id);
+          this.removeNic(nic.id);
         }
       }
     }
     this.o.events.record('azure-vm-deleted', { ...this.describe(vm), evicted: !deleted });
+    const scaleSetId = scaleSetOf(resource);
+    if (scaleSetId) {
+      this.scaleSetHooks?.gone(scaleSetId, !deleted);
+    }
+  }
+
+  /** A NIC, and the public IPs its IP configurations mark `deleteOption: Delete` (as a scale set makes them). */
+  private removeNic(nicId: string): void {
+    const nic = this.o.store.get(nicId);
+    this.o.store.remove(nicId);
+    for (const configuration of (nic?.properties.ipConfigurations ?? []) as Array<{ properties?: { publicIPAddress?: { id?: string; properties?: { deleteOption?: string } } } }>) {
+      const publicIp = configuration.properties?.publicIPAddress;
+      if (publicIp?.id && publicIp.properties?.deleteOption === 'Delete') {
+        this.o.store.remove(publicIp.id);
+      }
+    }
   }
 
   private describe(vm: VmState): Record<string, unknown> {
@@ -420,4 +484,9 @@ export class VirtualMachines {
   private consoleSignature(vmId: string, expiry: string): string {
     return createHmac('sha256', this.consoleKey).update(`${vmId}\n${expiry}`).digest('base64');
   }
+}
+
+/** The scale set a VM resource is an instance of. */
+export function scaleSetOf(resource: ArmResource | undefined): string | undefined {
+  return (resource?.properties.virtualMachineScaleSet as { id?: string } | undefined)?.id;
 }

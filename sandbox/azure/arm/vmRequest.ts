@@ -39,6 +39,22 @@ export function ubuntuVersionOf(imageUrn: string): string {
 }
 
 export function parseVmRequest(body: Record<string, unknown>, store: ResourceStore): VmRequest {
+  const profile = parseVmProfile(body);
+  const nics = Array.isArray(object(object(body.properties).networkProfile).networkInterfaces) ? object(object(body.properties).networkProfile).networkInterfaces as unknown[] : [];
+  const nicIds = nics.map(idOf).filter((id): id is string => id !== undefined);
+  if (nicIds.length === 0) {
+    throw ArmError.invalidParameter('Required parameter \'networkProfile\' is missing (null).', 'networkProfile');
+  }
+  for (const nicId of nicIds) {
+    if (!store.get(nicId)) {
+      throw new ArmError(404, 'NotFound', `Resource ${nicId} not found.`);
+    }
+  }
+  return { ...profile, nicIds };
+}
+
+/** Everything of a VM body but its NICs (a scale set's VM profile is checked with this too). */
+export function parseVmProfile(body: Record<string, unknown>): Omit<VmRequest, 'nicIds'> {
   const location = typeof body.location === 'string' ? body.location.toLowerCase().replace(/\s+/g, '') : '';
   if (!location) {
     throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
@@ -102,16 +118,6 @@ export function parseVmRequest(body: Record<string, unknown>, store: ResourceSto
   if (customData !== undefined && (typeof customData !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(customData))) {
     throw ArmError.invalidParameter('Custom data in OSProfile must be in Base64 encoding and with a maximum length of 87380 characters.', 'customData');
   }
-  const nics = Array.isArray(object(properties.networkProfile).networkInterfaces) ? object(properties.networkProfile).networkInterfaces as unknown[] : [];
-  const nicIds = nics.map(idOf).filter((id): id is string => id !== undefined);
-  if (nicIds.length === 0) {
-    throw ArmError.invalidParameter('Required parameter \'networkProfile\' is missing (null).', 'networkProfile');
-  }
-  for (const nicId of nicIds) {
-    if (!store.get(nicId)) {
-      throw new ArmError(404, 'NotFound', `Resource ${nicId} not found.`);
-    }
-  }
   const identity = object(body.identity);
   return {
     location,
@@ -122,12 +128,11 @@ export function parseVmRequest(body: Record<string, unknown>, store: ResourceSto
     adminUsername,
     publicKeys,
     customDataBase64: typeof customData === 'string' && customData !== '' ? customData : undefined,
-    nicIds,
     imageUrn,
     systemAssignedIdentity: /SystemAssigned/i.test(textOf(identity.type)),
   };
 }
 
-function object(value: unknown): Record<string, unknown> {
+export function object(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {};
 }

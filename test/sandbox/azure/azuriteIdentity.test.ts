@@ -1,10 +1,12 @@
 /**
- * Azurite (run by the sandbox over HTTPS with --oauth basic) takes the token a VM's managed identity
- * gets from the emulator: Put Block in parallel, Put Block List, Get Blob, as a box uploads a
- * checkpoint; and refuses a token for another audience.
+ * Azurite (run by the sandbox over HTTPS with --oauth basic, behind the proxy that checks Storage
+ * Blob Data roles) takes the token a VM's managed identity gets from the emulator once the identity
+ * holds "Storage Blob Data Contributor" on the account (403 AuthorizationPermissionMismatch before):
+ * Put Block in parallel, Put Block List, Get Blob, as a box uploads a checkpoint; and refuses a token
+ * for another audience.
  */
 import * as assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as https from 'node:https';
@@ -24,7 +26,7 @@ describe('Azure sandbox: Azurite accepts managed identity tokens', function () {
     await stopTestSandbox(context?.sandbox, directory);
   });
 
-  it('Put Block x3 in parallel, Put Block List and Get Blob with the VM identity token over HTTPS', async () => {
+  it('refused without a Storage Blob Data role, then Put Block x3 in parallel, Put Block List and Get Blob with the VM identity token over HTTPS', async () => {
     const c = context!;
     const keyPath = path.join(directory, 'id_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
@@ -43,6 +45,16 @@ describe('Azure sandbox: Azurite accepts managed identity tokens', function () {
     const ca = c.sandbox.azure.certificates.ca;
     const headers = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}`, 'x-ms-version': '2021-08-06', 'x-ms-date': new Date().toUTCString() });
     const blobUrl = `${azureBlob}/${azureContainer}/checkpoints/step-100.pt`;
+    const withoutRole = await httpsRequest('PUT', `${blobUrl}?comp=block&blockid=${encodeURIComponent(Buffer.from('block-refused').toString('base64'))}`, ca, 'data', headers(identity.access_token));
+    assert.equal(withoutRole.status, 403, withoutRole.text);
+    assert.equal(withoutRole.headers['x-ms-error-code'], 'AuthorizationPermissionMismatch');
+    assert.match(withoutRole.text, /<Error><Code>AuthorizationPermissionMismatch<\/Code><Message>This request is not authorized to perform this operation using this permission\./);
+    const accountScope = `/${c.subscriptionPath}/resourceGroups/spotbox-sandbox-storage/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`;
+    const granted = await c.arm('PUT', `${accountScope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`.slice(1), {
+      properties: { roleDefinitionId: `/${c.subscriptionPath}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`, principalId: claims.oid, principalType: 'ServicePrincipal' },
+    });
+    assert.equal(granted.status, 201, granted.text);
+
     const parts = [randomBytes(64 * 1024), randomBytes(64 * 1024), randomBytes(1000)];
     const ids = parts.map((_part, index) => Buffer.from(`block-${String(index).padStart(6, '0')}`).toString('base64'));
     // Binary bodies: httpsRequest takes text, so the blocks go through https.request itself.

@@ -61,7 +61,7 @@ describe('Azure ARM emulator: an acknowledged Preempt event starts the eviction 
     const boxHost = new RecordingBoxHost();
     const recorded: SandboxEvent[] = [];
     const arm = new ArmEmulator({
-      subscriptionId: principal.subscriptionId, tenantId: principal.tenantId, tokens, certificates, boxHost,
+      subscriptionId: principal.subscriptionId, tenantId: principal.tenantId, servicePrincipalObjectId: principal.objectId, tokens, certificates, boxHost,
       events: { record: (kind: SandboxEventKind, details: Record<string, unknown>) => recorded.push({ time: new Date().toISOString(), kind, details }) },
       bootDelayMs: () => 0, boxEnvironment: {}, evictionNoticeMs: 20_000,
     });

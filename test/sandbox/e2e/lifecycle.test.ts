@@ -66,7 +66,7 @@ describe('Sandbox: restarts and the `npm run sandbox` process', function () {
       assert.deepEqual(Object.keys(endpoints).sort(), [
         'awsConfigFile',
         // Azure's endpoints, all named azure*.
-        'azureArm', 'azureAuthority', 'azureBlob', 'azureCaFile', 'azureConfigDir', 'azureContainer', 'azureStorageAccount', 'azureSubscriptionId', 'azureTenantId',
+        'azureArm', 'azureAuthority', 'azureBlob', 'azureCaFile', 'azureConfigDir', 'azureContainer', 'azureRetailPrices', 'azureStorageAccount', 'azureSubscriptionId', 'azureTenantId',
         'control', 'ec2',
         // Google Cloud's endpoints, all named gcp*.
         'gcpBilling', 'gcpBucket', 'gcpCompute', 'gcpConfigDir', 'gcpConfiguration', 'gcpKeyFile', 'gcpProject', 'gcpStorage', 'gcpTokenUri',
