@@ -58,7 +58,7 @@ describe('calculator', () => {
     const hour = 3_600_000;
     // 3 EC2 notices over 41 spot hours on g5.xlarge/us-east-1, plus sessions elsewhere that must not count.
     const session = (id: number, hours: number, noticed: boolean, overrides: Partial<BoxSession> = {}): BoxSession => ({
-      id: `i-${id}@0`, boxName: 'b', instanceId: `i-${id}`, region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot',
+      id: `i-${id}@0`, cloud: 'aws', boxName: 'b', instanceId: `i-${id}`, region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot',
       start: 0, end: hours * hour, lastSeenAt: hours * hour, epochs: [],
       interruptions: noticed ? [{ kind: 'notice', time: hours * hour - 120_000 }] : [],
       ...overrides,
