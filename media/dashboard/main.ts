@@ -63,8 +63,8 @@ function renderBoxes(rows: readonly BoxSavingsRow[]): void {
 function renderClouds(rows: readonly CloudUsageRow[]): void {
   const count = (value: number | undefined): string => (value === undefined ? '–' : String(value));
   element('clouds-body').replaceChildren(
-    ...rows.map(({ label, totals, interruptions, epochs }) =>
-      tableRow(
+    ...rows.map(({ label, totals, interruptions, epochs }) => {
+      const tr = tableRow(
         [
           label,
           String(totals.sessions),
@@ -77,11 +77,13 @@ function renderClouds(rows: readonly CloudUsageRow[]): void {
           count(interruptions?.rebalance),
           count(interruptions?.hard),
           interruptions?.per100Hours === undefined ? '–' : interruptions.per100Hours.toFixed(2),
-          epochs ? `${usdFine(epochs.spotPerEpochUsd)} (${epochs.epochs} epoch${epochs.epochs === 1 ? '' : 's'})` : '–',
+          epochs ? usdFine(epochs.spotPerEpochUsd) : '–',
         ],
         1,
-      ),
-    ),
+      );
+      if (epochs) (tr.lastElementChild as HTMLElement).title = `${epochs.epochs} epoch${epochs.epochs === 1 ? '' : 's'} for ${usd(epochs.spotUsd)} of spot`;
+      return tr;
+    }),
   );
 }
 
