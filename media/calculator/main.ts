@@ -118,7 +118,7 @@ function renderChart(result: CalculatorResult): void {
   });
 }
 
-const interruptionRate = (row: PoolRow): string => `${(row.interruptionsPerHour * 100).toFixed(row.interruptionsPerHour < 0.001 ? 3 : 1)} %/h (${row.interruptionSource})`;
+const ratePercent = (row: PoolRow): string => `${(row.interruptionsPerHour * 100).toFixed(row.interruptionsPerHour < 0.001 ? 3 : 1)} %/h`;
 const where = (row: PoolRow): string => `${row.region}${row.availabilityZone ? ` (${row.availabilityZone})` : ''}`;
 
 function textRow(cells: readonly string[]): HTMLTableRowElement {
@@ -140,14 +140,13 @@ function renderClouds(rows: readonly CloudComparisonRow[]): void {
         label,
         `${pool.instanceType} (${pool.gpu}) in ${where(pool)}`,
         `${usd(pool.spotPerHour)}/h`,
-        interruptionRate(pool),
-        `${pool.noticeSeconds} s`,
-        usd(pool.spotCost),
-        usd(pool.onDemandCost),
-        percent(pool.savingsPercent),
-        index === 0 ? 'cheapest' : `+${percent(aboveCheapestPercent)}`,
+        `${ratePercent(pool)}, ${pool.noticeSeconds} s notice`,
+        `${usd(pool.spotCost)} (${index === 0 ? 'cheapest' : `+${percent(aboveCheapestPercent)}`})`,
+        `${percent(pool.savingsPercent)} of ${usd(pool.onDemandCost)}`,
         `spot ${pool.priceAge}${pool.priceIsEstimate ? ' (estimate)' : ''}; on-demand ${pool.onDemandPriceAge}`,
       ]);
+      // The rate's source is long; the ranked table below shows it too.
+      (tr.children[3] as HTMLElement).title = pool.interruptionSource;
       if (index === 0) tr.className = 'cheapest';
       return tr;
     }),
@@ -165,7 +164,7 @@ function renderRows(rows: readonly PoolRow[]): void {
         row.gpu,
         `${usd(row.spotPerHour)}/h`,
         `${usd(row.onDemandPerHour)}/h`,
-        interruptionRate(row),
+        `${ratePercent(row)} (${row.interruptionSource})`,
         usd(row.spotCost),
         percent(row.savingsPercent),
         `${row.priceAge}${row.priceIsEstimate ? ' (estimate)' : ''}`,
