@@ -1,7 +1,7 @@
 // The calculator webview's front end. Runs in the webview's browser context: no vscode or Node
 // imports; talks to the extension only through the typed protocol.
 import { CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
-import type { CalculatorInputs, CalculatorResult, ExtensionToWebview, PoolRow, WebviewToExtension } from '../../src/webviews/calculator/protocol';
+import type { CalculatorInputs, CalculatorResult, CloudComparisonRow, ExtensionToWebview, PoolRow, WebviewToExtension } from '../../src/webviews/calculator/protocol';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Filler);
 
@@ -118,28 +118,57 @@ function renderChart(result: CalculatorResult): void {
   });
 }
 
+const ratePercent = (row: PoolRow): string => `${(row.interruptionsPerHour * 100).toFixed(row.interruptionsPerHour < 0.001 ? 3 : 1)} %/h`;
+const where = (row: PoolRow): string => `${row.region}${row.availabilityZone ? ` (${row.availabilityZone})` : ''}`;
+
+function textRow(cells: readonly string[]): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  for (const text of cells) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    tr.append(td);
+  }
+  return tr;
+}
+
+/** Shown when the job was priced on more than one cloud: which is cheapest, at a glance. */
+function renderClouds(rows: readonly CloudComparisonRow[]): void {
+  (document.getElementById('clouds') as HTMLElement).hidden = rows.length < 2;
+  (document.getElementById('clouds-body') as HTMLTableSectionElement).replaceChildren(
+    ...rows.map(({ label, pool, aboveCheapestPercent }, index) => {
+      const tr = textRow([
+        label,
+        `${pool.instanceType} (${pool.gpu}) in ${where(pool)}`,
+        `${usd(pool.spotPerHour)}/h`,
+        `${ratePercent(pool)}, ${pool.noticeSeconds} s notice`,
+        `${usd(pool.spotCost)} (${index === 0 ? 'cheapest' : `+${percent(aboveCheapestPercent)}`})`,
+        `${percent(pool.savingsPercent)} of ${usd(pool.onDemandCost)}`,
+        `spot ${pool.priceAge}${pool.priceIsEstimate ? ' (estimate)' : ''}; on-demand ${pool.onDemandPriceAge}`,
+      ]);
+      // The rate's source is long; the ranked table below shows it too.
+      (tr.children[3] as HTMLElement).title = pool.interruptionSource;
+      if (index === 0) tr.className = 'cheapest';
+      return tr;
+    }),
+  );
+}
+
 function renderRows(rows: readonly PoolRow[]): void {
   const body = document.getElementById('pools-body') as HTMLTableSectionElement;
   body.replaceChildren(
     ...rows.map((row, index) => {
-      const tr = document.createElement('tr');
-      const cells = [
+      const tr = textRow([
         String(index + 1),
-        `${row.cloud.toUpperCase()} ${row.region}${row.availabilityZone ? ` (${row.availabilityZone})` : ''}`,
+        `${row.cloud.toUpperCase()} ${where(row)}`,
         row.instanceType,
         row.gpu,
         `${usd(row.spotPerHour)}/h`,
         `${usd(row.onDemandPerHour)}/h`,
-        `${(row.interruptionsPerHour * 100).toFixed(row.interruptionsPerHour < 0.001 ? 3 : 1)} %/h (${row.interruptionSource})`,
+        `${ratePercent(row)} (${row.interruptionSource})`,
         usd(row.spotCost),
         percent(row.savingsPercent),
         `${row.priceAge}${row.priceIsEstimate ? ' (estimate)' : ''}`,
-      ];
-      for (const text of cells) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        tr.append(td);
-      }
+      ]);
       const action = document.createElement('td');
       const button = document.createElement('button');
       button.type = 'button';
@@ -157,7 +186,8 @@ function renderRows(rows: readonly PoolRow[]): void {
 function renderResult(result: CalculatorResult): void {
   const { cards } = result;
   document.getElementById('results')?.removeAttribute('hidden');
-  setText('best-pool', `${cards.pool.instanceType} (${cards.pool.gpu}) in ${cards.pool.region}${cards.pool.availabilityZone ? ` / ${cards.pool.availabilityZone}` : ''} — prices ${cards.pool.priceAge}${cards.pool.priceIsEstimate ? ', estimate' : ''}`);
+  const cloud = result.byCloud.find((row) => row.pool.id === cards.pool.id)?.label ?? cards.pool.cloud;
+  setText('best-pool', `${cloud}: ${cards.pool.instanceType} (${cards.pool.gpu}) in ${cards.pool.region}${cards.pool.availabilityZone ? ` / ${cards.pool.availabilityZone}` : ''} — prices ${cards.pool.priceAge}${cards.pool.priceIsEstimate ? ', estimate' : ''}`);
   setText('spot-cost', usd(cards.spotCost));
   setText('on-demand-cost', usd(cards.onDemandCost));
   setText('savings', percent(cards.savingsPercent));
@@ -170,6 +200,7 @@ function renderResult(result: CalculatorResult): void {
   const notes = document.getElementById('notes') as HTMLUListElement;
   notes.replaceChildren(...result.notes.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
   renderChart(result);
+  renderClouds(result.byCloud);
   renderRows(result.rows);
   status.textContent = `Spot saves ${percent(cards.savingsPercent)} with ${cards.pool.instanceType} in ${cards.pool.region}.`;
 }

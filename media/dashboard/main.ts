@@ -1,7 +1,7 @@
 // The cost dashboard's front end. Runs in the webview's browser context: no vscode or Node
 // imports; talks to the extension only through the typed protocol.
 import { hours, notChargedText, percent, usd, usdFine } from '../../src/core/dashboard/dashboardFormat';
-import type { AlertSettingView, BoxSavingsRow, DashboardModel, EpochCostRow, ExtensionToWebview, InterruptionRow, WebviewToExtension } from '../../src/webviews/dashboard/protocol';
+import type { AlertSettingView, BoxSavingsRow, CloudUsageRow, DashboardModel, EpochCostRow, ExtensionToWebview, InterruptionRow, WebviewToExtension } from '../../src/webviews/dashboard/protocol';
 import { renderBarChart } from './barChart';
 
 interface VsCodeApi {
@@ -60,6 +60,33 @@ function renderBoxes(rows: readonly BoxSavingsRow[]): void {
   );
 }
 
+function renderClouds(rows: readonly CloudUsageRow[]): void {
+  const count = (value: number | undefined): string => (value === undefined ? '–' : String(value));
+  element('clouds-body').replaceChildren(
+    ...rows.map(({ label, totals, interruptions, epochs }) => {
+      const tr = tableRow(
+        [
+          label,
+          String(totals.sessions),
+          hours(totals.boxHours),
+          usd(totals.spotUsd),
+          usd(totals.onDemandUsd),
+          usd(totals.savingsUsd),
+          percent(totals.savingsPercent),
+          count(interruptions?.notice),
+          count(interruptions?.rebalance),
+          count(interruptions?.hard),
+          interruptions?.per100Hours === undefined ? '–' : interruptions.per100Hours.toFixed(2),
+          epochs ? usdFine(epochs.spotPerEpochUsd) : '–',
+        ],
+        1,
+      );
+      if (epochs) (tr.lastElementChild as HTMLElement).title = `${epochs.epochs} epoch${epochs.epochs === 1 ? '' : 's'} for ${usd(epochs.spotUsd)} of spot`;
+      return tr;
+    }),
+  );
+}
+
 function renderInterruptionTable(bodyId: string, rows: readonly InterruptionRow[]): void {
   element(bodyId).replaceChildren(
     ...rows.map((row) =>
@@ -69,10 +96,12 @@ function renderInterruptionTable(bodyId: string, rows: readonly InterruptionRow[
 }
 
 function renderInterruptionChart(containerId: string, rows: readonly InterruptionRow[], xTitle: string): void {
+  // AWS's notice is two minutes; Google Cloud's and Azure's are 30 seconds.
+  const onlyAws = lastModel?.byCloud.every((row) => row.cloud === 'aws') ?? true;
   renderBarChart(element(containerId), {
     categories: rows.map((row) => row.key),
     series: [
-      { label: '2-minute notice', values: rows.map((row) => row.notice), className: 'notice' },
+      { label: onlyAws ? '2-minute notice' : 'Notice', values: rows.map((row) => row.notice), className: 'notice' },
       { label: 'Rebalance', values: rows.map((row) => row.rebalance), className: 'rebalance' },
       { label: 'Hard (no notice)', values: rows.map((row) => row.hard), className: 'hard' },
     ],
@@ -133,6 +162,7 @@ function render(model: DashboardModel, alert: AlertSettingView): void {
   const notCharged = element('not-charged-note');
   notCharged.hidden = totals.notChargedSessions === 0;
   notCharged.textContent = `${notChargedText(totals.notChargedSessions, totals.notChargedUsd)}: AWS does not bill a spot box EC2 interrupts before it is one hour old, so those sessions count as $0.`;
+  renderClouds(model.byCloud);
   renderBoxes(model.boxes);
   renderInterruptionTable('interruptions-type-body', model.interruptionsByType);
   renderInterruptionTable('interruptions-region-body', model.interruptionsByRegion);

@@ -10,6 +10,7 @@ const WEBVIEW = {
   spotCost: '#spot-cost',
   bestPool: '#best-pool',
   rows: '#pools-body tr',
+  cloudRows: '#clouds-body tr',
   chart: '#cost-chart',
   status: '#status',
 };
@@ -39,6 +40,13 @@ describe('Savings calculator webview (prices from the sandbox cloud)', function 
     assert.ok((ui.found.rows?.length ?? 0) >= 3, 'the ranked table is rendered');
     assert.ok(ui.found.chart?.[0]?.visible, 'the chart is visible');
     assert.match(ui.found.bestPool?.[0]?.text ?? '', new RegExp(result.cards.pool.instanceType.replace('.', '\\.')));
+    // 8x H100 is offered on all three clouds: one row each, cheapest first, as the result says.
+    assert.deepEqual(result.byCloud.map((row) => row.cloud).sort(), ['aws', 'azure', 'gcp']);
+    assert.deepEqual(
+      (ui.found.cloudRows ?? []).map((row) => row.text.split('\t').slice(0, 2).map((cell) => cell.trim())),
+      result.byCloud.map((row) => [row.label, `${row.pool.instanceType} (${row.pool.gpu}) in ${row.pool.region}${row.pool.availabilityZone ? ` (${row.pool.availabilityZone})` : ''}`]),
+    );
+    assert.ok(ui.found.cloudRows?.every((row) => row.visible), 'the clouds table is shown');
   });
 
   it('re-estimates when the user changes the inputs in the webview', async function () {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { DescribeSpotPriceHistoryCommand, EC2Client, type _InstanceType } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
 import type { BoxSource } from '../../src/core/boxes/boxStore';
-import { hours, usd, usdFine } from '../../src/core/dashboard/dashboardFormat';
+import { hours, percent, usd, usdFine } from '../../src/core/dashboard/dashboardFormat';
 import type { DashboardModel } from '../../src/core/dashboard/dashboardModel';
 import type { BoxSession } from '../../src/core/dashboard/usageTypes';
 import { referenceBilledSeconds, referenceCostUsd } from '../unit/billing/referenceBilling';
@@ -40,6 +40,7 @@ const WEBVIEW = {
   totalSpot: '#total-spot',
   projected: '#projected-savings',
   projectionNote: '#projection-note',
+  cloudRows: '#clouds-body tr',
   boxRows: '#boxes-body tr',
   typeRows: '#interruptions-type-body tr',
   regionRows: '#interruptions-region-body tr',
@@ -87,6 +88,11 @@ function renderingProblems(found: Found, model: DashboardModel): string[] {
   expect('projected monthly savings', found.projected?.[0]?.text, usd(model.projection.projectedSavingsUsd));
   if (!/the last 7 days of usage .* scaled to 30 days/.test(found.projectionNote?.[0]?.text ?? '')) problems.push(`projection note: ${found.projectionNote?.[0]?.text}`);
   expect('empty state hidden', found.empty?.[0]?.visible, false);
+  expect(
+    'by-cloud rows (cloud, sessions, hours, spot, on-demand, saved, saved %)',
+    rowsOf('cloudRows').map((cells) => cells.slice(0, 7)),
+    model.byCloud.map(({ label, totals }) => [label, String(totals.sessions), hours(totals.boxHours), usd(totals.spotUsd), usd(totals.onDemandUsd), usd(totals.savingsUsd), percent(totals.savingsPercent)]),
+  );
   const box = model.boxes.find((candidate) => candidate.boxName === 'dash-llama');
   expect(
     'dash-llama savings row',

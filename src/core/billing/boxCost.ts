@@ -46,8 +46,9 @@ export function costOfBox(box: Box, nowMs: number, inputs: BoxPriceInputs): BoxC
     return { box, startMs, onDemandHourlyUsd: onDemandUsdPerHour, billedSeconds: 0, assumedSeconds: 0, basis: 'unpriced' };
   }
   const onDemandEquivalentUsd = onDemandUsdPerHour === undefined ? undefined : (onDemandUsdPerHour * accrued.billedSeconds) / HOUR_SECONDS;
-  // Judged on EC2's launch time only: a box first seen later could be older than it looks.
-  if (box.lifecycle === 'spot' && reclaimedInFirstHour(box.launchTime, inputs.reclaimAt)) {
+  // Judged on EC2's launch time only: a box first seen later could be older than it looks. The
+  // waiver is AWS's rule: Google Cloud and Azure have no first-hour waiver.
+  if (box.cloud === 'aws' && box.lifecycle === 'spot' && reclaimedInFirstHour(box.launchTime, inputs.reclaimAt)) {
     return {
       box,
       startMs,

@@ -1,8 +1,9 @@
 import { EstimateInputError, type EstimateInput, type EstimateResult } from '../estimate/estimateTypes';
 import { posteriorInterruptionsPerHour, type PoolExposure } from '../estimate/observedRate';
 import { presetForModel, presetRate } from '../pricing/interruption';
-import type { Pool, PoolScan } from '../pricing/pricingTypes';
-import type { CalculatorInputs, CalculatorResult, CostChart, PoolRow } from './calculatorModel';
+import { CLOUD_FACTS, CLOUDS } from '../cloud/clouds';
+import type { Pool, PoolScan, PricePoint } from '../pricing/pricingTypes';
+import type { CalculatorInputs, CalculatorResult, CloudComparisonRow, CostChart, PoolRow } from './calculatorModel';
 
 export type EstimateFunction = (input: EstimateInput, options?: { cloud?: 'aws' | 'gcp' | 'azure' }) => EstimateResult;
 
@@ -13,7 +14,7 @@ const MAX_ROWS = 25;
 export interface CalculatorDeps {
   readonly estimate: EstimateFunction;
   /** Formats a price's source and age, e.g. "live, 2 min ago". */
-  readonly priceAge: (pool: Pool) => string;
+  readonly priceAge: (price: PricePoint) => string;
   /** What Spotbox has seen on a pool (usage ledger): its rate then updates the Advisor prior, as "auto" does. */
   readonly observedExposure?: (pool: Pool) => PoolExposure | undefined;
 }
@@ -95,7 +96,8 @@ export function buildCalculatorResult(inputs: CalculatorInputs, scan: PoolScan, 
         gpu: `${pool.gpu.count}x ${pool.gpu.model}`,
         spotPerHour: pool.spot.usdPerHour,
         onDemandPerHour: pool.onDemand.usdPerHour,
-        priceAge: deps.priceAge(pool),
+        priceAge: deps.priceAge(pool.spot),
+        onDemandPriceAge: deps.priceAge(pool.onDemand),
         priceIsEstimate: pool.spot.estimate || pool.onDemand.estimate,
         interruptionsPerHour: interruptionRateFor(pool, inputs, deps.observedExposure).perHour,
         interruptionSource: interruptionRateFor(pool, inputs, deps.observedExposure).source,
@@ -132,8 +134,18 @@ export function buildCalculatorResult(inputs: CalculatorInputs, scan: PoolScan, 
     },
     chart: costChart(best.pool, inputs, deps),
     rows: estimated.slice(0, MAX_ROWS).map((entry) => entry.row),
+    byCloud: cheapestByCloud(estimated.map((entry) => entry.row)),
     notes,
   };
+}
+
+/** The first row of each cloud in `ranked` (cheapest first), compared with the cheapest of all. */
+function cheapestByCloud(ranked: readonly PoolRow[]): CloudComparisonRow[] {
+  const cheapest = ranked[0]?.spotCost ?? 0;
+  return CLOUDS.flatMap((cloud) => {
+    const pool = ranked.find((row) => row.cloud === cloud);
+    return pool ? [{ cloud, label: CLOUD_FACTS[cloud].label, pool, aboveCheapestPercent: cheapest > 0 ? ((pool.spotCost - cheapest) / cheapest) * 100 : 0 }] : [];
+  }).sort((a, b) => a.pool.spotCost - b.pool.spotCost);
 }
 
 function costChart(pool: Pool, inputs: CalculatorInputs, deps: CalculatorDeps): CostChart {

@@ -2,6 +2,7 @@
  * What the savings calculator takes and shows, as plain data: the webview protocol carries these,
  * and the CLI could print them. No vscode and no Node imports (the webview bundles this file too).
  */
+import type { CloudId } from '../cloud/clouds';
 
 export interface CalculatorInputs {
   /** A GPU need ("8x H100", "1x A10G") or an exact instance type ("p5.48xlarge"). */
@@ -45,8 +46,10 @@ export interface PoolRow {
   readonly gpu: string;
   readonly spotPerHour: number;
   readonly onDemandPerHour: number;
-  /** e.g. "live, 2 min ago" / "catalog, 2025-05" */
+  /** Where the spot price came from and how old it is, e.g. "live, 2 min ago" / "catalog, 2025-05". */
   readonly priceAge: string;
+  /** The same for the on-demand price, which often comes from elsewhere (a price list, a catalog). */
+  readonly onDemandPriceAge: string;
   readonly priceIsEstimate: boolean;
   readonly interruptionsPerHour: number;
   readonly interruptionSource: string;
@@ -55,6 +58,17 @@ export interface PoolRow {
   readonly onDemandCost: number;
   readonly savingsPercent: number;
   readonly expectedWallHours: number;
+}
+
+/** A cloud's cheapest spot option for the job: the clouds side by side. */
+export interface CloudComparisonRow {
+  readonly cloud: CloudId;
+  /** As the cloud names itself: "AWS", "Google Cloud", "Azure". */
+  readonly label: string;
+  /** The pool with the lowest expected job cost on spot in this cloud (its notice and interruption rate counted). */
+  readonly pool: PoolRow;
+  /** How much more the job is expected to cost here than in the cheapest cloud; 0 for the cheapest. */
+  readonly aboveCheapestPercent: number;
 }
 
 export interface ResultCards {
@@ -82,6 +96,8 @@ export interface CalculatorResult {
   readonly cards: ResultCards;
   readonly chart: CostChart;
   readonly rows: readonly PoolRow[];
+  /** One row per cloud with a pool for the job, cheapest first (every pool counts, not only the listed rows). */
+  readonly byCloud: readonly CloudComparisonRow[];
   readonly notes: readonly string[];
 }
 

@@ -1,7 +1,7 @@
 import { observedExposure } from '../agent/autoInterval';
 import type { BoxSession } from '../dashboard/usageTypes';
 import { SpotboxError } from '../errors';
-import type { Pool, PoolQuery, PoolScan } from '../pricing/pricingTypes';
+import type { PoolQuery, PoolScan, PricePoint } from '../pricing/pricingTypes';
 import { buildCalculatorResult, type EstimateFunction } from './buildCalculatorResult';
 import type { CalculatorInputs, CalculatorResult } from './calculatorModel';
 
@@ -39,7 +39,7 @@ export class CalculatorService {
     private readonly scanner: () => Promise<PoolScanner>,
     private readonly deps: {
       estimate: EstimateFunction;
-      priceAge: (pool: Pool) => string;
+      priceAge: (price: PricePoint) => string;
       knownRegions: () => Promise<readonly string[]>;
       /** The usage ledger's sessions: a pool Spotbox has run on is rated by what was seen there (the Advisor bucket as prior). */
       usageSessions?: () => Promise<readonly BoxSession[]>;

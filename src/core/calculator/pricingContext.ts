@@ -54,7 +54,7 @@ export async function createPricingContext(options: PricingContextOptions): Prom
   const knownRegions = Object.keys(catalogs.onDemand.regions);
   const calculator = new CalculatorService(async () => priceService, {
     estimate,
-    priceAge: (pool) => priceAgeLabel(pool.spot, options.clock.now()),
+    priceAge: (price) => priceAgeLabel(price, options.clock.now()),
     knownRegions: async () => knownRegions,
     ...(options.usageSessions ? { usageSessions: options.usageSessions } : {}),
   });

@@ -1,3 +1,4 @@
+import { CLOUD_FACTS, CLOUDS, type CloudId } from '../cloud/clouds';
 import { notChargedText } from './dashboardFormat';
 import { epochCosts, type EpochCostRow, type EpochCostTotals } from './epochCosts';
 import { interruptionStats, type InterruptionRow } from './interruptionStats';
@@ -46,6 +47,18 @@ export interface BoxSavingsRow {
   readonly lastSeenAt: number;
 }
 
+/** One cloud's sessions, summed the same way as the totals: the side-by-side comparison of clouds. */
+export interface CloudUsageRow {
+  readonly cloud: CloudId;
+  /** As the cloud names itself: "AWS", "Google Cloud", "Azure". */
+  readonly label: string;
+  readonly totals: SavingsTotals;
+  /** Its spot sessions' interruptions by kind; undefined when it ran on demand only. */
+  readonly interruptions?: InterruptionRow;
+  /** Its cost per epoch; undefined when none of its sessions reported epochs. */
+  readonly epochs?: EpochCostTotals;
+}
+
 export interface DashboardModel {
   readonly generatedAt: number;
   /** Nothing recorded yet: the dashboard shows how to start instead of zeros. */
@@ -53,7 +66,10 @@ export interface DashboardModel {
   readonly totals: SavingsTotals;
   /** Most recently used first. */
   readonly boxes: readonly BoxSavingsRow[];
+  /** One row per cloud with sessions, in CLOUDS order. */
+  readonly byCloud: readonly CloudUsageRow[];
   readonly interruptionsByType: readonly InterruptionRow[];
+  /** Keyed by region, prefixed with the cloud's label when the sessions span more than one cloud. */
   readonly interruptionsByRegion: readonly InterruptionRow[];
   readonly epochs: readonly EpochCostRow[];
   readonly epochTotals?: EpochCostTotals;
@@ -119,28 +135,47 @@ function boxRows(sessions: readonly BoxSession[]): BoxSavingsRow[] {
     .sort((a, b) => b.lastSeenAt - a.lastSeenAt || a.boxName.localeCompare(b.boxName));
 }
 
+function savingsTotals(sessions: readonly BoxSession[]): SavingsTotals {
+  const sums = sumCosts(sessions);
+  return {
+    spotUsd: sums.spotUsd,
+    onDemandUsd: sums.onDemandUsd,
+    savingsUsd: sums.savingsUsd,
+    savingsPercent: percentOf(sums.savingsUsd, sums.onDemandUsd),
+    boxHours: sessions.reduce((total, session) => total + sessionHours(session), 0),
+    sessions: sessions.length,
+    runningSessions: sessions.filter((session) => session.end === undefined).length,
+    unpricedSessions: sums.unpriced,
+    notChargedSessions: sums.notChargedSessions,
+    notChargedUsd: sums.notChargedUsd,
+  };
+}
+
+function cloudRows(sessions: readonly BoxSession[]): CloudUsageRow[] {
+  return CLOUDS.flatMap((cloud) => {
+    const own = sessions.filter((session) => session.cloud === cloud);
+    if (own.length === 0) return [];
+    const label = CLOUD_FACTS[cloud].label;
+    const [interruptions] = interruptionStats(own, () => label);
+    const { totals: epochs } = epochCosts(own);
+    return [{ cloud, label, totals: savingsTotals(own), ...(interruptions ? { interruptions } : {}), ...(epochs ? { epochs } : {}) }];
+  });
+}
+
 /** Everything the cost dashboard shows, from the ledger's sessions alone (pure, so it is tested in Node). */
 export function buildDashboardModel(sessions: readonly BoxSession[], nowMs: number): DashboardModel {
-  const sums = sumCosts(sessions);
   const { rows: epochs, totals: epochTotals } = epochCosts(sessions);
+  const byCloud = cloudRows(sessions);
+  // us-east1 (Google Cloud) and us-east-1 (AWS) read alike: with two clouds, each region says whose it is.
+  const regionOf = byCloud.length > 1 ? (session: BoxSession) => `${CLOUD_FACTS[session.cloud].label} ${session.region}` : (session: BoxSession) => session.region;
   return {
     generatedAt: nowMs,
     empty: sessions.length === 0,
-    totals: {
-      spotUsd: sums.spotUsd,
-      onDemandUsd: sums.onDemandUsd,
-      savingsUsd: sums.savingsUsd,
-      savingsPercent: percentOf(sums.savingsUsd, sums.onDemandUsd),
-      boxHours: sessions.reduce((total, session) => total + sessionHours(session), 0),
-      sessions: sessions.length,
-      runningSessions: sessions.filter((session) => session.end === undefined).length,
-      unpricedSessions: sums.unpriced,
-      notChargedSessions: sums.notChargedSessions,
-      notChargedUsd: sums.notChargedUsd,
-    },
+    totals: savingsTotals(sessions),
     boxes: boxRows(sessions),
+    byCloud,
     interruptionsByType: interruptionStats(sessions, (session) => session.instanceType),
-    interruptionsByRegion: interruptionStats(sessions, (session) => session.region),
+    interruptionsByRegion: interruptionStats(sessions, regionOf),
     epochs,
     epochTotals,
     projection: monthlyProjection(sessions, nowMs),

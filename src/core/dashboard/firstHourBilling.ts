@@ -12,12 +12,14 @@ const LAST_SIGHTING_SLACK_MS = 5 * 60_000;
  * than the real one, so this never waives a box that turned one hour old) — a box still seen
  * running well after that was not ended by it. Sticky: a later figure
  * without the waiver only raises what was waived. A hard termination is not waived here: without
- * EC2's state reason the ledger cannot tell it from a termination in the console.
+ * EC2's state reason the ledger cannot tell it from a termination in the console. The waiver is
+ * AWS's rule; Google Cloud and Azure have no first-hour waiver, so their sessions are never waived.
  */
 export function withFirstHourWaiver(session: BoxSession): BoxSession {
   const endedByNotice = (noticeTime: number): boolean => sessionEnd(session) <= noticeTime + SPOT_NOTICE_LEAD_MS + LAST_SIGHTING_SLACK_MS;
   const noticedInFirstHour =
     session.lifecycle === 'spot' &&
+    session.cloud === 'aws' &&
     session.interruptions.some((interruption) => interruption.kind === 'notice' && reclaimedInFirstHour(session.start, interruption.time + SPOT_NOTICE_LEAD_MS) && endedByNotice(interruption.time));
   if (session.waiver === undefined && !noticedInFirstHour) {
     return session;

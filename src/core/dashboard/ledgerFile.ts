@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { firstHourWaiver, type FirstHourWaiver } from '../billing/firstHourInterruption';
+import { isCloudId } from '../cloud/clouds';
 import { dropUndefined } from './dropUndefined';
 import { INTERRUPTION_KINDS, type BoxSession, type EpochRecord, type InterruptionRecord, type LedgerData, type PendingUsageEvent } from './usageTypes';
 
@@ -32,6 +33,9 @@ function sessionOf(value: unknown): BoxSession | undefined {
   const strings = ['id', 'boxName', 'instanceId', 'region', 'availabilityZone', 'instanceType'] as const;
   if (!strings.every((key) => typeof value[key] === 'string')) return undefined;
   if (value.lifecycle !== 'spot' && value.lifecycle !== 'on-demand') return undefined;
+  // Written before sessions recorded their cloud: only AWS boxes existed then. A cloud this version
+  // does not know is not taken for AWS.
+  if (!(value.cloud === undefined || isCloudId(value.cloud))) return undefined;
   if (!isTime(value.start) || !isTime(value.lastSeenAt) || !(value.end === undefined || isTime(value.end))) return undefined;
   if (!(value.endReason === undefined || value.endReason === 'stopped' || value.endReason === 'terminated' || value.endReason === 'gone')) return undefined;
   if (!optionalUsd(value.accruedUsd) || !optionalUsd(value.onDemandEquivalentUsd)) return undefined;
@@ -42,6 +46,7 @@ function sessionOf(value: unknown): BoxSession | undefined {
   // Field by field, so whatever else the file holds does not travel on into the next write.
   return dropUndefined<BoxSession>({
     id: value.id as string,
+    cloud: value.cloud ?? 'aws',
     boxName: value.boxName as string,
     instanceId: value.instanceId as string,
     region: value.region as string,

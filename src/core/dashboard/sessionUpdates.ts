@@ -57,6 +57,7 @@ export function applyCostSnapshot(data: LedgerData, snapshot: CostSnapshot): Led
     pendingEvents = pendingEvents.filter((event) => event.instanceId !== box.instanceId);
     sessions.push(withFirstHourWaiver(dropUndefined({
       id,
+      cloud: box.cloud,
       boxName: box.name,
       instanceId: box.instanceId,
       region: box.region,

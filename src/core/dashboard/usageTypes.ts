@@ -1,4 +1,5 @@
 import type { FirstHourWaiver } from '../billing/firstHourInterruption';
+import type { CloudId } from '../cloud/clouds';
 
 /** How a spot box was taken back: a 2-minute notice, a rebalance recommendation, or no warning at all. */
 export type InterruptionKind = 'notice' | 'rebalance' | 'hard';
@@ -25,6 +26,8 @@ export type SessionEndReason = 'stopped' | 'terminated' | 'gone';
 export interface BoxSession {
   /** `${instanceId}@${start}`: a stopped and restarted instance is a new session. */
   readonly id: string;
+  /** The box's cloud. A ledger written before Spotbox knew other clouds reads as 'aws': it could only be AWS. */
+  readonly cloud: CloudId;
   readonly boxName: string;
   readonly instanceId: string;
   readonly region: string;

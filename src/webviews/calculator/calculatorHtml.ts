@@ -51,6 +51,14 @@ export function calculatorHtml(options: WebviewResources): string {
     <div class="card"><div class="label">Break-even interruption rate</div><div class="value" id="break-even"></div></div>
   </div>
   <ul id="warnings" class="warnings"></ul>
+  <section id="clouds" hidden aria-label="Clouds side by side">
+    <h2>Cheapest per cloud</h2>
+    <p class="subtitle">The same job on each cloud's cheapest spot option, with that cloud's notice length and interruption rate counted, and its savings against that cloud's own on-demand price.</p>
+    <table aria-label="Each cloud's cheapest spot option for this job">
+      <thead><tr><th>Cloud</th><th>Cheapest option</th><th>Spot</th><th>Interruptions</th><th>Job cost</th><th>Savings</th><th>Prices from</th></tr></thead>
+      <tbody id="clouds-body"></tbody>
+    </table>
+  </section>
   <div class="chart"><canvas id="cost-chart" role="img" aria-label="Expected cost against job length for on-demand and spot"></canvas></div>
   <h2>Cheapest pools</h2>
   <table aria-label="Pools ranked by expected spot cost">

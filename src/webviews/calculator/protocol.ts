@@ -4,7 +4,7 @@
  */
 import type { CalculatorInputs, CalculatorResult } from '../../core/calculator/calculatorModel';
 
-export type { CalculatorInputs, CalculatorResult, PoolRow } from '../../core/calculator/calculatorModel';
+export type { CalculatorInputs, CalculatorResult, CloudComparisonRow, PoolRow } from '../../core/calculator/calculatorModel';
 
 export type WebviewToExtension =
   | { readonly type: 'ready' }

@@ -23,6 +23,11 @@ export function dashboardHtml(options: WebviewResources): string {
   <p class="note" id="projection-note"></p>
   <p class="note" id="unpriced-note" hidden></p>
   <p class="note" id="not-charged-note" hidden></p>
+  <h2>By cloud</h2>
+  <table aria-label="Usage by cloud">
+    <thead><tr><th>Cloud</th><th class="number">Sessions</th><th class="number">Hours</th><th class="number">Spot</th><th class="number">On-demand</th><th class="number">Saved</th><th class="number">Saved %</th><th class="number">Notice</th><th class="number">Rebalance</th><th class="number">Hard</th><th class="number" title="Interruptions per 100 spot hours">Per 100 h</th><th class="number">Per epoch</th></tr></thead>
+    <tbody id="clouds-body"></tbody>
+  </table>
   <h2>Savings per box</h2>
   <table aria-label="Savings per box">
     <thead><tr><th>Box</th><th>Types</th><th>Regions</th><th class="number">Sessions</th><th class="number">Hours</th><th class="number">Spot</th><th class="number">On-demand</th><th class="number">Saved</th><th class="number">Saved %</th><th class="number">Interruptions</th><th>Status</th></tr></thead>

@@ -4,7 +4,7 @@
  */
 import type { DashboardModel } from '../../core/dashboard/dashboardModel';
 
-export type { DashboardModel, BoxSavingsRow } from '../../core/dashboard/dashboardModel';
+export type { DashboardModel, BoxSavingsRow, CloudUsageRow } from '../../core/dashboard/dashboardModel';
 export type { InterruptionRow } from '../../core/dashboard/interruptionStats';
 export type { EpochCostRow } from '../../core/dashboard/epochCosts';
 

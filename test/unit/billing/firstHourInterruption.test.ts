@@ -41,6 +41,11 @@ describe('A spot box EC2 reclaims in its first hour is not charged', () => {
     assert.equal(onDemand.waiver, undefined);
     const noLaunchTime = costOfBox(box({ launchTime: undefined }), now, { startMs: T0, history: PRICE, reclaimAt: T0 + 41 * MINUTE });
     assert.equal(noLaunchTime.waiver, undefined, 'a box first seen late may be older than it looks');
+    for (const cloud of ['gcp', 'azure'] as const) {
+      const elsewhere = costOfBox(box({ cloud }), now, { startMs: T0, history: PRICE, onDemandUsdPerHour: 1.5, reclaimAt: T0 + 41 * MINUTE });
+      assert.equal(elsewhere.waiver, undefined, `${cloud}: the first-hour waiver is AWS's`);
+      assert.ok(Math.abs((elsewhere.accruedUsd ?? 0) - 0.4) < 1e-9, `${cloud}: billed in full`);
+    }
   });
 
   it('the tracker bills it at $0 from the moment its notice is posted, and the tooltip says why', async () => {

@@ -58,7 +58,7 @@ describe('calculator', () => {
     const hour = 3_600_000;
     // 3 EC2 notices over 41 spot hours on g5.xlarge/us-east-1, plus sessions elsewhere that must not count.
     const session = (id: number, hours: number, noticed: boolean, overrides: Partial<BoxSession> = {}): BoxSession => ({
-      id: `i-${id}@0`, boxName: 'b', instanceId: `i-${id}`, region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot',
+      id: `i-${id}@0`, cloud: 'aws', boxName: 'b', instanceId: `i-${id}`, region: 'us-east-1', availabilityZone: 'us-east-1a', instanceType: 'g5.xlarge', lifecycle: 'spot',
       start: 0, end: hours * hour, lastSeenAt: hours * hour, epochs: [],
       interruptions: noticed ? [{ kind: 'notice', time: hours * hour - 120_000 }] : [],
       ...overrides,
@@ -70,6 +70,49 @@ describe('calculator', () => {
     assert.equal(row.interruptionSource, 'observed 3 in 41 h, advisor-bucket 5-10%/month prior');
     const fresh = new CalculatorService(async () => ({ scanPools: async () => ({ pools: [advisorPool], notes: [] }) }), { ...deps, knownRegions: async () => ['us-east-1'], usageSessions: async () => [] });
     assert.equal((await fresh.calculate({ ...inputs, gpuOrInstanceType: 'g5.xlarge' })).rows[0]?.interruptionsPerHour, 0.0001, 'no history: the bucket alone');
+  });
+
+  it("puts the clouds side by side: each one's cheapest option for the job, its notice and rate counted, and where its prices come from", () => {
+    const day = 86_400_000;
+    const priced = (usdPerHour: number, source: 'live' | 'catalog', asOf: number) => ({ usdPerHour, source, asOf, estimate: false });
+    // 26 AWS pools: more than the ranked table lists, so AWS's cheapest would push the others out of it.
+    const aws = Array.from({ length: 26 }, (_, index) =>
+      pool({ instanceType: 'p5.48xlarge', availabilityZone: `us-east-1${String.fromCharCode(97 + (index % 6))}`, region: `r${index}`, spot: priced(19 + index / 100, 'live', 5 * day), onDemand: priced(98.32, 'catalog', day) }),
+    );
+    const gcp = pool({ cloud: 'gcp', instanceType: 'a3-highgpu-8g', region: 'us-central1', availabilityZone: undefined, noticeSeconds: 30, spot: priced(25, 'live', 5 * day), onDemand: priced(88, 'live', 5 * day) });
+    const azurePools = [30, 28].map((usd, index) =>
+      pool({ cloud: 'azure', instanceType: `Standard_ND96isr_H100_v5${index}`, region: 'eastus', availabilityZone: undefined, noticeSeconds: 30, spot: priced(usd, 'catalog', 2 * day), onDemand: priced(98, 'catalog', 2 * day) }),
+    );
+    const ageDeps = { estimate, priceAge: (price: { source: string; asOf: number }) => `${price.source}, day ${price.asOf / day}` };
+    const result = buildCalculatorResult(inputs, { pools: [...azurePools, gcp, ...aws], notes: [] }, ageDeps);
+
+    assert.equal(result.rows.length, 25);
+    assert.ok(result.rows.every((row) => row.cloud === 'aws'), 'the ranked table is all AWS here');
+    assert.deepEqual(
+      result.byCloud.map((row) => [row.label, row.pool.instanceType, row.pool.region]),
+      [
+        ['AWS', 'p5.48xlarge', 'r0'],
+        ['Google Cloud', 'a3-highgpu-8g', 'us-central1'],
+        ['Azure', 'Standard_ND96isr_H100_v51', 'eastus'],
+      ],
+      "cheapest first, each cloud's cheapest pool, whether or not the ranked table lists it",
+    );
+    const [first, google, azure] = result.byCloud;
+    assert.equal(first.aboveCheapestPercent, 0);
+    assert.equal(result.cards.pool.id, first.pool.id, 'the best card is the cheapest cloud');
+    // Google's 30 s notice cannot hold a 90 s checkpoint: its row is estimated without it, and without AWS's first-hour waiver.
+    const googleInput = { computeHours: inputs.jobHours, spotPricePerHour: 25, onDemandPricePerHour: 88, interruptionsPerHour: 0.041, checkpointMinutes: 1.5, restartMinutes: 15, noticeCheckpoint: false };
+    assert.equal(google.pool.spotCost, estimate(googleInput, { cloud: 'gcp' }).spotCost);
+    assert.ok(google.pool.spotCost > estimate({ ...googleInput, noticeCheckpoint: true }, { cloud: 'gcp' }).spotCost, 'the notice counted');
+    assert.equal(google.pool.onDemandCost, 88 * inputs.jobHours, "against Google's own on-demand price");
+    assert.equal(google.pool.noticeSeconds, 30);
+    assert.ok(Math.abs(google.aboveCheapestPercent - ((google.pool.spotCost - first.pool.spotCost) / first.pool.spotCost) * 100) < 1e-9);
+    assert.ok(azure.aboveCheapestPercent > google.aboveCheapestPercent);
+    assert.deepEqual([first.pool.priceAge, first.pool.onDemandPriceAge], ['live, day 5', 'catalog, day 1'], 'spot and on-demand each say where they came from');
+    assert.deepEqual([azure.pool.priceAge, azure.pool.onDemandPriceAge], ['catalog, day 2', 'catalog, day 2']);
+
+    const awsOnly = buildCalculatorResult(inputs, { pools: aws, notes: [] }, ageDeps);
+    assert.deepEqual(awsOnly.byCloud.map((row) => row.cloud), ['aws']);
   });
 
   it('drops pools whose job would never finish, and fails only when none remain', () => {

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { buildDashboardModel } from '../../../src/core/dashboard/dashboardModel';
 import { hours, percent, usd, usdFine } from '../../../src/core/dashboard/dashboardFormat';
+import { LEDGER_VERSION, parseLedger } from '../../../src/core/dashboard/ledgerFile';
 import { monthlyProjection } from '../../../src/core/dashboard/monthlyProjection';
-import { DAY, HOUR, session, T0 } from './fixtures';
+import { DAY, HOUR, session, T0, withoutCloud } from './fixtures';
 
 const near = (actual: number | undefined, expected: number, what = ''): void => assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${what}: expected ${expected}, got ${actual}`);
 
@@ -89,6 +90,58 @@ describe('buildDashboardModel', () => {
       ],
     );
     assert.deepEqual(model.epochTotals, { epochs: 6, spotUsd: 13, spotPerEpochUsd: 13 / 6, onDemandPerEpochUsd: undefined });
+  });
+});
+
+describe('buildDashboardModel by cloud', () => {
+  const gcp = { cloud: 'gcp' as const, region: 'us-central1', availabilityZone: 'us-central1-a', instanceType: 'g2-standard-4' };
+  const sessions = [
+    session({ instanceId: 'i-1', accruedUsd: 3, onDemandEquivalentUsd: 10, end: T0 + 10 * HOUR, lastSeenAt: T0 + 10 * HOUR, interruptions: [{ kind: 'notice', time: T0 + HOUR }, { kind: 'rebalance', time: T0 + 2 * HOUR }] }),
+    session({ instanceId: 'i-2', accruedUsd: 1, onDemandEquivalentUsd: undefined, lifecycle: 'on-demand', start: T0 + 20 * HOUR, end: T0 + 25 * HOUR, lastSeenAt: T0 + 25 * HOUR }),
+    session({ ...gcp, instanceId: 'gce-1', boxName: 'gemma', accruedUsd: 2, onDemandEquivalentUsd: 8, end: T0 + 4 * HOUR, lastSeenAt: T0 + 4 * HOUR, interruptions: [{ kind: 'notice', time: T0 + 3 * HOUR }], epochs: [1, 2, 3, 4].map((epoch) => ({ epoch, time: T0 + epoch })) }),
+    session({ ...gcp, instanceId: 'gce-2', boxName: 'gemma', accruedUsd: 1, onDemandEquivalentUsd: 4, start: T0 + 5 * HOUR, end: T0 + 6 * HOUR, lastSeenAt: T0 + 6 * HOUR, interruptions: [{ kind: 'hard', time: T0 + 6 * HOUR }] }),
+  ];
+
+  it('sums each cloud the way the totals are summed, with its interruptions by kind and its cost per epoch', () => {
+    const model = buildDashboardModel(sessions, T0 + 30 * HOUR);
+    assert.deepEqual(model.byCloud.map((row) => [row.cloud, row.label]), [['aws', 'AWS'], ['gcp', 'Google Cloud']], 'one row per cloud used, Azure absent');
+    const [aws, google] = model.byCloud;
+    assert.equal(aws.totals.sessions, 2);
+    near(aws.totals.boxHours, 15, 'AWS hours');
+    near(aws.totals.spotUsd, 4, 'AWS spent, the unpriced session included');
+    near(aws.totals.onDemandUsd, 10, 'AWS on-demand');
+    near(aws.totals.savingsPercent, 70, 'AWS percent');
+    assert.equal(aws.totals.unpricedSessions, 1);
+    assert.deepEqual([aws.interruptions?.notice, aws.interruptions?.rebalance, aws.interruptions?.hard, aws.interruptions?.spotHours], [1, 1, 0, 10], 'spot hours only');
+    assert.equal(aws.epochs, undefined, 'no epochs reported on AWS');
+    near(google.totals.savingsUsd, 9, 'Google Cloud saved');
+    near(google.totals.savingsPercent, 75, 'Google Cloud percent');
+    assert.deepEqual([google.interruptions?.notice, google.interruptions?.hard, google.interruptions?.total], [1, 1, 2]);
+    near(google.interruptions?.per100Hours, 40, 'Google Cloud per 100 h');
+    near(google.epochs?.spotPerEpochUsd, 2 / 4, 'the sessions that reported epochs, over the epochs');
+    near(google.epochs?.onDemandPerEpochUsd, 8 / 4, 'on-demand per epoch');
+    for (const key of ['spotUsd', 'onDemandUsd', 'savingsUsd', 'boxHours', 'sessions'] as const) {
+      near(aws.totals[key] + google.totals[key], model.totals[key], `${key}: the clouds add up to the total`);
+    }
+  });
+
+  it('says whose region it is when more than one cloud ran', () => {
+    const model = buildDashboardModel(sessions, T0 + 30 * HOUR);
+    assert.deepEqual(model.interruptionsByRegion.map((row) => [row.key, row.total]), [['AWS us-east-1', 2], ['Google Cloud us-central1', 2]]);
+    const awsOnly = buildDashboardModel(sessions.filter((entry) => entry.cloud === 'aws'), T0 + 30 * HOUR);
+    assert.deepEqual(awsOnly.interruptionsByRegion.map((row) => row.key), ['us-east-1']);
+    assert.deepEqual(awsOnly.byCloud.map((row) => row.cloud), ['aws']);
+  });
+
+  it('puts an old ledger, written before sessions recorded their cloud, under AWS', () => {
+    const written = withoutCloud(session({ accruedUsd: 2, onDemandEquivalentUsd: 5 }));
+    const { data } = parseLedger(JSON.stringify({ version: LEDGER_VERSION, sessions: [written], pendingEvents: [] }));
+    const model = buildDashboardModel(data.sessions, T0 + 2 * HOUR);
+    assert.deepEqual(model.byCloud.map((row) => [row.label, row.totals.sessions, row.totals.savingsUsd]), [['AWS', 1, 3]]);
+  });
+
+  it('has no cloud rows without sessions', () => {
+    assert.deepEqual(buildDashboardModel([], T0).byCloud, []);
   });
 });
 

@@ -42,6 +42,11 @@ describe('Usage ledger and dashboard: a first-hour EC2 interruption is billed $0
     assert.equal(seenLongAfter.sessions[0].waiver, undefined, 'a box seen running half an hour after its notice was not ended by it');
     const onDemand = applyCostSnapshot(ledger([]), snapshotAt(T0 + 30 * MINUTE, [box({ lifecycle: 'on-demand' })]))!;
     assert.equal(addInterruption(onDemand, 'i-1', 'notice', T0 + 30 * MINUTE)!.sessions[0].waiver, undefined);
+    for (const cloud of ['gcp', 'azure'] as const) {
+      const elsewhere = addInterruption(applyCostSnapshot(ledger([]), snapshotAt(T0 + 30 * MINUTE, [box({ cloud })]))!, 'i-1', 'notice', T0 + 30 * MINUTE)!;
+      assert.equal(elsewhere.sessions[0].waiver, undefined, `${cloud}: the first-hour waiver is AWS's`);
+      assert.ok(Math.abs((elsewhere.sessions[0].accruedUsd ?? 0) - 0.2) < 1e-9, `${cloud}: billed in full`);
+    }
   });
 
   it('takes the ticker\'s waiver from the snapshot, and keeps it when another window\'s copy lacks it', () => {

@@ -17,6 +17,7 @@ export function session(overrides: Partial<BoxSession> = {}): BoxSession {
   const instanceId = overrides.instanceId ?? 'i-1';
   return {
     id: `${instanceId}@${start}`,
+    cloud: 'aws',
     boxName: 'llama',
     instanceId,
     region: 'us-east-1',
@@ -33,6 +34,11 @@ export function session(overrides: Partial<BoxSession> = {}): BoxSession {
     epochs: [],
     ...overrides,
   };
+}
+
+/** A session as a ledger written before sessions recorded their cloud holds it. */
+export function withoutCloud(recorded: BoxSession): Partial<BoxSession> {
+  return Object.fromEntries(Object.entries(recorded).filter(([key]) => key !== 'cloud'));
 }
 
 /**

@@ -12,6 +12,8 @@ describe('applyCostSnapshot (sessions from box snapshots)', () => {
     assert.equal(opened?.sessions.length, 1);
     const first = opened.sessions[0];
     assert.equal(first?.id, `i-1@${T0}`);
+    assert.equal(first?.cloud, 'aws');
+    assert.equal(applyCostSnapshot(EMPTY_LEDGER, snapshotAt(T0 + HOUR, [box({ cloud: 'gcp' })]))?.sessions[0]?.cloud, 'gcp', "the session records its box's cloud");
     assert.equal(first?.end, undefined);
     near(first?.accruedUsd, 0.4);
     near(first?.onDemandEquivalentUsd, 1);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { LEDGER_VERSION, parseLedger, readLedgerFile, serializeLedger } from '../../../src/core/dashboard/ledgerFile';
 import { UsageLedger } from '../../../src/core/dashboard/usageLedger';
 import { silentLogger, type Logger } from '../../../src/core/logging/logger';
-import { box, HOUR, session, snapshotAt, T0 } from './fixtures';
+import { box, HOUR, session, snapshotAt, T0, withoutCloud } from './fixtures';
 
 function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -32,6 +32,15 @@ describe('ledger file', () => {
     const { data, problem } = parseLedger(text);
     assert.deepEqual(data.sessions, [good]);
     assert.match(problem ?? '', /2 unreadable record/);
+  });
+
+  it('reads a session written before sessions recorded their cloud as AWS, and drops one of a cloud it does not know', () => {
+    const old = withoutCloud(session());
+    const gcp = session({ id: 'gce-1@0', cloud: 'gcp' });
+    const { data, problem } = parseLedger(JSON.stringify({ version: LEDGER_VERSION, sessions: [old, gcp, { ...gcp, id: 'z', cloud: 'oracle' }], pendingEvents: [] }));
+    assert.deepEqual(data.sessions, [session(), gcp]);
+    assert.match(problem ?? '', /1 unreadable record/);
+    assert.deepEqual(parseLedger(serializeLedger(data)), { data }, 'written back with the cloud, in the same format version');
   });
 
   it('refuses a file from another format version rather than guessing', () => {
