@@ -72,7 +72,12 @@ export async function evictAndWatch(box: Box, options: EvictOptions): Promise<Az
     },
     40_000,
     250,
-  );
+  ).catch(async (error: unknown) => {
+    // What the box's agent said is what tells why: the journal and the log, while the box is still there.
+    const client = await connect(box, 2).catch(() => undefined);
+    const said = client ? await read(client, 'tail -c 3000 ~/.spotbox/agent.log; echo ---; tail -c 3000 ~/.spotbox/journal.jsonl').catch(() => '').finally(() => client.end()) : '(the box is gone)';
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${said}`);
+  });
   // The trainer saved and stopped; the instance's sshd lives until the eviction (at NotBefore, or soon after the acknowledgement).
   const late = await connect(box, 3).catch(() => undefined);
   const oldLog = late ? await read(late, 'cat ~/trainer.log').finally(() => late.end()) : '';
