@@ -12,7 +12,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
-from fake_http import QuietHandler
+from fake_http import RecordingHandler
 
 CONTAINER = 'ckpt'
 
@@ -21,7 +21,7 @@ def error_xml(code):
     return ('<?xml version="1.0" encoding="utf-8"?><Error><Code>%s</Code><Message>%s</Message></Error>' % (code, code)).encode()
 
 
-class FakeAzure(QuietHandler):
+class FakeAzure(RecordingHandler):
     lock = threading.Lock()
 
     @classmethod
@@ -49,24 +49,9 @@ class FakeAzure(QuietHandler):
                                          'EventStatus': status, 'NotBefore': when, 'Description': '', 'EventSource': 'Platform', 'DurationInSeconds': -1})
 
     def parse(self):
-        url = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-        body = self.rfile.read(int(self.headers.get('content-length') or 0))
-        headers = dict((k.lower(), v) for k, v in self.headers.items())
-        FakeAzure.requests.append((self.command, url.path, query, headers, len(body)))
-        return urllib.parse.unquote(url.path), query, headers, body
-
-    def answer(self, status, body=b'', headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        try:
-            if self.command != 'HEAD':
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # A client that gave up waiting (the tests of a timeout).
+        # Azure's names are URL-decoded before they are looked up.
+        path, query, headers, body = RecordingHandler.parse(self)
+        return urllib.parse.unquote(path), query, headers, body
 
     def failing(self, what):
         statuses = FakeAzure.fail.get(what)

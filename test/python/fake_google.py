@@ -7,12 +7,12 @@ import json
 import threading
 import urllib.parse
 
-from fake_http import QuietHandler
+from fake_http import RecordingHandler
 
 QUANTUM = 256 << 10
 
 
-class FakeGoogle(QuietHandler):
+class FakeGoogle(RecordingHandler):
     lock = threading.Condition()
     metadata = {}       # path -> value
     versions = {}       # path -> int, bumped on each change: the ETag
@@ -40,25 +40,6 @@ class FakeGoogle(QuietHandler):
     @classmethod
     def etag(cls, path):
         return hashlib.sha1(('%s:%d' % (path, cls.versions.get(path, 0))).encode()).hexdigest()[:16]
-
-    def parse(self):
-        url = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-        body = self.rfile.read(int(self.headers.get('content-length') or 0))
-        headers = dict((k.lower(), v) for k, v in self.headers.items())
-        FakeGoogle.requests.append((self.command, url.path, query, headers, len(body)))
-        return url.path, query, headers, body
-
-    def answer(self, status, body=b'', headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # A long poll whose client has gone (a test that ended while its watcher waited).
 
     def do_GET(self):
         path, query, headers, _ = self.parse()

@@ -1,5 +1,7 @@
-"""What the Python tests' fake clouds (IMDS, S3) share: a quiet handler and a server on a free loopback port."""
+"""What the Python tests' fake clouds (IMDS, S3, Google Cloud, Azure) share: a quiet handler, one that records its
+requests, and a server on a free loopback port."""
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -12,6 +14,32 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+class RecordingHandler(QuietHandler):
+    """A fake cloud that keeps every request in its class's own `requests` list: (method, path, query, headers, body
+    length)."""
+
+    def parse(self):
+        """(path as sent, query, headers with lower-case names, body) of the request, which is recorded."""
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        body = self.rfile.read(int(self.headers.get('content-length') or 0))
+        headers = dict((k.lower(), v) for k, v in self.headers.items())
+        type(self).requests.append((self.command, url.path, query, headers, len(body)))
+        return url.path, query, headers, body
+
+    def answer(self, status, body=b'', headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        try:
+            if self.command != 'HEAD':
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # A client that has gone: a test of a timeout, or a long poll whose test ended while it waited.
 
 
 def serve(test, handler):

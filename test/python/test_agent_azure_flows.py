@@ -4,51 +4,25 @@ with the manifest written last and restored back, and a Preempt event's handoff,
 import json
 import os
 import runpy
-import shutil
-import tempfile
-import threading
 import time
 import unittest
 from unittest import mock
 
-from assembled_agent import AGENT_DIR, import_agent
+from agent_home import AgentHomeTest, agent, events
+from assembled_agent import AGENT_DIR
 from fake_azure import FakeAzure
 from fake_http import serve
 
-agent = import_agent()
 
-
-def events(journal, kind=None):
-    return [e for e in agent.read_journal(journal) if kind is None or e['type'] == kind]
-
-
-class AzureFlows(unittest.TestCase):
+class AzureFlows(AgentHomeTest):
     def setUp(self):
         FakeAzure.reset()
         self.url = serve(self, FakeAzure)
-        self.tmp = tempfile.mkdtemp(prefix='spotbox-azure-')
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.home = os.path.join(self.tmp, 'home')
-        self.state = os.path.join(self.home, '.spotbox')
-        os.makedirs(self.state)
-        env = mock.patch.dict(os.environ, {'HOME': self.home, 'SHELL': '/bin/sh', 'AZURE_POD_IDENTITY_AUTHORITY_HOST': self.url})
-        env.start()
-        self.addCleanup(env.stop)
-        os.environ.pop('SPOTBOX_STATE_DIR', None)
+        self.make_home('spotbox-azure-', {'AZURE_POD_IDENTITY_AUTHORITY_HOST': self.url})
 
     def config(self, **fields):
-        raw = dict({'cloud': 'azure', 'session': 'run-1', 'container': 'ckpt', 'prefix': 'sb', 'checkpointDir': '~/checkpoints',
-                    'workspaceDir': '~/workspace', 'blobEndpoint': self.url + '/devstoreaccount1', 'uploadAttempts': 2}, **fields)
-        path = os.path.join(self.state, 'agent.json')
-        with open(path, 'w') as f:
-            json.dump(raw, f)
-        return agent.load_config(path)
-
-    def write(self, rel, data):
-        path = os.path.join(self.home, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'wb') as f:
-            f.write(data)
+        return self.write_config(dict({'cloud': 'azure', 'session': 'run-1', 'container': 'ckpt', 'prefix': 'sb', 'checkpointDir': '~/checkpoints',
+                                       'workspaceDir': '~/workspace', 'blobEndpoint': self.url + '/devstoreaccount1', 'uploadAttempts': 2}, **fields))
 
     def puts(self):
         """Names written, in order (a Put Block List counts as its blob's write; its blocks do not)."""
@@ -88,20 +62,6 @@ class AzureFlows(unittest.TestCase):
         self.assertEqual((result['seq'], result['step'], result['files']), (2, 80, 3))
         with open(os.path.join(self.tmp, 'files', 'model.pt'), 'rb') as f:
             self.assertEqual(f.read(), big)
-
-    def run_daemon(self, cfg):
-        daemon = agent.Daemon(cfg)
-        threading.Thread(target=daemon.run, daemon=True).start()
-        deadline = time.time() + 10
-        while not events(cfg['journal'], 'agent-started') and time.time() < deadline:
-            time.sleep(0.05)
-        return daemon
-
-    def wait_for(self, cfg, kind, seconds=30):
-        deadline = time.time() + seconds
-        while not events(cfg['journal'], kind) and time.time() < deadline:
-            time.sleep(0.1)
-        return events(cfg['journal'], kind)
 
     def test_a_preempt_event_brings_the_handoff_the_notice_checkpoint_then_the_acknowledgement(self):
         cfg = self.config(pollSeconds=0.2, idleReportSeconds=0, noticeMarginSeconds=0, quietSeconds=0.2)

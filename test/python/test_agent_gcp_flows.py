@@ -4,54 +4,27 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
-import threading
-import time
 import unittest
 from unittest import mock
 
-from assembled_agent import AGENT_DIR, assembled_agent_dir, import_agent
+from agent_home import AgentHomeTest, agent, events
+from assembled_agent import AGENT_DIR, assembled_agent_dir
 from fake_google import FakeGoogle
 from fake_http import serve
 
-agent = import_agent()
 
-
-def events(journal, kind=None):
-    return [e for e in agent.read_journal(journal) if kind is None or e['type'] == kind]
-
-
-class GcpFlows(unittest.TestCase):
+class GcpFlows(AgentHomeTest):
     def setUp(self):
         FakeGoogle.reset()
         self.url = serve(self, FakeGoogle)
-        self.tmp = tempfile.mkdtemp(prefix='spotbox-gcp-')
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.home = os.path.join(self.tmp, 'home')
-        self.state = os.path.join(self.home, '.spotbox')
-        os.makedirs(self.state)
-        env = mock.patch.dict(os.environ, {'HOME': self.home, 'SHELL': '/bin/sh', 'GCE_METADATA_HOST': self.url[len('http://'):]})
-        env.start()
-        self.addCleanup(env.stop)
-        for name in ('STORAGE_EMULATOR_HOST', 'SPOTBOX_STATE_DIR'):
-            os.environ.pop(name, None)
+        self.make_home('spotbox-gcp-', {'GCE_METADATA_HOST': self.url[len('http://'):]}, unset=('STORAGE_EMULATOR_HOST',))
         FakeGoogle.set('instance/id', '1234567890')
         FakeGoogle.set('instance/preempted', 'FALSE')
         FakeGoogle.set('instance/maintenance-event', 'NONE')
 
     def config(self, **fields):
-        raw = dict({'cloud': 'gcp', 'session': 'run-1', 'bucket': 'ckpt', 'prefix': 'sb', 'checkpointDir': '~/checkpoints',
-                    'workspaceDir': '~/workspace', 'gcsEndpoint': self.url, 'uploadAttempts': 2}, **fields)
-        path = os.path.join(self.state, 'agent.json')
-        with open(path, 'w') as f:
-            json.dump(raw, f)
-        return agent.load_config(path)
-
-    def write(self, rel, data):
-        path = os.path.join(self.home, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'wb') as f:
-            f.write(data)
+        return self.write_config(dict({'cloud': 'gcp', 'session': 'run-1', 'bucket': 'ckpt', 'prefix': 'sb', 'checkpointDir': '~/checkpoints',
+                                       'workspaceDir': '~/workspace', 'gcsEndpoint': self.url, 'uploadAttempts': 2}, **fields))
 
     def storage(self, cfg):
         return agent.cloud_for(cfg).storage()
@@ -92,16 +65,10 @@ class GcpFlows(unittest.TestCase):
     def test_a_preemption_writes_the_handoff_then_the_notice_then_a_checkpoint(self):
         cfg = self.config(pollSeconds=0.2, idleReportSeconds=0, noticeMarginSeconds=0)
         self.write('checkpoints/progress.json', b'{"step": 5}')
-        daemon = agent.Daemon(cfg)
-        threading.Thread(target=daemon.run, daemon=True).start()
-        deadline = time.time() + 10
-        while not events(cfg['journal'], 'agent-started') and time.time() < deadline:
-            time.sleep(0.05)
+        self.run_daemon(cfg)
         self.assertEqual(events(cfg['journal'], 'agent-started')[0]['instance'], '1234567890')
         FakeGoogle.set('instance/preempted', 'TRUE')
-        deadline = time.time() + 30
-        while not events(cfg['journal'], 'checkpoint-committed') and time.time() < deadline:
-            time.sleep(0.1)
+        self.wait_for(cfg, 'checkpoint-committed')
         notice = events(cfg['journal'], 'notice')
         self.assertEqual(len(notice), 1)
         self.assertEqual(notice[0]['action'], 'preempted')

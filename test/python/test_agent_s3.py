@@ -1,4 +1,5 @@
-"""The S3 client (resources/agent/src/agent/s3.py) against a fake S3: copies, multipart uploads, retries."""
+"""The S3 client (resources/agent/src/agent/s3.py) against a fake S3: copies, multipart uploads, retries; and the part
+and page loops it shares with the Cloud Storage and Blob storage clients."""
 import concurrent.futures as cf
 import hashlib
 import os
@@ -107,6 +108,70 @@ class S3Client(unittest.TestCase):
             f.write(data)
         self.addCleanup(os.unlink, f.name)
         return f.name
+
+
+class InlinePool:
+    """An executor that runs each job as it is submitted, so that a failed part is done before the next read."""
+
+    def submit(self, fn, *args):
+        future = cf.Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as e:
+            future.set_exception(e)
+        return future
+
+
+class SharedLoops(unittest.TestCase):
+    def tmpfile(self, data):
+        with tempfile.NamedTemporaryFile(delete=False) as f:
+            f.write(data)
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def assert_all_slots_free(self, slots, count):
+        for _ in range(count):
+            self.assertTrue(slots.acquire(blocking=False), 'every slot released')
+        self.assertFalse(slots.acquire(blocking=False))
+
+    def test_send_parts_answers_the_results_in_file_order_and_frees_every_slot(self):
+        data = os.urandom(4 * 100)
+        slots, sent = threading.BoundedSemaphore(3), []
+
+        def send_part(number, chunk):
+            # The first parts finish last: the results still come in file order.
+            threading.Event().wait(0.01 * (5 - number))
+            sent.append((number, chunk))
+            return number
+        with cf.ThreadPoolExecutor(4) as pool:
+            results, sha, size = s3.send_parts(self.tmpfile(data), 100, pool, slots, send_part)
+        self.assertEqual(results, [1, 2, 3, 4])
+        self.assertEqual((sha, size), (hashlib.sha256(data).hexdigest(), len(data)))
+        self.assertEqual(b''.join(chunk for _, chunk in sorted(sent)), data)
+        self.assert_all_slots_free(slots, 3)
+
+    def test_send_parts_stops_reading_after_a_failed_part_and_raises_its_error(self):
+        slots, sent = threading.BoundedSemaphore(2), []
+
+        def send_part(number, chunk):
+            sent.append(number)
+            if number == 2:
+                raise errors.Fail('part 2 refused')
+            return number
+        with self.assertRaisesRegex(errors.Fail, 'part 2 refused'):
+            s3.send_parts(self.tmpfile(b'x' * 50), 10, InlinePool(), slots, send_part)
+        self.assertEqual(sent, [1, 2], 'no part read after the failure')
+        self.assert_all_slots_free(slots, 2)
+
+    def test_every_page_follows_the_tokens_until_none(self):
+        pages = {None: (['a'], ['p/'], 't1'), 't1': ([], ['q/'], 't2'), 't2': (['b', 'c'], [], None)}
+        asked = []
+
+        def page(token):
+            asked.append(token)
+            return pages[token]
+        self.assertEqual(s3.every_page(page), (['a', 'b', 'c'], ['p/', 'q/']))
+        self.assertEqual(asked, [None, 't1', 't2'])
 
 
 if __name__ == '__main__':

@@ -1,7 +1,6 @@
 """Azure Blob storage through its REST API: the checkpoint container's client on Azure, with the calls the S3 client
 has (list, get, put, copy, upload_large, delete), so checkpoints, manifests and restores are the same."""
 import base64
-import hashlib
 import random
 import threading
 import time
@@ -9,7 +8,7 @@ import urllib.parse
 from xml.sax.saxutils import escape
 
 from .errors import Cancelled, Fail, NET_ERRORS, StoreError
-from .s3 import PART, error_code, xml_root
+from .s3 import PART, error_code, every_page, send_parts, xml_root
 from .transport import http_call
 
 # The REST version sent with every request: bearer tokens need 2017-11-09 or later; Azurite 3.35 knows this one.
@@ -96,16 +95,12 @@ class Blob:
 
     def list(self, prefix, delimiter=None):
         """(names, common prefixes) under prefix, all pages (List Blobs, following NextMarker)."""
-        names, prefixes, marker = [], [], None
-        while True:
+        def page(marker):
             query = [('restype', 'container'), ('comp', 'list'), ('prefix', prefix)] + ([('delimiter', delimiter)] if delimiter else []) + \
                 ([('marker', marker)] if marker else [])
             root = xml_root(self.call('GET', None, query, what='list ' + self.where(prefix))[2])
-            names += [e.text for e in root.findall('Blobs/Blob/Name')]
-            prefixes += [e.text for e in root.findall('Blobs/BlobPrefix/Name')]
-            marker = root.findtext('NextMarker')
-            if not marker:
-                return names, prefixes
+            return [e.text for e in root.findall('Blobs/Blob/Name')], [e.text for e in root.findall('Blobs/BlobPrefix/Name')], root.findtext('NextMarker')
+        return every_page(page)
 
     def get(self, key, first=None, size=None):
         """The blob's bytes (a PART-sized range of them when `size` is given); None if there is no such blob."""
@@ -144,31 +139,16 @@ class Blob:
             self.call('DELETE', key, ok=(202, 404), what='DELETE ' + self.where(key))
 
     def upload_large(self, path, key, pool, slots, on_part):
-        """A file over PART bytes as blocks of PART bytes sent in parallel on `pool` (Put Block), each read after
-        taking one of `slots` (which bounds the memory held by blocks not yet sent), then Put Block List, which
-        commits them in file order. Uncommitted blocks of a failed upload are discarded by Azure after a week.
-        (sha256, size) of what was sent."""
-        jobs, digest, size = [], hashlib.sha256(), 0
-        with open(path, 'rb') as f:
-            while not any(j.done() and j.exception() for j in jobs):
-                slots.acquire()
-                chunk = f.read(PART)
-                if not chunk:
-                    slots.release()
-                    break
-                digest.update(chunk)
-                size += len(chunk)
-                jobs.append(pool.submit(self.put_block, key, block_id(len(jobs) + 1), chunk, slots, on_part))
-        ids = [j.result() for j in jobs]
-        body = ('<?xml version="1.0" encoding="utf-8"?><BlockList>%s</BlockList>' % ''.join('<Latest>%s</Latest>' % escape(i) for i in ids)).encode()
-        self.call('PUT', key, [('comp', 'blocklist')], {'content-type': 'application/xml', 'x-ms-blob-content-type': 'application/octet-stream'},
-                  body, ok=(201,), what='Put Block List ' + self.where(key))
-        return digest.hexdigest(), size
-
-    def put_block(self, key, block, chunk, slots, on_part):
-        try:
+        """A file over PART bytes as blocks of PART bytes sent in parallel on `pool` (Put Block, send_parts), then
+        Put Block List, which commits them in file order. Uncommitted blocks of a failed upload are discarded by Azure
+        after a week. (sha256, size) of what was sent."""
+        def put_block(number, chunk):
+            block = block_id(number)
             self.call('PUT', key, [('comp', 'block'), ('blockid', block)], body=chunk, ok=(201,), what='Put Block %s of %s' % (block, self.where(key)))
             on_part()
             return block
-        finally:
-            slots.release()
+        ids, sha, size = send_parts(path, PART, pool, slots, put_block)
+        body = ('<?xml version="1.0" encoding="utf-8"?><BlockList>%s</BlockList>' % ''.join('<Latest>%s</Latest>' % escape(i) for i in ids)).encode()
+        self.call('PUT', key, [('comp', 'blocklist')], {'content-type': 'application/xml', 'x-ms-blob-content-type': 'application/octet-stream'},
+                  body, ok=(201,), what='Put Block List ' + self.where(key))
+        return sha, size

@@ -10,7 +10,7 @@ import urllib.parse
 
 from .errors import Cancelled, Fail, NET_ERRORS, StoreError
 from .formats import as_json
-from .s3 import PART
+from .s3 import PART, every_page
 from .transport import http_call
 
 GCS_ORIGIN = 'https://storage.googleapis.com'
@@ -82,17 +82,13 @@ class Gcs:
         return 'gs://%s/%s' % (self.bucket, key)
 
     def list(self, prefix, delimiter=None):
-        """(names, common prefixes) under prefix, all pages."""
-        keys, prefixes, token = [], [], None
-        while True:
+        """(names, common prefixes) under prefix, all pages (following nextPageToken)."""
+        def page(token):
             query = [('prefix', prefix)] + ([('delimiter', delimiter)] if delimiter else []) + ([('pageToken', token)] if token else [])
             data = self.call('GET', '/storage/v1/b/%s/o' % gcs_quote(self.bucket), query, what='list ' + self.where(prefix))[2]
-            page = as_json(data.decode('utf-8', 'replace')) or {}
-            keys += [item['name'] for item in page.get('items', [])]
-            prefixes += page.get('prefixes', [])
-            token = page.get('nextPageToken')
-            if not token:
-                return keys, prefixes
+            found = as_json(data.decode('utf-8', 'replace')) or {}
+            return [item['name'] for item in found.get('items', [])], found.get('prefixes', []), found.get('nextPageToken')
+        return every_page(page)
 
     def get(self, key, first=None, size=None):
         """The object's bytes (a PART-sized range of them when `size` is given); None if there is no such object."""
@@ -121,7 +117,7 @@ class Gcs:
 
     def upload_large(self, path, key, pool=None, slots=None, on_part=None):
         """A file over PART bytes as a resumable upload, in PART-sized chunks sent in order (a resumable upload takes
-        them one after another; `pool` and `slots`, the S3 client's parallel parts, go unused). The chunk read ahead
+        them one after another; `pool` and `slots`, for send_parts on S3 and Blob storage, go unused). The chunk read ahead
         tells whether this one is the last, which alone names the total size. (sha256, size) of what was sent."""
         what = 'resumable upload of ' + self.where(key)
         _, headers, _ = self.call('POST', '/upload/storage/v1/b/%s/o' % gcs_quote(self.bucket), [('uploadType', 'resumable'), ('name', key)],

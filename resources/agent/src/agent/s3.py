@@ -20,6 +20,45 @@ from .transport import http_call
 PART = 8 << 20
 
 
+def send_parts(path, part, pool, slots, send_part):
+    """The file at `path` in chunks of `part` bytes, each `send_part(number, chunk)` (numbers from 1) run on `pool`:
+    the parallel parts of S3's multipart upload and Blob storage's blocks. Each chunk is read after taking one of
+    `slots` (which bounds the memory held by parts not yet sent), released when its job ends. Reading stops once a
+    part has failed. (send_part's results in file order, sha256, size) of what was sent; the first failed part's
+    error (in file order) is raised."""
+    jobs, digest, size = [], hashlib.sha256(), 0
+    with open(path, 'rb') as f:
+        while not any(j.done() and j.exception() for j in jobs):
+            slots.acquire()
+            chunk = f.read(part)
+            if not chunk:
+                slots.release()
+                break
+            digest.update(chunk)
+            size += len(chunk)
+            jobs.append(pool.submit(send_part_then_release, send_part, len(jobs) + 1, chunk, slots))
+    return [j.result() for j in jobs], digest.hexdigest(), size
+
+
+def send_part_then_release(send_part, number, chunk, slots):
+    try:
+        return send_part(number, chunk)
+    finally:
+        slots.release()
+
+
+def every_page(page):
+    """(keys, common prefixes) of a listing, all pages: `page(token)` answers one as (keys, prefixes, the next page's
+    token or None), asked with None first."""
+    keys, prefixes, token = [], [], None
+    while True:
+        more_keys, more_prefixes, token = page(token)
+        keys += more_keys
+        prefixes += more_prefixes
+        if not token:
+            return keys, prefixes
+
+
 def xml_root(data):
     root = ET.fromstring(data)
     for element in root.iter():
@@ -89,16 +128,13 @@ class S3:
         self.put(key, b'', headers={'x-amz-copy-source': quote('/%s/%s' % (self.bucket, source_key), '/-_.~')})
 
     def list(self, prefix, delimiter=None):
-        """(keys, common prefixes) under prefix, all pages."""
-        keys, prefixes, token = [], [], None
-        while True:
+        """(keys, common prefixes) under prefix, all pages (ListObjectsV2, following NextContinuationToken)."""
+        def page(token):
             query = [('list-type', '2'), ('prefix', prefix)] + ([('delimiter', delimiter)] if delimiter else []) + ([('continuation-token', token)] if token else [])
             root = xml_root(self.call('GET', None, query)[1])
-            keys += [e.text for e in root.findall('Contents/Key')]
-            prefixes += [e.text for e in root.findall('CommonPrefixes/Prefix')]
-            token = root.findtext('NextContinuationToken')
-            if root.findtext('IsTruncated') != 'true' or not token:
-                return keys, prefixes
+            return ([e.text for e in root.findall('Contents/Key')], [e.text for e in root.findall('CommonPrefixes/Prefix')],
+                    root.findtext('NextContinuationToken') if root.findtext('IsTruncated') == 'true' else None)
+        return every_page(page)
 
     def get(self, key, first=None, size=None):
         try:
@@ -116,22 +152,17 @@ class S3:
             self.call('POST', None, [('delete', '')], {'content-md5': base64.b64encode(hashlib.md5(body).digest()).decode()}, body)
 
     def upload_large(self, path, key, pool, slots, on_part):
-        """A file over PART bytes as a multipart upload: parts of PART bytes sent in parallel on `pool`, each read
-        after taking one of `slots` (which bounds the memory held by parts not yet sent). (sha256, size) of what was sent."""
+        """A file over PART bytes as a multipart upload: parts of PART bytes sent in parallel on `pool` (send_parts),
+        then CompleteMultipartUpload, or AbortMultipartUpload when anything failed. (sha256, size) of what was sent."""
         upload = xml_root(self.call('POST', key, [('uploads', '')])[1]).findtext('UploadId')
-        jobs, digest, size = [], hashlib.sha256(), 0
+
+        def send_part(number, chunk):
+            etag = self.put(key, chunk, [('partNumber', str(number)), ('uploadId', upload)])['etag']
+            on_part()
+            return etag
         try:
-            with open(path, 'rb') as f:
-                while not any(j.done() and j.exception() for j in jobs):
-                    slots.acquire()
-                    chunk = f.read(PART)
-                    if not chunk:
-                        slots.release()
-                        break
-                    digest.update(chunk)
-                    size += len(chunk)
-                    jobs.append(pool.submit(self.upload_part, key, upload, len(jobs) + 1, chunk, slots, on_part))
-            parts = ''.join('<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>' % (n + 1, escape(j.result())) for n, j in enumerate(jobs))
+            etags, sha, size = send_parts(path, PART, pool, slots, send_part)
+            parts = ''.join('<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>' % (n + 1, escape(etag)) for n, etag in enumerate(etags))
             self.call('POST', key, [('uploadId', upload)], body=('<CompleteMultipartUpload>%s</CompleteMultipartUpload>' % parts).encode())
         except BaseException:
             try:
@@ -139,12 +170,4 @@ class S3:
             except Exception:
                 pass  # An open upload costs storage until a lifecycle rule aborts it; the checkpoint already failed.
             raise
-        return digest.hexdigest(), size
-
-    def upload_part(self, key, upload, number, chunk, slots, on_part):
-        try:
-            etag = self.put(key, chunk, [('partNumber', str(number)), ('uploadId', upload)])['etag']
-            on_part()
-            return etag
-        finally:
-            slots.release()
+        return sha, size
