@@ -441,6 +441,8 @@ export class RecoveryCoordinator {
         ...before,
         move,
         phase: 'resumed',
+        // The step the old box's agent last saw at the notice (its handoff), when the journal gave none.
+        ...(before.stepReached === undefined && boot.handoff?.step !== undefined ? { stepReached: boot.handoff.step } : {}),
         ...(boot.seq !== undefined ? { checkpointSeq: String(boot.seq) } : {}),
         ...(boot.step !== undefined ? { checkpointStep: boot.step, resumedStep: boot.step } : {}),
         timeline: { ...before.timeline, restored: boot.restoredAt ?? this.now(), resumed: boot.resumedAt ?? this.now() },

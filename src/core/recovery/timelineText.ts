@@ -44,10 +44,15 @@ export function moveSummary(run: RecoveryRun): string {
   const move = run.move;
   if (!move?.to) return '';
   const to = `Moved to ${CLOUD_FACTS[move.to.cloud].label} (${move.to.zone}, ${move.to.machineType}): ${CLOUD_FACTS[move.from.cloud].label} had no Spot capacity in ${move.from.region}.`;
-  const copy = move.copy ? ` Copied ${(move.copy.bytes / 1e6).toFixed(1)} MB in ${move.copy.seconds.toFixed(1)} s (${move.copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ ${formatUsd(move.copy.egressUsd)}).` : '';
+  const copy = move.copy ? ` Copied ${decimalSize(move.copy.bytes)} in ${move.copy.seconds.toFixed(1)} s (${move.copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ ${formatUsd(move.copy.egressUsd)}).` : '';
   const lost = stepsLost(run);
   const resumed = run.resumedStep !== undefined ? ` Resumed at step ${run.resumedStep}${lost !== undefined ? `, ${lost} step${lost === 1 ? '' : 's'} lost` : ''}.` : '';
   return `${to}${copy}${resumed}`;
+}
+
+/** "3.2 MB", "12.5 kB": decimal units, as MB/s is. */
+function decimalSize(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
 /** What the progress notification says in each phase. */
@@ -61,7 +66,7 @@ export function phaseMessage(run: RecoveryRun): string {
       return run.move?.to
         ? `${run.move.to.instance} running on ${CLOUD_FACTS[run.move.to.cloud].label} in ${run.move.to.zone}; waiting for it to restore and resume`
         : run.move?.copy
-          ? `checkpoint copied (${(run.move.copy.bytes / 1e6).toFixed(1)} MB); launching the box on the other cloud`
+          ? `checkpoint copied (${decimalSize(run.move.copy.bytes)}); launching the box on the other cloud`
           : `${CLOUD_FACTS[run.move?.from.cloud ?? 'aws'].label} has no Spot capacity: copying the checkpoint to another cloud`;
     case 'replacement-running':
       return `replacement ${run.replacementInstanceId ?? ''} running; waiting for the checkpoint`;
