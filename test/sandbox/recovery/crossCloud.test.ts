@@ -9,10 +9,16 @@
  */
 import * as assert from 'node:assert/strict';
 import { DescribeFleetsCommand } from '@aws-sdk/client-ec2';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
-import { sessionFolder, seqFolder } from '../../../src/core/checkpoint/checkpointLayout';
+import { manifestKey, sessionFolder, seqFolder } from '../../../src/core/checkpoint/checkpointLayout';
+import { createS3Client } from '../../../src/core/checkpoint/s3Client';
+import { copyCheckpoint } from '../../../src/core/crossCloud/checkpointCopy';
+import { gcsObjectSink } from '../../../src/core/crossCloud/gcsObjectSink';
+import { s3ObjectSource } from '../../../src/core/crossCloud/s3ObjectSource';
 import { EGRESS_USD_PER_GB } from '../../../src/core/crossCloud/egressPrices';
 import { createGcpClients, type GcpClients } from '../../../src/core/gcp/gcpClients';
 import { GceBoxSource } from '../../../src/core/gcp/gceBoxSource';
@@ -54,6 +60,35 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     await rig?.releaseAll().catch(() => undefined);
     rig?.dispose();
     await stopTestSandbox(sandbox, directory);
+  });
+
+  it('copies a committed checkpoint over the wire, S3 -> Cloud Storage, byte for byte, the manifest last', async () => {
+    const s3 = await createS3Client({ region: REGION });
+    const lineage = `copy-${Date.now().toString(36)}`;
+    const folder = seqFolder('copy', lineage, 3);
+    const files = [];
+    for (const [index, size] of [5_000_000, 1, 0, 700_000].entries()) {
+      const body = randomBytes(size);
+      const key = `${folder}workspace/dir/file-${index}.bin`;
+      await s3.send(new PutObjectCommand({ Bucket: GCS_BUCKET, Key: key, Body: body }));
+      files.push({ path: `dir/file-${index}.bin`, area: 'workspace', size, sha256: createHash('sha256').update(body).digest('hex'), key, md5: createHash('md5').update(body).digest('base64') });
+    }
+    const manifest = { version: 1, session: lineage, seq: 3, createdAt: new Date().toISOString(), sourceInstance: 'i-0', reason: 'notice', step: 9, files: files.map(({ md5: _md5, ...file }) => file) };
+    await s3.send(new PutObjectCommand({ Bucket: GCS_BUCKET, Key: manifestKey('copy', lineage, 3), Body: JSON.stringify(manifest) }));
+    const source = s3ObjectSource(GCS_BUCKET, { region: REGION });
+    const progress: number[] = [];
+    const report = await copyCheckpoint(source, gcsObjectSink(gcp.gcs, GCS_BUCKET), { prefix: 'copy', lineage, seq: 3 }, { concurrency: 2, onProgress: (seen) => progress.push(seen.bytesDone) });
+    source.dispose();
+    s3.destroy();
+    const listed = new Map((await gcp.gcs.list(GCS_BUCKET, sessionFolder('copy', lineage))).objects.map((object) => [object.name, object]));
+    for (const file of files) assert.equal(listed.get(file.key)?.md5Hash, file.md5, `${file.key} arrived byte for byte`);
+    assert.equal(JSON.parse((await gcp.gcs.readText(GCS_BUCKET, manifestKey('copy', lineage, 3)))!).step, 9);
+    const manifestObject = listed.get(manifestKey('copy', lineage, 3))!;
+    assert.ok(files.every((file) => Date.parse(listed.get(file.key)!.updated!) <= Date.parse(manifestObject.updated!)), 'the manifest was written last');
+    assert.equal(report.objects, 5);
+    assert.equal(report.bytes, 5_700_001 + Number(manifestObject.size));
+    assert.equal(progress.at(-1), report.bytes);
+    await gcp.gcs.deletePrefix(GCS_BUCKET, sessionFolder('copy', lineage));
   });
 
   it('moves to Google Cloud: checkpoint copied, same lineage restored at boot, 0 steps lost; the AWS lineage ended; nothing left on either cloud after Terminate', async () => {
