@@ -4,6 +4,7 @@ import type { GcpClients } from '../gcp/gcpClients';
 import { GceBoxSource } from '../gcp/gceBoxSource';
 import { resolveGceEndpoint } from '../gcp/gceEndpoint';
 import type { Logger } from '../logging/logger';
+import type { LineageRecord } from '../recovery/recoveryTypes';
 import { launchGceProfile } from '../profileLaunch/launchGceProfile';
 import { waitForBootRestore } from '../recovery/bootRestoreJournal';
 import { gcsObjectSink } from './gcsObjectSink';
@@ -16,8 +17,8 @@ export interface GcpLandingDeps {
   readonly keyDirectory: string;
   /** This installation's owner id (label spotbox-owner). */
   readonly owner: string;
-  /** This machine's public IP now: SSH to the new box is opened to it only. */
-  readonly callerIp: () => Promise<string>;
+  /** This machine's public IP now (the lineage's recorded one when it cannot be read): SSH to the new box is opened to it only. */
+  readonly callerIp: (record: LineageRecord) => Promise<string>;
   readonly logger: Logger;
   readonly agentTuning?: AgentTuning;
   /** How long the box may take to restore and resume after it runs (default 10 minutes). */
@@ -47,7 +48,7 @@ export function gcpLanding(deps: GcpLandingDeps): CrossCloudLanding {
       const clients = await deps.clients();
       const result = await launchGceProfile(
         profile,
-        { callerIp: await deps.callerIp(), keyDirectory: deps.keyDirectory, owner: deps.owner, lineage: record.lineage, ...(deps.agentTuning ? { agentTuning: deps.agentTuning } : {}) },
+        { callerIp: await deps.callerIp(record), keyDirectory: deps.keyDirectory, owner: deps.owner, lineage: record.lineage, ...(deps.agentTuning ? { agentTuning: deps.agentTuning } : {}) },
         { compute: clients.compute, gcs: clients.gcs, agentSource: deps.agentSource },
         { logger: deps.logger, signal },
       );

@@ -127,7 +127,7 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
         ...gcp,
         owner: deps.ownerId,
         // SSH to the new box from where this editor is now (the lineage's first launch recorded where it was then).
-        callerIp: async () => (deps.callerCidr ? await deps.callerCidr() : '').replace(/\/32$/, ''),
+        callerIp: async (record) => (await currentCallerCidr(deps, record.launch.sshCidr)).replace(/\/32$/, ''),
         logger: deps.logger,
       }),
     ],

@@ -13,7 +13,7 @@ import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJ
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
-import { moveSummary } from '../../../src/core/recovery/timelineText';
+import { moveSummary, phaseMessage } from '../../../src/core/recovery/timelineText';
 import { MemoryStore, writeCheckpoint } from './memoryStores';
 
 const profile = parseProfile(
@@ -158,6 +158,14 @@ describe('RecoveryCoordinator: EC2 out of Spot capacity at a notice', () => {
       moveSummary(run),
       `Moved to Google Cloud (us-central1-a, g2-standard-4): AWS had no Spot capacity in us-east-1. Copied 3.2 MB in ${copy.seconds.toFixed(1)} s (${copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ $0.0003). Resumed at step 1234, 0 steps lost.`,
     );
+  });
+
+  it('says where a move is while it runs', () => {
+    const base = { id: 'r', trigger: 'notice' as const, owner: 'w', heartbeatAt: 0, interruptedInstanceId: 'i-old', interruptedPool: { instanceType: 'g5.xlarge' }, phase: 'moving' as const, timeline: {} };
+    const move = startedMove(record, 'i-old', capacity);
+    assert.equal(phaseMessage({ ...base, move }), 'AWS has no Spot capacity: copying the checkpoint to another cloud');
+    assert.equal(phaseMessage({ ...base, move: { ...move, copy: { seq: 7, objects: 3, bytes: 12_500, seconds: 1, mbPerSecond: 0.0125, egressUsd: 0 } } }), 'checkpoint copied (12.5 kB); launching the box on the other cloud');
+    assert.equal(phaseMessage({ ...base, move: { ...move, to: landedBox } }), 'trainer-x1y2 running on Google Cloud in us-central1-a; waiting for it to restore and resume');
   });
 
   it('a lineage that may not move fails with EC2\'s words, and nothing is copied or launched elsewhere', async () => {
