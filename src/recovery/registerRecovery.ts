@@ -67,6 +67,12 @@ export function registerRecovery(
       callerCidr: async () => `${await callerPublicIp(deps.settings.settings.checkIpUrl, { timeoutMs: 5_000 })}/32`,
       s3Profile: awsProfile,
       logger: deps.logger,
+      // Where a lineage whose profile names Google Cloud in otherClouds moves when AWS has no Spot capacity.
+      gcp: {
+        clients: deps.boxes.gcpClients,
+        agentSource: async () => (await import('../core/agent/agentSource')).readAgentSource(context.extensionUri.fsPath),
+        keyDirectory: deps.boxes.keyDirectory,
+      },
     }),
   );
   const coordinator = new RecoveryCoordinator(deps.lineages, ports, {

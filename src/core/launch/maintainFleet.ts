@@ -3,6 +3,7 @@ import { SpotboxError } from '../errors';
 import type { Clock } from '../time/clock';
 import { done, notYet, pollUntil, PollTimeoutError } from '../time/poll';
 import type { AllocationStrategy } from './launchTypes';
+import { isNoCapacityCode } from './noSpotCapacity';
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
 
@@ -69,6 +70,18 @@ export function poolErrorLine(error: { readonly LaunchTemplateAndOverrides?: { r
   return `${pool?.InstanceType ?? '?'} ${pool?.AvailabilityZone ?? ''}: ${error.ErrorCode ?? ''} ${error.ErrorMessage ?? ''}`.replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * EC2's word that the fleet cannot launch for lack of Spot capacity: it is below its target
+ * (activity "error") and every pool it last tried answered InsufficientInstanceCapacity. One line
+ * per pool; undefined while the fleet is launching, fulfilled, or failing for another reason.
+ */
+export async function fleetOutOfCapacity(ec2: EC2Client, sdk: Ec2Module, fleetId: string): Promise<string[] | undefined> {
+  const fleet = (await ec2.send(new sdk.DescribeFleetsCommand({ FleetIds: [fleetId] }))).Fleets?.[0];
+  const errors = fleet?.Errors ?? [];
+  if (fleet?.ActivityStatus !== 'error' || errors.length === 0 || !errors.every((error) => isNoCapacityCode(error.ErrorCode))) return undefined;
+  return errors.map(poolErrorLine);
+}
+
 /** Why the fleet has launched nothing yet, as DescribeFleets reports it (one line per pool). */
 export async function fleetErrors(ec2: EC2Client, sdk: Ec2Module, fleetId: string): Promise<string[]> {
   const described = await ec2.send(new sdk.DescribeFleetsCommand({ FleetIds: [fleetId] }));
@@ -84,13 +97,24 @@ export async function waitForFleetInstance(
   ec2: EC2Client,
   sdk: Ec2Module,
   fleetId: string,
-  options: { except?: readonly string[]; timeoutMs: number; intervalMs?: number; signal?: AbortSignal; clock?: Clock },
+  options: {
+    except?: readonly string[];
+    timeoutMs: number;
+    intervalMs?: number;
+    signal?: AbortSignal;
+    clock?: Clock;
+    /** Asked after each look that found nothing: an error to end the wait with (the fleet cannot launch), or undefined to go on. */
+    giveUp?: () => Promise<Error | undefined>;
+  },
 ): Promise<FleetInstance | undefined> {
   try {
     return await pollUntil(
       async () => {
         const fresh = (await fleetInstances(ec2, sdk, fleetId)).find((instance) => !(options.except ?? []).includes(instance.instanceId));
-        return fresh ? done(fresh) : notYet('no instance yet');
+        if (fresh) return done(fresh);
+        const reason = await options.giveUp?.();
+        if (reason) throw reason;
+        return notYet('no instance yet');
       },
       {
         describe: `the fleet ${fleetId} to launch a box`,

@@ -1,11 +1,13 @@
 import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
-import { CLOUD_FACTS, CLOUDS } from '../cloud/clouds';
+import { CLOUD_FACTS, CLOUDS, type CloudId } from '../cloud/clouds';
 import { KNOWN_GPU_MODELS } from '../pricing/gpuNeed';
 import { type CloudProfileRules, PROFILE_RULES } from './cloudRules';
 import { ProfileText } from './profilePositions';
 import {
   ALLOCATION_STRATEGIES,
   type CheckpointSettings,
+  type MoveAcrossClouds,
+  type OtherCloud,
   GPUS_RANGE,
   PROFILE_DEFAULTS,
   REPLACEMENT_ENGINES,
@@ -26,9 +28,16 @@ export const GIT_REMOTE = /^[^\s-]\S*$/;
 export const TOP_KEYS = [
   '$schema', 'name', 'cloud', 'regions', 'instanceTypes', 'gpu', 'gpus', 'maxPrice', 'allocationStrategy', 'onDemandFallback',
   'image', 'volumeGb', 'sshUser', 'workspaceDir', 'idleStopMinutes', 'checkpoint', 'session', 'cloneFrom', 'replacement',
+  'otherClouds', 'moveAcrossClouds',
 ];
 const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes', 'directory', 'signal', 'noticeSignal', 'instanceProfile'];
 const SESSION_KEYS = ['command', 'workingDir', 'stepFile'];
+const OTHER_CLOUD_KEYS = ['cloud', 'regions', 'instanceTypes', 'bucket', 'image', 'sshUser', 'maxPrice'];
+const MOVE_KEYS = ['whenNoCapacity'];
+/** The clouds a session can move between in this version: from AWS's fleet, onto Google Cloud's group. */
+const MOVES_FROM = ['aws'] as const;
+const MOVES_TO = ['gcp'] as const;
+const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const SIGNALS = ['SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
@@ -90,13 +99,15 @@ class FieldReader {
     const onDemandFallback = this.optional(get('onDemandFallback'), ['onDemandFallback'], PROFILE_DEFAULTS.onDemandFallback, (node, path) => this.boolean(node, path));
     const image = rules && this.optional(get('image'), ['image'], rules.defaultImage, (node, path) => this.string(node, path, rules.image, rules.imageExpected));
     const volumeGb = this.optional(get('volumeGb'), ['volumeGb'], PROFILE_DEFAULTS.volumeGb, (node, path) => this.number(node, path, { ...VOLUME_GB_RANGE, integer: true }));
-    const sshUser = this.optional(get('sshUser'), ['sshUser'], PROFILE_DEFAULTS.sshUser, (node, path) => this.string(node, path, /^[a-z_][a-z0-9_-]{0,31}$/, 'a Linux user name such as "ubuntu"'));
+    const sshUser = this.optional(get('sshUser'), ['sshUser'], PROFILE_DEFAULTS.sshUser, (node, path) => this.string(node, path, SSH_USER, 'a Linux user name such as "ubuntu"'));
     const workspaceDir = this.optional(get('workspaceDir'), ['workspaceDir'], PROFILE_DEFAULTS.workspaceDir, (node, path) => this.string(node, path, /^(~|\/)/, 'an absolute path or one under ~, such as "~/workspace"'));
     const idleStopMinutes = this.optional(get('idleStopMinutes'), ['idleStopMinutes'], PROFILE_DEFAULTS.idleStopMinutes, (node, path) => this.number(node, path, { min: 0, integer: true }));
     const checkpoint = rules && get('checkpoint') && this.checkpoint(get('checkpoint')!, rules);
     const session = get('session') && this.session(get('session')!);
     const replacement = get('replacement') && this.oneOf(get('replacement')!, ['replacement'], REPLACEMENT_ENGINES);
     const cloneFrom = get('cloneFrom') && this.string(get('cloneFrom')!, ['cloneFrom'], GIT_REMOTE, 'a git remote URL such as "https://github.com/you/project.git" or "git@github.com:you/project.git"');
+    const otherClouds = cloud !== undefined && get('otherClouds') ? this.otherClouds(get('otherClouds')!, cloud, { checkpoint: get('checkpoint') !== undefined, session: get('session') !== undefined }) : undefined;
+    const moveAcrossClouds = get('moveAcrossClouds') && this.moveAcrossClouds(get('moveAcrossClouds')!, get('otherClouds') !== undefined);
     if (name === undefined || cloud === undefined || regions === undefined || maxPrice === undefined || allocationStrategy === undefined || onDemandFallback === undefined) return undefined;
     if (image === undefined || volumeGb === undefined || sshUser === undefined || workspaceDir === undefined || idleStopMinutes === undefined) return undefined;
     return {
@@ -107,7 +118,61 @@ class FieldReader {
       ...(session ? { session } : {}),
       ...(cloneFrom !== undefined ? { cloneFrom } : {}),
       ...(replacement !== undefined ? { replacement } : {}),
+      ...(otherClouds ? { otherClouds, moveAcrossClouds: moveAcrossClouds ?? { whenNoCapacity: true } } : {}),
     };
+  }
+
+  /**
+   * `otherClouds`: each entry in its own cloud's words (PROFILE_RULES), image and SSH user defaulting
+   * to that cloud's. Only with a checkpoint (what moves) and a session (what resumes there).
+   */
+  private otherClouds(node: Node, home: CloudId, has: { checkpoint: boolean; session: boolean }): OtherCloud[] | undefined {
+    const path = ['otherClouds'];
+    if (!has.checkpoint || !has.session) {
+      return this.report(path, node, `"otherClouds" needs a "checkpoint" block and a "session": the checkpoint is what moves to the other cloud and the session is what resumes there; add both, or remove "otherClouds"`);
+    }
+    if (!(MOVES_FROM as readonly string[]).includes(home)) {
+      return this.report(path, node, `moving a session to another cloud starts from ${MOVES_FROM.map((id) => CLOUD_FACTS[id].label).join(' or ')} only in this version; remove "otherClouds" from this ${CLOUD_FACTS[home].label} profile`);
+    }
+    const entries = this.list(node, path, (item, itemPath) => this.otherCloud(item, itemPath, home));
+    if (!entries) return undefined;
+    entries.forEach((entry, index) => {
+      if (entries.findIndex((other) => other.cloud === entry.cloud) !== index) this.report([...path, index, 'cloud'], undefined, `"${entry.cloud}" is named twice in "otherClouds": list all its regions in one entry`);
+    });
+    return entries;
+  }
+
+  private otherCloud(node: Node, path: Path, home: CloudId): OtherCloud | undefined {
+    const fields = this.object(node, path, OTHER_CLOUD_KEYS, 'an "otherClouds" entry');
+    if (!fields) return undefined;
+    const cloud = this.required(fields.get('cloud'), [...path, 'cloud'], `the cloud to move to: ${MOVES_TO.join(', ')}`, (n, p) => this.oneOf(n, p, CLOUDS));
+    if (cloud === undefined) return undefined;
+    if (cloud === home) return this.report([...path, 'cloud'], fields.get('cloud'), `"${cloud}" is this profile's own cloud: "otherClouds" names where else the session may go; its own regions belong in "regions"`);
+    if (!(MOVES_TO as readonly string[]).includes(cloud)) {
+      return this.report([...path, 'cloud'], fields.get('cloud'), `moving a session to ${CLOUD_FACTS[cloud].label} is not supported yet; use ${MOVES_TO.map((id) => `"${id}"`).join(' or ')}`);
+    }
+    const rules = PROFILE_RULES[cloud];
+    const regions = this.required(fields.get('regions'), [...path, 'regions'], `a list of ${CLOUD_FACTS[cloud].label} regions such as ["${CLOUD_FACTS[cloud].regionExample}"]`, (n, p) =>
+      this.list(n, p, (item, itemPath) => this.string(item, itemPath, rules.region, rules.regionExpected)),
+    );
+    const instanceTypes = this.required(fields.get('instanceTypes'), [...path, 'instanceTypes'], `a list of ${CLOUD_FACTS[cloud].machineWord}s such as ["${CLOUD_FACTS[cloud].machineExample}"]`, (n, p) =>
+      this.list(n, p, (item, itemPath) => this.string(item, itemPath, rules.machineType, rules.machineTypeExpected)),
+    );
+    const bucket = this.required(fields.get('bucket'), [...path, 'bucket'], `the checkpoint bucket there: ${rules.bucketExpected}`, (n, p) => this.string(n, p, rules.bucket, rules.bucketExpected));
+    const image = this.optional(fields.get('image'), [...path, 'image'], rules.defaultImage, (n, p) => this.string(n, p, rules.image, rules.imageExpected));
+    const sshUser = this.optional(fields.get('sshUser'), [...path, 'sshUser'], PROFILE_DEFAULTS.sshUser, (n, p) => this.string(n, p, SSH_USER, 'a Linux user name such as "ubuntu"'));
+    const maxPrice = fields.get('maxPrice') && this.number(fields.get('maxPrice')!, [...path, 'maxPrice'], { exclusiveMin: 0 });
+    if (regions === undefined || instanceTypes === undefined || bucket === undefined || image === undefined || sshUser === undefined) return undefined;
+    return { cloud, regions, instanceTypes, bucket, image, sshUser, ...(maxPrice !== undefined ? { maxPrice } : {}) };
+  }
+
+  private moveAcrossClouds(node: Node, hasOtherClouds: boolean): MoveAcrossClouds | undefined {
+    const path = ['moveAcrossClouds'];
+    if (!hasOtherClouds) return this.report(path, node, '"moveAcrossClouds" needs "otherClouds": name the clouds the session may move to, or remove it');
+    const fields = this.object(node, path, MOVE_KEYS, '"moveAcrossClouds"');
+    if (!fields) return undefined;
+    const whenNoCapacity = this.optional(fields.get('whenNoCapacity'), [...path, 'whenNoCapacity'], true, (n, p) => this.boolean(n, p));
+    return whenNoCapacity === undefined ? undefined : { whenNoCapacity };
   }
 
   /** Exactly one way to say what to run on: explicit types, or a GPU need with its count. */

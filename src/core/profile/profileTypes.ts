@@ -68,6 +68,32 @@ export interface SpotboxProfile {
    * "editor": an open VS Code window launches the replacement (nothing happens while none is open).
    */
   readonly replacement?: ReplacementEngine;
+  /**
+   * Other clouds the session may move to, each in its own words (src/core/crossCloud). Only with a
+   * checkpoint and a session: the checkpoint is what moves, the session what resumes there.
+   */
+  readonly otherClouds?: readonly OtherCloud[];
+  readonly moveAcrossClouds?: MoveAcrossClouds;
+}
+
+/** Where a session may land on another cloud: its regions, machine types, image and bucket, in that cloud's words. */
+export interface OtherCloud {
+  readonly cloud: CloudId;
+  readonly regions: readonly string[];
+  readonly instanceTypes: readonly string[];
+  /** The checkpoint bucket there; the lineage's checkpoint is copied into it under the same prefix. */
+  readonly bucket: string;
+  /** That cloud's default image (cloudRules) when absent. */
+  readonly image: string;
+  readonly sshUser: string;
+  /** USD per hour there; the profile's maxPrice when absent. */
+  readonly maxPrice?: number;
+}
+
+/** When a session moves to one of its otherClouds. */
+export interface MoveAcrossClouds {
+  /** At a spot notice, when the profile's own cloud says it has no Spot capacity for the replacement. */
+  readonly whenNoCapacity: boolean;
 }
 
 export const REPLACEMENT_ENGINES = ['fleet', 'editor'] as const;

@@ -30,6 +30,12 @@ export interface GceProfileLaunchTarget {
   readonly localRoot?: string;
   /** Overrides of the agent's timings (tests and benches: a short checkpoint interval). */
   readonly agentTuning?: AgentTuning;
+  /**
+   * The lineage this box continues (a session moved here from another cloud, its checkpoint copied
+   * into the bucket first). Its agent restores the newest checkpoint at boot and starts the session
+   * itself, so the launch uploads nothing and starts no session. A new lineage when absent.
+   */
+  readonly lineage?: string;
 }
 
 export interface GceProfileLaunchPorts {
@@ -92,7 +98,7 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
     // With a session to resume, a managed instance group of one keeps the box: it recreates a
     // preempted VM, whose agent restores the newest checkpoint and restarts the session (no editor needed).
     const group = replacementEngineOf(profile) === 'fleet';
-    const agent = profile.checkpoint ? await gceAgent(profile, ports, { restoreAtBoot: group, ...(target.agentTuning ? { tuning: target.agentTuning } : {}) }) : undefined;
+    const agent = profile.checkpoint ? await gceAgent(profile, ports, { restoreAtBoot: group, ...(target.lineage ? { lineage: target.lineage } : {}), ...(target.agentTuning ? { tuning: target.agentTuning } : {}) }) : undefined;
     lineage = agent?.lineage;
     launched = await launchGceBox(
       ports.compute,
@@ -138,7 +144,8 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
     });
     client = await connectEndpoint(endpoint, { retries: 8, ...(signal ? { signal } : {}) });
     report('preparing the box');
-    const provisioned = await provisionBox(client, profile, { ...(target.localRoot !== undefined ? { localRoot: target.localRoot } : {}), ...(signal ? { signal } : {}), onMessage: report });
+    // A continued lineage's box restores its workspace and starts its session by itself (its boot restore).
+    const provisioned = await provisionBox(client, target.lineage ? { ...profile, session: undefined } : profile, { ...(target.localRoot !== undefined && !target.lineage ? { localRoot: target.localRoot } : {}), ...(signal ? { signal } : {}), onMessage: report });
     logger.info(`provisioned ${launched.name} in ${launched.zone}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}`);
     return { launched, ...(lineage ? { lineage } : {}), box, endpoint, provisioned };
   } catch (error) {
@@ -152,8 +159,8 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
 const GCS_SERVICE_ACCOUNT = { email: 'default', scopes: ['https://www.googleapis.com/auth/devstorage.read_write'] } as const;
 
 /** The agent a checkpointing profile asks for on Google Cloud: its lineage, its tools for the bucket, and the startup script that installs them. */
-async function gceAgent(profile: SpotboxProfile, ports: GceProfileLaunchPorts, options: { restoreAtBoot: boolean; tuning?: AgentTuning }): Promise<{ lineage: string; tools: BootToolFile[]; startupScript: string }> {
-  const lineage = newLineageId(profile.name);
+async function gceAgent(profile: SpotboxProfile, ports: GceProfileLaunchPorts, options: { restoreAtBoot: boolean; lineage?: string; tuning?: AgentTuning }): Promise<{ lineage: string; tools: BootToolFile[]; startupScript: string }> {
+  const lineage = options.lineage ?? newLineageId(profile.name);
   const tools = agentInstallFiles(profile.checkpoint!, lineage, await ports.agentSource!(), await (ports.sessionTools ?? readSessionTools)());
   // The box writes to the same Cloud Storage the editor is configured for (Google's, or the sandbox's).
   const gcsOrigin = ports.gcs?.origin;

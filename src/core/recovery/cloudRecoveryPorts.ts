@@ -14,13 +14,19 @@ import { restoreOnBox, startSessionOnBox, waitForAgent } from './boxSessionOps';
 import { waitForBootRestore } from './bootRestoreJournal';
 import { fleetReplacement, terminateExtraFleetBoxes } from './fleetReplacement';
 import { SpotboxError } from '../errors';
+import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import { ec2NoticeChecks } from './ec2NoticeCloud';
 import type { NoticeChecks } from './noticeConfirmation';
 import type { RecoveryPorts } from './recoveryCoordinator';
+import type { MovePorts } from '../crossCloud/moveLineage';
 import { releaseInterruptedBox, type InterruptedBoxCloud } from './releaseInterruptedBox';
 import { backgroundPause } from '../time/backgroundPause';
 import { done, notYet, pollUntil, PollTimeoutError } from '../time/poll';
 import type { CheckpointRef, LineageRecord } from './recoveryTypes';
+import { gcpLanding, type GcpLandingDeps } from '../crossCloud/gcpLanding';
+import { moveLineage } from '../crossCloud/moveLineage';
+import { s3ObjectSource } from '../crossCloud/s3ObjectSource';
+import { deleteFleetWithInstances } from '../aws/deleteFleet';
 
 export interface CloudRecoveryDeps {
   readonly clients: () => Ec2ClientPool;
@@ -45,6 +51,13 @@ export interface CloudRecoveryDeps {
   readonly reclaimGraceMs?: number;
   /** The spot-notice checks, shared with the journal router so one notice is checked once; own ones when absent. */
   readonly noticeChecks?: NoticeChecks;
+  /**
+   * Google Cloud, where a lineage whose profile names it in otherClouds moves when EC2 has no Spot
+   * capacity for its replacement (src/core/crossCloud). Without it nothing moves.
+   */
+  readonly gcp?: Omit<GcpLandingDeps, 'owner' | 'callerIp' | 'logger'>;
+  /** How long a raised fleet gets to launch before EC2's InsufficientInstanceCapacity counts as its answer (default 20 s). */
+  readonly noCapacityAfterMs?: number;
 }
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
@@ -104,6 +117,43 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
 
   const noticeChecks = deps.noticeChecks ?? ec2NoticeChecks(deps.clients);
 
+  const movePorts = (gcp: NonNullable<CloudRecoveryDeps['gcp']>): MovePorts => ({
+    source: (record) => {
+      const profile = deps.s3Profile?.();
+      return s3ObjectSource(record.checkpoint!.bucket, { region: record.region, ...(profile ? { profile } : {}), ...(record.accountId ? { expectedBucketOwner: record.accountId } : {}) });
+    },
+    landings: [
+      gcpLanding({
+        ...gcp,
+        owner: deps.ownerId,
+        // SSH to the new box from where this editor is now (the lineage's first launch recorded where it was then).
+        callerIp: async (record) => (await currentCallerCidr(deps, record.launch.sshCidr)).replace(/\/32$/, ''),
+        logger: deps.logger,
+      }),
+    ],
+    endSource: async (record, interruptedInstanceId) => {
+      const ec2 = await deps.clients().client(record.region);
+      const sessionId = (await describe(record.region, interruptedInstanceId).catch(() => undefined))?.Tags?.find((tag) => tag.Key === TAGS.session)?.Value;
+      if (record.fleetId) {
+        // The fleet first, with its boxes: at target 1 it would start the session again on AWS once capacity returns.
+        await deleteFleetWithInstances(ec2, record.fleetId).catch((error: Error) => {
+          if (error.name !== 'InvalidFleetId.NotFound') throw error;
+        });
+      }
+      const { TerminateInstancesCommand } = await sdk();
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [interruptedInstanceId] })).catch((error: unknown) => deps.logger.warn(`terminating ${interruptedInstanceId} failed: ${String(error)}`));
+      // Its launch's key pair, group and template go once EC2 has ended it (the group is in use until then).
+      await pollUntil(
+        async () => {
+          const state = (await describe(record.region, interruptedInstanceId).catch(() => undefined))?.State?.Name;
+          return state === undefined || state === 'terminated' ? done(undefined) : notYet(state);
+        },
+        { describe: `${interruptedInstanceId} to be terminated`, intervalMs: pollMs, timeoutMs: deps.reclaimGraceMs ?? 5 * 60_000 },
+      );
+      await deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) });
+    },
+  });
+
   return {
     confirmNotice: (region, instanceId) => noticeChecks.confirm(region, instanceId),
 
@@ -139,8 +189,16 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
     launchReplacement: async (request, signal, context) => {
       if (context?.record.fleetId) {
         try {
-          return await fleetReplacement(await deps.clients().client(context.record.region), await sdk(), context.record, context.run, { signal, logger: deps.logger, intervalMs: pollMs });
+          // A lineage that may move gives up on the fleet once EC2 says it has no capacity; others wait for it.
+          const mayMove = context.record.crossCloud !== undefined && deps.gcp !== undefined;
+          return await fleetReplacement(await deps.clients().client(context.record.region), await sdk(), context.record, context.run, {
+            signal,
+            logger: deps.logger,
+            intervalMs: pollMs,
+            ...(mayMove ? { noCapacityAfterMs: deps.noCapacityAfterMs ?? 20_000 } : {}),
+          });
         } catch (error) {
+          if (error instanceof NoSpotCapacityError) throw error;
           throw signal.aborted ? new Error('Recovery stopped: the window closed.') : toUserError(error, { action: `Finding the replacement of ${context.record.boxName} in its fleet`, region: context.record.region });
         }
       }
@@ -234,6 +292,8 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       await withBox(record, instanceId, signal, (client) => startSessionOnBox(client, { command: session.command, workingDir: session.workingDir ?? record.workspaceDir }));
       return {};
     },
+
+    ...(deps.gcp ? { moveToOtherCloud: (record, move, checkpoint, options) => moveLineage(movePorts(deps.gcp!), record, move, checkpoint, options) } : {}),
 
     async releaseOld(record, instanceId, options = {}) {
       const cloud: InterruptedBoxCloud = {

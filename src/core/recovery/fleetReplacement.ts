@@ -1,6 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Logger } from '../logging/logger';
-import { fleetInstances, fleetTarget, setFleetTarget, waitForFleetInstance } from '../launch/maintainFleet';
+import { fleetInstances, fleetOutOfCapacity, fleetTarget, setFleetTarget, waitForFleetInstance } from '../launch/maintainFleet';
+import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import type { ReplacementBox } from './recoveryCoordinator';
 import type { LineageRecord, RecoveryRun } from './recoveryTypes';
 
@@ -19,6 +20,12 @@ export interface FleetReplacementOptions {
   /** How long to wait for the fleet's box (after a loss EC2 replaces within minutes). */
   readonly timeoutMs?: number;
   readonly intervalMs?: number;
+  /**
+   * With a lineage that may move to another cloud: how long after the wait begins EC2's word that
+   * the fleet has no Spot capacity (fleetOutOfCapacity) ends the wait with a NoSpotCapacityError.
+   * Not at once: the fleet must have tried after the raise. Without it the fleet is waited for.
+   */
+  readonly noCapacityAfterMs?: number;
 }
 
 /**
@@ -40,6 +47,15 @@ export async function fleetReplacement(ec2: EC2Client, sdk: Ec2Module, record: L
     options.logger.info(`raising the fleet ${fleetId} of ${record.boxName} to 2 for the replacement, ${Math.round(lead / 1000)} s before the old box goes`);
     await setFleetTarget(ec2, sdk, fleetId, 2);
   }
+  const waitFrom = now();
+  const giveUp =
+    options.noCapacityAfterMs === undefined
+      ? undefined
+      : async (): Promise<Error | undefined> => {
+          if (now() - waitFrom < options.noCapacityAfterMs!) return undefined;
+          const lines = await fleetOutOfCapacity(ec2, sdk, fleetId);
+          return lines ? new NoSpotCapacityError(record.region, lines) : undefined;
+        };
   try {
     const found =
       already ??
@@ -48,6 +64,7 @@ export async function fleetReplacement(ec2: EC2Client, sdk: Ec2Module, record: L
         timeoutMs: options.timeoutMs ?? 15 * 60_000,
         ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
         signal: options.signal,
+        ...(giveUp ? { giveUp } : {}),
       }));
     if (!found) {
       throw new Error(`The fleet ${fleetId} launched no replacement for ${record.boxName}; see its history in the EC2 console (Spot Requests, Fleets).`);

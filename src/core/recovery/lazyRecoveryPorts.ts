@@ -1,3 +1,4 @@
+import { SpotboxError } from '../errors';
 import type { RecoveryPorts } from './recoveryCoordinator';
 
 /** RecoveryPorts whose implementation is built on the first call (every port is async). */
@@ -19,5 +20,12 @@ export function lazyRecoveryPorts(load: () => Promise<RecoveryPorts>): RecoveryP
     restore: async (...args) => (await ports()).restore(...args),
     resume: async (...args) => (await ports()).resume(...args),
     releaseOld: async (...args) => (await ports()).releaseOld(...args),
+    moveToOtherCloud: async (...args) => {
+      const loaded = await ports();
+      if (!loaded.moveToOtherCloud) {
+        throw new SpotboxError('Moving a session to another cloud is not available in this window.', 'Sign in to Google Cloud (Spotbox: Choose GCP Project), then retry the recovery from its timeline.');
+      }
+      return loaded.moveToOtherCloud(...args);
+    },
   };
 }

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
+import type { CrossCloudMove } from '../crossCloud/crossCloudTypes';
+import type { MoveOptions, MoveResult } from '../crossCloud/moveLineage';
+import { startedMove } from '../crossCloud/moveLineage';
+import { SpotboxError } from '../errors';
+import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import type { LineageStore } from './lineageStore';
 import { unconfirmedNoticeWarning, type NoticeVerdict } from './noticeConfirmation';
 import { replacementPools } from './replacementPools';
@@ -34,6 +39,11 @@ export interface RecoveryPorts {
    * options it terminates at once; see ReleaseOldOptions for a box EC2 is about to reclaim.
    */
   releaseOld(record: LineageRecord, instanceId: string, options?: ReleaseOldOptions): Promise<void>;
+  /**
+   * Moves the lineage to one of its profile's other clouds (src/core/crossCloud/moveLineage.ts):
+   * copy, launch there, wait for the resume, end the lineage here. Absent where none is wired.
+   */
+  moveToOtherCloud?(record: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions): Promise<MoveResult>;
 }
 
 /** What a replacement box is, as the run records it. */
@@ -77,7 +87,7 @@ export interface InterruptionFacts {
   readonly stepReached?: number;
 }
 
-const ACTIVE: readonly RecoveryPhase[] = ['noticed', 'launching', 'replacement-running', 'restoring'];
+const ACTIVE: readonly RecoveryPhase[] = ['noticed', 'launching', 'moving', 'replacement-running', 'restoring'];
 
 export function isActive(run: RecoveryRun | undefined): run is RecoveryRun {
   return run !== undefined && ACTIVE.includes(run.phase);
@@ -316,11 +326,24 @@ export class RecoveryCoordinator {
           });
     checkpointing.catch(() => undefined);
 
+    if (run.move) {
+      return this.moveAcross(lineage, run.move, checkpointing, signal);
+    }
     if (run.replacementInstanceId === undefined) {
       record = (await this.patchRun(lineage, { phase: 'launching' }))!;
       const zones = await this.ports.zones(record.region);
       const request: LaunchRequest = { ...record.launch, pools: replacementPools(record.launch.pools, zones, run.interruptedPool) };
-      const replacement = await this.ports.launchReplacement(request, signal, { record, run });
+      let replacement: ReplacementBox;
+      try {
+        replacement = await this.ports.launchReplacement(request, signal, { record, run });
+      } catch (error) {
+        // EC2's own word that it has no Spot capacity, for a lineage whose profile may move: land elsewhere.
+        if (error instanceof NoSpotCapacityError && record.crossCloud && this.ports.moveToOtherCloud) {
+          this.options.logger.warn(`${record.boxName}: ${error.message}; moving the session to another cloud`);
+          return this.moveAcross(lineage, startedMove(record, run.interruptedInstanceId, error), checkpointing, signal);
+        }
+        throw error;
+      }
       // Recorded at once: a reload from here on waits for this instance instead of launching another.
       record = (await this.store.update(lineage, (current) => ({
         ...current,
@@ -387,6 +410,47 @@ export class RecoveryCoordinator {
     }))!;
     this.options.onChange?.(record);
     this.releaseOld(record, run);
+    return record;
+  }
+
+  /**
+   * The replacement on another cloud: once the old box's notice checkpoint is committed (or the
+   * newest, when it went without one), moveLineage copies it, launches there and waits for the
+   * resume; every step is persisted, so a reload goes on with the same move. The lineage then ends
+   * here: its box runs on the other cloud, under the same lineage id.
+   */
+  private async moveAcross(lineage: string, started: CrossCloudMove, checkpointing: Promise<CheckpointRef | undefined>, signal: AbortSignal): Promise<LineageRecord | undefined> {
+    let record = (await this.patchRun(lineage, { phase: 'moving', move: started }))!;
+    const checkpoint = (await checkpointing) ?? (await this.ports.newestCheckpoint(record));
+    if (!checkpoint) {
+      throw new SpotboxError(`${record.boxName} has no checkpoint to move to another cloud, and AWS has no Spot capacity for its replacement.`, 'Start the box again when AWS has capacity, or launch the profile on Google Cloud.');
+    }
+    record = await this.required(lineage);
+    if (record.recovery!.checkpointSeq === undefined) {
+      record = (await this.patchRun(lineage, { checkpointSeq: checkpoint.seq, ...(checkpoint.step !== undefined ? { checkpointStep: checkpoint.step } : {}) }))!;
+    }
+    const { move, boot } = await this.ports.moveToOtherCloud!(record, record.recovery!.move ?? started, checkpoint, {
+      signal,
+      onMove: async (next, milestones) => {
+        await this.patchRun(lineage, { move: next }, milestones);
+      },
+    });
+    record = (await this.store.update(lineage, (current) => {
+      const before = current.recovery!;
+      const finished: RecoveryRun = {
+        ...before,
+        move,
+        phase: 'resumed',
+        // The step the old box's agent last saw at the notice (its handoff), when the journal gave none.
+        ...(before.stepReached === undefined && boot.handoff?.step !== undefined ? { stepReached: boot.handoff.step } : {}),
+        ...(boot.seq !== undefined ? { checkpointSeq: String(boot.seq) } : {}),
+        ...(boot.step !== undefined ? { checkpointStep: boot.step, resumedStep: boot.step } : {}),
+        timeline: { ...before.timeline, restored: boot.restoredAt ?? this.now(), resumed: boot.resumedAt ?? this.now() },
+      };
+      // Ended here: the session runs on the other cloud now, where that cloud's own replacement keeps it.
+      return { ...current, ended: true, ...(move.to ? { movedTo: move.to } : {}), recovery: finished, recoveries: [...(current.recoveries ?? []), finished].slice(-50) };
+    }))!;
+    this.options.onChange?.(record);
     return record;
   }
 

@@ -1,4 +1,6 @@
+import type { CrossCloudMove, LandedBox } from '../crossCloud/crossCloudTypes';
 import type { LaunchRequest } from '../launch/launchTypes';
+import type { SpotboxProfile } from '../profile/profileTypes';
 import type { CheckpointUploads } from '../throughput/checkpointUploads';
 
 /** What one box lineage restarts on a replacement: the training session in tmux. */
@@ -50,11 +52,18 @@ export interface LineageRecord {
   readonly checkpointUploads?: CheckpointUploads;
   readonly recovery?: RecoveryRun;
   readonly recoveries?: readonly RecoveryRun[];
+  /**
+   * The profile the lineage was launched from, kept when it names other clouds the session may move
+   * to (otherClouds with moveAcrossClouds.whenNoCapacity): the launch there is made from it.
+   */
+  readonly crossCloud?: { readonly profile: SpotboxProfile };
+  /** The session moved to another cloud (the lineage then ended here): where it runs now. */
+  readonly movedTo?: LandedBox;
 }
 
 export type RecoveryTrigger = 'notice' | 'lost' | 'rehearsal';
 
-export type RecoveryPhase = 'noticed' | 'launching' | 'replacement-running' | 'restoring' | 'resumed' | 'failed';
+export type RecoveryPhase = 'noticed' | 'launching' | 'moving' | 'replacement-running' | 'restoring' | 'resumed' | 'failed';
 
 /** Epoch milliseconds of each milestone, shown as the recovery timeline. */
 export interface RecoveryTimeline {
@@ -91,6 +100,8 @@ export interface RecoveryRun {
   readonly error?: string;
   /** The fleet replaced the box and it resumed by itself before any window looked (headless recovery). */
   readonly unwatched?: boolean;
+  /** The replacement came up on another cloud (its own had no Spot capacity): from where, to where, the copy. */
+  readonly move?: CrossCloudMove;
 }
 
 /** How the recovery hands the interrupted box back, once the replacement carries the lineage. */

@@ -1,3 +1,5 @@
+import { CLOUD_FACTS } from '../cloud/clouds';
+import { formatUsd } from '../crossCloud/egressPrices';
 import { stepsLost, type RecoveryRun } from './recoveryTypes';
 
 const MILESTONES: ReadonlyArray<[keyof RecoveryRun['timeline'], string]> = [
@@ -29,7 +31,28 @@ export function timelineSummary(run: RecoveryRun): string {
   const lost = stepsLost(run);
   const checkpoint = run.checkpointSeq !== undefined ? `checkpoint ${run.checkpointSeq}${run.checkpointStep !== undefined ? ` (step ${run.checkpointStep})` : ''}` : 'no checkpoint found: started fresh';
   const unwatched = run.unwatched ? 'While no window was open, the fleet replaced the box and it restored itself: ' : '';
-  return `${unwatched}${steps}. Restored from ${checkpoint}${lost !== undefined ? `; ${lost} step${lost === 1 ? '' : 's'} lost` : ''}.`;
+  const moved = run.move?.to ? `${moveSummary(run)} ` : '';
+  return `${moved}${unwatched}${steps}. Restored from ${checkpoint}${lost !== undefined ? `; ${lost} step${lost === 1 ? '' : 's'} lost` : ''}.`;
+}
+
+/**
+ * A move to another cloud in plain words: "Moved to Google Cloud (us-central1-a, g2-standard-4): AWS
+ * had no Spot capacity in us-east-1. Copied 3.2 MB in 0.4 s (8.0 MB/s, egress ≈ $0.0003).
+ * Resumed at step 1234, 0 steps lost."
+ */
+export function moveSummary(run: RecoveryRun): string {
+  const move = run.move;
+  if (!move?.to) return '';
+  const to = `Moved to ${CLOUD_FACTS[move.to.cloud].label} (${move.to.zone}, ${move.to.machineType}): ${CLOUD_FACTS[move.from.cloud].label} had no Spot capacity in ${move.from.region}.`;
+  const copy = move.copy ? ` Copied ${decimalSize(move.copy.bytes)} in ${move.copy.seconds.toFixed(1)} s (${move.copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ ${formatUsd(move.copy.egressUsd)}).` : '';
+  const lost = stepsLost(run);
+  const resumed = run.resumedStep !== undefined ? ` Resumed at step ${run.resumedStep}${lost !== undefined ? `, ${lost} step${lost === 1 ? '' : 's'} lost` : ''}.` : '';
+  return `${to}${copy}${resumed}`;
+}
+
+/** "3.2 MB", "12.5 kB": decimal units, as MB/s is. */
+function decimalSize(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
 /** What the progress notification says in each phase. */
@@ -39,6 +62,12 @@ export function phaseMessage(run: RecoveryRun): string {
       return 'notice received: checkpointing on the box';
     case 'launching':
       return `checkpointing on the box; launching a replacement outside ${run.interruptedPool.instanceType}${run.interruptedPool.availabilityZone ? ` in ${run.interruptedPool.availabilityZone}` : ''}`;
+    case 'moving':
+      return run.move?.to
+        ? `${run.move.to.instance} running on ${CLOUD_FACTS[run.move.to.cloud].label} in ${run.move.to.zone}; waiting for it to restore and resume`
+        : run.move?.copy
+          ? `checkpoint copied (${decimalSize(run.move.copy.bytes)}); launching the box on the other cloud`
+          : `${CLOUD_FACTS[run.move?.from.cloud ?? 'aws'].label} has no Spot capacity: copying the checkpoint to another cloud`;
     case 'replacement-running':
       return `replacement ${run.replacementInstanceId ?? ''} running; waiting for the checkpoint`;
     case 'restoring':

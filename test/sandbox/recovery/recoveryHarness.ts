@@ -19,7 +19,7 @@ import { launchFromProfile } from '../../../src/core/profileLaunch/launchFromPro
 import { silentLogger } from '../../../src/core/logging/logger';
 import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import { routeAgentEvent, type AgentEventTargets } from '../../../src/core/recovery/agentEventRouter';
-import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
+import { cloudRecoveryPorts, type CloudRecoveryDeps } from '../../../src/core/recovery/cloudRecoveryPorts';
 import { ec2NoticeChecks } from '../../../src/core/recovery/ec2NoticeCloud';
 import { JournalTail } from '../../../src/core/recovery/journalTail';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
@@ -121,7 +121,7 @@ export class RecoveryRig {
     this.source = new Ec2BoxSource(this.clients, () => [REGION], new Ec2SpotPrices({ clients: this.clients }));
   }
 
-  ports(overrides: Partial<RecoveryPorts> = {}): RecoveryPorts {
+  ports(overrides: Partial<RecoveryPorts> = {}, deps: Partial<CloudRecoveryDeps> = {}): RecoveryPorts {
     return {
       ...cloudRecoveryPorts({
         clients: () => this.clients,
@@ -134,13 +134,16 @@ export class RecoveryRig {
         ownerId: TEST_OWNER_ID,
         logger: silentLogger,
         pollMs: 500,
+        ...deps,
       }),
       ...overrides,
     };
   }
 
-  coordinator(windowId: string, overrides: Partial<RecoveryPorts> = {}, options: { leaseMs?: number } = {}): RecoveryCoordinator {
-    return new RecoveryCoordinator(this.lineages, this.ports(overrides), { windowId, logger: silentLogger, heartbeatMs: 1_000, ...options });
+  /** `options.deps`: more of the real ports' dependencies (Google Cloud for a move across clouds). */
+  coordinator(windowId: string, overrides: Partial<RecoveryPorts> = {}, options: { leaseMs?: number; deps?: Partial<CloudRecoveryDeps> } = {}): RecoveryCoordinator {
+    const { deps, ...rest } = options;
+    return new RecoveryCoordinator(this.lineages, this.ports(overrides, deps), { windowId, logger: silentLogger, heartbeatMs: 1_000, ...rest });
   }
 
   async box(instanceId: string): Promise<Box | undefined> {

@@ -1,0 +1,34 @@
+import type { CloudId } from '../cloud/clouds';
+
+/** Where a moved session now runs: the other cloud's VM, as that cloud names it. */
+export interface LandedBox {
+  readonly cloud: CloudId;
+  readonly region: string;
+  readonly zone: string;
+  /** The VM's name there (on Google Cloud the managed instance group's VM). */
+  readonly instance: string;
+  readonly machineType: string;
+}
+
+/** What a copy of the checkpoint across clouds did and cost. */
+export interface CrossCloudCopy {
+  readonly seq: number;
+  readonly step?: number;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly mbPerSecond: number;
+  /** At the source cloud's list price for internet egress (egressPrices.ts). */
+  readonly egressUsd: number;
+}
+
+/** A recovery that moved the session to another cloud, as the timeline records it. */
+export interface CrossCloudMove {
+  /** Why: the session's own cloud said it had no Spot capacity for the replacement. */
+  readonly reason: 'no-capacity';
+  /** The cloud's own words, one line per pool ("g5.xlarge us-east-1a: InsufficientInstanceCapacity ..."). */
+  readonly capacityErrors: readonly string[];
+  readonly from: { readonly cloud: CloudId; readonly region: string; readonly instanceId: string };
+  readonly copy?: CrossCloudCopy;
+  readonly to?: LandedBox;
+}

@@ -1,0 +1,86 @@
+import type { CloudId } from '../cloud/clouds';
+import { SpotboxError } from '../errors';
+import type { NoSpotCapacityError } from '../launch/noSpotCapacity';
+import type { OtherCloud, SpotboxProfile } from '../profile/profileTypes';
+import type { BootRestoreOutcome } from '../recovery/bootRestoreJournal';
+import type { CheckpointRef, LineageRecord } from '../recovery/recoveryTypes';
+import { copyCheckpoint, type CopyProgress } from './checkpointCopy';
+import type { CrossCloudMove, LandedBox } from './crossCloudTypes';
+import { egressCostUsd } from './egressPrices';
+import type { ObjectSink, ObjectSource } from './objectStores';
+import { profileOnOtherCloud } from './otherCloudProfile';
+
+/** What landing a session on one other cloud takes: its bucket, a launch there, and its box's word that it resumed. */
+export interface CrossCloudLanding {
+  readonly cloud: CloudId;
+  sink(target: OtherCloud): ObjectSink;
+  /** Launches the lineage's box there from `profile`, continuing `record.lineage` (its agent restores at boot). */
+  launch(record: LineageRecord, profile: SpotboxProfile, signal: AbortSignal): Promise<LandedBox>;
+  /** Waits for the landed box's journal to say it restored and resumed the session. */
+  waitResumed(landed: LandedBox, profile: SpotboxProfile, signal: AbortSignal): Promise<BootRestoreOutcome>;
+}
+
+export interface MovePorts {
+  readonly source: (record: LineageRecord) => ObjectSource;
+  /** The clouds a session can land on (Google Cloud now; Azure plugs in here). */
+  readonly landings: readonly CrossCloudLanding[];
+  /** Ends the lineage on its own cloud (its fleet, the interrupted box, its launch's key, group and template), so it never starts a second copy. */
+  readonly endSource: (record: LineageRecord, interruptedInstanceId: string) => Promise<void>;
+  readonly now?: () => number;
+}
+
+export interface MoveOptions {
+  readonly signal: AbortSignal;
+  /** The move so far, persisted by the caller before the next step (a reload continues from it). */
+  readonly onMove: (move: CrossCloudMove, milestone: { replacementLaunched?: number; replacementRunning?: number }) => Promise<void>;
+  readonly onCopyProgress?: (progress: CopyProgress) => void;
+}
+
+export interface MoveResult {
+  readonly move: CrossCloudMove;
+  readonly boot: BootRestoreOutcome;
+}
+
+/** The move as it begins: EC2's reason and where from. */
+export function startedMove(record: LineageRecord, interruptedInstanceId: string, capacity: NoSpotCapacityError): CrossCloudMove {
+  return { reason: 'no-capacity', capacityErrors: capacity.lines, from: { cloud: 'aws', region: record.region, instanceId: interruptedInstanceId } };
+}
+
+/**
+ * Moves a lineage to another cloud when its own has no Spot capacity for the replacement: copy its
+ * committed checkpoint into the other cloud's bucket (same keys), launch there with the same lineage
+ * (the box restores it at boot and starts the session), wait for its journal to say it resumed, then
+ * end the lineage on its own cloud. Each step is reported before the next, and a move that already
+ * copied or launched (a reloaded window) goes on from there: never a second box.
+ */
+export async function moveLineage(ports: MovePorts, record: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions): Promise<MoveResult> {
+  const profile = record.crossCloud?.profile;
+  const choice = profile?.otherClouds?.map((target) => ({ target, landing: ports.landings.find((landing) => landing.cloud === target.cloud) })).find((entry) => entry.landing);
+  if (!profile || !record.checkpoint || !choice?.landing) {
+    throw new SpotboxError(`${record.boxName} has nowhere to move: ${move.capacityErrors.join('; ')}`, 'Add Google Cloud to "otherClouds" in .spotbox/profile.json and sign in to it (Spotbox: Choose GCP Project), or wait for Spot capacity on AWS.');
+  }
+  const { target, landing } = choice;
+  const now = ports.now ?? Date.now;
+  const there = profileOnOtherCloud(profile, target);
+  let current = move;
+  if (!current.copy) {
+    const source = ports.source(record);
+    const report = await copyCheckpoint(source, landing.sink(target), { prefix: record.checkpoint.prefix, lineage: record.lineage, seq: Number(checkpoint.seq) }, { signal: options.signal, ...(options.onCopyProgress ? { onProgress: options.onCopyProgress } : {}) });
+    current = { ...current, copy: { ...report, egressUsd: egressCostUsd(current.from.cloud, report.bytes) } };
+    await options.onMove(current, {});
+  }
+  if (!current.to) {
+    const landed = await landing.launch(record, there, options.signal);
+    current = { ...current, to: landed };
+    await options.onMove(current, { replacementLaunched: now(), replacementRunning: now() });
+  }
+  const boot = await landing.waitResumed(current.to!, there, options.signal);
+  if (boot.phase !== 'resumed') {
+    throw new SpotboxError(
+      `The box on ${current.to!.cloud} (${current.to!.instance}) did not resume the session: ${boot.phase === 'failed' ? (boot.error ?? 'its restore failed') : 'it found no checkpoint'}.`,
+      'See ~/.spotbox/journal.jsonl on that box; the checkpoint was copied to its bucket under the same prefix.',
+    );
+  }
+  await ports.endSource(record, move.from.instanceId);
+  return { move: current, boot };
+}

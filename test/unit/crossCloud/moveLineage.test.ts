@@ -1,0 +1,183 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CrossCloudMove, LandedBox } from '../../../src/core/crossCloud/crossCloudTypes';
+import { moveLineage, startedMove, type CrossCloudLanding, type MovePorts } from '../../../src/core/crossCloud/moveLineage';
+import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
+import { NoSpotCapacityError } from '../../../src/core/launch/noSpotCapacity';
+import { silentLogger } from '../../../src/core/logging/logger';
+import { parseProfile } from '../../../src/core/profile/parseProfile';
+import type { SpotboxProfile } from '../../../src/core/profile/profileTypes';
+import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
+import { LineageStore } from '../../../src/core/recovery/lineageStore';
+import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
+import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
+import { moveSummary, phaseMessage } from '../../../src/core/recovery/timelineText';
+import { MemoryStore, writeCheckpoint } from './memoryStores';
+
+const profile = parseProfile(
+  JSON.stringify({
+    name: 'trainer',
+    regions: ['us-east-1'],
+    instanceTypes: ['g5.xlarge'],
+    maxPrice: 2,
+    checkpoint: { bucket: 'ckpts', prefix: 'runs', directory: '~/ckpt', noticeSignal: 'SIGTERM', instanceProfile: 'SpotboxCheckpoints' },
+    session: { command: 'python3 train.py' },
+    otherClouds: [{ cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], bucket: 'gcs-ckpts' }],
+  }),
+  'profile.json',
+).profile!;
+
+const record: LineageRecord = {
+  lineage: 'trainer-1a2b3c4d',
+  boxName: 'trainer',
+  region: 'us-east-1',
+  launch: { boxName: 'trainer', region: 'us-east-1', pools: [{ instanceType: 'g5.xlarge' }] } as unknown as LaunchRequest,
+  checkpointDir: '~/ckpt',
+  workspaceDir: '~/workspace',
+  checkpoint: { bucket: 'ckpts', prefix: 'runs' },
+  session: { command: 'python3 train.py' },
+  fleetId: 'fleet-1',
+  currentInstanceId: 'i-old',
+  instanceIds: ['i-old'],
+  crossCloud: { profile },
+};
+const landedBox: LandedBox = { cloud: 'gcp', region: 'us-central1', zone: 'us-central1-a', instance: 'trainer-x1y2', machineType: 'g2-standard-4' };
+const capacity = new NoSpotCapacityError('us-east-1', ['g5.xlarge us-east-1a: InsufficientInstanceCapacity no capacity']);
+
+/** A landing on a fake other cloud that records what it was asked, and stores written there. */
+function fakeWorld(boot: BootRestoreOutcome = { phase: 'resumed', seq: 7, step: 1234, restoredAt: 5_000, resumedAt: 6_000 }) {
+  const source = new MemoryStore('s3://ckpts');
+  const sink = new MemoryStore('gs://gcs-ckpts');
+  writeCheckpoint(source, { prefix: 'runs', lineage: record.lineage, seq: 7, step: 1234, files: { 'model.pt': Buffer.alloc(3_200_000, 1) }, handoff: true });
+  const calls: string[] = [];
+  const launchedFrom: SpotboxProfile[] = [];
+  const landing: CrossCloudLanding = {
+    cloud: 'gcp',
+    sink: (target) => (calls.push(`sink ${target.bucket}`), sink),
+    launch: async (_record, there) => (calls.push('launch'), launchedFrom.push(there), landedBox),
+    waitResumed: async () => (calls.push('wait'), boot),
+  };
+  const ports: MovePorts = { source: () => source, landings: [landing], endSource: async (_record, id) => void calls.push(`end ${id}`) };
+  return { source, sink, calls, launchedFrom, ports };
+}
+
+describe('moveLineage: a session to another cloud', () => {
+  it('copies the checkpoint to that cloud\'s bucket, launches there from the profile in its words, waits for the resume, then ends the lineage here', async () => {
+    const world = fakeWorld();
+    const saved: CrossCloudMove[] = [];
+    const { move, boot } = await moveLineage(world.ports, record, startedMove(record, 'i-old', capacity), { seq: '7', step: 1234, createdAt: 1 }, { signal: new AbortController().signal, onMove: async (next) => void saved.push(next) });
+    assert.deepEqual(world.calls, ['sink gcs-ckpts', 'launch', 'wait', 'end i-old']);
+    assert.equal(world.sink.writes.at(-1), 'runs/trainer-1a2b3c4d/000007/manifest.json');
+    assert.deepEqual(move.to, landedBox);
+    assert.equal(move.copy?.seq, 7);
+    assert.equal(move.copy?.step, 1234);
+    assert.ok(Math.abs(move.copy.egressUsd - (move.copy.bytes / 1e9) * 0.09) < 1e-12);
+    assert.deepEqual(move.capacityErrors, capacity.lines);
+    assert.equal(boot.step, 1234);
+    assert.equal(saved.length, 2, 'the copy and the launch are each saved before the next step');
+    const there = world.launchedFrom[0];
+    assert.equal(there.cloud, 'gcp');
+    assert.deepEqual(there.regions, ['us-central1']);
+    assert.deepEqual(there.checkpoint, { bucket: 'gcs-ckpts', prefix: 'runs', directory: '~/ckpt', noticeSignal: 'SIGTERM', instanceProfile: undefined });
+    assert.equal(there.otherClouds, undefined);
+    assert.equal(there.session?.command, 'python3 train.py');
+  });
+
+  it('a reloaded window goes on with the same move: no second copy, no second box', async () => {
+    const world = fakeWorld();
+    const moved = { ...startedMove(record, 'i-old', capacity), copy: { seq: 7, objects: 1, bytes: 1, seconds: 1, mbPerSecond: 0, egressUsd: 0 }, to: landedBox };
+    await moveLineage(world.ports, record, moved, { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined });
+    assert.deepEqual(world.calls, ['wait', 'end i-old']);
+    assert.equal(world.sink.writes.length, 0);
+  });
+
+  it('a box there that did not resume fails the move and leaves the lineage here as it is', async () => {
+    const world = fakeWorld({ phase: 'failed', error: 'restore of checkpoint 7 failed' });
+    await assert.rejects(
+      moveLineage(world.ports, record, startedMove(record, 'i-old', capacity), { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined }),
+      /did not resume the session: restore of checkpoint 7 failed/,
+    );
+    assert.ok(!world.calls.some((call) => call.startsWith('end')));
+  });
+
+  it('says what to do when the lineage has nowhere to move', async () => {
+    const world = fakeWorld();
+    await assert.rejects(
+      moveLineage({ ...world.ports, landings: [] }, record, startedMove(record, 'i-old', capacity), { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined }),
+      (error: Error & { nextStep?: string }) => /has nowhere to move: g5.xlarge us-east-1a: InsufficientInstanceCapacity/.test(error.message),
+    );
+  });
+});
+
+describe('RecoveryCoordinator: EC2 out of Spot capacity at a notice', () => {
+  let directory: string;
+  let store: LineageStore;
+  beforeEach(() => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-move-'));
+    store = new LineageStore(directory);
+  });
+  afterEach(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+  function ports(world: ReturnType<typeof fakeWorld>, overrides: Partial<RecoveryPorts> = {}): RecoveryPorts {
+    const fail = async (): Promise<never> => assert.fail('not on this path');
+    return {
+      confirmNotice: async () => ({ confirmed: true, evidence: 'marked-for-termination' }),
+      claim: async () => true,
+      zones: async () => ['us-east-1a'],
+      launchReplacement: async () => {
+        throw capacity;
+      },
+      waitUntilRunning: fail,
+      emergencyCheckpoint: async () => ({ seq: '7', step: 1234, createdAt: 1 }),
+      newestCheckpoint: async () => undefined,
+      restore: fail,
+      resume: fail,
+      releaseOld: async () => undefined,
+      moveToOtherCloud: (lineage, move, checkpoint, options) => moveLineage(world.ports, lineage, move, checkpoint, options),
+      ...overrides,
+    };
+  }
+
+  it('moves a lineage whose profile names another cloud, records it, ends the lineage here, and says it in plain words', async () => {
+    await store.put(record);
+    const world = fakeWorld();
+    const coordinator = new RecoveryCoordinator(store, ports(world), { windowId: 'w', logger: silentLogger });
+    const done = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', stepReached: 1234 });
+    const run = done!.recovery!;
+    assert.equal(run.phase, 'resumed', run.error);
+    assert.ok(done!.ended);
+    assert.deepEqual(done!.movedTo, landedBox);
+    assert.equal(run.checkpointSeq, '7');
+    assert.equal(run.resumedStep, 1234);
+    assert.equal(run.timeline.resumed, 6_000);
+    assert.deepEqual(done!.recoveries?.at(-1), run);
+    const copy = run.move!.copy!;
+    assert.equal(
+      moveSummary(run),
+      `Moved to Google Cloud (us-central1-a, g2-standard-4): AWS had no Spot capacity in us-east-1. Copied 3.2 MB in ${copy.seconds.toFixed(1)} s (${copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ $0.0003). Resumed at step 1234, 0 steps lost.`,
+    );
+  });
+
+  it('says where a move is while it runs', () => {
+    const base = { id: 'r', trigger: 'notice' as const, owner: 'w', heartbeatAt: 0, interruptedInstanceId: 'i-old', interruptedPool: { instanceType: 'g5.xlarge' }, phase: 'moving' as const, timeline: {} };
+    const move = startedMove(record, 'i-old', capacity);
+    assert.equal(phaseMessage({ ...base, move }), 'AWS has no Spot capacity: copying the checkpoint to another cloud');
+    assert.equal(phaseMessage({ ...base, move: { ...move, copy: { seq: 7, objects: 3, bytes: 12_500, seconds: 1, mbPerSecond: 0.0125, egressUsd: 0 } } }), 'checkpoint copied (12.5 kB); launching the box on the other cloud');
+    assert.equal(phaseMessage({ ...base, move: { ...move, to: landedBox } }), 'trainer-x1y2 running on Google Cloud in us-central1-a; waiting for it to restore and resume');
+  });
+
+  it('a lineage that may not move fails with EC2\'s words, and nothing is copied or launched elsewhere', async () => {
+    const { crossCloud: _unused, ...staying } = record;
+    void _unused;
+    await store.put(staying);
+    const world = fakeWorld();
+    const coordinator = new RecoveryCoordinator(store, ports(world), { windowId: 'w', logger: silentLogger });
+    const done = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.equal(done!.recovery!.phase, 'failed');
+    assert.match(done!.recovery!.error!, /no Spot capacity for the replacement in us-east-1: g5.xlarge us-east-1a: InsufficientInstanceCapacity/);
+    assert.deepEqual(world.calls, []);
+    assert.ok(!done!.ended);
+  });
+});
