@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   // toy: the agent's test trainer; pytorch: the README's plain PyTorch loop as a user's `python3 train.py`.
   const trainer = argument('--trainer') ?? 'toy';
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-bench-recovery-'));
+  // On Azure a box's login user reads the sandbox's CA bundle under it (a real VM trusts Azure's public CAs).
+  fs.chmodSync(directory, 0o711);
   const sandbox = await startSandbox({ directory, bootDelayMs: { min: 500, max: 1500 }, consoleDelayMs: 300 });
   Object.assign(process.env, sandbox.environment);
   const rig = new RecoveryRig(directory);

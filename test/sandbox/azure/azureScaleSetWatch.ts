@@ -23,6 +23,9 @@ export interface AzureEviction {
   /** When the manifest of the notice checkpoint was seen in Blob storage (epoch ms), and its step. */
   readonly checkpointAt: number;
   readonly checkpointStep?: number;
+  /** From the evicted box's journal: when its agent committed the notice checkpoint, and when it then acknowledged the event. */
+  readonly committedAt?: number;
+  readonly acknowledgedAt?: number;
   /** "stopping at step N" in the evicted instance's log: where the trainer saved on SIGTERM. */
   readonly stoppedAt: number;
   readonly replacement: Box;
@@ -61,6 +64,14 @@ export async function evictAndWatch(box: Box, options: EvictOptions): Promise<Az
   const before = new Set(await manifests());
   const evictedAt = Date.now();
   await options.evict(id.name, id.resourceGroup);
+  // What the box's agent says 20 s into the notice, while the box is still there: if no checkpoint comes, it tells why.
+  let found = false;
+  const agentSaid = new Promise<string>((resolve) => setTimeout(() => {
+    if (found) return resolve('');
+    void connect(box, 2)
+      .then((client) => read(client, 'tail -c 4000 ~/.spotbox/agent.log; echo ---; tail -c 3000 ~/.spotbox/journal.jsonl').finally(() => client.end()))
+      .then(resolve, (error: unknown) => resolve(`(could not read the box: ${String(error)})`));
+  }, 20_000));
   const manifest = await eventually(
     'the notice checkpoint in Blob storage',
     async () => {
@@ -73,14 +84,16 @@ export async function evictAndWatch(box: Box, options: EvictOptions): Promise<Az
     40_000,
     250,
   ).catch(async (error: unknown) => {
-    // What the box's agent said is what tells why: the journal and the log, while the box is still there.
-    const client = await connect(box, 2).catch(() => undefined);
-    const said = client ? await read(client, 'tail -c 3000 ~/.spotbox/agent.log; echo ---; tail -c 3000 ~/.spotbox/journal.jsonl').catch(() => '').finally(() => client.end()) : '(the box is gone)';
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${said}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${await agentSaid}`);
   });
+  found = true;
   // The trainer saved and stopped; the instance's sshd lives until the eviction (at NotBefore, or soon after the acknowledgement).
   const late = await connect(box, 3).catch(() => undefined);
-  const oldLog = late ? await read(late, 'cat ~/trainer.log').finally(() => late.end()) : '';
+  const [oldLog, oldJournal] = late ? await Promise.all([read(late, 'cat ~/trainer.log'), read(late, 'cat ~/.spotbox/journal.jsonl')]).finally(() => late.end()) : ['', ''];
+  // The evicted box's own word on the order: the notice checkpoint committed, then the event acknowledged.
+  const events = oldJournal.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { time: string; type: string; reason?: string });
+  const committedAt = events.find((event) => event.type === 'checkpoint-committed' && event.reason === 'notice')?.time;
+  const acknowledgedAt = events.find((event) => event.type === 'notice-acknowledged')?.time;
   const stoppedAt = Number(/stopping at step (\d+)/.exec(oldLog)?.[1] ?? NaN);
 
   const replacement = await waitForScaleSetReplacement(clients, scaleSetId, { knownIds: [vm.id], timeoutMs, intervalMs: 1_000 });
@@ -88,7 +101,7 @@ export async function evictAndWatch(box: Box, options: EvictOptions): Promise<Az
   const next = await connect(replacement);
   try {
     const { boot, trainerLog, resumedStep } = await resumedOnBox(next, timeoutMs);
-    return { evictedAt, checkpointAt: manifest.at, ...(manifest.step !== undefined ? { checkpointStep: manifest.step } : {}), stoppedAt, replacement, replacementRunningAt, boot, resumedStep, trainerLog, oldId: vm.id };
+    return { evictedAt, checkpointAt: manifest.at, ...(committedAt ? { committedAt: Date.parse(committedAt) } : {}), ...(acknowledgedAt ? { acknowledgedAt: Date.parse(acknowledgedAt) } : {}), ...(manifest.step !== undefined ? { checkpointStep: manifest.step } : {}), stoppedAt, replacement, replacementRunningAt, boot, resumedStep, trainerLog, oldId: vm.id };
   } finally {
     next.end();
   }

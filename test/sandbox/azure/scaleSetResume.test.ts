@@ -34,6 +34,8 @@ describe('Azure: a box kept by a Spot scale set of one — eviction, checkpoint,
   let keyDirectory: string;
   before(async () => {
     directory = tempDir('spotbox-azure-resume-');
+    // The box's login user reads the sandbox's CA bundle under it (a real VM trusts Azure's public CAs).
+    fs.chmodSync(directory, 0o711);
     // Azure documents no figure for Try & Restore; the test asks for a prompt one.
     context = await startAzureTestSandbox(directory);
     context.sandbox.azure.arm.scaleSets.restoreDelayMs = 2_000;
@@ -76,6 +78,7 @@ describe('Azure: a box kept by a Spot scale set of one — eviction, checkpoint,
     const acknowledged = context.sandbox.events.events({ kind: 'azure-eviction-acknowledged', since });
     assert.equal(acknowledged.length, 1, 'the agent acknowledged the Preempt event');
     assert.ok(Date.parse(acknowledged[0].time) >= seen.evictedAt && Date.parse(acknowledged[0].time) - seen.evictedAt < 30_000, 'before NotBefore');
+    assert.ok(seen.committedAt && seen.acknowledgedAt && seen.committedAt <= seen.acknowledgedAt, `checkpoint first, then the acknowledgement (the evicted box's journal: committed ${seen.committedAt}, acknowledged ${seen.acknowledgedAt})`);
     assert.ok(seen.stoppedAt >= 100, 'the trainer saved on SIGTERM and stopped');
     assert.equal(seen.checkpointStep, seen.stoppedAt, 'the checkpoint holds the step the trainer stopped at');
     assert.notEqual(seen.replacement.instanceId, result.box.instanceId, 'a new instance');
