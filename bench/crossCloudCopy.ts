@@ -6,7 +6,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { manifestKey, seqFolder, sessionFolder } from '../src/core/checkpoint/checkpointLayout';
 import { createS3Client } from '../src/core/checkpoint/s3Client';
 import { copyCheckpoint } from '../src/core/crossCloud/checkpointCopy';
-import { egressCostUsd, formatUsd } from '../src/core/crossCloud/egressPrices';
+import { egressCostUsd, formatUsd } from '../src/core/pricing/egressPrices';
 import { gcsObjectSink } from '../src/core/crossCloud/gcsObjectSink';
 import { s3ObjectSource } from '../src/core/crossCloud/s3ObjectSource';
 import { createGcpClients } from '../src/core/gcp/gcpClients';

@@ -57,7 +57,7 @@ export function registerRecovery(
   // The ports (launcher, checkpoint store, session ops) are bundled apart and loaded when a recovery
   // first needs one (esbuild.mjs). Settings are read at each use: a profile chosen later counts.
   const ports = lazyRecoveryPorts(async () =>
-    (await import('../core/recovery/cloudRecoveryPorts')).cloudRecoveryPorts({
+    (await import('../core/recoveryPorts/cloudRecoveryPorts')).cloudRecoveryPorts({
       noticeChecks,
       clients: deps.boxes.clients,
       endpointOf: (box, signal) => deps.boxes.attach.endpoints.endpointOf(box, { signal }),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { manifestKey, seqFolder, sessionFolder, SESSION_NOTE_NAME } from '../checkpoint/checkpointLayout';
 import { parseManifest } from '../checkpoint/manifest';
 import { SpotboxError } from '../errors';
+import type { CopyProgress } from '../recovery/crossCloudTypes';
 import type { ObjectSink, ObjectSource } from './objectStores';
 
 /** The lineage's predecessor note the agent's boot restore reads (spotbox_session.py boot): copied so the box knows the notice it follows. */
@@ -12,13 +13,6 @@ export interface CheckpointCopyRequest {
   readonly prefix: string;
   readonly lineage: string;
   readonly seq: number;
-}
-
-export interface CopyProgress {
-  readonly objectsDone: number;
-  readonly objectsTotal: number;
-  readonly bytesDone: number;
-  readonly bytesTotal: number;
 }
 
 export interface CheckpointCopyReport {

@@ -1,12 +1,11 @@
 import type { CloudId } from '../cloud/clouds';
 import { SpotboxError } from '../errors';
-import type { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import type { OtherCloud, SpotboxProfile } from '../profile/profileTypes';
 import type { BootRestoreOutcome } from '../recovery/bootRestoreJournal';
 import type { CheckpointRef, LineageRecord } from '../recovery/recoveryTypes';
-import { copyCheckpoint, type CopyProgress } from './checkpointCopy';
-import type { CrossCloudMove, LandedBox } from './crossCloudTypes';
-import { egressCostUsd } from './egressPrices';
+import { copyCheckpoint } from './checkpointCopy';
+import type { CrossCloudMove, LandedBox, MoveOptions, MoveResult } from '../recovery/crossCloudTypes';
+import { egressCostUsd } from '../pricing/egressPrices';
 import type { ObjectSink, ObjectSource } from './objectStores';
 import { profileOnOtherCloud } from './otherCloudProfile';
 
@@ -27,23 +26,6 @@ export interface MovePorts {
   /** Ends the lineage on its own cloud (its fleet, the interrupted box, its launch's key, group and template), so it never starts a second copy. */
   readonly endSource: (record: LineageRecord, interruptedInstanceId: string) => Promise<void>;
   readonly now?: () => number;
-}
-
-export interface MoveOptions {
-  readonly signal: AbortSignal;
-  /** The move so far, persisted by the caller before the next step (a reload continues from it). */
-  readonly onMove: (move: CrossCloudMove, milestone: { replacementLaunched?: number; replacementRunning?: number }) => Promise<void>;
-  readonly onCopyProgress?: (progress: CopyProgress) => void;
-}
-
-export interface MoveResult {
-  readonly move: CrossCloudMove;
-  readonly boot: BootRestoreOutcome;
-}
-
-/** The move as it begins: EC2's reason and where from. */
-export function startedMove(record: LineageRecord, interruptedInstanceId: string, capacity: NoSpotCapacityError): CrossCloudMove {
-  return { reason: 'no-capacity', capacityErrors: capacity.lines, from: { cloud: 'aws', region: record.region, instanceId: interruptedInstanceId } };
 }
 
 /**

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
-import type { CrossCloudMove } from '../crossCloud/crossCloudTypes';
-import type { MoveOptions, MoveResult } from '../crossCloud/moveLineage';
-import { startedMove } from '../crossCloud/moveLineage';
+import { startedMove, type CrossCloudMove, type MoveOptions, type MoveResult } from './crossCloudTypes';
 import { SpotboxError } from '../errors';
 import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import type { LineageStore } from './lineageStore';

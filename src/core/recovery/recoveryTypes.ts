@@ -1,4 +1,4 @@
-import type { CrossCloudMove, LandedBox } from '../crossCloud/crossCloudTypes';
+import type { CrossCloudMove, LandedBox } from './crossCloudTypes';
 import type { LaunchRequest } from '../launch/launchTypes';
 import type { SpotboxProfile } from '../profile/profileTypes';
 import type { CheckpointUploads } from '../throughput/checkpointUploads';

@@ -1,5 +1,5 @@
 import { CLOUD_FACTS } from '../cloud/clouds';
-import { formatUsd } from '../crossCloud/egressPrices';
+import { formatUsd } from '../pricing/egressPrices';
 import { stepsLost, type RecoveryRun } from './recoveryTypes';
 
 const MILESTONES: ReadonlyArray<[keyof RecoveryRun['timeline'], string]> = [

@@ -19,7 +19,7 @@ import { createS3Client } from '../../../src/core/checkpoint/s3Client';
 import { copyCheckpoint } from '../../../src/core/crossCloud/checkpointCopy';
 import { gcsObjectSink } from '../../../src/core/crossCloud/gcsObjectSink';
 import { s3ObjectSource } from '../../../src/core/crossCloud/s3ObjectSource';
-import { EGRESS_USD_PER_GB } from '../../../src/core/crossCloud/egressPrices';
+import { EGRESS_USD_PER_GB } from '../../../src/core/pricing/egressPrices';
 import { createGcpClients, type GcpClients } from '../../../src/core/gcp/gcpClients';
 import { GceBoxSource } from '../../../src/core/gcp/gceBoxSource';
 import { resolveGceEndpoint } from '../../../src/core/gcp/gceEndpoint';

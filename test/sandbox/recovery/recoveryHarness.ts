@@ -19,7 +19,7 @@ import { launchFromProfile } from '../../../src/core/profileLaunch/launchFromPro
 import { silentLogger } from '../../../src/core/logging/logger';
 import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import { routeAgentEvent, type AgentEventTargets } from '../../../src/core/recovery/agentEventRouter';
-import { cloudRecoveryPorts, type CloudRecoveryDeps } from '../../../src/core/recovery/cloudRecoveryPorts';
+import { cloudRecoveryPorts, type CloudRecoveryDeps } from '../../../src/core/recoveryPorts/cloudRecoveryPorts';
 import { ec2NoticeChecks } from '../../../src/core/recovery/ec2NoticeCloud';
 import { JournalTail } from '../../../src/core/recovery/journalTail';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';

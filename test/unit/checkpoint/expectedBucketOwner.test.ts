@@ -5,7 +5,7 @@ import { bucketOwnerRefusal } from '../../../sandbox/s3/s3Sandbox';
 import { CheckpointStore } from '../../../src/core/checkpoint/checkpointStore';
 import { createS3Client } from '../../../src/core/checkpoint/s3Client';
 import { silentLogger } from '../../../src/core/logging/logger';
-import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
+import { cloudRecoveryPorts } from '../../../src/core/recoveryPorts/cloudRecoveryPorts';
 import { lineageFromLaunch } from '../../../src/core/recovery/lineageFromLaunch';
 import { checkpointLineage, recordingS3, type RecordingS3 } from './recordingS3';
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { copyCheckpoint, type CopyProgress } from '../../../src/core/crossCloud/checkpointCopy';
+import { copyCheckpoint } from '../../../src/core/crossCloud/checkpointCopy';
+import type { CopyProgress } from '../../../src/core/recovery/crossCloudTypes';
 import { MemoryStore, writeCheckpoint } from './memoryStores';
 
 const request = { prefix: 'runs', lineage: 'train-1a2b3c4d', seq: 7 };

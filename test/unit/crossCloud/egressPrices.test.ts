@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { egressCostUsd, EGRESS_USD_PER_GB, formatUsd } from '../../../src/core/crossCloud/egressPrices';
+import { egressCostUsd, EGRESS_USD_PER_GB, formatUsd } from '../../../src/core/pricing/egressPrices';
 
 describe('egress prices: what a cross-cloud copy costs', () => {
   it('charges the source cloud\'s list price per decimal GB', () => {

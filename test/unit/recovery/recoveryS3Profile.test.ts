@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { silentLogger } from '../../../src/core/logging/logger';
-import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
+import { cloudRecoveryPorts } from '../../../src/core/recoveryPorts/cloudRecoveryPorts';
 import { checkpointLineage, recordingS3, type RecordingS3 } from '../checkpoint/recordingS3';
 
 const record = checkpointLineage();

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { silentLogger } from '../../../src/core/logging/logger';
-import { cloudRecoveryPorts } from '../../../src/core/recovery/cloudRecoveryPorts';
+import { cloudRecoveryPorts } from '../../../src/core/recoveryPorts/cloudRecoveryPorts';
 import { fakeEc2 } from '../launch/fakeEc2';
 
 describe('a replacement opens SSH to the caller\'s IP of now, not of the first launch', () => {

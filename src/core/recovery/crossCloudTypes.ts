@@ -1,4 +1,7 @@
 import type { CloudId } from '../cloud/clouds';
+import type { NoSpotCapacityError } from '../launch/noSpotCapacity';
+import type { BootRestoreOutcome } from './bootRestoreJournal';
+import type { LineageRecord } from './recoveryTypes';
 
 /** Where a moved session now runs: the other cloud's VM, as that cloud names it. */
 export interface LandedBox {
@@ -32,3 +35,29 @@ export interface CrossCloudMove {
   readonly copy?: CrossCloudCopy;
   readonly to?: LandedBox;
 }
+
+/** How far a checkpoint copy across clouds has got. */
+export interface CopyProgress {
+  readonly objectsDone: number;
+  readonly objectsTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export interface MoveOptions {
+  readonly signal: AbortSignal;
+  /** The move so far, persisted by the caller before the next step (a reload continues from it). */
+  readonly onMove: (move: CrossCloudMove, milestone: { replacementLaunched?: number; replacementRunning?: number }) => Promise<void>;
+  readonly onCopyProgress?: (progress: CopyProgress) => void;
+}
+
+export interface MoveResult {
+  readonly move: CrossCloudMove;
+  readonly boot: BootRestoreOutcome;
+}
+
+/** The move as it begins: EC2's reason and where from. */
+export function startedMove(record: LineageRecord, interruptedInstanceId: string, capacity: NoSpotCapacityError): CrossCloudMove {
+  return { reason: 'no-capacity', capacityErrors: capacity.lines, from: { cloud: 'aws', region: record.region, instanceId: interruptedInstanceId } };
+}
+
