@@ -20,6 +20,11 @@ import { profileReachLine } from '../../core/profileLaunch/profileReach';
 import { autoIntervalFor, type AutoInterval } from '../../core/agent/autoInterval';
 import type { BoxSession } from '../../core/dashboard/usageTypes';
 import { preflightEstimateLine, preflightNoticeFit } from '../../core/launch/preflightEstimate';
+import { otherCloudsLine, rankOtherCloudOptions } from '../../core/launch/crossCloudPreflight';
+import { CLOUD_FACTS } from '../../core/cloud/clouds';
+import type { PriceService } from '../../core/pricing/priceService';
+import type { CheckpointUploads } from '../../core/throughput/checkpointUploads';
+import { newestUploadsOfProfile } from '../../core/throughput/profileUploads';
 import type { LineageStore } from '../../core/recovery/lineageStore';
 import type { BoxEndpoints } from '../../attach/boxEndpoints';
 import { withCancellableLaunch } from './cancellableLaunch';
@@ -143,7 +148,9 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   const resumeNote = missingSessionNote(profile);
   const reach = profileReachLine(profile);
   // Checkpoint size and upload speed measured on earlier launches of this profile.
-  const measured = profile.checkpoint ? preflightNoticeFit(await deps.lineages.list().catch(() => []), profile.name) : undefined;
+  const records = profile.checkpoint ? await deps.lineages.list().catch(() => []) : [];
+  const measured = profile.checkpoint ? preflightNoticeFit(records, profile.name) : undefined;
+  const otherClouds = await otherCloudsPreflight(profile, pricing.priceService, records, now);
   const measuredNote = measured ? `${measured.fit.fits ? '' : '$(warning) '}${measured.line} ` : '';
   const usageHistory = profile.checkpoint?.intervalMinutes === 'auto' ? await deps.usageSessions() : undefined;
   const choices: RegionChoice[] = regionPools
@@ -155,7 +162,7 @@ export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
       return {
         label: `${aboveGuard ? '$(error)' : '$(rocket)'} Launch "${profile.name}" in ${pools.region}`,
         description: `from ${price} · guard $${profile.maxPrice}/h${aboveGuard ? ' — above the guard' : ''}`,
-        detail: `${resumeNote ? `$(warning) ${resumeNote.summary} ` : ''}${measuredNote}${pool ? `${preflightEstimateLine(pool, profile.checkpoint !== undefined, measured?.fit)}. ` : ''}${autoInterval ? `Auto interval: ${autoInterval.explanation}. ` : ''}Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).${reach ? ` ${reach}` : ''}`,
+        detail: `${resumeNote ? `$(warning) ${resumeNote.summary} ` : ''}${measuredNote}${pool ? `${preflightEstimateLine(pool, profile.checkpoint !== undefined, measured?.fit)}. ` : ''}${autoInterval ? `Auto interval: ${autoInterval.explanation}. ` : ''}Creates a key pair, a security group (SSH from ${cidr} only), a launch template (IMDSv2 required, encrypted ${profile.volumeGb} GB disk) and an instant fleet over ${pools.instanceTypes.length} type(s): ${pools.instanceTypes.join(', ')} (${profile.allocationStrategy}${profile.onDemandFallback ? ', on-demand fallback' : ''}).${reach ? ` ${reach}` : ''}${otherClouds ? ` ${otherClouds}` : ''}`,
         pools,
         cheapest: pool,
         autoInterval,
@@ -225,4 +232,14 @@ function skippedPools(fleetErrors: readonly string[]): string {
   }
   const shown = fleetErrors.slice(0, 2).join('; ');
   return ` The fleet skipped ${fleetErrors.length} pool(s): ${shown}${fleetErrors.length > 2 ? '; …' : ''} (details in the Spotbox log).`;
+}
+
+/** The pre-flight's words on the clouds a session may move to (otherClouds), ranked by the job's expected cost with live prices; empty without any. */
+async function otherCloudsPreflight(profile: SpotboxProfile, prices: PriceService, records: ReadonlyArray<{ readonly boxName: string; readonly checkpointUploads?: CheckpointUploads }>, now: number): Promise<string> {
+  const targets = (profile.otherClouds ?? []).filter((target): target is typeof target & { cloud: 'gcp' | 'azure' } => target.cloud === 'gcp' || target.cloud === 'azure');
+  if (targets.length === 0) return '';
+  const priced = await Promise.all(targets.map(async (target) => ({ target, pools: (await prices.otherCloudPricedPools(target.cloud, target.instanceTypes, target.regions).catch(() => ({ pools: [] }))).pools })));
+  const options = rankOtherCloudOptions(priced.flatMap((entry) => entry.pools), { checkpointsOnNotice: profile.checkpoint !== undefined, uploads: newestUploadsOfProfile(records, profile.name), now });
+  const unpriced = priced.filter((entry) => entry.pools.length === 0).map((entry) => `${CLOUD_FACTS[entry.target.cloud].label} ${entry.target.instanceTypes.join('/')} in ${entry.target.regions.join(', ')}`);
+  return otherCloudsLine(profile.cloud, options, unpriced);
 }

@@ -17,6 +17,11 @@ const RESTART_MINUTES = 10;
  * notice: with `measured` (an earlier launch of the profile) one too big for it is not counted.
  */
 export function preflightEstimateLine(pool: Pool, checkpointsOnNotice: boolean, measured?: NoticeFit): string {
+  return preflightJobEstimate(pool, checkpointsOnNotice, measured).line;
+}
+
+/** The 24-hour job's estimate behind preflightEstimateLine: its expected spot cost (undefined when it cannot be estimated) and the line. */
+export function preflightJobEstimate(pool: Pool, checkpointsOnNotice: boolean, measured?: NoticeFit): { readonly spotCostUsd?: number; readonly line: string } {
   try {
     const result = estimate({
       computeHours: PREFLIGHT_JOB_HOURS,
@@ -30,12 +35,14 @@ export function preflightEstimateLine(pool: Pool, checkpointsOnNotice: boolean, 
     });
     const uncounted = checkpointsOnNotice && measured !== undefined && !measured.fits ? '; notice checkpoint not counted: too big for the notice' : '';
     const extraMinutes = Math.max(0, (result.expectedWallHours - PREFLIGHT_JOB_HOURS) * 60);
-    return (
-      `${PREFLIGHT_JOB_HOURS} h job: spot ≈ $${result.spotCost.toFixed(2)} vs on-demand $${result.onDemandCost.toFixed(2)} ` +
-      `(saves ${result.savingsPercent.toFixed(0)} %; ${result.expectedInterruptions.toFixed(1)} interruptions expected${pool.interruption.bucket ? ` at ${pool.interruption.bucket}/month` : ''}, +${extraMinutes.toFixed(0)} min${uncounted})`
-    );
+    return {
+      spotCostUsd: result.spotCost,
+      line:
+        `${PREFLIGHT_JOB_HOURS} h job: spot ≈ $${result.spotCost.toFixed(2)} vs on-demand $${result.onDemandCost.toFixed(2)} ` +
+        `(saves ${result.savingsPercent.toFixed(0)} %; ${result.expectedInterruptions.toFixed(1)} interruptions expected${pool.interruption.bucket ? ` at ${pool.interruption.bucket}/month` : ''}, +${extraMinutes.toFixed(0)} min${uncounted})`,
+    };
   } catch (error) {
-    return `${PREFLIGHT_JOB_HOURS} h job: no estimate (${error instanceof Error ? error.message : String(error)})`;
+    return { line: `${PREFLIGHT_JOB_HOURS} h job: no estimate (${error instanceof Error ? error.message : String(error)})` };
   }
 }
 

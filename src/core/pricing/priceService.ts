@@ -109,12 +109,17 @@ export class PriceService {
    * notes), else the catalog's figure; a machine or region the catalog does not list is left out.
    */
   async otherCloudSpotPrices(cloud: 'gcp' | 'azure', instanceTypes: readonly string[], regions: readonly string[]): Promise<{ quotes: SpotQuote[]; notes: RegionNote[] }> {
+    const priced = await this.otherCloudPricedPools(cloud, instanceTypes, regions);
+    const quotes = priced.pools.map((pool) => ({ instanceType: pool.instanceType, region: pool.region, spot: pool.spot })).sort((a, b) => a.spot.usdPerHour - b.spot.usdPerHour);
+    return { quotes, notes: priced.notes };
+  }
+
+  /** Google Cloud's or Azure's pools of these machine types in these regions, whole (on-demand, interruption rate, notice), live prices where they could be read. */
+  async otherCloudPricedPools(cloud: 'gcp' | 'azure', instanceTypes: readonly string[], regions: readonly string[]): Promise<{ pools: Pool[]; notes: RegionNote[] }> {
     const { catalogs } = this.options;
     const catalog = cloud === 'gcp' ? catalogs.gcp : catalogs.azure;
     const pools = [...new Set(instanceTypes)].flatMap((type) => otherCloudPools(catalogs, catalog, undefined, type, this.choice())).filter((pool) => regions.includes(pool.region));
-    const priced = await this.livePools(pools, cloud === 'gcp' ? this.options.gcpLivePrices : this.options.azureLivePrices, cloud === 'gcp' ? 'Google Cloud' : 'Azure');
-    const quotes = priced.pools.map((pool) => ({ instanceType: pool.instanceType, region: pool.region, spot: pool.spot })).sort((a, b) => a.spot.usdPerHour - b.spot.usdPerHour);
-    return { quotes, notes: priced.notes };
+    return this.livePools(pools, cloud === 'gcp' ? this.options.gcpLivePrices : this.options.azureLivePrices, cloud === 'gcp' ? 'Google Cloud' : 'Azure');
   }
 
   /** Forgets cached live prices, e.g. on a user's explicit refresh. */
