@@ -69,11 +69,13 @@ describe('launch user data: a bootstrap that installs the agent from the bucket,
   /** The script's own commands, stopped before it starts the agent, with an S3 stand-in serving `objects`. */
   async function installWith(objects: Map<string, Buffer>, options: { timeoutSeconds?: number; late?: number } = {}): Promise<{ home: string; status: number | null; stderr: string; gets: string[] }> {
     const gets: string[] = [];
-    const started = Date.now();
+    // "Late" counts from the script's first request, not from its start: a loaded machine may take longer than that to start Python.
+    let firstAsked: number | undefined;
     const server = http.createServer((request, response) => {
       const key = decodeURIComponent((request.url ?? '').split('?')[0].replace(/^\/my-ckpts\//, ''));
       gets.push(key);
-      const body = Date.now() - started >= (options.late ?? 0) ? objects.get(key) : undefined;
+      firstAsked ??= Date.now();
+      const body = Date.now() - firstAsked >= (options.late ?? 0) ? objects.get(key) : undefined;
       response.writeHead(body ? 200 : 404).end(body ?? '<Error><Code>NoSuchKey</Code></Error>');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
