@@ -8,7 +8,7 @@ import { SpotboxError, UserCancelledError } from '../../core/errors';
 import { launchFromProfile } from '../../core/profileLaunch/launchFromProfile';
 import type { Logger } from '../../core/logging/logger';
 import { callerPublicIp, parseIpv4 } from '../../core/network/callerIp';
-import { expandPools, type RegionPools } from '../../core/profile/expandPools';
+import { expandPools, withCloudMachineTypes, type RegionPools } from '../../core/profile/expandPools';
 import type { SpotboxProfile } from '../../core/profile/profileTypes';
 import { missingSessionNote } from '../../core/profile/resumeNote';
 import { priceAgeLabel } from '../../core/pricing/priceAge';
@@ -101,7 +101,10 @@ async function sshCidr(settings: SettingsReader): Promise<string> {
  */
 export async function launchBoxCommand(deps: LaunchCommandDeps): Promise<void> {
   const pricing = await deps.pricing();
-  const { profile, uri } = await loadLaunchProfile(deps.diagnostics, pricing);
+  const loaded = await loadLaunchProfile(deps.diagnostics, pricing);
+  const { uri } = loaded;
+  // A GPU need on Google Cloud or Azure becomes that cloud's machine types ("8x H100": a3-highgpu-8g, Standard_ND96isr_H100_v5).
+  const profile = withCloudMachineTypes(loaded.profile, pricing.catalogs);
   await confirmUntrustedProfile(profile);
   if (profile.cloud === 'azure') {
     const { launchOnAzure } = await import('./launchOnAzure');

@@ -1,4 +1,3 @@
-import { CLOUD_FACTS } from '../cloud/clouds';
 import type { Catalogs } from '../pricing/catalogTypes';
 import type { ProfileLocator, ProfileProblem, SpotboxProfile } from './profileTypes';
 import { expandPools } from './expandPools';
@@ -25,12 +24,8 @@ export function validateProfile(profile: SpotboxProfile, context: ProfileContext
   const locate = context.locate ?? ((path) => ({ path: [...path], line: 1, column: 1, offset: 0, length: 0 }));
   const problems: ProfileProblem[] = [];
   if (profile.cloud !== 'aws') {
-    // AWS's catalogs do not judge another cloud's names: that cloud does, at launch. What this
-    // version cannot do there yet is said here, where the field is.
-    if (profile.gpu !== undefined) {
-      const example = CLOUD_FACTS[profile.cloud].machineExample;
-      problems.push({ message: `a GPU need is expanded on AWS only for now: on ${CLOUD_FACTS[profile.cloud].label} name the ${CLOUD_FACTS[profile.cloud].machineWord}s, e.g. "instanceTypes": ["${example}"]`, ...locate(['gpu']) });
-    }
+    // AWS's catalogs do not judge another cloud's names: that cloud does, at launch; a GPU need is
+    // expanded from that cloud's catalog then (expandPools.ts withCloudMachineTypes).
     return problems;
   }
   const regions = new Set(context.knownRegions);

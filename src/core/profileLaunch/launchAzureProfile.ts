@@ -75,7 +75,7 @@ export async function launchAzureProfile(profile: SpotboxProfile, target: AzureP
   const report = (message: string): void => options.onProgress?.(message);
   if (profile.cloud !== 'azure') throw new SpotboxError(`The profile "${profile.name}" is not for Azure.`, 'Set "cloud": "azure", or launch it on its own cloud.');
   if (!profile.instanceTypes) {
-    throw new SpotboxError(`On Azure the profile "${profile.name}" must name its VM sizes; a GPU need is expanded on AWS only for now.`, 'Use "instanceTypes": ["Standard_NC4as_T4_v3"] (T4) or ["Standard_NC24ads_A100_v4"] (A100) instead of "gpu" and "gpus".');
+    throw new SpotboxError(`On Azure the profile "${profile.name}" must name its VM sizes (Launch a Spot Box expands a GPU need from the catalog before this).`, 'Use "instanceTypes": ["Standard_NC4as_T4_v3"] (T4) or ["Standard_NC24ads_A100_v4"] (A100) instead of "gpu" and "gpus".');
   }
   if (profile.checkpoint && !ports.agentSource) throw new SpotboxError('An Azure launch with checkpoints needs the agent.', 'This is a bug in Spotbox: report it with the Spotbox log.');
   if (profile.checkpoint && profile.session && replacementEngineOf(profile) === 'editor') {

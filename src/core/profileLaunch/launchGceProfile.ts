@@ -89,7 +89,7 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
     throw new SpotboxError('A Google Cloud launch with checkpoints needs Cloud Storage and the agent.', 'This is a bug in Spotbox: report it with the Spotbox log.');
   }
   if (!profile.instanceTypes) {
-    throw new SpotboxError(`On Google Cloud the profile "${profile.name}" must name its machine types; a GPU need is expanded on AWS only for now.`, 'Use "instanceTypes": ["g2-standard-4"] (L4) or ["a2-highgpu-1g"] (A100) instead of "gpu" and "gpus".');
+    throw new SpotboxError(`On Google Cloud the profile "${profile.name}" must name its machine types (Launch a Spot Box expands a GPU need from the catalog before this).`, 'Use "instanceTypes": ["g2-standard-4"] (L4) or ["a2-highgpu-1g"] (A100) instead of "gpu" and "gpus".');
   }
   const journal = new RollbackJournal(logger);
   let launched: LaunchedGceBox;
