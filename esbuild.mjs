@@ -10,7 +10,9 @@
 // core keeps none at module level (STYLE.md 7); the one module whose identity matters across
 // bundles, src/core/errors.ts (the command wrapper's `instanceof UserCancelledError` and
 // `instanceof SpotboxError` must hold for errors a feature throws), is bundled once, in
-// dist/features/shared-errors.js, which every bundle requires.
+// dist/features/shared-errors.js, which every bundle requires; so is src/core/launch/noSpotCapacity.ts
+// (the recovery coordinator, in extension.js, tells EC2's "no Spot capacity" thrown by the recovery
+// ports' bundle with `instanceof NoSpotCapacityError`, and moves the session to another cloud on it).
 import * as esbuild from 'esbuild';
 import { execSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -47,7 +49,10 @@ const lazyVendorModules = (toDist) => ({
 
 const srcDir = path.resolve('src');
 /** Modules bundled once and required by every bundle that uses them (see the top of this file). */
-const SHARED_MODULES = new Map([[path.join(srcDir, 'core', 'errors.ts'), 'shared-errors']]);
+const SHARED_MODULES = new Map([
+  [path.join(srcDir, 'core', 'errors.ts'), 'shared-errors'],
+  [path.join(srcDir, 'core', 'launch', 'noSpotCapacity.ts'), 'shared-noSpotCapacity'],
+]);
 /** Lazily loaded feature bundles found so far: name -> source file. */
 const features = new Map();
 const featureNameOf = (file) => path.relative(srcDir, file).replace(/\.ts$/, '').replace(/[\\/]/g, '-');

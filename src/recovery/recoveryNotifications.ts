@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Box } from '../core/boxes/box';
 import { countdownLabel, type BoxNotice } from '../core/recovery/noticeBoard';
-import { phaseMessage, timelineEntries, timelineSummary } from '../core/recovery/timelineText';
+import { moveRows, phaseMessage, resumedMessage, timelineEntries, timelineSummary } from '../core/recovery/timelineText';
 import type { LineageRecord } from '../core/recovery/recoveryTypes';
 
 /**
@@ -58,7 +58,7 @@ export class RecoveryNotifications implements vscode.Disposable {
     if (run.phase === 'resumed') {
       const terminal = 'Open Terminal';
       void vscode.window
-        .showInformationMessage(`${record.boxName} is back on ${run.replacementInstanceId ?? '?'} (${run.replacementPool?.instanceType ?? ''} ${run.replacementPool?.availabilityZone ?? ''}, ${run.replacementPool?.lifecycle ?? ''}): ${timelineSummary(run)}`, terminal)
+        .showInformationMessage(resumedMessage(record.boxName, run), terminal)
         .then((choice) => (choice === terminal ? vscode.commands.executeCommand('spotbox.openTerminal') : undefined));
     } else if (run.phase === 'failed') {
       void vscode.window.showErrorMessage(`Recovering ${record.boxName} failed: ${run.error ?? 'unknown reason'}. Its checkpoints in S3 are intact; launch again or use Spotbox: Restore Checkpoint.`);
@@ -72,7 +72,9 @@ export class RecoveryNotifications implements vscode.Disposable {
       void vscode.window.showInformationMessage('No recovery has run for this box yet.');
       return;
     }
-    const items = timelineEntries(run).map((entry) => ({ label: entry.label, description: `+${entry.afterSeconds} s`, detail: new Date(entry.at).toLocaleTimeString() }));
+    // A move first, in rows short enough to read whole: the milestones' single line would cut it off.
+    const items: vscode.QuickPickItem[] = moveRows(run).map((row) => ({ label: row.label, ...(row.detail ? { detail: row.detail } : {}) }));
+    items.push(...timelineEntries(run).map((entry) => ({ label: entry.label, description: `+${entry.afterSeconds} s`, detail: new Date(entry.at).toLocaleTimeString() })));
     items.push({ label: phaseMessage(run), description: run.phase, detail: timelineSummary(run) });
     await vscode.window.showQuickPick(items, { title: `Recovery of ${record.boxName}`, placeHolder: 'notice → checkpoint committed → replacement running → restored → resumed' });
   }

@@ -59,6 +59,14 @@ describe('dist/extension.js (what activation loads)', () => {
     assert.deepEqual(loaded.filter((file) => /vendor|@aws-sdk|@smithy|ssh2/.test(file) || (/[\\/]features[\\/]/.test(file) && !/[\\/]shared-[^\\/]+$/.test(file))), []);
   });
 
+  it('defines each error class that is told apart with instanceof across bundles once, in its shared bundle', () => {
+    const bundles = [path.join(dist, 'extension.js'), ...fs.readdirSync(path.join(dist, 'features')).filter((name) => name.endsWith('.js')).map((name) => path.join(dist, 'features', name))];
+    for (const [className, shared] of [['SpotboxError', 'shared-errors.js'], ['NoSpotCapacityError', 'shared-noSpotCapacity.js']]) {
+      const defining = bundles.filter((file) => new RegExp(`(class ${className}|${className} = class) extends`).test(fs.readFileSync(file, 'utf8'))).map((file) => path.basename(file));
+      assert.deepEqual(defining, [shared], `${className} is defined in ${defining.join(', ')}`);
+    }
+  });
+
   it('does not require anything but vscode and Node built-ins at load', () => {
     const source = fs.readFileSync(bundle, 'utf8');
     const required = [...source.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]);

@@ -2,10 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DeleteFleetsCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../src/core/boxes/box';
 import type { LineageRecord } from '../../src/core/recovery/recoveryTypes';
-import { activeApi, eventually, leaveSandboxLaunches, runCommand, sandboxControl, shell, useSandboxForLaunches } from './extensionHarness';
+import { activeApi, endLineageLeftBehind, eventually, leaveSandboxLaunches, runCommand, sandboxControl, shell, useSandboxForLaunches } from './extensionHarness';
 import { launchThroughCommand } from './launchThroughCommand';
 import { expectUi, requireUiProbe } from './uiProbe';
 
@@ -33,20 +32,7 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
   });
 
   after(async () => {
-    const api = await activeApi();
-    // Ended first, as Terminate Box does: otherwise the editor would rightly recover the lineage.
-    if (record) {
-      await api.lineages.update(record.lineage, (current) => ({ ...current, ended: true }));
-    }
-    const current = record ? await api.lineages.get(record.lineage) : undefined;
-    if (current?.fleetId) {
-      // The lineage's fleet goes first, with its boxes, or it would replace them.
-      await new EC2Client({ region: REGION }).send(new DeleteFleetsCommand({ FleetIds: [current.fleetId], TerminateInstances: true })).catch(() => undefined);
-    }
-    const ids = current?.instanceIds ?? (first ? [first.instanceId] : []);
-    for (const instanceId of ids) {
-      await new EC2Client({ region: REGION }).send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
-    }
+    await endLineageLeftBehind(REGION, record?.lineage, first?.instanceId);
     await vscode.commands.executeCommand('workbench.action.terminal.killAll');
     await leaveSandboxLaunches();
     await vscode.commands.executeCommand('notifications.clearAll');

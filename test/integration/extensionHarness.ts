@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
+import { DeleteFleetsCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { SpotboxApi } from '../../src/api';
 import type { CommandRun } from '../../src/commands/registerCommand';
 
@@ -175,4 +176,24 @@ export function answerNextModal(question: RegExp, button: string, timeoutMs = 30
       return Promise.resolve(rest.slice(1).find((item) => item === button || (item as vscode.MessageItem | undefined)?.title === button));
     };
   });
+}
+
+/**
+ * What a failed recovery test left of an AWS lineage, ended as Terminate Box would: the lineage is
+ * marked ended first (or the editor would rightly recover it), then its fleet goes with its boxes
+ * (or it would replace them), then every instance it recorded (`launched` when it recorded none).
+ */
+export async function endLineageLeftBehind(region: string, lineage: string | undefined, launched?: string): Promise<void> {
+  const api = await activeApi();
+  if (lineage) await api.lineages.update(lineage, (current) => ({ ...current, ended: true }));
+  const current = lineage ? await api.lineages.get(lineage) : undefined;
+  const ec2 = new EC2Client({ region });
+  try {
+    if (current?.fleetId) await ec2.send(new DeleteFleetsCommand({ FleetIds: [current.fleetId], TerminateInstances: true })).catch(() => undefined);
+    for (const instanceId of current?.instanceIds ?? (launched ? [launched] : [])) {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
+    }
+  } finally {
+    ec2.destroy();
+  }
 }

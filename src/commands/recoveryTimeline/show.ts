@@ -1,4 +1,5 @@
 import type { Box } from '../../core/boxes/box';
+import { lineageOfBox } from '../../core/recovery/lineageOfBox';
 import type { LineageStore } from '../../core/recovery/lineageStore';
 import type { LineageRecord } from '../../core/recovery/recoveryTypes';
 
@@ -13,10 +14,10 @@ export interface TimelineCommandDeps {
  * node), or from the palette, of the newest recovery.
  */
 export async function showRecoveryTimelineCommand(deps: TimelineCommandDeps, argument: unknown): Promise<void> {
-  const instanceId = typeof argument === 'string' ? argument : (argument as { box?: Box } | undefined)?.box?.instanceId;
-  const records = await deps.lineages.list();
-  const record = instanceId
-    ? records.find((candidate) => candidate.instanceIds.includes(instanceId))
-    : records.filter((candidate) => candidate.recovery).sort((a, b) => (b.recovery?.timeline.notice ?? 0) - (a.recovery?.timeline.notice ?? 0))[0];
+  const box = typeof argument === 'string' ? { instanceId: argument } : (argument as { box?: Box } | undefined)?.box;
+  // A box on the cloud a session moved to is no instance of its lineage's record: its lineage tag names it.
+  const record = box
+    ? await lineageOfBox(deps.lineages, box)
+    : (await deps.lineages.list()).filter((candidate) => candidate.recovery).sort((a, b) => (b.recovery?.timeline.notice ?? 0) - (a.recovery?.timeline.notice ?? 0))[0];
   await deps.showTimeline(record);
 }

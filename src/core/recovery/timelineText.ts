@@ -41,13 +41,39 @@ export function timelineSummary(run: RecoveryRun): string {
  * Resumed at step 1234, 0 steps lost."
  */
 export function moveSummary(run: RecoveryRun): string {
+  return moveRows(run)
+    .map((row, index) => (index === 0 ? `${row.label}: ${row.detail ?? ''}.` : ` ${row.label}${row.detail ? ` (${row.detail})` : ''}.`))
+    .join('');
+}
+
+/**
+ * The same move as rows short enough for a QuickPick to show whole (the timeline's): where to and
+ * why, what the copy took and cost, where the session resumed. None when the run did not move.
+ */
+export function moveRows(run: RecoveryRun): Array<{ label: string; detail?: string }> {
   const move = run.move;
-  if (!move?.to) return '';
-  const to = `Moved to ${CLOUD_FACTS[move.to.cloud].label} (${move.to.zone}, ${move.to.machineType}): ${CLOUD_FACTS[move.from.cloud].label} had no Spot capacity in ${move.from.region}.`;
-  const copy = move.copy ? ` Copied ${decimalSize(move.copy.bytes)} in ${move.copy.seconds.toFixed(1)} s (${move.copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ ${formatUsd(move.copy.egressUsd)}).` : '';
+  if (!move?.to) return [];
+  const rows: Array<{ label: string; detail?: string }> = [
+    { label: `Moved to ${CLOUD_FACTS[move.to.cloud].label} (${move.to.zone}, ${move.to.machineType})`, detail: `${CLOUD_FACTS[move.from.cloud].label} had no Spot capacity in ${move.from.region}` },
+  ];
+  if (move.copy) {
+    rows.push({ label: `Copied ${decimalSize(move.copy.bytes)} in ${move.copy.seconds.toFixed(1)} s`, detail: `${move.copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ ${formatUsd(move.copy.egressUsd)}` });
+  }
   const lost = stepsLost(run);
-  const resumed = run.resumedStep !== undefined ? ` Resumed at step ${run.resumedStep}${lost !== undefined ? `, ${lost} step${lost === 1 ? '' : 's'} lost` : ''}.` : '';
-  return `${to}${copy}${resumed}`;
+  if (run.resumedStep !== undefined) rows.push({ label: `Resumed at step ${run.resumedStep}${lost !== undefined ? `, ${lost} step${lost === 1 ? '' : 's'} lost` : ''}` });
+  return rows;
+}
+
+/**
+ * The notification when a session is back: on which box, and the summary. A moved session is back
+ * on the other cloud's VM, which it names with its cloud (a move has no EC2 replacement or pool).
+ */
+export function resumedMessage(boxName: string, run: RecoveryRun): string {
+  const to = run.move?.to;
+  const where = to
+    ? `${to.instance} (${CLOUD_FACTS[to.cloud].label}, ${to.machineType} ${to.zone})`
+    : `${run.replacementInstanceId ?? '?'} (${run.replacementPool?.instanceType ?? ''} ${run.replacementPool?.availabilityZone ?? ''}, ${run.replacementPool?.lifecycle ?? ''})`;
+  return `${boxName} is back on ${where}: ${timelineSummary(run)}`;
 }
 
 /** "3.2 MB", "12.5 kB": decimal units, as MB/s is. */

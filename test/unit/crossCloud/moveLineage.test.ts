@@ -13,7 +13,7 @@ import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJ
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
-import { moveSummary, phaseMessage } from '../../../src/core/recovery/timelineText';
+import { moveRows, moveSummary, phaseMessage, resumedMessage } from '../../../src/core/recovery/timelineText';
 import { MemoryStore, writeCheckpoint } from './memoryStores';
 
 const profile = parseProfile(
@@ -158,6 +158,15 @@ describe('RecoveryCoordinator: EC2 out of Spot capacity at a notice', () => {
       moveSummary(run),
       `Moved to Google Cloud (us-central1-a, g2-standard-4): AWS had no Spot capacity in us-east-1. Copied 3.2 MB in ${copy.seconds.toFixed(1)} s (${copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ $0.0003). Resumed at step 1234, 0 steps lost.`,
     );
+    // The notification names the box it is back on, on Google Cloud (no EC2 replacement or pool to name).
+    assert.match(resumedMessage('trainer', run), /^trainer is back on trainer-x1y2 \(Google Cloud, g2-standard-4 us-central1-a\): Moved to Google Cloud \(us-central1-a, g2-standard-4\)/);
+    // The timeline's rows: each short enough for a QuickPick row to show whole.
+    assert.deepEqual(moveRows(run), [
+      { label: 'Moved to Google Cloud (us-central1-a, g2-standard-4)', detail: 'AWS had no Spot capacity in us-east-1' },
+      { label: `Copied 3.2 MB in ${copy.seconds.toFixed(1)} s`, detail: `${copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ $0.0003` },
+      { label: 'Resumed at step 1234, 0 steps lost' },
+    ]);
+    assert.ok(moveRows(run).every((row) => row.label.length <= 60), 'short rows');
   });
 
   it('says where a move is while it runs', () => {
