@@ -89,11 +89,16 @@ describe('Azure: a box kept by a Spot scale set of one — eviction, checkpoint,
 
     const listed = await client<{ boxes: Box[] }>('list');
     assert.deepEqual(listed.boxes.map((box) => box.instanceId), [seen.replacement.instanceId], 'one box in the tree: the restored instance');
+    // The set's instance carries no tags: the sweep must read its set's, and leave a live box's group alone.
+    const live = await client<{ found: string[] }>('sweep', keyDirectory, OWNER);
+    assert.deepEqual(live.found, [], 'the sweep leaves a live scale set box alone');
     const terminated = await client<{ terminated: boolean }>('terminate', JSON.stringify(seen.replacement), keyDirectory, OWNER);
     assert.equal(terminated.error, undefined, terminated.error);
     assert.deepEqual(context.sandbox.azure.arm.vms.snapshot(), [], 'no VM left');
     assert.deepEqual(context.sandbox.azure.arm.roleAssignments.saved(), [], 'the role assignment went with the box');
     assert.deepEqual(context.sandbox.azure.arm.scaleSets.snapshot(), [], 'no scale set left');
     assert.equal(fs.existsSync(result.launched.privateKeyPath), false, 'and the private key');
+    const swept = await client<{ found: string[] }>('sweep', keyDirectory, OWNER);
+    assert.deepEqual(swept.found, [], 'the sweep finds nothing left');
   });
 });
