@@ -74,7 +74,7 @@ export class AddressAllocator {
 
   /**
    * Prefers `previous` (a box booted again after a sandbox restart keeps its address), else the
-   * lowest free 127.0.0.N. Addresses another process already listens on are skipped, so several
+   * next free 127.0.0.N from this process's own starting point. Addresses another process already listens on are skipped, so several
    * sandboxes on one machine do not collide.
    */
   async allocate(previous?: { ip: string; sshPort: number; imdsPort?: number }): Promise<AllocatedAddress> {
@@ -97,8 +97,13 @@ export class AddressAllocator {
     if (previous >= FIRST_HOST && previous <= LAST_HOST) {
       candidates.push(previous);
     }
-    for (let n = FIRST_HOST; n <= LAST_HOST; n++) {
-      candidates.push(n);
+    // Each process starts its search at a block of its own: parallel sandboxes (test workers, the
+    // integration suite beside them) then rarely contend, and a restarted sandbox finds its boxes'
+    // addresses still free rather than taken by another process's next box.
+    const hosts = LAST_HOST - FIRST_HOST + 1;
+    const start = (process.pid * 37) % hosts;
+    for (let i = 0; i < hosts; i++) {
+      candidates.push(FIRST_HOST + ((start + i) % hosts));
     }
     for (const n of candidates) {
       if (this.usedHosts.has(n)) {
