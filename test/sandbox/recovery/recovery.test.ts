@@ -122,7 +122,8 @@ describe('Automatic resume on a replacement box (src/core/recovery) against the 
     assert.ok(ended?.time !== undefined && ended.time >= run.timeline.actionTime! - 1_000, 'terminated at the action time, not before');
     assert.equal(await spotRequestStatus(reclaimed), 'instance-terminated-no-capacity');
     await eventually('the interrupted launch released', async () => ((await keyPairsOf('resume-notice')) === 1 ? true : undefined), 60_000, 500);
-    assert.equal(fs.readdirSync(rig.keyDirectory).filter((name) => name.startsWith('spotbox-resume-notice-')).length, 1);
+    // The release deletes the EC2 key pair first, then the local key file: wait for both, not the first alone.
+    await eventually('the interrupted launch\'s key file removed', async () => (fs.readdirSync(rig.keyDirectory).filter((name) => name.startsWith('spotbox-resume-notice-')).length === 1 ? true : undefined), 30_000, 250);
     await coordinator.releasesSettled();
   });
 
