@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { manifestKey, seqFolder, sessionFolder, SESSION_NOTE_NAME } from '../checkpoint/checkpointLayout';
 import { parseManifest } from '../checkpoint/manifest';
 import { SpotboxError } from '../errors';
-import type { CopyProgress } from '../recovery/crossCloudTypes';
+import type { CheckpointCopyReport, CopyProgress } from '../recovery/crossCloudTypes';
 import type { ObjectSink, ObjectSource } from './objectStores';
 
 /** The lineage's predecessor note the agent's boot restore reads (spotbox_session.py boot): copied so the box knows the notice it follows. */
@@ -13,16 +13,6 @@ export interface CheckpointCopyRequest {
   readonly prefix: string;
   readonly lineage: string;
   readonly seq: number;
-}
-
-export interface CheckpointCopyReport {
-  readonly seq: number;
-  readonly step?: number;
-  readonly objects: number;
-  readonly bytes: number;
-  readonly seconds: number;
-  /** Decimal megabytes (10^6 bytes) per second over the whole copy, manifest included. */
-  readonly mbPerSecond: number;
 }
 
 export interface CheckpointCopyOptions {

@@ -13,14 +13,19 @@ export interface LandedBox {
   readonly machineType: string;
 }
 
-/** What a copy of the checkpoint across clouds did and cost. */
-export interface CrossCloudCopy {
+/** What a copy of the checkpoint across clouds did (crossCloud/checkpointCopy.ts). */
+export interface CheckpointCopyReport {
   readonly seq: number;
   readonly step?: number;
   readonly objects: number;
   readonly bytes: number;
   readonly seconds: number;
+  /** Decimal megabytes (10^6 bytes) per second over the whole copy, manifest included. */
   readonly mbPerSecond: number;
+}
+
+/** What a copy of the checkpoint across clouds did and cost. */
+export interface CrossCloudCopy extends CheckpointCopyReport {
   /** At the source cloud's list price for internet egress (egressPrices.ts). */
   readonly egressUsd: number;
 }
