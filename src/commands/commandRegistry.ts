@@ -111,7 +111,7 @@ function commandHandlers(services: CommandServices): Record<CommandId, CommandHa
     'spotbox.copySshCommand': (argument) => copySshCommand(boxes.attach.commandDeps, argument),
     'spotbox.checkpointNow': async (argument) => (await import('./checkpoint/save')).checkpointNowCommand(checkpointDeps, argument),
     'spotbox.restoreCheckpoint': async (argument) => (await import('./checkpoint/restore')).restoreCheckpointCommand(checkpointDeps, argument),
-    'spotbox.showRecoveryTimeline': (argument) => showRecoveryTimelineCommand({ lineages, showTimeline: services.recovery.showTimeline }, argument),
+    'spotbox.showRecoveryTimeline': (argument) => showRecoveryTimelineCommand({ lineages, showTimeline: services.recovery.showTimeline, selfRestoreRecordOf: services.recovery.selfRestoreRecordOf }, argument),
     'spotbox.rehearseInterruption': async (argument) =>
       (await import('./interruption/rehearse')).rehearseInterruptionCommand({ boxStore, clients: boxes.clients, settings, lineages, logger: logger.child('recovery') }, argument),
     'spotbox.chooseAwsProfile': async () =>

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { Box } from '../core/boxes/box';
-import { countdownLabel, type BoxNotice } from '../core/recovery/noticeBoard';
-import { moveRows, phaseMessage, resumedMessage, timelineEntries, timelineSummary } from '../core/recovery/timelineText';
-import type { LineageRecord } from '../core/recovery/recoveryTypes';
+import type { BoxNotice } from '../core/recovery/noticeBoard';
+import { moveRows, noticeAnnouncement, phaseMessage, resumedMessage, timelineEntries, timelineSummary } from '../core/recovery/timelineText';
+import type { TimelineRecord } from '../core/recovery/recoveryTypes';
 
 /**
  * The user-facing side of a recovery: the notice toast, one progress notification per running
@@ -21,9 +21,8 @@ export class RecoveryNotifications implements vscode.Disposable {
         .then((choice) => (choice === checkpoint ? vscode.commands.executeCommand('spotbox.checkpointNow', { kind: 'box', box }) : undefined));
       return;
     }
-    const when = notice.actionTime !== undefined ? ` in ${countdownLabel(notice.actionTime, now)} (${new Date(notice.actionTime).toLocaleTimeString()})` : ' shortly';
     void vscode.window
-      .showWarningMessage(`${box.name} will be reclaimed by AWS${when}. Spotbox is checkpointing it and launching a replacement now.`, timeline, checkpoint)
+      .showWarningMessage(noticeAnnouncement(box.name, box.cloud, notice, now), timeline, checkpoint)
       .then((choice) => {
         if (choice === timeline) {
           return vscode.commands.executeCommand('spotbox.showRecoveryTimeline', box.instanceId);
@@ -33,7 +32,7 @@ export class RecoveryNotifications implements vscode.Disposable {
   }
 
   /** Called on every change of a lineage record. */
-  update(record: LineageRecord): void {
+  update(record: TimelineRecord, bucketWord = 'S3'): void {
     const run = record.recovery;
     if (!run) {
       return;
@@ -61,12 +60,12 @@ export class RecoveryNotifications implements vscode.Disposable {
         .showInformationMessage(resumedMessage(record.boxName, run), terminal)
         .then((choice) => (choice === terminal ? vscode.commands.executeCommand('spotbox.openTerminal') : undefined));
     } else if (run.phase === 'failed') {
-      void vscode.window.showErrorMessage(`Recovering ${record.boxName} failed: ${run.error ?? 'unknown reason'}. Its checkpoints in S3 are intact; launch again or use Spotbox: Restore Checkpoint.`);
+      void vscode.window.showErrorMessage(`Recovering ${record.boxName} failed: ${run.error ?? 'unknown reason'}. Its checkpoints in ${bucketWord} are intact; launch again or use Spotbox: Restore Checkpoint.`);
     }
   }
 
   /** A QuickPick listing the milestones of the newest recovery of a lineage. */
-  async showTimeline(record: LineageRecord | undefined): Promise<void> {
+  async showTimeline(record: TimelineRecord | undefined): Promise<void> {
     const run = record?.recovery;
     if (!record || !run) {
       void vscode.window.showInformationMessage('No recovery has run for this box yet.');

@@ -11,7 +11,9 @@ import type { AgentEvent } from '../core/recovery/agentEvents';
 import { lazyRecoveryPorts } from '../core/recovery/lazyRecoveryPorts';
 import { RecoveryCoordinator } from '../core/recovery/recoveryCoordinator';
 import { RecoveryHub } from '../core/recovery/recoveryHub';
-import type { LineageRecord } from '../core/recovery/recoveryTypes';
+import type { LineageRecord, TimelineRecord } from '../core/recovery/recoveryTypes';
+import { lazySelfRestorePorts, SelfRestoreFollower } from '../core/recovery/selfRestoreFollower';
+import { noticeAuthority } from '../core/recovery/noticeConfirmation';
 import type { Clock } from '../core/time/clock';
 import type { UsageEventRecorder } from '../core/dashboard/usageTypes';
 import { tooBigForNoticeMessage } from '../core/throughput/noticeFitText';
@@ -26,7 +28,9 @@ export interface RecoveryFeature {
   /** Fires whenever a lineage record changes (for tests and the dashboard). */
   readonly onDidChangeLineage: vscode.Event<LineageRecord>;
   /** Shows a lineage's recovery timeline (Spotbox: Show Recovery Timeline, commandRegistry.ts). */
-  readonly showTimeline: (record: LineageRecord | undefined) => Promise<void>;
+  readonly showTimeline: (record: TimelineRecord | undefined) => Promise<void>;
+  /** The recoveries a Google Cloud group or an Azure scale set made by itself, as this window followed them. */
+  readonly selfRestoreRecordOf: (box: Pick<Box, 'instanceId' | 'lineage'>) => TimelineRecord | undefined;
 }
 
 /**
@@ -85,7 +89,33 @@ export function registerRecovery(
     },
   });
 
+  // Google Cloud's groups and Azure's scale sets bring their boxes back themselves: followed, never launched for.
+  const wiring = {
+    endpointOf: (target: Box, signal: AbortSignal) => {
+      // A recreated GCE VM keeps its name, not its address or host keys.
+      deps.boxes.attach.endpoints.forget(target.instanceId);
+      return deps.boxes.attach.endpoints.endpointOf(target, { signal });
+    },
+  };
+  const gcpPorts = lazySelfRestorePorts(async () => {
+    const [{ gceSelfRestorePorts }, gcp] = await Promise.all([import('../core/recoveryPorts/selfRestorePorts'), deps.boxes.gcpClients()]);
+    return gceSelfRestorePorts(gcp.compute, gcp.gcs, wiring);
+  });
+  const azurePorts = lazySelfRestorePorts(async () => (await import('../core/recoveryPorts/selfRestorePorts')).azureSelfRestorePorts(await deps.boxes.azureClients(), wiring));
+  const selfRestore = new SelfRestoreFollower(
+    (box) => (box.cloud === 'gcp' ? gcpPorts : box.cloud === 'azure' ? azurePorts : undefined),
+    {
+      logger: deps.logger,
+      onChange: (record, box) => {
+        notifications.update(record, box.cloud === 'gcp' ? 'Cloud Storage' : 'Blob storage');
+        if (record.recovery?.phase === 'resumed' || record.recovery?.phase === 'failed') deps.notices.clear(record.recovery.interruptedInstanceId);
+        void deps.boxStore.refresh().catch(() => undefined);
+      },
+    },
+  );
+
   const hub = new RecoveryHub({
+    selfRestore,
     coordinator,
     lineages: deps.lineages,
     notices: deps.notices,
@@ -98,7 +128,7 @@ export function registerRecovery(
     announce: (box, notice) => notifications.announceNotice(box, notice, deps.clock.now()),
     noticeIgnored: (box, detail) =>
       void vscode.window
-        .showInformationMessage(`${box.name}: its journal reported a spot interruption that EC2 does not confirm (${detail}). Nothing was done; the box keeps running.`, 'Show Logs')
+        .showInformationMessage(`${box.name}: its journal reported a spot interruption that ${noticeAuthority(box.cloud)} does not confirm (${detail}). Nothing was done; the box keeps running.`, 'Show Logs')
         .then((choice) => (choice === 'Show Logs' ? deps.showLogs() : undefined)),
     checkpointTooBig: (box, fit) => void vscode.window.showWarningMessage(tooBigForNoticeMessage(box.name, fit)),
     ...(deps.onAgentEvent ? { onAgentEvent: deps.onAgentEvent } : {}),
@@ -111,8 +141,9 @@ export function registerRecovery(
     deps.boxStore.onDidChange((boxes) => hub.onBoxes(boxes)),
     { dispose: () => watcher.dispose() },
     { dispose: () => coordinator.dispose() },
+    { dispose: () => selfRestore.dispose() },
   );
   void coordinator.continueUnfinished().catch((error: unknown) => deps.logger.warn(`continuing recoveries failed: ${String(error)}`));
 
-  return { coordinator, onDidChangeLineage: changed.event, showTimeline: (record) => notifications.showTimeline(record) };
+  return { coordinator, onDidChangeLineage: changed.event, showTimeline: (record) => notifications.showTimeline(record), selfRestoreRecordOf: (box) => selfRestore.recordOf(box) };
 }

@@ -13,6 +13,11 @@ export const TAGS = {
   lineage: 'spotbox:lineage',
   /** The recovery run that claimed an interrupted box, so a second window does not start another. */
   recovery: 'spotbox:recovery',
+  /**
+   * Where the agent checkpoints a lineage whose boxes restore themselves (Google Cloud, Azure):
+   * `<bucket>/<prefix>`, so a window reads the notice checkpoint from the bucket, not from the box.
+   */
+  checkpoint: 'spotbox:checkpoint',
   /** Set only where sshd is not on 22 (the sandbox without root). */
   sshPort: 'spotbox:ssh-port',
 } as const;

@@ -30,6 +30,8 @@ export interface AzureLaunchRequest {
   /** USD per hour, or -1 (up to the pay-as-you-go price). */
   readonly maxPrice: number;
   readonly lineage?: string;
+  /** `<account>/<container>/<prefix>` of the agent's checkpoints, tagged for the window's recovery timeline. */
+  readonly checkpoint?: string;
   /** The agent's bootstrap, run once at first boot; with it the VM gets a system-assigned identity. */
   readonly firstBootScript?: string;
   /**
@@ -87,7 +89,7 @@ export async function launchAzureBox(clients: AzureClients, request: AzureLaunch
   await writePrivateKeyFile(privateKeyPath, keys.private);
   journal.record(`private key ${privateKeyPath}`, () => fs.rm(privateKeyPath, { force: true }));
 
-  const tags = boxTags({ box: request.boxName, owner: request.owner, session: sessionId, sshUser: request.adminUsername, workspaceDir: request.workspaceDir, ...(request.lineage ? { lineage: request.lineage } : {}), hostKey: hostPublicKey });
+  const tags = boxTags({ box: request.boxName, owner: request.owner, session: sessionId, sshUser: request.adminUsername, workspaceDir: request.workspaceDir, ...(request.lineage ? { lineage: request.lineage } : {}), ...(request.checkpoint ? { checkpoint: request.checkpoint } : {}), hostKey: hostPublicKey });
   const customData = buildAzureCloudConfig({ hostKey: { privateKeyOpenSsh: hostKey.private, publicKeyLine: hostPublicKey }, ...(request.firstBootScript !== undefined ? { firstBootScript: request.firstBootScript } : {}) });
   const skipped: Array<{ location: string; vmSize: string; reason: string }> = [];
 

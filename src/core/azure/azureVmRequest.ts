@@ -88,7 +88,7 @@ export function loginOf(spec: Pick<AzureSpotVmSpec, 'adminUsername' | 'customDat
 export const HOST_KEY_TAG = 'spotbox:host-key';
 
 /** The tags every resource of a box carries (ARM tag names may hold ':'), as on AWS. */
-export function boxTags(fields: { box: string; owner: string; session: string; sshUser: string; workspaceDir: string; lineage?: string; hostKey?: string }): Tags {
+export function boxTags(fields: { box: string; owner: string; session: string; sshUser: string; workspaceDir: string; lineage?: string; checkpoint?: string; hostKey?: string }): Tags {
   return {
     [TAGS.managed]: 'true',
     [TAGS.box]: fields.box,
@@ -97,6 +97,7 @@ export function boxTags(fields: { box: string; owner: string; session: string; s
     [TAGS.sshUser]: fields.sshUser,
     [TAGS.workspaceDir]: fields.workspaceDir,
     ...(fields.lineage ? { [TAGS.lineage]: fields.lineage } : {}),
+    ...(fields.checkpoint ? { [TAGS.checkpoint]: fields.checkpoint } : {}),
     ...(fields.hostKey ? { [HOST_KEY_TAG]: fields.hostKey } : {}),
   };
 }

@@ -18,6 +18,8 @@ export const LABELS = {
 } as const;
 
 export const WORKSPACE_DIR_METADATA_KEY = labelKey(TAGS.workspaceDir);
+/** `<bucket>/<prefix>` of a self-restoring lineage's checkpoints (a path: metadata, not a label). */
+export const CHECKPOINT_METADATA_KEY = labelKey(TAGS.checkpoint);
 
 export type SpotboxLabelName = keyof typeof LABELS;
 

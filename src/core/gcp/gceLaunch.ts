@@ -10,6 +10,7 @@ import type { Instance } from './computeTypes';
 import { launchSpotGroup } from './gceGroupLaunch';
 import { gcePlacements } from './gcePlacements';
 import { regionOfZone } from './gceZones';
+import { CHECKPOINT_METADATA_KEY } from './gceLabels';
 import { createBoxFirewall, deleteInstanceAndWait, launchSpotInstance, type SpotPlacement } from './gceSpotLaunch';
 
 /** What one Spot box on Compute Engine is made of; the profile's words, already checked. */
@@ -28,6 +29,8 @@ export interface GceLaunchRequest {
   readonly keyDirectory: string;
   readonly lineage?: string;
   readonly startupScript?: string;
+  /** `<bucket>/<prefix>` of the agent's checkpoints, kept in the metadata for the window's recovery timeline. */
+  readonly checkpoint?: string;
   /** The box's identity for Cloud Storage (its agent's checkpoints); none when absent. */
   readonly serviceAccount?: { readonly email: string; readonly scopes: readonly string[] };
   /**
@@ -108,6 +111,7 @@ export async function launchGceBox(compute: ComputeClient, request: GceLaunchReq
     workspaceDir: request.workspaceDir,
     labels: { box: request.boxName, owner: request.owner, session: sessionId, ...(request.lineage ? { lineage: request.lineage } : {}) },
     ...(request.startupScript !== undefined ? { startupScript: request.startupScript } : {}),
+    ...(request.checkpoint !== undefined ? { metadata: [{ key: CHECKPOINT_METADATA_KEY, value: request.checkpoint }] } : {}),
     ...(request.serviceAccount ? { serviceAccount: request.serviceAccount } : {}),
   };
   if (request.group) {

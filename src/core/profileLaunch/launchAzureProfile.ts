@@ -22,6 +22,7 @@ import { grantCheckpointRole, ROLE_ASSIGNMENT_TAG } from '../azure/azureCheckpoi
 import { boxKeptError } from './boxKeptError';
 import { provisionBox, type ProvisionResult } from './provisionBox';
 import { waitUntilListedRunning } from './waitUntilListedRunning';
+import { checkpointTagValue } from '../recovery/checkpointTag';
 
 export interface AzureProfileLaunchTarget {
   readonly callerIp: string;
@@ -114,7 +115,7 @@ export async function launchAzureProfile(profile: SpotboxProfile, target: AzureP
         owner: target.owner,
         keyDirectory: target.keyDirectory,
         maxPrice: profile.maxPrice,
-        ...(agent ? { firstBootScript: agent.userData, lineage: agent.lineage, scaleSet } : {}),
+        ...(agent ? { firstBootScript: agent.userData, lineage: agent.lineage, scaleSet, checkpoint: checkpointTagValue(profile.checkpoint!) } : {}),
       },
       { logger, journal, ...(signal ? { signal } : {}), onProgress: report },
     );

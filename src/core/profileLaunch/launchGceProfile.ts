@@ -19,6 +19,7 @@ import type { AgentTuning } from '../agent/agentConfig';
 import { boxKeptError } from './boxKeptError';
 import { provisionBox, type ProvisionResult } from './provisionBox';
 import { waitUntilListedRunning } from './waitUntilListedRunning';
+import { checkpointTagValue } from '../recovery/checkpointTag';
 
 export interface GceProfileLaunchTarget {
   /** SSH is opened to this address only. */
@@ -113,7 +114,7 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
         callerIp: target.callerIp,
         owner: target.owner,
         keyDirectory: target.keyDirectory,
-        ...(agent ? { startupScript: agent.startupScript, lineage: agent.lineage, serviceAccount: GCS_SERVICE_ACCOUNT } : {}),
+        ...(agent ? { startupScript: agent.startupScript, lineage: agent.lineage, serviceAccount: GCS_SERVICE_ACCOUNT, checkpoint: checkpointTagValue(profile.checkpoint!) } : {}),
         group,
       },
       { logger, journal, ...(signal ? { signal } : {}), onProgress: report, ...(options.groupRegionWaitMs !== undefined ? { groupRegionWaitMs: options.groupRegionWaitMs } : {}) },

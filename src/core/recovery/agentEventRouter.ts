@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger';
 import type { CommittedCheckpoint } from '../throughput/checkpointUploads';
 import { numberField, timeField, type AgentEvent } from './agentEvents';
 import type { BoxNotice, NoticeBoard } from './noticeBoard';
-import { unconfirmedNoticeWarning, type NoticeVerdict } from './noticeConfirmation';
+import { noticeAuthority, unconfirmedNoticeWarning, type NoticeVerdict } from './noticeConfirmation';
 import type { InterruptionFacts } from './recoveryCoordinator';
 
 export interface AgentEventTargets {
@@ -19,7 +19,7 @@ export interface AgentEventTargets {
    * warning and the recovery wait for it. Absent (tests that drive a coordinator directly): routed
    * at once, and the coordinator's own check still stands between the line and any action.
    */
-  readonly confirmNotice?: (box: Box) => Promise<NoticeVerdict>;
+  readonly confirmNotice?: (box: Box, notice: { readonly noticeTime: number; readonly actionTime?: number }) => Promise<NoticeVerdict>;
   /** A notice EC2 did not confirm: shown as a note, nothing is done. */
   readonly noticeIgnored?: (box: Box, verdict: Extract<NoticeVerdict, { confirmed: false }>) => void;
   readonly checkpointCommitted?: (box: Box, event: AgentEvent) => void;
@@ -36,11 +36,12 @@ export interface AgentEventTargets {
 export function routeAgentEvent(box: Box, event: AgentEvent, targets: AgentEventTargets, now: number): void {
   switch (event.type) {
     case 'notice': {
-      const confirming = targets.confirmNotice?.(box) ?? Promise.resolve(undefined);
+      const actionTime = timeField(event, 'actionTime');
+      const confirming = targets.confirmNotice?.(box, { noticeTime: event.time, ...(actionTime !== undefined ? { actionTime } : {}) }) ?? Promise.resolve(undefined);
       void confirming
         .then((verdict) => {
           if (verdict && !verdict.confirmed) {
-            targets.logger.warn(unconfirmedNoticeWarning(box.name, box.instanceId, verdict));
+            targets.logger.warn(unconfirmedNoticeWarning(box.name, box.instanceId, verdict, noticeAuthority(box.cloud)));
             targets.noticeIgnored?.(box, verdict);
             return;
           }

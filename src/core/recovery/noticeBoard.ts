@@ -39,6 +39,16 @@ export class NoticeBoard {
     return true;
   }
 
+  /**
+   * Forgets a box's notice once its recovery is over: a Google Cloud group's VM is recreated under
+   * the same name, and its next notice is news again.
+   */
+  clear(instanceId: string): void {
+    if (this.notices.delete(instanceId)) {
+      this.changed.fire(undefined);
+    }
+  }
+
   /** Forgets boxes that are gone. */
   retain(liveInstanceIds: ReadonlySet<string>): void {
     let removed = false;

@@ -127,6 +127,11 @@ export class NoticeChecks {
 }
 
 /** The warning logged when a notice is refused (one wording everywhere, so it can be searched for). */
-export function unconfirmedNoticeWarning(boxName: string, instanceId: string, verdict: Extract<NoticeVerdict, { confirmed: false }>): string {
-  return `${boxName} (${instanceId}): the box's journal reported a spot notice that EC2 does not confirm; ignored (${verdict.detail})`;
+export function unconfirmedNoticeWarning(boxName: string, instanceId: string, verdict: Extract<NoticeVerdict, { confirmed: false }>, authority = 'EC2'): string {
+  return `${boxName} (${instanceId}): the box's journal reported a spot notice that ${authority} does not confirm; ignored (${verdict.detail})`;
+}
+
+/** Whose word confirms a notice on each cloud: the API the check asks. */
+export function noticeAuthority(cloud: string): string {
+  return cloud === 'gcp' ? 'Compute Engine' : cloud === 'azure' ? 'Azure' : 'EC2';
 }

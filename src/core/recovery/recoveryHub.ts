@@ -11,6 +11,7 @@ import type { BoxNotice, NoticeBoard } from './noticeBoard';
 import type { NoticeChecks } from './noticeConfirmation';
 import { isActive, type RecoveryCoordinator } from './recoveryCoordinator';
 import type { LineageRecord } from './recoveryTypes';
+import type { SelfRestoreFollower } from './selfRestoreFollower';
 
 export interface RecoveryHubDeps {
   readonly coordinator: Pick<RecoveryCoordinator, 'recover' | 'noteStep'>;
@@ -21,6 +22,11 @@ export interface RecoveryHubDeps {
   readonly usage: UsageEventRecorder;
   /** One check per notice, shared with the coordinator. */
   readonly noticeChecks: Pick<NoticeChecks, 'confirm'>;
+  /**
+   * Boxes the cloud restores by itself (Google Cloud's group, Azure's scale set): their notices are
+   * confirmed with that cloud and their recoveries only followed. Absent: such notices are refused.
+   */
+  readonly selfRestore?: Pick<SelfRestoreFollower, 'confirm' | 'follow'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Starts following the journals of these boxes and stops following the others (InterruptionWatcher.sync). */
@@ -66,12 +72,15 @@ export class RecoveryHub {
       event,
       {
         notices: deps.notices,
-        confirmNotice: (noticed) => deps.noticeChecks.confirm(noticed.region, noticed.instanceId),
+        confirmNotice: (noticed, notice) =>
+          noticed.cloud === 'aws' || !deps.selfRestore ? deps.noticeChecks.confirm(noticed.region, noticed.instanceId) : deps.selfRestore.confirm(noticed, notice),
         noticeIgnored: (noticed, verdict) => this.noteIgnoredNotice(noticed, verdict.detail),
         // Only notices EC2 confirmed get here: a forged line does not count as an interruption in the ledger.
         recover: (facts) => {
           deps.usage.recordInterruption(box.instanceId, 'notice', facts.noticeTime ?? event.time);
-          return deps.coordinator.recover('notice', { ...facts, ...this.stepReached(box.instanceId) });
+          const withStep = { ...facts, ...this.stepReached(box.instanceId) };
+          // The cloud brings these boxes back by itself: the window launches nothing, it follows.
+          return box.cloud !== 'aws' && deps.selfRestore ? deps.selfRestore.follow(box, withStep) : deps.coordinator.recover('notice', withStep);
         },
         noteStep: (instanceId, value) => deps.coordinator.noteStep(instanceId, value),
         announce: deps.announce,

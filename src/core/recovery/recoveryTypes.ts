@@ -61,6 +61,9 @@ export interface LineageRecord {
   readonly movedTo?: LandedBox;
 }
 
+/** What a recovery timeline shows: a lineage's name and its newest recovery. */
+export type TimelineRecord = Pick<LineageRecord, 'lineage' | 'boxName' | 'recovery'>;
+
 export type RecoveryTrigger = 'notice' | 'lost' | 'rehearsal';
 
 export type RecoveryPhase = 'noticed' | 'launching' | 'moving' | 'replacement-running' | 'restoring' | 'resumed' | 'failed';

@@ -1,5 +1,7 @@
 import { CLOUD_FACTS } from '../cloud/clouds';
 import { formatUsd } from '../pricing/egressPrices';
+import type { CloudId } from '../cloud/clouds';
+import { countdownLabel, type BoxNotice } from './noticeBoard';
 import { stepsLost, type RecoveryRun } from './recoveryTypes';
 
 const MILESTONES: ReadonlyArray<[keyof RecoveryRun['timeline'], string]> = [
@@ -103,4 +105,16 @@ export function phaseMessage(run: RecoveryRun): string {
     case 'failed':
       return `failed: ${run.error ?? 'unknown reason'}`;
   }
+}
+
+/**
+ * The warning when a box gets an interruption notice: when the cloud acts, and who brings the box
+ * back. On AWS the window launches the replacement; Google Cloud's group and Azure's scale set make
+ * the new VM themselves, and the window only follows.
+ */
+export function noticeAnnouncement(boxName: string, cloud: CloudId, notice: Pick<BoxNotice, 'actionTime'>, now: number): string {
+  const when = notice.actionTime !== undefined ? ` in ${countdownLabel(notice.actionTime, now)} (${new Date(notice.actionTime).toLocaleTimeString()})` : ' shortly';
+  if (cloud === 'gcp') return `${boxName} will be preempted by Google Cloud${when}. Its agent is checkpointing; the managed instance group recreates the VM, which restores itself.`;
+  if (cloud === 'azure') return `${boxName} will be evicted by Azure${when}. Its agent is checkpointing; the scale set restores the instance (Try & Restore), which restores itself.`;
+  return `${boxName} will be reclaimed by AWS${when}. Spotbox is checkpointing it and launching a replacement now.`;
 }
