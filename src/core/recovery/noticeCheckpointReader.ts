@@ -1,4 +1,4 @@
-import { MANIFEST_NAME, sessionFolder, type CheckpointLocation } from '../checkpoint/checkpointLayout';
+import { MANIFEST_NAME } from '../checkpoint/checkpointLayout';
 import { done, notYet, pollUntil } from '../time/poll';
 
 /** A bucket's listing and reads, as the reader needs them (GCS, Blob storage, S3). */
@@ -29,9 +29,9 @@ export interface NoticeCheckpointQuery {
   readonly signal?: AbortSignal;
 }
 
-/** The names of every manifest of a lineage's checkpoints. */
-export async function manifestNames(bucket: ManifestBucket, location: CheckpointLocation, lineage: string, signal?: AbortSignal): Promise<string[]> {
-  return (await bucket.names(sessionFolder(location.prefix, lineage), signal)).filter((name) => name.endsWith(`/${MANIFEST_NAME}`));
+/** The names of every manifest under a lineage's folder (`<prefix>/<lineage>/`, checkpointLayout.ts sessionFolder). */
+export async function manifestNames(bucket: ManifestBucket, folder: string, signal?: AbortSignal): Promise<string[]> {
+  return (await bucket.names(folder, signal)).filter((name) => name.endsWith(`/${MANIFEST_NAME}`));
 }
 
 /**
@@ -39,9 +39,9 @@ export async function manifestNames(bucket: ManifestBucket, location: Checkpoint
  * the bucket with `reason: "notice"`; undefined while it is not. The bucket is the cloud's storage:
  * what the box's journal says is not taken for it.
  */
-export async function findNoticeCheckpoint(bucket: ManifestBucket, location: CheckpointLocation, lineage: string, query: NoticeCheckpointQuery = {}): Promise<NoticeCheckpoint | undefined> {
+export async function findNoticeCheckpoint(bucket: ManifestBucket, folder: string, query: NoticeCheckpointQuery = {}): Promise<NoticeCheckpoint | undefined> {
   const now = query.now ?? Date.now;
-  const fresh = (await manifestNames(bucket, location, lineage, query.signal)).filter((name) => !query.skip?.has(name)).sort().reverse();
+  const fresh = (await manifestNames(bucket, folder, query.signal)).filter((name) => !query.skip?.has(name)).sort().reverse();
   for (const manifestName of fresh) {
     const manifest = parseNoticeManifest(await bucket.read(manifestName, query.signal));
     if (!manifest || (query.since !== undefined && (manifest.createdAt === undefined || manifest.createdAt < query.since))) continue;
@@ -51,13 +51,13 @@ export async function findNoticeCheckpoint(bucket: ManifestBucket, location: Che
 }
 
 /** Polls findNoticeCheckpoint until the manifest is there. */
-export function waitForNoticeCheckpoint(bucket: ManifestBucket, location: CheckpointLocation, lineage: string, query: NoticeCheckpointQuery & { timeoutMs: number; intervalMs?: number }): Promise<NoticeCheckpoint> {
+export function waitForNoticeCheckpoint(bucket: ManifestBucket, folder: string, query: NoticeCheckpointQuery & { timeoutMs: number; intervalMs?: number }): Promise<NoticeCheckpoint> {
   return pollUntil(
     async () => {
-      const found = await findNoticeCheckpoint(bucket, location, lineage, query);
+      const found = await findNoticeCheckpoint(bucket, folder, query);
       return found ? done(found) : notYet('no notice checkpoint in the bucket yet');
     },
-    { describe: `the notice checkpoint of ${lineage} in ${location.bucket}`, intervalMs: query.intervalMs ?? 1_000, timeoutMs: query.timeoutMs, ...(query.signal ? { signal: query.signal } : {}) },
+    { describe: `the notice checkpoint under ${folder}`, intervalMs: query.intervalMs ?? 1_000, timeoutMs: query.timeoutMs, ...(query.signal ? { signal: query.signal } : {}) },
   );
 }
 

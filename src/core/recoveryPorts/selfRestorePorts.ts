@@ -1,4 +1,5 @@
 import type { BoxEndpoint } from '../attach/boxEndpoint';
+import { sessionFolder } from '../checkpoint/checkpointLayout';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import { TAGS } from '../aws/spotboxTags';
 import { parseResourceId } from '../azure/armResourceId';
@@ -72,7 +73,8 @@ export function gceSelfRestorePorts(compute: ComputeClient, gcs: GcsClient, wiri
     async noticeCheckpoint(box, since, signal) {
       const instance = await present(box, signal);
       const place = parseCheckpointTag(instance.metadata?.items?.find((item) => item.key === CHECKPOINT_METADATA_KEY)?.value, 'gcp');
-      return waitForNoticeCheckpoint(gcsBucket(gcs, requirePlace(box, place)), requirePlace(box, place), box.lineage!, { since, now, signal, timeoutMs: CHECKPOINT_WAIT_MS });
+      const found = requirePlace(box, place);
+      return waitForNoticeCheckpoint(gcsBucket(gcs, found.bucket), sessionFolder(found.prefix, box.lineage!), { since, now, signal, timeoutMs: CHECKPOINT_WAIT_MS });
     },
     async replacement(box, noticeTime, signal) {
       const instance = await present(box, signal);
@@ -108,8 +110,7 @@ export function azureSelfRestorePorts(clients: AzureClients, wiring: SelfRestore
       const place = requirePlace(box, parseCheckpointTag(set.tags?.[TAGS.checkpoint], 'azure'));
       const account = await resolveCheckpointAccount(clients, place.bucket, signal);
       const blob = new BlobClient({ endpoint: account.blobEndpoint, credential: clients.storageCredential });
-      const bucket: ManifestBucket = { names: (prefix, s) => blob.listBlobs(account.container, prefix, s), read: async (name, s) => (await blob.getBlob(account.container, name, s))?.toString('utf8') };
-      return waitForNoticeCheckpoint(bucket, place, box.lineage!, { since, now, signal, timeoutMs: CHECKPOINT_WAIT_MS });
+      return waitForNoticeCheckpoint(blobContainer(blob, account.container), sessionFolder(place.prefix, box.lineage!), { since, now, signal, timeoutMs: CHECKPOINT_WAIT_MS });
     },
     async replacement(box, _noticeTime, signal) {
       return waitForScaleSetReplacement(clients, (await scaleSetOf(box, signal)).id, { knownIds: [box.instanceId], signal });
@@ -119,11 +120,16 @@ export function azureSelfRestorePorts(clients: AzureClients, wiring: SelfRestore
 }
 
 /** A Cloud Storage bucket as the notice checkpoint reader lists and reads it. */
-export function gcsBucket(gcs: GcsClient, place: CheckpointPlace): ManifestBucket {
+export function gcsBucket(gcs: GcsClient, bucket: string): ManifestBucket {
   return {
-    names: async (prefix, signal) => (await gcs.list(place.bucket, prefix, signal ? { signal } : {})).objects.map((object) => object.name),
-    read: (name, signal) => gcs.readText(place.bucket, name, signal),
+    names: async (prefix, signal) => (await gcs.list(bucket, prefix, signal ? { signal } : {})).objects.map((object) => object.name),
+    read: (name, signal) => gcs.readText(bucket, name, signal),
   };
+}
+
+/** A Blob container, the same way. */
+export function blobContainer(blob: BlobClient, container: string): ManifestBucket {
+  return { names: (prefix, signal) => blob.listBlobs(container, prefix, signal), read: async (name, signal) => (await blob.getBlob(container, name, signal))?.toString('utf8') };
 }
 
 function requirePlace(box: Box, place: CheckpointPlace | undefined): CheckpointPlace {

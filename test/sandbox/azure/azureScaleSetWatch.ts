@@ -16,7 +16,8 @@ import type { Box } from '../../../src/core/boxes/box';
 import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
 import { resumedOnBox } from '../e2e/resumedOnBox';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
-import { eventually } from '../e2e/sandboxHarness';
+import { manifestNames, waitForNoticeCheckpoint } from '../../../src/core/recovery/noticeCheckpointReader';
+import { blobContainer } from '../../../src/core/recoveryPorts/selfRestorePorts';
 
 export interface AzureEviction {
   readonly evictedAt: number;
@@ -58,10 +59,10 @@ export async function evictAndWatch(box: Box, options: EvictOptions): Promise<Az
   const blob = new BlobClient({ endpoint: options.blobEndpoint, credential: clients.storageCredential });
   const connect = async (target: Box, retries = 10): Promise<Client> => connectEndpoint(await resolveAzureEndpoint(clients, target, { keyDirectory: options.keyDirectory, defaultUser: 'azureuser' }), { retries });
   const read = async (client: Client, command: string): Promise<string> => (await runRemoteCommand(client, command)).stdout;
-  const manifests = async (): Promise<string[]> => (await blob.listBlobs(options.container, options.checkpointPrefix)).filter((name) => name.endsWith('/manifest.json'));
+  const container = blobContainer(blob, options.container);
 
   // Earlier evictions' notice checkpoints are not this one's.
-  const before = new Set(await manifests());
+  const before = new Set(await manifestNames(container, options.checkpointPrefix));
   const evictedAt = Date.now();
   await options.evict(id.name, id.resourceGroup);
   // What the box's agent says 20 s into the notice, while the box is still there: if no checkpoint comes, it tells why.
@@ -72,18 +73,7 @@ export async function evictAndWatch(box: Box, options: EvictOptions): Promise<Az
       .then((client) => read(client, 'tail -c 4000 ~/.spotbox/agent.log; echo ---; tail -c 3000 ~/.spotbox/journal.jsonl').finally(() => client.end()))
       .then(resolve, (error: unknown) => resolve(`(could not read the box: ${String(error)})`));
   }, 20_000));
-  const manifest = await eventually(
-    'the notice checkpoint in Blob storage',
-    async () => {
-      for (const name of (await manifests()).filter((candidate) => !before.has(candidate))) {
-        const doc = JSON.parse((await blob.getBlob(options.container, name))?.toString('utf8') ?? '{}') as { reason?: string; step?: number };
-        if (doc.reason === 'notice') return { step: doc.step, at: Date.now() };
-      }
-      return undefined;
-    },
-    40_000,
-    250,
-  ).catch(async (error: unknown) => {
+  const manifest = await waitForNoticeCheckpoint(container, options.checkpointPrefix, { skip: before, timeoutMs: 40_000, intervalMs: 250 }).then((notice) => ({ step: notice.step, at: notice.seenAt })).catch(async (error: unknown) => {
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${await agentSaid}`);
   });
   found = true;

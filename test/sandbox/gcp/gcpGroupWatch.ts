@@ -14,7 +14,8 @@ import { waitForGroupReplacement } from '../../../src/core/gcp/gceGroupReplaceme
 import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
 import { resumedOnBox } from '../e2e/resumedOnBox';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
-import { eventually } from '../e2e/sandboxHarness';
+import { manifestNames, waitForNoticeCheckpoint } from '../../../src/core/recovery/noticeCheckpointReader';
+import { gcsBucket } from '../../../src/core/recoveryPorts/selfRestorePorts';
 
 export interface GcpPreemption {
   readonly preemptedAt: number;
@@ -55,24 +56,13 @@ export async function preemptAndWatch(box: Box, options: PreemptOptions): Promis
   const connect = async (target: Box, retries = 10): Promise<Client> => connectEndpoint(await resolveGceEndpoint(compute, target, { keyDirectory: options.keyDirectory, defaultUser: 'ubuntu' }), { retries });
   const read = async (client: Client, command: string): Promise<string> => (await runRemoteCommand(client, command)).stdout;
 
-  const manifests = async (): Promise<string[]> => (await clients.gcs.list(options.bucket, options.checkpointPrefix)).objects.map((object) => object.name).filter((name) => name.endsWith('/manifest.json'));
+  const bucket = gcsBucket(clients.gcs, options.bucket);
   // Earlier preemptions' notice checkpoints are not this one's.
-  const before = new Set(await manifests());
+  const before = new Set(await manifestNames(bucket, options.checkpointPrefix));
   const preemptedAt = Date.now();
   await options.preempt(box.instanceId);
-  const manifest = await eventually(
-    'the notice checkpoint in Cloud Storage',
-    async () => {
-      for (const name of (await manifests()).filter((candidate) => !before.has(candidate))) {
-        const object = { name };
-        const doc = JSON.parse((await clients.gcs.readText(options.bucket, object.name)) ?? '{}') as { reason?: string; step?: number };
-        if (doc.reason === 'notice') return { step: doc.step, at: Date.now() };
-      }
-      return undefined;
-    },
-    40_000,
-    250,
-  );
+  const notice = await waitForNoticeCheckpoint(bucket, options.checkpointPrefix, { skip: before, timeoutMs: 40_000, intervalMs: 250 });
+  const manifest = { step: notice.step, at: notice.seenAt };
   // The soft off ended the trainer; sshd lives until the hard off 30 s after the notice.
   const late = await connect(box, 3);
   const oldLog = await read(late, 'cat ~/trainer.log').finally(() => late.end());

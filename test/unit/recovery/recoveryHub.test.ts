@@ -16,11 +16,13 @@ const event = (type: string, fields: Record<string, unknown> = {}, time = 1_000)
 const lineage = (overrides: Partial<LineageRecord> = {}): LineageRecord => ({ lineage: 'llama-1', currentInstanceId: 'i-0abc', instanceIds: ['i-0abc'], ...overrides }) as unknown as LineageRecord;
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict } = {}) {
+function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict; selfRestoreVerdict?: NoticeVerdict } = {}) {
   const recovered: Array<{ trigger: RecoveryTrigger; facts: InterruptionFacts }> = [];
   const usage: Array<[string, string, number]> = [];
   const ignored: string[] = [];
   const followed: string[][] = [];
+  const selfRestored: Array<{ instanceId: string; facts: InterruptionFacts }> = [];
+  const asked: string[] = [];
   const notices = new NoticeBoard();
   const checkpointFits = new CheckpointFitBoard();
   const deps: RecoveryHubDeps = {
@@ -32,7 +34,11 @@ function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict } = {}) 
       recordInterruption: (id: string, kind: InterruptionKind, time: number) => usage.push([id, kind, time]),
       recordEpoch: (id, epoch, time) => usage.push([id, `epoch ${epoch}`, time]),
     },
-    noticeChecks: { confirm: async () => options.verdict ?? { confirmed: true, evidence: 'marked for termination' } },
+    noticeChecks: { confirm: async (_region, id) => (asked.push(`ec2 ${id}`), options.verdict ?? { confirmed: true, evidence: 'marked for termination' }) },
+    selfRestore: {
+      confirm: async (noticed, notice) => (asked.push(`${noticed.cloud} ${noticed.instanceId} ${notice.noticeTime}-${notice.actionTime ?? ''}`), options.selfRestoreVerdict ?? { confirmed: true, evidence: 'STOPPING' }),
+      follow: async (noticed, facts) => (selfRestored.push({ instanceId: noticed.instanceId, facts }), undefined),
+    },
     clock: new FakeClock(5_000),
     logger: silentLogger,
     followJournals: (boxes) => followed.push(boxes.map((listed) => listed.instanceId)),
@@ -40,7 +46,7 @@ function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict } = {}) 
     noticeIgnored: (noticed, detail) => ignored.push(`${noticed.instanceId}: ${detail}`),
     checkpointTooBig: () => undefined,
   };
-  return { hub: new RecoveryHub(deps), recovered, usage, ignored, followed, notices };
+  return { hub: new RecoveryHub(deps), recovered, usage, ignored, followed, notices, selfRestored, asked };
 }
 
 describe('RecoveryHub (journal events and the box list -> recovery, usage, notices)', () => {
@@ -120,5 +126,27 @@ describe('RecoveryHub (journal events and the box list -> recovery, usage, notic
     h.notices.post({ instanceId: 'i-0abc', kind: 'rebalance', receivedAt: 1 });
     h.hub.onBoxes([box('terminated')]);
     assert.equal(h.notices.of('i-0abc'), undefined);
+  });
+
+  it("asks Compute Engine (not EC2) about a Google Cloud box's notice, shows the countdown, and follows the group's own recovery instead of launching", async () => {
+    const h = hub();
+    const gce: Box = { ...box('running', 'trainer-x1y2'), cloud: 'gcp', region: 'us-central1', availabilityZone: 'us-central1-a', instanceType: 'g2-standard-4', lineage: 'trainer-1' };
+    h.hub.onAgentEvent(gce, event('progress', { step: 120 }, 900));
+    h.hub.onAgentEvent(gce, event('notice', { actionTime: '1970-01-01T00:00:31.000Z' }, 1_000));
+    await settle();
+    assert.deepEqual(h.asked, ['gcp trainer-x1y2 1000-31000']);
+    assert.equal(h.notices.of('trainer-x1y2')?.actionTime, 31_000, 'the countdown runs to the notice\'s own deadline');
+    assert.deepEqual(h.recovered, [], 'the coordinator launches nothing for a box its cloud restores');
+    assert.deepEqual(h.selfRestored, [{ instanceId: 'trainer-x1y2', facts: { instanceId: 'trainer-x1y2', instanceType: 'g2-standard-4', availabilityZone: 'us-central1-a', noticeTime: 1_000, actionTime: 31_000, stepReached: 120 } }]);
+  });
+
+  it("shows no countdown and follows nothing for an Azure box's notice that ARM does not confirm (a forged journal line)", async () => {
+    const h = hub({ selfRestoreVerdict: { confirmed: false, reason: 'not-marked', detail: 'trainer is running' } });
+    const azure: Box = { ...box('running', '/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/trainer_1'), cloud: 'azure', lineage: 'trainer-1' };
+    h.hub.onAgentEvent(azure, event('notice', {}, 1_000));
+    await settle();
+    assert.equal(h.notices.of(azure.instanceId), undefined);
+    assert.deepEqual(h.selfRestored, []);
+    assert.deepEqual(h.ignored, [`${azure.instanceId}: trainer is running`]);
   });
 });
