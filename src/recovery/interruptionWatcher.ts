@@ -5,7 +5,7 @@ import { connectEndpoint } from '../core/attach/connectEndpoint';
 import type { AgentEvent } from '../core/recovery/agentEvents';
 import { JournalTail } from '../core/recovery/journalTail';
 import type { Logger } from '../core/logging/logger';
-import { privateKeyPathFor } from '../core/ssh/privateKeyFile';
+import { keyFileNameOf, privateKeyPathFor } from '../core/ssh/privateKeyFile';
 import type { BoxEndpoints } from '../attach/boxEndpoints';
 
 /**
@@ -23,17 +23,19 @@ export class InterruptionWatcher {
     private readonly logger: Logger,
   ) {}
 
-  /** Key names come from EC2 tags: only a plain file name is looked up in the key folder. */
-  private hasKeyFile(keyName: string): boolean {
+  /** Key names come from the cloud's tags: only a plain file name is looked up in the key folder. */
+  private hasKeyFile(box: Box): boolean {
+    const keyFile = keyFileNameOf(box);
+    if (!keyFile) return false;
     try {
-      return fs.existsSync(privateKeyPathFor(this.keyDirectory, keyName));
+      return fs.existsSync(privateKeyPathFor(this.keyDirectory, keyFile));
     } catch {
       return false;
     }
   }
 
   sync(boxes: readonly Box[]): void {
-    const watched = boxes.filter((box) => (box.state === 'running' || box.state === 'interrupting') && box.keyName && this.hasKeyFile(box.keyName));
+    const watched = boxes.filter((box) => (box.state === 'running' || box.state === 'interrupting') && this.hasKeyFile(box));
     const ids = new Set(watched.map((box) => box.instanceId));
     for (const [instanceId, tail] of this.tails) {
       if (!ids.has(instanceId)) {

@@ -108,8 +108,10 @@ export function registerRecovery(
       logger: deps.logger,
       onChange: (record, box) => {
         notifications.update(record, box.cloud === 'gcp' ? 'Cloud Storage' : 'Blob storage');
-        if (record.recovery?.phase === 'resumed' || record.recovery?.phase === 'failed') deps.notices.clear(record.recovery.interruptedInstanceId);
-        void deps.boxStore.refresh().catch(() => undefined);
+        const phase = record.recovery?.phase;
+        if (phase === 'resumed' || phase === 'failed') deps.notices.clear(record.recovery!.interruptedInstanceId);
+        // The tree's own poll follows the old box going; the new one is shown as soon as it is known.
+        if (phase !== 'noticed') void deps.boxStore.refresh().catch(() => undefined);
       },
     },
   );

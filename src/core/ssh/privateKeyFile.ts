@@ -6,6 +6,16 @@ import { SpotboxError } from '../errors';
 // a slash or a leading dot would point the .pem path outside the key folder.
 const SAFE_KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,254}$/;
 
+/**
+ * The key file's name (without `.pem`) of a box: an EC2 key pair's name is `spotbox-…` already;
+ * Google Cloud and Azure have no key pairs, and their launches write `spotbox-<launch name>.pem`
+ * (gceEndpoint.ts, azureEndpoint.ts read the same).
+ */
+export function keyFileNameOf(box: { readonly cloud: string; readonly keyName?: string }): string | undefined {
+  if (!box.keyName) return undefined;
+  return box.cloud === 'aws' ? box.keyName : `spotbox-${box.keyName}`;
+}
+
 /** `<keyDirectory>/<keyName>.pem`, refusing a key name that is not a plain file name. */
 export function privateKeyPathFor(keyDirectory: string, keyName: string): string {
   if (!SAFE_KEY_NAME.test(keyName) || keyName.includes('..')) {

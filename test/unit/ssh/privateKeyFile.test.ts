@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { privateKeyPathFor, writePrivateKeyFile } from '../../../src/core/ssh/privateKeyFile';
+import { keyFileNameOf, privateKeyPathFor, writePrivateKeyFile } from '../../../src/core/ssh/privateKeyFile';
 
 describe('private key files (names from EC2, written 0600 without following what is there)', () => {
   let directory: string;
@@ -32,5 +32,12 @@ describe('private key files (names from EC2, written 0600 without following what
     fs.symlinkSync(target, planted);
     await assert.rejects(writePrivateKeyFile(planted, 'KEY'), /EEXIST/);
     assert.equal(fs.readFileSync(target, 'utf8'), 'theirs');
+  });
+
+  it("names each cloud's key file as its launch wrote it: EC2's key pair name, Google Cloud's and Azure's spotbox-<launch name>", () => {
+    assert.equal(keyFileNameOf({ cloud: 'aws', keyName: 'spotbox-llama-1a2b' }), 'spotbox-llama-1a2b');
+    assert.equal(keyFileNameOf({ cloud: 'gcp', keyName: 'trainer-1a2b3c4d' }), 'spotbox-trainer-1a2b3c4d');
+    assert.equal(keyFileNameOf({ cloud: 'azure', keyName: 'trainer-1a2b3c4d' }), 'spotbox-trainer-1a2b3c4d');
+    assert.equal(keyFileNameOf({ cloud: 'azure' }), undefined);
   });
 });
