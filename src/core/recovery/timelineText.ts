@@ -113,7 +113,8 @@ export function phaseMessage(run: RecoveryRun): string {
  * the new VM themselves, and the window only follows.
  */
 export function noticeAnnouncement(boxName: string, cloud: CloudId, notice: Pick<BoxNotice, 'actionTime'>, now: number): string {
-  const when = notice.actionTime !== undefined ? ` in ${countdownLabel(notice.actionTime, now)} (${new Date(notice.actionTime).toLocaleTimeString()})` : ' shortly';
+  const left = notice.actionTime !== undefined ? countdownLabel(notice.actionTime, now) : undefined;
+  const when = notice.actionTime === undefined ? ' shortly' : left === 'now' ? ` now (${new Date(notice.actionTime).toLocaleTimeString()})` : ` in ${left} (${new Date(notice.actionTime).toLocaleTimeString()})`;
   if (cloud === 'gcp') return `${boxName} will be preempted by Google Cloud${when}. Its agent is checkpointing; the managed instance group recreates the VM, which restores itself.`;
   if (cloud === 'azure') return `${boxName} will be evicted by Azure${when}. Its agent is checkpointing; the scale set restores the instance (Try & Restore), which restores itself.`;
   return `${boxName} will be reclaimed by AWS${when}. Spotbox is checkpointing it and launching a replacement now.`;

@@ -57,6 +57,7 @@ describe("Self-restoring clouds' word on a notice", () => {
   it('the warning names who takes the box and who brings it back', () => {
     assert.match(noticeAnnouncement('trainer', 'gcp', { actionTime: 31_000 }, 1_000), /^trainer will be preempted by Google Cloud in 0:30 \(.+\)\. .*managed instance group recreates the VM/);
     assert.match(noticeAnnouncement('trainer', 'azure', { actionTime: 31_000 }, 2_000), /^trainer will be evicted by Azure in 0:29 .*Try & Restore/);
+    assert.match(noticeAnnouncement('trainer', 'azure', { actionTime: 31_000 }, 40_000), /^trainer will be evicted by Azure now \(/);
     assert.match(noticeAnnouncement('trainer', 'aws', {}, 0), /^trainer will be reclaimed by AWS shortly\. Spotbox is checkpointing it and launching a replacement now\.$/);
   });
 });
