@@ -106,7 +106,9 @@ describe('Azure restores its own box; the editor shows the countdown and the tim
     const record = await eventually('the recovery Azure makes to be followed to its end', async () => {
       const followed = api.recovery.selfRestoreRecordOf(box!);
       return followed?.recovery?.phase === 'resumed' || followed?.recovery?.phase === 'failed' ? followed : undefined;
-    }, 180_000, 1_000);
+    }, 180_000, 1_000).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; the followed run: ${JSON.stringify(api.recovery.selfRestoreRecordOf(box!)?.recovery)}`);
+    });
     const followed = record.recovery!;
     assert.equal(followed.phase, 'resumed', followed.error);
     replacement = followed.replacementInstanceId;

@@ -7,6 +7,9 @@ import type { NoticeVerdict } from './noticeConfirmation';
 import type { InterruptionFacts } from './recoveryCoordinator';
 import type { LineageRecord, RecoveryRun, RecoveryTimeline } from './recoveryTypes';
 
+/** How long a run waits for the notice manifest once the new box has restored itself. */
+export const CHECKPOINT_AFTER_RESTORE_MS = 10_000;
+
 /** A self-restoring lineage as the editor shows it: its box's name and its recoveries. */
 export type SelfRestoreRecord = Pick<LineageRecord, 'lineage' | 'boxName' | 'recovery' | 'recoveries'>;
 
@@ -126,7 +129,8 @@ export class SelfRestoreFollower {
         { replacementRunning: this.now() },
       );
       const boot = await ports.bootRestore(replacement, signal);
-      await checkpointing;
+      // The new box has restored what the bucket held: a notice checkpoint not there by now is not coming.
+      await Promise.race([checkpointing, new Promise((resolve) => setTimeout(resolve, CHECKPOINT_AFTER_RESTORE_MS).unref())]);
       if (boot.phase === 'failed') throw new Error(`the new box could not restore itself: ${boot.error ?? 'see ~/.spotbox/agent.log on it'}`);
       const restored = boot.restoredAt !== undefined ? { restored: boot.restoredAt } : {};
       this.patch(lineage, box, { phase: 'resumed', ...(boot.step !== undefined ? { resumedStep: boot.step } : {}), ...(boot.seq !== undefined && this.records.get(lineage)?.recovery?.checkpointSeq === undefined ? { checkpointSeq: String(boot.seq) } : {}) }, { ...restored, resumed: boot.resumedAt ?? this.now() });
