@@ -48,6 +48,8 @@ async function main(): Promise<number> {
   // The suite runs against the sandbox cloud, as a user's editor would run against AWS: the
   // extension host inherits the sandbox's AWS profile through its environment.
   const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-integration-sandbox-'));
+  // An Azure box's login user reads the sandbox's CA bundle under it (a real VM trusts Azure's public CAs), as in scaleSetResume.test.ts.
+  fs.chmodSync(sandboxDir, 0o711);
   const sandbox = await startSandbox({ directory: sandboxDir, bootDelayMs: { min: 500, max: 1500 }, consoleDelayMs: 500 });
   log(`Sandbox cloud for the suite: EC2 ${sandbox.endpoints.ec2}, S3 ${sandbox.endpoints.s3} (profile ${sandbox.endpoints.profile})`);
   log(`Integration suite: launching VS Code with ${launcher}...`);
