@@ -74,8 +74,13 @@ export function resumedMessage(boxName: string, run: RecoveryRun): string {
   const to = run.move?.to;
   const where = to
     ? `${to.instance} (${CLOUD_FACTS[to.cloud].label}, ${to.machineType} ${to.zone})`
-    : `${run.replacementInstanceId ?? '?'} (${run.replacementPool?.instanceType ?? ''} ${run.replacementPool?.availabilityZone ?? ''}, ${run.replacementPool?.lifecycle ?? ''})`;
+    : `${shortInstanceName(run.replacementInstanceId ?? '?')} (${run.replacementPool?.instanceType ?? ''} ${run.replacementPool?.availabilityZone ?? ''}, ${run.replacementPool?.lifecycle ?? ''})`;
   return `${boxName} is back on ${where}: ${timelineSummary(run)}`;
+}
+
+/** An Azure VM by its name (the last segment of its ARM id, which is too long to read); other ids as they are. */
+function shortInstanceName(instanceId: string): string {
+  return instanceId.startsWith('/subscriptions/') ? (instanceId.split('/').pop() ?? instanceId) : instanceId;
 }
 
 /** "3.2 MB", "12.5 kB": decimal units, as MB/s is. */

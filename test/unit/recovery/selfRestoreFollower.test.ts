@@ -6,7 +6,7 @@ import type { NoticeCheckpoint } from '../../../src/core/recovery/noticeCheckpoi
 import type { NoticeVerdict } from '../../../src/core/recovery/noticeConfirmation';
 import { stepsLost } from '../../../src/core/recovery/recoveryTypes';
 import { lazySelfRestorePorts, SelfRestoreFollower, type SelfRestorePorts, type SelfRestoreRecord } from '../../../src/core/recovery/selfRestoreFollower';
-import { timelineEntries, timelineSummary } from '../../../src/core/recovery/timelineText';
+import { resumedMessage, timelineEntries, timelineSummary } from '../../../src/core/recovery/timelineText';
 
 const old: Box = { cloud: 'azure', instanceId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/trainer_a1', name: 'trainer', region: 'eastus', availabilityZone: 'eastus', instanceType: 'Standard_NC4as_T4_v3', lifecycle: 'spot', state: 'running', lineage: 'trainer-1', keyName: 'trainer-x1' };
 const fresh: Box = { ...old, instanceId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/trainer_b2' };
@@ -58,6 +58,7 @@ describe('SelfRestoreFollower (a recovery Google Cloud or Azure makes by itself,
     assert.equal(stepsLost(run), 0, 'the trainer saved at 300 and resumed there; the journal had seen 298');
     assert.deepEqual(timelineEntries(run).map((entry) => `${entry.label} +${entry.afterSeconds}`), ['interruption notice +0', 'checkpoint committed +3.5', 'replacement running +35', 'restored +42', 'resumed +43']);
     assert.match(timelineSummary(run), /Restored from checkpoint 7 \(step 300\); 0 steps lost\./);
+    assert.match(resumedMessage('trainer', run), /^trainer is back on trainer_b2 \(Standard_NC4as_T4_v3 eastus, spot\): interruption notice/);
     assert.deepEqual(c.calls, ['checkpoint since 5000', `replacement of ${old.instanceId} after 10000`, `boot ${fresh.instanceId}`]);
     assert.deepEqual(changes.map((change) => change?.phase), ['noticed', 'noticed', 'restoring', 'resumed']);
     assert.equal(follower.recordOf(fresh)?.recovery?.id, run.id, "the new box's row finds the same timeline");
