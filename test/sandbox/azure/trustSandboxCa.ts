@@ -5,7 +5,8 @@
  * made with the default roots from now on: https (@azure/identity) and fetch (ARM, Blob storage)
  * still verify every certificate, against Node's roots plus this one. Undone by the returned function.
  */
-import tls = require('node:tls');
+// The module object itself (a default import under esModuleInterop), not a namespace copy: https and fetch call through it.
+import tls from 'node:tls';
 
 export function trustSandboxCa(caPem: string): () => void {
   const original = tls.createSecureContext;

@@ -102,7 +102,7 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     assertCopyFigures(copy, copied.map((object) => ({ name: object.name, size: Number(object.size) })));
 
     // The trainer resumed on Google Cloud at the exact step it saved at on AWS (its log, on that box).
-    const gceBox = (await new GceBoxSource(async () => gcp.compute, gcp.project).listBoxes()).find((box) => box.instanceId === move.to!.instance);
+    const gceBox = (await new GceBoxSource(async () => gcp.compute, gcp.project).listBoxes()).find((box) => box.instanceId === move.to.instance);
     assert.ok(gceBox, `${move.to.instance} is listed on Google Cloud`);
     const client = await connectEndpoint(await resolveGceEndpoint(gcp.compute, gceBox, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
     const log = await eventually('the trainer to resume on Google Cloud', async () => {

@@ -55,7 +55,7 @@ export async function moveAtNotice(rig: RecoveryRig, sandbox: RunningSandbox, na
   tails.push(tail);
   const steps = rig.watchSteps(oldBox);
   sandbox.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 40 });
-  const finished = (await eventually('the recovery to start', async () => recovering, 30_000, 100))!;
+  const finished = await eventually('the recovery to start', async () => recovering, 30_000, 100);
   steps.stop();
   const run = finished.recovery!;
   assert.equal(run.phase, 'resumed', run.error);
