@@ -25,7 +25,12 @@ import { copyCheckpoint } from '../../../src/core/crossCloud/checkpointCopy';
 import { s3ObjectSource } from '../../../src/core/crossCloud/s3ObjectSource';
 import { AZURE_SWEEP_SCOPE, azureHygieneCloud } from '../../../src/core/hygiene/azureHygieneCloud';
 import { findOrphans } from '../../../src/core/hygiene/findOrphans';
+import { azureLanding } from '../../../src/core/crossCloud/azureLanding';
+import { profileOnOtherCloud } from '../../../src/core/crossCloud/otherCloudProfile';
+import type { SpotboxError } from '../../../src/core/errors';
+import { silentLogger } from '../../../src/core/logging/logger';
 import { AZURE_DEFAULT_IMAGE } from '../../../src/core/profile/cloudRules';
+import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import type { JournalTail } from '../../../src/core/recovery/journalTail';
 import { timelineSummary } from '../../../src/core/recovery/timelineText';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
@@ -33,8 +38,8 @@ import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { assembleAgentForTests } from '../../assembledAgent';
 import { trustSandboxCa } from '../azure/trustSandboxCa';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from '../e2e/sandboxHarness';
-import { assertAwsLineageEnded, assertCopyFigures, awsOrphans, moveAtNotice, moveFigures } from './crossCloudScenario';
-import { RecoveryRig, REGION, requireTorch } from './recoveryHarness';
+import { assertAwsLineageEnded, assertCopyFigures, awsOrphans, CROSS_CLOUD_TRAINER, moveAtNotice, moveFigures } from './crossCloudScenario';
+import { fleetTrainerProfile, RecoveryRig, REGION, requireTorch } from './recoveryHarness';
 
 const S3_BUCKET = 'spotbox-sandbox';
 
@@ -105,6 +110,29 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     assert.equal(report.objects, 5);
     assert.equal(report.bytes, [...copied.values()].reduce((sum, object) => sum + object.size, 0));
     for (const name of copied.keys()) await blob.deleteBlob(container, name);
+  });
+
+  it('a landing that cannot be made stops with its next step and leaves nothing: no such storage account; a role grant the caller may not make (rolled back)', async () => {
+    const landing = azureLanding({ clients: async () => azure, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: rig.keyDirectory, owner: TEST_OWNER_ID, callerIp: async () => '127.0.0.1', logger: silentLogger });
+    const target = { cloud: 'azure' as const, regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], bucket, image: AZURE_DEFAULT_IMAGE, sshUser: 'ubuntu' };
+    await assert.rejects(landing.sink({ ...target, bucket: 'nosuchaccount/runs' }).put('x/manifest.json', Buffer.from('{}')), (error: SpotboxError) =>
+      /storage account "nosuchaccount".*is not in the Azure subscription/.test(error.message) && /az storage account create --name nosuchaccount/.test(error.nextStep ?? ''));
+
+    const lineage = `xdeny-${Date.now().toString(36)}`;
+    const there = profileOnOtherCloud({ ...fleetTrainerProfile('xdeny', CROSS_CLOUD_TRAINER), otherClouds: [target] }, target);
+    sandbox!.azure.arm.roleAssignments.denyGrants = true;
+    try {
+      await assert.rejects(landing.launch({ lineage } as LineageRecord, there, new AbortController().signal), (error: SpotboxError) =>
+        error.message.startsWith(`Azure refused to let the box write checkpoints to ${sandbox!.endpoints.azureStorageAccount}: granting a role needs Owner or User Access Administrator`) && /User Access Administrator/.test(error.nextStep ?? ''));
+    } finally {
+      sandbox!.azure.arm.roleAssignments.denyGrants = false;
+    }
+    assert.deepEqual(sandbox!.azure.arm.vms.snapshot(), [], 'no VM left');
+    assert.deepEqual(sandbox!.azure.arm.scaleSets.snapshot(), [], 'no scale set left');
+    const azureScan = await findOrphans(azureHygieneCloud(async () => azure, rig.keyDirectory), { regions: [AZURE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
+    assert.deepEqual(azureScan.orphans.map((orphan) => `${orphan.kind} ${orphan.id}`), [], 'no resource group left');
+    assert.deepEqual((fs.existsSync(rig.keyDirectory) ? fs.readdirSync(rig.keyDirectory) : []).filter((name) => name.startsWith('spotbox-xdeny')), [], 'no key left');
+    assert.deepEqual(await blob.listBlobs(container, `${there.checkpoint!.prefix}/${lineage}/`), [], 'the agent\'s files went from the container too');
   });
 
   it('moves to Azure: checkpoint copied to Blob storage, a scale set of one restores the same lineage at boot, 0 steps lost; the AWS lineage ended; nothing left on either cloud after Terminate', async () => {
