@@ -56,6 +56,7 @@ export function registerRecovery(
   const noticeChecks = ec2NoticeChecks(deps.boxes.clients);
   // The ports (launcher, checkpoint store, session ops) are bundled apart and loaded when a recovery
   // first needs one (esbuild.mjs). Settings are read at each use: a profile chosen later counts.
+  const agentSource = async (): Promise<string> => (await import('../core/agent/agentSource')).readAgentSource(context.extensionUri.fsPath);
   const ports = lazyRecoveryPorts(async () =>
     (await import('../core/recoveryPorts/cloudRecoveryPorts')).cloudRecoveryPorts({
       noticeChecks,
@@ -67,12 +68,9 @@ export function registerRecovery(
       callerCidr: async () => `${await callerPublicIp(deps.settings.settings.checkIpUrl, { timeoutMs: 5_000 })}/32`,
       s3Profile: awsProfile,
       logger: deps.logger,
-      // Where a lineage whose profile names Google Cloud in otherClouds moves when AWS has no Spot capacity.
-      gcp: {
-        clients: deps.boxes.gcpClients,
-        agentSource: async () => (await import('../core/agent/agentSource')).readAgentSource(context.extensionUri.fsPath),
-        keyDirectory: deps.boxes.keyDirectory,
-      },
+      // Where a lineage whose profile names Google Cloud or Azure in otherClouds moves when AWS has no Spot capacity.
+      gcp: { clients: deps.boxes.gcpClients, agentSource, keyDirectory: deps.boxes.keyDirectory },
+      azure: { clients: deps.boxes.azureClients, agentSource, keyDirectory: deps.boxes.keyDirectory },
     }),
   );
   const coordinator = new RecoveryCoordinator(deps.lineages, ports, {

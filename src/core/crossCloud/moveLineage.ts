@@ -21,7 +21,7 @@ export interface CrossCloudLanding {
 
 export interface MovePorts {
   readonly source: (record: LineageRecord) => ObjectSource;
-  /** The clouds a session can land on (Google Cloud now; Azure plugs in here). */
+  /** The clouds a session can land on (Google Cloud, Azure): the first otherClouds entry, in the profile's order, whose cloud is here wins. */
   readonly landings: readonly CrossCloudLanding[];
   /** Ends the lineage on its own cloud (its fleet, the interrupted box, its launch's key, group and template), so it never starts a second copy. */
   readonly endSource: (record: LineageRecord, interruptedInstanceId: string) => Promise<void>;
@@ -39,7 +39,7 @@ export async function moveLineage(ports: MovePorts, record: LineageRecord, move:
   const profile = record.crossCloud?.profile;
   const choice = profile?.otherClouds?.map((target) => ({ target, landing: ports.landings.find((landing) => landing.cloud === target.cloud) })).find((entry) => entry.landing);
   if (!profile || !record.checkpoint || !choice?.landing) {
-    throw new SpotboxError(`${record.boxName} has nowhere to move: ${move.capacityErrors.join('; ')}`, 'Add Google Cloud to "otherClouds" in .spotbox/profile.json and sign in to it (Spotbox: Choose GCP Project), or wait for Spot capacity on AWS.');
+    throw new SpotboxError(`${record.boxName} has nowhere to move: ${move.capacityErrors.join('; ')}`, 'Add Google Cloud or Azure to "otherClouds" in .spotbox/profile.json and sign in to it (Spotbox: Choose GCP Project, Spotbox: Choose Azure Subscription), or wait for Spot capacity on AWS.');
   }
   const { target, landing } = choice;
   const now = ports.now ?? Date.now;

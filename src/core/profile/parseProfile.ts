@@ -34,9 +34,9 @@ const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes', 'dire
 const SESSION_KEYS = ['command', 'workingDir', 'stepFile'];
 const OTHER_CLOUD_KEYS = ['cloud', 'regions', 'instanceTypes', 'bucket', 'image', 'sshUser', 'maxPrice'];
 const MOVE_KEYS = ['whenNoCapacity'];
-/** The clouds a session can move between in this version: from AWS's fleet, onto Google Cloud's group. */
+/** The clouds a session can move between in this version: from AWS's fleet, onto Google Cloud's group or Azure's scale set. */
 const MOVES_FROM = ['aws'] as const;
-const MOVES_TO = ['gcp'] as const;
+const MOVES_TO = ['gcp', 'azure'] as const;
 const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const SIGNALS = ['SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

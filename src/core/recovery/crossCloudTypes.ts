@@ -8,7 +8,7 @@ export interface LandedBox {
   readonly cloud: CloudId;
   readonly region: string;
   readonly zone: string;
-  /** The VM's name there (on Google Cloud the managed instance group's VM). */
+  /** The VM's name there (on Google Cloud the managed instance group's VM; on Azure the scale set's first instance). */
   readonly instance: string;
   readonly machineType: string;
 }

@@ -421,7 +421,7 @@ export class RecoveryCoordinator {
     let record = (await this.patchRun(lineage, { phase: 'moving', move: started }))!;
     const checkpoint = (await checkpointing) ?? (await this.ports.newestCheckpoint(record));
     if (!checkpoint) {
-      throw new SpotboxError(`${record.boxName} has no checkpoint to move to another cloud, and AWS has no Spot capacity for its replacement.`, 'Start the box again when AWS has capacity, or launch the profile on Google Cloud.');
+      throw new SpotboxError(`${record.boxName} has no checkpoint to move to another cloud, and AWS has no Spot capacity for its replacement.`, 'Start the box again when AWS has capacity, or launch the profile on Google Cloud or Azure.');
     }
     record = await this.required(lineage);
     if (record.recovery!.checkpointSeq === undefined) {

@@ -102,6 +102,27 @@ describe('moveLineage: a session to another cloud', () => {
     assert.ok(!world.calls.some((call) => call.startsWith('end')));
   });
 
+  it('lands on the first otherClouds entry, in the profile\'s order, whose cloud has a landing here', async () => {
+    const azureEntry = { cloud: 'azure' as const, regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], bucket: 'ckptaccount/runs', image: 'microsoft-dsvm:ubuntu-hpc:2204:latest', sshUser: 'ubuntu' };
+    const both = { ...record, crossCloud: { profile: { ...profile, otherClouds: [azureEntry, ...profile.otherClouds!] } } };
+    const landedOn: string[] = [];
+    const landingOn = (world: ReturnType<typeof fakeWorld>, cloud: 'gcp' | 'azure'): CrossCloudLanding => ({
+      cloud,
+      sink: (target) => (landedOn.push(`${cloud} sink ${target.bucket}`), world.sink),
+      launch: async (_record, there) => (landedOn.push(`${cloud} launch ${there.cloud} ${there.checkpoint?.bucket}`), { ...landedBox, cloud }),
+      waitResumed: async () => ({ phase: 'resumed', seq: 7, step: 1234 }),
+    });
+    const move = async (clouds: Array<'gcp' | 'azure'>): Promise<void> => {
+      const world = fakeWorld();
+      landedOn.length = 0;
+      await moveLineage({ ...world.ports, landings: clouds.map((cloud) => landingOn(world, cloud)) }, both, startedMove(both, 'i-old', capacity), { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined });
+    };
+    await move(['gcp', 'azure']);
+    assert.deepEqual(landedOn, ['azure sink ckptaccount/runs', 'azure launch azure ckptaccount/runs'], 'Azure is named first');
+    await move(['gcp']);
+    assert.deepEqual(landedOn, ['gcp sink gcs-ckpts', 'gcp launch gcp gcs-ckpts'], 'no Azure landing here: the next entry');
+  });
+
   it('says what to do when the lineage has nowhere to move', async () => {
     const world = fakeWorld();
     await assert.rejects(
