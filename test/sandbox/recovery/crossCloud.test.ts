@@ -122,6 +122,7 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
 
     // Where from, where to, and why: EC2's own words.
     assert.deepEqual(move.from, { cloud: 'aws', region: REGION, instanceId: oldBox.instanceId });
+    assert.ok(move.reason === 'no-capacity', `it moved for want of capacity: ${move.reason}`);
     assert.ok(move.capacityErrors.length > 0 && move.capacityErrors.every((line) => line.includes('InsufficientInstanceCapacity')), move.capacityErrors.join('; '));
     assert.equal(move.to?.cloud, 'gcp');
     assert.match(move.to.zone, /^us-central1-[a-z]$/);
