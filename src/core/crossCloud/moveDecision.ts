@@ -1,7 +1,7 @@
 import { CLOUD_FACTS, type CloudId } from '../cloud/clouds';
 import { rankOtherCloudOptions, type OtherCloudOption } from '../launch/crossCloudPreflight';
 import { PREFLIGHT_JOB_HOURS } from '../launch/preflightEstimate';
-import { egressCostUsd } from '../pricing/egressPrices';
+import { egressCostUsd, formatUsd } from '../pricing/egressPrices';
 import type { Pool } from '../pricing/pricingTypes';
 import type { ComparedPool, PriceComparison, PriceMoveVerdict } from '../recovery/crossCloudTypes';
 import type { CheckpointUploads } from '../throughput/checkpointUploads';
@@ -54,7 +54,7 @@ export function decidePriceMove(input: PriceMoveInput): PriceMoveVerdict {
     percentCheaper,
     cheaperByPercent: input.cheaperByPercent,
   };
-  const figures = `${CLOUD_FACTS[other.cloud].label} ${other.region} ${other.pool.instanceType} $${toJobUsd.toFixed(2)} + egress $${egressUsd.toFixed(4)} vs ${CLOUD_FACTS[home.cloud].label} ${home.region} ${home.pool.instanceType} $${fromJobUsd.toFixed(2)} for a ${PREFLIGHT_JOB_HOURS} h job`;
+  const figures = `${CLOUD_FACTS[other.cloud].label} ${other.region} ${other.pool.instanceType} $${toJobUsd.toFixed(2)} + egress ${formatUsd(egressUsd)} vs ${CLOUD_FACTS[home.cloud].label} ${home.region} ${home.pool.instanceType} $${fromJobUsd.toFixed(2)} for a ${PREFLIGHT_JOB_HOURS} h job`;
   return percentCheaper >= input.cheaperByPercent
     ? { move: true, comparison, reason: `${figures}: ${percentCheaper.toFixed(1)} % cheaper, at least the ${input.cheaperByPercent} % margin` }
     : { move: false, comparison, reason: `${figures}: ${percentCheaper.toFixed(1)} % cheaper, below the ${input.cheaperByPercent} % margin` };

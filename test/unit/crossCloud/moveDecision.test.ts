@@ -44,7 +44,7 @@ describe('decidePriceMove: a session moves for price by the pre-flight\'s cost m
     assert.equal(comparison.checkpointBytes, 1_000_000);
     assert.equal(comparison.cheaperByPercent, 20);
     assert.deepEqual([comparison.from.source, comparison.to.source, comparison.to.asOf], ['live', 'live', NOW - 60_000]);
-    assert.match(verdict.reason, /^Google Cloud us-central1 g2-standard-4 \$[\d.]+ \+ egress \$0\.0001 vs AWS us-east-1 g5\.xlarge \$[\d.]+ for a 24 h job: 3\d\.\d % cheaper, at least the 20 % margin$/);
+    assert.match(verdict.reason, /^Google Cloud us-central1 g2-standard-4 \$[\d.]+ \+ egress \$0\.00009 vs AWS us-east-1 g5\.xlarge \$[\d.]+ for a 24 h job: 3\d\.\d % cheaper, at least the 20 % margin$/);
   });
 
   it('stays when the other cloud is cheaper, but by less than the margin', () => {
