@@ -29,11 +29,11 @@ export interface MovePorts {
 }
 
 /**
- * Moves a lineage to another cloud when its own has no Spot capacity for the replacement, or (a
- * move for price) to the cloud and pool the comparison chose: copy its
- * committed checkpoint into the other cloud's bucket (same keys), launch there with the same lineage
- * (the box restores it at boot and starts the session), wait for its journal to say it resumed, then
- * end the lineage on its own cloud. Each step is reported before the next, and a move that already
+ * Moves a lineage to another cloud when its own has no Spot capacity for the replacement (the first
+ * the profile names that can be landed on), or for price (the cloud and pool the comparison chose):
+ * copy its committed checkpoint into the other cloud's bucket (same keys), launch there with the same
+ * lineage (the box restores it at boot and starts the session), wait for its journal to say it
+ * resumed, then end the lineage on its own cloud. Each step is reported before the next, and a move that already
  * copied or launched (a reloaded window) goes on from there: never a second box.
  */
 export async function moveLineage(ports: MovePorts, record: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions): Promise<MoveResult> {

@@ -123,3 +123,8 @@ export function cheaperMove(record: LineageRecord, interruptedInstanceId: string
 export function moveCause(move: CrossCloudMove): string {
   return move.reason === 'no-capacity' ? move.capacityErrors.join('; ') : `${move.priceComparison.to.cloud} was ${Math.round(move.priceComparison.percentCheaper)} % cheaper`;
 }
+
+/** Whether the lineage's profile moves it when its own cloud has no Spot capacity (moveAcrossClouds.whenNoCapacity, default true). */
+export function movesWhenNoCapacity(record: LineageRecord): boolean {
+  return record.crossCloud !== undefined && record.crossCloud.profile.moveAcrossClouds?.whenNoCapacity !== false;
+}

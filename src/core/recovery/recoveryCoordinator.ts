@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
-import { cheaperMove, startedMove, type CrossCloudMove, type MoveOptions, type MoveResult, type PriceComparison, type PriceMoveVerdict } from './crossCloudTypes';
+import { cheaperMove, movesWhenNoCapacity, startedMove, type CrossCloudMove, type MoveOptions, type MoveResult, type PriceMoveVerdict } from './crossCloudTypes';
 import { SpotboxError } from '../errors';
 import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import type { LineageStore } from './lineageStore';
@@ -336,13 +336,15 @@ export class RecoveryCoordinator {
           });
     checkpointing.catch(() => undefined);
 
-    if (run.move) {
+    // A move for price (a reloaded window's too) may still give the session back to AWS until it lands.
+    const priceMove = run.move?.reason === 'cheaper' && !run.move.to ? run.move : undefined;
+    if (run.move && !priceMove) {
       return this.moveAcross(lineage, run.move, checkpointing, signal);
     }
     if (run.replacementInstanceId === undefined) {
-      const cheaper = run.trigger === 'notice' ? await this.cheaperElsewhere(record) : undefined;
+      const cheaper = priceMove ?? (run.trigger === 'notice' && run.priceMoveError === undefined ? await this.cheaperElsewhere(record, run.interruptedInstanceId) : undefined);
       if (cheaper) {
-        const moved = await this.moveForPrice(lineage, cheaperMove(record, run.interruptedInstanceId, cheaper), checkpointing, signal);
+        const moved = await this.moveForPrice(lineage, cheaper, checkpointing, signal);
         if (moved) return moved;
         record = await this.required(lineage);
         run = record.recovery!;
@@ -355,7 +357,7 @@ export class RecoveryCoordinator {
         replacement = await this.ports.launchReplacement(request, signal, { record, run });
       } catch (error) {
         // EC2's own word that it has no Spot capacity, for a lineage whose profile may move: land elsewhere.
-        if (error instanceof NoSpotCapacityError && record.crossCloud?.profile.moveAcrossClouds?.whenNoCapacity !== false && record.crossCloud && this.ports.moveToOtherCloud) {
+        if (error instanceof NoSpotCapacityError && movesWhenNoCapacity(record) && this.ports.moveToOtherCloud) {
           this.options.logger.warn(`${record.boxName}: ${error.message}; moving the session to another cloud`);
           return this.moveAcross(lineage, startedMove(record, run.interruptedInstanceId, error), checkpointing, signal);
         }
@@ -435,7 +437,7 @@ export class RecoveryCoordinator {
    * one's by the profile's margin (moveAcrossClouds.cheaperByPercent), if any. A price lookup that
    * fails or takes too long never holds up the recovery: the replacement goes ahead here.
    */
-  private async cheaperElsewhere(record: LineageRecord): Promise<PriceComparison | undefined> {
+  private async cheaperElsewhere(record: LineageRecord, interruptedInstanceId: string): Promise<CrossCloudMove | undefined> {
     if (record.crossCloud?.profile.moveAcrossClouds?.cheaperByPercent === undefined || !this.ports.checkPriceMove || !this.ports.moveToOtherCloud) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const limit = this.options.priceCheckMs ?? 20_000;
@@ -445,7 +447,7 @@ export class RecoveryCoordinator {
     try {
       const verdict = await Promise.race([this.ports.checkPriceMove(record), timeout]);
       this.options.logger.info(`${record.boxName}: ${verdict.move ? 'moving the session for price' : 'staying on AWS'}: ${verdict.reason}`);
-      return verdict.move ? verdict.comparison : undefined;
+      return verdict.move ? cheaperMove(record, interruptedInstanceId, verdict.comparison) : undefined;
     } catch (error) {
       this.options.logger.warn(`${record.boxName}: comparing prices across clouds failed (${error instanceof Error ? error.message : String(error)}); replacing the box on AWS as usual`);
       return undefined;
@@ -469,7 +471,8 @@ export class RecoveryCoordinator {
       if (current.recovery?.move?.to || signal.aborted) throw error;
       this.options.logger.warn(`${record.boxName}: the move for price failed before anything ran on the other cloud (${error instanceof Error ? error.message : String(error)}); replacing the box on AWS`);
       await this.ports.holdReplacement?.(record, false);
-      await this.patchRun(lineage, { move: undefined });
+      // Recorded, so a reloaded window does not try the move again.
+      await this.patchRun(lineage, { move: undefined, priceMoveError: error instanceof Error ? error.message : String(error) });
       return undefined;
     }
   }

@@ -28,6 +28,7 @@ import { moveLineage } from '../crossCloud/moveLineage';
 import { s3ObjectSource } from '../crossCloud/s3ObjectSource';
 import { deleteFleetWithInstances } from '../aws/deleteFleet';
 import { checkPriceMove } from '../crossCloud/priceCheck';
+import { movesWhenNoCapacity } from '../recovery/crossCloudTypes';
 import { setFleetTarget } from '../launch/maintainFleet';
 import type { PriceService } from '../pricing/priceService';
 
@@ -198,7 +199,7 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       if (context?.record.fleetId) {
         try {
           // A lineage that may move gives up on the fleet once EC2 says it has no capacity; others wait for it.
-          const mayMove = context.record.crossCloud?.profile.moveAcrossClouds?.whenNoCapacity !== false && context.record.crossCloud !== undefined && deps.gcp !== undefined;
+          const mayMove = movesWhenNoCapacity(context.record) && deps.gcp !== undefined;
           return await fleetReplacement(await deps.clients().client(context.record.region), await sdk(), context.record, context.run, {
             signal,
             logger: deps.logger,

@@ -295,7 +295,23 @@ describe('RecoveryCoordinator: another cloud cheaper by the margin at a notice (
     assert.deepEqual(calls, ['price check', 'hold fleet', 'free fleet', 'aws replacement']);
     assert.equal(done!.currentInstanceId, 'i-new');
     assert.equal(done!.recovery!.move, undefined);
+    assert.equal(done!.recovery!.priceMoveError, 'ZONE_RESOURCE_POOL_EXHAUSTED', 'recorded: a reload does not try it again');
     assert.ok(!done!.ended);
+  });
+
+  it('a reloaded window goes on with a move for price, and it can still give the session back to AWS until it lands', async () => {
+    const started = cheaperMove(pricedRecord, 'i-old', comparison);
+    await store.put({ ...pricedRecord, recovery: { id: 'r', trigger: 'notice', owner: 'gone', heartbeatAt: 0, interruptedInstanceId: 'i-old', interruptedPool: { instanceType: 'g5.xlarge' }, phase: 'moving', timeline: { notice: 1 }, move: started } });
+    const world = fakeWorld();
+    const calls: string[] = [];
+    const failing: MovePorts = { ...world.ports, landings: [{ ...world.ports.landings[0], launch: async () => Promise.reject(new Error('ZONE_RESOURCE_POOL_EXHAUSTED')) }] };
+    const ports = { ...pricedPorts(world, async () => assert.fail('not priced again'), calls), moveToOtherCloud: (lineage: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions) => moveLineage(failing, lineage, move, checkpoint, options) };
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w2', logger: silentLogger, leaseMs: 1 });
+    await coordinator.continueUnfinished();
+    const done = await eventuallyResumed(store, pricedRecord.lineage);
+    assert.equal(done.recovery!.phase, 'resumed', done.recovery!.error);
+    assert.deepEqual(calls, ['hold fleet', 'free fleet', 'aws replacement']);
+    assert.equal(done.currentInstanceId, 'i-new');
   });
 
   it('a profile that moves only for price does not move when AWS has no capacity: EC2\'s words fail the run', async () => {
@@ -310,3 +326,12 @@ describe('RecoveryCoordinator: another cloud cheaper by the margin at a notice (
     assert.deepEqual(world.calls, []);
   });
 });
+
+async function eventuallyResumed(store: LineageStore, lineage: string): Promise<LineageRecord> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const record = await store.get(lineage);
+    if (record?.recovery?.phase === 'resumed' || record?.recovery?.phase === 'failed') return record;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return assert.fail('the continued run did not finish');
+}
