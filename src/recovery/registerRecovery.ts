@@ -12,6 +12,7 @@ import { lazyRecoveryPorts } from '../core/recovery/lazyRecoveryPorts';
 import { RecoveryCoordinator } from '../core/recovery/recoveryCoordinator';
 import { RecoveryHub } from '../core/recovery/recoveryHub';
 import type { LineageRecord } from '../core/recovery/recoveryTypes';
+import type { PriceService } from '../core/pricing/priceService';
 import type { Clock } from '../core/time/clock';
 import type { UsageEventRecorder } from '../core/dashboard/usageTypes';
 import { tooBigForNoticeMessage } from '../core/throughput/noticeFitText';
@@ -47,6 +48,8 @@ export function registerRecovery(
     usage: UsageEventRecorder;
     /** Every journal event of every box, for features other than recovery (idle stop). */
     onAgentEvent?: (box: Box, event: AgentEvent) => void;
+    /** The calculator's price service (live prices, their caches): a lineage that moves for price compares with it at a notice. */
+    prices: () => Promise<PriceService>;
   },
 ): RecoveryFeature {
   const changed = new vscode.EventEmitter<LineageRecord>();
@@ -68,9 +71,10 @@ export function registerRecovery(
       callerCidr: async () => `${await callerPublicIp(deps.settings.settings.checkIpUrl, { timeoutMs: 5_000 })}/32`,
       s3Profile: awsProfile,
       logger: deps.logger,
-      // Where a lineage whose profile names Google Cloud or Azure in otherClouds moves when AWS has no Spot capacity.
+      // Where a lineage whose profile names Google Cloud or Azure in otherClouds moves when AWS has no Spot capacity (or, with cheaperByPercent, costs more).
       gcp: { clients: deps.boxes.gcpClients, agentSource, keyDirectory: deps.boxes.keyDirectory },
       azure: { clients: deps.boxes.azureClients, agentSource, keyDirectory: deps.boxes.keyDirectory },
+      prices: deps.prices,
     }),
   );
   const coordinator = new RecoveryCoordinator(deps.lineages, ports, {

@@ -28,6 +28,10 @@ import { gcpLanding, type GcpLandingDeps } from '../crossCloud/gcpLanding';
 import { moveLineage, type CrossCloudLanding } from '../crossCloud/moveLineage';
 import { s3ObjectSource } from '../crossCloud/s3ObjectSource';
 import { deleteFleetWithInstances } from '../aws/deleteFleet';
+import { checkPriceMove } from '../crossCloud/priceCheck';
+import { movesWhenNoCapacity } from '../recovery/crossCloudTypes';
+import { setFleetTarget } from '../launch/maintainFleet';
+import type { PriceService } from '../pricing/priceService';
 
 export interface CloudRecoveryDeps {
   readonly clients: () => Ec2ClientPool;
@@ -61,6 +65,11 @@ export interface CloudRecoveryDeps {
   readonly azure?: Omit<AzureLandingDeps, 'owner' | 'callerIp' | 'logger'>;
   /** How long a raised fleet gets to launch before EC2's InsufficientInstanceCapacity counts as its answer (default 20 s). */
   readonly noCapacityAfterMs?: number;
+  /**
+   * The editor's price service, for a lineage whose profile moves for price
+   * (moveAcrossClouds.cheaperByPercent). Without it (or Google Cloud) nothing moves for price.
+   */
+  readonly prices?: () => Promise<PriceService>;
 }
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
@@ -192,7 +201,7 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       if (context?.record.fleetId) {
         try {
           // A lineage that may move gives up on the fleet once EC2 says it has no capacity; others wait for it.
-          const mayMove = context.record.crossCloud?.profile.otherClouds?.some((entry) => landings.some((landing) => landing.cloud === entry.cloud)) ?? false;
+          const mayMove = movesWhenNoCapacity(context.record) && (context.record.crossCloud?.profile.otherClouds?.some((entry) => landings.some((landing) => landing.cloud === entry.cloud)) ?? false);
           return await fleetReplacement(await deps.clients().client(context.record.region), await sdk(), context.record, context.run, {
             signal,
             logger: deps.logger,
@@ -296,6 +305,15 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
     },
 
     ...(landings.length > 0 ? { moveToOtherCloud: (record, move, checkpoint, options) => moveLineage(movePorts, record, move, checkpoint, options) } : {}),
+
+    ...(landings.length > 0 && deps.prices
+      ? { checkPriceMove: (record) => checkPriceMove({ prices: deps.prices!, landable: landings.map((landing) => landing.cloud), newestCheckpointBytes: async (lineage) => (await store(lineage)?.newestCheckpoint(lineage.lineage))?.bytes }, record) }
+      : {}),
+
+    async holdReplacement(record, held) {
+      // A fleet at 0 with no-termination keeps the old box until EC2 reclaims it and replaces nothing.
+      if (record.fleetId) await setFleetTarget(await deps.clients().client(record.region), await sdk(), record.fleetId, held ? 0 : 1);
+    },
 
     async releaseOld(record, instanceId, options = {}) {
       const cloud: InterruptedBoxCloud = {

@@ -63,6 +63,7 @@ export async function moveAtNotice(rig: RecoveryRig, sandbox: RunningSandbox, na
   const stepReached = steps.last();
 
   assert.deepEqual(move.from, { cloud: 'aws', region: REGION, instanceId: oldBox.instanceId });
+  assert.ok(move.reason === 'no-capacity', `it moved for want of capacity: ${move.reason}`);
   assert.ok(move.capacityErrors.length > 0 && move.capacityErrors.every((line) => line.includes('InsufficientInstanceCapacity')), move.capacityErrors.join('; '));
   assert.equal(move.to?.cloud, otherCloud.cloud);
   assert.equal(move.to.machineType, otherCloud.instanceTypes[0]);

@@ -2,7 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AZURE_BLOB_CONTAINER, AZURE_DEFAULT_IMAGE, AZURE_IMAGE, AZURE_REGION, AZURE_VM_SIZE, GCP_DEFAULT_IMAGE, GCP_IMAGE, GCP_MACHINE_TYPE, GCP_REGION, GCS_BUCKET } from '../../../src/core/profile/cloudRules';
+import type { LaunchedBox, LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { parseProfile, TOP_KEYS } from '../../../src/core/profile/parseProfile';
+import { CHEAPER_BY_PERCENT_RANGE } from '../../../src/core/profile/profileTypes';
+import { lineageFromLaunch } from '../../../src/core/recovery/lineageFromLaunch';
 
 const FILE = '.spotbox/profile.json';
 const base = {
@@ -85,6 +88,28 @@ describe('profile: otherClouds and moveAcrossClouds (cross-cloud moves)', () => 
     assert.match(problemsOf({ ...base, otherClouds: [gcp], moveAcrossClouds: { whenNoCapacity: 'yes' } })[0].message, /"moveAcrossClouds.whenNoCapacity" must be true or false/);
   });
 
+  it('reads cheaperByPercent (1 to 95, fractions allowed) beside whenNoCapacity, and a lineage that may only move for price keeps the profile', () => {
+    const { profile, problems } = parseProfile(JSON.stringify({ ...base, otherClouds: [gcp], moveAcrossClouds: { whenNoCapacity: false, cheaperByPercent: 12.5 } }), FILE);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(profile?.moveAcrossClouds, { whenNoCapacity: false, cheaperByPercent: 12.5 });
+    const launched = { instanceId: 'i-1', region: 'us-east-1' } as LaunchedBox;
+    const request = { lineage: 'mover-1', boxName: 'mover', region: 'us-east-1', pools: [] } as unknown as LaunchRequest & { lineage: string };
+    assert.ok(lineageFromLaunch(profile, request, launched, '~/ckpt').crossCloud, 'moves for price only: the lineage keeps the profile');
+    const neither = parseProfile(JSON.stringify({ ...base, otherClouds: [gcp], moveAcrossClouds: { whenNoCapacity: false } }), FILE).profile!;
+    assert.equal(lineageFromLaunch(neither, request, launched, '~/ckpt').crossCloud, undefined, 'never moves: nothing kept');
+    assert.deepEqual(parseProfile(JSON.stringify({ ...base, otherClouds: [gcp], moveAcrossClouds: { cheaperByPercent: 20 } }), FILE).profile?.moveAcrossClouds, { whenNoCapacity: true, cheaperByPercent: 20 });
+  });
+
+  it('refuses a cheaperByPercent outside 1..95 or not a number, where it is, with what it means and the way out', () => {
+    for (const value of [0, 0.5, 96, -20, '20', true]) {
+      const problems = problemsOf({ ...base, otherClouds: [gcp], moveAcrossClouds: { cheaperByPercent: value } });
+      assert.deepEqual(problems.map((problem) => problem.path), ['moveAcrossClouds.cheaperByPercent'], `refused: ${JSON.stringify(value)}`);
+      assert.match(problems[0].message, /"cheaperByPercent" must be a number from 1 to 95: how many percent cheaper another cloud must be .* such as 20; remove it to move only when there is no Spot capacity/);
+    }
+    assert.deepEqual(problemsOf({ ...base, otherClouds: [gcp], moveAcrossClouds: { cheaperByPercent: 1 } }), []);
+    assert.deepEqual(problemsOf({ ...base, otherClouds: [gcp], moveAcrossClouds: { cheaperByPercent: 95 } }), []);
+  });
+
   it('the JSON schema knows both keys, needs checkpoint and session with them, and has the parser\'s Google Cloud and Azure patterns for an entry', () => {
     const schema = JSON.parse(fs.readFileSync(path.resolve('resources/schemas/profile.schema.json'), 'utf8')) as {
       properties: Record<string, { items?: { required: string[]; properties: Record<string, { enum?: string[] }>; allOf: Array<{ if: unknown; then: { properties: Record<string, { pattern?: string; items?: { pattern: string } }> } }> } }>;
@@ -92,6 +117,8 @@ describe('profile: otherClouds and moveAcrossClouds (cross-cloud moves)', () => 
     };
     assert.ok(TOP_KEYS.every((key) => key in schema.properties), 'every top key is in the schema');
     assert.deepEqual(schema.dependencies.otherClouds, ['checkpoint', 'session']);
+    const move = (schema.properties.moveAcrossClouds as unknown as { properties: Record<string, { type: string; minimum?: number; maximum?: number }> }).properties;
+    assert.deepEqual([move.cheaperByPercent.type, move.cheaperByPercent.minimum, move.cheaperByPercent.maximum], ['number', CHEAPER_BY_PERCENT_RANGE.min, CHEAPER_BY_PERCENT_RANGE.max]);
     const item = schema.properties.otherClouds.items!;
     assert.deepEqual(item.required, ['cloud', 'regions', 'instanceTypes', 'bucket']);
     const rules = item.allOf[0];
