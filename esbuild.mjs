@@ -12,7 +12,10 @@
 // `instanceof SpotboxError` must hold for errors a feature throws), is bundled once, in
 // dist/features/shared-errors.js, which every bundle requires; so is src/core/launch/noSpotCapacity.ts
 // (the recovery coordinator, in extension.js, tells EC2's "no Spot capacity" thrown by the recovery
-// ports' bundle with `instanceof NoSpotCapacityError`, and moves the session to another cloud on it).
+// ports' bundle with `instanceof NoSpotCapacityError`, and moves the session to another cloud on it);
+// so is src/core/azure/armError.ts (ARM's errors are thrown by the clients' bundle and told apart with
+// `instanceof ArmApiError` in the launch's, the recovery ports' and the sweep's: no capacity, a refused
+// role grant, a 404).
 import * as esbuild from 'esbuild';
 import { execSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -52,6 +55,7 @@ const srcDir = path.resolve('src');
 const SHARED_MODULES = new Map([
   [path.join(srcDir, 'core', 'errors.ts'), 'shared-errors'],
   [path.join(srcDir, 'core', 'launch', 'noSpotCapacity.ts'), 'shared-noSpotCapacity'],
+  [path.join(srcDir, 'core', 'azure', 'armError.ts'), 'shared-armError'],
 ]);
 /** Lazily loaded feature bundles found so far: name -> source file. */
 const features = new Map();

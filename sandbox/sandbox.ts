@@ -11,6 +11,7 @@ import { S3Sandbox } from './s3/s3Sandbox';
 import { startGcp, type GcpEndpoints, type RunningGcp } from './gcp/gcpSandbox';
 import { startAzure, type AzureEndpoints, type RunningAzure } from './azure/azureSandbox';
 import { SANDBOX_ACCESS_KEY, SANDBOX_PROFILE, sandboxProfileEnvironment, writeSandboxProfile } from './awsProfile';
+import { StopStack } from './stopStack';
 
 export interface SandboxOptions {
   /** Folder for all state: EC2 state file, boxes' disks, S3 data, event log, AWS profile. */
@@ -79,13 +80,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   fs.mkdirSync(directory, { recursive: true });
   const log = options.log ?? (() => undefined);
   const events = new EventLog(path.join(directory, 'events.jsonl'));
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) {
-      await stop().catch((error: unknown) => log(`sandbox: stop failed: ${String(error)}`));
-    }
-    stops.length = 0;
-  };
+  const stops = new StopStack((error: unknown) => log(`sandbox: stop failed: ${String(error)}`));
+  const { stopAll } = stops;
 
   // Keep the ports of the previous run where they are free: AWS profiles and SDKs that already
   // read the old endpoints keep working across a restart.
@@ -144,15 +140,16 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const fisUrl = (await listenOn(options.ports?.fis ?? previousPorts.fis, (port) => fis.start(port))).url;
     stops.push(() => fis.stop());
 
+    // Google's and Azure's boxes boot uniformly in the same range as EC2's.
+    const otherCloudBootDelayMs = (): number => {
+      const delay = options.bootDelayMs ?? { min: 2000, max: 6000 };
+      return Math.round(delay.min + Math.random() * Math.max(0, delay.max - delay.min));
+    };
     const gcp = await startGcp({
       directory,
       boxHost,
       events,
-      // Uniform in the same range as EC2's boxes.
-      bootDelayMs: () => {
-        const delay = options.bootDelayMs ?? { min: 2000, max: 6000 };
-        return Math.round(delay.min + Math.random() * Math.max(0, delay.max - delay.min));
-      },
+      bootDelayMs: otherCloudBootDelayMs,
       ports: { oauth: options.ports?.gcpOauth ?? previousPorts.gcpOauth, compute: options.ports?.gcpCompute ?? previousPorts.gcpCompute, storage: options.ports?.gcpStorage ?? previousPorts.gcpStorage, billing: options.ports?.gcpBilling ?? previousPorts.gcpBilling },
       listenOn,
       preemptionGraceMs: options.gcpPreemptionGraceMs,
@@ -165,10 +162,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       directory,
       boxHost,
       events,
-      bootDelayMs: () => {
-        const delay = options.bootDelayMs ?? { min: 2000, max: 6000 };
-        return Math.round(delay.min + Math.random() * Math.max(0, delay.max - delay.min));
-      },
+      bootDelayMs: otherCloudBootDelayMs,
       ports: {
         arm: options.ports?.azureArm ?? previousPorts.azureArm, entra: options.ports?.azureEntra ?? previousPorts.azureEntra, blob: options.ports?.azureBlob ?? previousPorts.azureBlob,
         azurite: options.ports?.azureAzurite ?? previousPorts.azureAzurite, retailPrices: options.ports?.azureRetailPrices ?? previousPorts.azureRetailPrices,

@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): SpotboxApi {
   const costTicker = registerCostTicker(context, { boxStore, settings, clock: systemClock, logger: logger.child('cost'), pricing: () => calculator.pricing(), clients: boxes.clients, notices });
   const dashboard = registerDashboard(context, { logger, costs: costTicker.costs, clock: systemClock });
   const idleStop = registerIdleStop(context, { ...commandContext, boxStore, boxes, lineages, clock: systemClock, logger: logger.child('idle') });
-  const recovery = registerRecovery(context, { ...commandContext, boxStore, boxes, lineages, notices, clock: systemClock, logger: logger.child('recovery'), settings, usage: dashboard.usage, onAgentEvent: (box, event) => idleStop.onAgentEvent(box, event) });
+  const recovery = registerRecovery(context, { ...commandContext, boxStore, boxes, lineages, notices, clock: systemClock, logger: logger.child('recovery'), settings, usage: dashboard.usage, onAgentEvent: (box, event) => idleStop.onAgentEvent(box, event), prices: async () => (await calculator.pricing()).priceService });
   reopenRemoteWindowOnReplacement(context, { lineages, onDidChangeLineage: recovery.onDidChangeLineage, logger: logger.child('remote-window') });
   registerCommands(context, { ...commandContext, extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, boxStore, settings, lineages, boxes, calculator, dashboard, recovery });
 

@@ -151,9 +151,10 @@ def container(cfg):
 
 
 def write_file(path, data):
-    """Written to a new temporary file beside it (never through a symlink), then renamed."""
+    """Written to a new temporary file beside it (never through a symlink), then renamed. The name is this
+    process's own: the editor may install the same session tools over SSH at the same moment."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = path + '.tmp'
+    temporary = '%s.%d.tmp' % (path, os.getpid())
     if os.path.lexists(temporary):
         os.unlink(temporary)
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)

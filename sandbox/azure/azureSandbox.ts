@@ -18,6 +18,7 @@ import { AzuriteBlob, AZURITE_ACCOUNT } from './azurite/azuriteProcess';
 import { BlobRoleProxy } from './azurite/blobRoleProxy';
 import { RetailPricesServer } from './retailPrices/retailPricesServer';
 import { loadOrCreateTestCertificates, nodeExtraCaFile, type TestCertificates } from './tls/testCertificates';
+import { StopStack } from '../stopStack';
 
 /** Container that exists from the start, for checkpoints and workspaces. */
 export const AZURE_SANDBOX_CONTAINER = 'spotbox-sandbox';
@@ -83,13 +84,8 @@ export interface RunningAzure {
 export async function startAzure(options: AzureSandboxOptions): Promise<RunningAzure> {
   const azureDir = path.join(options.directory, 'azure');
   const configDir = path.join(options.directory, 'azure-cli');
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) {
-      await stop().catch(() => undefined);
-    }
-    stops.length = 0;
-  };
+  const stops = new StopStack();
+  const { stopAll } = stops;
   try {
     // Traversable (not listable) so that boxes' users reach tls/ (their SSL_CERT_FILE); the principal file is 0600.
     fs.mkdirSync(azureDir, { recursive: true, mode: 0o711 });

@@ -32,17 +32,23 @@ export class SpotMarket {
     return onDemandPrice(region, instanceType);
   }
 
-  /** Price changes in [start, end], newest first: hour boundaries plus spike starts/ends. */
+  /**
+   * Price changes in [start, end], newest first: hour boundaries plus spike starts/ends, and (as
+   * EC2 answers DescribeSpotPriceHistory) the change in effect at `start`, even when it came before
+   * it: a StartTime of now gets the price that applies now, a spike begun a second earlier included.
+   */
   history(region: string, zone: string, instanceType: string, start: number, end: number): PricePoint[] {
+    const firstHour = Math.floor(start / HOUR_MS) * HOUR_MS;
     const times = new Set<number>();
-    for (let t = Math.floor(start / HOUR_MS) * HOUR_MS; t <= end; t += HOUR_MS) times.add(t);
+    for (let t = firstHour; t <= end; t += HOUR_MS) times.add(t);
     for (const s of this.store.state.priceSpikes) {
       if (s.region !== region || s.instanceType !== instanceType) continue;
       if (s.availabilityZone && s.availabilityZone !== zone) continue;
-      for (const t of [s.startsAt, s.endsAt]) if (t !== undefined && t >= start && t <= end) times.add(t);
+      for (const t of [s.startsAt, s.endsAt]) if (t !== undefined && t >= firstHour && t <= end) times.add(t);
     }
+    const inEffect = Math.max(...[...times].filter((t) => t <= start));
     const points: PricePoint[] = [];
-    for (const t of [...times].sort((a, b) => b - a)) {
+    for (const t of [...times].filter((time) => time >= inEffect).sort((a, b) => b - a)) {
       const price = this.price(region, zone, instanceType, t);
       if (price !== undefined) points.push({ time: t, price });
     }

@@ -13,6 +13,7 @@ import { BillingCatalogServer } from './billing/billingCatalogServer';
 import { ComputeEmulator } from './compute/computeServer';
 import { gcloudConfigurationEnvironment, writeGcloudConfiguration, GCLOUD_CONFIGURATION } from './gcloudConfiguration';
 import { StorageEmulator } from './storage/storageServer';
+import { StopStack } from '../stopStack';
 
 export const GCP_PROJECT = 'spotbox-sandbox';
 /** The project's number (`instance/zone` reads projects/<number>/zones/<zone>). */
@@ -73,13 +74,8 @@ export interface RunningGcp {
 export async function startGcp(options: GcpSandboxOptions): Promise<RunningGcp> {
   const gcpDir = path.join(options.directory, 'gcp');
   const configDir = path.join(options.directory, 'gcloud');
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) {
-      await stop().catch(() => undefined);
-    }
-    stops.length = 0;
-  };
+  const stops = new StopStack();
+  const { stopAll } = stops;
   try {
     fs.mkdirSync(gcpDir, { recursive: true, mode: 0o700 });
     const tokens = new AccessTokens(Date.now, path.join(gcpDir, 'access-tokens.json'));

@@ -14,6 +14,7 @@ import { RecoveryHub } from '../core/recovery/recoveryHub';
 import type { LineageRecord, TimelineRecord } from '../core/recovery/recoveryTypes';
 import { lazySelfRestorePorts, SelfRestoreFollower } from '../core/recovery/selfRestoreFollower';
 import { noticeAuthority } from '../core/recovery/noticeConfirmation';
+import type { PriceService } from '../core/pricing/priceService';
 import type { Clock } from '../core/time/clock';
 import type { UsageEventRecorder } from '../core/dashboard/usageTypes';
 import { tooBigForNoticeMessage } from '../core/throughput/noticeFitText';
@@ -51,6 +52,8 @@ export function registerRecovery(
     usage: UsageEventRecorder;
     /** Every journal event of every box, for features other than recovery (idle stop). */
     onAgentEvent?: (box: Box, event: AgentEvent) => void;
+    /** The calculator's price service (live prices, their caches): a lineage that moves for price compares with it at a notice. */
+    prices: () => Promise<PriceService>;
   },
 ): RecoveryFeature {
   const changed = new vscode.EventEmitter<LineageRecord>();
@@ -60,6 +63,7 @@ export function registerRecovery(
   const noticeChecks = ec2NoticeChecks(deps.boxes.clients);
   // The ports (launcher, checkpoint store, session ops) are bundled apart and loaded when a recovery
   // first needs one (esbuild.mjs). Settings are read at each use: a profile chosen later counts.
+  const agentSource = async (): Promise<string> => (await import('../core/agent/agentSource')).readAgentSource(context.extensionUri.fsPath);
   const ports = lazyRecoveryPorts(async () =>
     (await import('../core/recoveryPorts/cloudRecoveryPorts')).cloudRecoveryPorts({
       noticeChecks,
@@ -71,12 +75,10 @@ export function registerRecovery(
       callerCidr: async () => `${await callerPublicIp(deps.settings.settings.checkIpUrl, { timeoutMs: 5_000 })}/32`,
       s3Profile: awsProfile,
       logger: deps.logger,
-      // Where a lineage whose profile names Google Cloud in otherClouds moves when AWS has no Spot capacity.
-      gcp: {
-        clients: deps.boxes.gcpClients,
-        agentSource: async () => (await import('../core/agent/agentSource')).readAgentSource(context.extensionUri.fsPath),
-        keyDirectory: deps.boxes.keyDirectory,
-      },
+      // Where a lineage whose profile names Google Cloud or Azure in otherClouds moves when AWS has no Spot capacity (or, with cheaperByPercent, costs more).
+      gcp: { clients: deps.boxes.gcpClients, agentSource, keyDirectory: deps.boxes.keyDirectory },
+      azure: { clients: deps.boxes.azureClients, agentSource, keyDirectory: deps.boxes.keyDirectory },
+      prices: deps.prices,
     }),
   );
   const coordinator = new RecoveryCoordinator(deps.lineages, ports, {

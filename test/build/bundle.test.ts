@@ -61,7 +61,7 @@ describe('dist/extension.js (what activation loads)', () => {
 
   it('defines each error class that is told apart with instanceof across bundles once, in its shared bundle', () => {
     const bundles = [path.join(dist, 'extension.js'), ...fs.readdirSync(path.join(dist, 'features')).filter((name) => name.endsWith('.js')).map((name) => path.join(dist, 'features', name))];
-    for (const [className, shared] of [['SpotboxError', 'shared-errors.js'], ['NoSpotCapacityError', 'shared-noSpotCapacity.js']]) {
+    for (const [className, shared] of [['SpotboxError', 'shared-errors.js'], ['NoSpotCapacityError', 'shared-noSpotCapacity.js'], ['ArmApiError', 'shared-armError.js']]) {
       const defining = bundles.filter((file) => new RegExp(`(class ${className}|${className} = class) extends`).test(fs.readFileSync(file, 'utf8'))).map((file) => path.basename(file));
       assert.deepEqual(defining, [shared], `${className} is defined in ${defining.join(', ')}`);
     }

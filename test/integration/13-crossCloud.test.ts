@@ -124,6 +124,7 @@ describe('Across clouds inside VS Code: AWS out of Spot capacity at a notice, th
     assert.equal(run.phase, 'resumed', run.error);
     const move = run.move;
     assert.ok(move?.to && move.to.cloud === 'gcp', `the session moved to Google Cloud: ${JSON.stringify(move)}`);
+    assert.ok(move.reason === 'no-capacity', `it moved for want of capacity: ${move.reason}`);
     assert.ok(move.capacityErrors.length > 0 && move.capacityErrors.every((line) => line.includes('InsufficientInstanceCapacity')), move.capacityErrors.join('; '));
     assert.ok(moved.ended, 'the AWS lineage ended');
     assert.equal(run.resumedStep, run.checkpointStep);

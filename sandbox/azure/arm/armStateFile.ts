@@ -4,7 +4,7 @@
  * sandbox resumes them and boots their boxes again at the same addresses (operations are not
  * kept). Written whenever a snapshot differs from the last one.
  */
-import * as fs from 'node:fs';
+import { JsonStateFile } from '../../jsonStateFile';
 import type { ArmResource, ResourceGroup, ResourceStore } from './resourceStore';
 import type { RoleAssignment, RoleAssignments } from './roleAssignments';
 import type { VirtualMachineScaleSets } from './virtualMachineScaleSets';
@@ -18,30 +18,27 @@ interface SavedState {
 }
 
 export class ArmStateFile {
-  private saved = '';
+  private readonly state: JsonStateFile<SavedState>;
 
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly store: ResourceStore,
     private readonly vms: VirtualMachines,
     private readonly scaleSets: VirtualMachineScaleSets,
     private readonly roleAssignments: RoleAssignments,
-  ) {}
+  ) {
+    this.state = new JsonStateFile(file);
+  }
 
   save(): void {
-    const state = JSON.stringify({ groups: this.store.listGroups(), resources: this.store.list(), vms: this.vms.saved(), roleAssignments: this.roleAssignments.saved() } satisfies SavedState);
-    if (state !== this.saved) {
-      fs.writeFileSync(`${this.file}.tmp`, state);
-      fs.renameSync(`${this.file}.tmp`, this.file);
-      this.saved = state;
-    }
+    this.state.save({ groups: this.store.listGroups(), resources: this.store.list(), vms: this.vms.saved(), roleAssignments: this.roleAssignments.saved() });
   }
 
   restore(): void {
-    if (!fs.existsSync(this.file)) {
+    const state = this.state.load();
+    if (!state) {
       return;
     }
-    const state = JSON.parse(fs.readFileSync(this.file, 'utf8')) as SavedState;
     for (const group of state.groups) {
       // A deletion cut short by the stop finishes now: the group is gone.
       if (group.provisioningState !== 'Deleting') {
@@ -57,6 +54,5 @@ export class ArmStateFile {
     // Scale sets (resources, with their model) resume Try & Restore where instances are missing.
     this.scaleSets.resume();
     this.roleAssignments.restore(state.roleAssignments ?? []);
-    this.saved = JSON.stringify(state);
   }
 }

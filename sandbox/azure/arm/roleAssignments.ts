@@ -48,6 +48,11 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class RoleAssignments {
   private readonly assignments = new Map<string, RoleAssignment>();
+  /**
+   * The caller is neither Owner nor User Access Administrator on the scope: Azure answers a grant
+   * with 403 AuthorizationFailed (it lacks Microsoft.Authorization/roleAssignments/write). Reads still work.
+   */
+  denyGrants = false;
 
   constructor(private readonly c: RoleAssignmentsContext) {}
 
@@ -107,6 +112,10 @@ export class RoleAssignments {
   }
 
   private put(scope: string, name: string, body: Record<string, unknown>, existing: RoleAssignment | undefined): Reply {
+    if (this.denyGrants) {
+      const caller = this.c.callerObjectId;
+      throw new ArmError(403, 'AuthorizationFailed', `The client '${caller}' with object id '${caller}' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '${scope}/providers/Microsoft.Authorization/roleAssignments/${name}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+    }
     if (!GUID.test(name)) {
       throw new ArmError(400, 'InvalidRoleAssignmentId', `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`);
     }

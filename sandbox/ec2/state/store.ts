@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoxAddress, InstanceAction, InstanceLifecycle } from '../../contract';
+import { writeFileAtomically } from '../../jsonStateFile';
 import type { BlockDeviceMappingSpec } from '../instances/blockDevices';
 
 export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated';
@@ -210,9 +211,7 @@ export class Store {
 
   save(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.state, null, 1));
-    fs.renameSync(tmp, this.file);
+    writeFileAtomically(this.file, JSON.stringify(this.state, null, 1));
   }
 
   instancesIn(region: string): InstanceRecord[] {

@@ -2,7 +2,7 @@
  * The Compute emulator's state file: instances, firewalls, project metadata, instance templates
  * and managed instance groups, so that a restarted sandbox resumes them (operations are not kept).
  */
-import * as fs from 'node:fs';
+import { JsonStateFile } from '../../jsonStateFile';
 import type { Firewalls } from './firewalls';
 import type { InstanceGroupManagers } from './instanceGroupManagers';
 import type { InstanceService } from './instances';
@@ -26,31 +26,28 @@ interface SavedState {
 }
 
 export class ComputeStateFile {
-  private saved = '';
+  private readonly state: JsonStateFile<SavedState>;
 
-  constructor(private readonly file: string, private readonly parts: ComputeStateParts) {}
+  constructor(file: string, private readonly parts: ComputeStateParts) {
+    this.state = new JsonStateFile(file);
+  }
 
   /** Writes the file when anything changed (records change in many places; a snapshot compare catches all). */
   save(): void {
-    const state = JSON.stringify({
+    this.state.save({
       instances: this.parts.instances.snapshot(),
       firewalls: this.parts.firewalls.snapshot(),
       projectMetadata: this.parts.projectMetadata.snapshot(),
       instanceTemplates: this.parts.templates.snapshot(),
       instanceGroupManagers: this.parts.groups.snapshot(),
-    } satisfies SavedState);
-    if (state !== this.saved) {
-      fs.writeFileSync(`${this.file}.tmp`, state);
-      fs.renameSync(`${this.file}.tmp`, this.file);
-      this.saved = state;
-    }
+    });
   }
 
   restore(): void {
-    if (!fs.existsSync(this.file)) {
+    const state = this.state.load();
+    if (!state) {
       return;
     }
-    const state = JSON.parse(fs.readFileSync(this.file, 'utf8')) as SavedState;
     this.parts.projectMetadata.restore(state.projectMetadata ?? []);
     this.parts.firewalls.restore(state.firewalls ?? []);
     this.parts.instances.restore(state.instances ?? []);

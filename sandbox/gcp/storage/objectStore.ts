@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomically } from '../../jsonStateFile';
 import { GoogleApiError } from '../http/googleError';
 import { crc32c, crc32cBase64 } from './crc32c';
 
@@ -166,8 +167,7 @@ export class ObjectStore {
 
   private save(bucket: BucketRecord): void {
     const file = path.join(this.directory, bucket.name, 'index.json');
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(bucket));
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomically(file, JSON.stringify(bucket));
   }
 }
 

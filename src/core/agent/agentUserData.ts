@@ -52,17 +52,21 @@ export function buildAgentUserData(input: AgentUserDataInput): string {
     'h=$(getent passwd "$u" | cut -d: -f6)',
     'else u=$(id -un); h=${HOME:-$(getent passwd "$u" | cut -d: -f6)}; fi',
     `d="${dir}"`,
-    'mkdir -p "$d"',
+    'as=; [ "$(id -un)" = "$u" ] || as="runuser -u $u --"',
+    // The folder is the user's from the start: the editor may install the session tools over SSH
+    // (as the user) while this still runs, and a root-owned folder or file would refuse it.
+    'mkdir -p "$d" && chown "$u:" "$d"',
     `python3 -c 'import base64,sys;sys.stdout.buffer.write(base64.b85decode(sys.stdin.read().strip()))' <<'SPOTBOX_BOOTSTRAP' | gunzip > "$d/spotbox_bootstrap.py"`,
     bootstrap,
     'SPOTBOX_BOOTSTRAP',
     `cat > "$d/agent.json" <<'SPOTBOX_CONFIG'`,
     config,
     'SPOTBOX_CONFIG',
-    'chmod 600 "$d/agent.json"',
+    'chmod 600 "$d/agent.json" && chown "$u:" "$d/agent.json" "$d/spotbox_bootstrap.py"',
     // The agent and session tools come from the bucket, checked against their pinned sha256; the
     // launch uploads them right after the box starts, so the bootstrap waits for them.
-    'HOME="$h" python3 "$d/spotbox_bootstrap.py" --config "$d/agent.json" 2>> "$d/agent.log" || { echo "spotbox: the agent could not be installed; see $d/agent.log" >&2; exit 1; }',
+    // As the user: what it writes is theirs at once (IMDS and the metadata servers answer any user).
+    'HOME="$h" $as python3 "$d/spotbox_bootstrap.py" --config "$d/agent.json" 2>> "$d/agent.log" || { echo "spotbox: the agent could not be installed; see $d/agent.log" >&2; exit 1; }',
     'chown -R "$u:" "$d"',
     'run="$d/spotbox_agent.py run --config $d/agent.json"',
     // KillMode=process: a boot restore starts the training session's tmux from the agent's service, and a
@@ -72,7 +76,6 @@ export function buildAgentUserData(input: AgentUserDataInput): string {
     'systemctl daemon-reload',
     'systemctl enable --now spotbox-agent.service',
     'else',
-    'as=; [ "$(id -un)" = "$u" ] || as="runuser -u $u --"',
     // Without systemd nothing restarts a crashed agent: the loop does.
     'HOME="$h" setsid nohup $as sh -c "while :; do python3 $run; sleep 2; done" >> "$d/agent.log" 2>&1 < /dev/null &',
     'fi',

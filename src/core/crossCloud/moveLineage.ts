@@ -4,7 +4,7 @@ import type { OtherCloud, SpotboxProfile } from '../profile/profileTypes';
 import type { BootRestoreOutcome } from '../recovery/bootRestoreJournal';
 import type { CheckpointRef, LineageRecord } from '../recovery/recoveryTypes';
 import { copyCheckpoint } from './checkpointCopy';
-import type { CrossCloudMove, LandedBox, MoveOptions, MoveResult } from '../recovery/crossCloudTypes';
+import { moveCause, type CrossCloudMove, type LandedBox, type MoveOptions, type MoveResult } from '../recovery/crossCloudTypes';
 import { egressCostUsd } from '../pricing/egressPrices';
 import type { ObjectSink, ObjectSource } from './objectStores';
 import { profileOnOtherCloud } from './otherCloudProfile';
@@ -21,7 +21,7 @@ export interface CrossCloudLanding {
 
 export interface MovePorts {
   readonly source: (record: LineageRecord) => ObjectSource;
-  /** The clouds a session can land on (Google Cloud now; Azure plugs in here). */
+  /** The clouds a session can land on (Google Cloud, Azure): the first otherClouds entry, in the profile's order, whose cloud is here wins. */
   readonly landings: readonly CrossCloudLanding[];
   /** Ends the lineage on its own cloud (its fleet, the interrupted box, its launch's key, group and template), so it never starts a second copy. */
   readonly endSource: (record: LineageRecord, interruptedInstanceId: string) => Promise<void>;
@@ -29,21 +29,28 @@ export interface MovePorts {
 }
 
 /**
- * Moves a lineage to another cloud when its own has no Spot capacity for the replacement: copy its
- * committed checkpoint into the other cloud's bucket (same keys), launch there with the same lineage
- * (the box restores it at boot and starts the session), wait for its journal to say it resumed, then
- * end the lineage on its own cloud. Each step is reported before the next, and a move that already
+ * Moves a lineage to another cloud when its own has no Spot capacity for the replacement (the first
+ * the profile names that can be landed on), or for price (the cloud and pool the comparison chose):
+ * copy its committed checkpoint into the other cloud's bucket (same keys), launch there with the same
+ * lineage (the box restores it at boot and starts the session), wait for its journal to say it
+ * resumed, then end the lineage on its own cloud. Each step is reported before the next, and a move that already
  * copied or launched (a reloaded window) goes on from there: never a second box.
  */
 export async function moveLineage(ports: MovePorts, record: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions): Promise<MoveResult> {
   const profile = record.crossCloud?.profile;
-  const choice = profile?.otherClouds?.map((target) => ({ target, landing: ports.landings.find((landing) => landing.cloud === target.cloud) })).find((entry) => entry.landing);
+  // For price: the cloud the comparison chose. Otherwise the first the profile names that can be landed on.
+  const wanted = move.reason === 'cheaper' ? move.priceComparison.to.cloud : undefined;
+  const choice = profile?.otherClouds
+    ?.filter((target) => wanted === undefined || target.cloud === wanted)
+    .map((target) => ({ target, landing: ports.landings.find((landing) => landing.cloud === target.cloud) }))
+    .find((entry) => entry.landing);
   if (!profile || !record.checkpoint || !choice?.landing) {
-    throw new SpotboxError(`${record.boxName} has nowhere to move: ${move.capacityErrors.join('; ')}`, 'Add Google Cloud to "otherClouds" in .spotbox/profile.json and sign in to it (Spotbox: Choose GCP Project), or wait for Spot capacity on AWS.');
+    throw new SpotboxError(`${record.boxName} has nowhere to move: ${moveCause(move)}`, 'Add Google Cloud or Azure to "otherClouds" in .spotbox/profile.json and sign in to it (Spotbox: Choose GCP Project, Spotbox: Choose Azure Subscription), or wait for Spot capacity on AWS.');
   }
   const { target, landing } = choice;
   const now = ports.now ?? Date.now;
-  const there = profileOnOtherCloud(profile, target);
+  // The priced pool first; the entry's other regions and types stay as fallbacks for its capacity.
+  const there = profileOnOtherCloud(profile, move.reason === 'cheaper' ? pricedFirst(target, move.priceComparison.to) : target);
   let current = move;
   if (!current.copy) {
     const source = ports.source(record);
@@ -65,4 +72,10 @@ export async function moveLineage(ports: MovePorts, record: LineageRecord, move:
   }
   await ports.endSource(record, move.from.instanceId);
   return { move: current, boot };
+}
+
+/** The otherClouds entry with the priced region and machine type tried first. */
+function pricedFirst(target: OtherCloud, priced: { readonly region: string; readonly instanceType: string }): OtherCloud {
+  const first = (values: readonly string[], value: string): string[] => (values.includes(value) ? [value, ...values.filter((other) => other !== value)] : [...values]);
+  return { ...target, regions: first(target.regions, priced.region), instanceTypes: first(target.instanceTypes, priced.instanceType) };
 }

@@ -5,6 +5,7 @@ import { type CloudProfileRules, PROFILE_RULES } from './cloudRules';
 import { ProfileText } from './profilePositions';
 import {
   ALLOCATION_STRATEGIES,
+  CHEAPER_BY_PERCENT_RANGE,
   type CheckpointSettings,
   type MoveAcrossClouds,
   type OtherCloud,
@@ -33,10 +34,10 @@ export const TOP_KEYS = [
 const CHECKPOINT_KEYS = ['bucket', 'prefix', 'command', 'intervalMinutes', 'directory', 'signal', 'noticeSignal', 'instanceProfile'];
 const SESSION_KEYS = ['command', 'workingDir', 'stepFile'];
 const OTHER_CLOUD_KEYS = ['cloud', 'regions', 'instanceTypes', 'bucket', 'image', 'sshUser', 'maxPrice'];
-const MOVE_KEYS = ['whenNoCapacity'];
-/** The clouds a session can move between in this version: from AWS's fleet, onto Google Cloud's group. */
+const MOVE_KEYS = ['whenNoCapacity', 'cheaperByPercent'];
+/** The clouds a session can move between in this version: from AWS's fleet, onto Google Cloud's group or Azure's scale set. */
 const MOVES_FROM = ['aws'] as const;
-const MOVES_TO = ['gcp'] as const;
+const MOVES_TO = ['gcp', 'azure'] as const;
 const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const SIGNALS = ['SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -172,7 +173,22 @@ class FieldReader {
     const fields = this.object(node, path, MOVE_KEYS, '"moveAcrossClouds"');
     if (!fields) return undefined;
     const whenNoCapacity = this.optional(fields.get('whenNoCapacity'), [...path, 'whenNoCapacity'], true, (n, p) => this.boolean(n, p));
-    return whenNoCapacity === undefined ? undefined : { whenNoCapacity };
+    const cheaperNode = fields.get('cheaperByPercent');
+    const cheaperByPercent = cheaperNode && this.cheaperByPercent(cheaperNode, [...path, 'cheaperByPercent']);
+    if (whenNoCapacity === undefined || (cheaperNode && cheaperByPercent === undefined)) return undefined;
+    return { whenNoCapacity, ...(cheaperByPercent !== undefined ? { cheaperByPercent } : {}) };
+  }
+
+  /** The margin a move for price needs, in percent of the expected cost here. */
+  private cheaperByPercent(node: Node, path: Path): number | undefined {
+    const { min, max } = CHEAPER_BY_PERCENT_RANGE;
+    const value = node.value as unknown;
+    if (node.type === 'number' && typeof value === 'number' && value >= min && value <= max) return value;
+    return this.report(
+      path,
+      node,
+      `"cheaperByPercent" must be a number from ${min} to ${max}: how many percent cheaper another cloud must be (expected cost of the job, the checkpoint's egress included) for the session to move there at a notice, such as 20; remove it to move only when there is no Spot capacity`,
+    );
   }
 
   /** Exactly one way to say what to run on: explicit types, or a GPU need with its count. */

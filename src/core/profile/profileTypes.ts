@@ -94,6 +94,12 @@ export interface OtherCloud {
 export interface MoveAcrossClouds {
   /** At a spot notice, when the profile's own cloud says it has no Spot capacity for the replacement. */
   readonly whenNoCapacity: boolean;
+  /**
+   * At a spot notice, when the best other cloud's expected cost of the job (live prices, notice
+   * length, the checkpoint's egress) is at least this many percent below the replacement's here
+   * (src/core/crossCloud/moveDecision.ts). Absent: never for price.
+   */
+  readonly cheaperByPercent?: number;
 }
 
 export const REPLACEMENT_ENGINES = ['fleet', 'editor'] as const;
@@ -145,3 +151,5 @@ export const DEFAULT_CHECKPOINT_DIRECTORY = '~/checkpoints';
 
 export const VOLUME_GB_RANGE = { min: 20, max: 16384 } as const;
 export const GPUS_RANGE = { min: 1, max: 16 } as const;
+/** moveAcrossClouds.cheaperByPercent: below 1 % a move chases noise; above 95 % it would never happen. */
+export const CHEAPER_BY_PERCENT_RANGE = { min: 1, max: 95 } as const;

@@ -31,6 +31,12 @@ export interface AzureProfileLaunchTarget {
   readonly localRoot?: string;
   /** Overrides of the agent's timings (tests and benches: a short checkpoint interval). */
   readonly agentTuning?: AgentTuning;
+  /**
+   * The lineage this box continues (a session moved here from another cloud, its checkpoint copied
+   * into the container first). Its agent restores the newest checkpoint at boot and starts the
+   * session itself, so the launch uploads no workspace and starts no session. A new lineage when absent.
+   */
+  readonly lineage?: string;
 }
 
 export interface AzureProfileLaunchPorts {
@@ -94,7 +100,7 @@ export async function launchAzureProfile(profile: SpotboxProfile, target: AzureP
     let agent: AzureAgent | undefined;
     if (profile.checkpoint) {
       report(`finding the storage account of ${profile.checkpoint.bucket}`);
-      agent = await azureAgent(profile, ports, { restoreAtBoot: scaleSet, ...(target.agentTuning ? { tuning: target.agentTuning } : {}), ...(signal ? { signal } : {}) });
+      agent = await azureAgent(profile, ports, { restoreAtBoot: scaleSet, ...(target.lineage ? { lineage: target.lineage } : {}), ...(target.agentTuning ? { tuning: target.agentTuning } : {}), ...(signal ? { signal } : {}) });
       lineage = agent.lineage;
       // Before the box: its bootstrap fetches them at once (and waits for its role to reach Blob storage).
       report(`storing the agent and the session tools in ${profile.checkpoint.bucket}`);
@@ -141,7 +147,8 @@ export async function launchAzureProfile(profile: SpotboxProfile, target: AzureP
     const endpoint = await resolveAzureEndpoint(ports.azure, box, { keyDirectory: target.keyDirectory, defaultUser: profile.sshUser, ...(signal ? { signal } : {}) });
     client = await connectEndpoint(endpoint, { retries: 8, ...(signal ? { signal } : {}) });
     report('preparing the box');
-    const provisioned = await provisionBox(client, profile, { ...(target.localRoot !== undefined ? { localRoot: target.localRoot } : {}), ...(signal ? { signal } : {}), onMessage: report });
+    // A continued lineage's box restores its workspace and starts its session by itself (its boot restore).
+    const provisioned = await provisionBox(client, target.lineage ? { ...profile, session: undefined } : profile, { ...(target.localRoot !== undefined && !target.lineage ? { localRoot: target.localRoot } : {}), ...(signal ? { signal } : {}), onMessage: report });
     logger.info(`provisioned ${launched.name} in ${launched.location}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}`);
     return { launched, ...(lineage ? { lineage } : {}), box, endpoint, provisioned };
   } catch (error) {
@@ -159,9 +166,9 @@ interface AzureAgent {
 }
 
 /** The agent a checkpointing profile asks for on Azure: its lineage, its tools for the container, and the bootstrap customData runs. */
-async function azureAgent(profile: SpotboxProfile, ports: AzureProfileLaunchPorts, options: { restoreAtBoot: boolean; tuning?: AgentTuning; signal?: AbortSignal }): Promise<AzureAgent> {
+async function azureAgent(profile: SpotboxProfile, ports: AzureProfileLaunchPorts, options: { restoreAtBoot: boolean; lineage?: string; tuning?: AgentTuning; signal?: AbortSignal }): Promise<AzureAgent> {
   const account = await resolveCheckpointAccount(ports.azure, profile.checkpoint!.bucket, options.signal);
-  const lineage = newLineageId(profile.name);
+  const lineage = options.lineage ?? newLineageId(profile.name);
   const tools = agentInstallFiles(profile.checkpoint!, lineage, await ports.agentSource!(), await (ports.sessionTools ?? readSessionTools)());
   const agent = agentForProfile(profile, profile.regions[0], await (ports.bootstrapSource ?? readBootstrapSource)(), {
     lineage,

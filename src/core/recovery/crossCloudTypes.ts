@@ -8,7 +8,7 @@ export interface LandedBox {
   readonly cloud: CloudId;
   readonly region: string;
   readonly zone: string;
-  /** The VM's name there (on Google Cloud the managed instance group's VM). */
+  /** The VM's name there (on Google Cloud the managed instance group's VM; on Azure the scale set's first instance). */
   readonly instance: string;
   readonly machineType: string;
 }
@@ -30,16 +30,63 @@ export interface CrossCloudCopy extends CheckpointCopyReport {
   readonly egressUsd: number;
 }
 
-/** A recovery that moved the session to another cloud, as the timeline records it. */
-export interface CrossCloudMove {
-  /** Why: the session's own cloud said it had no Spot capacity for the replacement. */
-  readonly reason: 'no-capacity';
-  /** The cloud's own words, one line per pool ("g5.xlarge us-east-1a: InsufficientInstanceCapacity ..."). */
-  readonly capacityErrors: readonly string[];
+/** One side of a price comparison: the pool, its live Spot price with where it came from and when. */
+export interface ComparedPool {
+  readonly cloud: CloudId;
+  readonly region: string;
+  readonly instanceType: string;
+  readonly usdPerHour: number;
+  readonly source: 'live' | 'catalog';
+  /** Epoch ms the price was read. */
+  readonly asOf: number;
+  /** The pre-flight's expected Spot cost of its job there (interruptions, notice and restarts counted). */
+  readonly jobUsd: number;
+}
+
+/** Why a session moved for price: both sides' figures as they were at the notice (crossCloud/moveDecision.ts). */
+export interface PriceComparison {
+  readonly from: ComparedPool;
+  readonly to: ComparedPool;
+  readonly fromUsdPerHour: number;
+  readonly toUsdPerHour: number;
+  /** The job the costs are for (the pre-flight's, in hours). */
+  readonly jobHours: number;
+  /** The checkpoint's size the egress is counted for; undefined when no size was known (egress then 0). */
+  readonly checkpointBytes?: number;
+  /** Copying the checkpoint out of the source cloud at its egress list price. */
+  readonly egressUsd: number;
+  /** How far below the source's expected cost the target's is, egress included. */
+  readonly percentCheaper: number;
+  /** The profile's margin (moveAcrossClouds.cheaperByPercent). */
+  readonly cheaperByPercent: number;
+}
+
+interface MoveCommon {
   readonly from: { readonly cloud: CloudId; readonly region: string; readonly instanceId: string };
   readonly copy?: CrossCloudCopy;
   readonly to?: LandedBox;
 }
+
+/** The session's own cloud said it had no Spot capacity for the replacement. */
+export interface NoCapacityMove extends MoveCommon {
+  readonly reason: 'no-capacity';
+  /** The cloud's own words, one line per pool ("g5.xlarge us-east-1a: InsufficientInstanceCapacity ..."). */
+  readonly capacityErrors: readonly string[];
+}
+
+/** Another cloud was cheaper by the profile's margin at the notice. */
+export interface CheaperMove extends MoveCommon {
+  readonly reason: 'cheaper';
+  readonly priceComparison: PriceComparison;
+}
+
+/** A recovery that moved the session to another cloud, as the timeline records it. */
+export type CrossCloudMove = NoCapacityMove | CheaperMove;
+
+/** Whether a session moves for price at a notice, and why (crossCloud/moveDecision.ts decides). */
+export type PriceMoveVerdict =
+  | { readonly move: true; readonly comparison: PriceComparison; readonly reason: string }
+  | { readonly move: false; readonly reason: string; readonly comparison?: PriceComparison };
 
 /** How far a checkpoint copy across clouds has got. */
 export interface CopyProgress {
@@ -62,7 +109,22 @@ export interface MoveResult {
 }
 
 /** The move as it begins: EC2's reason and where from. */
-export function startedMove(record: LineageRecord, interruptedInstanceId: string, capacity: NoSpotCapacityError): CrossCloudMove {
+export function startedMove(record: LineageRecord, interruptedInstanceId: string, capacity: NoSpotCapacityError): NoCapacityMove {
   return { reason: 'no-capacity', capacityErrors: capacity.lines, from: { cloud: 'aws', region: record.region, instanceId: interruptedInstanceId } };
 }
 
+
+/** A move for price as it begins: the comparison that made it, and where from. */
+export function cheaperMove(record: LineageRecord, interruptedInstanceId: string, priceComparison: PriceComparison): CheaperMove {
+  return { reason: 'cheaper', priceComparison, from: { cloud: 'aws', region: record.region, instanceId: interruptedInstanceId } };
+}
+
+/** Why the move happened, in a few words: EC2's capacity errors or the price comparison. */
+export function moveCause(move: CrossCloudMove): string {
+  return move.reason === 'no-capacity' ? move.capacityErrors.join('; ') : `${move.priceComparison.to.cloud} was ${Math.round(move.priceComparison.percentCheaper)} % cheaper`;
+}
+
+/** Whether the lineage's profile moves it when its own cloud has no Spot capacity (moveAcrossClouds.whenNoCapacity, default true). */
+export function movesWhenNoCapacity(record: LineageRecord): boolean {
+  return record.crossCloud !== undefined && record.crossCloud.profile.moveAcrossClouds?.whenNoCapacity !== false;
+}

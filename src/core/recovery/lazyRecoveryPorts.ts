@@ -23,7 +23,7 @@ export function lazyRecoveryPorts(load: () => Promise<RecoveryPorts>): RecoveryP
     moveToOtherCloud: async (...args) => {
       const loaded = await ports();
       if (!loaded.moveToOtherCloud) {
-        throw new SpotboxError('Moving a session to another cloud is not available in this window.', 'Sign in to Google Cloud (Spotbox: Choose GCP Project), then retry the recovery from its timeline.');
+        throw new SpotboxError('Moving a session to another cloud is not available in this window.', 'Sign in to the cloud it moves to (Spotbox: Choose GCP Project or Choose Azure Subscription), then retry the recovery from its timeline.');
       }
       return loaded.moveToOtherCloud(...args);
     },

@@ -16,7 +16,7 @@ export function lineageFromLaunch(profile: SpotboxProfile, request: LaunchReques
     ...(profile.session ? { session: { command: profile.session.command, ...(profile.session.workingDir ? { workingDir: profile.session.workingDir } : {}) } } : {}),
     ...(profile.idleStopMinutes > 0 ? { idleStopMinutes: profile.idleStopMinutes } : {}),
     ...(launched.fleetId ? { fleetId: launched.fleetId } : {}),
-    ...(profile.otherClouds && profile.moveAcrossClouds?.whenNoCapacity ? { crossCloud: { profile } } : {}),
+    ...(profile.otherClouds && (profile.moveAcrossClouds?.whenNoCapacity || profile.moveAcrossClouds?.cheaperByPercent !== undefined) ? { crossCloud: { profile } } : {}),
     currentInstanceId: launched.instanceId,
     instanceIds: [launched.instanceId],
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
-import { startedMove, type CrossCloudMove, type MoveOptions, type MoveResult } from './crossCloudTypes';
+import { cheaperMove, movesWhenNoCapacity, startedMove, type CrossCloudMove, type MoveOptions, type MoveResult, type PriceMoveVerdict } from './crossCloudTypes';
 import { SpotboxError } from '../errors';
 import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import type { LineageStore } from './lineageStore';
@@ -42,6 +42,16 @@ export interface RecoveryPorts {
    * copy, launch there, wait for the resume, end the lineage here. Absent where none is wired.
    */
   moveToOtherCloud?(record: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions): Promise<MoveResult>;
+  /**
+   * Prices the replacement here against the profile's other clouds at a notice, for a lineage whose
+   * profile sets moveAcrossClouds.cheaperByPercent (src/core/crossCloud/priceCheck.ts).
+   */
+  checkPriceMove?(record: LineageRecord): Promise<PriceMoveVerdict>;
+  /**
+   * Holds (true) or frees (false) the own cloud's replacement of the box (a fleet at 0, then 1):
+   * while a move for price runs there is capacity here, so the fleet would start a second copy.
+   */
+  holdReplacement?(record: LineageRecord, held: boolean): Promise<void>;
 }
 
 /** What a replacement box is, as the run records it. */
@@ -70,6 +80,8 @@ export interface RecoveryOptions {
   readonly now?: () => number;
   /** A run whose owner has not renewed its lease for this long is taken over. */
   readonly leaseMs?: number;
+  /** How long the price check of a move for price may take before the replacement goes ahead here (default 20 s). */
+  readonly priceCheckMs?: number;
   readonly heartbeatMs?: number;
   readonly logger: Logger;
   readonly onChange?: (record: LineageRecord) => void;
@@ -324,10 +336,19 @@ export class RecoveryCoordinator {
           });
     checkpointing.catch(() => undefined);
 
-    if (run.move) {
+    // A move for price (a reloaded window's too) may still give the session back to AWS until it lands.
+    const priceMove = run.move?.reason === 'cheaper' && !run.move.to ? run.move : undefined;
+    if (run.move && !priceMove) {
       return this.moveAcross(lineage, run.move, checkpointing, signal);
     }
     if (run.replacementInstanceId === undefined) {
+      const cheaper = priceMove ?? (run.trigger === 'notice' && run.priceMoveError === undefined ? await this.cheaperElsewhere(record, run.interruptedInstanceId) : undefined);
+      if (cheaper) {
+        const moved = await this.moveForPrice(lineage, cheaper, checkpointing, signal);
+        if (moved) return moved;
+        record = await this.required(lineage);
+        run = record.recovery!;
+      }
       record = (await this.patchRun(lineage, { phase: 'launching' }))!;
       const zones = await this.ports.zones(record.region);
       const request: LaunchRequest = { ...record.launch, pools: replacementPools(record.launch.pools, zones, run.interruptedPool) };
@@ -336,7 +357,7 @@ export class RecoveryCoordinator {
         replacement = await this.ports.launchReplacement(request, signal, { record, run });
       } catch (error) {
         // EC2's own word that it has no Spot capacity, for a lineage whose profile may move: land elsewhere.
-        if (error instanceof NoSpotCapacityError && record.crossCloud && this.ports.moveToOtherCloud) {
+        if (error instanceof NoSpotCapacityError && movesWhenNoCapacity(record) && this.ports.moveToOtherCloud) {
           this.options.logger.warn(`${record.boxName}: ${error.message}; moving the session to another cloud`);
           return this.moveAcross(lineage, startedMove(record, run.interruptedInstanceId, error), checkpointing, signal);
         }
@@ -412,6 +433,51 @@ export class RecoveryCoordinator {
   }
 
   /**
+   * At a notice, before the replacement here: the other cloud whose expected cost is below this
+   * one's by the profile's margin (moveAcrossClouds.cheaperByPercent), if any. A price lookup that
+   * fails or takes too long never holds up the recovery: the replacement goes ahead here.
+   */
+  private async cheaperElsewhere(record: LineageRecord, interruptedInstanceId: string): Promise<CrossCloudMove | undefined> {
+    if (record.crossCloud?.profile.moveAcrossClouds?.cheaperByPercent === undefined || !this.ports.checkPriceMove || !this.ports.moveToOtherCloud) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = this.options.priceCheckMs ?? 20_000;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${limit / 1000} s`)), limit);
+    });
+    try {
+      const verdict = await Promise.race([this.ports.checkPriceMove(record), timeout]);
+      this.options.logger.info(`${record.boxName}: ${verdict.move ? 'moving the session for price' : 'staying on AWS'}: ${verdict.reason}`);
+      return verdict.move ? cheaperMove(record, interruptedInstanceId, verdict.comparison) : undefined;
+    } catch (error) {
+      this.options.logger.warn(`${record.boxName}: comparing prices across clouds failed (${error instanceof Error ? error.message : String(error)}); replacing the box on AWS as usual`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A move for price, with the fleet here held so it starts no second copy meanwhile. One that
+   * fails before anything was launched on the other cloud gives the session back to the
+   * replacement here (undefined); once a box runs there, its failure is the run's.
+   */
+  private async moveForPrice(lineage: string, started: CrossCloudMove, checkpointing: Promise<CheckpointRef | undefined>, signal: AbortSignal): Promise<LineageRecord | undefined> {
+    const record = await this.required(lineage);
+    try {
+      await this.ports.holdReplacement?.(record, true);
+      return await this.moveAcross(lineage, started, checkpointing, signal);
+    } catch (error) {
+      const current = await this.required(lineage);
+      if (current.recovery?.move?.to || signal.aborted) throw error;
+      this.options.logger.warn(`${record.boxName}: the move for price failed before anything ran on the other cloud (${error instanceof Error ? error.message : String(error)}); replacing the box on AWS`);
+      await this.ports.holdReplacement?.(record, false);
+      // Recorded, so a reloaded window does not try the move again.
+      await this.patchRun(lineage, { move: undefined, priceMoveError: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
+  }
+
+  /**
    * The replacement on another cloud: once the old box's notice checkpoint is committed (or the
    * newest, when it went without one), moveLineage copies it, launches there and waits for the
    * resume; every step is persisted, so a reload goes on with the same move. The lineage then ends
@@ -421,7 +487,10 @@ export class RecoveryCoordinator {
     let record = (await this.patchRun(lineage, { phase: 'moving', move: started }))!;
     const checkpoint = (await checkpointing) ?? (await this.ports.newestCheckpoint(record));
     if (!checkpoint) {
-      throw new SpotboxError(`${record.boxName} has no checkpoint to move to another cloud, and AWS has no Spot capacity for its replacement.`, 'Start the box again when AWS has capacity, or launch the profile on Google Cloud.');
+      throw new SpotboxError(
+        `${record.boxName} has no checkpoint to move to another cloud${started.reason === 'no-capacity' ? ', and AWS has no Spot capacity for its replacement' : ''}.`,
+        'Start the box again when AWS has capacity, or launch the profile on Google Cloud or Azure.',
+      );
     }
     record = await this.required(lineage);
     if (record.recovery!.checkpointSeq === undefined) {

@@ -54,7 +54,7 @@ export interface LineageRecord {
   readonly recoveries?: readonly RecoveryRun[];
   /**
    * The profile the lineage was launched from, kept when it names other clouds the session may move
-   * to (otherClouds with moveAcrossClouds.whenNoCapacity): the launch there is made from it.
+   * to (otherClouds with moveAcrossClouds.whenNoCapacity or cheaperByPercent): the launch there is made from it.
    */
   readonly crossCloud?: { readonly profile: SpotboxProfile };
   /** The session moved to another cloud (the lineage then ended here): where it runs now. */
@@ -103,8 +103,10 @@ export interface RecoveryRun {
   readonly error?: string;
   /** The fleet replaced the box and it resumed by itself before any window looked (headless recovery). */
   readonly unwatched?: boolean;
-  /** The replacement came up on another cloud (its own had no Spot capacity): from where, to where, the copy. */
+  /** The replacement came up on another cloud (its own had no Spot capacity, or another was cheaper): from where, to where, why, the copy. */
   readonly move?: CrossCloudMove;
+  /** A move for price that failed before anything ran on the other cloud: the replacement went ahead here. */
+  readonly priceMoveError?: string;
 }
 
 /** How the recovery hands the interrupted box back, once the replacement carries the lineage. */

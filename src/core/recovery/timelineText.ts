@@ -2,6 +2,7 @@ import { CLOUD_FACTS } from '../cloud/clouds';
 import { formatUsd } from '../pricing/egressPrices';
 import type { CloudId } from '../cloud/clouds';
 import { countdownLabel, type BoxNotice } from './noticeBoard';
+import type { CrossCloudMove } from './crossCloudTypes';
 import { stepsLost, type RecoveryRun } from './recoveryTypes';
 
 const MILESTONES: ReadonlyArray<[keyof RecoveryRun['timeline'], string]> = [
@@ -39,13 +40,22 @@ export function timelineSummary(run: RecoveryRun): string {
 
 /**
  * A move to another cloud in plain words: "Moved to Google Cloud (us-central1-a, g2-standard-4): AWS
- * had no Spot capacity in us-east-1. Copied 3.2 MB in 0.4 s (8.0 MB/s, egress ≈ $0.0003).
+ * had no Spot capacity in us-east-1." (or "34 % cheaper than AWS ($0.28/h vs $0.43/h, egress ≈
+ * $0.0001).") "Copied 3.2 MB in 0.4 s (8.0 MB/s, egress ≈ $0.0003).
  * Resumed at step 1234, 0 steps lost."
  */
 export function moveSummary(run: RecoveryRun): string {
   return moveRows(run)
     .map((row, index) => (index === 0 ? `${row.label}: ${row.detail ?? ''}.` : ` ${row.label}${row.detail ? ` (${row.detail})` : ''}.`))
     .join('');
+}
+
+/** Why it moved: "AWS had no Spot capacity in us-east-1", or "34 % cheaper than AWS ($0.28/h vs $0.43/h, egress ≈ $0.0001)". */
+function moveReason(move: CrossCloudMove): string {
+  const from = CLOUD_FACTS[move.from.cloud].label;
+  if (move.reason === 'no-capacity') return `${from} had no Spot capacity in ${move.from.region}`;
+  const price = move.priceComparison;
+  return `${Math.round(price.percentCheaper)} % cheaper than ${from} ($${price.toUsdPerHour.toFixed(2)}/h vs $${price.fromUsdPerHour.toFixed(2)}/h, egress ≈ ${formatUsd(price.egressUsd)})`;
 }
 
 /**
@@ -56,7 +66,7 @@ export function moveRows(run: RecoveryRun): Array<{ label: string; detail?: stri
   const move = run.move;
   if (!move?.to) return [];
   const rows: Array<{ label: string; detail?: string }> = [
-    { label: `Moved to ${CLOUD_FACTS[move.to.cloud].label} (${move.to.zone}, ${move.to.machineType})`, detail: `${CLOUD_FACTS[move.from.cloud].label} had no Spot capacity in ${move.from.region}` },
+    { label: `Moved to ${CLOUD_FACTS[move.to.cloud].label} (${move.to.zone}, ${move.to.machineType})`, detail: moveReason(move) },
   ];
   if (move.copy) {
     rows.push({ label: `Copied ${decimalSize(move.copy.bytes)} in ${move.copy.seconds.toFixed(1)} s`, detail: `${move.copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ ${formatUsd(move.copy.egressUsd)}` });
@@ -100,7 +110,9 @@ export function phaseMessage(run: RecoveryRun): string {
         ? `${run.move.to.instance} running on ${CLOUD_FACTS[run.move.to.cloud].label} in ${run.move.to.zone}; waiting for it to restore and resume`
         : run.move?.copy
           ? `checkpoint copied (${decimalSize(run.move.copy.bytes)}); launching the box on the other cloud`
-          : `${CLOUD_FACTS[run.move?.from.cloud ?? 'aws'].label} has no Spot capacity: copying the checkpoint to another cloud`;
+          : run.move?.reason === 'cheaper'
+            ? `${CLOUD_FACTS[run.move.priceComparison.to.cloud].label} is ${Math.round(run.move.priceComparison.percentCheaper)} % cheaper: copying the checkpoint there`
+            : `${CLOUD_FACTS[run.move?.from.cloud ?? 'aws'].label} has no Spot capacity: copying the checkpoint to another cloud`;
     case 'replacement-running':
       return `replacement ${run.replacementInstanceId ?? ''} running; waiting for the checkpoint`;
     case 'restoring':

@@ -23,10 +23,15 @@ import { releaseInterruptedBox, type InterruptedBoxCloud } from '../recovery/rel
 import { backgroundPause } from '../time/backgroundPause';
 import { done, notYet, pollUntil, PollTimeoutError } from '../time/poll';
 import type { CheckpointRef, LineageRecord } from '../recovery/recoveryTypes';
+import { azureLanding, type AzureLandingDeps } from '../crossCloud/azureLanding';
 import { gcpLanding, type GcpLandingDeps } from '../crossCloud/gcpLanding';
-import { moveLineage } from '../crossCloud/moveLineage';
+import { moveLineage, type CrossCloudLanding } from '../crossCloud/moveLineage';
 import { s3ObjectSource } from '../crossCloud/s3ObjectSource';
 import { deleteFleetWithInstances } from '../aws/deleteFleet';
+import { checkPriceMove } from '../crossCloud/priceCheck';
+import { movesWhenNoCapacity } from '../recovery/crossCloudTypes';
+import { setFleetTarget } from '../launch/maintainFleet';
+import type { PriceService } from '../pricing/priceService';
 
 export interface CloudRecoveryDeps {
   readonly clients: () => Ec2ClientPool;
@@ -53,11 +58,18 @@ export interface CloudRecoveryDeps {
   readonly noticeChecks?: NoticeChecks;
   /**
    * Google Cloud, where a lineage whose profile names it in otherClouds moves when EC2 has no Spot
-   * capacity for its replacement (src/core/crossCloud). Without it nothing moves.
+   * capacity for its replacement (src/core/crossCloud). Without it or `azure` nothing moves.
    */
   readonly gcp?: Omit<GcpLandingDeps, 'owner' | 'callerIp' | 'logger'>;
+  /** Azure, the same way: the lineage moves to the first of its otherClouds entries whose cloud has a landing here. */
+  readonly azure?: Omit<AzureLandingDeps, 'owner' | 'callerIp' | 'logger'>;
   /** How long a raised fleet gets to launch before EC2's InsufficientInstanceCapacity counts as its answer (default 20 s). */
   readonly noCapacityAfterMs?: number;
+  /**
+   * The editor's price service, for a lineage whose profile moves for price
+   * (moveAcrossClouds.cheaperByPercent). Without it (or Google Cloud) nothing moves for price.
+   */
+  readonly prices?: () => Promise<PriceService>;
 }
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
@@ -117,20 +129,19 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
 
   const noticeChecks = deps.noticeChecks ?? ec2NoticeChecks(deps.clients);
 
-  const movePorts = (gcp: NonNullable<CloudRecoveryDeps['gcp']>): MovePorts => ({
+  // SSH to the new box from where this editor is now (the lineage's first launch recorded where it was then).
+  const landingCallerIp = async (record: LineageRecord): Promise<string> => (await currentCallerCidr(deps, record.launch.sshCidr)).replace(/\/32$/, '');
+  const landings: CrossCloudLanding[] = [
+    ...(deps.gcp ? [gcpLanding({ ...deps.gcp, owner: deps.ownerId, callerIp: landingCallerIp, logger: deps.logger })] : []),
+    ...(deps.azure ? [azureLanding({ ...deps.azure, owner: deps.ownerId, callerIp: landingCallerIp, logger: deps.logger })] : []),
+  ];
+
+  const movePorts: MovePorts = {
     source: (record) => {
       const profile = deps.s3Profile?.();
       return s3ObjectSource(record.checkpoint!.bucket, { region: record.region, ...(profile ? { profile } : {}), ...(record.accountId ? { expectedBucketOwner: record.accountId } : {}) });
     },
-    landings: [
-      gcpLanding({
-        ...gcp,
-        owner: deps.ownerId,
-        // SSH to the new box from where this editor is now (the lineage's first launch recorded where it was then).
-        callerIp: async (record) => (await currentCallerCidr(deps, record.launch.sshCidr)).replace(/\/32$/, ''),
-        logger: deps.logger,
-      }),
-    ],
+    landings,
     endSource: async (record, interruptedInstanceId) => {
       const ec2 = await deps.clients().client(record.region);
       const sessionId = (await describe(record.region, interruptedInstanceId).catch(() => undefined))?.Tags?.find((tag) => tag.Key === TAGS.session)?.Value;
@@ -152,7 +163,7 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       );
       await deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) });
     },
-  });
+  };
 
   return {
     confirmNotice: (region, instanceId) => noticeChecks.confirm(region, instanceId),
@@ -190,7 +201,7 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       if (context?.record.fleetId) {
         try {
           // A lineage that may move gives up on the fleet once EC2 says it has no capacity; others wait for it.
-          const mayMove = context.record.crossCloud !== undefined && deps.gcp !== undefined;
+          const mayMove = movesWhenNoCapacity(context.record) && (context.record.crossCloud?.profile.otherClouds?.some((entry) => landings.some((landing) => landing.cloud === entry.cloud)) ?? false);
           return await fleetReplacement(await deps.clients().client(context.record.region), await sdk(), context.record, context.run, {
             signal,
             logger: deps.logger,
@@ -293,7 +304,16 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
       return {};
     },
 
-    ...(deps.gcp ? { moveToOtherCloud: (record, move, checkpoint, options) => moveLineage(movePorts(deps.gcp!), record, move, checkpoint, options) } : {}),
+    ...(landings.length > 0 ? { moveToOtherCloud: (record, move, checkpoint, options) => moveLineage(movePorts, record, move, checkpoint, options) } : {}),
+
+    ...(landings.length > 0 && deps.prices
+      ? { checkPriceMove: (record) => checkPriceMove({ prices: deps.prices!, landable: landings.map((landing) => landing.cloud), newestCheckpointBytes: async (lineage) => (await store(lineage)?.newestCheckpoint(lineage.lineage))?.bytes }, record) }
+      : {}),
+
+    async holdReplacement(record, held) {
+      // A fleet at 0 with no-termination keeps the old box until EC2 reclaims it and replaces nothing.
+      if (record.fleetId) await setFleetTarget(await deps.clients().client(record.region), await sdk(), record.fleetId, held ? 0 : 1);
+    },
 
     async releaseOld(record, instanceId, options = {}) {
       const cloud: InterruptedBoxCloud = {

@@ -43,13 +43,16 @@ export function readBootstrapSource(directory = sessionToolsDirectory()): Promis
   return fs.promises.readFile(path.join(directory, 'spotbox_bootstrap.py'), 'utf8');
 }
 
-/** Copies the session tools onto the box (each written to a temporary name, then renamed). */
+/**
+ * Copies the session tools onto the box (each written to a temporary name of this shell's own, then
+ * renamed): on a replacement the launch's bootstrap may be installing the same files at this moment.
+ */
 export async function installSessionTools(client: Client, options: { directory?: string; signal?: AbortSignal } = {}): Promise<void> {
   const directory = options.directory ?? sessionToolsDirectory();
   const steps = SESSION_TOOLS.map(({ source, remote }) => {
     const encoded = fs.readFileSync(path.join(directory, source)).toString('base64');
     const target = shellPath(remote);
-    return `mkdir -p "$(dirname ${target})" && printf %s '${encoded}' | base64 -d > ${target}.tmp && mv ${target}.tmp ${target}`;
+    return `mkdir -p "$(dirname ${target})" && printf %s '${encoded}' | base64 -d > ${target}.$$.tmp && mv ${target}.$$.tmp ${target}`;
   });
   const result = await runRemoteCommand(client, steps.join(' && '), { timeoutMs: 60_000, ...(options.signal ? { signal: options.signal } : {}) });
   if (result.code !== 0) {

@@ -64,6 +64,10 @@ describe('sandbox EC2 emulator: interruptions, faults and restart', function () 
     const c = ec2(h.url, 'us-west-2');
     const hist = await c.send(new E.DescribeSpotPriceHistoryCommand({ InstanceTypes: ['g5.xlarge'], StartTime: new Date(Date.now() - 1000) }));
     assert.ok(hist.SpotPriceHistory!.some((p) => p.SpotPrice === '0.950000'));
+    // StartTime now, after the spike began: EC2 answers with the price in effect then, the spike's, in every AZ.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const now = await c.send(new E.DescribeSpotPriceHistoryCommand({ InstanceTypes: ['g5.xlarge'], ProductDescriptions: ['Linux/UNIX'], StartTime: new Date() }));
+    assert.ok(now.SpotPriceHistory!.length > 0 && now.SpotPriceHistory!.every((p) => p.SpotPrice === '0.950000'), JSON.stringify(now.SpotPriceHistory));
     const tooLow = await c.send(new E.RunInstancesCommand({
       ImageId: (await c.send(new E.DescribeImagesCommand({}))).Images![0].ImageId, InstanceType: 'g5.xlarge', MinCount: 1, MaxCount: 1,
       InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { MaxPrice: '0.5' } },

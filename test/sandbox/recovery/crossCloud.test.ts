@@ -1,5 +1,5 @@
 /**
- * Issue 14's cross-cloud scenario, over the wire: a real PyTorch trainer (examples/pytorch-loop,
+ * Issue 14's cross-cloud scenario onto Google Cloud (crossCloudScenario.ts up to the resume), over the wire: a real PyTorch trainer (examples/pytorch-loop,
  * saves on SIGTERM) on an AWS fleet lineage whose profile names Google Cloud in otherClouds. EC2 has
  * no Spot capacity for any of its pools; a Spot notice arrives; the window raises the fleet, EC2
  * answers InsufficientInstanceCapacity, and the session moves: the notice checkpoint is copied from
@@ -8,7 +8,6 @@
  * resources); Terminate Box on Google Cloud then leaves nothing on either cloud.
  */
 import * as assert from 'node:assert/strict';
-import { DescribeFleetsCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -19,24 +18,21 @@ import { createS3Client } from '../../../src/core/checkpoint/s3Client';
 import { copyCheckpoint } from '../../../src/core/crossCloud/checkpointCopy';
 import { gcsObjectSink } from '../../../src/core/crossCloud/gcsObjectSink';
 import { s3ObjectSource } from '../../../src/core/crossCloud/s3ObjectSource';
-import { EGRESS_USD_PER_GB } from '../../../src/core/pricing/egressPrices';
 import { createGcpClients, type GcpClients } from '../../../src/core/gcp/gcpClients';
 import { GceBoxSource } from '../../../src/core/gcp/gceBoxSource';
 import { resolveGceEndpoint } from '../../../src/core/gcp/gceEndpoint';
 import { terminateGceBox } from '../../../src/core/gcp/gceTerminate';
-import { ec2HygieneCloud } from '../../../src/core/hygiene/ec2HygieneCloud';
 import { findOrphans } from '../../../src/core/hygiene/findOrphans';
 import { GCE_SWEEP_SCOPE, gceHygieneCloud } from '../../../src/core/hygiene/gceHygieneCloud';
 import type { JournalTail } from '../../../src/core/recovery/journalTail';
-import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import { timelineSummary } from '../../../src/core/recovery/timelineText';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { assembleAgentForTests } from '../../assembledAgent';
 import { eventually, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from '../e2e/sandboxHarness';
-import { BOX_WORKSPACE, fleetTrainerProfile, RecoveryRig, REGION, requireTorch, WORKSPACES } from './recoveryHarness';
+import { assertAwsLineageEnded, assertCopyFigures, awsOrphans, moveAtNotice, moveFigures } from './crossCloudScenario';
+import { RecoveryRig, REGION, requireTorch } from './recoveryHarness';
 
-const TRAINER = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
 const GCS_BUCKET = 'spotbox-sandbox';
 
 describe('Across clouds: AWS out of Spot capacity at a notice, the session resumes on Google Cloud with its checkpoint copied (issue 14)', function () {
@@ -93,57 +89,20 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
 
   it('moves to Google Cloud: checkpoint copied, same lineage restored at boot, 0 steps lost; the AWS lineage ended; nothing left on either cloud after Terminate', async () => {
     const started = Date.now();
-    const profile = { ...fleetTrainerProfile('xcloud', TRAINER), otherClouds: [{ cloud: 'gcp' as const, regions: ['us-central1'], instanceTypes: ['g2-standard-4'], bucket: GCS_BUCKET, image: 'projects/deeplearning-platform-release/global/images/family/pytorch-latest-gpu', sshUser: 'ubuntu' }], moveAcrossClouds: { whenNoCapacity: true } };
-    const record = await rig.launch(profile, { workspace: WORKSPACES.pytorchLoop });
-    assert.ok(record.fleetId && record.crossCloud, 'a fleet lineage that may move');
-    const oldBox = (await rig.box(record.currentInstanceId))!;
-    await rig.trainerPast(oldBox, 100);
-
-    // EC2 has no Spot capacity for any pool of the profile from now on.
-    for (const instanceType of profile.instanceTypes ?? []) sandbox!.ec2.failCapacity({ region: REGION, instanceType, count: 0 });
-    const coordinator = rig.coordinator('window-1', {}, {
-      deps: {
-        gcp: { clients: async () => gcp, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: rig.keyDirectory },
-        callerCidr: async () => '127.0.0.1/32',
-        noCapacityAfterMs: 3_000,
-      },
-    });
-    let recovering: Promise<LineageRecord | undefined> | undefined;
-    const { tail } = rig.follow(oldBox, { recover: (facts) => (recovering ??= coordinator.recover('notice', facts)) });
-    tails.push(tail);
-    const steps = rig.watchSteps(oldBox);
-    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 40 });
-    const finished = (await eventually('the recovery to start', async () => recovering, 30_000, 100));
-    steps.stop();
-    const run = finished.recovery!;
-    assert.equal(run.phase, 'resumed', run.error);
-    const move = run.move!;
-    const stepReached = steps.last();
-
-    // Where from, where to, and why: EC2's own words.
-    assert.deepEqual(move.from, { cloud: 'aws', region: REGION, instanceId: oldBox.instanceId });
-    assert.ok(move.capacityErrors.length > 0 && move.capacityErrors.every((line) => line.includes('InsufficientInstanceCapacity')), move.capacityErrors.join('; '));
-    assert.equal(move.to?.cloud, 'gcp');
+    const moved = await moveAtNotice(rig, sandbox!, 'xcloud', { cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], bucket: GCS_BUCKET, image: 'projects/deeplearning-platform-release/global/images/family/pytorch-latest-gpu', sshUser: 'ubuntu' }, {
+      gcp: { clients: async () => gcp, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: rig.keyDirectory },
+    }, tails);
+    const { record, run, move, stepReached } = moved;
     assert.match(move.to.zone, /^us-central1-[a-z]$/);
-    assert.equal(move.to.machineType, 'g2-standard-4');
-    assert.ok(finished.ended, 'the AWS lineage ended');
-    assert.deepEqual(finished.movedTo, move.to);
 
     // The copy: exactly the objects in Cloud Storage for that checkpoint, and its figures.
-    const copy = move.copy!;
-    assert.equal(String(copy.seq), run.checkpointSeq);
+    const copy = move.copy;
     const prefix = record.checkpoint!.prefix;
     const copied = (await gcp.gcs.list(GCS_BUCKET, sessionFolder(prefix, record.lineage))).objects.filter((object) => object.name.startsWith(seqFolder(prefix, record.lineage, copy.seq)) || /\/(session|handoff)\.json$/.test(object.name));
-    assert.ok(copied.some((object) => object.name.endsWith('/handoff.json')), 'the predecessor\'s handoff went with it');
-    assert.equal(copy.objects, copied.length);
-    assert.equal(copy.bytes, copied.reduce((sum, object) => sum + Number(object.size), 0));
-    assert.ok(copy.seconds > 0 && Math.abs(copy.mbPerSecond - copy.bytes / 1e6 / copy.seconds) < 1e-9);
-    assert.ok(Math.abs(copy.egressUsd - (copy.bytes / 1e9) * EGRESS_USD_PER_GB.aws) < 1e-12);
+    assertCopyFigures(copy, copied.map((object) => ({ name: object.name, size: Number(object.size) })));
 
-    // The trainer resumed on Google Cloud at the exact step it saved at on AWS.
-    assert.equal(run.checkpointStep, stepReached, 'the notice checkpoint holds the last step');
-    assert.equal(run.resumedStep, stepReached);
-    const gceBox = (await new GceBoxSource(async () => gcp.compute, gcp.project).listBoxes()).find((box) => box.instanceId === move.to!.instance);
+    // The trainer resumed on Google Cloud at the exact step it saved at on AWS (its log, on that box).
+    const gceBox = (await new GceBoxSource(async () => gcp.compute, gcp.project).listBoxes()).find((box) => box.instanceId === move.to.instance);
     assert.ok(gceBox, `${move.to.instance} is listed on Google Cloud`);
     const client = await connectEndpoint(await resolveGceEndpoint(gcp.compute, gceBox, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
     const log = await eventually('the trainer to resume on Google Cloud', async () => {
@@ -154,19 +113,14 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     const summary = timelineSummary(run);
     assert.match(summary, new RegExp(`^Moved to Google Cloud \\(${move.to.zone}, g2-standard-4\\): AWS had no Spot capacity in us-east-1\\. Copied \\d+\\.\\d (kB|MB) in \\d+\\.\\d s \\(\\d+\\.\\d MB/s, egress ≈ \\$[0-9.]+\\)\\. Resumed at step ${stepReached}, 0 steps lost\\.`));
 
-    // AWS started no second copy: its fleet is deleted and nothing of the lineage runs there.
-    const fleet = (await rig.ec2.send(new DescribeFleetsCommand({ FleetIds: [record.fleetId] }))).Fleets?.[0];
-    assert.match(fleet?.FleetState ?? 'deleted', /^deleted/);
-    const live = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage && !['terminated', 'shutting-down'].includes(instance.state));
-    assert.deepEqual(live, []);
+    await assertAwsLineageEnded(rig, record);
 
     // Terminate Box on Google Cloud; then neither cloud holds anything of this owner.
     await terminateGceBox(gcp.compute, gceBox, { ownerId: TEST_OWNER_ID, keyDirectory: rig.keyDirectory });
     const gceScan = await findOrphans(gceHygieneCloud(async () => gcp.compute, rig.keyDirectory), { regions: [GCE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
-    const awsScan = await findOrphans(ec2HygieneCloud(rig.clients), { regions: [REGION], ownerId: TEST_OWNER_ID, graceMs: 0 });
-    assert.deepEqual([...gceScan.orphans, ...awsScan.orphans].map((orphan) => `${orphan.kind} ${orphan.id}`), []);
+    assert.deepEqual([...gceScan.orphans.map((orphan) => `${orphan.kind} ${orphan.id}`), ...(await awsOrphans(rig))], []);
     await gcp.gcs.deletePrefix(GCS_BUCKET, sessionFolder(prefix, record.lineage));
-    await coordinator.releasesSettled();
-    console.log(`      ${summary} (scenario ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    await moved.coordinator.releasesSettled();
+    console.log(`      ${summary} (${moveFigures(moved)}; scenario ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   });
 });

@@ -16,7 +16,7 @@ import { Ec2BoxSource } from '../../../src/core/boxes/ec2BoxSource';
 import { ec2HygieneCloud } from '../../../src/core/hygiene/ec2HygieneCloud';
 import { releaseSessionResources } from '../../../src/core/hygiene/releaseSessionResources';
 import { launchFromProfile } from '../../../src/core/profileLaunch/launchFromProfile';
-import { silentLogger } from '../../../src/core/logging/logger';
+import { silentLogger, type Logger } from '../../../src/core/logging/logger';
 import { PROFILE_DEFAULTS, type SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import { routeAgentEvent, type AgentEventTargets } from '../../../src/core/recovery/agentEventRouter';
 import { cloudRecoveryPorts, type CloudRecoveryDeps } from '../../../src/core/recoveryPorts/cloudRecoveryPorts';
@@ -140,8 +140,8 @@ export class RecoveryRig {
     };
   }
 
-  /** `options.deps`: more of the real ports' dependencies (Google Cloud for a move across clouds). */
-  coordinator(windowId: string, overrides: Partial<RecoveryPorts> = {}, options: { leaseMs?: number; deps?: Partial<CloudRecoveryDeps> } = {}): RecoveryCoordinator {
+  /** `options.deps`: more of the real ports' dependencies (Google Cloud for a move across clouds); `options.logger` to read what it decided. */
+  coordinator(windowId: string, overrides: Partial<RecoveryPorts> = {}, options: { leaseMs?: number; deps?: Partial<CloudRecoveryDeps>; logger?: Logger } = {}): RecoveryCoordinator {
     const { deps, ...rest } = options;
     return new RecoveryCoordinator(this.lineages, this.ports(overrides, deps), { windowId, logger: silentLogger, heartbeatMs: 1_000, ...rest });
   }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { moveLineage, type CrossCloudLanding, type MovePorts } from '../../../src/core/crossCloud/moveLineage';
-import { startedMove, type CrossCloudMove, type LandedBox } from '../../../src/core/recovery/crossCloudTypes';
+import { cheaperMove, startedMove, type CrossCloudMove, type LandedBox, type MoveOptions, type PriceComparison, type PriceMoveVerdict } from '../../../src/core/recovery/crossCloudTypes';
 import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { NoSpotCapacityError } from '../../../src/core/launch/noSpotCapacity';
 import { silentLogger } from '../../../src/core/logging/logger';
@@ -12,7 +12,7 @@ import type { SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
-import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
+import type { CheckpointRef, LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import { moveRows, moveSummary, phaseMessage, resumedMessage } from '../../../src/core/recovery/timelineText';
 import { MemoryStore, writeCheckpoint } from './memoryStores';
 
@@ -74,6 +74,7 @@ describe('moveLineage: a session to another cloud', () => {
     assert.equal(move.copy?.seq, 7);
     assert.equal(move.copy?.step, 1234);
     assert.ok(Math.abs(move.copy.egressUsd - (move.copy.bytes / 1e9) * 0.09) < 1e-12);
+    assert.ok(move.reason === 'no-capacity');
     assert.deepEqual(move.capacityErrors, capacity.lines);
     assert.equal(boot.step, 1234);
     assert.equal(saved.length, 2, 'the copy and the launch are each saved before the next step');
@@ -100,6 +101,27 @@ describe('moveLineage: a session to another cloud', () => {
       /did not resume the session: restore of checkpoint 7 failed/,
     );
     assert.ok(!world.calls.some((call) => call.startsWith('end')));
+  });
+
+  it('lands on the first otherClouds entry, in the profile\'s order, whose cloud has a landing here', async () => {
+    const azureEntry = { cloud: 'azure' as const, regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], bucket: 'ckptaccount/runs', image: 'microsoft-dsvm:ubuntu-hpc:2204:latest', sshUser: 'ubuntu' };
+    const both = { ...record, crossCloud: { profile: { ...profile, otherClouds: [azureEntry, ...profile.otherClouds!] } } };
+    const landedOn: string[] = [];
+    const landingOn = (world: ReturnType<typeof fakeWorld>, cloud: 'gcp' | 'azure'): CrossCloudLanding => ({
+      cloud,
+      sink: (target) => (landedOn.push(`${cloud} sink ${target.bucket}`), world.sink),
+      launch: async (_record, there) => (landedOn.push(`${cloud} launch ${there.cloud} ${there.checkpoint?.bucket}`), { ...landedBox, cloud }),
+      waitResumed: async () => ({ phase: 'resumed', seq: 7, step: 1234 }),
+    });
+    const move = async (clouds: Array<'gcp' | 'azure'>): Promise<void> => {
+      const world = fakeWorld();
+      landedOn.length = 0;
+      await moveLineage({ ...world.ports, landings: clouds.map((cloud) => landingOn(world, cloud)) }, both, startedMove(both, 'i-old', capacity), { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined });
+    };
+    await move(['gcp', 'azure']);
+    assert.deepEqual(landedOn, ['azure sink ckptaccount/runs', 'azure launch azure ckptaccount/runs'], 'Azure is named first');
+    await move(['gcp']);
+    assert.deepEqual(landedOn, ['gcp sink gcs-ckpts', 'gcp launch gcp gcs-ckpts'], 'no Azure landing here: the next entry');
   });
 
   it('says what to do when the lineage has nowhere to move', async () => {
@@ -190,3 +212,147 @@ describe('RecoveryCoordinator: EC2 out of Spot capacity at a notice', () => {
     assert.ok(!done!.ended);
   });
 });
+
+describe('RecoveryCoordinator: another cloud cheaper by the margin at a notice (moveAcrossClouds.cheaperByPercent)', () => {
+  let directory: string;
+  let store: LineageStore;
+  beforeEach(() => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'spotbox-price-move-'));
+    store = new LineageStore(directory);
+  });
+  afterEach(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+  const pricedProfile: SpotboxProfile = { ...profile, otherClouds: [{ ...profile.otherClouds![0], regions: ['us-east4', 'us-central1'], instanceTypes: ['g2-standard-8', 'g2-standard-4'] }], moveAcrossClouds: { whenNoCapacity: true, cheaperByPercent: 20 } };
+  const pricedRecord: LineageRecord = { ...record, crossCloud: { profile: pricedProfile } };
+  const comparison: PriceComparison = {
+    from: { cloud: 'aws', region: 'us-east-1', instanceType: 'g5.xlarge', usdPerHour: 0.43, source: 'live', asOf: 1_000, jobUsd: 10.33 },
+    to: { cloud: 'gcp', region: 'us-central1', instanceType: 'g2-standard-4', usdPerHour: 0.28, source: 'live', asOf: 2_000, jobUsd: 6.79 },
+    fromUsdPerHour: 0.43,
+    toUsdPerHour: 0.28,
+    jobHours: 24,
+    checkpointBytes: 1_100_000,
+    egressUsd: 0.000099,
+    percentCheaper: 34.3,
+    cheaperByPercent: 20,
+  };
+
+  /** The real ports' shape: the price check and the fleet's hold are recorded; launchReplacement is AWS's replacement. */
+  function pricedPorts(world: ReturnType<typeof fakeWorld>, verdict: () => Promise<PriceMoveVerdict>, calls: string[]): RecoveryPorts {
+    return {
+      confirmNotice: async () => ({ confirmed: true, evidence: 'marked-for-termination' }),
+      claim: async () => true,
+      zones: async () => ['us-east-1a', 'us-east-1b'],
+      launchReplacement: async () => (calls.push('aws replacement'), { instanceId: 'i-new', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1b', lifecycle: 'spot' }),
+      waitUntilRunning: async () => undefined,
+      emergencyCheckpoint: async () => ({ seq: '7', step: 1234, createdAt: 1 }),
+      newestCheckpoint: async () => undefined,
+      restore: async () => ({ at: 3_000, seq: '7', step: 1234 }),
+      resume: async () => ({ resumedStep: 1234 }),
+      releaseOld: async () => undefined,
+      moveToOtherCloud: (lineage, move, checkpoint, options) => moveLineage(world.ports, lineage, move, checkpoint, options),
+      checkPriceMove: async () => (calls.push('price check'), verdict()),
+      holdReplacement: async (_record, held) => void calls.push(held ? 'hold fleet' : 'free fleet'),
+    };
+  }
+
+  it('moves for price before any replacement here: the fleet held, the priced pool tried first, both figures on the record, in plain words', async () => {
+    await store.put(pricedRecord);
+    const world = fakeWorld();
+    const calls: string[] = [];
+    const coordinator = new RecoveryCoordinator(store, pricedPorts(world, async () => ({ move: true, comparison, reason: 'cheaper' }), calls), { windowId: 'w', logger: silentLogger });
+    const done = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', stepReached: 1234 });
+    const run = done!.recovery!;
+    assert.equal(run.phase, 'resumed', run.error);
+    assert.deepEqual(calls, ['price check', 'hold fleet'], 'no replacement on AWS');
+    assert.deepEqual(world.calls, ['sink gcs-ckpts', 'launch', 'wait', 'end i-old']);
+    assert.ok(done!.ended);
+    const move = run.move!;
+    assert.ok(move.reason === 'cheaper');
+    assert.deepEqual(move.priceComparison, comparison);
+    const there = world.launchedFrom[0];
+    assert.deepEqual([there.regions, there.instanceTypes], [['us-central1', 'us-east4'], ['g2-standard-4', 'g2-standard-8']], 'the priced region and type first, the rest kept for capacity');
+    const copy = move.copy!;
+    assert.equal(
+      moveSummary(run),
+      `Moved to Google Cloud (us-central1-a, g2-standard-4): 34 % cheaper than AWS ($0.28/h vs $0.43/h, egress ≈ $0.0001). Copied 3.2 MB in ${copy.seconds.toFixed(1)} s (${copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ $0.0003). Resumed at step 1234, 0 steps lost.`,
+    );
+    assert.deepEqual(moveRows(run)[0], { label: 'Moved to Google Cloud (us-central1-a, g2-standard-4)', detail: '34 % cheaper than AWS ($0.28/h vs $0.43/h, egress ≈ $0.0001)' });
+    const base = { ...run, phase: 'moving' as const };
+    assert.equal(phaseMessage({ ...base, move: cheaperMove(pricedRecord, 'i-old', comparison) }), 'Google Cloud is 34 % cheaper: copying the checkpoint there');
+  });
+
+  it('stays on AWS when the margin is not met, or the price check fails or hangs: the ordinary replacement, nothing held or copied', async () => {
+    const verdicts: Array<[string, () => Promise<PriceMoveVerdict>]> = [
+      ['margin not met', async () => ({ move: false, reason: '12.0 % cheaper, below the 20 % margin', comparison: { ...comparison, percentCheaper: 12 } })],
+      ['price lookup failed', async () => Promise.reject(new Error('DescribeSpotPriceHistory: RequestLimitExceeded'))],
+      ['price lookup hangs', () => new Promise<never>(() => undefined)],
+    ];
+    for (const [what, verdict] of verdicts) {
+      await store.put(pricedRecord);
+      const world = fakeWorld();
+      const calls: string[] = [];
+      const logged: string[] = [];
+      const logger = { ...silentLogger, info: (message: string) => void logged.push(message), warn: (message: string) => void logged.push(message) };
+      const coordinator = new RecoveryCoordinator(store, pricedPorts(world, verdict, calls), { windowId: 'w', logger, priceCheckMs: 200 });
+      const done = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', stepReached: 1234 });
+      assert.equal(done!.recovery!.phase, 'resumed', `${what}: ${done!.recovery!.error}`);
+      assert.deepEqual(calls, ['price check', 'aws replacement'], what);
+      assert.equal(done!.currentInstanceId, 'i-new');
+      assert.equal(done!.recovery!.move, undefined);
+      assert.deepEqual(world.calls, [], `${what}: nothing copied or launched elsewhere`);
+      assert.ok(logged.some((line) => /staying on AWS: 12\.0 % cheaper|comparing prices across clouds failed \((DescribeSpotPriceHistory|no answer within 0\.2 s)/.test(line)), `${what}: ${logged.join(' | ')}`);
+    }
+  });
+
+  it('a move for price that fails before anything runs on the other cloud gives the session back to AWS\'s replacement, the fleet freed again', async () => {
+    await store.put(pricedRecord);
+    const world = fakeWorld();
+    const calls: string[] = [];
+    const failing: MovePorts = { ...world.ports, landings: [{ ...world.ports.landings[0], launch: async () => Promise.reject(new Error('ZONE_RESOURCE_POOL_EXHAUSTED')) }] };
+    const ports = { ...pricedPorts(world, async () => ({ move: true as const, comparison, reason: 'cheaper' }), calls), moveToOtherCloud: (lineage: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions) => moveLineage(failing, lineage, move, checkpoint, options) };
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w', logger: silentLogger });
+    const done = await coordinator.recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', stepReached: 1234 });
+    assert.equal(done!.recovery!.phase, 'resumed', done!.recovery!.error);
+    assert.deepEqual(calls, ['price check', 'hold fleet', 'free fleet', 'aws replacement']);
+    assert.equal(done!.currentInstanceId, 'i-new');
+    assert.equal(done!.recovery!.move, undefined);
+    assert.equal(done!.recovery!.priceMoveError, 'ZONE_RESOURCE_POOL_EXHAUSTED', 'recorded: a reload does not try it again');
+    assert.ok(!done!.ended);
+  });
+
+  it('a reloaded window goes on with a move for price, and it can still give the session back to AWS until it lands', async () => {
+    const started = cheaperMove(pricedRecord, 'i-old', comparison);
+    await store.put({ ...pricedRecord, recovery: { id: 'r', trigger: 'notice', owner: 'gone', heartbeatAt: 0, interruptedInstanceId: 'i-old', interruptedPool: { instanceType: 'g5.xlarge' }, phase: 'moving', timeline: { notice: 1 }, move: started } });
+    const world = fakeWorld();
+    const calls: string[] = [];
+    const failing: MovePorts = { ...world.ports, landings: [{ ...world.ports.landings[0], launch: async () => Promise.reject(new Error('ZONE_RESOURCE_POOL_EXHAUSTED')) }] };
+    const ports = { ...pricedPorts(world, async () => assert.fail('not priced again'), calls), moveToOtherCloud: (lineage: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions) => moveLineage(failing, lineage, move, checkpoint, options) };
+    const coordinator = new RecoveryCoordinator(store, ports, { windowId: 'w2', logger: silentLogger, leaseMs: 1 });
+    await coordinator.continueUnfinished();
+    const done = await eventuallyResumed(store, pricedRecord.lineage);
+    assert.equal(done.recovery!.phase, 'resumed', done.recovery!.error);
+    assert.deepEqual(calls, ['hold fleet', 'free fleet', 'aws replacement']);
+    assert.equal(done.currentInstanceId, 'i-new');
+  });
+
+  it('a profile that moves only for price does not move when AWS has no capacity: EC2\'s words fail the run', async () => {
+    const onlyPrice: LineageRecord = { ...record, crossCloud: { profile: { ...pricedProfile, moveAcrossClouds: { whenNoCapacity: false, cheaperByPercent: 20 } } } };
+    await store.put(onlyPrice);
+    const world = fakeWorld();
+    const calls: string[] = [];
+    const ports = { ...pricedPorts(world, async () => ({ move: false as const, reason: 'below the margin' }), calls), launchReplacement: async (): Promise<never> => Promise.reject(capacity) };
+    const done = await new RecoveryCoordinator(store, ports, { windowId: 'w', logger: silentLogger }).recover('notice', { instanceId: 'i-old', instanceType: 'g5.xlarge' });
+    assert.equal(done!.recovery!.phase, 'failed');
+    assert.match(done!.recovery!.error!, /no Spot capacity/);
+    assert.deepEqual(world.calls, []);
+  });
+});
+
+async function eventuallyResumed(store: LineageStore, lineage: string): Promise<LineageRecord> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const record = await store.get(lineage);
+    if (record?.recovery?.phase === 'resumed' || record?.recovery?.phase === 'failed') return record;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return assert.fail('the continued run did not finish');
+}
