@@ -88,7 +88,8 @@ export class BoxesTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, 
     if (notice.kind === 'rebalance') {
       return '⚠ rebalance advised · ';
     }
-    return notice.actionTime !== undefined ? `⚠ reclaimed in ${countdownLabel(notice.actionTime, now)} · ` : '⚠ interruption notice · ';
+    // The countdown first: a narrow sidebar cuts the description short, and the time left is what matters.
+    return notice.actionTime !== undefined ? `⚠ ${countdownLabel(notice.actionTime, now)} left · ` : '⚠ interruption notice · ';
   }
 
   getChildren(element?: BoxTreeNode): BoxTreeNode[] {

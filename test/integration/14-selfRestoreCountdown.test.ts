@@ -95,11 +95,11 @@ describe('Azure restores its own box; the editor shows the countdown and the tim
     await vscode.commands.executeCommand('workbench.view.extension.spotbox');
     const ui = await expectUi(
       { name: 'azure-notice-countdown', queries: { rows: TREE_ROWS, toasts: '.notifications-toasts .notification-toast' } },
-      (response) => visibleRows(response, 'rows').some((row) => row.includes(NAME) && row.includes('reclaimed in')),
+      (response) => visibleRows(response, 'rows').some((row) => row.includes(NAME) && /\d+:\d\d left/.test(row)),
       20,
     );
     const rows = visibleRows(ui, 'rows').map((row) => row.replace(/\s+/g, ' '));
-    const countdownShown = rows.some((row) => new RegExp(`${NAME}.*reclaimed in \\d+:\\d\\d`).test(row));
+    const countdownShown = rows.some((row) => new RegExp(`${NAME}.*⚠ \\d+:\\d\\d left`).test(row));
     const warned = (ui.found.toasts ?? []).some((toast) => toast.text.includes('will be evicted by Azure'));
     console.log(`      tree: ${rows.join(' | ')} (screenshot ${ui.screenshot})`);
 

@@ -69,9 +69,9 @@ describe('Spot notice to resumed session, inside VS Code (against the sandbox cl
     await vscode.commands.executeCommand('workbench.view.extension.spotbox');
     const ui = await expectUi(
       { name: 'notice-countdown', queries: { rows: '.sidebar .monaco-list-row', toasts: '.notifications-toasts .notification-toast' } },
-      (response) => (response.found.rows ?? []).some((row) => row.text.includes('reclaimed in')),
+      (response) => (response.found.rows ?? []).some((row) => /\d+:\d\d left/.test(row.text)),
     );
-    assert.ok((ui.found.rows ?? []).some((row) => /e2e-resume.*reclaimed in \d+:\d\d/.test(row.text.replace(/\s+/g, ' '))), (ui.found.rows ?? []).map((row) => row.text).join(' | '));
+    assert.ok((ui.found.rows ?? []).some((row) => /e2e-resume.*⚠ \d+:\d\d left/.test(row.text.replace(/\s+/g, ' '))), (ui.found.rows ?? []).map((row) => row.text).join(' | '));
     assert.ok((ui.found.toasts ?? []).some((toast) => toast.text.includes('will be reclaimed')), 'the warning notification');
 
     const resumed = await eventually('the recovery to finish', async () => {

@@ -132,7 +132,7 @@ export function phaseMessage(run: RecoveryRun): string {
 export function noticeAnnouncement(boxName: string, cloud: CloudId, notice: Pick<BoxNotice, 'actionTime'>, now: number): string {
   const left = notice.actionTime !== undefined ? countdownLabel(notice.actionTime, now) : undefined;
   const when = notice.actionTime === undefined ? ' shortly' : left === 'now' ? ` now (${new Date(notice.actionTime).toLocaleTimeString()})` : ` in ${left} (${new Date(notice.actionTime).toLocaleTimeString()})`;
-  if (cloud === 'gcp') return `${boxName} will be preempted by Google Cloud${when}. Its agent is checkpointing; the managed instance group recreates the VM, which restores itself.`;
-  if (cloud === 'azure') return `${boxName} will be evicted by Azure${when}. Its agent is checkpointing; the scale set restores the instance (Try & Restore), which restores itself.`;
+  if (cloud === 'gcp') return `${boxName} will be preempted by Google Cloud${when}. Its agent is checkpointing; then the managed instance group recreates the VM, which restores the checkpoint and restarts the session.`;
+  if (cloud === 'azure') return `${boxName} will be evicted by Azure${when}. Its agent is checkpointing; then the scale set restores the instance (Try & Restore), which restores the checkpoint and restarts the session.`;
   return `${boxName} will be reclaimed by AWS${when}. Spotbox is checkpointing it and launching a replacement now.`;
 }
