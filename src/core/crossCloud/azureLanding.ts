@@ -1,4 +1,3 @@
-import type { AgentTuning } from '../agent/agentConfig';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import { parseResourceId } from '../azure/armResourceId';
 import { AzureBoxSource } from '../azure/azureBoxSource';
@@ -8,29 +7,13 @@ import { resolveAzureEndpoint } from '../azure/azureEndpoint';
 import { BlobClient } from '../azure/blobClient';
 import type { Box } from '../boxes/box';
 import { SpotboxError } from '../errors';
-import type { Logger } from '../logging/logger';
 import { launchAzureProfile } from '../profileLaunch/launchAzureProfile';
 import { waitForBootRestore } from '../recovery/bootRestoreJournal';
-import type { LineageRecord } from '../recovery/recoveryTypes';
 import { blobObjectSink } from './blobObjectSink';
-import type { CrossCloudLanding } from './moveLineage';
+import type { CrossCloudLanding, LandingDeps } from './moveLineage';
 import type { ObjectSink } from './objectStores';
 
-export interface AzureLandingDeps {
-  /** The chosen subscription's clients; rejects with the next step when none is chosen. */
-  readonly clients: () => Promise<AzureClients>;
-  /** The assembled agent the box's bootstrap installs from the container. */
-  readonly agentSource: () => Promise<string>;
-  readonly keyDirectory: string;
-  /** This installation's owner id (tag spotbox-owner). */
-  readonly owner: string;
-  /** This machine's public IP now (the lineage's recorded one when it cannot be read): the box's NSG admits SSH from it only. */
-  readonly callerIp: (record: LineageRecord) => Promise<string>;
-  readonly logger: Logger;
-  readonly agentTuning?: AgentTuning;
-  /** How long the box may take to restore and resume after it runs (default 10 minutes). */
-  readonly resumeTimeoutMs?: number;
-}
+export type AzureLandingDeps = LandingDeps<AzureClients>;
 
 /**
  * Landing on Azure: the checkpoint goes to the entry's Blob container (`account/container`, the

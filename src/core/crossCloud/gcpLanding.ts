@@ -1,29 +1,13 @@
-import type { AgentTuning } from '../agent/agentConfig';
 import { connectEndpoint } from '../attach/connectEndpoint';
 import type { GcpClients } from '../gcp/gcpClients';
 import { GceBoxSource } from '../gcp/gceBoxSource';
 import { resolveGceEndpoint } from '../gcp/gceEndpoint';
-import type { Logger } from '../logging/logger';
-import type { LineageRecord } from '../recovery/recoveryTypes';
 import { launchGceProfile } from '../profileLaunch/launchGceProfile';
 import { waitForBootRestore } from '../recovery/bootRestoreJournal';
 import { gcsObjectSink } from './gcsObjectSink';
-import type { CrossCloudLanding } from './moveLineage';
+import type { CrossCloudLanding, LandingDeps } from './moveLineage';
 
-export interface GcpLandingDeps {
-  readonly clients: () => Promise<GcpClients>;
-  /** The assembled agent the box's bootstrap installs from the bucket. */
-  readonly agentSource: () => Promise<string>;
-  readonly keyDirectory: string;
-  /** This installation's owner id (label spotbox-owner). */
-  readonly owner: string;
-  /** This machine's public IP now (the lineage's recorded one when it cannot be read): SSH to the new box is opened to it only. */
-  readonly callerIp: (record: LineageRecord) => Promise<string>;
-  readonly logger: Logger;
-  readonly agentTuning?: AgentTuning;
-  /** How long the box may take to restore and resume after it runs (default 10 minutes). */
-  readonly resumeTimeoutMs?: number;
-}
+export type GcpLandingDeps = LandingDeps<GcpClients>;
 
 /**
  * Landing on Google Cloud: the checkpoint goes to the entry's Cloud Storage bucket, the box is the

@@ -1,3 +1,5 @@
+import type { AgentTuning } from '../agent/agentConfig';
+import type { Logger } from '../logging/logger';
 import type { CloudId } from '../cloud/clouds';
 import { SpotboxError } from '../errors';
 import type { OtherCloud, SpotboxProfile } from '../profile/profileTypes';
@@ -8,6 +10,23 @@ import { moveCause, type CrossCloudMove, type LandedBox, type MoveOptions, type 
 import { egressCostUsd } from '../pricing/egressPrices';
 import type { ObjectSink, ObjectSource } from './objectStores';
 import { profileOnOtherCloud } from './otherCloudProfile';
+
+/** What a landing on any cloud is built from: that cloud's clients, and what every box launch there needs. */
+export interface LandingDeps<Clients> {
+  /** The cloud's clients for the chosen project or subscription; rejects with the next step when none is chosen. */
+  readonly clients: () => Promise<Clients>;
+  /** The assembled agent the box's bootstrap installs from the bucket or container. */
+  readonly agentSource: () => Promise<string>;
+  readonly keyDirectory: string;
+  /** This installation's owner id (its label or tag spotbox-owner). */
+  readonly owner: string;
+  /** This machine's public IP now (the lineage's recorded one when it cannot be read): SSH to the new box is opened to it only. */
+  readonly callerIp: (record: LineageRecord) => Promise<string>;
+  readonly logger: Logger;
+  readonly agentTuning?: AgentTuning;
+  /** How long the box may take to restore and resume after it runs (default 10 minutes). */
+  readonly resumeTimeoutMs?: number;
+}
 
 /** What landing a session on one other cloud takes: its bucket, a launch there, and its box's word that it resumed. */
 export interface CrossCloudLanding {
