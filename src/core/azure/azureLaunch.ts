@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { SpotboxError } from '../errors';
 import type { RollbackJournal } from '../launch/rollbackJournal';
 import type { Logger } from '../logging/logger';
+import { generateEd25519KeyPair } from '../ssh/ed25519KeyPair';
 import { writePrivateKeyFile } from '../ssh/privateKeyFile';
 import { isNoCapacity, isPriceAboveMax, isQuota, ArmApiError } from './armError';
 import { sshFromCallerRule } from './armNetwork';
@@ -82,8 +83,8 @@ export async function launchAzureBox(clients: AzureClients, request: AzureLaunch
 
   report('creating the SSH key and the host key');
   const { utils } = await import('ssh2');
-  const keys = utils.generateKeyPairSync('ed25519', { comment: `spotbox-${name}` });
-  const hostKey = utils.generateKeyPairSync('ed25519', { comment: `host-${name}` });
+  const keys = generateEd25519KeyPair(utils, `spotbox-${name}`);
+  const hostKey = generateEd25519KeyPair(utils, `host-${name}`);
   const hostPublicKey = hostKey.public.split(' ').slice(0, 2).join(' ');
   const privateKeyPath = path.join(request.keyDirectory, `spotbox-${name}.pem`);
   await writePrivateKeyFile(privateKeyPath, keys.private);

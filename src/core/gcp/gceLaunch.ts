@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { SpotboxError } from '../errors';
 import type { RollbackJournal } from '../launch/rollbackJournal';
 import type { Logger } from '../logging/logger';
+import { generateEd25519KeyPair } from '../ssh/ed25519KeyPair';
 import { writePrivateKeyFile } from '../ssh/privateKeyFile';
 import type { ComputeClient } from './computeClient';
 import type { Instance } from './computeTypes';
@@ -93,7 +94,7 @@ export async function launchGceBox(compute: ComputeClient, request: GceLaunchReq
 
   report('creating the SSH key');
   const { utils } = await import('ssh2');
-  const keys = utils.generateKeyPairSync('ed25519', { comment: `spotbox-${name}` });
+  const keys = generateEd25519KeyPair(utils, `spotbox-${name}`);
   const privateKeyPath = path.join(request.keyDirectory, `spotbox-${name}.pem`);
   await writePrivateKeyFile(privateKeyPath, keys.private);
   journal.record(`private key ${privateKeyPath}`, () => fs.rm(privateKeyPath, { force: true }));

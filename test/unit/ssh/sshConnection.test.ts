@@ -5,6 +5,7 @@ import { SpotboxError, userMessageOf } from '../../../src/core/errors';
 import { fingerprintOfKeyBlob } from '../../../src/core/ssh/hostKeyFingerprints';
 import { HostKeyMismatchError, HostKeyPin } from '../../../src/core/ssh/hostKeyPin';
 import { connectToBox, isRetryableConnectError, SshLoginRefusedError } from '../../../src/core/ssh/sshConnection';
+import { generateEd25519KeyPair } from '../../../src/core/ssh/ed25519KeyPair';
 import { ed25519Blob } from './sshFixtures';
 
 describe('host key pinning', () => {
@@ -34,14 +35,14 @@ describe('host key pinning', () => {
   it('backs off between attempts on a refusing port, then gives up', async () => {
     const sleeps: number[] = [];
     await assert.rejects(
-      connectToBox({ host: '127.0.0.1', port: 1, username: 'root', privateKey: utils.generateKeyPairSync('ed25519').private, pinnedFingerprints: [], retries: 3, initialBackoffMs: 100, sleep: async (ms) => void sleeps.push(ms) }),
+      connectToBox({ host: '127.0.0.1', port: 1, username: 'root', privateKey: generateEd25519KeyPair(utils, 'test').private, pinnedFingerprints: [], retries: 3, initialBackoffMs: 100, sleep: async (ms) => void sleeps.push(ms) }),
       /ECONNREFUSED/,
     );
     assert.deepEqual(sleeps, [100, 200, 400]);
   });
 
   it('a refused key names the user and points at sshUser, and is not retried', async () => {
-    const hostKey = utils.generateKeyPairSync('ed25519');
+    const hostKey = generateEd25519KeyPair(utils, 'test');
     const parsed = utils.parseKey(hostKey.private);
     assert.ok(!(parsed instanceof Error));
     const fingerprint = fingerprintOfKeyBlob(parsed.getPublicSSH());
@@ -53,7 +54,7 @@ describe('host key pinning', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as net.AddressInfo;
-      const refused = await connectToBox({ host: '127.0.0.1', port, username: 'ubuntu', privateKey: utils.generateKeyPairSync('ed25519').private, pinnedFingerprints: [fingerprint], retries: 3, initialBackoffMs: 10 }).then(
+      const refused = await connectToBox({ host: '127.0.0.1', port, username: 'ubuntu', privateKey: generateEd25519KeyPair(utils, 'test').private, pinnedFingerprints: [fingerprint], retries: 3, initialBackoffMs: 10 }).then(
         () => undefined,
         (error: unknown) => error,
       );
@@ -79,7 +80,7 @@ describe('host key pinning', () => {
     process.on('uncaughtException', onUncaught);
     try {
       const { port } = server.address() as net.AddressInfo;
-      await assert.rejects(connectToBox({ host: '127.0.0.1', port, username: 'root', privateKey: utils.generateKeyPairSync('ed25519').private, pinnedFingerprints: [], retries: 0, readyTimeoutMs: 200 }), /handshake/);
+      await assert.rejects(connectToBox({ host: '127.0.0.1', port, username: 'root', privateKey: generateEd25519KeyPair(utils, 'test').private, pinnedFingerprints: [], retries: 0, readyTimeoutMs: 200 }), /handshake/);
       await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {
       process.removeListener('uncaughtException', onUncaught);
