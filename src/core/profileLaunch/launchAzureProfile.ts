@@ -1,6 +1,4 @@
-import type { Client } from 'ssh2';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
-import { connectEndpoint } from '../attach/connectEndpoint';
 import { AzureBoxSource } from '../azure/azureBoxSource';
 import type { AzureClients } from '../azure/azureClients';
 import { resolveAzureEndpoint } from '../azure/azureEndpoint';
@@ -19,9 +17,8 @@ import { uploadBootToolsToBlob } from '../azure/blobBootTools';
 import { BlobClient } from '../azure/blobClient';
 import { resolveCheckpointAccount, type CheckpointAccount } from '../azure/azureCheckpointAccount';
 import { grantCheckpointRole, ROLE_ASSIGNMENT_TAG } from '../azure/azureCheckpointRole';
-import { boxKeptError } from './boxKeptError';
-import { provisionBox, type ProvisionResult } from './provisionBox';
-import { waitUntilListedRunning } from './waitUntilListedRunning';
+import type { ProvisionResult } from './provisionBox';
+import { prepareRunningBox } from './prepareRunningBox';
 import { checkpointTagValue } from '../recovery/checkpointTag';
 
 export interface AzureProfileLaunchTarget {
@@ -139,23 +136,19 @@ export async function launchAzureProfile(profile: SpotboxProfile, target: AzureP
     throw await rollBackAfter(journal, error, () => report('Removing what this launch created'));
   }
 
+  // The box exists: from here a failure is reported and the box kept, never rolled back.
   const listBoxes = ports.listBoxes ?? (() => new AzureBoxSource(async () => ports.azure, ports.azure.subscriptionId).listBoxes());
-  let client: Client | undefined;
-  try {
-    report('waiting for the box to boot');
-    const box = await waitUntilListedRunning(listBoxes, launched.vm.id, signal ? { signal } : {});
-    const endpoint = await resolveAzureEndpoint(ports.azure, box, { keyDirectory: target.keyDirectory, defaultUser: profile.sshUser, ...(signal ? { signal } : {}) });
-    client = await connectEndpoint(endpoint, { retries: 8, ...(signal ? { signal } : {}) });
-    report('preparing the box');
-    // A continued lineage's box restores its workspace and starts its session by itself (its boot restore).
-    const provisioned = await provisionBox(client, target.lineage ? { ...profile, session: undefined } : profile, { ...(target.localRoot !== undefined && !target.lineage ? { localRoot: target.localRoot } : {}), ...(signal ? { signal } : {}), onMessage: report });
-    logger.info(`provisioned ${launched.name} in ${launched.location}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}`);
-    return { launched, ...(lineage ? { lineage } : {}), box, endpoint, provisioned };
-  } catch (error) {
-    throw boxKeptError(profile.name, { instanceId: launched.name }, error, signal?.aborted ?? false);
-  } finally {
-    client?.end();
-  }
+  // A continued lineage's box restores its workspace and starts its session by itself (its boot restore).
+  const { box, endpoint, provisioned } = await prepareRunningBox(
+    { cloud: 'azure', profile: target.lineage ? { ...profile, session: undefined } : profile, listedId: launched.vm.id, keptId: launched.name, ...(target.localRoot !== undefined && !target.lineage ? { localRoot: target.localRoot } : {}) },
+    {
+      listBoxes,
+      endpointOf: (listed) => resolveAzureEndpoint(ports.azure, listed, { keyDirectory: target.keyDirectory, defaultUser: profile.sshUser, ...(signal ? { signal } : {}) }),
+    },
+    { report: (_step, message) => report(message), endpointMessage: 'pinning the host key this launch made', ...(signal ? { signal } : {}) },
+  );
+  logger.info(`provisioned ${launched.name} in ${launched.location}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}`);
+  return { launched, ...(lineage ? { lineage } : {}), box, endpoint, provisioned };
 }
 
 interface AzureAgent {

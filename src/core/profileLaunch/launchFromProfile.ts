@@ -7,7 +7,6 @@ import { agentInstallFiles } from '../agent/bootTools';
 import { uploadBootTools } from '../checkpoint/bootToolsUpload';
 import { readBootstrapSource, readSessionTools } from '../session/sessionTools';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
-import { connectEndpoint } from '../attach/connectEndpoint';
 import type { Ec2ClientPool } from '../aws/ec2ClientPool';
 import type { Box } from '../boxes/box';
 import type { Logger } from '../logging/logger';
@@ -18,12 +17,11 @@ import { toLaunchRequest } from '../profile/toLaunchRequest';
 import { lineageFromLaunch } from '../recovery/lineageFromLaunch';
 import type { LineageRecord } from '../recovery/recoveryTypes';
 import type { Clock } from '../time/clock';
-import { boxKeptError } from './boxKeptError';
 import { launchBox } from '../launch/launcher';
 import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
-import { provisionBox, type ProvisionOptions, type ProvisionResult } from './provisionBox';
+import type { ProvisionOptions, ProvisionResult } from './provisionBox';
 import { rollBackAfter, RollbackJournal } from '../launch/rollbackJournal';
-import { waitUntilListedRunning } from './waitUntilListedRunning';
+import { prepareRunningBox } from './prepareRunningBox';
 
 /** The pipeline's steps, in the order they run (progress names them). */
 export const PROFILE_LAUNCH_STEPS = ['image', 'agent', 'launch', 'lineage', 'running', 'endpoint', 'provision'] as const;
@@ -89,7 +87,6 @@ export interface ProfileLaunchResult {
   readonly provisioned: ProvisionResult;
 }
 
-const defaultConnect = (endpoint: BoxEndpoint, signal: AbortSignal | undefined): Promise<Client> => connectEndpoint(endpoint, { retries: 8, ...(signal ? { signal } : {}) });
 
 /**
  * Launch a Spot Box from a profile, the one way every caller does it (the Launch command, the
@@ -161,29 +158,24 @@ export async function launchFromProfile(profile: SpotboxProfile, target: Profile
   }
 
   // The box exists and its lineage is written: from here a failure is reported, never rolled back.
-  let client: Client | undefined;
-  try {
-    report('running', 'waiting for the box to boot');
-    const box = await waitUntilListedRunning(ports.listBoxes, launched.instanceId, {
+  const { box, provisioned } = await prepareRunningBox(
+    { cloud: 'aws', profile, listedId: launched.instanceId, keptId: launched.instanceId, ...(target.localRoot !== undefined ? { localRoot: target.localRoot } : {}) },
+    {
+      listBoxes: ports.listBoxes,
+      endpointOf: (listed, onWaiting) => ports.endpointOf(listed, { ...(signal ? { signal } : {}), onWaiting }),
+      ...(ports.connect ? { connect: ports.connect } : {}),
+      ...(ports.provision ? { provision: ports.provision } : {}),
+    },
+    {
+      report,
       ...(signal ? { signal } : {}),
-      ...(options.pollMs !== undefined ? { intervalMs: options.pollMs } : {}),
-      ...(options.runningTimeoutMs !== undefined ? { timeoutMs: options.runningTimeoutMs } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
-    });
-    report('endpoint', 'reading the host keys of the box');
-    const endpoint = await ports.endpointOf(box, { ...(signal ? { signal } : {}), onWaiting: (message) => report('endpoint', message) });
-    client = await (ports.connect ?? defaultConnect)(endpoint, signal);
-    report('provision', 'preparing the box');
-    const provisioned = await (ports.provision ?? provisionBox)(client, profile, {
-      ...(target.localRoot !== undefined ? { localRoot: target.localRoot } : {}),
-      ...(signal ? { signal } : {}),
-      onMessage: (message) => report('provision', message),
-    });
-    logger.info(`provisioned ${launched.instanceId}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}, session ${provisioned.session}`);
-    return { image, request, launched, ...(lineage ? { lineage } : {}), box, provisioned };
-  } catch (error) {
-    throw boxKeptError(profile.name, launched, error, signal?.aborted ?? false);
-  } finally {
-    client?.end();
-  }
+      waiting: {
+        ...(options.pollMs !== undefined ? { intervalMs: options.pollMs } : {}),
+        ...(options.runningTimeoutMs !== undefined ? { timeoutMs: options.runningTimeoutMs } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+      },
+    },
+  );
+  logger.info(`provisioned ${launched.instanceId}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}, session ${provisioned.session}`);
+  return { image, request, launched, ...(lineage ? { lineage } : {}), box, provisioned };
 }

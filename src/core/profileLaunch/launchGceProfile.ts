@@ -1,6 +1,4 @@
-import type { Client } from 'ssh2';
 import type { BoxEndpoint } from '../attach/boxEndpoint';
-import { connectEndpoint } from '../attach/connectEndpoint';
 import type { Box } from '../boxes/box';
 import { SpotboxError } from '../errors';
 import { agentForProfile, newLineageId } from '../agent/agentForProfile';
@@ -16,9 +14,8 @@ import { RollbackJournal, rollBackAfter } from '../launch/rollbackJournal';
 import type { Logger } from '../logging/logger';
 import { replacementEngineOf, type SpotboxProfile } from '../profile/profileTypes';
 import type { AgentTuning } from '../agent/agentConfig';
-import { boxKeptError } from './boxKeptError';
-import { provisionBox, type ProvisionResult } from './provisionBox';
-import { waitUntilListedRunning } from './waitUntilListedRunning';
+import type { ProvisionResult } from './provisionBox';
+import { prepareRunningBox } from './prepareRunningBox';
 import { checkpointTagValue } from '../recovery/checkpointTag';
 
 export interface GceProfileLaunchTarget {
@@ -131,29 +128,24 @@ export async function launchGceProfile(profile: SpotboxProfile, target: GceProfi
 
   // The box exists: from here a failure is reported and the box kept, never rolled back.
   const listBoxes = ports.listBoxes ?? (() => new GceBoxSource(async () => ports.compute, ports.compute.project).listBoxes());
-  let client: Client | undefined;
-  try {
-    report('waiting for the box to boot');
-    const box = await waitUntilListedRunning(listBoxes, launched.name, signal ? { signal } : {});
-    report('reading the host keys Google published for the box');
-    const endpoint = await resolveGceEndpoint(ports.compute, box, {
-      keyDirectory: target.keyDirectory,
-      defaultUser: profile.sshUser,
-      onWaiting: report,
-      ...(options.hostKeyTimeoutMs !== undefined ? { consoleTimeoutMs: options.hostKeyTimeoutMs } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    client = await connectEndpoint(endpoint, { retries: 8, ...(signal ? { signal } : {}) });
-    report('preparing the box');
-    // A continued lineage's box restores its workspace and starts its session by itself (its boot restore).
-    const provisioned = await provisionBox(client, target.lineage ? { ...profile, session: undefined } : profile, { ...(target.localRoot !== undefined && !target.lineage ? { localRoot: target.localRoot } : {}), ...(signal ? { signal } : {}), onMessage: report });
-    logger.info(`provisioned ${launched.name} in ${launched.zone}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}`);
-    return { launched, ...(lineage ? { lineage } : {}), box, endpoint, provisioned };
-  } catch (error) {
-    throw boxKeptError(profile.name, { instanceId: launched.name }, error, signal?.aborted ?? false);
-  } finally {
-    client?.end();
-  }
+  // A continued lineage's box restores its workspace and starts its session by itself (its boot restore).
+  const { box, endpoint, provisioned } = await prepareRunningBox(
+    { cloud: 'gcp', profile: target.lineage ? { ...profile, session: undefined } : profile, listedId: launched.name, keptId: launched.name, ...(target.localRoot !== undefined && !target.lineage ? { localRoot: target.localRoot } : {}) },
+    {
+      listBoxes,
+      endpointOf: (listed, onWaiting) =>
+        resolveGceEndpoint(ports.compute, listed, {
+          keyDirectory: target.keyDirectory,
+          defaultUser: profile.sshUser,
+          onWaiting,
+          ...(options.hostKeyTimeoutMs !== undefined ? { consoleTimeoutMs: options.hostKeyTimeoutMs } : {}),
+          ...(signal ? { signal } : {}),
+        }),
+    },
+    { report: (_step, message) => report(message), endpointMessage: 'reading the host keys Google published for the box', ...(signal ? { signal } : {}) },
+  );
+  logger.info(`provisioned ${launched.name} in ${launched.zone}: workspace ${provisioned.workspace}${provisioned.remoteDir ? ` at ${provisioned.remoteDir}` : ''}`);
+  return { launched, ...(lineage ? { lineage } : {}), box, endpoint, provisioned };
 }
 
 /** The box's own identity, allowed to read and write Cloud Storage (the agent's checkpoints), nothing else. */

@@ -1,4 +1,5 @@
 import type { Box } from '../boxes/box';
+import { CLOUD_FACTS, type CloudId } from '../cloud/clouds';
 import { SpotboxError } from '../errors';
 import type { Clock } from '../time/clock';
 import { done, notYet, pollUntil } from '../time/poll';
@@ -8,11 +9,13 @@ export interface ListedRunningOptions {
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
   readonly clock?: Clock;
+  /** Whose console the timeout's next step names; AWS when absent. */
+  readonly cloud?: CloudId;
 }
 
 /**
- * The box as the box list shows it once EC2 reports it running: the endpoint needs its address and
- * tags, which the list reads. `listBoxes` is the editor's tree refresh, or EC2 itself in a test.
+ * The box as the box list shows it once its cloud reports it running: the endpoint needs its
+ * address and tags, which the list reads. `listBoxes` is the editor's tree refresh, or the cloud itself.
  */
 export async function waitUntilListedRunning(listBoxes: () => Promise<readonly Box[]>, instanceId: string, options: ListedRunningOptions = {}): Promise<Box> {
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
@@ -25,7 +28,7 @@ export async function waitUntilListedRunning(listBoxes: () => Promise<readonly B
       describe: `${instanceId} to be running`,
       intervalMs: options.intervalMs ?? 2_000,
       timeoutMs,
-      timeoutError: () => new SpotboxError(`${instanceId} did not reach the running state within ${Math.round(timeoutMs / 60_000)} minutes.`, 'Check the instance in the EC2 console.'),
+      timeoutError: () => new SpotboxError(`${instanceId} did not reach the running state within ${Math.round(timeoutMs / 60_000)} minutes.`, `Check it in ${CLOUD_FACTS[options.cloud ?? 'aws'].consoleName}.`),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     },

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Box } from '../../../src/core/boxes/box';
+import type { SpotboxError } from '../../../src/core/errors';
 import { waitUntilListedRunning } from '../../../src/core/profileLaunch/waitUntilListedRunning';
 import { PollClock } from '../time/pollClock';
 
@@ -27,8 +28,13 @@ describe('waitUntilListedRunning (the launch waits for its box in the list)', ()
     assert.equal(looks, 1);
   });
 
-  it('gives up after the timeout, saying the instance did not reach running', async () => {
+  it('gives up after the timeout, saying the instance did not reach running and where to look', async () => {
     const clock = new PollClock();
-    await assert.rejects(clock.drive(waitUntilListedRunning(async () => [], 'i-0abc', { intervalMs: 2_000, timeoutMs: 10 * 60_000, clock })), /i-0abc did not reach the running state within 10 minutes/);
+    await assert.rejects(clock.drive(waitUntilListedRunning(async () => [], 'i-0abc', { intervalMs: 2_000, timeoutMs: 10 * 60_000, clock })), (error: SpotboxError) => /i-0abc did not reach the running state within 10 minutes/.test(error.message) && /EC2 console/.test(error.nextStep ?? ''));
+  });
+
+  it("names the box's own cloud's console, not EC2's, for a Google Cloud or Azure box", async () => {
+    const clock = new PollClock();
+    await assert.rejects(clock.drive(waitUntilListedRunning(async () => [], 'llama-1', { intervalMs: 2_000, timeoutMs: 60_000, clock, cloud: 'azure' })), (error: SpotboxError) => /Azure portal/.test(error.nextStep ?? '') && !/EC2/.test(error.nextStep ?? ''));
   });
 });
