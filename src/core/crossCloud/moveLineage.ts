@@ -1,12 +1,13 @@
 import type { AgentTuning } from '../agent/agentConfig';
 import type { Logger } from '../logging/logger';
-import type { CloudId } from '../cloud/clouds';
-import { SpotboxError } from '../errors';
+import { CLOUD_FACTS, type CloudId } from '../cloud/clouds';
+import { SpotboxError, userMessageOf } from '../errors';
+import { BoxKeptError } from '../profileLaunch/boxKeptError';
 import type { OtherCloud, SpotboxProfile } from '../profile/profileTypes';
 import type { BootRestoreOutcome } from '../recovery/bootRestoreJournal';
 import type { CheckpointRef, LineageRecord } from '../recovery/recoveryTypes';
 import { copyCheckpoint } from './checkpointCopy';
-import { moveCause, type CrossCloudMove, type LandedBox, type MoveOptions, type MoveResult } from '../recovery/crossCloudTypes';
+import { moveCause, type CrossCloudMove, type LandedBox, type MoveOptions, type MoveResult, type SkippedCloud } from '../recovery/crossCloudTypes';
 import { egressCostUsd } from '../pricing/egressPrices';
 import type { ObjectSink, ObjectSource } from './objectStores';
 import { profileOnOtherCloud } from './otherCloudProfile';
@@ -40,7 +41,7 @@ export interface CrossCloudLanding {
 
 export interface MovePorts {
   readonly source: (record: LineageRecord) => ObjectSource;
-  /** The clouds a session can land on (Google Cloud, Azure): the first otherClouds entry, in the profile's order, whose cloud is here wins. */
+  /** The clouds a session can land on (Google Cloud, Azure), tried in the order of the profile's otherClouds entries. */
   readonly landings: readonly CrossCloudLanding[];
   /** Ends the lineage on its own cloud (its fleet, the interrupted box, its launch's key, group and template), so it never starts a second copy. */
   readonly endSource: (record: LineageRecord, interruptedInstanceId: string) => Promise<void>;
@@ -48,49 +49,86 @@ export interface MovePorts {
 }
 
 /**
- * Moves a lineage to another cloud when its own has no Spot capacity for the replacement (the first
- * the profile names that can be landed on), or for price (the cloud and pool the comparison chose):
- * copy its committed checkpoint into the other cloud's bucket (same keys), launch there with the same
- * lineage (the box restores it at boot and starts the session), wait for its journal to say it
- * resumed, then end the lineage on its own cloud. Each step is reported before the next, and a move that already
- * copied or launched (a reloaded window) goes on from there: never a second box.
+ * Moves a lineage to another cloud when its own has no Spot capacity for the replacement, or for
+ * price (the cloud and pool the comparison chose): copy its committed checkpoint into the other
+ * cloud's bucket (same keys), launch there with the same lineage (the box restores it at boot and
+ * starts the session), wait for its journal to say it resumed, then end the lineage on its own
+ * cloud. Each step is reported before the next, and a move that already copied or launched (a
+ * reloaded window) goes on from there: never a second box.
+ *
+ * Without capacity, the otherClouds entries are tried in the profile's order: one that fails before
+ * a box exists there (not signed in, no capacity there either, a bucket that refuses the copy) is
+ * recorded as skipped and the next is tried. Once a box exists on a cloud the move stays with it.
  */
 export async function moveLineage(ports: MovePorts, record: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions): Promise<MoveResult> {
   const profile = record.crossCloud?.profile;
-  // For price: the cloud the comparison chose. Otherwise the first the profile names that can be landed on.
+  // For price: the cloud the comparison chose. Otherwise the otherClouds entries that can be landed on, in order.
   const wanted = move.reason === 'cheaper' ? move.priceComparison.to.cloud : undefined;
-  const choice = profile?.otherClouds
-    ?.filter((target) => wanted === undefined || target.cloud === wanted)
-    .map((target) => ({ target, landing: ports.landings.find((landing) => landing.cloud === target.cloud) }))
-    .find((entry) => entry.landing);
-  if (!profile || !record.checkpoint || !choice?.landing) {
+  const candidates = (profile?.otherClouds ?? [])
+    .filter((target) => wanted === undefined || target.cloud === wanted)
+    .flatMap((target) => ports.landings.filter((landing) => landing.cloud === target.cloud).map((landing) => ({ target, landing })));
+  if (!profile || !record.checkpoint || candidates.length === 0) {
     throw new SpotboxError(`${record.boxName} has nowhere to move: ${moveCause(move)}`, 'Add Google Cloud or Azure to "otherClouds" in .spotbox/profile.json and sign in to it (Spotbox: Choose GCP Project, Spotbox: Choose Azure Subscription), or wait for Spot capacity on AWS.');
   }
-  const { target, landing } = choice;
+  // A reloaded move goes on where it got to: the cloud it launched or copied to, then the ones after it.
+  const reachedCloud = move.to?.cloud ?? move.copy?.toCloud;
+  const remaining = candidates.slice(Math.max(0, candidates.findIndex((candidate) => candidate.target.cloud === reachedCloud)));
   const now = ports.now ?? Date.now;
-  // The priced pool first; the entry's other regions and types stay as fallbacks for its capacity.
-  const there = profileOnOtherCloud(profile, move.reason === 'cheaper' ? pricedFirst(target, move.priceComparison.to) : target);
   let current = move;
-  if (!current.copy) {
-    const source = ports.source(record);
-    const report = await copyCheckpoint(source, landing.sink(target), { prefix: record.checkpoint.prefix, lineage: record.lineage, seq: Number(checkpoint.seq) }, { signal: options.signal, ...(options.onCopyProgress ? { onProgress: options.onCopyProgress } : {}) });
-    current = { ...current, copy: { ...report, egressUsd: egressCostUsd(current.from.cloud, report.bytes) } };
-    await options.onMove(current, {});
+
+  const landOn = async (target: OtherCloud, landing: CrossCloudLanding): Promise<MoveResult> => {
+    // The priced pool first; the entry's other regions and types stay as fallbacks for its capacity.
+    const there = profileOnOtherCloud(profile, current.reason === 'cheaper' ? pricedFirst(target, current.priceComparison.to) : target);
+    if (!current.copy) {
+      const source = ports.source(record);
+      const report = await copyCheckpoint(source, landing.sink(target), { prefix: record.checkpoint!.prefix, lineage: record.lineage, seq: Number(checkpoint.seq) }, { signal: options.signal, ...(options.onCopyProgress ? { onProgress: options.onCopyProgress } : {}) });
+      current = { ...current, copy: { ...report, egressUsd: egressCostUsd(current.from.cloud, report.bytes), toCloud: landing.cloud } };
+      await options.onMove(current, {});
+    }
+    if (!current.to) {
+      const landed = await landing.launch(record, there, options.signal);
+      current = { ...current, to: landed };
+      await options.onMove(current, { replacementLaunched: now(), replacementRunning: now() });
+    }
+    const boot = await landing.waitResumed(current.to!, there, options.signal);
+    if (boot.phase !== 'resumed') {
+      throw new SpotboxError(
+        `The box on ${current.to!.cloud} (${current.to!.instance}) did not resume the session: ${boot.phase === 'failed' ? (boot.error ?? 'its restore failed') : 'it found no checkpoint'}.`,
+        'See ~/.spotbox/journal.jsonl on that box; the checkpoint was copied to its bucket under the same prefix.',
+      );
+    }
+    await ports.endSource(record, move.from.instanceId);
+    return { move: current, boot };
+  };
+
+  for (const [index, { target, landing }] of remaining.entries()) {
+    try {
+      return await landOn(target, landing);
+    } catch (error) {
+      // A box there (launched, or kept by a launch that failed once it ran) keeps the move on that cloud: never a second box.
+      const boxThere = current.to !== undefined || error instanceof BoxKeptError;
+      if (options.signal.aborted || boxThere || index === remaining.length - 1) {
+        throw current.skipped?.length && !boxThere && !options.signal.aborted ? noCloudTookIt(record, [...current.skipped, skippedBecause(landing.cloud, error)]) : error;
+      }
+      const { copy: _copiedThere, ...rest } = current;
+      void _copiedThere;
+      current = { ...rest, skipped: [...(current.skipped ?? []), skippedBecause(landing.cloud, error)] };
+      options.onSkipped?.(current.skipped!.at(-1)!);
+      await options.onMove(current, {});
+    }
   }
-  if (!current.to) {
-    const landed = await landing.launch(record, there, options.signal);
-    current = { ...current, to: landed };
-    await options.onMove(current, { replacementLaunched: now(), replacementRunning: now() });
-  }
-  const boot = await landing.waitResumed(current.to!, there, options.signal);
-  if (boot.phase !== 'resumed') {
-    throw new SpotboxError(
-      `The box on ${current.to!.cloud} (${current.to!.instance}) did not resume the session: ${boot.phase === 'failed' ? (boot.error ?? 'its restore failed') : 'it found no checkpoint'}.`,
-      'See ~/.spotbox/journal.jsonl on that box; the checkpoint was copied to its bucket under the same prefix.',
-    );
-  }
-  await ports.endSource(record, move.from.instanceId);
-  return { move: current, boot };
+  throw new Error('unreachable: the last cloud tried throws');
+}
+
+function skippedBecause(cloud: CloudId, error: unknown): SkippedCloud {
+  return { cloud, reason: userMessageOf(error) };
+}
+
+function noCloudTookIt(record: LineageRecord, skipped: readonly SkippedCloud[]): SpotboxError {
+  return new SpotboxError(
+    `${record.boxName} could not move to another cloud: ${skipped.map((entry) => `${CLOUD_FACTS[entry.cloud].label}: ${entry.reason}`).join('; ')}`,
+    'Fix the first cause above (sign in, choose a project or subscription, or add regions and machine types to its otherClouds entry), or wait for Spot capacity on AWS.',
+  );
 }
 
 /** The otherClouds entry with the priced region and machine type tried first. */

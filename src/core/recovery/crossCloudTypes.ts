@@ -28,6 +28,14 @@ export interface CheckpointCopyReport {
 export interface CrossCloudCopy extends CheckpointCopyReport {
   /** At the source cloud's list price for internet egress (egressPrices.ts). */
   readonly egressUsd: number;
+  /** The cloud the checkpoint was copied to (a reloaded window launches there); absent in records from before it was kept. */
+  readonly toCloud?: CloudId;
+}
+
+/** Another cloud the move tried first and could not land on, in its own words. */
+export interface SkippedCloud {
+  readonly cloud: CloudId;
+  readonly reason: string;
 }
 
 /** One side of a price comparison: the pool, its live Spot price with where it came from and when. */
@@ -65,6 +73,8 @@ interface MoveCommon {
   readonly from: { readonly cloud: CloudId; readonly region: string; readonly instanceId: string };
   readonly copy?: CrossCloudCopy;
   readonly to?: LandedBox;
+  /** otherClouds entries tried before the one it landed on (a no-capacity move goes down the profile's list). */
+  readonly skipped?: readonly SkippedCloud[];
 }
 
 /** The session's own cloud said it had no Spot capacity for the replacement. */
@@ -101,6 +111,8 @@ export interface MoveOptions {
   /** The move so far, persisted by the caller before the next step (a reload continues from it). */
   readonly onMove: (move: CrossCloudMove, milestone: { replacementLaunched?: number; replacementRunning?: number }) => Promise<void>;
   readonly onCopyProgress?: (progress: CopyProgress) => void;
+  /** A cloud the move could not land on, before it tries the next. */
+  readonly onSkipped?: (skipped: SkippedCloud) => void;
 }
 
 export interface MoveResult {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
+import { CLOUD_FACTS } from '../cloud/clouds';
 import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
 import { cheaperMove, movesWhenNoCapacity, startedMove, type CrossCloudMove, type MoveOptions, type MoveResult, type PriceMoveVerdict } from './crossCloudTypes';
 import { SpotboxError } from '../errors';
@@ -501,6 +502,7 @@ export class RecoveryCoordinator {
       onMove: async (next, milestones) => {
         await this.patchRun(lineage, { move: next }, milestones);
       },
+      onSkipped: (skipped) => this.options.logger.warn(`${record.boxName}: could not move to ${CLOUD_FACTS[skipped.cloud].label} (${skipped.reason}); trying the next cloud in otherClouds`),
     });
     record = (await this.store.update(lineage, (current) => {
       const before = current.recovery!;

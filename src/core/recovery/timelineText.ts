@@ -67,6 +67,7 @@ export function moveRows(run: RecoveryRun): Array<{ label: string; detail?: stri
   if (!move?.to) return [];
   const rows: Array<{ label: string; detail?: string }> = [
     { label: `Moved to ${CLOUD_FACTS[move.to.cloud].label} (${move.to.zone}, ${move.to.machineType})`, detail: moveReason(move) },
+    ...(move.skipped ?? []).map((skipped) => ({ label: `Tried ${CLOUD_FACTS[skipped.cloud].label} first`, detail: skipped.reason })),
   ];
   if (move.copy) {
     rows.push({ label: `Copied ${decimalSize(move.copy.bytes)} in ${move.copy.seconds.toFixed(1)} s`, detail: `${move.copy.mbPerSecond.toFixed(1)} MB/s, egress ≈ ${formatUsd(move.copy.egressUsd)}` });

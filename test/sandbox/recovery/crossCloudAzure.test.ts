@@ -27,7 +27,7 @@ import { AZURE_SWEEP_SCOPE, azureHygieneCloud } from '../../../src/core/hygiene/
 import { findOrphans } from '../../../src/core/hygiene/findOrphans';
 import { azureLanding } from '../../../src/core/crossCloud/azureLanding';
 import { profileOnOtherCloud } from '../../../src/core/crossCloud/otherCloudProfile';
-import type { SpotboxError } from '../../../src/core/errors';
+import { SpotboxError } from '../../../src/core/errors';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { AZURE_DEFAULT_IMAGE } from '../../../src/core/profile/cloudRules';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
@@ -135,13 +135,19 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     assert.deepEqual(await blob.listBlobs(container, `${there.checkpoint!.prefix}/${lineage}/`), [], 'the agent\'s files went from the container too');
   });
 
-  it('moves to Azure: checkpoint copied to Blob storage, a scale set of one restores the same lineage at boot, 0 steps lost; the AWS lineage ended; nothing left on either cloud after Terminate', async () => {
+  it('moves to Azure (Google Cloud, named first, not connected: skipped): checkpoint copied to Blob storage, a scale set of one restores the same lineage at boot, 0 steps lost; the AWS lineage ended; nothing left on either cloud after Terminate', async () => {
     const started = Date.now();
+    const agentSource = async (): Promise<string> => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8');
+    // As the editor's Google Cloud clients answer before Choose GCP Project (boxesFeature.ts).
+    const gcpNotConnected = async (): Promise<never> => Promise.reject(new SpotboxError('Google Cloud is not connected to Spotbox.', 'Run Spotbox: Choose GCP Project and pick a gcloud configuration.'));
     const moved = await moveAtNotice(rig, sandbox!, 'xazure', { cloud: 'azure', regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], bucket, image: AZURE_DEFAULT_IMAGE, sshUser: 'ubuntu' }, {
-      azure: { clients: async () => azure, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: rig.keyDirectory },
-    }, tails);
+      gcp: { clients: gcpNotConnected, agentSource, keyDirectory: rig.keyDirectory },
+      azure: { clients: async () => azure, agentSource, keyDirectory: rig.keyDirectory },
+    }, tails, [{ cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], bucket: 'not-reached', image: 'projects/deeplearning-platform-release/global/images/family/common-cu121', sshUser: 'ubuntu' }]);
     const { record, run, move, stepReached } = moved;
     assert.equal(move.to.region, 'eastus');
+    assert.match(move.skipped![0].reason, /Google Cloud is not connected to Spotbox\. Run Spotbox: Choose GCP Project/);
+    assert.equal(move.copy.toCloud, 'azure');
 
     // The copy: exactly the blobs of that checkpoint (and the lineage's notes) in the container, and its figures.
     const prefix = record.checkpoint!.prefix;
@@ -163,7 +169,7 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     }, 30_000, 500).finally(() => client.end());
     assert.match(log, new RegExp(`resumed at step ${stepReached}\\b`), '0 steps lost');
     const summary = timelineSummary(run);
-    assert.match(summary, new RegExp(`^Moved to Azure \\(eastus, Standard_NC4as_T4_v3\\): AWS had no Spot capacity in us-east-1\\. Copied \\d+\\.\\d (kB|MB) in \\d+\\.\\d s \\(\\d+\\.\\d MB/s, egress ≈ \\$[0-9.]+\\)\\. Resumed at step ${stepReached}, 0 steps lost\\.`));
+    assert.match(summary, new RegExp(`^Moved to Azure \\(eastus, Standard_NC4as_T4_v3\\): AWS had no Spot capacity in us-east-1\\. Tried Google Cloud first \\(Google Cloud is not connected to Spotbox\\. Run Spotbox: Choose GCP Project and pick a gcloud configuration\\.\\)\\. Copied \\d+\\.\\d (kB|MB) in \\d+\\.\\d s \\(\\d+\\.\\d MB/s, egress ≈ \\$[0-9.]+\\)\\. Resumed at step ${stepReached}, 0 steps lost\\.`));
 
     await assertAwsLineageEnded(rig, record);
 

@@ -40,8 +40,9 @@ export interface MovedAtNotice {
  * the landing: resumed, where from and why (EC2's own words), the AWS lineage ended, the checkpoint
  * at the last step and the resume at it.
  */
-export async function moveAtNotice(rig: RecoveryRig, sandbox: RunningSandbox, name: string, otherCloud: OtherCloud, deps: Partial<CloudRecoveryDeps>, tails: JournalTail[]): Promise<MovedAtNotice> {
-  const profile = { ...fleetTrainerProfile(name, CROSS_CLOUD_TRAINER), otherClouds: [otherCloud], moveAcrossClouds: { whenNoCapacity: true } };
+export async function moveAtNotice(rig: RecoveryRig, sandbox: RunningSandbox, name: string, otherCloud: OtherCloud, deps: Partial<CloudRecoveryDeps>, tails: JournalTail[], triedFirst: readonly OtherCloud[] = []): Promise<MovedAtNotice> {
+  // `triedFirst`: entries ahead of `otherCloud` in otherClouds that the move cannot land on, each skipped in turn.
+  const profile = { ...fleetTrainerProfile(name, CROSS_CLOUD_TRAINER), otherClouds: [...triedFirst, otherCloud], moveAcrossClouds: { whenNoCapacity: true } };
   const record = await rig.launch(profile, { workspace: WORKSPACES.pytorchLoop });
   assert.ok(record.fleetId && record.crossCloud, 'a fleet lineage that may move');
   const oldBox = (await rig.box(record.currentInstanceId))!;
@@ -66,6 +67,7 @@ export async function moveAtNotice(rig: RecoveryRig, sandbox: RunningSandbox, na
   assert.ok(move.reason === 'no-capacity', `it moved for want of capacity: ${move.reason}`);
   assert.ok(move.capacityErrors.length > 0 && move.capacityErrors.every((line) => line.includes('InsufficientInstanceCapacity')), move.capacityErrors.join('; '));
   assert.equal(move.to?.cloud, otherCloud.cloud);
+  assert.deepEqual(move.skipped?.map((skipped) => skipped.cloud) ?? [], triedFirst.map((entry) => entry.cloud), (move.skipped ?? []).map((skipped) => skipped.reason).join('; '));
   assert.equal(move.to.machineType, otherCloud.instanceTypes[0]);
   assert.ok(move.copy, 'the checkpoint was copied');
   assert.equal(String(move.copy.seq), run.checkpointSeq);

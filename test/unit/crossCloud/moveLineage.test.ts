@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { moveLineage, type CrossCloudLanding, type MovePorts } from '../../../src/core/crossCloud/moveLineage';
+import { SpotboxError } from '../../../src/core/errors';
+import { BoxKeptError } from '../../../src/core/profileLaunch/boxKeptError';
 import { cheaperMove, startedMove, type CrossCloudMove, type LandedBox, type MoveOptions, type PriceComparison, type PriceMoveVerdict } from '../../../src/core/recovery/crossCloudTypes';
 import type { LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { NoSpotCapacityError } from '../../../src/core/launch/noSpotCapacity';
@@ -122,6 +124,94 @@ describe('moveLineage: a session to another cloud', () => {
     assert.deepEqual(landedOn, ['azure sink ckptaccount/runs', 'azure launch azure ckptaccount/runs'], 'Azure is named first');
     await move(['gcp']);
     assert.deepEqual(landedOn, ['gcp sink gcs-ckpts', 'gcp launch gcp gcs-ckpts'], 'no Azure landing here: the next entry');
+  });
+
+  describe('without capacity, down the otherClouds list', () => {
+    const azureEntry = { cloud: 'azure' as const, regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], bucket: 'ckptaccount/runs', image: 'microsoft-dsvm:ubuntu-hpc:2204:latest', sshUser: 'ubuntu' };
+    const gcpThenAzure: LineageRecord = { ...record, crossCloud: { profile: { ...profile, otherClouds: [...profile.otherClouds!, azureEntry] } } };
+    const landedAzure: LandedBox = { cloud: 'azure', region: 'eastus', zone: 'eastus', instance: 'trainer-vmss_0', machineType: 'Standard_NC4as_T4_v3' };
+
+    /** Google Cloud's landing fails as `gcpFails` says; Azure's lands. */
+    function twoClouds(gcpFails: { copy?: Error; launch?: Error; resumed?: BootRestoreOutcome }) {
+      const world = fakeWorld();
+      const azureSink = new MemoryStore('https://ckptaccount.blob.core.windows.net/runs');
+      const calls: string[] = [];
+      const gcp: CrossCloudLanding = {
+        cloud: 'gcp',
+        sink: () => ({ url: 'gs://gcs-ckpts', put: async (key, body, signal) => (gcpFails.copy ? Promise.reject(gcpFails.copy) : world.sink.put(key, body, signal)) }),
+        launch: async () => (calls.push('gcp launch'), gcpFails.launch ? Promise.reject(gcpFails.launch) : landedBox),
+        waitResumed: async () => (calls.push('gcp wait'), gcpFails.resumed ?? { phase: 'resumed', seq: 7, step: 1234 }),
+      };
+      const azure: CrossCloudLanding = {
+        cloud: 'azure',
+        sink: () => azureSink,
+        launch: async () => (calls.push('azure launch'), landedAzure),
+        waitResumed: async () => (calls.push('azure wait'), { phase: 'resumed', seq: 7, step: 1234 }),
+      };
+      const ports: MovePorts = { ...world.ports, landings: [gcp, azure], endSource: async (_record, id) => void calls.push(`end ${id}`) };
+      return { world, azureSink, calls, ports };
+    }
+
+    it('a cloud that fails before a box exists there (not signed in, no capacity) is recorded as skipped, and the next one lands the session', async () => {
+      for (const [what, fails] of [
+        ['no project chosen', { launch: new SpotboxError('No Google Cloud project is chosen.', 'Run Spotbox: Choose GCP Project.') }],
+        ['no capacity there either', { launch: new Error('ZONE_RESOURCE_POOL_EXHAUSTED in us-central1-a') }],
+        ['the bucket refuses the copy', { copy: new Error('403 Forbidden: gs://gcs-ckpts') }],
+      ] as const) {
+        const rig = twoClouds(fails);
+        const saved: CrossCloudMove[] = [];
+        const skippedSeen: string[] = [];
+        const { move } = await moveLineage(rig.ports, gcpThenAzure, startedMove(gcpThenAzure, 'i-old', capacity), { seq: '7', step: 1234, createdAt: 1 }, { signal: new AbortController().signal, onMove: async (next) => void saved.push(next), onSkipped: (skipped) => void skippedSeen.push(skipped.cloud) });
+        assert.deepEqual(move.to, landedAzure, what);
+        assert.deepEqual(move.skipped?.map((skipped) => skipped.cloud), ['gcp'], what);
+        assert.match(move.skipped[0].reason, /Google Cloud project|ZONE_RESOURCE_POOL_EXHAUSTED|403 Forbidden/, what);
+        assert.deepEqual(skippedSeen, ['gcp'], what);
+        assert.equal(move.copy?.toCloud, 'azure', `${what}: the copy recorded is Azure's`);
+        assert.equal(rig.azureSink.writes.at(-1), 'runs/trainer-1a2b3c4d/000007/manifest.json', what);
+        assert.deepEqual(rig.calls.filter((call) => call.startsWith('azure') || call.startsWith('end')), ['azure launch', 'azure wait', 'end i-old'], what);
+        assert.ok(saved.some((next) => next.skipped?.length === 1 && next.copy === undefined && next.to === undefined), `${what}: the skip is saved before Azure is tried`);
+        const run = { id: 'r', trigger: 'notice' as const, owner: 'w', heartbeatAt: 0, interruptedInstanceId: 'i-old', interruptedPool: { instanceType: 'g5.xlarge' }, phase: 'resumed' as const, timeline: {}, move, resumedStep: 1234 };
+        assert.equal(moveRows(run)[1].label, 'Tried Google Cloud first', what);
+      }
+    });
+
+    it('once a box exists on a cloud the move stays with it: a box that did not resume there is not followed by a second one elsewhere', async () => {
+      const rig = twoClouds({ resumed: { phase: 'failed', error: 'restore of checkpoint 7 failed' } });
+      await assert.rejects(
+        moveLineage(rig.ports, gcpThenAzure, startedMove(gcpThenAzure, 'i-old', capacity), { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined }),
+        /did not resume the session: restore of checkpoint 7 failed/,
+      );
+      assert.deepEqual(rig.calls, ['gcp launch', 'gcp wait']);
+      const kept = twoClouds({ launch: new BoxKeptError('trainer (trainer-x1y2) is running, but preparing it failed: ssh refused', 'Attach to it.', { instanceId: 'trainer-x1y2' }, undefined) });
+      await assert.rejects(moveLineage(kept.ports, gcpThenAzure, startedMove(gcpThenAzure, 'i-old', capacity), { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined }), BoxKeptError);
+      assert.deepEqual(kept.calls, ['gcp launch'], 'no Azure box beside the kept Google Cloud one');
+    });
+
+    it('when every cloud fails, one error names each cloud and its cause', async () => {
+      const rig = twoClouds({ launch: new Error('ZONE_RESOURCE_POOL_EXHAUSTED in us-central1-a') });
+      const azureOut: MovePorts = { ...rig.ports, landings: [rig.ports.landings[0], { ...rig.ports.landings[1], launch: async () => Promise.reject(new Error('AllocationFailed in eastus')) }] };
+      await assert.rejects(
+        moveLineage(azureOut, gcpThenAzure, startedMove(gcpThenAzure, 'i-old', capacity), { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined }),
+        (error: SpotboxError) => /could not move to another cloud: Google Cloud: ZONE_RESOURCE_POOL_EXHAUSTED in us-central1-a; Azure: AllocationFailed in eastus/.test(error.message) && /sign in/.test(error.nextStep ?? ''),
+      );
+      assert.ok(!rig.calls.some((call) => call.startsWith('end')), 'the lineage here is not ended');
+    });
+
+    it('a reloaded window goes on with the cloud the move had reached, not the first in the list', async () => {
+      const rig = twoClouds({});
+      const reached = { ...startedMove(gcpThenAzure, 'i-old', capacity), skipped: [{ cloud: 'gcp' as const, reason: 'no project' }], copy: { seq: 7, objects: 1, bytes: 1, seconds: 1, mbPerSecond: 0, egressUsd: 0, toCloud: 'azure' as const } };
+      const { move } = await moveLineage(rig.ports, gcpThenAzure, reached, { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined });
+      assert.deepEqual(rig.calls, ['azure launch', 'azure wait', 'end i-old']);
+      assert.equal(rig.azureSink.writes.length, 0, 'not copied again');
+      assert.deepEqual(move.skipped, reached.skipped);
+    });
+
+    it('a move for price tries only the cloud the comparison chose', async () => {
+      const rig = twoClouds({ launch: new Error('ZONE_RESOURCE_POOL_EXHAUSTED') });
+      const comparison = { to: { cloud: 'gcp', region: 'us-central1', instanceType: 'g2-standard-4' }, percentCheaper: 40 } as unknown as PriceComparison;
+      await assert.rejects(moveLineage(rig.ports, gcpThenAzure, cheaperMove(gcpThenAzure, 'i-old', comparison), { seq: '7', createdAt: 1 }, { signal: new AbortController().signal, onMove: async () => undefined }), /ZONE_RESOURCE_POOL_EXHAUSTED/);
+      assert.deepEqual(rig.calls, ['gcp launch'], 'AWS takes it back, not Azure');
+    });
   });
 
   it('says what to do when the lineage has nowhere to move', async () => {
