@@ -1,32 +1,52 @@
-// The README's test command: lint, types, unit tests, build checks, then the integration suite
-// inside a real VS Code. Prints one closing "total: N passed, N failed" line.
+// The README's test command: types, bundle, unit tests; lint, the agent's tests, build checks and
+// the integration suite inside a real VS Code beside the sandbox cloud suite. Prints one closing
+// "total: N passed, N failed" line.
 import { spawn } from 'node:child_process';
 import { ensureSetup } from './setup.mjs';
 
 const steps = [
-  { name: 'lint', script: 'lint' },
-  { name: 'typecheck', script: 'typecheck' },
-  { name: 'compile tests', script: 'compile-tests' },
+  // Compiling the tests type-checks everything under src, test, sandbox, bench and scripts (the
+  // same tsconfig `npm run typecheck` uses), so CI does not check those types twice.
+  { name: 'compile tests (type-checks the project)', script: 'compile-tests' },
+  { name: 'typecheck the webviews', script: 'typecheck:media' },
   { name: 'bundle', script: 'build' },
+  // Lint, the agent's tests and the build checks run beside the rest: the sandbox suite is CI's long
+  // pole, so it starts as early as it can. A background step that fails ends the run at once.
+  { name: 'lint', script: 'lint', background: true },
   { name: 'unit tests', script: 'test:unit', counts: 'mocha' },
-  // The agent's tests mostly wait on their fake servers' timeouts and backoffs: they run beside the
-  // build checks and the sandbox tests (their output printed whole when they end), not before them.
+  // The agent's tests mostly wait on their fake servers' timeouts and backoffs.
   { name: 'on-box Python tests (unittest)', script: 'test:python', counts: 'unittest', background: true },
-  { name: 'build checks', script: 'test:build', counts: 'mocha' },
+  { name: 'build checks', script: 'test:build', counts: 'mocha', background: true },
   // The integration suite and the sandbox tests both mostly wait (boots, notices, evictions) on
   // sandboxes of their own: run side by side they keep CI under its 25 minutes with three clouds.
   { name: 'integration tests (inside VS Code)', script: 'test:integration', counts: 'plain', background: true },
   { name: 'sandbox cloud tests (real SDK, HTTP, sshd)', script: 'test:sandbox', counts: 'mocha' },
 ];
 
-// Background steps run in their own process group, ended with the run if another step fails.
+// Every step runs in its own process group, ended with the run if another step fails.
 const children = [];
+function stopChildren() {
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // Already ended.
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopChildren();
+    process.exit(130);
+  });
+}
 
 function runStep(step) {
   return new Promise((resolve) => {
     console.log(`\n=== ${step.name}: npm run ${step.script}${step.background ? ' (in the background; its output follows when it ends)' : ''}`);
-    const child = spawn('npm', ['run', '--silent', step.script], { stdio: ['ignore', 'pipe', step.background ? 'pipe' : 'inherit'], detached: Boolean(step.background) });
-    if (step.background) children.push(child);
+    // Each step in its own process group, so a failure elsewhere (or Ctrl-C) ends all it started.
+    const child = spawn('npm', ['run', '--silent', step.script], { stdio: ['ignore', 'pipe', step.background ? 'pipe' : 'inherit'], detached: true });
+    children.push(child);
     let output = '';
     child.stdout.on('data', (chunk) => {
       if (!step.background) process.stdout.write(chunk);
@@ -73,13 +93,7 @@ async function finish(step, { code, output }) {
   if (code !== 0) {
     console.error(`\n${step.name} failed (exit ${code}).`);
     console.log(`total: ${passed} passed, ${Math.max(failed, 1)} failed`);
-    for (const child of children) {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // Already ended.
-      }
-    }
+    stopChildren();
     process.exit(1);
   }
 }
@@ -89,7 +103,10 @@ async function joinBackground() {
 for (const step of steps) {
   if (step.afterBackground) await joinBackground();
   if (step.background) {
-    background.push({ step, running: runStep(step) });
+    const running = runStep(step);
+    // A failure is reported when it happens, not after the sandbox suite: it ends the run.
+    void running.then((result) => (result.code !== 0 ? finish(step, result) : undefined));
+    background.push({ step, running });
     continue;
   }
   await finish(step, await runStep(step));
