@@ -10,13 +10,14 @@ const steps = [
   { name: 'compile tests (type-checks the project)', script: 'compile-tests' },
   { name: 'typecheck the webviews', script: 'typecheck:media' },
   { name: 'bundle', script: 'build' },
-  // Lint, the agent's tests and the build checks run beside the rest: the sandbox suite is CI's long
-  // pole, so it starts as early as it can. A background step that fails ends the run at once.
+  // Lint and the agent's tests run beside the rest: the sandbox suite is CI's long pole, so it
+  // starts as early as it can. A background step that fails ends the run at once.
   { name: 'lint', script: 'lint', background: true },
   { name: 'unit tests', script: 'test:unit', counts: 'mocha' },
   // The agent's tests mostly wait on their fake servers' timeouts and backoffs.
   { name: 'on-box Python tests (unittest)', script: 'test:python', counts: 'unittest', background: true },
-  { name: 'build checks', script: 'test:build', counts: 'mocha', background: true },
+  // In the foreground: `vsce package` rebuilds dist/ (vscode:prepublish), which the suites below load.
+  { name: 'build checks', script: 'test:build', counts: 'mocha' },
   // The integration suite and the sandbox tests both mostly wait (boots, notices, evictions) on
   // sandboxes of their own: run side by side they keep CI under its 25 minutes with three clouds.
   { name: 'integration tests (inside VS Code)', script: 'test:integration', counts: 'plain', background: true },
