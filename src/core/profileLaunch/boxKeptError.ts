@@ -1,5 +1,6 @@
 import { SpotboxError, userMessageOf } from '../errors';
 import { SshLoginRefusedError } from '../ssh/sshConnection';
+import { BoxNotRunningError } from './waitUntilListedRunning';
 
 /** A launch whose box runs but whose preparation (boot, host keys, workspace, session) did not finish: the box is kept. */
 export class BoxKeptError extends SpotboxError {
@@ -17,6 +18,10 @@ export class BoxKeptError extends SpotboxError {
 
 /** Says what happened to a box that is kept after its preparation failed or was cancelled, and what to do with it. */
 export function boxKeptError(boxName: string, launched: { readonly instanceId: string }, error: unknown, cancelled: boolean): BoxKeptError {
+  if (error instanceof BoxNotRunningError) {
+    // Not "is running": it never got there, and may still be starting or stuck.
+    return new BoxKeptError(`${boxName} (${launched.instanceId}) was launched, but ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`, `${error.nextStep ?? ''} It is kept: terminate it from the Spot Boxes view if it stays stuck.`.trim(), launched, error);
+  }
   if (cancelled) {
     return new BoxKeptError(`${boxName} (${launched.instanceId}) is running, but putting the workspace on it was cancelled.`, 'Attach to it, or terminate it from the Spot Boxes view.', launched, error);
   }

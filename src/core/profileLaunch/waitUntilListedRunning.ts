@@ -4,6 +4,14 @@ import { SpotboxError } from '../errors';
 import type { Clock } from '../time/clock';
 import { done, notYet, pollUntil } from '../time/poll';
 
+/** The box was created but its cloud never listed it as running in time. */
+export class BoxNotRunningError extends SpotboxError {
+  constructor(message: string, nextStep: string) {
+    super(message, nextStep);
+    this.name = 'BoxNotRunningError';
+  }
+}
+
 export interface ListedRunningOptions {
   readonly signal?: AbortSignal;
   readonly intervalMs?: number;
@@ -28,9 +36,16 @@ export async function waitUntilListedRunning(listBoxes: () => Promise<readonly B
       describe: `${instanceId} to be running`,
       intervalMs: options.intervalMs ?? 2_000,
       timeoutMs,
-      timeoutError: () => new SpotboxError(`${instanceId} did not reach the running state within ${Math.round(timeoutMs / 60_000)} minutes.`, `Check it in ${CLOUD_FACTS[options.cloud ?? 'aws'].consoleName}.`),
+      timeoutError: () => new BoxNotRunningError(`${instanceId} did not reach the running state within ${waitedFor(timeoutMs)}.`, `Check it in ${CLOUD_FACTS[options.cloud ?? 'aws'].consoleName}.`),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     },
   );
+}
+
+/** "10 minutes", "1 minute", "45 s". */
+function waitedFor(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  const minutes = Math.round(ms / 60_000);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

@@ -55,6 +55,6 @@ describe('prepareRunningBox (every launch once its box exists)', () => {
       { listBoxes: async () => [], endpointOf: async () => endpoint },
       { report: () => undefined, waiting: { intervalMs: 1_000, timeoutMs: 60_000, clock } },
     );
-    await assert.rejects(clock.drive(failing), (error: unknown) => error instanceof BoxKeptError && /Google Cloud console/.test(error.message));
+    await assert.rejects(clock.drive(failing), (error: unknown) => error instanceof BoxKeptError && /^llama \(llama-1\) was launched, but llama-1 did not reach the running state within 1 minute\./.test(error.message) && /Google Cloud console.*terminate it from the Spot Boxes view/.test(error.nextStep ?? ''));
   });
 });
