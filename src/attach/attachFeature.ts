@@ -8,7 +8,7 @@ import { PortForwardRegistry } from '../core/attach/portForwardRegistry';
 import { SshAliasRegistry, spotboxSshFiles } from '../core/attach/sshAliasRegistry';
 import { PROFILE_DEFAULTS } from '../core/profile/profileTypes';
 import type { Logger } from '../core/logging/logger';
-import { isActive } from '../core/recovery/recoveryCoordinator';
+import { isActive } from '../core/recovery/recoveryTypes';
 import type { LineageStore } from '../core/recovery/lineageStore';
 import type { Box } from '../core/boxes/box';
 import type { AttachDeps } from '../commands/boxEndpointProgress';

@@ -2,7 +2,7 @@ import type { Box } from '../boxes/box';
 import { FleetNotOursError } from '../boxes/terminateBox';
 import { withEnded } from '../recovery/lineageEnded';
 import type { Logger } from '../logging/logger';
-import { isActive } from '../recovery/recoveryCoordinator';
+import { isActive } from '../recovery/recoveryTypes';
 import type { LineageStore } from '../recovery/lineageStore';
 import type { IdleConfirmation } from './boxUseCheck';
 import { samePeriod } from './idlePolicy';

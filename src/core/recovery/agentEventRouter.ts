@@ -5,7 +5,7 @@ import type { CommittedCheckpoint } from '../throughput/checkpointUploads';
 import { numberField, timeField, type AgentEvent } from './agentEvents';
 import type { BoxNotice, NoticeBoard } from './noticeBoard';
 import { noticeAuthority, unconfirmedNoticeWarning, type NoticeVerdict } from './noticeConfirmation';
-import type { InterruptionFacts } from './recoveryCoordinator';
+import type { InterruptionFacts } from './recoveryCoordinatorPorts';
 
 export interface AgentEventTargets {
   readonly notices: NoticeBoard;

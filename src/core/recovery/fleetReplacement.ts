@@ -2,7 +2,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Logger } from '../logging/logger';
 import { fleetInstances, fleetOutOfCapacity, fleetTarget, setFleetTarget, waitForFleetInstance } from '../launch/maintainFleet';
 import { NoSpotCapacityError } from '../launch/noSpotCapacity';
-import type { ReplacementBox } from './recoveryCoordinator';
+import type { ReplacementBox } from './recoveryCoordinatorPorts';
 import type { LineageRecord, RecoveryRun } from './recoveryTypes';
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');

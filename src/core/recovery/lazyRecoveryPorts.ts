@@ -1,5 +1,5 @@
 import { SpotboxError } from '../errors';
-import type { RecoveryPorts } from './recoveryCoordinator';
+import type { RecoveryPorts } from './recoveryCoordinatorPorts';
 
 /** RecoveryPorts whose implementation is built on the first call (every port is async). */
 export function lazyRecoveryPorts(load: () => Promise<RecoveryPorts>): RecoveryPorts {

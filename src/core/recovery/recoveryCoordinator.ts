@@ -1,108 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../logging/logger';
-import { CLOUD_FACTS } from '../cloud/clouds';
-import type { LaunchedBox, LaunchRequest } from '../launch/launchTypes';
-import { cheaperMove, movesWhenNoCapacity, startedMove, type CrossCloudMove, type MoveOptions, type MoveResult, type PriceMoveVerdict } from './crossCloudTypes';
-import { SpotboxError } from '../errors';
+import type { LaunchRequest } from '../launch/launchTypes';
+import { movesWhenNoCapacity, startedMove } from './crossCloudTypes';
+import { CrossCloudRecovery } from './crossCloudRecovery';
 import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import type { LineageStore } from './lineageStore';
-import { unconfirmedNoticeWarning, type NoticeVerdict } from './noticeConfirmation';
+import { unconfirmedNoticeWarning } from './noticeConfirmation';
+import type { InterruptionFacts, RecoveryOptions, RecoveryPorts, ReplacementBox } from './recoveryCoordinatorPorts';
 import { replacementPools } from './replacementPools';
-import type { CheckpointRef, LineageRecord, RecoveryPhase, ReleaseOldOptions, RecoveryRun, RecoveryTimeline, RecoveryTrigger } from './recoveryTypes';
-
-/** The cloud and box operations a recovery needs; the editor wires real ones, tests may fake some. */
-export interface RecoveryPorts {
-  /**
-   * Whether EC2 stands behind a spot notice read from the box's journal (noticeConfirmation.ts):
-   * any process on the box can write that file, so nothing is launched or ended on its word alone.
-   */
-  confirmNotice(region: string, instanceId: string): Promise<NoticeVerdict>;
-  /** Marks the interrupted instance as being recovered by `runId`; false when another window won. */
-  claim(record: LineageRecord, runId: string): Promise<boolean>;
-  zones(region: string): Promise<string[]>;
-  /**
-   * Brings up the replacement: a launch of its own (an editor lineage), or the lineage's fleet's
-   * next box (a fleet lineage: raised at a notice, its own replacement after a loss).
-   */
-  launchReplacement(request: LaunchRequest, signal: AbortSignal, context: { readonly record: LineageRecord; readonly run: RecoveryRun }): Promise<ReplacementBox>;
-  waitUntilRunning(region: string, instanceId: string, signal: AbortSignal): Promise<void>;
-  /** The checkpoint the agent commits on the notice; undefined when the box went without one. */
-  emergencyCheckpoint(record: LineageRecord, run: RecoveryRun, signal: AbortSignal): Promise<CheckpointRef | undefined>;
-  newestCheckpoint(record: LineageRecord): Promise<CheckpointRef | undefined>;
-  /** Restores on the box, or (a fleet lineage) waits for the box to have restored itself; says when. */
-  restore(record: LineageRecord, instanceId: string, checkpoint: CheckpointRef | undefined, signal: AbortSignal): Promise<RestoreReport | void>;
-  /** Starts the session on the box unless it already runs; returns the step it resumed from when known. */
-  resume(record: LineageRecord, instanceId: string, signal: AbortSignal): Promise<ResumeReport>;
-  /**
-   * Ends the old instance if it still runs and removes what its launch created. Best effort. Without
-   * options it terminates at once; see ReleaseOldOptions for a box EC2 is about to reclaim.
-   */
-  releaseOld(record: LineageRecord, instanceId: string, options?: ReleaseOldOptions): Promise<void>;
-  /**
-   * Moves the lineage to one of its profile's other clouds (src/core/crossCloud/moveLineage.ts):
-   * copy, launch there, wait for the resume, end the lineage here. Absent where none is wired.
-   */
-  moveToOtherCloud?(record: LineageRecord, move: CrossCloudMove, checkpoint: CheckpointRef, options: MoveOptions): Promise<MoveResult>;
-  /**
-   * Prices the replacement here against the profile's other clouds at a notice, for a lineage whose
-   * profile sets moveAcrossClouds.cheaperByPercent (src/core/crossCloud/priceCheck.ts).
-   */
-  checkPriceMove?(record: LineageRecord): Promise<PriceMoveVerdict>;
-  /**
-   * Holds (true) or frees (false) the own cloud's replacement of the box (a fleet at 0, then 1):
-   * while a move for price runs there is capacity here, so the fleet would start a second copy.
-   */
-  holdReplacement?(record: LineageRecord, held: boolean): Promise<void>;
-}
-
-/** What a replacement box is, as the run records it. */
-export type ReplacementBox = Pick<LaunchedBox, 'instanceId' | 'instanceType' | 'availabilityZone' | 'lifecycle'> & {
-  /** When EC2 launched it, if earlier than now (a fleet's replacement found after the fact). */
-  readonly launchedAt?: number;
-};
-
-/** A restore the box did by itself (a fleet lineage): its checkpoint and when, from the box's journal. */
-export interface RestoreReport {
-  readonly at?: number;
-  readonly seq?: string;
-  readonly step?: number;
-}
-
-export interface ResumeReport {
-  readonly resumedStep?: number;
-  /** When the session started, if earlier than now (the box resumed itself before the window saw it). */
-  readonly at?: number;
-  /** The notice the box's predecessor left in the bucket (handoff.json), if the box waited for it. */
-  readonly notice?: { readonly time?: number; readonly actionTime?: number; readonly instanceId?: string; readonly step?: number };
-}
-
-export interface RecoveryOptions {
-  readonly windowId: string;
-  readonly now?: () => number;
-  /** A run whose owner has not renewed its lease for this long is taken over. */
-  readonly leaseMs?: number;
-  /** How long the price check of a move for price may take before the replacement goes ahead here (default 20 s). */
-  readonly priceCheckMs?: number;
-  readonly heartbeatMs?: number;
-  readonly logger: Logger;
-  readonly onChange?: (record: LineageRecord) => void;
-}
-
-export interface InterruptionFacts {
-  readonly instanceId: string;
-  readonly instanceType: string;
-  readonly availabilityZone?: string;
-  readonly noticeTime?: number;
-  readonly actionTime?: number;
-  /** The trainer's last reported step, if the agent journal carried one. */
-  readonly stepReached?: number;
-}
-
-const ACTIVE: readonly RecoveryPhase[] = ['noticed', 'launching', 'moving', 'replacement-running', 'restoring'];
-
-export function isActive(run: RecoveryRun | undefined): run is RecoveryRun {
-  return run !== undefined && ACTIVE.includes(run.phase);
-}
+import { isActive, type CheckpointRef, type LineageRecord, type RecoveryRun, type RecoveryTimeline, type RecoveryTrigger } from './recoveryTypes';
 
 /**
  * Brings a lineage back after its box is reclaimed: replacement launched at notice time in another
@@ -118,6 +23,7 @@ export class RecoveryCoordinator {
   /** Old boxes being handed back; a first-hour one waits for EC2's reclaim, outside its run. */
   private readonly releases = new Set<Promise<void>>();
   private readonly now: () => number;
+  private readonly crossCloud: CrossCloudRecovery;
 
   constructor(
     private readonly store: LineageStore,
@@ -125,6 +31,14 @@ export class RecoveryCoordinator {
     private readonly options: RecoveryOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.crossCloud = new CrossCloudRecovery({
+      store,
+      ports,
+      options,
+      now: () => this.now(),
+      required: (lineage) => this.required(lineage),
+      patchRun: (lineage, patch, timeline) => this.patchRun(lineage, patch, timeline),
+    });
   }
 
   /** Starts (or joins) the recovery of the lineage that `facts.instanceId` belongs to. */
@@ -340,12 +254,12 @@ export class RecoveryCoordinator {
     // A move for price (a reloaded window's too) may still give the session back to AWS until it lands.
     const priceMove = run.move?.reason === 'cheaper' && !run.move.to ? run.move : undefined;
     if (run.move && !priceMove) {
-      return this.moveAcross(lineage, run.move, checkpointing, signal);
+      return this.crossCloud.moveAcross(lineage, run.move, checkpointing, signal);
     }
     if (run.replacementInstanceId === undefined) {
-      const cheaper = priceMove ?? (run.trigger === 'notice' && run.priceMoveError === undefined ? await this.cheaperElsewhere(record, run.interruptedInstanceId) : undefined);
+      const cheaper = priceMove ?? (run.trigger === 'notice' && run.priceMoveError === undefined ? await this.crossCloud.cheaperElsewhere(record, run.interruptedInstanceId) : undefined);
       if (cheaper) {
-        const moved = await this.moveForPrice(lineage, cheaper, checkpointing, signal);
+        const moved = await this.crossCloud.moveForPrice(lineage, cheaper, checkpointing, signal);
         if (moved) return moved;
         record = await this.required(lineage);
         run = record.recovery!;
@@ -360,7 +274,7 @@ export class RecoveryCoordinator {
         // EC2's own word that it has no Spot capacity, for a lineage whose profile may move: land elsewhere.
         if (error instanceof NoSpotCapacityError && movesWhenNoCapacity(record) && this.ports.moveToOtherCloud) {
           this.options.logger.warn(`${record.boxName}: ${error.message}; moving the session to another cloud`);
-          return this.moveAcross(lineage, startedMove(record, run.interruptedInstanceId, error), checkpointing, signal);
+          return this.crossCloud.moveAcross(lineage, startedMove(record, run.interruptedInstanceId, error), checkpointing, signal);
         }
         throw error;
       }
@@ -430,96 +344,6 @@ export class RecoveryCoordinator {
     }))!;
     this.options.onChange?.(record);
     this.releaseOld(record, run);
-    return record;
-  }
-
-  /**
-   * At a notice, before the replacement here: the other cloud whose expected cost is below this
-   * one's by the profile's margin (moveAcrossClouds.cheaperByPercent), if any. A price lookup that
-   * fails or takes too long never holds up the recovery: the replacement goes ahead here.
-   */
-  private async cheaperElsewhere(record: LineageRecord, interruptedInstanceId: string): Promise<CrossCloudMove | undefined> {
-    if (record.crossCloud?.profile.moveAcrossClouds?.cheaperByPercent === undefined || !this.ports.checkPriceMove || !this.ports.moveToOtherCloud) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const limit = this.options.priceCheckMs ?? 20_000;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${limit / 1000} s`)), limit);
-    });
-    try {
-      const verdict = await Promise.race([this.ports.checkPriceMove(record), timeout]);
-      this.options.logger.info(`${record.boxName}: ${verdict.move ? 'moving the session for price' : 'staying on AWS'}: ${verdict.reason}`);
-      return verdict.move ? cheaperMove(record, interruptedInstanceId, verdict.comparison) : undefined;
-    } catch (error) {
-      this.options.logger.warn(`${record.boxName}: comparing prices across clouds failed (${error instanceof Error ? error.message : String(error)}); replacing the box on AWS as usual`);
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * A move for price, with the fleet here held so it starts no second copy meanwhile. One that
-   * fails before anything was launched on the other cloud gives the session back to the
-   * replacement here (undefined); once a box runs there, its failure is the run's.
-   */
-  private async moveForPrice(lineage: string, started: CrossCloudMove, checkpointing: Promise<CheckpointRef | undefined>, signal: AbortSignal): Promise<LineageRecord | undefined> {
-    const record = await this.required(lineage);
-    try {
-      await this.ports.holdReplacement?.(record, true);
-      return await this.moveAcross(lineage, started, checkpointing, signal);
-    } catch (error) {
-      const current = await this.required(lineage);
-      if (current.recovery?.move?.to || signal.aborted) throw error;
-      this.options.logger.warn(`${record.boxName}: the move for price failed before anything ran on the other cloud (${error instanceof Error ? error.message : String(error)}); replacing the box on AWS`);
-      await this.ports.holdReplacement?.(record, false);
-      // Recorded, so a reloaded window does not try the move again.
-      await this.patchRun(lineage, { move: undefined, priceMoveError: error instanceof Error ? error.message : String(error) });
-      return undefined;
-    }
-  }
-
-  /**
-   * The replacement on another cloud: once the old box's notice checkpoint is committed (or the
-   * newest, when it went without one), moveLineage copies it, launches there and waits for the
-   * resume; every step is persisted, so a reload goes on with the same move. The lineage then ends
-   * here: its box runs on the other cloud, under the same lineage id.
-   */
-  private async moveAcross(lineage: string, started: CrossCloudMove, checkpointing: Promise<CheckpointRef | undefined>, signal: AbortSignal): Promise<LineageRecord | undefined> {
-    let record = (await this.patchRun(lineage, { phase: 'moving', move: started }))!;
-    const checkpoint = (await checkpointing) ?? (await this.ports.newestCheckpoint(record));
-    if (!checkpoint) {
-      throw new SpotboxError(
-        `${record.boxName} has no checkpoint to move to another cloud${started.reason === 'no-capacity' ? ', and AWS has no Spot capacity for its replacement' : ''}.`,
-        'Start the box again when AWS has capacity, or launch the profile on Google Cloud or Azure.',
-      );
-    }
-    record = await this.required(lineage);
-    if (record.recovery!.checkpointSeq === undefined) {
-      record = (await this.patchRun(lineage, { checkpointSeq: checkpoint.seq, ...(checkpoint.step !== undefined ? { checkpointStep: checkpoint.step } : {}) }))!;
-    }
-    const { move, boot } = await this.ports.moveToOtherCloud!(record, record.recovery!.move ?? started, checkpoint, {
-      signal,
-      onMove: async (next, milestones) => {
-        await this.patchRun(lineage, { move: next }, milestones);
-      },
-      onSkipped: (skipped) => this.options.logger.warn(`${record.boxName}: could not move to ${CLOUD_FACTS[skipped.cloud].label} (${skipped.reason}); trying the next cloud in otherClouds`),
-    });
-    record = (await this.store.update(lineage, (current) => {
-      const before = current.recovery!;
-      const finished: RecoveryRun = {
-        ...before,
-        move,
-        phase: 'resumed',
-        // The step the old box's agent last saw at the notice (its handoff), when the journal gave none.
-        ...(before.stepReached === undefined && boot.handoff?.step !== undefined ? { stepReached: boot.handoff.step } : {}),
-        ...(boot.seq !== undefined ? { checkpointSeq: String(boot.seq) } : {}),
-        ...(boot.step !== undefined ? { checkpointStep: boot.step, resumedStep: boot.step } : {}),
-        timeline: { ...before.timeline, restored: boot.restoredAt ?? this.now(), resumed: boot.resumedAt ?? this.now() },
-      };
-      // Ended here: the session runs on the other cloud now, where that cloud's own replacement keeps it.
-      return { ...current, ended: true, ...(move.to ? { movedTo: move.to } : {}), recovery: finished, recoveries: [...(current.recoveries ?? []), finished].slice(-50) };
-    }))!;
-    this.options.onChange?.(record);
     return record;
   }
 

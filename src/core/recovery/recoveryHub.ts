@@ -9,7 +9,8 @@ import { numberField, type AgentEvent } from './agentEvents';
 import { routeAgentEvent } from './agentEventRouter';
 import type { BoxNotice, NoticeBoard } from './noticeBoard';
 import type { NoticeChecks } from './noticeConfirmation';
-import { isActive, type RecoveryCoordinator } from './recoveryCoordinator';
+import { type RecoveryCoordinator } from './recoveryCoordinator';
+import { isActive } from './recoveryTypes';
 import type { LineageRecord } from './recoveryTypes';
 import type { SelfRestoreFollower } from './selfRestoreFollower';
 

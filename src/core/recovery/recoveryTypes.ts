@@ -135,3 +135,10 @@ export function stepsLost(run: Pick<RecoveryRun, 'stepReached' | 'checkpointStep
   }
   return Math.max(0, run.stepReached - resumedFrom);
 }
+
+/** The phases of a run still under way (a reload or another window continues it). */
+const ACTIVE: readonly RecoveryPhase[] = ['noticed', 'launching', 'moving', 'replacement-running', 'restoring'];
+
+export function isActive(run: RecoveryRun | undefined): run is RecoveryRun {
+  return run !== undefined && ACTIVE.includes(run.phase);
+}

@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger';
 import type { BootRestoreOutcome } from './bootRestoreJournal';
 import type { NoticeCheckpoint } from './noticeCheckpointReader';
 import type { NoticeVerdict } from './noticeConfirmation';
-import type { InterruptionFacts } from './recoveryCoordinator';
+import type { InterruptionFacts } from './recoveryCoordinatorPorts';
 import type { LineageRecord, RecoveryRun, RecoveryTimeline } from './recoveryTypes';
 
 /** How long a run waits for the notice manifest once the new box has restored itself. */

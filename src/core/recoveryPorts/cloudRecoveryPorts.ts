@@ -17,7 +17,7 @@ import { SpotboxError } from '../errors';
 import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import { ec2NoticeChecks } from '../recovery/ec2NoticeCloud';
 import type { NoticeChecks } from '../recovery/noticeConfirmation';
-import type { RecoveryPorts } from '../recovery/recoveryCoordinator';
+import type { RecoveryPorts } from '../recovery/recoveryCoordinatorPorts';
 import type { MovePorts } from '../crossCloud/moveLineage';
 import { releaseInterruptedBox, type InterruptedBoxCloud } from '../recovery/releaseInterruptedBox';
 import { backgroundPause } from '../time/backgroundPause';

@@ -5,7 +5,7 @@ import { routeAgentEvent, type AgentEventTargets } from '../../../src/core/recov
 import { parseAgentEvent } from '../../../src/core/recovery/agentEvents';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
 import { confirmSpotNotice, isInterruptionStatus, NoticeChecks, type NoticeCloud, type NoticeInstanceView, type NoticeVerdict } from '../../../src/core/recovery/noticeConfirmation';
-import type { InterruptionFacts } from '../../../src/core/recovery/recoveryCoordinator';
+import type { InterruptionFacts } from '../../../src/core/recovery/recoveryCoordinatorPorts';
 
 /** A fake EC2 whose answers change over (fake) time, and a clock that only moves when the check sleeps. */
 function fakeEc2(answer: (now: number) => { instance?: NoticeInstanceView; status?: string } | Error) {

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import type { LaunchedBox, LaunchRequest } from '../../../src/core/launch/launchTypes';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
-import { RecoveryCoordinator, type RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinator';
+import { RecoveryCoordinator } from '../../../src/core/recovery/recoveryCoordinator';
+import type { RecoveryPorts } from '../../../src/core/recovery/recoveryCoordinatorPorts';
 import { replacementPools } from '../../../src/core/recovery/replacementPools';
 import { stepsLost, type CheckpointRef, type LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 

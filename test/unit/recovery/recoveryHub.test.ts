@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/core/logging/logger';
 import type { AgentEvent } from '../../../src/core/recovery/agentEvents';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
 import type { NoticeVerdict } from '../../../src/core/recovery/noticeConfirmation';
-import type { InterruptionFacts } from '../../../src/core/recovery/recoveryCoordinator';
+import type { InterruptionFacts } from '../../../src/core/recovery/recoveryCoordinatorPorts';
 import { RecoveryHub, type RecoveryHubDeps } from '../../../src/core/recovery/recoveryHub';
 import type { LineageRecord, RecoveryTrigger } from '../../../src/core/recovery/recoveryTypes';
 import { CheckpointFitBoard } from '../../../src/core/throughput/checkpointFitBoard';
