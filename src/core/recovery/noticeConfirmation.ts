@@ -56,17 +56,35 @@ export function isInterruptionStatus(code: string | undefined): boolean {
  */
 export async function confirmSpotNotice(cloud: NoticeCloud, instanceId: string, options: NoticeConfirmationOptions): Promise<NoticeVerdict> {
   const deadline = options.now() + (options.budgetMs ?? NOTICE_CONFIRMATION_BUDGET_MS);
-  let last: NoticeVerdict = { confirmed: false, reason: 'unreachable', detail: 'EC2 was not asked' };
+  return askUntilFinal(() => checkOnce(cloud, instanceId), deadline, { ...options, pauseMs: (attempt) => BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)], authority: 'EC2' });
+}
+
+export interface AskOptions {
+  readonly now: () => number;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly signal?: AbortSignal;
+  /** The pause after the attempt numbered `attempt` (from 0). */
+  readonly pauseMs: (attempt: number) => number;
+  /** Who is asked, for the refusal a failed look becomes ("EC2", "the cloud"). */
+  readonly authority: string;
+}
+
+/**
+ * Asks the cloud (`look`) until its verdict is final (confirmed, or a box that cannot have had a
+ * notice), the signal aborts, or the next pause would pass `deadline`; the last verdict is returned.
+ * Never throws: a failed look is a refusal the next look may overturn.
+ */
+export async function askUntilFinal(look: () => Promise<NoticeVerdict>, deadline: number, options: AskOptions): Promise<NoticeVerdict> {
   for (let attempt = 0; ; attempt++) {
-    last = await checkOnce(cloud, instanceId);
-    // A confirmation is final; so is an instance that cannot have a spot notice at all.
-    if (last.confirmed || last.reason === 'on-demand') {
-      return last;
+    let verdict: NoticeVerdict;
+    try {
+      verdict = await look();
+    } catch (error) {
+      verdict = { confirmed: false, reason: 'unreachable', detail: `asking ${options.authority} failed: ${error instanceof Error ? error.message : String(error)}` };
     }
-    const pause = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
-    if (options.signal?.aborted || options.now() + pause > deadline) {
-      return last;
-    }
+    if (verdict.confirmed || verdict.reason === 'on-demand') return verdict;
+    const pause = options.pauseMs(attempt);
+    if (options.signal?.aborted || options.now() + pause > deadline) return verdict;
     await options.sleep(pause, options.signal);
   }
 }

@@ -1,4 +1,4 @@
-import type { NoticeVerdict } from './noticeConfirmation';
+import { askUntilFinal, type NoticeVerdict } from './noticeConfirmation';
 
 export interface SelfRestoreConfirmationOptions {
   readonly now: () => number;
@@ -27,14 +27,5 @@ export function confirmationDeadline(notice: { readonly noticeTime: number; read
  */
 export async function confirmBeforeDeadline(look: () => Promise<NoticeVerdict>, deadline: number, options: SelfRestoreConfirmationOptions): Promise<NoticeVerdict> {
   const interval = options.intervalMs ?? 1_000;
-  for (;;) {
-    let verdict: NoticeVerdict;
-    try {
-      verdict = await look();
-    } catch (error) {
-      verdict = { confirmed: false, reason: 'unreachable', detail: `asking the cloud failed: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    if (verdict.confirmed || verdict.reason === 'on-demand' || options.signal?.aborted || options.now() + interval > deadline) return verdict;
-    await options.sleep(interval, options.signal);
-  }
+  return askUntilFinal(look, deadline, { now: options.now, sleep: options.sleep, ...(options.signal ? { signal: options.signal } : {}), pauseMs: () => interval, authority: 'the cloud' });
 }
