@@ -93,7 +93,8 @@ describe('Launch faults through the command, as a user meets them (against the s
     launchedIds.push(box.instanceId);
     assert.equal(box.state, 'running', 'the box is kept: it is usable once the user is fixed');
     assert.ok(api.boxStore.boxes.some((candidate) => candidate.instanceId === box.instanceId));
-    const text = await toastText('launch-wrong-ssh-user', /e2e-wrong-user/);
+    // The error's toast, not the launch's progress toast, which a busy window may still be closing.
+    const text = await toastText('launch-wrong-ssh-user', /e2e-wrong-user.*refused the box's key/);
     assert.match(text, /refused the box's key for the user "ec2-user"\. Check "sshUser" in \.spotbox\/profile\.json/, text);
     assert.match(text, /launch again once "sshUser" is right/, text);
   });

@@ -24,38 +24,22 @@ import { resolveGceEndpoint } from '../../../src/core/gcp/gceEndpoint';
 import { terminateGceBox } from '../../../src/core/gcp/gceTerminate';
 import { findOrphans } from '../../../src/core/hygiene/findOrphans';
 import { GCE_SWEEP_SCOPE, gceHygieneCloud } from '../../../src/core/hygiene/gceHygieneCloud';
-import type { JournalTail } from '../../../src/core/recovery/journalTail';
 import { timelineSummary } from '../../../src/core/recovery/timelineText';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
-import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { assembleAgentForTests } from '../../assembledAgent';
-import { eventually, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from '../e2e/sandboxHarness';
-import { assertAwsLineageEnded, assertCopyFigures, awsOrphans, moveAtNotice, moveFigures } from './crossCloudScenario';
-import { RecoveryRig, REGION, requireTorch } from './recoveryHarness';
+import { eventually, TEST_OWNER_ID } from '../e2e/sandboxHarness';
+import { assertAwsLineageEnded, assertCopyFigures, awsOrphans, moveAtNotice, moveFigures, useCrossCloudWorld } from './crossCloudScenario';
+import { REGION } from './recoveryHarness';
 
 const GCS_BUCKET = 'spotbox-sandbox';
 
 describe('Across clouds: AWS out of Spot capacity at a notice, the session resumes on Google Cloud with its checkpoint copied (issue 14)', function () {
   this.timeout(300_000);
-  let directory: string;
-  let sandbox: RunningSandbox | undefined;
-  let rig: RecoveryRig;
+  const world = useCrossCloudWorld('spotbox-cross-cloud-');
   let gcp: GcpClients;
-  const tails: JournalTail[] = [];
 
   before(async () => {
-    requireTorch();
-    directory = tempDir('spotbox-cross-cloud-');
-    sandbox = await startTestSandbox(directory);
-    rig = new RecoveryRig(directory);
     gcp = await createGcpClients({ configuration: 'spotbox-sandbox' });
-  });
-
-  after(async () => {
-    tails.splice(0).forEach((tail) => tail.stop());
-    await rig?.releaseAll().catch(() => undefined);
-    rig?.dispose();
-    await stopTestSandbox(sandbox, directory);
   });
 
   it('copies a committed checkpoint over the wire, S3 -> Cloud Storage, byte for byte, the manifest last', async () => {
@@ -89,9 +73,9 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
 
   it('moves to Google Cloud: checkpoint copied, same lineage restored at boot, 0 steps lost; the AWS lineage ended; nothing left on either cloud after Terminate', async () => {
     const started = Date.now();
-    const moved = await moveAtNotice(rig, sandbox!, 'xcloud', { cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], bucket: GCS_BUCKET, image: 'projects/deeplearning-platform-release/global/images/family/pytorch-latest-gpu', sshUser: 'ubuntu' }, {
-      gcp: { clients: async () => gcp, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: rig.keyDirectory },
-    }, tails);
+    const moved = await moveAtNotice(world.rig, world.sandbox, 'xcloud', { cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], bucket: GCS_BUCKET, image: 'projects/deeplearning-platform-release/global/images/family/pytorch-latest-gpu', sshUser: 'ubuntu' }, {
+      gcp: { clients: async () => gcp, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: world.rig.keyDirectory },
+    }, world.tails);
     const { record, run, move, stepReached } = moved;
     assert.match(move.to.zone, /^us-central1-[a-z]$/);
 
@@ -104,7 +88,7 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     // The trainer resumed on Google Cloud at the exact step it saved at on AWS (its log, on that box).
     const gceBox = (await new GceBoxSource(async () => gcp.compute, gcp.project).listBoxes()).find((box) => box.instanceId === move.to.instance);
     assert.ok(gceBox, `${move.to.instance} is listed on Google Cloud`);
-    const client = await connectEndpoint(await resolveGceEndpoint(gcp.compute, gceBox, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
+    const client = await connectEndpoint(await resolveGceEndpoint(gcp.compute, gceBox, { keyDirectory: world.rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
     const log = await eventually('the trainer to resume on Google Cloud', async () => {
       const text = (await runRemoteCommand(client, 'cat ~/trainer.log 2>/dev/null || true')).stdout;
       return /resumed at step \d+/.test(text) ? text : undefined;
@@ -113,12 +97,12 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     const summary = timelineSummary(run);
     assert.match(summary, new RegExp(`^Moved to Google Cloud \\(${move.to.zone}, g2-standard-4\\): AWS had no Spot capacity in us-east-1\\. Copied \\d+\\.\\d (kB|MB) in \\d+\\.\\d s \\(\\d+\\.\\d MB/s, egress ≈ \\$[0-9.]+\\)\\. Resumed at step ${stepReached}, 0 steps lost\\.`));
 
-    await assertAwsLineageEnded(rig, record);
+    await assertAwsLineageEnded(world.rig, record);
 
     // Terminate Box on Google Cloud; then neither cloud holds anything of this owner.
-    await terminateGceBox(gcp.compute, gceBox, { ownerId: TEST_OWNER_ID, keyDirectory: rig.keyDirectory });
-    const gceScan = await findOrphans(gceHygieneCloud(async () => gcp.compute, rig.keyDirectory), { regions: [GCE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
-    assert.deepEqual([...gceScan.orphans.map((orphan) => `${orphan.kind} ${orphan.id}`), ...(await awsOrphans(rig))], []);
+    await terminateGceBox(gcp.compute, gceBox, { ownerId: TEST_OWNER_ID, keyDirectory: world.rig.keyDirectory });
+    const gceScan = await findOrphans(gceHygieneCloud(async () => gcp.compute, world.rig.keyDirectory), { regions: [GCE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
+    assert.deepEqual([...gceScan.orphans.map((orphan) => `${orphan.kind} ${orphan.id}`), ...(await awsOrphans(world.rig))], []);
     await gcp.gcs.deletePrefix(GCS_BUCKET, sessionFolder(prefix, record.lineage));
     await moved.coordinator.releasesSettled();
     console.log(`      ${summary} (${moveFigures(moved)}; scenario ${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -31,52 +31,37 @@ import { SpotboxError } from '../../../src/core/errors';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { AZURE_DEFAULT_IMAGE } from '../../../src/core/profile/cloudRules';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
-import type { JournalTail } from '../../../src/core/recovery/journalTail';
 import { timelineSummary } from '../../../src/core/recovery/timelineText';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
-import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { assembleAgentForTests } from '../../assembledAgent';
 import { trustSandboxCa } from '../azure/trustSandboxCa';
-import { eventually, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from '../e2e/sandboxHarness';
-import { assertAwsLineageEnded, assertCopyFigures, awsOrphans, CROSS_CLOUD_TRAINER, moveAtNotice, moveFigures } from './crossCloudScenario';
-import { fleetTrainerProfile, RecoveryRig, REGION, requireTorch } from './recoveryHarness';
+import { eventually, TEST_OWNER_ID } from '../e2e/sandboxHarness';
+import { assertAwsLineageEnded, assertCopyFigures, awsOrphans, CROSS_CLOUD_TRAINER, moveAtNotice, moveFigures, useCrossCloudWorld } from './crossCloudScenario';
+import { fleetTrainerProfile, REGION } from './recoveryHarness';
 
 const S3_BUCKET = 'spotbox-sandbox';
 
 describe('Across clouds: AWS out of Spot capacity at a notice, the session resumes on Azure with its checkpoint copied to Blob storage (issue 14)', function () {
   this.timeout(300_000);
-  let directory: string;
-  let sandbox: RunningSandbox | undefined;
+  // The box's login user reads the sandbox's CA bundle under the folder (a real VM trusts Azure's public CAs).
+  const world = useCrossCloudWorld('spotbox-cross-azure-', { folderMode: 0o711 });
   let untrust: (() => void) | undefined;
-  let rig: RecoveryRig;
   let azure: AzureClients;
   let blob: BlobClient;
   let bucket: string;
   let container: string;
-  const tails: JournalTail[] = [];
 
   before(async () => {
-    requireTorch();
-    directory = tempDir('spotbox-cross-azure-');
-    // The box's login user reads the sandbox's CA bundle under it (a real VM trusts Azure's public CAs).
-    fs.chmodSync(directory, 0o711);
-    sandbox = await startTestSandbox(directory);
-    untrust = trustSandboxCa(sandbox.azure.certificates.ca);
-    rig = new RecoveryRig(directory);
+    untrust = trustSandboxCa(world.sandbox.azure.certificates.ca);
     // The editor's clients from the sandbox's environment: the Azure CLI's cloud, the service principal.
     azure = createAzureClients();
-    container = sandbox.endpoints.azureContainer;
-    bucket = `${sandbox.endpoints.azureStorageAccount}/${container}`;
+    container = world.sandbox.endpoints.azureContainer;
+    bucket = `${world.sandbox.endpoints.azureStorageAccount}/${container}`;
     blob = new BlobClient({ endpoint: (await resolveCheckpointAccount(azure, bucket)).blobEndpoint, credential: azure.storageCredential });
   });
 
-  after(async () => {
-    tails.splice(0).forEach((tail) => tail.stop());
-    await rig?.releaseAll().catch(() => undefined);
-    rig?.dispose();
-    await stopTestSandbox(sandbox, directory);
-    untrust?.();
-  });
+  // After the world's own stop (hooks run in the order they are registered).
+  after(() => untrust?.());
 
   /** The blobs under a lineage's folder with their sizes (List Blobs names them; each is read for its size). */
   const blobsUnder = async (folder: string): Promise<Array<{ name: string; size: number; body: Buffer }>> =>
@@ -100,7 +85,7 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     await s3.send(new PutObjectCommand({ Bucket: S3_BUCKET, Key: manifestKey('copy', lineage, 3), Body: JSON.stringify(manifest) }));
     const source = s3ObjectSource(S3_BUCKET, { region: REGION });
     const sink = blobObjectSink(blob, container);
-    assert.equal(sink.url, `${sandbox!.endpoints.azureBlob}/${container}`, 'the account\'s Blob endpoint as ARM gives it');
+    assert.equal(sink.url, `${world.sandbox.endpoints.azureBlob}/${container}`, 'the account\'s Blob endpoint as ARM gives it');
     const report = await copyCheckpoint(source, sink, { prefix: 'copy', lineage, seq: 3 }, { concurrency: 2 });
     source.dispose();
     s3.destroy();
@@ -113,25 +98,25 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
   });
 
   it('a landing that cannot be made stops with its next step and leaves nothing: no such storage account; a role grant the caller may not make (rolled back)', async () => {
-    const landing = azureLanding({ clients: async () => azure, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: rig.keyDirectory, owner: TEST_OWNER_ID, callerIp: async () => '127.0.0.1', logger: silentLogger });
+    const landing = azureLanding({ clients: async () => azure, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: world.rig.keyDirectory, owner: TEST_OWNER_ID, callerIp: async () => '127.0.0.1', logger: silentLogger });
     const target = { cloud: 'azure' as const, regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], bucket, image: AZURE_DEFAULT_IMAGE, sshUser: 'ubuntu' };
     await assert.rejects(landing.sink({ ...target, bucket: 'nosuchaccount/runs' }).put('x/manifest.json', Buffer.from('{}')), (error: SpotboxError) =>
       /storage account "nosuchaccount".*is not in the Azure subscription/.test(error.message) && /az storage account create --name nosuchaccount/.test(error.nextStep ?? ''));
 
     const lineage = `xdeny-${Date.now().toString(36)}`;
     const there = profileOnOtherCloud({ ...fleetTrainerProfile('xdeny', CROSS_CLOUD_TRAINER), otherClouds: [target] }, target);
-    sandbox!.azure.arm.roleAssignments.denyGrants = true;
+    world.sandbox.azure.arm.roleAssignments.denyGrants = true;
     try {
       await assert.rejects(landing.launch({ lineage } as LineageRecord, there, new AbortController().signal), (error: SpotboxError) =>
-        error.message.startsWith(`Azure refused to let the box write checkpoints to ${sandbox!.endpoints.azureStorageAccount}: granting a role needs Owner or User Access Administrator`) && /User Access Administrator/.test(error.nextStep ?? ''));
+        error.message.startsWith(`Azure refused to let the box write checkpoints to ${world.sandbox.endpoints.azureStorageAccount}: granting a role needs Owner or User Access Administrator`) && /User Access Administrator/.test(error.nextStep ?? ''));
     } finally {
-      sandbox!.azure.arm.roleAssignments.denyGrants = false;
+      world.sandbox.azure.arm.roleAssignments.denyGrants = false;
     }
-    assert.deepEqual(sandbox!.azure.arm.vms.snapshot(), [], 'no VM left');
-    assert.deepEqual(sandbox!.azure.arm.scaleSets.snapshot(), [], 'no scale set left');
-    const azureScan = await findOrphans(azureHygieneCloud(async () => azure, rig.keyDirectory), { regions: [AZURE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
+    assert.deepEqual(world.sandbox.azure.arm.vms.snapshot(), [], 'no VM left');
+    assert.deepEqual(world.sandbox.azure.arm.scaleSets.snapshot(), [], 'no scale set left');
+    const azureScan = await findOrphans(azureHygieneCloud(async () => azure, world.rig.keyDirectory), { regions: [AZURE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
     assert.deepEqual(azureScan.orphans.map((orphan) => `${orphan.kind} ${orphan.id}`), [], 'no resource group left');
-    assert.deepEqual((fs.existsSync(rig.keyDirectory) ? fs.readdirSync(rig.keyDirectory) : []).filter((name) => name.startsWith('spotbox-xdeny')), [], 'no key left');
+    assert.deepEqual((fs.existsSync(world.rig.keyDirectory) ? fs.readdirSync(world.rig.keyDirectory) : []).filter((name) => name.startsWith('spotbox-xdeny')), [], 'no key left');
     assert.deepEqual(await blob.listBlobs(container, `${there.checkpoint!.prefix}/${lineage}/`), [], 'the agent\'s files went from the container too');
   });
 
@@ -140,10 +125,10 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     const agentSource = async (): Promise<string> => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8');
     // As the editor's Google Cloud clients answer before Choose GCP Project (boxesFeature.ts).
     const gcpNotConnected = async (): Promise<never> => Promise.reject(new SpotboxError('Google Cloud is not connected to Spotbox.', 'Run Spotbox: Choose GCP Project and pick a gcloud configuration.'));
-    const moved = await moveAtNotice(rig, sandbox!, 'xazure', { cloud: 'azure', regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], bucket, image: AZURE_DEFAULT_IMAGE, sshUser: 'ubuntu' }, {
-      gcp: { clients: gcpNotConnected, agentSource, keyDirectory: rig.keyDirectory },
-      azure: { clients: async () => azure, agentSource, keyDirectory: rig.keyDirectory },
-    }, tails, [{ cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], bucket: 'not-reached', image: 'projects/deeplearning-platform-release/global/images/family/common-cu121', sshUser: 'ubuntu' }]);
+    const moved = await moveAtNotice(world.rig, world.sandbox, 'xazure', { cloud: 'azure', regions: ['eastus'], instanceTypes: ['Standard_NC4as_T4_v3'], bucket, image: AZURE_DEFAULT_IMAGE, sshUser: 'ubuntu' }, {
+      gcp: { clients: gcpNotConnected, agentSource, keyDirectory: world.rig.keyDirectory },
+      azure: { clients: async () => azure, agentSource, keyDirectory: world.rig.keyDirectory },
+    }, world.tails, [{ cloud: 'gcp', regions: ['us-central1'], instanceTypes: ['g2-standard-4'], bucket: 'not-reached', image: 'projects/deeplearning-platform-release/global/images/family/common-cu121', sshUser: 'ubuntu' }]);
     const { record, run, move, stepReached } = moved;
     assert.equal(move.to.region, 'eastus');
     assert.match(move.skipped![0].reason, /Google Cloud is not connected to Spotbox\. Run Spotbox: Choose GCP Project/);
@@ -158,11 +143,11 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     const azureBox = (await new AzureBoxSource(async () => azure, azure.subscriptionId).listBoxes()).find((box) => box.instanceId.endsWith(`/${move.to.instance}`));
     assert.ok(azureBox, `${move.to.instance} is listed on Azure`);
     assert.equal(azureBox.lineage, record.lineage, 'the same lineage continues on Azure');
-    assert.equal(sandbox!.azure.arm.scaleSets.snapshot().length, 1, 'kept by a scale set of one');
-    assert.equal(sandbox!.azure.arm.roleAssignments.saved().length, 1, 'one role assignment: Storage Blob Data Contributor on the account');
+    assert.equal(world.sandbox.azure.arm.scaleSets.snapshot().length, 1, 'kept by a scale set of one');
+    assert.equal(world.sandbox.azure.arm.roleAssignments.saved().length, 1, 'one role assignment: Storage Blob Data Contributor on the account');
 
     // The trainer resumed on Azure at the exact step it saved at on AWS (its log, on that box).
-    const client = await connectEndpoint(await resolveAzureEndpoint(azure, azureBox, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
+    const client = await connectEndpoint(await resolveAzureEndpoint(azure, azureBox, { keyDirectory: world.rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
     const log = await eventually('the trainer to resume on Azure', async () => {
       const text = (await runRemoteCommand(client, 'cat ~/trainer.log 2>/dev/null || true')).stdout;
       return /resumed at step \d+/.test(text) ? text : undefined;
@@ -171,15 +156,15 @@ describe('Across clouds: AWS out of Spot capacity at a notice, the session resum
     const summary = timelineSummary(run);
     assert.match(summary, new RegExp(`^Moved to Azure \\(eastus, Standard_NC4as_T4_v3\\): AWS had no Spot capacity in us-east-1\\. Tried Google Cloud first \\(Google Cloud is not connected to Spotbox\\. Run Spotbox: Choose GCP Project and pick a gcloud configuration\\.\\)\\. Copied \\d+\\.\\d (kB|MB) in \\d+\\.\\d s \\(\\d+\\.\\d MB/s, egress ≈ \\$[0-9.]+\\)\\. Resumed at step ${stepReached}, 0 steps lost\\.`));
 
-    await assertAwsLineageEnded(rig, record);
+    await assertAwsLineageEnded(world.rig, record);
 
     // Terminate Box on Azure; then neither cloud holds anything of this owner.
-    await terminateAzureBox(azure, azureBox, { ownerId: TEST_OWNER_ID, keyDirectory: rig.keyDirectory });
-    assert.deepEqual(sandbox!.azure.arm.vms.snapshot(), [], 'no VM left');
-    assert.deepEqual(sandbox!.azure.arm.scaleSets.snapshot(), [], 'no scale set left');
-    assert.deepEqual(sandbox!.azure.arm.roleAssignments.saved(), [], 'the role assignment went with the box');
-    const azureScan = await findOrphans(azureHygieneCloud(async () => azure, rig.keyDirectory), { regions: [AZURE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
-    assert.deepEqual([...azureScan.orphans.map((orphan) => `${orphan.kind} ${orphan.id}`), ...(await awsOrphans(rig))], []);
+    await terminateAzureBox(azure, azureBox, { ownerId: TEST_OWNER_ID, keyDirectory: world.rig.keyDirectory });
+    assert.deepEqual(world.sandbox.azure.arm.vms.snapshot(), [], 'no VM left');
+    assert.deepEqual(world.sandbox.azure.arm.scaleSets.snapshot(), [], 'no scale set left');
+    assert.deepEqual(world.sandbox.azure.arm.roleAssignments.saved(), [], 'the role assignment went with the box');
+    const azureScan = await findOrphans(azureHygieneCloud(async () => azure, world.rig.keyDirectory), { regions: [AZURE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
+    assert.deepEqual([...azureScan.orphans.map((orphan) => `${orphan.kind} ${orphan.id}`), ...(await awsOrphans(world.rig))], []);
     for (const { name } of await blobsUnder(`${prefix}/`)) await blob.deleteBlob(container, name);
     await moved.coordinator.releasesSettled();
     console.log(`      ${summary} (${moveFigures(moved)}; scenario ${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -6,6 +6,7 @@
  * session moves. What only the landing cloud can check (its bucket, its box, its sweep) is the test's.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { DescribeFleetsCommand } from '@aws-sdk/client-ec2';
 import type { Box } from '../../../src/core/boxes/box';
 import type { CheckpointCopyReport, CrossCloudCopy, CrossCloudMove, LandedBox } from '../../../src/core/recovery/crossCloudTypes';
@@ -18,8 +19,8 @@ import { ec2HygieneCloud } from '../../../src/core/hygiene/ec2HygieneCloud';
 import { findOrphans } from '../../../src/core/hygiene/findOrphans';
 import { EGRESS_USD_PER_GB } from '../../../src/core/pricing/egressPrices';
 import type { RunningSandbox } from '../../../sandbox/sandbox';
-import { eventually, TEST_OWNER_ID } from '../e2e/sandboxHarness';
-import { BOX_WORKSPACE, fleetTrainerProfile, REGION, type RecoveryRig, WORKSPACES } from './recoveryHarness';
+import { eventually, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from '../e2e/sandboxHarness';
+import { BOX_WORKSPACE, fleetTrainerProfile, RecoveryRig, REGION, requireTorch, WORKSPACES } from './recoveryHarness';
 
 export const CROSS_CLOUD_TRAINER = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
 
@@ -106,4 +107,50 @@ export function moveFigures(moved: MovedAtNotice): string {
 export async function awsOrphans(rig: RecoveryRig): Promise<string[]> {
   const scan = await findOrphans(ec2HygieneCloud(rig.clients), { regions: [REGION], ownerId: TEST_OWNER_ID, graceMs: 0 });
   return scan.orphans.map((orphan) => `${orphan.kind} ${orphan.id}`);
+}
+
+/** The sandbox, recovery rig and journal tails of one cross-cloud test file. */
+export interface CrossCloudWorld {
+  readonly directory: string;
+  readonly sandbox: RunningSandbox;
+  readonly rig: RecoveryRig;
+  readonly tails: JournalTail[];
+}
+
+/**
+ * Starts a sandbox and a recovery rig in a fresh folder before the calling describe's tests (a real
+ * PyTorch is required), and stops every tail, box and server after them. Hooks the caller registers
+ * after this one run after it (so they may use the world and undo what they added).
+ */
+export function useCrossCloudWorld(folderPrefix: string, options: { readonly folderMode?: number } = {}): CrossCloudWorld {
+  let directory: string | undefined;
+  let sandbox: RunningSandbox | undefined;
+  let rig: RecoveryRig | undefined;
+  const tails: JournalTail[] = [];
+  before(async () => {
+    requireTorch();
+    directory = tempDir(folderPrefix);
+    if (options.folderMode !== undefined) fs.chmodSync(directory, options.folderMode);
+    sandbox = await startTestSandbox(directory);
+    rig = new RecoveryRig(directory);
+  });
+  after(async () => {
+    tails.splice(0).forEach((tail) => tail.stop());
+    await rig?.releaseAll().catch(() => undefined);
+    rig?.dispose();
+    if (directory) await stopTestSandbox(sandbox, directory);
+  });
+  const started = <T>(value: T | undefined, what: string): T => value ?? assert.fail(`${what} is not started: the world's before hook has not run`);
+  return {
+    get directory() {
+      return started(directory, 'the folder');
+    },
+    get sandbox() {
+      return started(sandbox, 'the sandbox');
+    },
+    get rig() {
+      return started(rig, 'the recovery rig');
+    },
+    tails,
+  };
 }

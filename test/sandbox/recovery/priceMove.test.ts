@@ -28,14 +28,13 @@ import { silentLogger, type Logger } from '../../../src/core/logging/logger';
 import { EGRESS_USD_PER_GB } from '../../../src/core/pricing/egressPrices';
 import type { SpotboxProfile } from '../../../src/core/profile/profileTypes';
 import { checkpointNowOnBox } from '../../../src/core/recovery/boxSessionOps';
-import type { JournalTail } from '../../../src/core/recovery/journalTail';
 import type { LineageRecord } from '../../../src/core/recovery/recoveryTypes';
 import { timelineSummary } from '../../../src/core/recovery/timelineText';
 import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
-import type { RunningSandbox } from '../../../sandbox/sandbox';
 import { assembleAgentForTests } from '../../assembledAgent';
-import { eventually, startTestSandbox, stopTestSandbox, tempDir, TEST_OWNER_ID } from '../e2e/sandboxHarness';
-import { BOX_WORKSPACE, fleetTrainerProfile, RecoveryRig, REGION, requireTorch, WORKSPACES } from './recoveryHarness';
+import { eventually, TEST_OWNER_ID } from '../e2e/sandboxHarness';
+import { BOX_WORKSPACE, fleetTrainerProfile, REGION, WORKSPACES } from './recoveryHarness';
+import { useCrossCloudWorld } from './crossCloudScenario';
 
 const TRAINER = `python3 ${BOX_WORKSPACE}/train.py --total-steps 100000 --step-seconds 0.02 >> ~/trainer.log 2>&1`;
 const GCS_BUCKET = 'spotbox-sandbox';
@@ -47,25 +46,11 @@ const GCP_SPOT = 4 * 0.009995 + 16 * 0.001171 + 0.224;
 
 describe('Across clouds for price: EC2\'s Spot price moved up, the session moves to Google Cloud when it is cheaper by the margin, else stays (issue 14)', function () {
   this.timeout(300_000);
-  let directory: string;
-  let sandbox: RunningSandbox | undefined;
-  let rig: RecoveryRig;
+  const world = useCrossCloudWorld('spotbox-price-move-');
   let gcp: GcpClients;
-  const tails: JournalTail[] = [];
 
   before(async () => {
-    requireTorch();
-    directory = tempDir('spotbox-price-move-');
-    sandbox = await startTestSandbox(directory);
-    rig = new RecoveryRig(directory);
     gcp = await createGcpClients({ configuration: 'spotbox-sandbox' });
-  });
-
-  after(async () => {
-    tails.splice(0).forEach((tail) => tail.stop());
-    await rig?.releaseAll().catch(() => undefined);
-    rig?.dispose();
-    await stopTestSandbox(sandbox, directory);
   });
 
   function moverProfile(name: string, cheaperByPercent: number): SpotboxProfile {
@@ -82,31 +67,31 @@ describe('Across clouds for price: EC2\'s Spot price moved up, the session moves
    * prices like the editor does; resolves with the run once it has finished.
    */
   async function noticeWithPricesUp(profile: SpotboxProfile, logger: Logger) {
-    const record = await rig.launch(profile, { workspace: WORKSPACES.pytorchLoop });
+    const record = await world.rig.launch(profile, { workspace: WORKSPACES.pytorchLoop });
     assert.ok(record.fleetId && record.crossCloud, 'a fleet lineage that may move');
-    const oldBox = (await rig.box(record.currentInstanceId))!;
-    await rig.trainerPast(oldBox, 100);
-    await rig.withBox(oldBox, (client) => checkpointNowOnBox(client, { timeoutSeconds: 120 }));
+    const oldBox = (await world.rig.box(record.currentInstanceId))!;
+    await world.rig.trainerPast(oldBox, 100);
+    await world.rig.withBox(oldBox, (client) => checkpointNowOnBox(client, { timeoutSeconds: 120 }));
     const before = await new CheckpointStore(record.checkpoint!, { region: REGION }).newestCheckpoint(record.lineage);
     assert.ok(before, 'a checkpoint committed before the notice');
 
-    for (const instanceType of profile.instanceTypes ?? []) sandbox!.ec2.spikePrice({ region: REGION, instanceType, price: SPIKED[instanceType] });
+    for (const instanceType of profile.instanceTypes ?? []) world.sandbox.ec2.spikePrice({ region: REGION, instanceType, price: SPIKED[instanceType] });
     // The editor's own pricing context: live EC2 Spot and on-demand prices, Google's Billing Catalog.
     const pricing = await createPricingContext({ catalogDir: RESOURCES, livePrices: true, clock: { now: () => Date.now() }, gcpLivePrices: async () => billingPoolPricer(gcp.billing) });
-    const coordinator = rig.coordinator('window-1', {}, {
+    const coordinator = world.rig.coordinator('window-1', {}, {
       logger,
       deps: {
-        gcp: { clients: async () => gcp, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: rig.keyDirectory },
+        gcp: { clients: async () => gcp, agentSource: async () => fs.promises.readFile(path.join(assembleAgentForTests(), 'spotbox_agent.py'), 'utf8'), keyDirectory: world.rig.keyDirectory },
         prices: async () => pricing.priceService,
         callerCidr: async () => '127.0.0.1/32',
       },
     });
     let recovering: Promise<LineageRecord | undefined> | undefined;
-    const { tail } = rig.follow(oldBox, { recover: (facts) => (recovering ??= coordinator.recover('notice', facts)) });
-    tails.push(tail);
-    const steps = rig.watchSteps(oldBox);
+    const { tail } = world.rig.follow(oldBox, { recover: (facts) => (recovering ??= coordinator.recover('notice', facts)) });
+    world.tails.push(tail);
+    const steps = world.rig.watchSteps(oldBox);
     const noticeAt = Date.now();
-    sandbox!.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 40 });
+    world.sandbox.ec2.interruptSpot(oldBox.instanceId, { leadSeconds: 40 });
     const finished = (await eventually('the recovery to start', async () => recovering, 30_000, 100));
     steps.stop();
     return { record, oldBox, finished, run: finished.recovery!, stepReached: steps.last(), checkpointBytes: before.bytes, coordinator, seconds: (Date.now() - noticeAt) / 1000 };
@@ -141,7 +126,7 @@ describe('Across clouds for price: EC2\'s Spot price moved up, the session moves
     assert.equal(run.resumedStep, stepReached);
     const gceBox = (await new GceBoxSource(async () => gcp.compute, gcp.project).listBoxes()).find((box) => box.instanceId === move.to!.instance);
     assert.ok(gceBox, `${move.to.instance} is listed on Google Cloud`);
-    const client = await connectEndpoint(await resolveGceEndpoint(gcp.compute, gceBox, { keyDirectory: rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
+    const client = await connectEndpoint(await resolveGceEndpoint(gcp.compute, gceBox, { keyDirectory: world.rig.keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
     const log = await eventually('the trainer to resume on Google Cloud', async () => {
       const text = (await runRemoteCommand(client, 'cat ~/trainer.log 2>/dev/null || true')).stdout;
       return /resumed at step \d+/.test(text) ? text : undefined;
@@ -151,15 +136,15 @@ describe('Across clouds for price: EC2\'s Spot price moved up, the session moves
     assert.match(summary, new RegExp(`^Moved to Google Cloud \\(${move.to.zone}, g2-standard-4\\): ${Math.round(price.percentCheaper)} % cheaper than AWS \\(\\$0\\.28/h vs \\$0\\.50/h, egress ≈ \\$[0-9.e-]+\\)\\. Copied .* Resumed at step ${stepReached}, 0 steps lost\\.`));
 
     // The fleet was held while the move ran: AWS never launched a replacement, and its fleet is gone.
-    const fleet = (await rig.ec2.send(new DescribeFleetsCommand({ FleetIds: [record.fleetId!] }))).Fleets?.[0];
+    const fleet = (await world.rig.ec2.send(new DescribeFleetsCommand({ FleetIds: [record.fleetId!] }))).Fleets?.[0];
     assert.match(fleet?.FleetState ?? 'deleted', /^deleted/);
-    const ofLineage = (await rig.allInstances()).filter((instance) => instance.lineage === record.lineage);
+    const ofLineage = (await world.rig.allInstances()).filter((instance) => instance.lineage === record.lineage);
     assert.deepEqual(ofLineage.map((instance) => instance.instanceId), [oldBox.instanceId], 'no AWS box but the interrupted one');
     assert.ok(['terminated', 'shutting-down'].includes(ofLineage[0].state));
 
-    await terminateGceBox(gcp.compute, gceBox, { ownerId: TEST_OWNER_ID, keyDirectory: rig.keyDirectory });
-    const gceScan = await findOrphans(gceHygieneCloud(async () => gcp.compute, rig.keyDirectory), { regions: [GCE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
-    const awsScan = await findOrphans(ec2HygieneCloud(rig.clients), { regions: [REGION], ownerId: TEST_OWNER_ID, graceMs: 0 });
+    await terminateGceBox(gcp.compute, gceBox, { ownerId: TEST_OWNER_ID, keyDirectory: world.rig.keyDirectory });
+    const gceScan = await findOrphans(gceHygieneCloud(async () => gcp.compute, world.rig.keyDirectory), { regions: [GCE_SWEEP_SCOPE], ownerId: TEST_OWNER_ID, graceMs: 0 });
+    const awsScan = await findOrphans(ec2HygieneCloud(world.rig.clients), { regions: [REGION], ownerId: TEST_OWNER_ID, graceMs: 0 });
     assert.deepEqual([...gceScan.orphans, ...awsScan.orphans].map((orphan) => `${orphan.kind} ${orphan.id}`), []);
     await gcp.gcs.deletePrefix(GCS_BUCKET, sessionFolder(record.checkpoint!.prefix, record.lineage));
     await coordinator.releasesSettled();
@@ -180,7 +165,7 @@ describe('Across clouds for price: EC2\'s Spot price moved up, the session moves
     const replacement = run.replacementInstanceId!;
     assert.notEqual(replacement, oldBox.instanceId);
     assert.equal(run.resumedStep, stepReached);
-    assert.match(await rig.trainerResumedOn(replacement), new RegExp(`resumed at step ${stepReached}\\b`), '0 steps lost');
+    assert.match(await world.rig.trainerResumedOn(replacement), new RegExp(`resumed at step ${stepReached}\\b`), '0 steps lost');
     assert.equal((await gcp.gcs.list(GCS_BUCKET, sessionFolder(record.checkpoint!.prefix, record.lineage))).objects.length, 0, 'nothing copied to Cloud Storage');
     const gceBoxes = (await new GceBoxSource(async () => gcp.compute, gcp.project).listBoxes()).filter((box) => box.name === 'pricestay');
     assert.deepEqual(gceBoxes, [], 'nothing launched on Google Cloud');
