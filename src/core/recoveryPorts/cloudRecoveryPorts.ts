@@ -18,17 +18,16 @@ import { NoSpotCapacityError } from '../launch/noSpotCapacity';
 import { ec2NoticeChecks } from '../recovery/ec2NoticeCloud';
 import type { NoticeChecks } from '../recovery/noticeConfirmation';
 import type { RecoveryPorts } from '../recovery/recoveryCoordinatorPorts';
-import type { MovePorts } from '../crossCloud/moveLineage';
 import { releaseInterruptedBox, type InterruptedBoxCloud } from '../recovery/releaseInterruptedBox';
 import { backgroundPause } from '../time/backgroundPause';
 import { done, notYet, pollUntil, PollTimeoutError } from '../time/poll';
 import type { CheckpointRef, LineageRecord } from '../recovery/recoveryTypes';
-import { azureLanding, type AzureLandingDeps } from '../crossCloud/azureLanding';
-import { gcpLanding, type GcpLandingDeps } from '../crossCloud/gcpLanding';
-import { moveLineage, type CrossCloudLanding } from '../crossCloud/moveLineage';
-import { s3ObjectSource } from '../crossCloud/s3ObjectSource';
-import { deleteFleetWithInstances } from '../aws/deleteFleet';
 import { checkPriceMove } from '../crossCloud/priceCheck';
+import { moveLineage } from '../crossCloud/moveLineage';
+import type { AzureLandingDeps } from '../crossCloud/azureLanding';
+import type { GcpLandingDeps } from '../crossCloud/gcpLanding';
+import { currentCallerCidr } from './currentCallerCidr';
+import { crossCloudMovePorts } from './crossCloudMovePorts';
 import { movesWhenNoCapacity } from '../recovery/crossCloudTypes';
 import { setFleetTarget } from '../launch/maintainFleet';
 import type { PriceService } from '../pricing/priceService';
@@ -74,19 +73,6 @@ export interface CloudRecoveryDeps {
 
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
 
-/** The caller's /32 now; the lineage's recorded one when it cannot be read (nobody is there to ask). */
-async function currentCallerCidr(deps: CloudRecoveryDeps, recorded: string): Promise<string> {
-  if (!deps.callerCidr) {
-    return recorded;
-  }
-  try {
-    return await deps.callerCidr();
-  } catch (error) {
-    deps.logger.warn(`could not read this machine's public IP for the replacement (${error instanceof Error ? error.message : String(error)}); SSH stays open to ${recorded} as recorded`);
-    return recorded;
-  }
-}
-
 /** The recovery's cloud and box operations over the real EC2 and S3 APIs and SSH. */
 export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
   const sdk = (): Promise<Ec2Module> => import('@aws-sdk/client-ec2');
@@ -129,41 +115,14 @@ export function cloudRecoveryPorts(deps: CloudRecoveryDeps): RecoveryPorts {
 
   const noticeChecks = deps.noticeChecks ?? ec2NoticeChecks(deps.clients);
 
-  // SSH to the new box from where this editor is now (the lineage's first launch recorded where it was then).
-  const landingCallerIp = async (record: LineageRecord): Promise<string> => (await currentCallerCidr(deps, record.launch.sshCidr)).replace(/\/32$/, '');
-  const landings: CrossCloudLanding[] = [
-    ...(deps.gcp ? [gcpLanding({ ...deps.gcp, owner: deps.ownerId, callerIp: landingCallerIp, logger: deps.logger })] : []),
-    ...(deps.azure ? [azureLanding({ ...deps.azure, owner: deps.ownerId, callerIp: landingCallerIp, logger: deps.logger })] : []),
-  ];
-
-  const movePorts: MovePorts = {
-    source: (record) => {
-      const profile = deps.s3Profile?.();
-      return s3ObjectSource(record.checkpoint!.bucket, { region: record.region, ...(profile ? { profile } : {}), ...(record.accountId ? { expectedBucketOwner: record.accountId } : {}) });
-    },
-    landings,
-    endSource: async (record, interruptedInstanceId) => {
-      const ec2 = await deps.clients().client(record.region);
-      const sessionId = (await describe(record.region, interruptedInstanceId).catch(() => undefined))?.Tags?.find((tag) => tag.Key === TAGS.session)?.Value;
-      if (record.fleetId) {
-        // The fleet first, with its boxes: at target 1 it would start the session again on AWS once capacity returns.
-        await deleteFleetWithInstances(ec2, record.fleetId).catch((error: Error) => {
-          if (error.name !== 'InvalidFleetId.NotFound') throw error;
-        });
-      }
+  const { landings, movePorts } = crossCloudMovePorts(deps, {
+    describe,
+    pollMs,
+    terminate: async (region, instanceId) => {
       const { TerminateInstancesCommand } = await sdk();
-      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [interruptedInstanceId] })).catch((error: unknown) => deps.logger.warn(`terminating ${interruptedInstanceId} failed: ${String(error)}`));
-      // Its launch's key pair, group and template go once EC2 has ended it (the group is in use until then).
-      await pollUntil(
-        async () => {
-          const state = (await describe(record.region, interruptedInstanceId).catch(() => undefined))?.State?.Name;
-          return state === undefined || state === 'terminated' ? done(undefined) : notYet(state);
-        },
-        { describe: `${interruptedInstanceId} to be terminated`, intervalMs: pollMs, timeoutMs: deps.reclaimGraceMs ?? 5 * 60_000 },
-      );
-      await deps.releaseLaunchResources({ region: record.region, ...(sessionId ? { sessionId } : {}) });
+      await (await deps.clients().client(region)).send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
     },
-  };
+  });
 
   return {
     confirmNotice: (region, instanceId) => noticeChecks.confirm(region, instanceId),
