@@ -4,6 +4,9 @@ import type { BoxNotice } from '../core/recovery/noticeBoard';
 import { moveRows, noticeAnnouncement, phaseMessage, resumedMessage, timelineEntries, timelineSummary } from '../core/recovery/timelineText';
 import type { TimelineRecord } from '../core/recovery/recoveryTypes';
 
+/** Where the summaries of recoveries read back from a box's journal are remembered (globalState). */
+const RECALLED_KEY = 'spotbox.recalledRecoveriesSaid';
+
 /**
  * The user-facing side of a recovery: the notice toast, one progress notification per running
  * recovery (phases as they happen), and the closing summary with the timeline.
@@ -11,6 +14,12 @@ import type { TimelineRecord } from '../core/recovery/recoveryTypes';
 export class RecoveryNotifications implements vscode.Disposable {
   private readonly open = new Map<string, { report: (message: string) => void; finish: () => void; runId: string }>();
   private readonly announced = new Set<string>();
+
+  /**
+   * `remembered` keeps the closing summaries of recoveries read back from a box's journal (Google
+   * Cloud, Azure) across windows: every window reads them again, and each is said once, not at every start.
+   */
+  constructor(private readonly remembered?: vscode.Memento) {}
 
   announceNotice(box: Box, notice: BoxNotice, now: number): void {
     const timeline = 'Open Timeline';
@@ -54,6 +63,11 @@ export class RecoveryNotifications implements vscode.Disposable {
       return;
     }
     this.announced.add(key);
+    if (run.unwatched && run.owner === 'cloud' && this.remembered) {
+      const said = this.remembered.get<string[]>(RECALLED_KEY, []);
+      if (said.includes(key)) return;
+      void this.remembered.update(RECALLED_KEY, [...said, key].slice(-200));
+    }
     if (run.phase === 'resumed') {
       const terminal = 'Open Terminal';
       void vscode.window

@@ -57,7 +57,7 @@ export function registerRecovery(
   },
 ): RecoveryFeature {
   const changed = new vscode.EventEmitter<LineageRecord>();
-  const notifications = new RecoveryNotifications();
+  const notifications = new RecoveryNotifications(context.globalState);
   const awsProfile = (): string | undefined => deps.settings.settings.awsProfile || undefined;
   // One check per notice, whether the router (countdown, warning) or the coordinator (actions) asks.
   const noticeChecks = ec2NoticeChecks(deps.boxes.clients);

@@ -7,6 +7,7 @@ import { recordCheckpointUpload, type CheckpointUploadsStore } from '../throughp
 import type { Clock } from '../time/clock';
 import { numberField, type AgentEvent } from './agentEvents';
 import { routeAgentEvent } from './agentEventRouter';
+import { bootRestoreOutcome } from './bootRestoreJournal';
 import type { BoxNotice, NoticeBoard } from './noticeBoard';
 import type { NoticeChecks } from './noticeConfirmation';
 import { type RecoveryCoordinator } from './recoveryCoordinator';
@@ -27,7 +28,7 @@ export interface RecoveryHubDeps {
    * Boxes the cloud restores by itself (Google Cloud's group, Azure's scale set): their notices are
    * confirmed with that cloud and their recoveries only followed. Absent: such notices are refused.
    */
-  readonly selfRestore?: Pick<SelfRestoreFollower, 'confirm' | 'follow'>;
+  readonly selfRestore?: Pick<SelfRestoreFollower, 'confirm' | 'follow' | 'recall'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Starts following the journals of these boxes and stops following the others (InterruptionWatcher.sync). */
@@ -52,6 +53,8 @@ export class RecoveryHub {
   private running = new Map<string, Box>();
   /** Boxes already checked for being a fleet's replacement nobody followed. */
   private readonly adopted = new Set<string>();
+  /** The restore-at-boot events of self-restoring boxes (Google Cloud, Azure) read so far, per box, until the final one. */
+  private readonly bootRestores = new Map<string, AgentEvent[]>();
 
   constructor(private readonly deps: RecoveryHubDeps) {}
 
@@ -67,6 +70,9 @@ export class RecoveryHub {
       deps.usage.recordEpoch(box.instanceId, epoch, event.time);
     } else if (event.type === 'rebalance') {
       deps.usage.recordInterruption(box.instanceId, event.type, event.time);
+    }
+    if (event.type === 'boot-restore' && box.cloud !== 'aws') {
+      this.selfRestoreEvent(box, event);
     }
     routeAgentEvent(
       box,
@@ -95,6 +101,30 @@ export class RecoveryHub {
       deps.clock.now(),
     );
     deps.onAgentEvent?.(box, event);
+  }
+
+  /**
+   * A self-restoring box's journal, read from its start when the window first follows it: once its
+   * restore at boot has ended, a restore no window followed (the laptop was closed) is recorded
+   * from it. A box a move to another cloud landed is not: that move is its AWS lineage's timeline.
+   */
+  private selfRestoreEvent(box: Box, event: AgentEvent): void {
+    const selfRestore = this.deps.selfRestore;
+    if (!selfRestore || !box.lineage) return;
+    const events = [...(this.bootRestores.get(box.instanceId) ?? []), event];
+    const outcome = bootRestoreOutcome(events);
+    if (!outcome) {
+      this.bootRestores.set(box.instanceId, events);
+      return;
+    }
+    this.bootRestores.delete(box.instanceId);
+    const bootStartedAt = events.find((seen) => seen.fields.phase === 'started')?.time;
+    void (async () => {
+      const moved = await this.deps.lineages.get(box.lineage!);
+      if (moved?.movedTo) return;
+      const record = await selfRestore.recall(box, outcome, bootStartedAt);
+      if (record) this.deps.logger.info(`${box.name}: ${box.cloud} replaced the box and it restored itself before this window looked; its journal says how (${outcome.phase})`);
+    })().catch((error: unknown) => this.deps.logger.warn(`reading how ${box.name} restored itself failed: ${String(error)}`));
   }
 
   /** The box list changed (BoxStore.onDidChange). */

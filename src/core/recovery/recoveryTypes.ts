@@ -101,7 +101,10 @@ export interface RecoveryRun {
   readonly stepReached?: number;
   readonly resumedStep?: number;
   readonly error?: string;
-  /** The fleet replaced the box and it resumed by itself before any window looked (headless recovery). */
+  /**
+   * The box was replaced and resumed by itself before any window looked (headless recovery): by the
+   * fleet on AWS, by the cloud (owner 'cloud': Google Cloud's group, Azure's scale set) elsewhere.
+   */
   readonly unwatched?: boolean;
   /** The replacement came up on another cloud (its own had no Spot capacity, or another was cheaper): from where, to where, why, the copy. */
   readonly move?: CrossCloudMove;

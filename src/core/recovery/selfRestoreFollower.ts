@@ -7,6 +7,9 @@ import type { NoticeVerdict } from './noticeConfirmation';
 import type { InterruptionFacts } from './recoveryCoordinatorPorts';
 import type { LineageRecord, RecoveryRun, RecoveryTimeline } from './recoveryTypes';
 
+/** Notice times this close apart are one notice (the journal's line and the handoff's are written moments apart). */
+const SAME_NOTICE_MS = 5_000;
+
 /** How long a run waits for the notice manifest once the new box has restored itself. */
 export const CHECKPOINT_AFTER_RESTORE_MS = 10_000;
 
@@ -86,6 +89,68 @@ export class SelfRestoreFollower {
     const work = this.steps(box, lineage, ports, facts).finally(() => this.running.delete(lineage));
     this.running.set(lineage, work);
     return work;
+  }
+
+  /**
+   * A restore at boot this window did not follow (it opened later, or reloaded): the new box's
+   * journal says what happened, and the run is recorded from it, marked unwatched. Nothing is done
+   * for a box whose lineage this window is following or has recorded, or a box that restored
+   * nothing (the lineage's first boot). The bucket's manifest adds when the notice checkpoint was
+   * committed, if it answers within `manifestWaitMs`.
+   */
+  async recall(box: Box, outcome: BootRestoreOutcome, bootStartedAt: number | undefined, manifestWaitMs = 15_000): Promise<SelfRestoreRecord | undefined> {
+    const ports = this.ports(box);
+    const lineage = box.lineage;
+    if (!ports || !lineage || outcome.phase === 'no-checkpoint' || this.running.has(lineage)) return undefined;
+    const handoff = outcome.handoff;
+    const noticeTime = handoff?.noticeTime;
+    const known = this.records.get(lineage);
+    // Recorded already: this box as a run's replacement (ARM ids compare without case), or the same notice.
+    const sameBox = (id: string | undefined): boolean => id !== undefined && id.toLowerCase() === box.instanceId.toLowerCase();
+    const sameNotice = (at: number | undefined): boolean => at !== undefined && noticeTime !== undefined && Math.abs(at - noticeTime) < SAME_NOTICE_MS;
+    if ([known?.recovery, ...(known?.recoveries ?? [])].some((run) => run && (sameBox(run.replacementInstanceId) || sameNotice(run.timeline.notice)))) return undefined;
+    let committedAt: number | undefined;
+    if (noticeTime !== undefined) {
+      const waited = AbortSignal.any([this.controller.signal, AbortSignal.timeout(manifestWaitMs)]);
+      // Raced with the wait's end too: the timeline is not held up by a bucket read that ignores its signal.
+      const ended = new Promise<never>((_, reject) => waited.addEventListener('abort', () => reject(waited.reason as Error), { once: true }));
+      committedAt = await Promise.race([ports.noticeCheckpoint(box, noticeTime - 5_000, waited), ended]).then(
+        (checkpoint) => (outcome.seq === undefined || checkpoint.seq === outcome.seq ? (checkpoint.createdAt ?? checkpoint.seenAt) : undefined),
+        () => undefined,
+      );
+    }
+    const run: RecoveryRun = {
+      // The same restore read again by the next window has the same id (its summary is said once).
+      id: `recalled:${box.instanceId}:${outcome.resumedAt ?? outcome.restoredAt ?? bootStartedAt ?? 0}`,
+      trigger: noticeTime !== undefined ? 'notice' : 'lost',
+      owner: 'cloud',
+      heartbeatAt: this.now(),
+      interruptedInstanceId: handoff?.from ?? 'the previous VM',
+      interruptedPool: { instanceType: box.instanceType },
+      replacementInstanceId: box.instanceId,
+      replacementPool: { instanceType: box.instanceType, availabilityZone: box.availabilityZone, lifecycle: box.lifecycle },
+      phase: outcome.phase === 'resumed' ? 'resumed' : 'failed',
+      unwatched: true,
+      ...(outcome.error !== undefined ? { error: `the new box could not restore itself: ${outcome.error}` } : {}),
+      ...(outcome.seq !== undefined ? { checkpointSeq: String(outcome.seq) } : {}),
+      ...(outcome.step !== undefined ? { checkpointStep: outcome.step, ...(outcome.phase === 'resumed' ? { resumedStep: outcome.step } : {}) } : {}),
+      ...(handoff?.step !== undefined ? { stepReached: handoff.step } : {}),
+      timeline: {
+        ...(noticeTime !== undefined ? { notice: noticeTime } : {}),
+        ...(handoff?.actionTime !== undefined ? { actionTime: handoff.actionTime } : {}),
+        ...(committedAt !== undefined ? { checkpointCommitted: committedAt } : {}),
+        ...(bootStartedAt !== undefined ? { replacementRunning: bootStartedAt } : {}),
+        ...(outcome.restoredAt !== undefined ? { restored: outcome.restoredAt } : {}),
+        ...(outcome.resumedAt !== undefined ? { resumed: outcome.resumedAt } : {}),
+      },
+    };
+    // Checked again: a live notice may have started a run while the manifest was read.
+    if (this.running.has(lineage)) return undefined;
+    const before = this.records.get(lineage);
+    const record: SelfRestoreRecord = { lineage, boxName: box.name, recovery: run, recoveries: [...(before?.recoveries ?? []), run].slice(-50) };
+    this.records.set(lineage, record);
+    this.changed(lineage, box);
+    return record;
   }
 
   dispose(): void {

@@ -33,7 +33,8 @@ export function timelineSummary(run: RecoveryRun): string {
     .join(' → ');
   const lost = stepsLost(run);
   const checkpoint = run.checkpointSeq !== undefined ? `checkpoint ${run.checkpointSeq}${run.checkpointStep !== undefined ? ` (step ${run.checkpointStep})` : ''}` : 'no checkpoint found: started fresh';
-  const unwatched = run.unwatched ? 'While no window was open, the fleet replaced the box and it restored itself: ' : '';
+  // owner 'cloud': Google Cloud's group or Azure's scale set replaced the box, read from its journal when a window looked.
+  const unwatched = !run.unwatched ? '' : run.owner === 'cloud' ? 'Before this window looked, the cloud replaced the box and it restored itself: ' : 'While no window was open, the fleet replaced the box and it restored itself: ';
   const moved = run.move?.to ? `${moveSummary(run)} ` : '';
   return `${moved}${unwatched}${steps}. Restored from ${checkpoint}${lost !== undefined ? `; ${lost} step${lost === 1 ? '' : 's'} lost` : ''}.`;
 }
@@ -119,7 +120,7 @@ export function phaseMessage(run: RecoveryRun): string {
     case 'restoring':
       return `restoring ${run.checkpointSeq !== undefined ? `checkpoint ${run.checkpointSeq}` : 'the workspace'} on ${run.replacementInstanceId ?? 'the replacement'}`;
     case 'resumed':
-      return run.unwatched ? 'session resumed by itself, while no window was open' : 'session resumed';
+      return run.unwatched ? (run.owner === 'cloud' ? 'session resumed by itself, before this window looked' : 'session resumed by itself, while no window was open') : 'session resumed';
     case 'failed':
       return `failed: ${run.error ?? 'unknown reason'}`;
   }

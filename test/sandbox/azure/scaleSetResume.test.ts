@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoxEndpoint } from '../../../src/core/attach/boxEndpoint';
 import type { Box } from '../../../src/core/boxes/box';
+import type { RecoveryRun } from '../../../src/core/recovery/recoveryTypes';
 import { sshExec } from '../e2e/sshExec';
 import { BOX_WORKSPACE, requireTorch, WORKSPACES } from '../recovery/recoveryHarness';
 import type { AzureEviction } from './azureScaleSetWatch';
@@ -86,6 +87,25 @@ describe('Azure: a box kept by a Spot scale set of one — eviction, checkpoint,
     assert.equal(seen.boot.phase, 'resumed', JSON.stringify(seen.boot));
     assert.equal(seen.resumedStep, seen.stoppedAt, '0 steps lost: resumed at the step the evicted instance saved');
     console.log(`      Azure eviction notice -> checkpoint ${((seen.checkpointAt - seen.evictedAt) / 1000).toFixed(1)} s, acknowledged ${((Date.parse(acknowledged[0].time) - seen.evictedAt) / 1000).toFixed(1)} s, new instance running ${((seen.replacementRunningAt - seen.evictedAt) / 1000).toFixed(1)} s, resumed ${((seen.boot.resumedAt! - seen.evictedAt) / 1000).toFixed(1)} s`);
+
+    // A window opened after all this (the laptop was closed) reads the new box's journal and shows what happened.
+    const later = await client<{ recorded?: { recovery?: RecoveryRun }; summary?: string; lost?: number }>('recall-as-a-later-window', JSON.stringify(seen.replacement), keyDirectory, fs.mkdtempSync(path.join(directory, 'lineages-')));
+    assert.equal(later.error, undefined, later.error);
+    const recalled = later.recorded?.recovery;
+    assert.ok(recalled, 'the later window recorded the recovery');
+    assert.equal(recalled.unwatched, true);
+    // The handoff names the evicted VM by its vmId (IMDS's compute.vmId), as ARM created it.
+    const evictedVmId = context.sandbox.events.events({ kind: 'azure-vm-created' }).find((created) => created.details.vm === result.box.instanceId.split('/').pop())?.details.vmId;
+    assert.ok(evictedVmId, 'ARM recorded the evicted VM');
+    assert.equal(recalled.interruptedInstanceId, evictedVmId, 'the evicted instance, as its handoff named it');
+    // The agent's own time for the notice (it polls Scheduled Events every second), as its journal has it live.
+    const noticeAfter = recalled.timeline.notice! - seen.evictedAt;
+    assert.ok(noticeAfter >= 0 && noticeAfter < 5_000, `the notice time from the handoff is the agent's, ${noticeAfter} ms after the eviction was scheduled`);
+    assert.ok(recalled.timeline.checkpointCommitted !== undefined && recalled.timeline.checkpointCommitted <= seen.checkpointAt, 'checkpoint committed, from the manifest in Blob storage');
+    assert.equal(recalled.resumedStep, seen.stoppedAt);
+    assert.equal(later.lost, 0, '0 steps lost');
+    assert.match(later.summary ?? '', /^Before this window looked, the cloud replaced the box and it restored itself: interruption notice → checkpoint committed .* → resumed [\d.]+ s\. Restored from checkpoint \d+ \(step \d+\); 0 steps lost\.$/);
+    console.log(`      a later window: ${later.summary}`);
 
     const listed = await client<{ boxes: Box[] }>('list');
     assert.deepEqual(listed.boxes.map((box) => box.instanceId), [seen.replacement.instanceId], 'one box in the tree: the restored instance');

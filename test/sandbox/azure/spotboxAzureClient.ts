@@ -24,6 +24,20 @@ import { findOrphans } from '../../../src/core/hygiene/findOrphans';
 import { silentLogger } from '../../../src/core/logging/logger';
 import { parseProfile } from '../../../src/core/profile/parseProfile';
 import { launchAzureProfile } from '../../../src/core/profileLaunch/launchAzureProfile';
+import type { BoxEndpoint } from '../../../src/core/attach/boxEndpoint';
+import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
+import { resolveAzureEndpoint } from '../../../src/core/azure/azureEndpoint';
+import { parseAgentEvent } from '../../../src/core/recovery/agentEvents';
+import { LineageStore } from '../../../src/core/recovery/lineageStore';
+import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
+import { RecoveryHub } from '../../../src/core/recovery/recoveryHub';
+import { stepsLost } from '../../../src/core/recovery/recoveryTypes';
+import { SelfRestoreFollower, type SelfRestoreRecord } from '../../../src/core/recovery/selfRestoreFollower';
+import { timelineSummary } from '../../../src/core/recovery/timelineText';
+import { azureSelfRestorePorts } from '../../../src/core/recoveryPorts/selfRestorePorts';
+import { runRemoteCommand } from '../../../src/core/ssh/runRemoteCommand';
+import { CheckpointFitBoard } from '../../../src/core/throughput/checkpointFitBoard';
+import { systemClock } from '../../../src/core/time/clock';
 
 async function main(): Promise<unknown> {
   const [command, ...args] = process.argv.slice(2);
@@ -48,6 +62,40 @@ async function main(): Promise<unknown> {
         if (response.status !== 200) throw new Error(`evict ${vm}: ${response.status} ${await response.text()}`);
       };
       return evictAndWatch(JSON.parse(boxJson) as Box, { clients, keyDirectory, blobEndpoint, container, checkpointPrefix, evict });
+    }
+    case 'recall-as-a-later-window': {
+      // A window opened after the restore: it follows the new box's journal from its start (as the
+      // InterruptionWatcher does) through the RecoveryHub, whose follower records what happened.
+      const [boxJson, keyDirectory, lineageDirectory] = args;
+      const box = JSON.parse(boxJson) as Box;
+      const endpointOf = (target: Box): Promise<BoxEndpoint> => resolveAzureEndpoint(clients, target, { keyDirectory, defaultUser: 'ubuntu' });
+      let recorded: SelfRestoreRecord | undefined;
+      const follower = new SelfRestoreFollower(() => azureSelfRestorePorts(clients, { endpointOf }), { logger: silentLogger, onChange: (record) => (recorded = record) });
+      const refuse = async (): Promise<never> => Promise.reject(new Error('an Azure box is not the coordinator\'s'));
+      const hub = new RecoveryHub({
+        coordinator: { recover: refuse, noteStep: async () => undefined },
+        lineages: new LineageStore(lineageDirectory),
+        notices: new NoticeBoard(),
+        checkpointFits: new CheckpointFitBoard(),
+        usage: { recordInterruption: () => undefined, recordEpoch: () => undefined },
+        noticeChecks: { confirm: refuse },
+        selfRestore: follower,
+        clock: systemClock,
+        logger: silentLogger,
+        followJournals: () => undefined,
+        announce: () => undefined,
+        noticeIgnored: () => undefined,
+        checkpointTooBig: () => undefined,
+      });
+      const client = await connectEndpoint(await endpointOf(box), { retries: 8 });
+      const journal = await runRemoteCommand(client, 'cat ~/.spotbox/journal.jsonl.1 ~/.spotbox/journal.jsonl 2>/dev/null || true').finally(() => client.end());
+      for (const line of journal.stdout.split('\n')) {
+        const event = parseAgentEvent(line);
+        if (event) hub.onAgentEvent(box, event);
+      }
+      for (let waited = 0; !recorded && waited < 30_000; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+      follower.dispose();
+      return { recorded, summary: recorded?.recovery ? timelineSummary(recorded.recovery) : undefined, lost: recorded?.recovery ? stepsLost(recorded.recovery) : undefined };
     }
     case 'list':
       return { boxes: await new AzureBoxSource(async () => clients, clients.subscriptionId).listBoxes() };

@@ -3,6 +3,7 @@ import type { Box } from '../../../src/core/boxes/box';
 import type { InterruptionKind } from '../../../src/core/dashboard/usageTypes';
 import { silentLogger } from '../../../src/core/logging/logger';
 import type { AgentEvent } from '../../../src/core/recovery/agentEvents';
+import type { BootRestoreOutcome } from '../../../src/core/recovery/bootRestoreJournal';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
 import type { NoticeVerdict } from '../../../src/core/recovery/noticeConfirmation';
 import type { InterruptionFacts } from '../../../src/core/recovery/recoveryCoordinatorPorts';
@@ -22,6 +23,7 @@ function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict; selfRes
   const ignored: string[] = [];
   const followed: string[][] = [];
   const selfRestored: Array<{ instanceId: string; facts: InterruptionFacts }> = [];
+  const recalled: Array<{ instanceId: string; outcome: BootRestoreOutcome; bootStartedAt: number | undefined }> = [];
   const asked: string[] = [];
   const notices = new NoticeBoard();
   const checkpointFits = new CheckpointFitBoard();
@@ -38,6 +40,7 @@ function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict; selfRes
     selfRestore: {
       confirm: async (noticed, notice) => (asked.push(`${noticed.cloud} ${noticed.instanceId} ${notice.noticeTime}-${notice.actionTime ?? ''}`), options.selfRestoreVerdict ?? { confirmed: true, evidence: 'STOPPING' }),
       follow: async (noticed, facts) => (selfRestored.push({ instanceId: noticed.instanceId, facts }), undefined),
+      recall: async (restored, outcome, bootStartedAt) => (recalled.push({ instanceId: restored.instanceId, outcome, bootStartedAt }), undefined),
     },
     clock: new FakeClock(5_000),
     logger: silentLogger,
@@ -46,7 +49,7 @@ function hub(options: { record?: LineageRecord; verdict?: NoticeVerdict; selfRes
     noticeIgnored: (noticed, detail) => ignored.push(`${noticed.instanceId}: ${detail}`),
     checkpointTooBig: () => undefined,
   };
-  return { hub: new RecoveryHub(deps), recovered, usage, ignored, followed, notices, selfRestored, asked };
+  return { hub: new RecoveryHub(deps), recovered, usage, ignored, followed, notices, selfRestored, recalled, asked };
 }
 
 describe('RecoveryHub (journal events and the box list -> recovery, usage, notices)', () => {
@@ -148,5 +151,36 @@ describe('RecoveryHub (journal events and the box list -> recovery, usage, notic
     assert.equal(h.notices.of(azure.instanceId), undefined);
     assert.deepEqual(h.selfRestored, []);
     assert.deepEqual(h.ignored, [`${azure.instanceId}: trainer is running`]);
+  });
+
+  describe('a self-restoring box\'s restore at boot that no window followed', () => {
+    const azureBox: Box = { cloud: 'azure', instanceId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/llama_1a2b', name: 'llama', region: 'eastus', availabilityZone: 'eastus', instanceType: 'Standard_NC4as_T4_v3', lifecycle: 'spot', state: 'running', lineage: 'llama-1' };
+    const handoff = { from: 'llama_0f0f', noticeTime: '2026-12-07T03:00:00.000Z', actionTime: '2026-12-07T03:00:30.000Z', step: 812 };
+
+    it('hands the box\'s journal outcome to the follower once the restore ended, with when the restore began', async () => {
+      const h = hub();
+      h.hub.onAgentEvent(azureBox, event('boot-restore', { phase: 'started' }, 100));
+      h.hub.onAgentEvent(azureBox, event('boot-restore', { phase: 'waiting-handoff', ...handoff }, 110));
+      h.hub.onAgentEvent(azureBox, event('boot-restore', { phase: 'restored', seq: 4, step: 812 }, 130));
+      await settle();
+      assert.equal(h.recalled.length, 0, 'not before the final phase');
+      h.hub.onAgentEvent(azureBox, event('boot-restore', { phase: 'resumed', seq: 4, step: 812 }, 140));
+      await settle();
+      assert.equal(h.recalled.length, 1);
+      assert.equal(h.recalled[0].bootStartedAt, 100);
+      assert.equal(h.recalled[0].outcome.phase, 'resumed');
+      assert.equal(h.recalled[0].outcome.handoff?.from, 'llama_0f0f');
+      assert.equal(h.recalled[0].outcome.handoff?.noticeTime, Date.parse(handoff.noticeTime));
+    });
+
+    it('leaves AWS boxes to the coordinator, and a box a cross-cloud move landed to its AWS lineage\'s timeline', async () => {
+      const moved = hub({ record: lineage({ lineage: 'llama-1', ended: true, movedTo: { cloud: 'azure', region: 'eastus', zone: 'eastus', instance: 'llama_1a2b', machineType: 'Standard_NC4as_T4_v3' } }) });
+      for (const phase of ['started', 'resumed']) moved.hub.onAgentEvent(azureBox, event('boot-restore', { phase, seq: 1, step: 5 }, 100));
+      const aws = hub();
+      for (const phase of ['started', 'resumed']) aws.hub.onAgentEvent({ ...box('running'), lineage: 'llama-1' }, event('boot-restore', { phase, seq: 1, step: 5 }, 100));
+      await settle();
+      assert.deepEqual(moved.recalled, []);
+      assert.deepEqual(aws.recalled, []);
+    });
   });
 });

@@ -122,3 +122,57 @@ describe('SelfRestoreFollower (a recovery Google Cloud or Azure makes by itself,
     assert.deepEqual(verdict, { confirmed: false, reason: 'unreachable', detail: 'asking azure failed: no gcloud configuration' });
   });
 });
+
+describe('SelfRestoreFollower.recall (a restore at boot no window followed, read from the new box\'s journal)', () => {
+  const outcome: BootRestoreOutcome = { phase: 'resumed', restoredAt: 52_000, resumedAt: 53_000, seq: 7, step: 300, handoff: { from: 'trainer_a1', noticeTime: 10_000, actionTime: 40_000, step: 298 } };
+
+  it('records notice → checkpoint committed → replacement running → restored → resumed from the journal and the manifest, marked unwatched, and says so', async () => {
+    const c = cloud();
+    c.gates.checkpoint.resolve({ manifestName: 'p/trainer-1/000007/manifest.json', seq: 7, step: 300, createdAt: 13_500, seenAt: 60_000 });
+    const changes: string[] = [];
+    const follower = new SelfRestoreFollower(() => c.ports, { logger: silentLogger, now: c.clock.now, onChange: (record) => changes.push(record.recovery!.phase) });
+    const record = await follower.recall(fresh, outcome, 44_000);
+    const run = record!.recovery!;
+    assert.deepEqual(run.timeline, { notice: 10_000, actionTime: 40_000, checkpointCommitted: 13_500, replacementRunning: 44_000, restored: 52_000, resumed: 53_000 });
+    assert.equal(run.phase, 'resumed');
+    assert.equal(run.unwatched, true);
+    assert.equal(run.trigger, 'notice');
+    assert.equal(run.interruptedInstanceId, 'trainer_a1');
+    assert.equal(run.replacementInstanceId, fresh.instanceId);
+    assert.equal(stepsLost(run), 0);
+    assert.match(timelineSummary(run), /^Before this window looked, the cloud replaced the box and it restored itself: interruption notice → checkpoint committed 3\.5 s → replacement running 34 s → restored 42 s → resumed 43 s\. Restored from checkpoint 7 \(step 300\); 0 steps lost\.$/);
+    assert.deepEqual(c.calls, ['checkpoint since 5000'], 'nothing launched, nothing waited for');
+    assert.deepEqual(changes, ['resumed']);
+    assert.equal(follower.recordOf(fresh)?.recovery?.id, run.id);
+    // The next window reads the same restore again: the same run id, so its summary is said once (RecoveryNotifications).
+    const next = await new SelfRestoreFollower(() => c.ports, { logger: silentLogger, now: c.clock.now }).recall(fresh, outcome, 44_000);
+    assert.equal(next?.recovery?.id, run.id);
+  });
+
+  it('does nothing for a box it followed live, a lineage it is following, or a first boot that restored nothing', async () => {
+    const c = cloud();
+    const follower = new SelfRestoreFollower(() => c.ports, { logger: silentLogger, now: c.clock.now });
+    assert.equal(await follower.recall(fresh, { phase: 'no-checkpoint' }, 1_000), undefined, 'a first boot');
+    const following = follower.follow(old, { instanceId: old.instanceId, instanceType: old.instanceType, noticeTime: 10_000 });
+    await settle();
+    assert.equal(await follower.recall(fresh, outcome, 44_000), undefined, 'the live run is the timeline');
+    c.gates.checkpoint.resolve({ manifestName: 'm', seq: 7, step: 300, createdAt: 13_500, seenAt: 14_000 });
+    c.gates.replacement.resolve(fresh);
+    await following;
+    assert.equal(await follower.recall(fresh, outcome, 44_000), undefined, 'followed live already');
+    assert.equal(await follower.recall({ ...fresh, instanceId: fresh.instanceId.toUpperCase() }, outcome, 44_000), undefined, 'ARM ids in another case are the same box');
+    assert.equal(await follower.recall({ ...fresh, instanceId: 'another-id' }, { ...outcome, handoff: { ...outcome.handoff, noticeTime: 12_000 } }, 44_000), undefined, 'the same notice, 2 s apart');
+    assert.equal(follower.recordOf(fresh)?.recoveries?.length, 1);
+  });
+
+  it('without the manifest (the bucket does not answer in time) the run is still recorded from the journal', async () => {
+    const c = cloud();
+    const follower = new SelfRestoreFollower(() => c.ports, { logger: silentLogger, now: c.clock.now });
+    const record = await follower.recall(fresh, { ...outcome, phase: 'failed', error: 'checkpoint 7 is torn', resumedAt: undefined }, 44_000, 50);
+    const run = record!.recovery!;
+    assert.equal(run.phase, 'failed');
+    assert.match(run.error ?? '', /could not restore itself: checkpoint 7 is torn/);
+    assert.equal(run.timeline.checkpointCommitted, undefined);
+    assert.equal(run.timeline.notice, 10_000);
+  });
+});
