@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { CLOUD_FACTS } from '../core/cloud/clouds';
 import type { Box } from '../core/boxes/box';
 import type { BoxStore } from '../core/boxes/boxStore';
 import type { Logger } from '../core/logging/logger';
@@ -109,7 +110,7 @@ export function registerRecovery(
     {
       logger: deps.logger,
       onChange: (record, box) => {
-        notifications.update(record, box.cloud === 'gcp' ? 'Cloud Storage' : 'Blob storage');
+        notifications.update(record, CLOUD_FACTS[box.cloud].objectStore);
         const phase = record.recovery?.phase;
         if (phase === 'resumed' || phase === 'failed') deps.notices.clear(record.recovery!.interruptedInstanceId);
         // The tree's own poll follows the old box going; the new one is shown as soon as it is known.

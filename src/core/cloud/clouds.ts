@@ -21,12 +21,14 @@ export interface CloudFacts {
   readonly regionExample: string;
   /** Where a user looks at an instance by hand: named in next steps. */
   readonly consoleName: string;
+  /** Where a box's checkpoints go, as messages name it. */
+  readonly objectStore: string;
 }
 
 export const CLOUD_FACTS: Readonly<Record<CloudId, CloudFacts>> = {
-  aws: { label: 'AWS', noticeSeconds: 120, machineWord: 'EC2 instance type', machineExample: 'g5.xlarge', regionExample: 'us-east-1', consoleName: 'the EC2 console' },
-  gcp: { label: 'Google Cloud', noticeSeconds: 30, machineWord: 'Compute Engine machine type', machineExample: 'g2-standard-4', regionExample: 'us-central1', consoleName: 'the Google Cloud console (Compute Engine → VM instances)' },
-  azure: { label: 'Azure', noticeSeconds: 30, machineWord: 'Azure VM size', machineExample: 'Standard_NC4as_T4_v3', regionExample: 'eastus', consoleName: 'the Azure portal (Virtual machines)' },
+  aws: { label: 'AWS', noticeSeconds: 120, machineWord: 'EC2 instance type', machineExample: 'g5.xlarge', regionExample: 'us-east-1', consoleName: 'the EC2 console', objectStore: 'S3' },
+  gcp: { label: 'Google Cloud', noticeSeconds: 30, machineWord: 'Compute Engine machine type', machineExample: 'g2-standard-4', regionExample: 'us-central1', consoleName: 'the Google Cloud console (Compute Engine → VM instances)', objectStore: 'Cloud Storage' },
+  azure: { label: 'Azure', noticeSeconds: 30, machineWord: 'Azure VM size', machineExample: 'Standard_NC4as_T4_v3', regionExample: 'eastus', consoleName: 'the Azure portal (Virtual machines)', objectStore: 'Blob storage' },
 };
 
 export function isCloudId(value: unknown): value is CloudId {

@@ -105,7 +105,7 @@ export async function checkpointNowOnBox(client: Client, options: { timeoutSecon
   }
   if (result.code !== 0) {
     const reason = typeof event.error === 'string' ? event.error : result.stderr.trim() || line || `exit code ${result.code}`;
-    throw new SpotboxError(`The checkpoint did not complete: ${reason}`, 'The previous checkpoint in S3 is intact. See ~/.spotbox/journal.jsonl on the box.');
+    throw new SpotboxError(`The checkpoint did not complete: ${reason}`, 'The previous checkpoint in the bucket is intact. See ~/.spotbox/journal.jsonl on the box.');
   }
   return event;
 }

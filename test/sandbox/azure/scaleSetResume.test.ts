@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoxEndpoint } from '../../../src/core/attach/boxEndpoint';
 import type { Box } from '../../../src/core/boxes/box';
+import { manifestKey } from '../../../src/core/checkpoint/checkpointLayout';
 import type { RecoveryRun } from '../../../src/core/recovery/recoveryTypes';
 import { sshExec } from '../e2e/sshExec';
 import { BOX_WORKSPACE, requireTorch, WORKSPACES } from '../recovery/recoveryHarness';
@@ -70,6 +71,12 @@ describe('Azure: a box kept by a Spot scale set of one — eviction, checkpoint,
     const { endpoint } = result;
     const target = { host: endpoint.host, port: endpoint.port, username: endpoint.user, privateKey: fs.readFileSync(endpoint.privateKeyPath, 'utf8'), pinnedFingerprints: endpoint.hostKeys.map((key) => key.fingerprint) };
     await eventually('the trainer to pass step 100', async () => Number((await sshExec(target, 'cat ~/step 2>/dev/null || echo 0')).stdout.trim()) >= 100 || undefined, 120_000, 500);
+
+    // Checkpoint Now, as the command asks the box's agent: committed to Blob storage, its manifest listed there.
+    const manual = await client<{ committed?: Record<string, unknown>; blobs?: string[] }>('checkpoint-now', JSON.stringify(result.box), keyDirectory, blobEndpoint, container, `${PREFIX}/${result.lineage}/`);
+    assert.equal(manual.error, undefined, manual.error);
+    assert.equal(typeof manual.committed?.seq, 'number', JSON.stringify(manual.committed));
+    assert.ok(manual.blobs?.includes(manifestKey(PREFIX, result.lineage, Number(manual.committed?.seq))), `the manual checkpoint's manifest is in Blob storage: ${(manual.blobs ?? []).filter((name) => name.endsWith('manifest.json')).join(', ')}`);
 
     // From the eviction on no editor acts: only Azure (the scale set) and the boxes.
     const since = new Date().toISOString();

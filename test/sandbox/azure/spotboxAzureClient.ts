@@ -28,6 +28,8 @@ import type { BoxEndpoint } from '../../../src/core/attach/boxEndpoint';
 import { connectEndpoint } from '../../../src/core/attach/connectEndpoint';
 import { resolveAzureEndpoint } from '../../../src/core/azure/azureEndpoint';
 import { parseAgentEvent } from '../../../src/core/recovery/agentEvents';
+import { checkpointNowOnBox } from '../../../src/core/recovery/boxSessionOps';
+import { BlobClient } from '../../../src/core/azure/blobClient';
 import { LineageStore } from '../../../src/core/recovery/lineageStore';
 import { NoticeBoard } from '../../../src/core/recovery/noticeBoard';
 import { RecoveryHub } from '../../../src/core/recovery/recoveryHub';
@@ -62,6 +64,15 @@ async function main(): Promise<unknown> {
         if (response.status !== 200) throw new Error(`evict ${vm}: ${response.status} ${await response.text()}`);
       };
       return evictAndWatch(JSON.parse(boxJson) as Box, { clients, keyDirectory, blobEndpoint, container, checkpointPrefix, evict });
+    }
+    case 'checkpoint-now': {
+      // What Spotbox: Checkpoint Now runs on the box (src/commands/checkpoint/save.ts).
+      const [boxJson, keyDirectory, blobEndpoint, container, lineageFolder] = args;
+      const client = await connectEndpoint(await resolveAzureEndpoint(clients, JSON.parse(boxJson) as Box, { keyDirectory, defaultUser: 'ubuntu' }), { retries: 8 });
+      const committed = await checkpointNowOnBox(client, { timeoutSeconds: 120 }).finally(() => client.end());
+      // Blob storage's word, not the agent's: the blobs under the lineage's folder, as List Blobs names them.
+      const blobs = await new BlobClient({ endpoint: blobEndpoint, credential: clients.storageCredential }).listBlobs(container, lineageFolder);
+      return { committed, blobs };
     }
     case 'recall-as-a-later-window': {
       // A window opened after the restore: it follows the new box's journal from its start (as the
